@@ -1,0 +1,28 @@
+import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
+import { defineConfig } from 'vitest/config';
+import { TEST_SITE_SECRETS, TEST_SITES } from './test/fixtures/sites.ts';
+
+// Tests run inside workerd with local R2 and Durable Objects (Miniflare), using the real wrangler.toml.
+export default defineConfig({
+  plugins: [
+    cloudflareTest({
+      wrangler: { configPath: '../wrangler.toml' },
+      miniflare: {
+        bindings: {
+          SITES: JSON.stringify(TEST_SITES),
+          SITE_SECRETS: JSON.stringify(TEST_SITE_SECRETS),
+          FLUSH_INTERVAL_SECONDS: '60',
+          FLUSH_MAX_ROWS: '1000',
+          BUFFER_SHARDS: '2',
+        },
+        ratelimits: {
+          INGEST_RATE_LIMITER: { namespace_id: "1001", simple: { limit: 20, period: 10 } },
+        },
+      },
+    }),
+  ],
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 30_000,
+  },
+});
