@@ -1,3 +1,182 @@
 import { DurableObject } from 'cloudflare:workers';
+import { runtimeSettings } from '../config/sites';
 import type { Env } from '../env';
-export class IngestBuffer extends DurableObject<Env> {}
+import type { EventRow } from '../schema/event-columns';
+import { SCHEMA_VERSION } from '../schema/event-columns';
+import type { ManifestEntry } from '../storage/manifest-entry';
+import { parquetForWorkers } from '../storage/parquet-wasm-workers';
+import { encodeEventsParquet } from '../storage/parquet-writer';
+import { eventFileKey, partitionOf, type Partition } from '../storage/partition-key';
+import { addCounts, pruneCounters, readCounters, type CounterSeries, type MetricCounts } from './counters';
+
+/** How long a messageId is remembered for deduplication. */
+export const DEDUP_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
+
+export interface AppendResult {
+  accepted: number;
+  duplicates: number;
+}
+
+export interface FlushResult {
+  files: ManifestEntry[];
+  rows: number;
+  remaining: number;
+}
+
+interface FlushPlan {
+  flushId: number;
+  maxSeq: number;
+}
+
+/**
+ * The durable ingest buffer: one per site shard. An append is acknowledged only once SQLite
+ * storage has committed it (the output gate holds the response until then). A flush writes
+ * everything up to a recorded sequence number to R2 under keys derived from that plan, so a
+ * flush retried after a crash rewrites the same objects instead of adding new ones.
+ */
+export class IngestBuffer extends DurableObject<Env> {
+  readonly #sql: SqlStorage;
+  #flushing: Promise<FlushResult> | null = null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.#sql = ctx.storage.sql;
+    this.#sql.exec(`
+      CREATE TABLE IF NOT EXISTS buffer (seq INTEGER PRIMARY KEY AUTOINCREMENT, row TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS seen (event_id TEXT PRIMARY KEY, at INTEGER NOT NULL);
+      CREATE INDEX IF NOT EXISTS seen_by_time ON seen (at);
+      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS counters (minute INTEGER NOT NULL, metric TEXT NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (minute, metric));
+      CREATE TABLE IF NOT EXISTS daily_counters (date TEXT NOT NULL, metric TEXT NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (date, metric));
+    `);
+  }
+
+  async append(site: string, shard: number, rows: readonly EventRow[], counts: MetricCounts = {}): Promise<AppendResult> {
+    const now = Date.now();
+    let accepted = 0;
+    this.ctx.storage.transactionSync(() => {
+      this.#setMeta('site', site);
+      this.#setMeta('shard', String(shard));
+      for (const row of rows) {
+        const inserted = this.#sql.exec(`INSERT OR IGNORE INTO seen (event_id, at) VALUES (?, ?)`, row.event_id, now).rowsWritten;
+        if (inserted === 0) continue;
+        this.#sql.exec(`INSERT INTO buffer (row) VALUES (?)`, JSON.stringify(row));
+        accepted++;
+      }
+      const duplicates = rows.length - accepted;
+      addCounts(this.#sql, now, { ...counts, accepted: (counts.accepted ?? 0) + accepted, duplicate: (counts.duplicate ?? 0) + duplicates });
+    });
+    if (accepted > 0) await this.#scheduleFlush();
+    return { accepted, duplicates: rows.length - accepted };
+  }
+
+  /** Writes everything buffered to R2 now (operators and tests; the alarm does the same). */
+  async flush(): Promise<FlushResult> {
+    if (!this.#flushing) {
+      this.#flushing = this.#flushAll().finally(() => {
+        this.#flushing = null;
+      });
+    }
+    return this.#flushing;
+  }
+
+  bufferedRows(): number {
+    return this.#sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM buffer`).one().n;
+  }
+
+  counters(sinceMinute: number): CounterSeries {
+    return readCounters(this.#sql, sinceMinute);
+  }
+
+  override async alarm(): Promise<void> {
+    const result = await this.flush();
+    if (result.remaining > 0) await this.ctx.storage.setAlarm(Date.now());
+  }
+
+  async #scheduleFlush(): Promise<void> {
+    const { flushIntervalMs, flushMaxRows } = runtimeSettings(this.env);
+    const due = this.bufferedRows() >= flushMaxRows ? Date.now() : Date.now() + flushIntervalMs;
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > due) await this.ctx.storage.setAlarm(due);
+  }
+
+  async #flushAll(): Promise<FlushResult> {
+    const { flushMaxRows } = runtimeSettings(this.env);
+    const files: ManifestEntry[] = [];
+    let rows = 0;
+    // Bounded so one alarm never holds more than a few flushes' worth of rows in memory.
+    for (let round = 0; round < 8; round++) {
+      const plan = this.#currentPlan(flushMaxRows);
+      if (!plan) break;
+      const written = await this.#writePlan(plan);
+      files.push(...written.files);
+      rows += written.rows;
+    }
+    pruneCounters(this.#sql, Date.now());
+    this.#sql.exec(`DELETE FROM seen WHERE at < ?`, Date.now() - DEDUP_WINDOW_MS);
+    return { files, rows, remaining: this.bufferedRows() };
+  }
+
+  #currentPlan(maxRows: number): FlushPlan | null {
+    const pending = this.#getMeta('flush_plan');
+    if (pending) return JSON.parse(pending) as FlushPlan;
+    const last = this.#sql
+      .exec<{ seq: number }>(`SELECT seq FROM buffer ORDER BY seq LIMIT 1 OFFSET ?`, maxRows - 1)
+      .toArray()[0];
+    const maxSeq = last?.seq ?? this.#sql.exec<{ m: number | null }>(`SELECT MAX(seq) AS m FROM buffer`).one().m;
+    if (maxSeq === null) return null;
+    const flushId = Number(this.#getMeta('next_flush_id') ?? '1');
+    const plan: FlushPlan = { flushId, maxSeq };
+    this.ctx.storage.transactionSync(() => {
+      this.#setMeta('flush_plan', JSON.stringify(plan));
+      this.#setMeta('next_flush_id', String(flushId + 1));
+    });
+    return plan;
+  }
+
+  async #writePlan(plan: FlushPlan): Promise<{ files: ManifestEntry[]; rows: number }> {
+    const site = this.#getMeta('site');
+    const shard = this.#getMeta('shard');
+    if (site === null || shard === null) throw new Error('IngestBuffer: flush before any append (site unknown)');
+    const stored = this.#sql.exec<{ row: string }>(`SELECT row FROM buffer WHERE seq <= ? ORDER BY seq`, plan.maxSeq).toArray();
+    const byPartition = new Map<string, { partition: Partition; rows: EventRow[] }>();
+    for (const { row } of stored) {
+      const event = JSON.parse(row) as EventRow;
+      const partition = partitionOf(event.timestamp);
+      const id = `${partition.date}/${partition.hour}`;
+      const group = byPartition.get(id) ?? { partition, rows: [] };
+      group.rows.push(event);
+      byPartition.set(id, group);
+    }
+    const parquet = parquetForWorkers();
+    const createdAt = new Date().toISOString();
+    const files: ManifestEntry[] = [];
+    for (const { partition, rows } of byPartition.values()) {
+      rows.sort((a, b) => a.timestamp - b.timestamp || (a.event_id < b.event_id ? -1 : 1));
+      const bytes = encodeEventsParquet(rows, parquet);
+      const key = eventFileKey(site, partition, `s${shard}-f${String(plan.flushId).padStart(10, '0')}`);
+      const minTime = new Date(rows[0]!.timestamp).toISOString();
+      const maxTime = new Date(rows[rows.length - 1]!.timestamp).toISOString();
+      const object = await this.env.EVENTS.put(key, bytes, {
+        httpMetadata: { contentType: 'application/vnd.apache.parquet' },
+        customMetadata: { rows: String(rows.length), minTime, maxTime, schemaVersion: String(SCHEMA_VERSION) },
+      });
+      files.push({ key, date: partition.date, hour: partition.hour, bytes: bytes.byteLength, rows: rows.length, minTime, maxTime, etag: object.httpEtag, createdAt });
+    }
+    const catalog = this.env.SITE_CATALOG.get(this.env.SITE_CATALOG.idFromName(site));
+    await catalog.registerFiles(files);
+    this.ctx.storage.transactionSync(() => {
+      this.#sql.exec(`DELETE FROM buffer WHERE seq <= ?`, plan.maxSeq);
+      this.#sql.exec(`DELETE FROM meta WHERE key = 'flush_plan'`);
+    });
+    return { files, rows: stored.length };
+  }
+
+  #getMeta(key: string): string | null {
+    return this.#sql.exec<{ value: string }>(`SELECT value FROM meta WHERE key = ?`, key).toArray()[0]?.value ?? null;
+  }
+
+  #setMeta(key: string, value: string): void {
+    this.#sql.exec(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value);
+  }
+}

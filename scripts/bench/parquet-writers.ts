@@ -1,0 +1,73 @@
+/**
+ * CPU time per 10,000 event rows for the edge's Parquet writer (flechette -> parquet-wasm, ZSTD)
+ * beside the other candidate, hyparquet-writer (pure JS; SNAPPY, as it has no ZSTD compressor).
+ */
+import { parquetWriteBuffer } from 'hyparquet-writer';
+import * as parquetWasm from 'parquet-wasm/node/parquet_wasm.js';
+import { normaliseMessage } from '../../worker-edge/src/ingest/normalise-message';
+import { HmacIdHasher } from '../../worker-edge/src/privacy/keyed-hash';
+import { EVENT_COLUMNS, type EventRow } from '../../worker-edge/src/schema/event-columns';
+import { segmentMessageSchema } from '../../worker-edge/src/schema/segment-message';
+import { encodeEventsParquet, type ParquetWasm } from '../../worker-edge/src/storage/parquet-writer';
+import { generateDemoEvents } from '../demo-data/generate';
+
+export interface WriterResult {
+  writer: string;
+  codec: string;
+  cpuMsPer10k: number;
+  bytesPer10k: number;
+}
+
+const ROWS = 10_000;
+
+export async function demoRows(count: number): Promise<EventRow[]> {
+  const hasher = new HmacIdHasher('bench-key');
+  const rows: EventRow[] = [];
+  const start = new Date(Date.UTC(2026, 9, 1));
+  for (const message of generateDemoEvents({ seed: 7, events: Math.max(count * 1.1, 1000), start, days: 30 })) {
+    const parsed = segmentMessageSchema.parse(message);
+    const result = await normaliseMessage(
+      parsed,
+      { receivedAt: Date.parse(String(message.timestamp)) + 1000, country: 'DE', region: 'BE', requestUserAgent: null },
+      { site: 'demo', hasher, queryParams: [], scrub: true },
+    );
+    if (result.ok) rows.push(result.row);
+    if (rows.length >= count) break;
+  }
+  return rows;
+}
+
+function cpuMs(run: () => void, repeats: number): number {
+  run(); // warm-up (wasm compile, JIT)
+  const before = process.cpuUsage();
+  for (let i = 0; i < repeats; i++) run();
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1000 / repeats;
+}
+
+function hyparquetWrite(rows: readonly EventRow[], codec: 'SNAPPY' | 'UNCOMPRESSED'): ArrayBuffer {
+  const typeOf = { string: 'STRING', timestamp: 'TIMESTAMP', float64: 'DOUBLE', int32: 'INT32' } as const;
+  return parquetWriteBuffer({
+    codec,
+    columnData: EVENT_COLUMNS.map((c) => ({
+      name: c.name,
+      type: typeOf[c.kind],
+      nullable: true,
+      data: rows.map((r) => (c.kind === 'timestamp' ? new Date(r[c.name] as number) : r[c.name])),
+    })),
+  });
+}
+
+export async function benchParquetWriters(repeats = 5): Promise<WriterResult[]> {
+  const rows = await demoRows(ROWS);
+  const pq = parquetWasm as unknown as ParquetWasm;
+  const results: WriterResult[] = [];
+  let size = 0;
+  results.push({ writer: 'parquet-wasm (flechette Arrow IPC)', codec: 'ZSTD', cpuMsPer10k: cpuMs(() => (size = encodeEventsParquet(rows, pq).byteLength), repeats), bytesPer10k: 0 });
+  results[results.length - 1]!.bytesPer10k = size;
+  for (const codec of ['SNAPPY', 'UNCOMPRESSED'] as const) {
+    results.push({ writer: 'hyparquet-writer', codec, cpuMsPer10k: cpuMs(() => (size = hyparquetWrite(rows, codec).byteLength), repeats), bytesPer10k: 0 });
+    results[results.length - 1]!.bytesPer10k = size;
+  }
+  return results;
+}

@@ -1,0 +1,421 @@
+/**
+ * Demo-data CLI: writes deterministic e-commerce Segment messages as NDJSON.
+ *
+ *   npx tsx scripts/generate-events.ts --events 100000 --seed 42 --days 30 --start 2026-10-24 --out data/demo.ndjson
+ *
+ * Options (all optional; `--name value` or `--name=value`):
+ *   --events N    messages to write, 1000..10000000 (default 100000)
+ *   --seed N      PRNG seed, a non-negative integer (default 42)
+ *   --days N      length of the period in days, 1..3660 (default 30)
+ *   --start DATE  period start: YYYY-MM-DD (UTC midnight) or an ISO-8601 time (default 2026-10-24)
+ *   --site HOST   shop host name used in page URLs (default shop.example.com)
+ *   --out PATH    NDJSON output file, `-` for stdout (default -). Written to PATH.partial, then renamed.
+ *
+ * A summary (messages by type and event, persons, funnel, orders, revenue, experiment) goes to stderr.
+ * Exit codes: 0 ok, 2 bad arguments, 1 other failure.
+ *
+ * Adding outputs (e.g. `--send <edge url> --write-key <key>`, `--parquet <dir>`): write a
+ * `MessageSink` (an async function consuming an AsyncIterable<SegmentMessage>), parse its options
+ * in `parseArgs`, and push it in `buildSinks`. Each sink gets its own (identical, deterministic)
+ * message stream, so several outputs can be produced in one run.
+ */
+import {
+  DEFAULT_SITE,
+  MAX_DAYS,
+  MAX_EVENTS,
+  MIN_EVENTS,
+  generateDemoEvents,
+  type GenerateOptions,
+  type PersonTruth,
+  type SegmentMessage,
+} from './demo-data/generate.ts';
+
+// -- minimal Node typings (the repo has no @types/node; these keep `tsc` happy either way) -----
+
+interface NodeWritable {
+  write(chunk: string): boolean;
+  end(callback?: () => void): void;
+  once(event: string, listener: (...args: unknown[]) => void): unknown;
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+  removeListener(event: string, listener: (...args: unknown[]) => void): unknown;
+  isTTY?: boolean;
+}
+interface NodeFs {
+  createWriteStream(path: string, options?: { highWaterMark?: number }): NodeWritable;
+  mkdirSync(path: string, options: { recursive: boolean }): unknown;
+  renameSync(from: string, to: string): void;
+  rmSync(path: string, options: { force: boolean }): void;
+  statSync(path: string, options: { throwIfNoEntry: false }): { isFile(): boolean } | undefined;
+}
+interface NodeProcess {
+  argv: string[];
+  stdout: NodeWritable;
+  stderr: NodeWritable;
+  exitCode?: number;
+}
+const nodeProcess = (globalThis as unknown as { process: NodeProcess }).process;
+async function loadFs(): Promise<NodeFs> {
+  const specifier: string = 'node:fs';
+  return (await import(specifier)) as NodeFs;
+}
+
+// -- arguments ------------------------------------------------------------------------------------
+
+export interface CliOptions {
+  events: number;
+  seed: number;
+  days: number;
+  start: Date;
+  site: string;
+  /** File path, or '-' for stdout. */
+  out: string;
+}
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export const USAGE = `usage: npx tsx scripts/generate-events.ts [--events N] [--seed N] [--days N] [--start YYYY-MM-DD] [--site HOST] [--out PATH|-]
+  --events  messages to write, ${MIN_EVENTS}..${MAX_EVENTS} (default 100000)
+  --seed    PRNG seed, non-negative integer (default 42)
+  --days    period length in days, 1..${MAX_DAYS} (default 30)
+  --start   period start, YYYY-MM-DD (UTC) or ISO-8601 time (default 2026-10-24)
+  --site    shop host name (default ${DEFAULT_SITE})
+  --out     NDJSON output file, - for stdout (default -)`;
+
+const DEFAULTS: CliOptions = {
+  events: 100_000,
+  seed: 42,
+  days: 30,
+  start: new Date('2026-10-24T00:00:00Z'),
+  site: DEFAULT_SITE,
+  out: '-',
+};
+
+function parseInteger(name: string, raw: string, min: number, max: number, what: string): number {
+  const cleaned = raw.trim().replace(/_/g, '');
+  const value = /^\d+$/.test(cleaned) ? Number(cleaned) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) throw new UsageError(`--${name} must be ${what}, got "${raw}"`);
+  return value;
+}
+
+function parseStart(raw: string): Date {
+  const bad = () => new UsageError(`--start must be a date like 2026-10-24 (UTC) or an ISO-8601 time like 2026-10-24T08:00:00Z, got "${raw}"`);
+  const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(raw);
+  if (day) {
+    const d = new Date(`${raw}T00:00:00Z`);
+    // Reject dates that JavaScript would roll over (2026-02-30).
+    if (!Number.isFinite(d.getTime()) || d.toISOString().slice(0, 10) !== raw) throw bad();
+    return d;
+  }
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/.test(raw)) throw bad();
+  const d = new Date(raw);
+  if (!Number.isFinite(d.getTime())) throw bad();
+  return d;
+}
+
+/** Parses CLI arguments (without the node and script entries). Throws UsageError. */
+export function parseArgs(argv: readonly string[]): CliOptions | 'help' {
+  const opts: CliOptions = { ...DEFAULTS };
+  const seen = new Set<string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--help' || arg === '-h') return 'help';
+    if (!arg.startsWith('--')) throw new UsageError(`unexpected argument "${arg}" (options look like --events 100000)`);
+    const eq = arg.indexOf('=');
+    const name = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
+    let value: string;
+    if (eq > 0) value = arg.slice(eq + 1);
+    else {
+      const next = argv[i + 1];
+      if (next === undefined || (next.startsWith('--') && next.length > 2)) throw new UsageError(`--${name} needs a value`);
+      value = next;
+      i++;
+    }
+    if (seen.has(name)) throw new UsageError(`--${name} given more than once`);
+    seen.add(name);
+    switch (name) {
+      case 'events':
+        opts.events = parseInteger(name, value, MIN_EVENTS, MAX_EVENTS, `an integer between ${MIN_EVENTS} and ${MAX_EVENTS}`);
+        break;
+      case 'seed':
+        opts.seed = parseInteger(name, value, 0, Number.MAX_SAFE_INTEGER, 'a non-negative integer');
+        break;
+      case 'days':
+        opts.days = parseInteger(name, value, 1, MAX_DAYS, `an integer between 1 and ${MAX_DAYS}`);
+        break;
+      case 'start':
+        opts.start = parseStart(value);
+        break;
+      case 'site':
+        if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$/i.test(value)) {
+          throw new UsageError(`--site must be a host name such as shop.example.com, got "${value}"`);
+        }
+        opts.site = value.toLowerCase();
+        break;
+      case 'out':
+        if (value === '') throw new UsageError('--out must be a file path or -, got ""');
+        opts.out = value;
+        break;
+      default:
+        throw new UsageError(`unknown option --${name}`);
+    }
+  }
+  return opts;
+}
+
+// -- sinks ------------------------------------------------------------------------------------------
+
+/** Consumes a message stream (NDJSON file, HTTP batches to the edge, Parquet, ...). */
+export type MessageSink = (messages: AsyncIterable<SegmentMessage>) => Promise<void>;
+
+const FLUSH_CHARS = 1 << 18;
+
+/** Writes messages as NDJSON to a stream, honouring backpressure. Does not end the stream. */
+export async function writeNdjson(messages: AsyncIterable<SegmentMessage>, stream: NodeWritable): Promise<void> {
+  let failure: unknown;
+  const onError = (err: unknown) => {
+    failure = err;
+  };
+  stream.on('error', onError);
+  try {
+    let buffer = '';
+    const flush = async () => {
+      if (failure) throw failure;
+      const ok = stream.write(buffer);
+      buffer = '';
+      if (!ok) {
+        await new Promise<void>((resolve, reject) => {
+          const done = () => {
+            stream.removeListener('error', fail);
+            resolve();
+          };
+          const fail = (err: unknown) => {
+            stream.removeListener('drain', done);
+            reject(err);
+          };
+          stream.once('drain', done);
+          stream.once('error', fail);
+        });
+      }
+    };
+    for await (const m of messages) {
+      buffer += JSON.stringify(m) + '\n';
+      if (buffer.length >= FLUSH_CHARS) await flush();
+    }
+    if (buffer) await flush();
+    if (failure) throw failure;
+  } finally {
+    stream.removeListener('error', onError);
+  }
+}
+
+function endStream(stream: NodeWritable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    stream.once('error', reject);
+    stream.end(() => resolve());
+  });
+}
+
+/**
+ * NDJSON sink for stdout ('-') or a file. A regular file is written to `<path>.partial` and renamed
+ * when complete (no half-written files on failure); special files (/dev/null, FIFOs) are written directly.
+ */
+export function ndjsonSink(out: string): MessageSink {
+  return async (messages) => {
+    if (out === '-') {
+      await writeNdjson(messages, nodeProcess.stdout);
+      return;
+    }
+    const fs = await loadFs();
+    const existing = fs.statSync(out, { throwIfNoEntry: false });
+    if (existing && !existing.isFile()) {
+      const stream = fs.createWriteStream(out, { highWaterMark: 1 << 20 });
+      try {
+        await writeNdjson(messages, stream);
+      } finally {
+        await endStream(stream);
+      }
+      return;
+    }
+    const slash = Math.max(out.lastIndexOf('/'), out.lastIndexOf('\\'));
+    if (slash > 0) fs.mkdirSync(out.slice(0, slash), { recursive: true });
+    const partial = `${out}.partial`;
+    const stream = fs.createWriteStream(partial, { highWaterMark: 1 << 20 });
+    try {
+      await writeNdjson(messages, stream);
+      await endStream(stream);
+      fs.renameSync(partial, out);
+    } catch (err) {
+      stream.end();
+      fs.rmSync(partial, { force: true });
+      throw err;
+    }
+  };
+}
+
+function buildSinks(opts: CliOptions): MessageSink[] {
+  const sinks: MessageSink[] = [ndjsonSink(opts.out)];
+  // Future: if (opts.send) sinks.push(edgeSink(opts.send, opts.writeKey));
+  // Future: if (opts.parquet) sinks.push(parquetSink(opts.parquet));
+  return sinks;
+}
+
+// -- summary ------------------------------------------------------------------------------------------
+
+/** Aggregates what was generated (from the messages and the ground-truth hook). */
+export class Summary {
+  messages = 0;
+  readonly byType = new Map<string, number>();
+  readonly byEvent = new Map<string, number>();
+  persons = 0;
+  identifiedPersons = 0;
+  buyers = 0;
+  repeatBuyers = 0;
+  sessions = 0;
+  sessionsWithCart = 0;
+  checkouts = 0;
+  orders = 0;
+  revenue = 0;
+  readonly experiment = { control: { exposed: 0, buyers: 0 }, treatment: { exposed: 0, buyers: 0 } };
+  private lastCartSession: string | undefined;
+
+  addMessage(m: SegmentMessage): void {
+    this.messages++;
+    this.byType.set(m.type, (this.byType.get(m.type) ?? 0) + 1);
+    if (m.type !== 'track') return;
+    this.byEvent.set(m.event, (this.byEvent.get(m.event) ?? 0) + 1);
+    if (m.event === 'Product Added') {
+      // A session's messages are contiguous, so a change of session id marks a new session with a cart.
+      const sid = m.context.sessionId;
+      if (sid !== this.lastCartSession) {
+        this.sessionsWithCart++;
+        this.lastCartSession = sid;
+      }
+    } else if (m.event === 'Checkout Started') {
+      this.checkouts++;
+    } else if (m.event === 'Order Completed') {
+      this.orders++;
+      this.revenue += Number(m.properties.revenue);
+    }
+  }
+
+  addPerson(p: PersonTruth): void {
+    this.persons++;
+    this.sessions += p.sessions;
+    if (p.userId) this.identifiedPersons++;
+    if (p.orders > 0) this.buyers++;
+    if (p.orders > 1) this.repeatBuyers++;
+    if (p.exposedToExperiment) {
+      const arm = this.experiment[p.variant];
+      arm.exposed++;
+      if (p.orders > 0) arm.buyers++;
+    }
+  }
+
+  format(opts: CliOptions, seconds: number): string {
+    const n = (x: number) => x.toLocaleString('en-US');
+    const pct = (a: number, b: number) => (b > 0 ? `${((100 * a) / b).toFixed(1)}%` : '-');
+    const list = (m: Map<string, number>) =>
+      [...m].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([k, v]) => `${k} ${n(v)}`).join(', ');
+    const end = new Date(opts.start.getTime() + opts.days * 86_400_000);
+    const { control, treatment } = this.experiment;
+    return [
+      `generated ${n(this.messages)} messages (seed ${opts.seed}, ${opts.start.toISOString().slice(0, 10)} .. ${end.toISOString().slice(0, 10)}, ${opts.days} days) in ${seconds.toFixed(1)} s (${n(Math.round(this.messages / Math.max(seconds, 1e-9)))} msg/s)`,
+      `by type: ${list(this.byType)}`,
+      `track events: ${list(this.byEvent)}`,
+      `persons ${n(this.persons)} (identified ${n(this.identifiedPersons)}, buyers ${n(this.buyers)}, repeat buyers ${n(this.repeatBuyers)}), sessions ${n(this.sessions)}`,
+      `funnel: sessions ${n(this.sessions)} -> with cart ${n(this.sessionsWithCart)} (${pct(this.sessionsWithCart, this.sessions)}) -> checkout ${n(this.checkouts)} (${pct(this.checkouts, this.sessionsWithCart)}) -> order ${n(this.orders)} (${pct(this.orders, this.checkouts)})`,
+      `orders ${n(this.orders)}, revenue $${this.revenue.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })} (AOV $${this.orders ? (this.revenue / this.orders).toFixed(2) : '0.00'})`,
+      `experiment checkout_button: control ${n(control.buyers)}/${n(control.exposed)} exposed bought (${pct(control.buyers, control.exposed)}), treatment ${n(treatment.buyers)}/${n(treatment.exposed)} (${pct(treatment.buyers, treatment.exposed)})`,
+    ].join('\n');
+  }
+}
+
+/** Adapts a synchronous iterable to an AsyncIterable with one resolved promise per item (cheaper than an async generator). */
+export function toAsyncIterable<T>(source: Iterable<T>): AsyncIterable<T> {
+  return {
+    [Symbol.asyncIterator](): AsyncIterator<T> {
+      const it = source[Symbol.iterator]();
+      return {
+        next: () => Promise.resolve(it.next()),
+        return: (value?: unknown) => {
+          it.return?.(value);
+          return Promise.resolve({ done: true, value: undefined as unknown as T });
+        },
+      };
+    },
+  };
+}
+
+/** The generated messages as an async iterable, optionally feeding a summary and a progress callback. */
+export function messageStream(
+  options: GenerateOptions,
+  summary?: Summary,
+  progress?: (count: number) => void,
+): AsyncIterable<SegmentMessage> {
+  const gen = generateDemoEvents(summary ? { ...options, onPerson: (p) => summary.addPerson(p) } : options);
+  if (!summary && !progress) return toAsyncIterable(gen);
+  function* observed(): Generator<SegmentMessage> {
+    let count = 0;
+    for (const m of gen) {
+      summary?.addMessage(m);
+      if (progress && ++count % 1_000_000 === 0) progress(count);
+      yield m;
+    }
+  }
+  return toAsyncIterable(observed());
+}
+
+// -- main ----------------------------------------------------------------------------------------------
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const stderr = nodeProcess.stderr;
+  let parsed: CliOptions | 'help';
+  try {
+    parsed = parseArgs(argv);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      stderr.write(`generate-events: ${err.message}\n${USAGE}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  if (parsed === 'help') {
+    stderr.write(`${USAGE}\n`);
+    return 0;
+  }
+  const opts = parsed;
+  const genOptions: GenerateOptions = { seed: opts.seed, events: opts.events, start: opts.start, days: opts.days, site: opts.site };
+  const summary = new Summary();
+  const t0 = performance.now();
+  const progress = stderr.isTTY
+    ? (count: number) => stderr.write(`  ... ${count.toLocaleString('en-US')} / ${opts.events.toLocaleString('en-US')} messages (${((performance.now() - t0) / 1000).toFixed(1)} s)\n`)
+    : undefined;
+  try {
+    const sinks = buildSinks(opts);
+    for (let i = 0; i < sinks.length; i++) {
+      await sinks[i]!(i === 0 ? messageStream(genOptions, summary, progress) : messageStream(genOptions));
+    }
+  } catch (err) {
+    if ((err as { code?: string }).code === 'EPIPE') return 0; // e.g. piped into `head`
+    stderr.write(`generate-events: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+  stderr.write(`${summary.format(opts, (performance.now() - t0) / 1000)}\n`);
+  if (opts.out !== '-') stderr.write(`wrote ${opts.out}\n`);
+  return 0;
+}
+
+const entry = (nodeProcess.argv[1] ?? '').replace(/\\/g, '/');
+if (/\/generate-events\.(ts|js|mjs)$/.test(entry)) {
+  main(nodeProcess.argv.slice(2)).then(
+    (code) => {
+      nodeProcess.exitCode = code;
+    },
+    (err: unknown) => {
+      nodeProcess.stderr.write(`generate-events: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      nodeProcess.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,17 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+// Node-side end-to-end tests against a real `wrangler dev` (see local-edge.ts). Run from the repo root:
+//   npx vitest run --config worker-edge/e2e/vitest.config.ts
+// Files run one after another: each starts its own wrangler/workerd, and Chromium is heavy.
+export default defineConfig({
+  root: join(dirname(fileURLToPath(import.meta.url)), '..', '..'),
+  test: {
+    environment: 'node',
+    include: ['worker-edge/e2e/**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    fileParallelism: false,
+  },
+});

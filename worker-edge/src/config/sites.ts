@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import type { Env } from '../env';
+
+const siteIdSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'site ids are 1-63 chars of a-z, 0-9, _ and -');
+
+const siteSettingsSchema = z.object({
+  /** pseudonymous: keyed hash stable across days; cookieless: daily-rotated salt, no cross-day linking. */
+  mode: z.enum(['pseudonymous', 'cookieless']).default('pseudonymous'),
+  /** Query parameters kept in page URLs besides utm_*. Everything else is dropped. */
+  queryParams: z.array(z.string().min(1).max(64)).max(50).default([]),
+  /** Origins allowed to read (manifest, files) from a browser. */
+  dashboardOrigins: z.array(z.string().url()).max(20).default([]),
+});
+
+const siteSecretsSchema = z.object({
+  writeKeys: z.array(z.string().min(8).max(200)).min(1),
+  readTokens: z.array(z.string().min(8).max(200)).default([]),
+  adminTokens: z.array(z.string().min(8).max(200)).default([]),
+  /** Secret key for HMAC-SHA256 pseudonymisation; never leaves the edge. */
+  hashKey: z.string().min(8).max(500),
+});
+
+export type SiteSettings = z.infer<typeof siteSettingsSchema>;
+export type SiteSecrets = z.infer<typeof siteSecretsSchema>;
+export interface SiteConfig extends SiteSettings, SiteSecrets {
+  id: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export interface SitesConfig {
+  sites: ReadonlyMap<string, SiteConfig>;
+  siteByWriteKey: ReadonlyMap<string, SiteConfig>;
+}
+
+let cached: { sites: string; secrets: string; config: SitesConfig } | null = null;
+
+/** Parses SITES and SITE_SECRETS once per isolate; a deploy with bad config fails loudly. */
+export function loadSitesConfig(env: Pick<Env, 'SITES' | 'SITE_SECRETS'>): SitesConfig {
+  const secretsText = env.SITE_SECRETS ?? '';
+  if (cached && cached.sites === env.SITES && cached.secrets === secretsText) return cached.config;
+  if (!secretsText) throw new ConfigError('SITE_SECRETS is not set (see README: Configuration)');
+  const settings = parseJson(env.SITES, 'SITES', z.record(siteIdSchema, siteSettingsSchema));
+  const secrets = parseJson(secretsText, 'SITE_SECRETS', z.record(siteIdSchema, siteSecretsSchema));
+  const sites = new Map<string, SiteConfig>();
+  const siteByWriteKey = new Map<string, SiteConfig>();
+  for (const [id, secret] of Object.entries(secrets)) {
+    const site: SiteConfig = { id, ...siteSettingsSchema.parse({}), ...settings[id], ...secret };
+    sites.set(id, site);
+    for (const key of secret.writeKeys) {
+      if (siteByWriteKey.has(key)) throw new ConfigError(`write key of site "${id}" is also used by site "${siteByWriteKey.get(key)?.id}"`);
+      siteByWriteKey.set(key, site);
+    }
+  }
+  const config = { sites, siteByWriteKey };
+  cached = { sites: env.SITES, secrets: secretsText, config };
+  return config;
+}
+
+function parseJson<T>(text: string, name: string, schema: z.ZodType<T>): T {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (cause) {
+    throw new ConfigError(`${name} is not valid JSON`, { cause });
+  }
+  const result = schema.safeParse(raw);
+  if (!result.success) throw new ConfigError(`${name} is invalid: ${z.prettifyError(result.error)}`);
+  return result.data;
+}
+
+export interface RuntimeSettings {
+  flushIntervalMs: number;
+  flushMaxRows: number;
+  bufferShards: number;
+}
+
+export function runtimeSettings(env: Env): RuntimeSettings {
+  return {
+    flushIntervalMs: boundedInt(env.FLUSH_INTERVAL_SECONDS, 'FLUSH_INTERVAL_SECONDS', 30, 1, 60) * 1000,
+    flushMaxRows: boundedInt(env.FLUSH_MAX_ROWS, 'FLUSH_MAX_ROWS', 20_000, 1, 200_000),
+    bufferShards: boundedInt(env.BUFFER_SHARDS, 'BUFFER_SHARDS', 2, 1, 64),
+  };
+}
+
+function boundedInt(text: string | undefined, name: string, fallback: number, min: number, max: number): number {
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${text}"`);
+  }
+  return value;
+}

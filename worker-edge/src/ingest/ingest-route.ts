@@ -1,0 +1,204 @@
+import { z } from 'zod';
+import type { IngestBuffer } from '../buffer/ingest-buffer';
+import { loadSitesConfig, runtimeSettings, type SiteConfig } from '../config/sites';
+import type { Env } from '../env';
+import { HttpError, jsonResponse } from '../http/http-error';
+import { readJsonBody } from '../http/read-json-body';
+import { basicUsername } from '../http/tokens';
+import { HmacIdHasher, type IdHasher } from '../privacy/keyed-hash';
+import type { EventRow } from '../schema/event-columns';
+import {
+  batchEnvelopeSchema,
+  describeIssues,
+  MAX_EVENT_BYTES,
+  segmentMessageSchema,
+  type MessageType,
+} from '../schema/segment-message';
+import { detectBot } from './bots';
+import { normaliseMessage, type RequestFacts } from './normalise-message';
+
+export interface Rejection {
+  index: number;
+  reason: string;
+}
+
+export interface IngestAnswer {
+  success: boolean;
+  accepted: number;
+  duplicates: number;
+  bots: number;
+  rejected: Rejection[];
+}
+
+export const INGEST_CORS_HEADERS = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-methods': 'POST, OPTIONS',
+  'access-control-allow-headers': 'authorization, content-type',
+  'access-control-max-age': '86400',
+};
+
+/** POST /v1/batch and /v1/{track,page,screen,identify,alias,group}: the Segment HTTP Tracking API. */
+export async function handleIngest(request: Request, env: Env, single: MessageType | null): Promise<Response> {
+  const receivedAt = Date.now();
+  const body = await readJsonBody(request);
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new HttpError(400, 'invalid_body', 'body must be a JSON object');
+  }
+  const site = resolveSite(request, env, body as Record<string, unknown>);
+  await enforceRateLimit(request, env, site);
+
+  let messages: unknown[];
+  let batchSentAt: number | undefined;
+  let batchContext: Record<string, unknown> | undefined;
+  if (single) {
+    messages = [{ ...body, type: single }];
+  } else {
+    const envelope = batchEnvelopeSchema.safeParse(body);
+    if (!envelope.success) throw new HttpError(400, 'invalid_batch', `batch envelope: ${describeIssues(envelope.error)}`);
+    messages = envelope.data.batch;
+    batchSentAt = envelope.data.sentAt;
+    batchContext = envelope.data.context;
+  }
+
+  const facts = requestFacts(request, receivedAt, batchSentAt);
+  if (site.mode === 'cookieless') {
+    // Plausible-style: with no stored identifier, a visitor is the daily-salted hash of address and agent.
+    facts.visitorSeed = `${site.id}|${request.headers.get('cf-connecting-ip') ?? ''}|${facts.requestUserAgent ?? ''}`;
+  }
+  const hasher = await hasherFor(site, env, receivedAt);
+  const rows: EventRow[] = [];
+  const rejected: Rejection[] = [];
+  const counts: Record<string, number> = {};
+  const count = (metric: string) => (counts[metric] = (counts[metric] ?? 0) + 1);
+  let bots = 0;
+
+  for (const [index, raw] of messages.entries()) {
+    const outcome = await acceptMessage(raw, { facts, site, hasher, batchContext });
+    if (outcome.kind === 'row') rows.push(outcome.row);
+    else if (outcome.kind === 'bot') {
+      bots++;
+      count(`bot:${outcome.reason}`);
+    } else {
+      rejected.push({ index, reason: outcome.reason });
+      count(`rejected:${outcome.reason.split(':')[0]}`);
+    }
+  }
+  for (const row of rows) for (const flag of row.quality_flags.split(',')) if (flag) count(`flag:${flag}`);
+
+  const stored = await appendToBuffers(env, site.id, rows, counts);
+  const answer: IngestAnswer = { success: rejected.length === 0, accepted: stored.accepted, duplicates: stored.duplicates, bots, rejected };
+  const nothingValid = rows.length === 0 && bots === 0 && rejected.length > 0;
+  if (single && nothingValid) {
+    throw new HttpError(400, 'invalid_message', rejected[0]!.reason, { rejected });
+  }
+  if (nothingValid) {
+    throw new HttpError(400, 'invalid_batch', `all ${rejected.length} messages were rejected`, { accepted: 0, rejected });
+  }
+  return jsonResponse(answer, 200, INGEST_CORS_HEADERS);
+}
+
+type Outcome = { kind: 'row'; row: EventRow } | { kind: 'bot'; reason: string } | { kind: 'rejected'; reason: string };
+
+async function acceptMessage(
+  raw: unknown,
+  input: { facts: RequestFacts; site: SiteConfig; hasher: IdHasher; batchContext: Record<string, unknown> | undefined },
+): Promise<Outcome> {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { kind: 'rejected', reason: 'invalid_message: not a JSON object' };
+  const size = new TextEncoder().encode(JSON.stringify(raw)).byteLength;
+  if (size > MAX_EVENT_BYTES) return { kind: 'rejected', reason: `event_too_large: ${size} bytes exceeds ${MAX_EVENT_BYTES}` };
+  const withContext = input.batchContext ? { ...raw, context: { ...input.batchContext, ...(raw as { context?: object }).context } } : raw;
+  const parsed = segmentMessageSchema.safeParse(withContext);
+  if (!parsed.success) return { kind: 'rejected', reason: `invalid_message: ${describeIssues(parsed.error)}` };
+  const message = parsed.data;
+  const bot = detectBot({ contextUserAgent: message.context?.userAgent ?? null, requestUserAgent: input.facts.requestUserAgent });
+  if (bot.bot) return { kind: 'bot', reason: bot.reason };
+  const result = await normaliseMessage(message, input.facts, {
+    site: input.site.id,
+    hasher: input.hasher,
+    queryParams: input.site.queryParams,
+    scrub: true,
+  });
+  return result.ok ? { kind: 'row', row: result.row } : { kind: 'rejected', reason: result.reason };
+}
+
+function resolveSite(request: Request, env: Env, body: Record<string, unknown>): SiteConfig {
+  const config = loadSitesConfig(env);
+  const fromBody = typeof body.writeKey === 'string' ? body.writeKey : null;
+  const writeKey = basicUsername(request) ?? fromBody;
+  if (!writeKey) throw new HttpError(401, 'missing_write_key', 'send the write key as the HTTP Basic username or as "writeKey" in the body');
+  const site = config.siteByWriteKey.get(writeKey);
+  if (!site) throw new HttpError(401, 'unknown_write_key', 'the write key is not known to this collector');
+  return site;
+}
+
+async function enforceRateLimit(request: Request, env: Env, site: SiteConfig): Promise<void> {
+  if (!env.INGEST_RATE_LIMITER) return;
+  // The client address keys the limiter in memory only; it is never written anywhere.
+  const client = request.headers.get('cf-connecting-ip') ?? 'unknown';
+  const { success } = await env.INGEST_RATE_LIMITER.limit({ key: `${site.id}:${client}` });
+  if (!success) throw new HttpError(429, 'rate_limited', 'too many requests from this client; retry later', {}, { 'retry-after': '10' });
+}
+
+function requestFacts(request: Request, receivedAt: number, batchSentAt: number | undefined): RequestFacts {
+  const cf = request.cf as { country?: string; region?: string } | undefined;
+  const country = typeof cf?.country === 'string' && cf.country !== 'XX' && cf.country !== 'T1' ? cf.country : null;
+  return {
+    receivedAt,
+    batchSentAt,
+    country,
+    region: typeof cf?.region === 'string' && cf.region !== '' ? cf.region : null,
+    requestUserAgent: request.headers.get('user-agent'),
+    visitorSeed: null,
+  };
+}
+
+const hasherCache = new Map<string, IdHasher>();
+
+/** Pseudonymous: HMAC with the site's key. Cookieless: HMAC with today's salt, which dies after 48 h. */
+async function hasherFor(site: SiteConfig, env: Env, receivedAt: number): Promise<IdHasher> {
+  if (site.mode === 'pseudonymous') {
+    const cacheKey = `${site.id}:key:${site.hashKey}`;
+    let hasher = hasherCache.get(cacheKey);
+    if (!hasher) hasherCache.set(cacheKey, (hasher = new HmacIdHasher(site.hashKey)));
+    return hasher;
+  }
+  const date = new Date(receivedAt).toISOString().slice(0, 10);
+  const cacheKey = `${site.id}:salt:${date}`;
+  let hasher = hasherCache.get(cacheKey);
+  if (!hasher) {
+    for (const key of hasherCache.keys()) if (key.startsWith(`${site.id}:salt:`)) hasherCache.delete(key);
+    const catalog = env.SITE_CATALOG.get(env.SITE_CATALOG.idFromName(site.id));
+    hasher = new HmacIdHasher(await catalog.dailySalt(date));
+    hasherCache.set(cacheKey, hasher);
+  }
+  return hasher;
+}
+
+export function shardOf(eventId: string, shards: number): number {
+  return Number.parseInt(eventId.slice(0, 8), 16) % shards;
+}
+
+export function bufferStub(env: Env, site: string, shard: number): DurableObjectStub<IngestBuffer> {
+  return env.INGEST_BUFFER.get(env.INGEST_BUFFER.idFromName(`${site}/${shard}`));
+}
+
+async function appendToBuffers(env: Env, site: string, rows: EventRow[], counts: Record<string, number>) {
+  const { bufferShards } = runtimeSettings(env);
+  const byShard = new Map<number, EventRow[]>();
+  for (const row of rows) {
+    const shard = shardOf(row.event_id, bufferShards);
+    byShard.set(shard, [...(byShard.get(shard) ?? []), row]);
+  }
+  if (byShard.size === 0 && Object.keys(counts).length > 0) byShard.set(0, []);
+  let countsSent = false;
+  const results = await Promise.all(
+    [...byShard].map(([shard, shardRows]) => {
+      const shardCounts = countsSent ? {} : counts;
+      countsSent = true;
+      return bufferStub(env, site, shard).append(site, shard, shardRows, shardCounts);
+    }),
+  );
+  return results.reduce((sum, r) => ({ accepted: sum.accepted + r.accepted, duplicates: sum.duplicates + r.duplicates }), { accepted: 0, duplicates: 0 });
+}
+
+export const ingestPathSchema = z.enum(['batch', 'track', 'page', 'screen', 'identify', 'alias', 'group']);

@@ -1,0 +1,40 @@
+import type { Env } from '../env';
+import { HttpError } from '../http/http-error';
+import { parseEventFileKey } from '../storage/partition-key';
+
+/** GET|HEAD /v1/sites/<site>/files/<key>: streams one Parquet file, with Range and ETag support. */
+export async function handleFile(request: Request, env: Env, siteId: string, key: string, headers: Record<string, string>): Promise<Response> {
+  const parsed = parseEventFileKey(key);
+  if (!parsed) throw new HttpError(400, 'invalid_key', `not an event file key: "${key.slice(0, 200)}"`);
+  if (parsed.site !== siteId) throw new HttpError(403, 'forbidden', `key "${key}" belongs to another site`);
+  const object =
+    request.method === 'HEAD'
+      ? await env.EVENTS.head(key)
+      : await env.EVENTS.get(key, { range: request.headers, onlyIf: request.headers });
+  if (!object) throw new HttpError(404, 'not_found', `no file "${key}"`);
+  const out = new Headers(headers);
+  object.writeHttpMetadata(out);
+  out.set('etag', object.httpEtag);
+  out.set('accept-ranges', 'bytes');
+  out.set('cache-control', 'private, max-age=31536000, immutable');
+  if (request.method === 'HEAD') {
+    out.set('content-length', String(object.size));
+    return new Response(null, { status: 200, headers: out });
+  }
+  const body = 'body' in object ? (object as R2ObjectBody).body : null;
+  if (!body) {
+    // onlyIf failed: either If-None-Match matched (304) or If-Match / If-Unmodified-Since failed (412).
+    const status = request.headers.has('if-none-match') || request.headers.has('if-modified-since') ? 304 : 412;
+    return new Response(null, { status, headers: out });
+  }
+  const range = object.range as { offset?: number; length?: number; suffix?: number } | undefined;
+  if (range && request.headers.has('range')) {
+    const offset = range.suffix !== undefined ? object.size - range.suffix : (range.offset ?? 0);
+    const length = range.suffix !== undefined ? range.suffix : (range.length ?? object.size - offset);
+    out.set('content-range', `bytes ${offset}-${offset + length - 1}/${object.size}`);
+    out.set('content-length', String(length));
+    return new Response(body, { status: 206, headers: out });
+  }
+  out.set('content-length', String(object.size));
+  return new Response(body, { status: 200, headers: out });
+}

@@ -1,0 +1,194 @@
+import { SELF } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { MAX_EVENT_BYTES, MAX_REQUEST_BYTES } from '../src/schema/segment-message';
+import { BROWSER_UA, EDGE, flush, post, readStoredRows, trackMessage } from './helpers';
+
+describe('write key', () => {
+  it('401 without a write key', async () => {
+    const res = await post('/v1/batch', { batch: [trackMessage()] }, { writeKey: null });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ error: 'missing_write_key' });
+  });
+
+  it('401 for an unknown write key', async () => {
+    const res = await post('/v1/batch', { batch: [trackMessage()] }, { writeKey: 'nope-nope-nope' });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ error: 'unknown_write_key' });
+  });
+
+  it('accepts the write key in the body (sendBeacon, no headers)', async () => {
+    const res = await post('/v1/batch', { batch: [trackMessage()], writeKey: 'demo-write-key' }, { writeKey: null, headers: { 'content-type': 'text/plain' } });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ success: true, accepted: 1 });
+  });
+});
+
+describe('malformed input', () => {
+  it('400 on malformed JSON with the parser message', async () => {
+    const res = await post('/v1/batch', '{"batch": [', {});
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: string; message: string };
+    expect(body.error).toBe('malformed_json');
+    expect(body.message).toMatch(/not valid JSON/);
+  });
+
+  it('400 on an empty body', async () => {
+    const res = await post('/v1/batch', '', {});
+    expect(res.status).toBe(400);
+  });
+
+  it('400 when the batch is not an array', async () => {
+    const res = await post('/v1/batch', { batch: 'x' });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: 'invalid_batch' });
+  });
+
+  it('400 for a single track call without an event name, with the field named', async () => {
+    const res = await post('/v1/track', { anonymousId: 'a', properties: {} });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { message: string };
+    expect(body.message).toMatch(/event/);
+  });
+
+  it('413 when the request exceeds 500 KB', async () => {
+    const big = 'x'.repeat(MAX_REQUEST_BYTES);
+    const res = await post('/v1/batch', { batch: [trackMessage({ properties: { big } })] });
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ error: 'request_too_large' });
+  });
+
+  it('partial acceptance: rejects only the bad events, with index and reason', async () => {
+    const res = await post('/v1/batch', {
+      batch: [
+        trackMessage(),
+        { type: 'track', anonymousId: 'a' },
+        trackMessage({ properties: { blob: 'y'.repeat(MAX_EVENT_BYTES) } }),
+        { type: 'launch', anonymousId: 'a' },
+        trackMessage({ anonymousId: undefined, userId: undefined }),
+        trackMessage({ timestamp: 'yesterday-ish' }),
+        'not an object',
+        trackMessage(),
+      ],
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { accepted: number; rejected: { index: number; reason: string }[] };
+    expect(body.accepted).toBe(2);
+    expect(body.rejected.map((r) => r.index)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(body.rejected[0]!.reason).toMatch(/^invalid_message: event/);
+    expect(body.rejected[1]!.reason).toMatch(/^event_too_large/);
+    expect(body.rejected[2]!.reason).toMatch(/^invalid_message: type/);
+    expect(body.rejected[3]!.reason).toMatch(/^missing_id/);
+    expect(body.rejected[4]!.reason).toMatch(/timestamp: not an ISO-8601 time/);
+    expect(body.rejected[5]!.reason).toMatch(/not a JSON object/);
+  });
+
+  it('400 when every event of a batch is rejected', async () => {
+    const res = await post('/v1/batch', { batch: [{ type: 'track' }] });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ accepted: 0, rejected: [{ index: 0 }] });
+  });
+
+  it('405 for GET on an ingest route and 404 for unknown routes', async () => {
+    expect((await SELF.fetch(`${EDGE}/v1/batch`)).status).toBe(405);
+    expect((await SELF.fetch(`${EDGE}/v1/nothing`, { method: 'POST' })).status).toBe(404);
+  });
+});
+
+describe('Segment endpoints', () => {
+  it.each(['track', 'page', 'screen', 'identify', 'alias', 'group'])('accepts /v1/%s', async (type) => {
+    const message = {
+      messageId: `single-${type}-${crypto.randomUUID()}`,
+      anonymousId: 'anon-single',
+      userId: 'user-single',
+      event: 'Signed Up',
+      name: 'Home',
+      previousId: 'anon-single',
+      groupId: 'company-1',
+      properties: { path: '/home' },
+      traits: { plan: 'pro' },
+      context: { userAgent: BROWSER_UA },
+    };
+    const res = await post(`/v1/${type}`, message);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ success: true, accepted: 1 });
+  });
+
+  it('answers CORS preflight for browsers on other origins', async () => {
+    const res = await SELF.fetch(`${EDGE}/v1/batch`, { method: 'OPTIONS', headers: { origin: 'https://shop.example' } });
+    expect(res.status).toBe(204);
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+  });
+});
+
+describe('deduplication and timestamps', () => {
+  it('stores a repeated messageId once', async () => {
+    const message = trackMessage({ messageId: `dup-${crypto.randomUUID()}` });
+    const first = await post('/v1/batch', { batch: [message, message] });
+    expect(await first.json()).toMatchObject({ accepted: 1, duplicates: 1 });
+    const again = await post('/v1/track', message);
+    expect(await again.json()).toMatchObject({ accepted: 0, duplicates: 1 });
+  });
+
+  it('corrects client clock skew with sentAt and flags it; rejects far-future, flags late', async () => {
+    const marker = crypto.randomUUID();
+    const skewMs = 2 * 60 * 60 * 1000;
+    const clientNow = Date.now() + skewMs;
+    const res = await post('/v1/batch', {
+      sentAt: new Date(clientNow).toISOString(),
+      batch: [
+        trackMessage({ event: 'skewed', properties: { marker }, timestamp: new Date(clientNow - 5000).toISOString() }),
+        trackMessage({ event: 'future', properties: { marker }, timestamp: new Date(Date.now() + 3 * 86400_000).toISOString(), sentAt: new Date().toISOString() }),
+        trackMessage({ event: 'late', properties: { marker }, timestamp: new Date(Date.now() - 3 * 86400_000).toISOString(), sentAt: new Date().toISOString() }),
+        trackMessage({ event: 'no-time', properties: { marker }, timestamp: undefined }),
+      ],
+    });
+    const body = (await res.json()) as { accepted: number; rejected: { index: number; reason: string }[] };
+    expect(body.accepted).toBe(3);
+    expect(body.rejected).toEqual([{ index: 1, reason: expect.stringMatching(/^timestamp_in_future/) }]);
+    await flush();
+    const rows = (await readStoredRows()).filter((r) => r.properties.includes(marker));
+    const byEvent = Object.fromEntries(rows.map((r) => [r.event, r]));
+    expect(Math.abs(byEvent.skewed!.timestamp - (byEvent.skewed!.received_at - 5000))).toBeLessThan(2000);
+    expect(byEvent.skewed!.quality_flags).toContain('clock_skew_corrected');
+    expect(byEvent.late!.quality_flags).toContain('late');
+    expect(byEvent['no-time']!.quality_flags).toContain('timestamp_missing');
+  });
+});
+
+describe('bots', () => {
+  it('drops crawlers, headless browsers and empty agents but counts them', async () => {
+    const res = await post('/v1/batch', {
+      batch: [
+        trackMessage({ context: { userAgent: 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)' } }),
+        trackMessage({ context: { userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/120.0.0.0 Safari/537.36' } }),
+        trackMessage(),
+      ],
+    });
+    expect(await res.json()).toMatchObject({ accepted: 1, bots: 2, rejected: [] });
+    const empty = await post('/v1/track', trackMessage({ context: {} }), { headers: { 'user-agent': '' } });
+    expect(await empty.json()).toMatchObject({ accepted: 0, bots: 1 });
+    const live = await SELF.fetch(`${EDGE}/v1/sites/demo/live?minutes=5`, { headers: { authorization: 'Bearer demo-read-token' } });
+    const body = (await live.json()) as { minutes: Record<string, number>[] };
+    const total = (metric: string) => body.minutes.reduce((n, m) => n + (m[metric] ?? 0), 0);
+    expect(total('bot:crawler')).toBeGreaterThanOrEqual(1);
+    expect(total('bot:headless')).toBeGreaterThanOrEqual(1);
+    expect(total('bot:empty_user_agent')).toBeGreaterThanOrEqual(1);
+  });
+
+  it('treats server-side SDK requests without a device agent as real events', async () => {
+    const res = await post('/v1/track', trackMessage({ context: {} }), { headers: { 'user-agent': 'analytics-node-next/latest' } });
+    expect(await res.json()).toMatchObject({ accepted: 1, bots: 0 });
+  });
+});
+
+describe('rate limit', () => {
+  it('429 with Retry-After once a client exceeds the limit', async () => {
+    const ip = '203.0.113.77';
+    const statuses: number[] = [];
+    for (let i = 0; i < 30; i++) statuses.push((await post('/v1/track', trackMessage(), { ip })).status);
+    expect(statuses).toContain(429);
+    expect(statuses.slice(0, 20).every((s) => s === 200)).toBe(true);
+    const res = await post('/v1/track', trackMessage(), { ip });
+    expect(res.headers.get('retry-after')).toBe('10');
+  });
+});

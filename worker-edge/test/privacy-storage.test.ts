@@ -1,0 +1,118 @@
+import { env, runInDurableObject } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { sha256Hex } from '../src/privacy/keyed-hash';
+import type { SiteCatalog } from '../src/storage/site-catalog';
+import { BROWSER_UA, flush, post, readStoredRows } from './helpers';
+
+const PII = {
+  email: 'jane.doe@example.com',
+  emailEncoded: 'jane.doe%40example.com',
+  phoneIntl: '+44 20 7946 0958',
+  phoneCn: '13812345678',
+  phoneCnSpaced: '138 1234 5678',
+  cnId: '11010519491231002X',
+  card: '4111 1111 1111 1111',
+  cardPlain: '5500005555555559',
+  ipv4: '203.0.113.9',
+  ipv6: '2001:db8::1',
+};
+/** Each needle in the forms it could take once stored: as sent, and as bare digits. */
+const NEEDLES = [...new Set(Object.values(PII).flatMap((v) => [v, v.replace(/[^\dXx]/g, '').length >= 9 ? v.replace(/[^\dXx]/g, '') : v]))];
+
+function stuffedMessages(site: string, marker: string) {
+  const everywhere = `${PII.email} ${PII.phoneIntl} ${PII.phoneCn} ${PII.cnId} ${PII.card} ${PII.ipv4} ${PII.ipv6}`;
+  const context = {
+    userAgent: BROWSER_UA,
+    ip: PII.ipv4,
+    page: {
+      url: `https://shop.example/u/${PII.email}/orders?email=${PII.emailEncoded}&phone=${PII.phoneCn}&utm_campaign=${PII.phoneCn}&ref=${PII.card}`,
+      path: `/u/${PII.email}/orders`,
+      referrer: `https://mail.example/?to=${PII.email}&ip=${PII.ipv4}`,
+      title: `Orders of ${PII.email} ${PII.phoneCnSpaced}`,
+    },
+    campaign: { name: `promo ${PII.email}`, source: PII.phoneIntl },
+    locale: 'en-GB',
+    sessionId: PII.email,
+  };
+  return [
+    { type: 'identify', messageId: `${marker}-1`, anonymousId: PII.email, userId: PII.phoneCn, traits: { email: PII.email, phone: PII.phoneIntl, id_card: PII.cnId, marker, note: everywhere }, context },
+    { type: 'track', messageId: `${marker}-2`, anonymousId: PII.ipv4, userId: PII.cardPlain, event: `Clicked ${PII.email}`, properties: { marker, note: everywhere, nested: { deeper: [everywhere, { card_number: PII.card, ip: PII.ipv6 }] }, phone: Number(PII.phoneCn) }, context },
+    { type: 'page', messageId: `${marker}-3`, anonymousId: PII.cnId, name: `Profile ${PII.phoneIntl}`, properties: { marker, search: `?q=${PII.email}` }, context },
+    { type: 'alias', messageId: `${marker}-4`, previousId: PII.email, userId: PII.phoneCn, context },
+    { type: 'group', messageId: `${marker}-5`, anonymousId: PII.email, groupId: PII.email, traits: { marker, email: PII.email, address: '1 Main St' }, context },
+  ];
+}
+
+function findNeedles(haystack: string): string[] {
+  return NEEDLES.filter((needle) => haystack.includes(needle));
+}
+
+describe.each(['demo', 'anon'])('no personal data is stored (site %s)', (site) => {
+  it('scrubs every field in the buffer and in the Parquet files', async () => {
+    const marker = crypto.randomUUID();
+    const writeKey = `${site}-write-key`;
+    const res = await post('/v1/batch', { batch: stuffedMessages(site, marker) }, { writeKey, ip: PII.ipv4 });
+    expect(await res.json()).toMatchObject({ accepted: 5, rejected: [] });
+
+    for (const shard of [0, 1]) {
+      const buffered = await runInDurableObject(env.INGEST_BUFFER.get(env.INGEST_BUFFER.idFromName(`${site}/${shard}`)), (_i, state) =>
+        state.storage.sql.exec<{ row: string }>('SELECT row FROM buffer').toArray().map((r) => r.row).join('\n'),
+      );
+      expect(findNeedles(buffered)).toEqual([]);
+    }
+
+    await flush(site, `${site}-admin-token`);
+    const listed = await env.EVENTS.list({ prefix: `events/site=${site}/` });
+    for (const object of listed.objects) {
+      const raw = new Uint8Array(await (await env.EVENTS.get(object.key))!.arrayBuffer());
+      expect(findNeedles(new TextDecoder('latin1').decode(raw))).toEqual([]);
+    }
+    const eventIds = await Promise.all([1, 2, 3, 4, 5].map((n) => sha256Hex(`${site}\n${marker}-${n}`)));
+    const rows = (await readStoredRows(site)).filter((r) => eventIds.includes(r.event_id));
+    expect(rows).toHaveLength(5);
+    expect(findNeedles(JSON.stringify(rows))).toEqual([]);
+    const identify = rows.find((r) => r.type === 'identify')!;
+    const traits = JSON.parse(identify.properties) as Record<string, string>;
+    expect(traits.email).toMatch(/^[0-9a-f]{32}$/);
+    expect(identify.quality_flags).toContain('pii_scrubbed');
+    expect(identify.user_id).toMatch(/^[0-9a-f]{32}$/);
+  });
+});
+
+describe('pseudonymisation modes', () => {
+  it('pseudonymous: the same id hashes the same way in separate requests', async () => {
+    const marker = crypto.randomUUID();
+    const msg = (n: number) => ({ type: 'track', event: 'x', messageId: `${marker}-${n}`, userId: 'user-42', properties: { marker }, context: { userAgent: BROWSER_UA } });
+    await post('/v1/track', msg(1));
+    await post('/v1/track', msg(2));
+    await flush();
+    const rows = (await readStoredRows()).filter((r) => r.properties.includes(marker));
+    expect(rows).toHaveLength(2);
+    expect(rows[0]!.user_id).toBe(rows[1]!.user_id);
+    expect(rows[0]!.user_id).not.toContain('user-42');
+  });
+
+  it('cookieless: a visitor without identifiers is a daily-salted hash of address and agent', async () => {
+    const marker = crypto.randomUUID();
+    const visit = (n: number, ip: string) =>
+      post('/v1/track', { event: 'x', messageId: `${marker}-${n}`, properties: { marker }, context: { userAgent: BROWSER_UA } }, { writeKey: 'anon-write-key', ip });
+    expect((await visit(1, '192.0.2.10')).status).toBe(200);
+    expect((await visit(2, '192.0.2.10')).status).toBe(200);
+    expect((await visit(3, '192.0.2.11')).status).toBe(200);
+    await flush('anon', 'anon-admin-token');
+    const rows = (await readStoredRows('anon')).filter((r) => r.properties.includes(marker)).sort((a, b) => a.event_id.localeCompare(b.event_id));
+    const ids = new Set(rows.map((r) => r.anonymous_id));
+    expect(rows).toHaveLength(3);
+    expect(ids.size).toBe(2);
+  });
+
+  it('cookieless: salts are deleted 48 h after creation', async () => {
+    const catalog = env.SITE_CATALOG.get(env.SITE_CATALOG.idFromName('anon'));
+    await runInDurableObject(catalog, async (instance: SiteCatalog, state) => {
+      state.storage.sql.exec(`INSERT OR REPLACE INTO salts (date, salt, created_at) VALUES ('2020-01-01', 'old', ?)`, Date.now() - 49 * 3600_000);
+      await instance.alarm();
+      expect(instance.saltDates()).not.toContain('2020-01-01');
+      expect(instance.saltDates()).toContain(new Date().toISOString().slice(0, 10));
+    });
+  });
+});
