@@ -19,6 +19,9 @@
  * in `parseArgs`, and push it in `buildSinks`. Each sink gets its own (identical, deterministic)
  * message stream, so several outputs can be produced in one run.
  */
+import { createWriteStream, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Writable } from 'node:stream';
 import {
   DEFAULT_SITE,
   MAX_DAYS,
@@ -29,35 +32,6 @@ import {
   type PersonTruth,
   type SegmentMessage,
 } from './demo-data/generate.ts';
-
-// -- minimal Node typings (the repo has no @types/node; these keep `tsc` happy either way) -----
-
-interface NodeWritable {
-  write(chunk: string): boolean;
-  end(callback?: () => void): void;
-  once(event: string, listener: (...args: unknown[]) => void): unknown;
-  on(event: string, listener: (...args: unknown[]) => void): unknown;
-  removeListener(event: string, listener: (...args: unknown[]) => void): unknown;
-  isTTY?: boolean;
-}
-interface NodeFs {
-  createWriteStream(path: string, options?: { highWaterMark?: number }): NodeWritable;
-  mkdirSync(path: string, options: { recursive: boolean }): unknown;
-  renameSync(from: string, to: string): void;
-  rmSync(path: string, options: { force: boolean }): void;
-  statSync(path: string, options: { throwIfNoEntry: false }): { isFile(): boolean } | undefined;
-}
-interface NodeProcess {
-  argv: string[];
-  stdout: NodeWritable;
-  stderr: NodeWritable;
-  exitCode?: number;
-}
-const nodeProcess = (globalThis as unknown as { process: NodeProcess }).process;
-async function loadFs(): Promise<NodeFs> {
-  const specifier: string = 'node:fs';
-  return (await import(specifier)) as NodeFs;
-}
 
 // -- arguments ------------------------------------------------------------------------------------
 
@@ -172,7 +146,7 @@ export type MessageSink = (messages: AsyncIterable<SegmentMessage>) => Promise<v
 const FLUSH_CHARS = 1 << 18;
 
 /** Writes messages as NDJSON to a stream, honouring backpressure. Does not end the stream. */
-export async function writeNdjson(messages: AsyncIterable<SegmentMessage>, stream: NodeWritable): Promise<void> {
+export async function writeNdjson(messages: AsyncIterable<SegmentMessage>, stream: Writable): Promise<void> {
   let failure: unknown;
   const onError = (err: unknown) => {
     failure = err;
@@ -210,7 +184,7 @@ export async function writeNdjson(messages: AsyncIterable<SegmentMessage>, strea
   }
 }
 
-function endStream(stream: NodeWritable): Promise<void> {
+function endStream(stream: Writable): Promise<void> {
   return new Promise((resolve, reject) => {
     stream.once('error', reject);
     stream.end(() => resolve());
@@ -224,13 +198,12 @@ function endStream(stream: NodeWritable): Promise<void> {
 export function ndjsonSink(out: string): MessageSink {
   return async (messages) => {
     if (out === '-') {
-      await writeNdjson(messages, nodeProcess.stdout);
+      await writeNdjson(messages, process.stdout);
       return;
     }
-    const fs = await loadFs();
-    const existing = fs.statSync(out, { throwIfNoEntry: false });
+    const existing = statSync(out, { throwIfNoEntry: false });
     if (existing && !existing.isFile()) {
-      const stream = fs.createWriteStream(out, { highWaterMark: 1 << 20 });
+      const stream = createWriteStream(out, { highWaterMark: 1 << 20 });
       try {
         await writeNdjson(messages, stream);
       } finally {
@@ -238,17 +211,16 @@ export function ndjsonSink(out: string): MessageSink {
       }
       return;
     }
-    const slash = Math.max(out.lastIndexOf('/'), out.lastIndexOf('\\'));
-    if (slash > 0) fs.mkdirSync(out.slice(0, slash), { recursive: true });
+    mkdirSync(dirname(out), { recursive: true });
     const partial = `${out}.partial`;
-    const stream = fs.createWriteStream(partial, { highWaterMark: 1 << 20 });
+    const stream = createWriteStream(partial, { highWaterMark: 1 << 20 });
     try {
       await writeNdjson(messages, stream);
       await endStream(stream);
-      fs.renameSync(partial, out);
+      renameSync(partial, out);
     } catch (err) {
       stream.end();
-      fs.rmSync(partial, { force: true });
+      rmSync(partial, { force: true });
       throw err;
     }
   };
@@ -370,7 +342,7 @@ export function messageStream(
 // -- main ----------------------------------------------------------------------------------------------
 
 export async function main(argv: readonly string[]): Promise<number> {
-  const stderr = nodeProcess.stderr;
+  const stderr = process.stderr;
   let parsed: CliOptions | 'help';
   try {
     parsed = parseArgs(argv);
@@ -407,15 +379,15 @@ export async function main(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
-const entry = (nodeProcess.argv[1] ?? '').replace(/\\/g, '/');
+const entry = (process.argv[1] ?? '').replace(/\\/g, '/');
 if (/\/generate-events\.(ts|js|mjs)$/.test(entry)) {
-  main(nodeProcess.argv.slice(2)).then(
+  main(process.argv.slice(2)).then(
     (code) => {
-      nodeProcess.exitCode = code;
+      process.exitCode = code;
     },
     (err: unknown) => {
-      nodeProcess.stderr.write(`generate-events: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      nodeProcess.exitCode = 1;
+      process.stderr.write(`generate-events: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exitCode = 1;
     },
   );
 }

@@ -3,7 +3,7 @@
  * beside the other candidate, hyparquet-writer (pure JS; SNAPPY, as it has no ZSTD compressor).
  */
 import { parquetWriteBuffer } from 'hyparquet-writer';
-import * as parquetWasm from 'parquet-wasm/node/parquet_wasm.js';
+import * as parquetWasm from 'parquet-wasm/node';
 import { normaliseMessage } from '../../worker-edge/src/ingest/normalise-message';
 import { HmacIdHasher } from '../../worker-edge/src/privacy/keyed-hash';
 import { EVENT_COLUMNS, type EventRow } from '../../worker-edge/src/schema/event-columns';

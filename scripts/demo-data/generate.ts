@@ -161,7 +161,7 @@ export type GroundTruthHook = (person: PersonTruth) => void;
 
 export interface GenerateOptions {
   seed: number;
-  /** Target total number of messages, 1_000 to 10_000_000 (emitted exactly). */
+  /** Number of messages to emit (exactly), 1_000 to 10_000_000; a non-integer is rounded. */
   events: number;
   /** Start of the period. */
   start: Date;
@@ -1095,8 +1095,8 @@ class PersonSimulation {
 function validateOptions(options: GenerateOptions): void {
   const { seed, events, start, days, site } = options;
   if (!Number.isSafeInteger(seed)) throw new RangeError(`seed must be a safe integer, got ${String(seed)}`);
-  if (!Number.isInteger(events) || events < MIN_EVENTS || events > MAX_EVENTS) {
-    throw new RangeError(`events must be an integer between ${MIN_EVENTS} and ${MAX_EVENTS}, got ${String(events)}`);
+  if (!Number.isFinite(events) || Math.round(events) < MIN_EVENTS || Math.round(events) > MAX_EVENTS) {
+    throw new RangeError(`events must be a number between ${MIN_EVENTS} and ${MAX_EVENTS}, got ${String(events)}`);
   }
   if (!(start instanceof Date) || !Number.isFinite(start.getTime())) throw new RangeError(`start must be a valid Date, got ${String(start)}`);
   if (!Number.isInteger(days) || days < 1 || days > MAX_DAYS) throw new RangeError(`days must be an integer between 1 and ${MAX_DAYS}, got ${String(days)}`);
@@ -1145,7 +1145,7 @@ export function generateDemoEvents(options: GenerateOptions): Generator<SegmentM
 
 function* run(options: GenerateOptions): Generator<SegmentMessage> {
   const state = createRunState(options);
-  const target = options.events;
+  const target = Math.round(options.events);
   let emitted = 0;
   for (let index = 0; emitted < target; index++) {
     const person = new PersonSimulation(state, index);

@@ -1,5 +1,5 @@
 import { tableFromIPC } from '@uwdata/flechette';
-import { readParquet } from 'parquet-wasm/node/parquet_wasm.js';
+import { readParquet } from 'parquet-wasm/node';
 import type { EventRow } from '../src/schema/event-columns';
 import type { ManifestEntry } from '../src/storage/manifest-entry';
 

@@ -359,6 +359,28 @@ describe('tracker in Chromium', () => {
     await ctx.close();
   });
 
+  it('works when storage throws and crypto.randomUUID is missing', async () => {
+    const { ctx, id, page, errors } = await newContext(() => {
+      for (const name of ['localStorage', 'sessionStorage']) {
+        Object.defineProperty(window, name, {
+          get() {
+            throw new DOMException('blocked', 'SecurityError');
+          },
+        });
+      }
+      Object.defineProperty(Crypto.prototype, 'randomUUID', { value: undefined });
+    });
+    await page.goto(pageUrl('/no-storage/'));
+    const pv = await waitForMessage(id, 'page view', (m) => m.type === 'page');
+    expect(pv.messageId).toMatch(UUID); // getRandomValues fallback
+    expect(pv.anonymousId).toMatch(UUID); // in memory only
+    await page.evaluate(() => window.pa.track('No Storage'));
+    const t = await waitForMessage(id, 'track', (m) => m.event === 'No Storage');
+    expect(t.anonymousId).toBe(pv.anonymousId);
+    expect(errors).toEqual([]);
+    await ctx.close();
+  });
+
   it('never throws into the page (circular properties, bad arguments, throwing getters)', async () => {
     const { ctx, id, page, errors } = await newContext();
     await page.goto(pageUrl('/errors/'));

@@ -1,0 +1,14 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+// Tests of the Node-side scripts (demo-data generator, CLIs): plain Node, no workerd.
+// npm run test:scripts  (or: npx vitest run --config scripts/vitest.config.ts scripts/demo-data)
+export default defineConfig({
+  root: fileURLToPath(new URL('..', import.meta.url)),
+  test: {
+    environment: 'node',
+    include: ['scripts/**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+  },
+});
