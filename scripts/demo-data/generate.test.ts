@@ -106,7 +106,7 @@ function analyse(seed: number, events: number): Stats {
       if (campaign?.medium === 'email') s.emailSessions++;
     }
     const ts = Date.parse(m.timestamp);
-    if (ts < startMs || ts > endMs + 86_400_000) s.outOfPeriod++;
+    if (!(ts >= startMs && ts < endMs)) s.outOfPeriod++;
     const prev = lastTs.get(m.anonymousId);
     if (prev !== undefined && ts < prev) s.nonMonotonic++;
     lastTs.set(m.anonymousId, ts);

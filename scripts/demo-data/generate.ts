@@ -1,9 +1,12 @@
 /**
  * Deterministic demo data: realistic e-commerce behaviour as Segment HTTP Tracking API messages.
  *
- * Persons are the unit of simulation. Each person arrives at some moment in the period, has a
- * country, devices, a preferred category, a latent activity level (sessions per day), a purchase
- * propensity and a churn hazard, and produces sessions until they go quiet or the period ends.
+ * Persons are the unit of simulation. Each person arrives at some moment in the period (or in a
+ * six-week warm-up before it, so the period opens with returning visitors and logged-in customers;
+ * only messages inside the period are emitted), has a country, devices, a preferred category, a
+ * latent activity level (sessions per day), a purchase propensity and a churn hazard, and produces
+ * sessions until they go quiet or the period ends. The number of persons follows from the target
+ * message count: persons are simulated until exactly `events` messages have been produced.
  * Sessions have a traffic source (direct, organic, paid, social, email, referral, display), browse
  * pages and products, sometimes add to cart, check out and order. Visitors start anonymous and
  * may sign up / log in (identify), use a second device, or send alias.
@@ -110,11 +113,11 @@ export type Variant = 'control' | 'treatment';
 
 /** Ground truth for one simulated person, reported once their messages are produced. */
 export interface PersonTruth {
-  /** 0-based index of the person in generation order. */
+  /** 0-based index of the person in generation order (persons quiet during the whole period are skipped, so there are gaps). */
   index: number;
-  /** Every anonymousId the person used (devices, cookie resets), first one first. */
+  /** The anonymousIds the person used in the data (devices, cookie resets), in order of creation. */
   anonymousIds: string[];
-  /** Set once the person signed up (identify); null for persons who stayed anonymous. */
+  /** The person's userId if it appears in the data (signed up or logged in); null for anonymous persons. */
   userId: string | null;
   country: string;
   region: string;
@@ -122,7 +125,9 @@ export interface PersonTruth {
   deviceType: DeviceType;
   acquisitionChannel: Channel;
   preferredCategory: Category;
-  /** Time of the first session (ISO). */
+  /** Time of the person's first visit ever (ISO); before the period start for persons who were already visitors or customers. */
+  arrivedAt: string;
+  /** Time of the person's first message in the data (ISO). */
   firstSeen: string;
   /** Latent activity: expected sessions per active day at baseline traffic. */
   sessionsPerDay: number;
@@ -146,7 +151,7 @@ export interface PersonTruth {
   /** Experiment arm (fixed per person); exposure happens on the first checkout page view. */
   variant: Variant;
   exposedToExperiment: boolean;
-  /** Realised counts in the emitted data. */
+  /** Realised counts in the emitted data (sessions, messages, orders, revenue in USD). */
   sessions: number;
   events: number;
   orders: number;
@@ -200,6 +205,8 @@ export const SIMULATION_PARAMETERS = {
 // ---------------------------------------------------------------------------------------------
 
 const DAY_MS = 86_400_000;
+/** Simulated days before the period, so it opens with returning visitors and existing customers. */
+const WARMUP_DAYS = 42;
 const HOUR_MS = 3_600_000;
 const MINUTE_MS = 60_000;
 const LIBRARY = Object.freeze({ name: 'demo-generator', version: '1' }) as { name: 'demo-generator'; version: '1' };
@@ -437,9 +444,12 @@ interface RunState {
   readonly days: number;
   /** UTC midnight of the first day. */
   readonly baseMs: number;
+  /** Days simulated before the period (so it starts with returning visitors and customers). */
+  readonly warmupDays: number;
   readonly clock: IsoClock;
-  /** Per festival group, per day index (0..days+1). */
+  /** Per festival group, per day; index = day relative to baseMs + warmupDays. */
   readonly profiles: Record<FestivalGroup, DayProfile[]>;
+  /** Arrival day (relative to baseMs, may be negative) weighted by traffic. */
   readonly arrivalDays: Record<FestivalGroup, WeightedTable<number>>;
   orderSeq: number;
   userSeq: number;
@@ -454,7 +464,9 @@ function round2(x: number): number {
 }
 
 class PersonSimulation {
-  readonly out: SegmentMessage[] = [];
+  /** Messages in time order, and their epoch-ms times. */
+  out: SegmentMessage[] = [];
+  private times: number[] = [];
   readonly truth: PersonTruth;
 
   private readonly rng: Random;
@@ -463,6 +475,7 @@ class PersonSimulation {
   private readonly locale: string;
   private readonly profiles: DayProfile[];
   private readonly devices: Device[] = [];
+  private readonly allAnonymousIds: string[] = [];
   private readonly willRegister: boolean;
   private readonly hasSecondDevice: boolean;
   private readonly cartProbability: number;
@@ -480,6 +493,8 @@ class PersonSimulation {
   private lastUrl = '';
   private userId: string | null = null;
   private registeredAt = 0;
+  private ordersPlaced = 0;
+  private exposed = false;
 
   constructor(run: RunState, index: number) {
     this.run = run;
@@ -493,6 +508,7 @@ class PersonSimulation {
     const deviceType = country.devices.pick(rng);
     const first = this.newDevice(deviceType);
     this.devices.push(first);
+    this.allAnonymousIds.push(first.anonymousId);
 
     const sessionsPerDay = Math.min(4, Math.max(0.005, rng.lognormal(Math.log(0.15), 1.0)));
     const propensity = Math.min(6, Math.max(0.05, rng.lognormal(-0.245, 0.7)));
@@ -523,7 +539,7 @@ class PersonSimulation {
 
     this.truth = {
       index,
-      anonymousIds: [first.anonymousId],
+      anonymousIds: [],
       userId: null,
       country: spec.code,
       region,
@@ -531,6 +547,7 @@ class PersonSimulation {
       deviceType,
       acquisitionChannel: country.channels.pick(rng),
       preferredCategory: CATEGORY_TABLE.pick(rng),
+      arrivedAt: '',
       firstSeen: '',
       sessionsPerDay,
       purchasePropensity: propensity,
@@ -585,9 +602,16 @@ class PersonSimulation {
     return Math.round(this.run.baseMs + day * DAY_MS + (hour - this.country.spec.tz) * HOUR_MS);
   }
 
+  /** Index into `profiles` for a time. */
   private dayIndex(ms: number): number {
-    const d = Math.floor((ms - this.run.baseMs) / DAY_MS);
-    return d < 0 ? 0 : d > this.run.days + 1 ? this.run.days + 1 : d;
+    const d = Math.floor((ms - this.run.baseMs) / DAY_MS) + this.run.warmupDays;
+    const last = this.profiles.length - 1;
+    return d < 0 ? 0 : d > last ? last : d;
+  }
+
+  private push(m: SegmentMessage): void {
+    this.out.push(m);
+    this.times.push(this.t);
   }
 
   private advance(minMs: number, maxMs: number): void {
@@ -624,7 +648,7 @@ class PersonSimulation {
     const m: TrackMessage = userId
       ? { type: 'track', messageId: this.rng.uuid(), anonymousId: this.dev.anonymousId, userId, event, properties, timestamp: this.run.clock.iso(this.t), context: this.context() }
       : { type: 'track', messageId: this.rng.uuid(), anonymousId: this.dev.anonymousId, event, properties, timestamp: this.run.clock.iso(this.t), context: this.context() };
-    this.out.push(m);
+    this.push(m);
   }
 
   /** Navigates to a page: dwell on the previous one, then emit the page view. */
@@ -642,7 +666,7 @@ class PersonSimulation {
     const m: PageMessage = userId
       ? { type: 'page', messageId: this.rng.uuid(), anonymousId: this.dev.anonymousId, userId, name, properties, timestamp: this.run.clock.iso(this.t), context: this.context() }
       : { type: 'page', messageId: this.rng.uuid(), anonymousId: this.dev.anonymousId, name, properties, timestamp: this.run.clock.iso(this.t), context: this.context() };
-    this.out.push(m);
+    this.push(m);
   }
 
   private identify(): void {
@@ -652,7 +676,7 @@ class PersonSimulation {
       createdAt: this.truth.userId === userId && this.registeredAt ? this.run.clock.iso(this.registeredAt) : this.run.clock.iso(this.t),
       address: { country: this.truth.country, city: this.truth.region },
     };
-    this.out.push({
+    this.push({
       type: 'identify',
       messageId: this.rng.uuid(),
       anonymousId: this.dev.anonymousId,
@@ -673,7 +697,7 @@ class PersonSimulation {
     this.identify();
     if (this.rng.chance(0.08)) {
       this.advance(50, 400);
-      this.out.push({
+      this.push({
         type: 'alias',
         messageId: this.rng.uuid(),
         anonymousId: this.dev.anonymousId,
@@ -842,7 +866,6 @@ class PersonSimulation {
   private runSession(first: boolean): void {
     const rng = this.rng;
     const truth = this.truth;
-    truth.sessions++;
     this.sessionId = rng.hex(16);
     this.sessionIp = this.dev.type === 'mobile' || rng.chance(0.12) ? this.newIp() : this.dev.homeIp;
     this.campaign = undefined;
@@ -884,7 +907,6 @@ class PersonSimulation {
       default:
         this.pageView('Home', '/', l.query, `${SHOP_NAME} - Shop beauty, electronics, fashion & more`, true);
     }
-    if (!truth.firstSeen) truth.firstSeen = this.run.clock.iso(this.t);
 
     // Account actions near the start of the session.
     if (!this.dev.identified) {
@@ -972,8 +994,9 @@ class PersonSimulation {
       }
     }
     this.pageView('Checkout', '/checkout', '', `Checkout | ${SHOP_NAME}`);
-    if (!this.truth.exposedToExperiment) {
-      this.truth.exposedToExperiment = true;
+    if (!this.exposed && this.t >= this.run.startMs) {
+      // The experiment runs from the start of the period.
+      this.exposed = true;
       this.advance(50, 400);
       const id = SIMULATION_PARAMETERS.experimentId;
       this.track('Experiment Viewed', { experiment_id: id, experiment_name: id, variant: this.truth.variant });
@@ -986,7 +1009,7 @@ class PersonSimulation {
     let coupon = '';
     const pushed = profile.coupon;
     if (pushed && rng.chance(0.45)) coupon = pushed;
-    else if (rng.chance(0.1)) coupon = this.truth.orders === 0 && this.userId ? 'WELCOME10' : rng.pick(['SAVE5', 'FREESHIP']);
+    else if (rng.chance(0.1)) coupon = this.ordersPlaced === 0 && this.userId ? 'WELCOME10' : rng.pick(['SAVE5', 'FREESHIP']);
     if (coupon === 'SAVE5' && revenue < 50) coupon = '';
     const spec = coupon ? COUPONS[coupon]! : undefined;
     const shippingBase = revenue >= 50 ? 0 : 5.99;
@@ -1016,33 +1039,36 @@ class PersonSimulation {
     };
     if (coupon) props.coupon = coupon;
     this.track('Order Completed', props);
-    this.truth.orders++;
-    this.truth.revenue = round2(this.truth.revenue + revenue);
+    this.ordersPlaced++;
     this.advance(300, 1_500);
     this.pageView('Order Confirmation', '/checkout/confirmation', '', `Thank you for your order | ${SHOP_NAME}`);
     cart.length = 0;
   }
 
-  /** Simulates the whole person; fills `out` in time order. */
+  /**
+   * Simulates the whole person from their arrival (possibly in the warm-up before the period) and
+   * keeps the messages inside the period: sessions that start at or after the period start, cut at
+   * the period end.
+   */
   simulate(): void {
     const rng = this.rng;
     const run = this.run;
     const truth = this.truth;
 
     // Arrival: a day weighted by traffic, a local hour from the diurnal curve.
+    const simStart = run.baseMs - run.warmupDays * DAY_MS;
     const arrivalTable = run.arrivalDays[this.country.spec.group];
     let arrival = 0;
-    let arrivalDay = 0;
     for (let tries = 0; tries < 20; tries++) {
-      arrivalDay = arrivalTable.pick(rng);
-      arrival = this.timeOnDay(arrivalDay);
-      if (arrival >= run.startMs && arrival < run.endMs) break;
+      arrival = this.timeOnDay(arrivalTable.pick(rng));
+      if (arrival >= simStart && arrival < run.endMs) break;
     }
-    if (arrival < run.startMs) arrival = run.startMs + rng.int(0, 3_600_000);
-    if (arrival >= run.endMs) arrival = run.endMs - rng.int(3_600_000, 7_200_000);
-    arrivalDay = Math.floor((arrival - run.baseMs) / DAY_MS);
+    if (arrival < simStart) arrival = simStart + rng.int(0, HOUR_MS);
+    if (arrival >= run.endMs) arrival = run.endMs - rng.int(HOUR_MS, 2 * HOUR_MS);
+    const arrivalDay = Math.floor((arrival - run.baseMs) / DAY_MS);
+    truth.arrivedAt = run.clock.iso(arrival);
 
-    // Quiet from this day on (first day always active).
+    // Quiet from this day on (the arrival day is always active).
     const quietDay = arrivalDay + 1 + rng.geometric(truth.churnHazard);
     const lastDay = Math.floor((run.endMs - 1 - run.baseMs) / DAY_MS);
     if (quietDay <= lastDay) truth.churnedAt = run.clock.iso(run.baseMs + quietDay * DAY_MS);
@@ -1051,20 +1077,27 @@ class PersonSimulation {
     const starts: number[] = [arrival];
     const endDay = Math.min(lastDay, quietDay - 1);
     for (let d = arrivalDay; d <= endDay; d++) {
-      const k = rng.poisson(truth.sessionsPerDay * this.profiles[Math.min(d, this.profiles.length - 1)]!.traffic);
+      const k = rng.poisson(truth.sessionsPerDay * this.profiles[this.dayIndex(run.baseMs + d * DAY_MS)]!.traffic);
       for (let i = 0; i < k; i++) {
         const s = this.timeOnDay(d);
         if (s > arrival && s < run.endMs) starts.push(s);
       }
     }
     starts.sort((a, b) => a - b);
+    if (starts[starts.length - 1]! < run.startMs) {
+      // Gone quiet before the period: nothing to emit, skip the simulation.
+      this.recount(0);
+      return;
+    }
 
     let lastEnd = -Infinity;
+    let firstInPeriod = -1;
     for (let i = 0; i < starts.length; i++) {
       const first = i === 0;
       let start = starts[i]!;
       if (start < lastEnd + 30 * MINUTE_MS) start = lastEnd + 30 * MINUTE_MS + rng.int(0, 30 * MINUTE_MS);
       if (start >= run.endMs) break;
+      if (firstInPeriod < 0 && start >= run.startMs) firstInPeriod = this.out.length;
       this.t = start;
 
       // Device: after sign-up some persons also use a second device.
@@ -1074,7 +1107,7 @@ class PersonSimulation {
           const types: DeviceType[] = dev.type === 'desktop' ? ['mobile', 'tablet'] : ['desktop', 'tablet'];
           const second = this.newDevice(rng.chance(0.75) ? types[0]! : types[1]!);
           this.devices.push(second);
-          truth.anonymousIds.push(second.anonymousId);
+          this.allAnonymousIds.push(second.anonymousId);
         }
         dev = this.devices[1]!;
       }
@@ -1082,13 +1115,59 @@ class PersonSimulation {
       if (ITP_FAMILIES.has(dev.family) && dev.lastSeen > 0 && start - dev.lastSeen > SIMULATION_PARAMETERS.itpCookieDays * DAY_MS) {
         dev.anonymousId = rng.uuid();
         dev.identified = false;
-        truth.anonymousIds.push(dev.anonymousId);
+        this.allAnonymousIds.push(dev.anonymousId);
       }
       this.dev = dev;
       this.runSession(first);
       lastEnd = this.t;
     }
-    truth.events = this.out.length;
+
+    // Keep the period only.
+    const lo = firstInPeriod < 0 ? this.out.length : firstInPeriod;
+    let hi = this.out.length;
+    while (hi > lo && this.times[hi - 1]! >= run.endMs) hi--;
+    if (lo > 0 || hi < this.out.length) {
+      this.out = this.out.slice(lo, hi);
+      this.times = this.times.slice(lo, hi);
+    }
+    this.recount(this.out.length);
+  }
+
+  /** Sets the realised counts in `truth` from the first `n` kept messages. */
+  recount(n: number): void {
+    const truth = this.truth;
+    const used = new Set<string>();
+    let sessions = 0;
+    let orders = 0;
+    let revenue = 0;
+    let exposed = false;
+    let identified = false;
+    let lastSession: string | undefined;
+    for (let i = 0; i < n; i++) {
+      const m = this.out[i]!;
+      used.add(m.anonymousId);
+      if (m.userId) identified = true;
+      if (m.context.sessionId !== lastSession) {
+        sessions++;
+        lastSession = m.context.sessionId;
+      }
+      if (m.type !== 'track') continue;
+      if (m.event === 'Order Completed') {
+        orders++;
+        revenue += m.properties.revenue as number;
+      } else if (m.event === 'Experiment Viewed') {
+        exposed = true;
+      }
+    }
+    truth.sessions = sessions;
+    truth.orders = orders;
+    truth.revenue = round2(revenue);
+    truth.exposedToExperiment = exposed;
+    truth.events = n;
+    truth.firstSeen = n > 0 ? this.out[0]!.timestamp : '';
+    // Only the ids and the userId that appear in the data.
+    truth.anonymousIds = this.allAnonymousIds.filter((id) => used.has(id));
+    truth.userId = identified ? this.userId : null;
   }
 }
 
@@ -1110,14 +1189,16 @@ function createRunState(options: GenerateOptions): RunState {
   const endMs = startMs + options.days * DAY_MS;
   const baseMs = Math.floor(startMs / DAY_MS) * DAY_MS;
   const nDays = Math.floor((endMs - 1 - baseMs) / DAY_MS) + 2;
+  const warmupDays = WARMUP_DAYS;
   const groups: FestivalGroup[] = ['cn', 'west', 'asia'];
   const profiles = {} as Record<FestivalGroup, DayProfile[]>;
   const arrivalDays = {} as Record<FestivalGroup, WeightedTable<number>>;
   for (const g of groups) {
-    profiles[g] = Array.from({ length: nDays }, (_, d) => dayProfile(baseMs + d * DAY_MS, g));
-    // Arrivals follow traffic; the last (partial) day only counts if the period reaches into it.
-    const dayIdx = Array.from({ length: nDays - 1 }, (_, d) => d);
-    arrivalDays[g] = new WeightedTable(dayIdx, dayIdx.map((d) => profiles[g][d]!.traffic));
+    const list = Array.from({ length: warmupDays + nDays }, (_, i) => dayProfile(baseMs + (i - warmupDays) * DAY_MS, g));
+    profiles[g] = list;
+    // Arrivals follow traffic, from the start of the warm-up to the last day of the period.
+    const days = Array.from({ length: warmupDays + nDays - 1 }, (_, i) => i - warmupDays);
+    arrivalDays[g] = new WeightedTable(days, days.map((d) => list[d + warmupDays]!.traffic));
   }
   return {
     seed: options.seed,
@@ -1126,7 +1207,8 @@ function createRunState(options: GenerateOptions): RunState {
     endMs,
     days: options.days,
     baseMs,
-    clock: new IsoClock(startMs, options.days + 1),
+    warmupDays,
+    clock: new IsoClock(baseMs - warmupDays * DAY_MS, warmupDays + options.days + 1),
     profiles,
     arrivalDays,
     orderSeq: 0,
@@ -1151,14 +1233,12 @@ function* run(options: GenerateOptions): Generator<SegmentMessage> {
     const person = new PersonSimulation(state, index);
     person.simulate();
     const out = person.out;
-    if (out.length === 0) {
-      options.onPerson?.(person.truth);
-      continue;
-    }
+    // Persons who were quiet during the whole period do not exist in the data.
+    if (out.length === 0) continue;
     const take = Math.min(out.length, target - emitted);
     if (take < out.length) {
       person.truth.truncated = true;
-      person.truth.events = take;
+      person.recount(take);
     }
     options.onPerson?.(person.truth);
     for (let i = 0; i < take; i++) yield out[i]!;

@@ -139,7 +139,7 @@ export class Random {
     return -Math.log(1 - this.next()) / rate;
   }
 
-  /** Poisson-distributed count with mean lambda (Knuth for small lambda, PTRS-free normal approximation above 30). */
+  /** Poisson-distributed count with mean lambda (Knuth's method; normal approximation above 30). */
   poisson(lambda: number): number {
     if (!(lambda > 0)) return 0;
     if (lambda > 30) return Math.max(0, Math.round(this.normal(lambda, Math.sqrt(lambda))));

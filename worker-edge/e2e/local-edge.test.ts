@@ -1,34 +1,24 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { portInUse, startLocalEdge, type LocalEdge } from './local-edge';
+import { liveGroupMembers, portInUse, startLocalEdge, type LocalEdge } from './local-edge';
 
-/** Linux: live (non-zombie) processes as [pid, pgid, command line]. */
-function liveProcesses(): Array<{ pid: number; pgid: number; cmd: string }> {
-  const out: Array<{ pid: number; pgid: number; cmd: string }> = [];
+/** The process group of the wrangler started for this persistDir (its workerd is in the same group); Linux only. */
+function groupOf(persistDir: string): { pgid: number; members: number[] } | undefined {
+  if (process.platform !== 'linux') return undefined;
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
+      const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8');
+      if (!cmd.includes('wrangler') || !cmd.includes(persistDir)) continue;
       const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // state ppid pgrp ...
-      if (fields[0] === 'Z') continue;
-      const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      out.push({ pid: Number(name), pgid: Number(fields[2]), cmd });
+      const pgid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+      return { pgid, members: liveGroupMembers(pgid) };
     } catch {
       // exited meanwhile
     }
   }
-  return out;
+  return undefined;
 }
-
-/** The process group of the wrangler started for this persistDir (its workerd is in the same group). */
-function groupOf(persistDir: string): number[] {
-  const wrangler = liveProcesses().find((p) => p.cmd.includes('wrangler') && p.cmd.includes(persistDir));
-  if (!wrangler) return [];
-  return liveProcesses()
-    .filter((p) => p.pgid === wrangler.pgid)
-    .map((p) => p.pgid);
-}
-const groupAlive = (pgid: number) => liveProcesses().some((p) => p.pgid === pgid);
 
 describe('local edge harness', () => {
   let edge: LocalEdge | undefined;
@@ -47,12 +37,12 @@ describe('local edge harness', () => {
     await res.arrayBuffer();
     expect(await portInUse(port)).toBe(true);
     const group = groupOf(edge.persistDir);
-    if (process.platform === 'linux') expect(group.length).toBeGreaterThanOrEqual(2); // wrangler + workerd
+    if (process.platform === 'linux') expect(group?.members.length).toBeGreaterThanOrEqual(2); // wrangler + workerd
 
     await edge.stop();
     expect(await portInUse(port)).toBe(false);
     await expect(fetch(`${edge.url}/healthz`)).rejects.toThrow();
-    if (group[0] !== undefined) expect(groupAlive(group[0])).toBe(false);
+    if (group) expect(liveGroupMembers(group.pgid)).toEqual([]);
   });
 
   it('kill() (SIGKILL, a simulated crash) also takes workerd down, and a restart reuses persistDir', async () => {
@@ -61,7 +51,7 @@ describe('local edge harness', () => {
     const group = groupOf(first.persistDir);
     await first.kill();
     expect(await portInUse(port)).toBe(false);
-    if (group[0] !== undefined) expect(groupAlive(group[0])).toBe(false);
+    if (group) expect(liveGroupMembers(group.pgid)).toEqual([]);
 
     edge = await startLocalEdge({ persistDir: first.persistDir, port });
     expect(edge.url).toBe(first.url);

@@ -12,7 +12,7 @@
  * behind; anything still running when the Node process exits is SIGKILLed. persistDir is never deleted here.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -78,6 +78,32 @@ function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   } catch {
     // group already gone
   }
+}
+
+/**
+ * Linux: pids of the live (non-zombie) processes in process group `pgid`, read from /proc. Elsewhere: [] (the
+ * callers then rely on the port being free).
+ */
+export function liveGroupMembers(pgid: number): number[] {
+  if (process.platform !== 'linux') return [];
+  const pids: number[] = [];
+  let entries: string[] = [];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  for (const name of entries) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(pgrp) === pgid && state !== 'Z' && state !== 'X') pids.push(Number(name));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return pids;
 }
 
 /** A port that was free a moment ago (listen on port 0, read it, close). */
@@ -166,10 +192,13 @@ export async function startLocalEdge(opts: LocalEdgeOptions = {}): Promise<Local
       await exitPromise;
     }
     // wrangler has exited; make sure stragglers in the group (workerd) are gone too, and that the port is free
-    // (a SIGKILLed workerd can hold the listening socket for a few more milliseconds)
-    signalGroup(child, 'SIGKILL');
-    const portDeadline = Date.now() + 5_000;
-    while ((await portInUse(port)) && Date.now() < portDeadline) await sleep(50);
+    // (a SIGKILLed workerd can take a few milliseconds to die and release the listening socket)
+    const deadline = Date.now() + 5_000;
+    do {
+      signalGroup(child, 'SIGKILL');
+      if (liveGroupMembers(child.pid!).length === 0 && !(await portInUse(port))) break;
+      await sleep(50);
+    } while (Date.now() < deadline);
   };
   const stop = () => waitExit('SIGTERM', STOP_GRACE_MS);
   const kill = () => waitExit('SIGKILL', STOP_GRACE_MS);

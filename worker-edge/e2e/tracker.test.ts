@@ -349,13 +349,14 @@ describe('tracker in Chromium', () => {
   }
 
   it('stores nothing and sends no anonymousId/sessionId with data-cookieless="true"', async () => {
-    const { ctx, id, page } = await newContext();
-    await page.goto(pageUrl('/cookieless/', { attrs: { cookieless: 'true' } }));
+    const { ctx, id, page, console: consoleLines } = await newContext();
+    await page.goto(pageUrl('/cookieless/', { attrs: { cookieless: 'true', debug: 'true' } }));
     const pv = await waitForMessage(id, 'page view', (m) => m.type === 'page');
     expect(pv.anonymousId).toBeUndefined();
     expect(pv.context.sessionId).toBeUndefined();
     expect(pv.messageId).toMatch(UUID);
     expect(await page.evaluate(() => Object.keys(localStorage).concat(Object.keys(sessionStorage)))).toEqual([]);
+    expect(consoleLines.some((l) => l.startsWith('log: [pa] queue'))).toBe(true); // data-debug="true" logs
     await ctx.close();
   });
 

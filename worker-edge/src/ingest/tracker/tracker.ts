@@ -279,7 +279,8 @@ function send(): Promise<void> {
     method: 'POST',
     body: b,
     headers: { 'Content-Type': 'text/plain' },
-    keepalive: b.length < 60000,
+    // keepalive bodies are limited to 64 KiB (UTF-8 bytes; a UTF-16 unit is at most 3 of them)
+    keepalive: b.length < 20000,
     credentials: 'omit',
   })
     .then(
@@ -333,8 +334,8 @@ function enqueue(type: string, fields: Props, props: Props, ts?: string): void {
     { properties: props, context },
   ) as Msg;
   if (type === 'identify') delete m.properties;
-  const s = JSON.stringify(m); // throws on circular structures: the caller's safe() swallows it
-  if (s.length > MAX_MSG_BYTES) return log('message too large, dropped', type);
+  // JSON.stringify throws on circular structures and BigInt: the caller's safe() swallows it
+  if (new Blob([JSON.stringify(m)]).size > MAX_MSG_BYTES) return log('message too large, dropped', type);
   owned[m.messageId] = 1;
   queue.push(m);
   log('queue', m);
