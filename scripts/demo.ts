@@ -64,7 +64,7 @@ let child: ReturnType<typeof spawn> | null = null;
 
 function startCollector(): void {
   console.log('[demo] starting wrangler dev (workerd, local R2 and Durable Objects)');
-  child = spawn('node_modules/.bin/wrangler', ['dev', '--ip', '127.0.0.1', '--port', String(PORT), '--show-interactive-dev-session=false'], {
+  child = spawn('node_modules/.bin/wrangler', ['dev', '--ip', '127.0.0.1', '--port', String(PORT), '--show-interactive-dev-session=false', '--log-level', 'warn'], {
     stdio: ['ignore', 'inherit', 'inherit'],
     env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
     detached: true,

@@ -9,15 +9,17 @@
  *   --days N      length of the period in days, 1..3660 (default 30)
  *   --start DATE  period start: YYYY-MM-DD (UTC midnight) or an ISO-8601 time (default 2026-10-24)
  *   --site HOST   shop host name used in page URLs (default shop.example.com)
- *   --out PATH    NDJSON output file, `-` for stdout (default -). Written to PATH.partial, then renamed.
+ *   --out PATH    NDJSON output file, `-` for stdout (default: stdout). Written to PATH.partial, then renamed.
  *
  * A summary (messages by type and event, persons, funnel, orders, revenue, experiment) goes to stderr.
  * Exit codes: 0 ok, 2 bad arguments, 1 other failure.
  *
  * Adding outputs (e.g. `--send <edge url> --write-key <key>`, `--parquet <dir>`): write a
- * `MessageSink` (an async function consuming an AsyncIterable<SegmentMessage>), parse its options
- * in `parseArgs`, and push it in `buildSinks`. Each sink gets its own (identical, deterministic)
- * message stream, so several outputs can be produced in one run.
+ * `MessageSink` (an async function consuming a `MessageSource`: an Iterable or AsyncIterable of
+ * SegmentMessage; `forEachMessage` iterates either), parse its options in `parseArgs`, and push it
+ * in `buildSinks`. Each sink gets its own (identical, deterministic) message stream, so several
+ * outputs can be produced in one run. scripts/collector/send-events.ts `sendEvents` already
+ * accepts such a source.
  */
 import { createWriteStream, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -32,6 +34,7 @@ import {
   type PersonTruth,
   type SegmentMessage,
 } from './demo-data/generate.ts';
+import { serializeMessage } from './demo-data/serialize.ts';
 
 // -- arguments ------------------------------------------------------------------------------------
 
@@ -41,8 +44,8 @@ export interface CliOptions {
   days: number;
   start: Date;
   site: string;
-  /** File path, or '-' for stdout. */
-  out: string;
+  /** NDJSON file path or '-' for stdout; undefined when not given (then stdout, unless another sink is chosen). */
+  out?: string;
 }
 
 export class UsageError extends Error {
@@ -63,7 +66,6 @@ const DEFAULTS: CliOptions = {
   days: 30,
   start: new Date('2026-10-24T00:00:00Z'),
   site: DEFAULT_SITE,
-  out: '-',
 };
 
 function parseInteger(name: string, raw: string, min: number, max: number, what: string): number {
@@ -140,44 +142,71 @@ export function parseArgs(argv: readonly string[]): CliOptions | 'help' {
 
 // -- sinks ------------------------------------------------------------------------------------------
 
+/** Messages for a sink: the generator itself (fast path) or any async iterable. */
+export type MessageSource = Iterable<SegmentMessage> | AsyncIterable<SegmentMessage>;
+
 /** Consumes a message stream (NDJSON file, HTTP batches to the edge, Parquet, ...). */
-export type MessageSink = (messages: AsyncIterable<SegmentMessage>) => Promise<void>;
+export type MessageSink = (messages: MessageSource) => Promise<void>;
 
-const FLUSH_CHARS = 1 << 18;
+/** Iterates a sync or async source; `visit` may return a promise (e.g. backpressure), awaited only then. */
+export async function forEachMessage(source: MessageSource, visit: (m: SegmentMessage) => void | Promise<void>): Promise<void> {
+  if (Symbol.iterator in source) {
+    for (const m of source) {
+      const pending = visit(m);
+      if (pending) await pending;
+    }
+  } else {
+    for await (const m of source) {
+      const pending = visit(m);
+      if (pending) await pending;
+    }
+  }
+}
 
-/** Writes messages as NDJSON to a stream, honouring backpressure. Does not end the stream. */
-export async function writeNdjson(messages: AsyncIterable<SegmentMessage>, stream: Writable): Promise<void> {
+const CHUNK_BYTES = 1 << 20;
+
+/** Writes messages as NDJSON to a stream in ~1 MiB chunks, honouring backpressure. Does not end the stream. */
+export async function writeNdjson(messages: MessageSource, stream: Writable): Promise<void> {
   let failure: unknown;
   const onError = (err: unknown) => {
     failure = err;
   };
   stream.on('error', onError);
+  let chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+  let used = 0;
+  const flush = (): Promise<void> | undefined => {
+    if (failure) throw failure;
+    const ok = stream.write(chunk.subarray(0, used));
+    chunk = Buffer.allocUnsafe(CHUNK_BYTES); // the stream keeps the written buffer
+    used = 0;
+    if (ok) return undefined;
+    return new Promise<void>((resolve, reject) => {
+      const done = () => {
+        stream.removeListener('error', fail);
+        resolve();
+      };
+      const fail = (err: unknown) => {
+        stream.removeListener('drain', done);
+        reject(err);
+      };
+      stream.once('drain', done);
+      stream.once('error', fail);
+    });
+  };
   try {
-    let buffer = '';
-    const flush = async () => {
-      if (failure) throw failure;
-      const ok = stream.write(buffer);
-      buffer = '';
-      if (!ok) {
-        await new Promise<void>((resolve, reject) => {
-          const done = () => {
-            stream.removeListener('error', fail);
-            resolve();
-          };
-          const fail = (err: unknown) => {
-            stream.removeListener('drain', done);
-            reject(err);
-          };
-          stream.once('drain', done);
-          stream.once('error', fail);
-        });
+    await forEachMessage(messages, (m) => {
+      const line = serializeMessage(m);
+      let pending: Promise<void> | undefined;
+      // A UTF-16 code unit takes at most 3 bytes in UTF-8.
+      if (used + line.length * 3 + 1 > chunk.length) {
+        if (used > 0) pending = flush();
+        if (line.length * 3 + 1 > chunk.length) chunk = Buffer.allocUnsafe(line.length * 3 + 1);
       }
-    };
-    for await (const m of messages) {
-      buffer += JSON.stringify(m) + '\n';
-      if (buffer.length >= FLUSH_CHARS) await flush();
-    }
-    if (buffer) await flush();
+      used += chunk.write(line, used);
+      chunk[used++] = 10;
+      return pending;
+    });
+    if (used > 0) await flush();
     if (failure) throw failure;
   } finally {
     stream.removeListener('error', onError);
@@ -227,9 +256,10 @@ export function ndjsonSink(out: string): MessageSink {
 }
 
 function buildSinks(opts: CliOptions): MessageSink[] {
-  const sinks: MessageSink[] = [ndjsonSink(opts.out)];
-  // Future: if (opts.send) sinks.push(edgeSink(opts.send, opts.writeKey));
+  const sinks: MessageSink[] = [];
+  // Future: if (opts.send) sinks.push(edgeSink(opts.send, opts.writeKey));  (scripts/collector/send-events.ts)
   // Future: if (opts.parquet) sinks.push(parquetSink(opts.parquet));
+  if (opts.out !== undefined || sinks.length === 0) sinks.unshift(ndjsonSink(opts.out ?? '-'));
   return sinks;
 }
 
@@ -304,39 +334,18 @@ export class Summary {
   }
 }
 
-/** Adapts a synchronous iterable to an AsyncIterable with one resolved promise per item (cheaper than an async generator). */
-export function toAsyncIterable<T>(source: Iterable<T>): AsyncIterable<T> {
-  return {
-    [Symbol.asyncIterator](): AsyncIterator<T> {
-      const it = source[Symbol.iterator]();
-      return {
-        next: () => Promise.resolve(it.next()),
-        return: (value?: unknown) => {
-          it.return?.(value);
-          return Promise.resolve({ done: true, value: undefined as unknown as T });
-        },
-      };
-    },
-  };
-}
-
-/** The generated messages as an async iterable, optionally feeding a summary and a progress callback. */
-export function messageStream(
-  options: GenerateOptions,
-  summary?: Summary,
-  progress?: (count: number) => void,
-): AsyncIterable<SegmentMessage> {
+/** The generated messages, optionally feeding a summary and a progress callback. */
+export function messageStream(options: GenerateOptions, summary?: Summary, progress?: (count: number) => void): Iterable<SegmentMessage> {
   const gen = generateDemoEvents(summary ? { ...options, onPerson: (p) => summary.addPerson(p) } : options);
-  if (!summary && !progress) return toAsyncIterable(gen);
-  function* observed(): Generator<SegmentMessage> {
+  if (!summary && !progress) return gen;
+  return (function* observed(): Generator<SegmentMessage> {
     let count = 0;
     for (const m of gen) {
       summary?.addMessage(m);
       if (progress && ++count % 1_000_000 === 0) progress(count);
       yield m;
     }
-  }
-  return toAsyncIterable(observed());
+  })();
 }
 
 // -- main ----------------------------------------------------------------------------------------------
@@ -375,7 +384,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 1;
   }
   stderr.write(`${summary.format(opts, (performance.now() - t0) / 1000)}\n`);
-  if (opts.out !== '-') stderr.write(`wrote ${opts.out}\n`);
+  if (opts.out !== undefined && opts.out !== '-') stderr.write(`wrote ${opts.out}\n`);
   return 0;
 }
 

@@ -9,6 +9,7 @@ import { main, ndjsonSink, messageStream, parseArgs, UsageError } from '../gener
 import { COMPLEMENT_RULES, PRODUCTS, PRODUCTS_BY_ID } from './catalog.ts';
 import { generateDemoEvents, IsoClock, SIMULATION_PARAMETERS, type PersonTruth, type SegmentMessage } from './generate.ts';
 import { BROWSER_MIXES, UA_POOLS, type UaFamily } from './geo.ts';
+import { serializeMessage } from './serialize.ts';
 
 const START = new Date('2026-10-24T00:00:00Z');
 const DAYS = 30;
@@ -363,6 +364,25 @@ describe('message shape', () => {
     }
   });
 
+  it('serializeMessage gives exactly JSON.stringify, also for foreign shapes', () => {
+    let n = 0;
+    for (const m of generateDemoEvents(opts(11, 30_000))) {
+      n++;
+      expect(serializeMessage(m)).toBe(JSON.stringify(m));
+    }
+    expect(n).toBe(30_000);
+    const context = { userAgent: 'UA "quoted"', ip: '1.2.3.4', locale: 'en-US', page: { path: '/', url: 'u', referrer: '', title: 't', search: '' }, library: { name: 'demo-generator', version: '1' }, sessionId: 's' } as const;
+    const odd: unknown[] = [
+      { type: 'track', messageId: 'm', anonymousId: 'a', event: 'E', properties: { x: 1 }, timestamp: 't', context },
+      { type: 'track', messageId: 'm', anonymousId: 'a', userId: undefined, event: 'E', properties: { x: 1 }, timestamp: 't', context },
+      { type: 'track', anonymousId: 'a', messageId: 'm', event: 'E', properties: {}, timestamp: 't', context }, // other key order
+      { type: 'page', messageId: 'm', anonymousId: 'a', name: 'P', properties: context.page, timestamp: 't', context: { ...context, ip: undefined } },
+      { type: 'page', messageId: 'm', anonymousId: 'a', name: 'P', properties: [], timestamp: 't', context: { locale: 'x' } },
+      { type: 'identify', messageId: 'm', anonymousId: 'a', userId: 'u', traits: { email: 'é' }, timestamp: 't', context },
+    ];
+    for (const m of odd) expect(serializeMessage(m as SegmentMessage)).toBe(JSON.stringify(m));
+  });
+
   it('user agents parse to the intended device type', () => {
     const expectedType = new Map<UaFamily, string>();
     for (const mix of Object.values(BROWSER_MIXES)) {
@@ -401,6 +421,7 @@ describe('CLI', () => {
       site: 'shop.example.com',
       out: 'data/demo.ndjson',
     });
+    expect(parseArgs([])).toEqual({ events: 100_000, seed: 42, days: 30, start: new Date('2026-10-24T00:00:00Z'), site: 'shop.example.com' });
     expect(parseArgs(['--help'])).toBe('help');
     const err = (argv: string[]) => {
       try {

@@ -18,8 +18,9 @@
  *
  * Output is a pure function of the options: the same seed gives byte-identical messages.
  * Messages of one person are in time order; persons follow each other (global order is not).
- * Nested objects such as `context.library`, `context.page` and `context.campaign` may be shared
- * between messages: treat yielded messages as read-only (serialise or copy before mutating).
+ * Objects are shared between messages: all messages of one page view share one `context`, and a
+ * page message's `properties` is its `context.page`. Treat yielded messages as read-only (serialise
+ * or copy before mutating). `serializeMessage` (serialize.ts) exploits the sharing for fast NDJSON.
  */
 import {
   CATEGORIES,
@@ -489,6 +490,8 @@ class PersonSimulation {
   private sessionId = '';
   private sessionIp = '';
   private page: PageInfo | undefined;
+  /** Context shared by all messages of the current page view. */
+  private ctx!: SegmentContext;
   private campaign: CampaignInfo | undefined;
   private lastUrl = '';
   private userId: string | null = null;
@@ -646,8 +649,8 @@ class PersonSimulation {
   private track(event: string, properties: Record<string, unknown>): void {
     const userId = this.currentUserId();
     const m: TrackMessage = userId
-      ? { type: 'track', messageId: this.rng.uuid(), anonymousId: this.dev.anonymousId, userId, event, properties, timestamp: this.run.clock.iso(this.t), context: this.context() }
-      : { type: 'track', messageId: this.rng.uuid(), anonymousId: this.dev.anonymousId, event, properties, timestamp: this.run.clock.iso(this.t), context: this.context() };
+      ? { type: 'track', messageId: this.rng.uuid(), anonymousId: this.dev.anonymousId, userId, event, properties, timestamp: this.run.clock.iso(this.t), context: this.ctx }
+      : { type: 'track', messageId: this.rng.uuid(), anonymousId: this.dev.anonymousId, event, properties, timestamp: this.run.clock.iso(this.t), context: this.ctx };
     this.push(m);
   }
 
@@ -658,14 +661,15 @@ class PersonSimulation {
       this.campaign = undefined; // UTM parameters only live on the landing URL
     }
     const url = this.run.origin + path + search;
-    const page: PageInfo = { path, url, referrer: this.lastUrl, title, search };
-    this.page = page;
+    // As analytics.js does, page properties repeat context.page (here: the same object).
+    const properties: PageInfo = { path, url, referrer: this.lastUrl, title, search };
+    this.page = properties;
     this.lastUrl = url;
+    this.ctx = this.context();
     const userId = this.currentUserId();
-    const properties: PageInfo = { path, url, referrer: page.referrer, title, search };
     const m: PageMessage = userId
-      ? { type: 'page', messageId: this.rng.uuid(), anonymousId: this.dev.anonymousId, userId, name, properties, timestamp: this.run.clock.iso(this.t), context: this.context() }
-      : { type: 'page', messageId: this.rng.uuid(), anonymousId: this.dev.anonymousId, name, properties, timestamp: this.run.clock.iso(this.t), context: this.context() };
+      ? { type: 'page', messageId: this.rng.uuid(), anonymousId: this.dev.anonymousId, userId, name, properties, timestamp: this.run.clock.iso(this.t), context: this.ctx }
+      : { type: 'page', messageId: this.rng.uuid(), anonymousId: this.dev.anonymousId, name, properties, timestamp: this.run.clock.iso(this.t), context: this.ctx };
     this.push(m);
   }
 
@@ -673,7 +677,7 @@ class PersonSimulation {
     const userId = this.userId!;
     const traits: Record<string, unknown> = {
       ...this.traits,
-      createdAt: this.truth.userId === userId && this.registeredAt ? this.run.clock.iso(this.registeredAt) : this.run.clock.iso(this.t),
+      createdAt: this.run.clock.iso(this.registeredAt || this.t),
       address: { country: this.truth.country, city: this.truth.region },
     };
     this.push({
@@ -683,7 +687,7 @@ class PersonSimulation {
       userId,
       traits,
       timestamp: this.run.clock.iso(this.t),
-      context: this.context(),
+      context: this.ctx,
     });
     this.dev.identified = true;
   }
@@ -704,7 +708,7 @@ class PersonSimulation {
         userId: this.userId,
         previousId: this.dev.anonymousId,
         timestamp: this.run.clock.iso(this.t),
-        context: this.context(),
+        context: this.ctx,
       });
     }
     this.advance(100, 900);

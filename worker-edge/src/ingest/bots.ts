@@ -1,4 +1,5 @@
 import { isbot } from 'isbot';
+import { memoize } from '../privacy/bounded-cache';
 
 /**
  * Bot verdict for one ingest request.
@@ -23,16 +24,18 @@ export interface BotInput {
 const HEADLESS = /HeadlessChrome|PhantomJS|Puppeteer|Playwright|Lighthouse|SlimerJS|\bjsdom\//i;
 const BROWSER_AGENT = /Mozilla\//;
 
+const deviceVerdict = memoize((agent: string): BotVerdict => {
+  if (HEADLESS.test(agent)) return { bot: true, reason: 'headless' };
+  if (isbot(agent)) return { bot: true, reason: 'crawler' };
+  return { bot: false };
+});
+
 export function detectBot(input: BotInput): BotVerdict {
   const contextAgent = input.contextUserAgent?.trim() ?? '';
   const requestAgent = input.requestUserAgent?.trim() ?? '';
   const deviceAgent = contextAgent !== '' ? contextAgent : BROWSER_AGENT.test(requestAgent) ? requestAgent : '';
 
-  if (deviceAgent !== '') {
-    if (HEADLESS.test(deviceAgent)) return { bot: true, reason: 'headless' };
-    if (isbot(deviceAgent)) return { bot: true, reason: 'crawler' };
-    return { bot: false };
-  }
+  if (deviceAgent !== '') return deviceVerdict(deviceAgent);
   if (requestAgent === '') return { bot: true, reason: 'empty_user_agent' };
   return { bot: false };
 }

@@ -1,22 +1,28 @@
-const encoder = new TextEncoder();
+import { createHash, createHmac } from 'node:crypto';
 
 /** Turns an identifier into a stable pseudonym; the raw value never leaves this function. */
 export interface IdHasher {
   hashId(value: string): Promise<string>;
 }
 
-/** HMAC-SHA256 keyed with a per-site secret (or a daily salt), truncated to 128 bits, hex. */
+/**
+ * HMAC-SHA256 keyed with a per-site secret (or a daily salt), truncated to 128 bits, hex.
+ * node:crypto (nodejs_compat in Workers) is synchronous and several times faster per call than
+ * crypto.subtle, which matters at a few HMACs per event.
+ */
 export class HmacIdHasher implements IdHasher {
-  readonly #key: Promise<CryptoKey>;
+  readonly #secret: string | Uint8Array;
 
   constructor(secret: string | Uint8Array) {
-    const raw = typeof secret === 'string' ? encoder.encode(secret) : secret;
-    this.#key = crypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+    this.#secret = secret;
+  }
+
+  hashIdSync(value: string): string {
+    return createHmac('sha256', this.#secret).update(value).digest('hex').slice(0, 32);
   }
 
   async hashId(value: string): Promise<string> {
-    const mac = await crypto.subtle.sign('HMAC', await this.#key, encoder.encode(value));
-    return toHex(new Uint8Array(mac, 0, 16));
+    return this.hashIdSync(value);
   }
 }
 
@@ -24,8 +30,7 @@ export class HmacIdHasher implements IdHasher {
 export const identityHasher: IdHasher = { hashId: async (value) => value };
 
 export async function sha256Hex(value: string, bytes = 16): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', encoder.encode(value));
-  return toHex(new Uint8Array(digest, 0, bytes));
+  return createHash('sha256').update(value).digest('hex').slice(0, bytes * 2);
 }
 
 export function toHex(bytes: Uint8Array): string {

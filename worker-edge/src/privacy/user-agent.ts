@@ -2,6 +2,7 @@ import { isbot } from 'isbot';
 // Default import on purpose: ua-parser-js 1.x is a UMD/CommonJS module whose named `UAParser` export
 // is invisible to Vite's CJS interop (the Workers vitest pool), while the default works there and in wrangler.
 import UAParser from 'ua-parser-js';
+import { memoize } from './bounded-cache';
 
 /**
  * Reduces a User-Agent string to coarse, low-entropy fields: browser name, browser MAJOR version,
@@ -22,7 +23,12 @@ export interface ReducedUserAgent {
 const OTHER_DEVICE_TYPES = new Set(['console', 'smarttv', 'wearable', 'embedded', 'xr']);
 
 export function reduceUserAgent(ua: string): ReducedUserAgent {
-  const text = ua.trim();
+  return reduceCached(ua.trim());
+}
+
+const reduceCached = memoize(reduceUncached);
+
+function reduceUncached(text: string): ReducedUserAgent {
   if (text === '') return { browser: null, browserVersion: null, os: null, deviceType: null };
 
   const result = new UAParser(text).getResult();
