@@ -35,6 +35,8 @@ import {
   type SegmentMessage,
 } from './demo-data/generate.ts';
 import { serializeMessage } from './demo-data/serialize.ts';
+import { sendEvents } from './collector/send-events.ts';
+import { writeEventsAsParquet } from './collector/write-parquet.ts';
 
 // -- arguments ------------------------------------------------------------------------------------
 
@@ -46,19 +48,27 @@ export interface CliOptions {
   site: string;
   /** NDJSON file path or '-' for stdout; undefined when not given (then stdout, unless another sink is chosen). */
   out?: string;
+  /** Collector URL to POST batches to (the edge's /v1/batch). */
+  send?: string;
+  writeKey: string;
+  /** Folder to write Parquet into with the edge's own normaliser and writer. */
+  parquet?: string;
 }
 
 export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-export const USAGE = `usage: npx tsx scripts/generate-events.ts [--events N] [--seed N] [--days N] [--start YYYY-MM-DD] [--site HOST] [--out PATH|-]
+export const USAGE = `usage: npx tsx scripts/generate-events.ts [--events N] [--seed N] [--days N] [--start YYYY-MM-DD] [--site HOST] [--out PATH|-] [--send URL [--write-key K]] [--parquet DIR]
   --events  messages to write, ${MIN_EVENTS}..${MAX_EVENTS} (default 100000)
   --seed    PRNG seed, non-negative integer (default 42)
   --days    period length in days, 1..${MAX_DAYS} (default 30)
   --start   period start, YYYY-MM-DD (UTC) or ISO-8601 time (default 2026-10-24)
   --site    shop host name (default ${DEFAULT_SITE})
-  --out     NDJSON output file, - for stdout (default -)`;
+  --out     NDJSON output file, - for stdout (default -, unless --send or --parquet is given)
+  --send    collector URL: POST the messages to <url>/v1/batch (e.g. http://127.0.0.1:8787)
+  --write-key  write key for --send (default demo-write-key)
+  --parquet folder: write Parquet as the edge stores it (same normaliser and writer), Hive layout`;
 
 const DEFAULTS: CliOptions = {
   events: 100_000,
@@ -66,6 +76,7 @@ const DEFAULTS: CliOptions = {
   days: 30,
   start: new Date('2026-10-24T00:00:00Z'),
   site: DEFAULT_SITE,
+  writeKey: 'demo-write-key',
 };
 
 function parseInteger(name: string, raw: string, min: number, max: number, what: string): number {
@@ -132,6 +143,18 @@ export function parseArgs(argv: readonly string[]): CliOptions | 'help' {
       case 'out':
         if (value === '') throw new UsageError('--out must be a file path or -, got ""');
         opts.out = value;
+        break;
+      case 'send':
+        if (!/^https?:\/\/[^\s/]+$/.test(value.replace(/\/$/, ''))) throw new UsageError(`--send must be a collector origin such as http://127.0.0.1:8787, got "${value}"`);
+        opts.send = value.replace(/\/$/, '');
+        break;
+      case 'write-key':
+        if (value.length < 8) throw new UsageError(`--write-key must be at least 8 characters, got "${value}"`);
+        opts.writeKey = value;
+        break;
+      case 'parquet':
+        if (value === '') throw new UsageError('--parquet must be a folder path, got ""');
+        opts.parquet = value;
         break;
       default:
         throw new UsageError(`unknown option --${name}`);
@@ -257,8 +280,20 @@ export function ndjsonSink(out: string): MessageSink {
 
 function buildSinks(opts: CliOptions): MessageSink[] {
   const sinks: MessageSink[] = [];
-  // Future: if (opts.send) sinks.push(edgeSink(opts.send, opts.writeKey));  (scripts/collector/send-events.ts)
-  // Future: if (opts.parquet) sinks.push(parquetSink(opts.parquet));
+  if (opts.send !== undefined) {
+    const url = opts.send;
+    sinks.push(async (messages) => {
+      const result = await sendEvents(messages, { url, writeKey: opts.writeKey });
+      process.stderr.write(`sent ${result.sent} to ${url}: accepted ${result.accepted}, duplicates ${result.duplicates}, bots ${result.bots}, rejected ${result.rejected}\n`);
+    });
+  }
+  if (opts.parquet !== undefined) {
+    const dir = opts.parquet;
+    sinks.push(async (messages) => {
+      const result = await writeEventsAsParquet(messages, { dir });
+      process.stderr.write(`wrote ${result.rows} rows in ${result.files.length} Parquet files under ${dir} (${result.rejected} rejected)\n`);
+    });
+  }
   if (opts.out !== undefined || sinks.length === 0) sinks.unshift(ndjsonSink(opts.out ?? '-'));
   return sinks;
 }

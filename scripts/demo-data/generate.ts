@@ -69,6 +69,8 @@ export interface SegmentContext {
   locale: string;
   page?: PageInfo;
   campaign?: CampaignInfo;
+  /** Segment's context.location: where a server-side source says the person is. */
+  location: { country: string; region: string };
   library: { name: 'demo-generator'; version: '1' };
   sessionId?: string;
 }
@@ -474,6 +476,7 @@ class PersonSimulation {
   private readonly run: RunState;
   private readonly country: CountryTables;
   private readonly locale: string;
+  private readonly location: { country: string; region: string };
   private readonly profiles: DayProfile[];
   private readonly devices: Device[] = [];
   private readonly allAnonymousIds: string[] = [];
@@ -508,6 +511,7 @@ class PersonSimulation {
     this.profiles = run.profiles[spec.group];
     this.locale = country.locales.pick(rng);
     const region = rng.pick(spec.regions);
+    this.location = { country: spec.code, region };
     const deviceType = country.devices.pick(rng);
     const first = this.newDevice(deviceType);
     this.devices.push(first);
@@ -635,11 +639,12 @@ class PersonSimulation {
         locale: this.locale,
         page: this.page,
         campaign: this.campaign,
+        location: this.location,
         library: LIBRARY,
         sessionId: this.sessionId,
       };
     }
-    return { userAgent: this.dev.ua, ip: this.sessionIp, locale: this.locale, page: this.page, library: LIBRARY, sessionId: this.sessionId };
+    return { userAgent: this.dev.ua, ip: this.sessionIp, locale: this.locale, page: this.page, location: this.location, library: LIBRARY, sessionId: this.sessionId };
   }
 
   private currentUserId(): string | undefined {

@@ -127,8 +127,7 @@ export async function normaliseMessage(
       clickIds: cleaned?.clickIds ?? [],
       siteHost: cleaned?.host ?? null,
     }),
-    country: facts.country,
-    region: facts.region,
+    ...location(context.location, facts, text),
     device_type: device ? device.deviceType : 'server',
     os: device?.os ?? null,
     browser: device?.browser ?? null,
@@ -149,6 +148,22 @@ export async function normaliseMessage(
     schema_version: SCHEMA_VERSION,
   };
   return { ok: true, row };
+}
+
+/**
+ * A server-side source knows where its user is better than the edge knows where the server is, so
+ * an explicit Segment `context.location` (ISO country code) wins over Cloudflare's request data.
+ */
+function location(
+  explicit: { country?: string; region?: string } | undefined,
+  facts: RequestFacts,
+  text: (value: string | undefined) => string | null,
+): { country: string | null; region: string | null } {
+  const code = explicit?.country?.trim();
+  if (code && /^[A-Za-z]{2}$/.test(code)) {
+    return { country: code.toUpperCase(), region: text(explicit?.region)?.slice(0, 64) ?? null };
+  }
+  return { country: facts.country, region: facts.region };
 }
 
 function correctTimestamp(

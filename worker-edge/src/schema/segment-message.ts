@@ -45,6 +45,7 @@ const contextSchema = z.looseObject({
     })
     .optional(),
   library: z.looseObject({ name: z.string().max(128).optional(), version: z.string().max(64).optional() }).optional(),
+  location: z.looseObject({ country: z.string().max(64).optional(), region: z.string().max(128).optional() }).optional(),
 });
 
 const common = {

@@ -1,0 +1,88 @@
+/**
+ * Writes Segment messages as the edge would store them, without a collector: the edge's own
+ * normaliser (validation, pseudonymisation, scrubbing) and Parquet writer, into a Hive-layout
+ * folder `<dir>/events/site=<site>/date=<d>/hour=<h>/gen-<n>.parquet`. For benchmarks and offline demos.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import * as parquetWasm from 'parquet-wasm/node';
+import { normaliseMessage } from '../../worker-edge/src/ingest/normalise-message';
+import { HmacIdHasher } from '../../worker-edge/src/privacy/keyed-hash';
+import type { EventRow } from '../../worker-edge/src/schema/event-columns';
+import { segmentMessageSchema } from '../../worker-edge/src/schema/segment-message';
+import { eventFileKey, partitionOf } from '../../worker-edge/src/storage/partition-key';
+import { encodeEventsParquet, type ParquetWasm } from '../../worker-edge/src/storage/parquet-writer';
+
+export interface WriteParquetOptions {
+  dir: string;
+  site?: string;
+  hashKey?: string;
+  /** Rows held per partition before it is written out as one file. */
+  rowsPerFile?: number;
+}
+
+export interface WriteParquetSummary {
+  rows: number;
+  rejected: number;
+  files: string[];
+}
+
+const MAX_BUFFERED_ROWS = 400_000;
+
+export async function writeEventsAsParquet(messages: Iterable<object> | AsyncIterable<object>, options: WriteParquetOptions): Promise<WriteParquetSummary> {
+  const site = options.site ?? 'demo';
+  const rowsPerFile = options.rowsPerFile ?? 250_000;
+  const hasher = new HmacIdHasher(options.hashKey ?? 'demo-hash-key-local-only');
+  const parquet = parquetWasm as unknown as ParquetWasm;
+  const partitions = new Map<string, EventRow[]>();
+  const fileCounts = new Map<string, number>();
+  const summary: WriteParquetSummary = { rows: 0, rejected: 0, files: [] };
+  let buffered = 0;
+
+  const writePartition = (id: string) => {
+    const rows = partitions.get(id);
+    if (!rows?.length) return;
+    rows.sort((a, b) => a.timestamp - b.timestamp);
+    const n = (fileCounts.get(id) ?? 0) + 1;
+    fileCounts.set(id, n);
+    const key = eventFileKey(site, partitionOf(rows[0]!.timestamp), `gen-${String(n).padStart(5, '0')}`);
+    const path = join(options.dir, key);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, encodeEventsParquet(rows, parquet));
+    summary.files.push(key);
+    buffered -= rows.length;
+    partitions.delete(id);
+  };
+
+  for await (const raw of messages as AsyncIterable<object>) {
+    const parsed = segmentMessageSchema.safeParse(raw);
+    if (!parsed.success) {
+      summary.rejected++;
+      continue;
+    }
+    const sentAt = parsed.data.timestamp ?? Date.now();
+    const result = await normaliseMessage(
+      parsed.data,
+      { receivedAt: sentAt + 500, country: null, region: null, requestUserAgent: null },
+      { site, hasher, queryParams: [], scrub: true },
+    );
+    if (!result.ok) {
+      summary.rejected++;
+      continue;
+    }
+    const { date, hour } = partitionOf(result.row.timestamp);
+    const id = `${date}/${hour}`;
+    const rows = partitions.get(id) ?? [];
+    rows.push(result.row);
+    partitions.set(id, rows);
+    buffered++;
+    summary.rows++;
+    if (rows.length >= rowsPerFile) writePartition(id);
+    if (buffered >= MAX_BUFFERED_ROWS) {
+      const largest = [...partitions].sort((a, b) => b[1].length - a[1].length).slice(0, Math.ceil(partitions.size / 4));
+      for (const [partitionId] of largest) writePartition(partitionId);
+    }
+  }
+  for (const id of [...partitions.keys()]) writePartition(id);
+  return summary;
+}
