@@ -14,6 +14,7 @@
  */
 import { EVENT_COLUMNS, type ColumnName } from '../../../../worker-edge/src/schema/event-columns';
 import { EVENTS_TABLE, type QueryEngine, type SqlValue } from '../engine/query-engine';
+import { and, parseDate, propertyFilterCondition, timeBounds, timeCondition, type PropertyFilter } from './sql';
 
 export const SESSION_GAP_MINUTES = 30;
 export const DEFAULT_PURCHASE_EVENT = 'Order Completed';
@@ -106,7 +107,6 @@ export interface OverviewResult {
 }
 
 const COLUMN_NAMES: ReadonlySet<string> = new Set(EVENT_COLUMNS.map((c) => c.name));
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const PAGE_TYPES = `type IN ('page', 'screen')`;
 const MAX_FILTER_VALUES = 100;
 const MAX_FILTER_VALUE_LENGTH = 500;
@@ -121,56 +121,37 @@ export function columnIdentifier(name: string): string {
   return `"${name}"`;
 }
 
+const SQL_FILTER_OPS: Record<FilterOp, PropertyFilter['op']> = { eq: 'eq', in: 'in', contains: 'contains', empty: 'is_not_set' };
+
 /**
- * SQL for the filters (AND-ed) with `?` parameters. Non-text columns are compared as text so that
- * `revenue = 12.5` or `schema_version = 1` work from the same UI.
+ * SQL for the filters (AND-ed), built by the shared SQL builder (sql.ts: values as `?` parameters, quoted
+ * identifiers). Only schema columns are accepted here: the URL and the filter bar offer nothing else.
  */
 export function filterConditions(filters: readonly ColumnFilter[]): SqlQuery {
-  const parts: string[] = [];
-  const params: SqlValue[] = [];
-  for (const filter of filters) {
-    const id = columnIdentifier(filter.column);
-    const kind = EVENT_COLUMNS.find((c) => c.name === filter.column)!.kind;
-    const text = kind === 'string' ? id : `CAST(${id} AS VARCHAR)`;
+  const conditions = filters.map((filter) => {
+    columnIdentifier(filter.column);
+    if (!(filter.op in SQL_FILTER_OPS)) throw new Error(`unknown filter operator "${String(filter.op)}"`);
     if (filter.values.length > MAX_FILTER_VALUES) throw new Error(`filter on ${filter.column}: ${filter.values.length} values, at most ${MAX_FILTER_VALUES}`);
     for (const v of filter.values) {
       if (v.length > MAX_FILTER_VALUE_LENGTH) throw new Error(`filter on ${filter.column}: a value of ${v.length} characters, at most ${MAX_FILTER_VALUE_LENGTH}`);
     }
-    switch (filter.op) {
-      case 'empty':
-        parts.push(`${id} IS NULL`);
-        break;
-      case 'eq':
-      case 'in': {
-        if (filter.values.length === 0) throw new Error(`filter ${filter.column} ${filter.op}: no value`);
-        const values = filter.op === 'eq' ? filter.values.slice(0, 1) : filter.values;
-        parts.push(values.length === 1 ? `${text} = ?` : `${text} IN (${values.map(() => '?').join(', ')})`);
-        params.push(...values);
-        break;
-      }
-      case 'contains': {
-        if (filter.values.length === 0) throw new Error(`filter ${filter.column} contains: no value`);
-        parts.push(`strpos(lower(${text}), lower(?)) > 0`);
-        params.push(filter.values[0]!);
-        break;
-      }
-      default:
-        throw new Error(`unknown filter operator "${String((filter as ColumnFilter).op)}"`);
-    }
-  }
-  return { sql: parts.length ? parts.join(' AND ') : 'TRUE', params };
+    if (filter.op !== 'empty' && filter.values.length === 0) throw new Error(`filter ${filter.column} ${filter.op}: no value`);
+    const value = filter.op === 'empty' ? undefined : filter.op === 'in' ? filter.values : filter.values[0];
+    return propertyFilterCondition({ property: filter.column, op: SQL_FILTER_OPS[filter.op], value });
+  });
+  const where = and(conditions);
+  return { sql: where.text, params: [...where.params] };
 }
 
 /** The date range (inclusive days, UTC) and filters as a WHERE clause over `events`. */
 export function whereClause(spec: Pick<OverviewSpec, 'from' | 'to' | 'filters'>): SqlQuery {
-  if (!DATE.test(spec.from) || !DATE.test(spec.to)) throw new Error(`date range: expected YYYY-MM-DD, got "${spec.from}" to "${spec.to}"`);
+  if (parseDate(spec.from) === null || parseDate(spec.to) === null) throw new Error(`date range: expected YYYY-MM-DD, got "${spec.from}" to "${spec.to}"`);
   if (spec.from > spec.to) throw new Error(`date range: from (${spec.from}) is after to (${spec.to})`);
-  const filters = filterConditions(spec.filters);
-  return {
-    sql: `"timestamp" >= CAST(? AS TIMESTAMP) AND "timestamp" < CAST(? AS TIMESTAMP) + INTERVAL 1 DAY AND ${filters.sql}`,
-    params: [spec.from, spec.to, ...filters.params],
-  };
+  const where = and([timeCondition(timeBounds(spec.from, spec.to)), sqlFragment(filterConditions(spec.filters))]);
+  return { sql: where.text, params: [...where.params] };
 }
+
+const sqlFragment = (q: SqlQuery) => ({ text: q.sql, params: q.params });
 
 function baseCte(spec: OverviewSpec, extraColumns: readonly ColumnName[] = []): SqlQuery {
   const where = whereClause(spec);

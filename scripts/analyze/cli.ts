@@ -1,0 +1,159 @@
+/**
+ * The analyze command line, as a function of arguments and output streams (scripts/analyze.ts runs
+ * it on the process). Exit codes: 0 done, 2 bad usage, spec or input (a precise message, never a
+ * stack trace), 1 anything unexpected (the message; the stack only with ANALYZE_DEBUG=1).
+ */
+import { readFile } from 'node:fs/promises';
+import { ANALYSIS_NAMES, runAnalysis, type AnalysisName } from '../../web/src/lib/analytics/index';
+import { buildPersonMap } from '../../web/src/lib/analytics/identity';
+import { SpecError } from '../../web/src/lib/analytics/spec';
+import { errorMessage, InputError, type EngineKind, type EventStore } from './event-store';
+import { formatResult } from './format';
+import { describeBadLines, loadInputs } from './inputs';
+import { openNativeStore } from './native-store';
+import { openWasmStore } from './wasm-store';
+
+export const USAGE = `usage: npm run analyze -- <${ANALYSIS_NAMES.join('|')}> --input <path> [--input <path> ...] --spec <spec.json> [options]
+
+  --input PATH          a Parquet file, an NDJSON file of Segment messages, or a directory of them (recursive)
+  --spec FILE|JSON      the analysis spec: a JSON file, or inline JSON starting with {
+  --json                print the result as one JSON object instead of tables
+  --engine wasm|native  DuckDB-Wasm (default, the browser's engine) or native DuckDB (larger data)
+  --anonymise-key KEY   pseudonymise ids (HMAC) and scrub text in NDJSON input, as the edge does
+  --site ID             site id for NDJSON rows (default local)
+  --skip-bad-lines      load the valid lines of NDJSON files that have bad lines (they are still listed)
+  --threads N           native engine threads (default: DuckDB's)
+
+Specs are documented in docs/analytics.md.`;
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export interface CliArgs {
+  analysis: AnalysisName;
+  inputs: string[];
+  spec: string;
+  json: boolean;
+  engine: EngineKind;
+  anonymiseKey?: string;
+  site?: string;
+  skipBadLines: boolean;
+  threads?: number;
+}
+
+export function parseArgs(argv: readonly string[]): CliArgs {
+  const [analysis, ...rest] = argv;
+  if (analysis === undefined || analysis === '--help' || analysis === '-h') throw new UsageError('missing analysis');
+  if (!(ANALYSIS_NAMES as string[]).includes(analysis)) throw new UsageError(`unknown analysis "${analysis}"; expected one of ${ANALYSIS_NAMES.join(', ')}`);
+  const args: Partial<CliArgs> & { inputs: string[] } = { analysis: analysis as AnalysisName, inputs: [], json: false, engine: 'wasm', skipBadLines: false };
+  for (let i = 0; i < rest.length; i++) {
+    const token = rest[i]!;
+    const [flag, inline] = token.startsWith('--') && token.includes('=') ? [token.slice(0, token.indexOf('=')), token.slice(token.indexOf('=') + 1)] : [token, undefined];
+    const value = () => {
+      const next = inline ?? rest[++i];
+      if (next === undefined || (inline === undefined && next.startsWith('--'))) throw new UsageError(`${flag} needs a value`);
+      return next;
+    };
+    switch (flag) {
+      case '--input':
+        args.inputs.push(value());
+        break;
+      case '--spec':
+        args.spec = value();
+        break;
+      case '--json':
+        args.json = true;
+        break;
+      case '--engine': {
+        const engine = value();
+        if (engine !== 'wasm' && engine !== 'native') throw new UsageError(`--engine must be wasm or native, got "${engine}"`);
+        args.engine = engine;
+        break;
+      }
+      case '--anonymise-key':
+        args.anonymiseKey = value();
+        break;
+      case '--site':
+        args.site = value();
+        break;
+      case '--skip-bad-lines':
+        args.skipBadLines = true;
+        break;
+      case '--threads': {
+        const raw = value();
+        const threads = Number(raw);
+        if (!Number.isInteger(threads) || threads < 1 || threads > 256) throw new UsageError(`--threads must be a whole number from 1 to 256, got "${raw}"`);
+        args.threads = threads;
+        break;
+      }
+      default:
+        throw new UsageError(`unknown option "${token}"`);
+    }
+  }
+  if (args.inputs.length === 0) throw new UsageError('give at least one --input <path>');
+  if (args.spec === undefined) throw new UsageError('give --spec <spec.json>');
+  return args as CliArgs;
+}
+
+async function readSpec(spec: string): Promise<unknown> {
+  const inline = spec.trimStart().startsWith('{');
+  let text = spec;
+  if (!inline) {
+    try {
+      text = await readFile(spec, 'utf8');
+    } catch {
+      throw new InputError(`${spec}: cannot read the spec file`);
+    }
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new SpecError(`${inline ? 'inline spec' : spec}: invalid JSON (${errorMessage(error)})`);
+  }
+}
+
+export interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+export async function runCli(argv: readonly string[], io: Io): Promise<number> {
+  let store: EventStore | undefined;
+  try {
+    const args = parseArgs(argv);
+    const spec = await readSpec(args.spec);
+    const { ANALYSES } = await import('../../web/src/lib/analytics/index');
+    try {
+      ANALYSES[args.analysis].parse(spec);
+    } catch (error) {
+      if (error instanceof SpecError) throw new SpecError(`${args.spec.trimStart().startsWith('{') ? 'inline spec' : args.spec}: ${error.message}`);
+      throw error;
+    }
+    store = args.engine === 'native' ? await openNativeStore(args.threads === undefined ? {} : { threads: args.threads }) : await openWasmStore();
+    const report = await loadInputs(store, args.inputs, { anonymiseKey: args.anonymiseKey, site: args.site, skipBadLines: args.skipBadLines });
+    if (report.badLines.length) io.err(`analyze: skipped ${report.badLines.length} bad NDJSON line(s):\n${describeBadLines(report.badLines)}\n`);
+    const identity = await buildPersonMap(store);
+    const result = await runAnalysis(args.analysis, store, spec);
+    if (args.json) io.out(`${JSON.stringify(result)}\n`);
+    else {
+      io.out(`${args.analysis} on ${report.rows.toLocaleString('en-US')} events (${args.engine}), ${identity.persons.toLocaleString('en-US')} persons, link rate ${(identity.linkRate * 100).toFixed(1)}%\n\n`);
+      io.out(`${formatResult(args.analysis, result)}\n`);
+    }
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`analyze: ${error.message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    if (error instanceof SpecError || error instanceof InputError) {
+      io.err(`analyze: ${error.message}\n`);
+      return 2;
+    }
+    io.err(`analyze: ${errorMessage(error)}\n`);
+    if (process.env.ANALYZE_DEBUG === '1' && error instanceof Error) io.err(`${error.stack}\n`);
+    return 1;
+  } finally {
+    await store?.close().catch(() => {});
+  }
+}

@@ -1,0 +1,186 @@
+/**
+ * Input files for the command line: Parquet files in the product's schema (or directories of them,
+ * searched recursively, e.g. the edge's Hive layout site=/date=/hour=/part.parquet) and NDJSON files
+ * of Segment-spec messages, validated and normalised by the edge's own code. NDJSON rows go through
+ * the edge's Parquet writer and the same Parquet load path, so both kinds of input reach DuckDB alike.
+ *
+ * Local files are not anonymised unless a key is given: ids pass through unchanged (identityHasher)
+ * and free text is not scrubbed. With `anonymiseKey`, ids are HMAC-hashed with it and text is
+ * scrubbed, as at the edge. The edge takes country and region from the request; files have no
+ * request, so they come from `context.location` (an ISO-3166 alpha-2 country), else the region
+ * subtag of `context.locale` ("zh-CN" -> "CN").
+ */
+import { createReadStream } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { normaliseMessage, type NormaliseOptions } from '../../worker-edge/src/ingest/normalise-message';
+import { HmacIdHasher, identityHasher } from '../../worker-edge/src/privacy/keyed-hash';
+import type { EventRow } from '../../worker-edge/src/schema/event-columns';
+import { describeIssues, segmentMessageSchema } from '../../worker-edge/src/schema/segment-message';
+import { errorMessage, InputError, type EventStore } from './event-store';
+import * as parquetWasm from 'parquet-wasm/node';
+import { encodeEventsParquet, type ParquetWasm } from '../../worker-edge/src/storage/parquet-writer';
+
+const PARQUET = new Set(['.parquet']);
+const NDJSON = new Set(['.ndjson', '.jsonl', '.json']);
+const CHUNK_ROWS = 64 * 1024;
+const SHOWN_BAD_LINES = 10;
+
+/** Event rows as Parquet through the edge's writer (the one Parquet writer of the product). */
+export function encodeRows(rows: readonly EventRow[]): Uint8Array {
+  return encodeEventsParquet(rows, parquetWasm as unknown as ParquetWasm);
+}
+
+export interface InputOptions {
+  /** HMAC key: pseudonymise ids and scrub text as the edge does. Default: off. */
+  anonymiseKey?: string | undefined;
+  /** Site id written to NDJSON rows. */
+  site?: string | undefined;
+  /** Load the valid lines of NDJSON files with bad lines (they are still reported). */
+  skipBadLines?: boolean | undefined;
+}
+
+export interface BadLine {
+  file: string;
+  line: number;
+  reason: string;
+}
+
+export interface LoadReport {
+  parquetFiles: number;
+  ndjsonFiles: number;
+  rows: number;
+  badLines: BadLine[];
+}
+
+export interface InputFiles {
+  parquet: string[];
+  ndjson: string[];
+}
+
+async function walk(dir: string, into: InputFiles): Promise<void> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const entry of entries) {
+    if (entry.name.startsWith('.')) continue;
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) await walk(path, into);
+    else if (PARQUET.has(extname(entry.name).toLowerCase())) into.parquet.push(path);
+    else if (NDJSON.has(extname(entry.name).toLowerCase())) into.ndjson.push(path);
+  }
+}
+
+export async function discoverInputs(paths: readonly string[]): Promise<InputFiles> {
+  const files: InputFiles = { parquet: [], ndjson: [] };
+  for (const path of paths) {
+    let info;
+    try {
+      info = await stat(path);
+    } catch {
+      throw new InputError(`${path}: no such file or directory`);
+    }
+    if (info.isDirectory()) {
+      const before = files.parquet.length + files.ndjson.length;
+      await walk(path, files);
+      if (files.parquet.length + files.ndjson.length === before) throw new InputError(`${path}: the directory holds no .parquet or .ndjson files`);
+    } else if (PARQUET.has(extname(path).toLowerCase())) files.parquet.push(path);
+    else if (NDJSON.has(extname(path).toLowerCase())) files.ndjson.push(path);
+    else throw new InputError(`${path}: unsupported input; expected .parquet files, .ndjson / .jsonl files of Segment messages, or directories of them`);
+  }
+  return files;
+}
+
+export function countryOf(message: Record<string, unknown>): { country: string | null; region: string | null } {
+  const context = (message.context ?? {}) as Record<string, unknown>;
+  const location = (context.location ?? {}) as Record<string, unknown>;
+  const region = typeof location.region === 'string' && location.region !== '' ? location.region.slice(0, 64) : null;
+  if (typeof location.country === 'string' && /^[A-Za-z]{2}$/.test(location.country)) return { country: location.country.toUpperCase(), region };
+  const locale = typeof context.locale === 'string' ? /^[A-Za-z]{2,3}[-_]([A-Za-z]{2})(?:$|[-_])/.exec(context.locale) : null;
+  return { country: locale ? locale[1]!.toUpperCase() : null, region };
+}
+
+function receivedAtOf(raw: Record<string, unknown>, parsed: { timestamp?: number | undefined; originalTimestamp?: number | undefined; sentAt?: number | undefined }): number | null {
+  if (typeof raw.receivedAt === 'string' || typeof raw.receivedAt === 'number') {
+    const ms = typeof raw.receivedAt === 'number' ? raw.receivedAt : Date.parse(raw.receivedAt);
+    if (Number.isFinite(ms)) return ms;
+  }
+  // Without a receipt time the message's own clock is taken as right: sentAt makes the skew correction a no-op.
+  return parsed.sentAt ?? parsed.timestamp ?? parsed.originalTimestamp ?? null;
+}
+
+async function readNdjson(path: string, options: NormaliseOptions, onRows: (rows: EventRow[]) => Promise<void>, bad: BadLine[]): Promise<number> {
+  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+  let lineNumber = 0;
+  let rows: EventRow[] = [];
+  let total = 0;
+  for await (const line of lines) {
+    lineNumber += 1;
+    if (line.trim() === '') continue;
+    const fail = (reason: string) => bad.push({ file: path, line: lineNumber, reason });
+    let raw: unknown;
+    try {
+      raw = JSON.parse(line);
+    } catch (error) {
+      fail(`invalid JSON (${errorMessage(error)})`);
+      continue;
+    }
+    const parsed = segmentMessageSchema.safeParse(raw);
+    if (!parsed.success) {
+      fail(`not a Segment message: ${describeIssues(parsed.error)}`);
+      continue;
+    }
+    const receivedAt = receivedAtOf(raw as Record<string, unknown>, parsed.data);
+    if (receivedAt === null) {
+      fail('no time: the message has none of timestamp, originalTimestamp, sentAt, receivedAt');
+      continue;
+    }
+    const result = await normaliseMessage(parsed.data, { receivedAt, ...countryOf(raw as Record<string, unknown>), requestUserAgent: null }, options);
+    if (!result.ok) {
+      fail(result.reason);
+      continue;
+    }
+    rows.push(result.row);
+    if (rows.length >= CHUNK_ROWS) {
+      await onRows(rows);
+      total += rows.length;
+      rows = [];
+    }
+  }
+  if (rows.length) {
+    await onRows(rows);
+    total += rows.length;
+  }
+  return total;
+}
+
+export function describeBadLines(bad: readonly BadLine[]): string {
+  const shown = bad.slice(0, SHOWN_BAD_LINES).map((b) => `  ${b.file}:${b.line}: ${b.reason}`);
+  const more = bad.length > SHOWN_BAD_LINES ? [`  ... and ${bad.length - SHOWN_BAD_LINES} more`] : [];
+  return [...shown, ...more].join('\n');
+}
+
+/** Replaces the store's events with the inputs' events. Bad NDJSON lines fail the load unless skipBadLines. */
+export async function loadInputs(store: EventStore, paths: readonly string[], options: InputOptions = {}): Promise<LoadReport> {
+  if (paths.length === 0) throw new InputError('no input: give at least one --input <path>');
+  const files = await discoverInputs(paths);
+  const normalise: NormaliseOptions = {
+    site: options.site ?? 'local',
+    hasher: options.anonymiseKey ? new HmacIdHasher(options.anonymiseKey) : identityHasher,
+    queryParams: [],
+    scrub: options.anonymiseKey !== undefined,
+  };
+  const badLines: BadLine[] = [];
+  await store.resetEvents();
+  let rows = await store.loadParquetFiles(files.parquet);
+  for (const path of files.ndjson) {
+    await readNdjson(path, normalise, async (chunk) => void (await store.loadParquetBytes(encodeRows(chunk), path)), badLines);
+  }
+  if (badLines.length && !options.skipBadLines) {
+    throw new InputError(`${badLines.length} bad line${badLines.length === 1 ? '' : 's'} in NDJSON input:\n${describeBadLines(badLines)}\n(rerun with --skip-bad-lines to load the valid lines)`);
+  }
+  const [count] = await store.query<{ n: number }>('SELECT count(*)::BIGINT AS n FROM events');
+  rows = Number(count?.n ?? 0);
+  if (rows === 0) throw new InputError('the inputs hold no events');
+  return { parquetFiles: files.parquet.length, ndjsonFiles: files.ndjson.length, rows, badLines };
+}

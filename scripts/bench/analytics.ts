@@ -1,0 +1,163 @@
+/**
+ * Analytics benchmark: funnel (5 steps), retention (weekly, 8 periods), a segmentation query and RFM
+ * on N demo events, DuckDB-Wasm (Node, blocking bindings: the browser's engine build) beside native
+ * DuckDB single-threaded (SET threads=1), running the identical SQL. Demo messages are normalised by
+ * the edge's code and written as Parquet by the edge's writer, then loaded the way the CLI loads them.
+ *
+ *   const rows = await benchAnalytics({ events: 1_000_000 });  // rows for a markdown table
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { normaliseMessage } from '../../worker-edge/src/ingest/normalise-message';
+import { identityHasher } from '../../worker-edge/src/privacy/keyed-hash';
+import type { EventRow } from '../../worker-edge/src/schema/event-columns';
+import { segmentMessageSchema } from '../../worker-edge/src/schema/segment-message';
+import { buildPersonMap } from '../../web/src/lib/analytics/identity';
+import { runAnalysis, type AnalysisName } from '../../web/src/lib/analytics/index';
+import { generateDemoEvents } from '../demo-data/generate';
+import type { EventStore } from '../analyze/event-store';
+import { countryOf, encodeRows } from '../analyze/inputs';
+import { openNativeStore } from '../analyze/native-store';
+import { openWasmStore } from '../analyze/wasm-store';
+
+export interface AnalyticsBenchOptions {
+  events: number;
+  seed?: number;
+  /** Days the demo data spans (default 90). */
+  days?: number;
+  start?: Date;
+  /** Timed runs per query after one warm-up run; the median is reported (default 3). */
+  repeats?: number;
+  log?: (line: string) => void;
+}
+
+export interface AnalyticsBenchRow {
+  query: string;
+  events: number;
+  wasmMs: number;
+  nativeMs: number;
+  /** wasmMs / nativeMs. */
+  ratio: number;
+}
+
+export const BENCH_QUERIES: { name: string; analysis: AnalysisName; spec: unknown }[] = [
+  {
+    name: 'funnel, 5 steps (sequential, 14 days, persons)',
+    analysis: 'funnel',
+    spec: { steps: [{ event: 'page' }, { event: 'Product Viewed' }, { event: 'Product Added' }, { event: 'Checkout Started' }, { event: 'Order Completed' }] },
+  },
+  {
+    name: 'retention, weekly, 8 periods',
+    analysis: 'retention',
+    spec: { startEvent: { event: 'page' }, returnEvent: { event: 'page' }, period: 'week', periods: 8 },
+  },
+  {
+    name: 'segment: 3+ orders in 30 days AND prefers beauty AND country CN',
+    analysis: 'segment',
+    spec: {
+      condition: {
+        and: [
+          { type: 'behaviour', event: 'Order Completed', atLeast: 3, withinDays: 30 },
+          { type: 'tag', tag: 'preferred_category', op: 'eq', value: 'beauty' },
+          { type: 'property', property: 'country', op: 'eq', value: 'CN' },
+        ],
+      },
+    },
+  },
+  { name: 'RFM (scores and tiers)', analysis: 'rfm', spec: { order: { event: 'Order Completed' }, revenueProperty: 'revenue' } },
+];
+
+const CHUNK = 100_000;
+
+/** Writes the demo events as Parquet files of CHUNK rows into `dir`; returns the paths. */
+async function writeDemoParquet(dir: string, options: AnalyticsBenchOptions): Promise<string[]> {
+  const paths: string[] = [];
+  let rows: EventRow[] = [];
+  const flush = async () => {
+    const path = join(dir, `part-${String(paths.length).padStart(4, '0')}.parquet`);
+    await writeFile(path, encodeRows(rows));
+    paths.push(path);
+    rows = [];
+  };
+  const messages = generateDemoEvents({ seed: options.seed ?? 7, events: options.events, start: options.start ?? new Date('2026-08-01T00:00:00Z'), days: options.days ?? 90 });
+  for (const message of messages) {
+    const parsed = segmentMessageSchema.parse(message);
+    const result = await normaliseMessage(
+      parsed,
+      { receivedAt: parsed.timestamp!, ...countryOf(message as unknown as Record<string, unknown>), requestUserAgent: null },
+      { site: 'demo', hasher: identityHasher, queryParams: [], scrub: false },
+    );
+    if (result.ok) rows.push(result.row);
+    if (rows.length >= CHUNK) await flush();
+  }
+  if (rows.length) await flush();
+  return paths;
+}
+
+async function timed(run: () => Promise<unknown>, repeats: number): Promise<number> {
+  if (repeats === 0) {
+    const began = performance.now();
+    await run();
+    return performance.now() - began;
+  }
+  await run();
+  const times: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const began = performance.now();
+    await run();
+    times.push(performance.now() - began);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}
+
+export async function benchAnalytics(options: AnalyticsBenchOptions): Promise<AnalyticsBenchRow[]> {
+  const log = options.log ?? (() => {});
+  const repeats = options.repeats ?? 3;
+  const dir = await mkdtemp(join(tmpdir(), 'pa-bench-analytics-'));
+  let wasm: EventStore | undefined;
+  let native: EventStore | undefined;
+  try {
+    let began = performance.now();
+    const files = await writeDemoParquet(dir, options);
+    log(`[bench] ${options.events.toLocaleString('en-US')} demo events as ${files.length} Parquet files in ${((performance.now() - began) / 1000).toFixed(1)} s`);
+    wasm = await openWasmStore();
+    native = await openNativeStore({ threads: 1 });
+    const rows: AnalyticsBenchRow[] = [];
+    const loadTimes: Record<string, number> = {};
+    for (const store of [wasm, native]) {
+      began = performance.now();
+      await store.resetEvents();
+      await store.loadParquetFiles(files);
+      loadTimes[store.kind] = performance.now() - began;
+    }
+    rows.push(row('load Parquet into DuckDB', options.events, loadTimes.wasm!, loadTimes.native!));
+    const identity = [await timed(() => buildPersonMap(wasm!), 0), await timed(() => buildPersonMap(native!), 0)];
+    rows.push(row('identity map (connected components)', options.events, identity[0]!, identity[1]!));
+    for (const query of BENCH_QUERIES) {
+      const wasmMs = await timed(() => runAnalysis(query.analysis, wasm!, query.spec), repeats);
+      const nativeMs = await timed(() => runAnalysis(query.analysis, native!, query.spec), repeats);
+      rows.push(row(query.name, options.events, wasmMs, nativeMs));
+      log(`[bench] ${query.name}: wasm ${wasmMs.toFixed(0)} ms, native ${nativeMs.toFixed(0)} ms`);
+    }
+    return rows;
+  } finally {
+    await wasm?.close();
+    await native?.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function row(query: string, events: number, wasmMs: number, nativeMs: number): AnalyticsBenchRow {
+  return { query, events, wasmMs, nativeMs, ratio: nativeMs === 0 ? Number.NaN : wasmMs / nativeMs };
+}
+
+/** The rows as a markdown table. */
+export function analyticsMarkdown(rows: readonly AnalyticsBenchRow[]): string {
+  return [
+    '| query | events | DuckDB-Wasm (Node) | native DuckDB, 1 thread | ratio |',
+    '|---|---:|---:|---:|---:|',
+    ...rows.map((r) => `| ${r.query} | ${r.events.toLocaleString('en-US')} | ${r.wasmMs.toFixed(0)} ms | ${r.nativeMs.toFixed(0)} ms | ${r.ratio.toFixed(2)}x |`),
+  ].join('\n');
+}

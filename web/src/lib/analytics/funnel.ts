@@ -1,0 +1,330 @@
+/**
+ * Funnels: spec -> SQL -> per-step counts, conversion and time to convert. Semantics (also in
+ * docs/analytics.md, with where they differ from PostHog):
+ *
+ * - Events are those in [from, to] (all steps, exclusions and strict-order interruptions). Each
+ *   person's events are ordered by time; at equal times step events come first in step order, then
+ *   other events, then by event_id.
+ * - An attempt starts at every event matching step 0 (`any` order: any step). Within the window,
+ *   measured from that event and inclusive at the boundary:
+ *   sequential: step k is the first step-k event after the attempt's step k-1 event;
+ *   strict:     step k must be the very next event of the person (any event counts as interrupting);
+ *   any:        a step is done when the window (from the start event on) holds as many events matching
+ *               it as the funnel has identical steps up to it; count k = attempts with >= k+1 steps done.
+ * - Exclusion {event, fromStep, toStep}: an attempt is disqualified when the exclusion event happens
+ *   after its fromStep event and before its toStep event (or, if toStep was never reached, within
+ *   the window). `any` order only allows exclusions spanning the whole funnel.
+ * - count "persons": a person is removed entirely when a disqualifying exclusion happened before
+ *   their first completion of the whole funnel; otherwise the person counts once, with their best
+ *   attempt (furthest step, then earliest start). count "totals": every non-disqualified attempt.
+ * - Time to convert at step k: step k time minus step k-1 time of the counted attempt, in seconds;
+ *   average and median (interpolated) over units that reached step k.
+ * - Breakdown: the property's value on the counted attempt's first event (first touch).
+ */
+import { z } from 'zod';
+import type { QueryEngine } from '../engine/query-engine';
+import { ensurePersonMap, personEvents } from './identity';
+import { checkRange, eventMatcherSchema, identitySchema, isoTime, parseSpec, propertyName, windowSchema } from './spec';
+import {
+  and,
+  columnsFor,
+  eventCondition,
+  ident,
+  int,
+  join,
+  matcherProperties,
+  milliseconds,
+  or,
+  propertyAsText,
+  resolveProperty,
+  sql,
+  timeBounds,
+  timeCondition,
+  WINDOW_UNITS,
+  type EventMatcher,
+  type Sql,
+} from './sql';
+
+export const FUNNEL_ORDERS = ['sequential', 'strict', 'any'] as const;
+export const MAX_FUNNEL_STEPS = 20;
+
+export const funnelSpecSchema = z
+  .strictObject({
+    steps: z.array(eventMatcherSchema).min(2, 'a funnel needs at least 2 steps').max(MAX_FUNNEL_STEPS, `a funnel has at most ${MAX_FUNNEL_STEPS} steps`),
+    order: z.enum(FUNNEL_ORDERS).default('sequential'),
+    window: windowSchema.default({ value: 14, unit: 'day' }),
+    exclusions: z
+      .array(
+        eventMatcherSchema.extend({
+          fromStep: z.number().int().min(0),
+          toStep: z.number().int().min(1),
+        }),
+      )
+      .max(20)
+      .default([]),
+    breakdown: z.strictObject({ property: propertyName }).optional(),
+    from: isoTime.optional(),
+    to: isoTime.optional(),
+    count: z.enum(['persons', 'totals']).default('persons'),
+    identity: identitySchema.default('merged'),
+  })
+  .superRefine((spec, ctx) => {
+    checkRange(spec, ctx);
+    spec.exclusions.forEach((exclusion, i) => {
+      const path = ['exclusions', i];
+      if (exclusion.toStep <= exclusion.fromStep) ctx.addIssue({ code: 'custom', path: [...path, 'toStep'], message: `toStep (${exclusion.toStep}) must be after fromStep (${exclusion.fromStep})` });
+      if (exclusion.toStep >= spec.steps.length) ctx.addIssue({ code: 'custom', path: [...path, 'toStep'], message: `toStep (${exclusion.toStep}) must be a step index below ${spec.steps.length}` });
+      if (spec.order === 'any' && (exclusion.fromStep !== 0 || exclusion.toStep !== spec.steps.length - 1)) {
+        ctx.addIssue({ code: 'custom', path, message: `in an "any" order funnel the steps have no order, so exclusions must span the whole funnel (fromStep 0, toStep ${spec.steps.length - 1})` });
+      }
+    });
+  });
+
+export type FunnelSpecInput = z.input<typeof funnelSpecSchema>;
+export type FunnelSpec = z.output<typeof funnelSpecSchema>;
+
+export interface FunnelStepResult {
+  index: number;
+  event: string;
+  count: number;
+  conversionFromPrevious: number;
+  conversionFromFirst: number;
+  avgTimeToConvertSeconds: number | null;
+  medianTimeToConvertSeconds: number | null;
+}
+
+export interface FunnelResult {
+  steps: FunnelStepResult[];
+  breakdown?: { value: string | null; steps: FunnelStepResult[] }[];
+}
+
+export function parseFunnelSpec(input: unknown): FunnelSpec {
+  return parseSpec(funnelSpecSchema, input);
+}
+
+interface Plan {
+  spec: FunnelSpec;
+  /** Distinct step definitions; stepDef[k] indexes them. */
+  definitions: EventMatcher[];
+  stepDef: number[];
+  /** For `any`: how many identical steps precede step k, plus one. */
+  rank: number[];
+}
+
+function plan(spec: FunnelSpec): Plan {
+  const keys: string[] = [];
+  const definitions: EventMatcher[] = [];
+  const stepDef: number[] = [];
+  const rank: number[] = [];
+  spec.steps.forEach((step, k) => {
+    const key = JSON.stringify([step.event, step.where ?? []]);
+    let d = keys.indexOf(key);
+    if (d === -1) {
+      d = keys.length;
+      keys.push(key);
+      definitions.push(step);
+    }
+    stepDef.push(d);
+    rank.push(stepDef.slice(0, k).filter((other) => other === d).length + 1);
+  });
+  return { spec, definitions, stepDef, rank };
+}
+
+const col = (prefix: string, i: number): Sql => ident(`${prefix}${i}`);
+
+/** A lazily evaluated match flag: property filters only run on rows of the right event. */
+function matchFlag(matcher: EventMatcher): Sql {
+  if (!matcher.where?.length) return sql`coalesce("event" = ${matcher.event}, false)`;
+  const { where, ...event } = matcher;
+  return sql`CASE WHEN "event" = ${matcher.event} THEN coalesce(${eventCondition({ event: event.event, where })}, false) ELSE false END`;
+}
+
+/**
+ * One row per counted unit (a person, or an attempt with count "totals"): `person`, `level` (steps
+ * reached, 1..N), `bv` (breakdown value) and `d1..d{N-1}` (milliseconds from step k-1 to step k).
+ */
+export function funnelUnitsSql(input: FunnelSpec): Sql {
+  const p = plan(input);
+  const { spec, definitions, stepDef } = p;
+  const n = spec.steps.length;
+  const windowEnd = sql`a.t0 + ${milliseconds(spec.window.value * WINDOW_UNITS[spec.window.unit])}`;
+  const defs = definitions.map((_, d) => d);
+  const exclusions = spec.exclusions.map((_, e) => e);
+  const strict = spec.order === 'strict';
+
+  const flags = [
+    ...definitions.map((matcher, d) => sql`${matchFlag(matcher)} AS ${col('m', d)}`),
+    ...spec.exclusions.map((matcher, e) => sql`${matchFlag(matcher)} AS ${col('x', e)}`),
+  ];
+  const startDefs = spec.order === 'any' ? defs : [stepDef[0]!];
+  const startsHere = or(startDefs.map((d) => col('m', d)));
+  const breakdown = spec.breakdown ? sql`CASE WHEN ${or(startDefs.map((d) => sql`(${matchFlag(definitions[d]!)})`))} THEN ${propertyAsText(resolveProperty(spec.breakdown.property))} END` : sql`NULL::VARCHAR`;
+  const orderKey = sql`CASE ${join(spec.steps.map((_, k) => sql`WHEN ${col('m', stepDef[k]!)} THEN ${int(k)}`), ' ')} ELSE ${int(1000)} END`;
+  // Only events named by a step or an exclusion matter, except in strict order where any event interrupts.
+  const names = [...new Set([...spec.steps, ...spec.exclusions].map((m) => m.event))];
+  const named = strict ? sql`TRUE` : sql`"event" IN (${join(names.map((name) => sql`${name}`))})`;
+  const relevant = strict ? sql`TRUE` : or([...defs.map((d) => col('m', d)), ...exclusions.map((e) => col('x', e))]);
+  const columns = columnsFor([...matcherProperties([...spec.steps, ...spec.exclusions]), ...(spec.breakdown ? [spec.breakdown.property] : [])], ['timestamp', 'event', 'event_id']);
+
+  const counters = [...defs.map((d) => sql`sum(${col('m', d)}::INTEGER) OVER w AS ${col('c', d)}`), ...exclusions.map((e) => sql`sum(${col('x', e)}::INTEGER) OVER w AS ${col('cx', e)}`)];
+  const carried = join([...defs.map((d) => col('c', d)), ...exclusions.map((e) => col('cx', e))]);
+
+  const ctes: Sql[] = [
+    sql`flagged AS (SELECT person, "timestamp" AS ts, event_id, ${join(flags)}, ${breakdown} AS bv
+      FROM ${personEvents(spec.identity, columns)} WHERE ${and([timeCondition(timeBounds(spec.from, spec.to)), named])})`,
+    sql`ev AS (SELECT *, ${orderKey} AS ok FROM flagged WHERE ${relevant})`,
+    sql`seq AS MATERIALIZED (SELECT *, row_number() OVER w AS pos, ${join(counters)} FROM ev
+      WINDOW w AS (PARTITION BY person ORDER BY ts, ok, event_id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW))`,
+    ...defs.map((d) => sql`${ident(`md${d}`)} AS (SELECT person, ${col('c', d)} AS n, pos, ts, ${carried} FROM seq WHERE ${col('m', d)})`),
+    ...exclusions.map((e) => sql`${ident(`mx${e}`)} AS (SELECT person, ${col('cx', e)} AS n, pos, ts FROM seq WHERE ${col('x', e)})`),
+  ];
+
+  const joins: Sql[] = [];
+  let level: Sql;
+  let durations: Sql[];
+  let completionPos: Sql;
+  let startColumns: Sql;
+  // The step k event (k >= 1) of the attempt `a` (step 0) for ordered funnels: alias s{k}.
+  const stepAlias = (k: number): Sql => (k === 0 ? ident('a') : ident(`s${k}`));
+  if (spec.order !== 'any') {
+    startColumns = sql`person, pos AS p0, ts AS t0, bv, ${carried}`;
+    for (let k = 1; k < n; k++) {
+      const prev = stepAlias(k - 1);
+      const here = stepAlias(k);
+      const d = stepDef[k]!;
+      joins.push(
+        strict
+          ? sql`LEFT JOIN seq ${here} ON ${here}.person = a.person AND ${here}.pos = ${prev}.${k === 1 ? ident('p0') : ident('pos')} + 1 AND ${here}.${col('m', d)} AND ${here}.ts <= ${windowEnd}`
+          : sql`LEFT JOIN ${ident(`md${d}`)} ${here} ON ${here}.person = a.person AND ${here}.n = ${prev}.${col('c', d)} + 1 AND ${here}.ts <= ${windowEnd}`,
+      );
+    }
+    level = sql`(1 ${join(Array.from({ length: n - 1 }, (_, i) => sql`+ (${stepAlias(i + 1)}.pos IS NOT NULL)::INTEGER`), ' ')})`;
+    const time = (k: number) => (k === 0 ? sql`epoch_ms(a.t0)` : sql`epoch_ms(${stepAlias(k)}.ts)`);
+    durations = Array.from({ length: n - 1 }, (_, i) => sql`${time(i + 1)} - ${time(i)} AS ${col('d', i + 1)}`);
+    completionPos = sql`${stepAlias(n - 1)}.pos`;
+  } else {
+    startColumns = sql`person, pos AS p0, ts AS t0, bv, ${carried}, ${join(defs.map((d) => col('m', d)))}`;
+    spec.steps.forEach((_, s) => {
+      const d = stepDef[s]!;
+      const here = ident(`q${s}`);
+      joins.push(sql`LEFT JOIN ${ident(`md${d}`)} ${here} ON ${here}.person = a.person AND ${here}.n = a.${col('c', d)} - a.${col('m', d)}::INTEGER + ${int(p.rank[s]!)} AND ${here}.ts <= ${windowEnd}`);
+    });
+    const times = join(spec.steps.map((_, s) => sql`epoch_ms(${ident(`q${s}`)}.ts)`));
+    level = sql`len(list_filter([${times}], lambda x: x IS NOT NULL))`;
+    const sorted = sql`list_sort(list_filter([${times}], lambda x: x IS NOT NULL))`;
+    durations = Array.from({ length: n - 1 }, (_, i) => sql`${sorted}[${int(i + 2)}] - ${sorted}[${int(i + 1)}] AS ${col('d', i + 1)}`);
+    completionPos = sql`greatest(${join(spec.steps.map((_, s) => sql`${ident(`q${s}`)}.pos`))})`;
+  }
+
+  // Exclusions: the first exclusion event after the attempt's fromStep event.
+  const disqualifiers: { disqualified: Sql; position: Sql }[] = spec.exclusions.map((exclusion, e) => {
+    const from = spec.order === 'any' ? ident('a') : stepAlias(exclusion.fromStep);
+    const fromPos = spec.order !== 'any' && exclusion.fromStep > 0 ? sql`${from}.pos` : sql`a.p0`;
+    const alias = ident(`xe${e}`);
+    joins.push(sql`LEFT JOIN ${ident(`mx${e}`)} ${alias} ON ${alias}.person = a.person AND ${alias}.n = ${from}.${col('cx', e)} + 1`);
+    const toPos = spec.order === 'any' ? sql`CASE WHEN ${level} = ${int(n)} THEN ${completionPos} END` : sql`${stepAlias(exclusion.toStep)}.pos`;
+    const disqualified = sql`coalesce(${fromPos} IS NOT NULL AND ${alias}.pos IS NOT NULL AND CASE WHEN ${toPos} IS NOT NULL THEN ${alias}.pos < ${toPos} ELSE ${alias}.ts <= ${windowEnd} END, false)`;
+    return { disqualified, position: sql`CASE WHEN ${disqualified} THEN ${alias}.pos END` };
+  });
+  const disqualified = disqualifiers.length ? or(disqualifiers.map((x) => x.disqualified)) : sql`false`;
+  const exclusionPos = disqualifiers.length ? sql`least(${join(disqualifiers.map((x) => x.position))})` : sql`NULL::BIGINT`;
+
+  ctes.push(sql`a AS (SELECT ${startColumns} FROM seq WHERE ${startsHere})`);
+  ctes.push(sql`attempts AS (SELECT a.person, a.p0, a.bv, ${level} AS level, ${durations.length ? sql`${join(durations)},` : sql``}
+      ${disqualified} AS disq, ${exclusionPos} AS xpos, CASE WHEN ${level} = ${int(n)} THEN ${completionPos} END AS comp_pos
+    FROM a ${join(joins, ' ')})`);
+
+  const unitColumns = sql`person, bv, level${durations.length ? sql`, ${join(durations.map((_, i) => col('d', i + 1)))}` : sql``}`;
+  if (spec.count === 'totals') {
+    ctes.push(sql`units AS (SELECT ${unitColumns} FROM attempts WHERE NOT disq)`);
+  } else {
+    ctes.push(sql`completions AS (SELECT person, min(comp_pos) AS first_completion FROM attempts GROUP BY person)`);
+    ctes.push(sql`excluded AS (SELECT DISTINCT t.person FROM attempts t JOIN completions c ON c.person = t.person
+      WHERE t.disq AND (c.first_completion IS NULL OR t.xpos < c.first_completion))`);
+    ctes.push(sql`units AS (SELECT ${unitColumns} FROM (
+        SELECT t.*, row_number() OVER (PARTITION BY t.person ORDER BY t.level DESC, t.p0) AS best
+        FROM attempts t WHERE NOT t.disq AND t.person NOT IN (SELECT person FROM excluded)
+      ) WHERE best = 1)`);
+  }
+  return sql`WITH ${join(ctes, ',\n')}\nSELECT * FROM units`;
+}
+
+function aggregateSql(spec: FunnelSpec): Sql {
+  const n = spec.steps.length;
+  const columns: Sql[] = [];
+  for (let k = 0; k < n; k++) {
+    const reached = sql`level >= ${int(k + 1)}`;
+    columns.push(sql`count(*) FILTER (WHERE ${reached})::BIGINT AS ${col('n', k)}`);
+    if (k > 0) {
+      columns.push(sql`avg(${col('d', k)}::DOUBLE) FILTER (WHERE ${reached}) / 1000.0 AS ${col('avg', k)}`);
+      columns.push(sql`median(${col('d', k)}::DOUBLE) FILTER (WHERE ${reached}) / 1000.0 AS ${col('med', k)}`);
+    }
+  }
+  const grouped = spec.breakdown !== undefined;
+  return sql`WITH u AS (${funnelUnitsSql(spec)})
+    SELECT ${grouped ? sql`bv,` : sql``} ${join(columns)} FROM u ${grouped ? sql`GROUP BY bv` : sql``}`;
+}
+
+function stepsFrom(spec: FunnelSpec, row: Record<string, unknown>): FunnelStepResult[] {
+  const counts = spec.steps.map((_, k) => Number(row[`n${k}`] ?? 0));
+  const first = counts[0] ?? 0;
+  return spec.steps.map((step, k) => {
+    const count = counts[k]!;
+    const previous = k === 0 ? count : counts[k - 1]!;
+    const number = (value: unknown) => (value === null || value === undefined ? null : Number(value));
+    return {
+      index: k,
+      event: step.event,
+      count,
+      conversionFromPrevious: previous === 0 ? 0 : count / previous,
+      conversionFromFirst: first === 0 ? 0 : count / first,
+      avgTimeToConvertSeconds: k === 0 || count === 0 ? null : number(row[`avg${k}`]),
+      medianTimeToConvertSeconds: k === 0 || count === 0 ? null : number(row[`med${k}`]),
+    };
+  });
+}
+
+export async function runFunnel(engine: QueryEngine, input: FunnelSpec | FunnelSpecInput): Promise<FunnelResult> {
+  const spec = parseFunnelSpec(input);
+  if (spec.identity === 'merged') await ensurePersonMap(engine);
+  const query = aggregateSql(spec);
+  const rows = await engine.query(query.text, query.params);
+  if (!spec.breakdown) return { steps: stepsFrom(spec, rows[0] ?? {}) };
+  const total: Record<string, unknown> = {};
+  const totalQuery = aggregateSql({ ...spec, breakdown: undefined });
+  const [overall] = await engine.query(totalQuery.text, totalQuery.params);
+  Object.assign(total, overall);
+  const breakdown = rows
+    .map((row) => ({ value: row.bv === null || row.bv === undefined ? null : String(row.bv), steps: stepsFrom(spec, row) }))
+    .sort((x, y) => y.steps[0]!.count - x.steps[0]!.count || compareValues(x.value, y.value));
+  return { steps: stepsFrom(spec, total), breakdown };
+}
+
+function compareValues(a: string | null, b: string | null): number {
+  if (a === b) return 0;
+  if (a === null) return 1;
+  if (b === null) return -1;
+  return a < b ? -1 : 1;
+}
+
+export type FunnelOutcome = 'reached' | 'dropped';
+
+/**
+ * Persons (or, with count "totals", the persons of attempts) who reached step `step`, or who
+ * dropped at it: reached step-1 but not step. One `person` column, for segments and exports.
+ */
+export function funnelPersonsSql(input: FunnelSpec, step: number, outcome: FunnelOutcome): Sql {
+  const spec = parseFunnelSpec(input);
+  if (!Number.isInteger(step) || step < 0 || step >= spec.steps.length) throw new RangeError(`step must be 0..${spec.steps.length - 1}, got ${step}`);
+  if (outcome === 'dropped' && step === 0) throw new RangeError('nobody drops at step 0: drop-off is measured from step 1 on');
+  const condition = outcome === 'reached' ? sql`level >= ${int(step + 1)}` : sql`level = ${int(step)}`;
+  return sql`SELECT DISTINCT person FROM (${funnelUnitsSql(spec)}) WHERE ${condition}`;
+}
+
+export async function funnelPersons(engine: QueryEngine, input: FunnelSpec | FunnelSpecInput, step: number, outcome: FunnelOutcome): Promise<string[]> {
+  const spec = parseFunnelSpec(input);
+  if (spec.identity === 'merged') await ensurePersonMap(engine);
+  const query = sql`${funnelPersonsSql(spec, step, outcome)} ORDER BY person`;
+  const rows = await engine.query<{ person: string }>(query.text, query.params);
+  return rows.map((r) => r.person);
+}

@@ -1,0 +1,133 @@
+/**
+ * Identity mapping: one person across anonymous ids, user ids and aliased ids.
+ *
+ * Ids are nodes; an event carrying two ids links them: (anonymous_id, user_id) on any event (track,
+ * page, identify...), (previous_id, user_id) on alias. Persons are the connected components, found
+ * by label propagation (each id takes the smallest id among itself and its neighbours, repeated
+ * until nothing changes, at most `maxIterations` rounds, with a pointer-jumping step that halves the
+ * remaining distance each round). A person is keyed by a user id when the component has one (the
+ * earliest seen; ties by the smaller id), else by its smallest anonymous id, so `person` in results
+ * is the user id for identified people.
+ *
+ * The result is the table `person_map(id, person_id, is_user, is_anonymous, linked)`. Analyses join
+ * events to it through `personEvents()`; call `buildPersonMap` again after loading more events.
+ */
+import { EVENTS_TABLE, type QueryEngine } from '../engine/query-engine';
+import { ident, join, sql, type Sql } from './sql';
+
+export const PERSON_MAP = 'person_map';
+export type IdentityMode = 'merged' | 'none';
+
+export interface IdentityStats {
+  /** Distinct values of anonymous_id. */
+  anonymousIds: number;
+  /** Anonymous ids whose person has a user id. */
+  linkedAnonymousIds: number;
+  /** linkedAnonymousIds / anonymousIds (0 without anonymous ids). */
+  linkRate: number;
+  userIds: number;
+  persons: number;
+  /** Label-propagation rounds it took. */
+  iterations: number;
+}
+
+export class IdentityError extends Error {
+  override name = 'IdentityError';
+}
+
+const LINKS = '__pa_identity_links';
+const EDGES = '__pa_identity_edges';
+const LABELS = '__pa_identity_labels';
+const NEXT = '__pa_identity_next';
+
+async function run(engine: QueryEngine, statement: Sql): Promise<void> {
+  await engine.query(statement.text, statement.params);
+}
+
+export async function buildPersonMap(engine: QueryEngine, options: { maxIterations?: number } = {}): Promise<IdentityStats> {
+  const maxIterations = options.maxIterations ?? 64;
+  const events = ident(EVENTS_TABLE);
+  await run(engine, sql`CREATE OR REPLACE TEMP TABLE ${ident(LINKS)} AS
+    SELECT DISTINCT a, b FROM (
+      SELECT anonymous_id AS a, user_id AS b FROM ${events} WHERE anonymous_id IS NOT NULL AND user_id IS NOT NULL
+      UNION ALL SELECT previous_id, user_id FROM ${events} WHERE previous_id IS NOT NULL AND user_id IS NOT NULL
+      UNION ALL SELECT previous_id, anonymous_id FROM ${events} WHERE previous_id IS NOT NULL AND user_id IS NULL AND anonymous_id IS NOT NULL
+    ) WHERE a <> b`);
+  await run(engine, sql`CREATE OR REPLACE TEMP TABLE ${ident(EDGES)} AS SELECT a AS src, b AS dst FROM ${ident(LINKS)} UNION SELECT b, a FROM ${ident(LINKS)}`);
+  await run(engine, sql`CREATE OR REPLACE TEMP TABLE ${ident(LABELS)} AS SELECT src AS id, least(src, min(dst)) AS label FROM ${ident(EDGES)} GROUP BY src`);
+
+  let iterations = 0;
+  for (;;) {
+    iterations += 1;
+    await run(engine, sql`CREATE OR REPLACE TEMP TABLE ${ident(NEXT)} AS
+      WITH spread AS (
+        SELECT e.src AS id, min(n.label) AS label FROM ${ident(EDGES)} e JOIN ${ident(LABELS)} n ON n.id = e.dst GROUP BY e.src
+      )
+      SELECT l.id, least(l.label, s.label, coalesce(j.label, l.label)) AS label
+      FROM ${ident(LABELS)} l JOIN spread s ON s.id = l.id LEFT JOIN ${ident(LABELS)} j ON j.id = l.label`);
+    const [changed] = await engine.query<{ changed: number }>(
+      sql`SELECT count(*)::INTEGER AS changed FROM ${ident(NEXT)} x JOIN ${ident(LABELS)} l ON l.id = x.id WHERE x.label <> l.label`.text,
+    );
+    await run(engine, sql`CREATE OR REPLACE TEMP TABLE ${ident(LABELS)} AS SELECT * FROM ${ident(NEXT)}`);
+    if (Number(changed?.changed ?? 0) === 0) break;
+    if (iterations >= maxIterations) {
+      throw new IdentityError(`identity mapping did not converge in ${maxIterations} label-propagation rounds (${changed?.changed} ids still changing)`);
+    }
+  }
+
+  await run(engine, sql`CREATE OR REPLACE TABLE ${ident(PERSON_MAP)} AS
+    WITH ids AS (
+      SELECT anonymous_id AS id, "timestamp" AS ts, false AS is_user, true AS is_anonymous FROM ${events} WHERE anonymous_id IS NOT NULL
+      UNION ALL SELECT user_id, "timestamp", true, false FROM ${events} WHERE user_id IS NOT NULL
+      UNION ALL SELECT previous_id, "timestamp", false, false FROM ${events} WHERE previous_id IS NOT NULL
+    ),
+    nodes AS (SELECT id, min(ts) AS first_seen, bool_or(is_user) AS is_user, bool_or(is_anonymous) AS is_anonymous FROM ids GROUP BY id),
+    labelled AS (SELECT n.*, coalesce(l.label, n.id) AS component FROM nodes n LEFT JOIN ${ident(LABELS)} l ON l.id = n.id),
+    keyed AS (
+      SELECT component,
+        coalesce(first(id ORDER BY first_seen, id) FILTER (WHERE is_user), min(id)) AS person_id,
+        bool_or(is_user) AS linked
+      FROM labelled GROUP BY component
+    )
+    SELECT l.id, k.person_id, l.is_user, l.is_anonymous, k.linked FROM labelled l JOIN keyed k ON k.component = l.component`);
+  for (const table of [LINKS, EDGES, LABELS, NEXT]) await run(engine, sql`DROP TABLE IF EXISTS ${ident(table)}`);
+  return { ...(await identityStats(engine)), iterations };
+}
+
+export async function identityStats(engine: QueryEngine): Promise<Omit<IdentityStats, 'iterations'>> {
+  const [row] = await engine.query<Record<string, number>>(
+    sql`SELECT
+      count(*) FILTER (WHERE is_anonymous)::BIGINT AS anonymous_ids,
+      count(*) FILTER (WHERE is_anonymous AND linked)::BIGINT AS linked_anonymous_ids,
+      count(*) FILTER (WHERE is_user)::BIGINT AS user_ids,
+      count(DISTINCT person_id)::BIGINT AS persons
+    FROM ${ident(PERSON_MAP)}`.text,
+  );
+  const anonymousIds = Number(row?.anonymous_ids ?? 0);
+  const linkedAnonymousIds = Number(row?.linked_anonymous_ids ?? 0);
+  return {
+    anonymousIds,
+    linkedAnonymousIds,
+    linkRate: anonymousIds === 0 ? 0 : linkedAnonymousIds / anonymousIds,
+    userIds: Number(row?.user_ids ?? 0),
+    persons: Number(row?.persons ?? 0),
+  };
+}
+
+/** Builds the person map unless it exists. Callers that load more events call buildPersonMap themselves. */
+export async function ensurePersonMap(engine: QueryEngine): Promise<void> {
+  const probe = sql`SELECT 1 AS present FROM duckdb_tables() WHERE table_name = ${PERSON_MAP} AND NOT temporary`;
+  const rows = await engine.query(probe.text, probe.params);
+  if (rows.length === 0) await buildPersonMap(engine);
+}
+
+/**
+ * The events table with a `person` column: the merged person (default) or, with identity `none`,
+ * the raw user_id else anonymous_id of each event.
+ */
+export function personEvents(identity: IdentityMode = 'merged', columns?: readonly string[]): Sql {
+  const events = ident(EVENTS_TABLE);
+  const selected = columns ? join(columns.map((c) => sql`e.${ident(c)}`)) : sql`e.*`;
+  if (identity === 'none') return sql`(SELECT ${selected}, coalesce(e.user_id, e.anonymous_id) AS person FROM ${events} e)`;
+  return sql`(SELECT ${selected}, coalesce(m.person_id, e.user_id, e.anonymous_id) AS person FROM ${events} e LEFT JOIN ${ident(PERSON_MAP)} m ON m.id = coalesce(e.user_id, e.anonymous_id))`;
+}
