@@ -14,6 +14,8 @@ export default defineConfig({
           FLUSH_INTERVAL_SECONDS: '60',
           FLUSH_MAX_ROWS: '1000',
           BUFFER_SHARDS: '2',
+          // Lifecycle tests drive erasure, retention and compaction step by step (drainWork) instead of by alarm.
+          LIFECYCLE_PAUSED: 'true',
         },
         ratelimits: {
           INGEST_RATE_LIMITER: { namespace_id: "1001", simple: { limit: 20, period: 10 } },

@@ -1,4 +1,5 @@
 import type { IngestBuffer } from './buffer/ingest-buffer';
+import type { SiteLifecycle } from './lifecycle/site-lifecycle';
 import type { SiteCatalog } from './storage/site-catalog';
 
 /** Bindings declared in wrangler.toml (keep the two in step). */
@@ -6,6 +7,7 @@ export interface Env {
   EVENTS: R2Bucket;
   INGEST_BUFFER: DurableObjectNamespace<IngestBuffer>;
   SITE_CATALOG: DurableObjectNamespace<SiteCatalog>;
+  SITE_LIFECYCLE: DurableObjectNamespace<SiteLifecycle>;
   INGEST_RATE_LIMITER?: RateLimit;
   /** JSON: non-secret per-site settings, see config/sites.ts. */
   SITES: string;
@@ -14,4 +16,6 @@ export interface Env {
   FLUSH_INTERVAL_SECONDS?: string;
   FLUSH_MAX_ROWS?: string;
   BUFFER_SHARDS?: string;
+  /** "true": lifecycle work (erasure, retention, compaction) runs only when driven explicitly; tests use this. */
+  LIFECYCLE_PAUSED?: string;
 }

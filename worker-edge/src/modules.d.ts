@@ -6,3 +6,13 @@ declare module '*.min.js.txt' {
   const text: string;
   export default text;
 }
+// The slice of node:crypto the edge uses (nodejs_compat); declared here so the worker build does not
+// pull in all of @types/node beside the Workers types.
+declare module 'node:crypto' {
+  interface Digest {
+    update(data: string | Uint8Array): Digest;
+    digest(encoding: 'hex'): string;
+  }
+  export function createHmac(algorithm: 'sha256', key: string | Uint8Array): Digest;
+  export function createHash(algorithm: 'sha256'): Digest;
+}

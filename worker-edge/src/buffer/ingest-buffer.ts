@@ -1,8 +1,9 @@
 import { DurableObject } from 'cloudflare:workers';
 import { runtimeSettings } from '../config/sites';
 import type { Env } from '../env';
+import { mentionsAny, personIdsOf } from '../lifecycle/identity-links';
 import type { EventRow } from '../schema/event-columns';
-import { SCHEMA_VERSION } from '../schema/event-columns';
+import { putEventFile } from '../storage/event-file-store';
 import type { ManifestEntry } from '../storage/manifest-entry';
 import { parquetForWorkers } from '../storage/parquet-wasm-workers';
 import { encodeEventsParquet } from '../storage/parquet-writer';
@@ -15,6 +16,14 @@ export const DEDUP_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
 export interface AppendResult {
   accepted: number;
   duplicates: number;
+  /** Rows of people who asked to be erased, dropped before storage. */
+  erased: number;
+}
+
+export interface PurgeResult {
+  rowsRemoved: number;
+  /** Every person id on the removed rows: links the erasure must follow too. */
+  linkedIds: string[];
 }
 
 export interface FlushResult {
@@ -37,6 +46,7 @@ interface FlushPlan {
 export class IngestBuffer extends DurableObject<Env> {
   readonly #sql: SqlStorage;
   #flushing: Promise<FlushResult> | null = null;
+  #erased: Set<string> | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -48,26 +58,84 @@ export class IngestBuffer extends DurableObject<Env> {
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS counters (minute INTEGER NOT NULL, metric TEXT NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (minute, metric));
       CREATE TABLE IF NOT EXISTS daily_counters (date TEXT NOT NULL, metric TEXT NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (date, metric));
+      CREATE TABLE IF NOT EXISTS erased (hashed_id TEXT PRIMARY KEY);
     `);
   }
 
   async append(site: string, shard: number, rows: readonly EventRow[], counts: MetricCounts = {}): Promise<AppendResult> {
+    await this.#syncErasedIds(site);
     const now = Date.now();
+    const erasedIds = this.#erasedIds();
     let accepted = 0;
+    let erased = 0;
     this.ctx.storage.transactionSync(() => {
       this.#setMeta('site', site);
       this.#setMeta('shard', String(shard));
       for (const row of rows) {
+        if (erasedIds.size > 0 && mentionsAny(row, erasedIds)) {
+          erased++;
+          continue;
+        }
         const inserted = this.#sql.exec(`INSERT OR IGNORE INTO seen (event_id, at) VALUES (?, ?)`, row.event_id, now).rowsWritten;
         if (inserted === 0) continue;
         this.#sql.exec(`INSERT INTO buffer (row) VALUES (?)`, JSON.stringify(row));
         accepted++;
       }
-      const duplicates = rows.length - accepted;
-      addCounts(this.#sql, now, { ...counts, accepted: (counts.accepted ?? 0) + accepted, duplicate: (counts.duplicate ?? 0) + duplicates });
+      const duplicates = rows.length - accepted - erased;
+      addCounts(this.#sql, now, {
+        ...counts,
+        accepted: (counts.accepted ?? 0) + accepted,
+        duplicate: (counts.duplicate ?? 0) + duplicates,
+        'dropped:erased': (counts['dropped:erased'] ?? 0) + erased,
+      });
     });
     if (accepted > 0) await this.#scheduleFlush();
-    return { accepted, duplicates: rows.length - accepted };
+    return { accepted, duplicates: rows.length - accepted - erased, erased };
+  }
+
+  /** Drops future events of these (hashed) people at append time. */
+  blockIds(ids: readonly string[]): void {
+    const erased = this.#erasedIds();
+    this.ctx.storage.transactionSync(() => {
+      for (const id of ids) {
+        this.#sql.exec(`INSERT OR IGNORE INTO erased (hashed_id) VALUES (?)`, id);
+        erased.add(id);
+      }
+    });
+  }
+
+  /**
+   * Blocks these people and deletes their buffered rows. Any flush that already read those rows
+   * is waited for (and a flush left half-done by a crash is completed) first, so when this
+   * returns every copy outside the buffer is a file registered in the catalog, where the
+   * erasure will find it.
+   */
+  async purgeIds(ids: readonly string[]): Promise<PurgeResult> {
+    this.blockIds(ids);
+    for (;;) {
+      if (this.#flushing) {
+        await this.#flushing.catch(() => undefined);
+        continue;
+      }
+      if (this.#getMeta('flush_plan') !== null) {
+        await this.flush();
+        continue;
+      }
+      break;
+    }
+    const erased = this.#erasedIds();
+    const doomed: number[] = [];
+    const linked = new Set<string>();
+    for (const { seq, row } of this.#sql.exec<{ seq: number; row: string }>(`SELECT seq, row FROM buffer`)) {
+      const event = JSON.parse(row) as EventRow;
+      if (!mentionsAny(event, erased)) continue;
+      doomed.push(seq);
+      for (const id of personIdsOf(event)) linked.add(id);
+    }
+    this.ctx.storage.transactionSync(() => {
+      for (const seq of doomed) this.#sql.exec(`DELETE FROM buffer WHERE seq = ?`, seq);
+    });
+    return { rowsRemoved: doomed.length, linkedIds: [...linked] };
   }
 
   /** Writes everything buffered to R2 now (operators and tests; the alarm does the same). */
@@ -155,13 +223,7 @@ export class IngestBuffer extends DurableObject<Env> {
       rows.sort((a, b) => a.timestamp - b.timestamp || (a.event_id < b.event_id ? -1 : 1));
       const bytes = encodeEventsParquet(rows, parquet);
       const key = eventFileKey(site, partition, `s${shard}-f${String(plan.flushId).padStart(10, '0')}`);
-      const minTime = new Date(rows[0]!.timestamp).toISOString();
-      const maxTime = new Date(rows[rows.length - 1]!.timestamp).toISOString();
-      const object = await this.env.EVENTS.put(key, bytes, {
-        httpMetadata: { contentType: 'application/vnd.apache.parquet' },
-        customMetadata: { rows: String(rows.length), minTime, maxTime, schemaVersion: String(SCHEMA_VERSION) },
-      });
-      files.push({ key, date: partition.date, hour: partition.hour, bytes: bytes.byteLength, rows: rows.length, minTime, maxTime, etag: object.httpEtag, createdAt });
+      files.push(await putEventFile(this.env.EVENTS, key, bytes, rows, createdAt));
     }
     const catalog = this.env.SITE_CATALOG.get(this.env.SITE_CATALOG.idFromName(site));
     await catalog.registerFiles(files);
@@ -170,6 +232,19 @@ export class IngestBuffer extends DurableObject<Env> {
       this.#sql.exec(`DELETE FROM meta WHERE key = 'flush_plan'`);
     });
     return { files, rows: stored.length };
+  }
+
+  #erasedIds(): Set<string> {
+    this.#erased ??= new Set(this.#sql.exec<{ hashed_id: string }>(`SELECT hashed_id FROM erased`).toArray().map((r) => r.hashed_id));
+    return this.#erased;
+  }
+
+  /** A shard created after an erasure (first use, or more BUFFER_SHARDS) copies the site's erased set once. */
+  async #syncErasedIds(site: string): Promise<void> {
+    if (this.#getMeta('erased_synced') !== null) return;
+    const ids = await this.env.SITE_CATALOG.get(this.env.SITE_CATALOG.idFromName(site)).erasedIds();
+    this.blockIds(ids);
+    this.#setMeta('erased_synced', String(Date.now()));
   }
 
   #getMeta(key: string): string | null {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Env } from '../env';
+import { MAX_RETENTION_DAYS } from '../lifecycle/retention-policy';
 
 const siteIdSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'site ids are 1-63 chars of a-z, 0-9, _ and -');
 
@@ -10,10 +11,14 @@ const siteSettingsSchema = z.object({
   queryParams: z.array(z.string().min(1).max(64)).max(50).default([]),
   /** Origins allowed to read (manifest, files) from a browser. */
   dashboardOrigins: z.array(z.string().url()).max(20).default([]),
+  /** Days a date partition is kept (unset: DEFAULT_RETENTION_DAYS, 3 years); an admin can override it through the API. */
+  retentionDays: z.number().int().min(1).max(MAX_RETENTION_DAYS).optional(),
 });
 
 const siteSecretsSchema = z.object({
   writeKeys: z.array(z.string().min(8).max(200)).min(1),
+  /** Bootstrap bearer tokens by role (more can be issued through the tokens API). readTokens are analysts. */
+  viewerTokens: z.array(z.string().min(8).max(200)).default([]),
   readTokens: z.array(z.string().min(8).max(200)).default([]),
   adminTokens: z.array(z.string().min(8).max(200)).default([]),
   /** Secret key for HMAC-SHA256 pseudonymisation; never leaves the edge. */

@@ -155,7 +155,7 @@ function requestFacts(request: Request, receivedAt: number, batchSentAt: number 
 const hasherCache = new Map<string, IdHasher>();
 
 /** Pseudonymous: HMAC with the site's key. Cookieless: HMAC with today's salt, which dies after 48 h. */
-async function hasherFor(site: SiteConfig, env: Env, receivedAt: number): Promise<IdHasher> {
+export async function hasherFor(site: SiteConfig, env: Env, receivedAt: number): Promise<IdHasher> {
   if (site.mode === 'pseudonymous') {
     const cacheKey = `${site.id}:key:${site.hashKey}`;
     let hasher = hasherCache.get(cacheKey);

@@ -8,7 +8,7 @@ export function readCorsHeaders(request: Request, site: SiteConfig | undefined):
   if (!origin || !site?.dashboardOrigins.includes(origin)) return {};
   return {
     'access-control-allow-origin': origin,
-    'access-control-allow-methods': 'GET, HEAD, POST, OPTIONS',
+    'access-control-allow-methods': 'GET, HEAD, POST, PUT, DELETE, OPTIONS',
     'access-control-allow-headers': 'authorization, range, if-none-match, content-type',
     'access-control-expose-headers': 'etag, content-range, content-length, accept-ranges',
     'access-control-max-age': '600',

@@ -7,9 +7,7 @@ const dateParam = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD')
 
 /** GET /v1/sites/<site>/manifest?from=YYYY-MM-DD&to=YYYY-MM-DD: files to fetch, with rows and time bounds. */
 export async function handleManifest(url: URL, env: Env, siteId: string, headers: Record<string, string>): Promise<Response> {
-  const from = parseDate(url, 'from');
-  const to = parseDate(url, 'to');
-  if (from && to && from > to) throw new HttpError(400, 'invalid_range', `from (${from}) is after to (${to})`);
+  const { from, to } = parseDateRange(url);
   const catalog = env.SITE_CATALOG.get(env.SITE_CATALOG.idFromName(siteId));
   const files = await catalog.listFiles(from, to);
   return jsonResponse(
@@ -26,6 +24,13 @@ export async function handleManifest(url: URL, env: Env, siteId: string, headers
     200,
     { ...headers, 'cache-control': 'no-store' },
   );
+}
+
+export function parseDateRange(url: URL): { from: string | undefined; to: string | undefined } {
+  const from = parseDate(url, 'from');
+  const to = parseDate(url, 'to');
+  if (from && to && from > to) throw new HttpError(400, 'invalid_range', `from (${from}) is after to (${to})`);
+  return { from, to };
 }
 
 function parseDate(url: URL, name: string): string | undefined {

@@ -1,13 +1,34 @@
 import { DurableObject } from 'cloudflare:workers';
+import { createTokenTables, checkToken, countActiveTokens, insertToken, listTokens, retireToken, revokeToken, tokenById, type NewTokenRecord, type TokenCheck, type TokenInfo } from '../access/token-store';
 import type { Env } from '../env';
-import { toHex } from '../privacy/keyed-hash';
+import { appendAudit, createAuditTables, listAudit, type AuditEntry, type AuditQuery, type NewAuditEntry } from '../lifecycle/audit-log';
+import { addErasedIds, createErasedIdTables, erasedIds } from '../lifecycle/erased-ids';
+import { createSettingsTables, retentionOverride, setRetentionOverride } from '../lifecycle/retention-policy';
+import { HmacIdHasher, toHex } from '../privacy/keyed-hash';
+import {
+  createFileManifestTables,
+  currentSeq,
+  datesBefore,
+  compactionCandidateDates,
+  fileByKey,
+  filesBySeq,
+  listFiles,
+  registerFiles,
+  removeFiles,
+  replaceFiles,
+  type DateSummary,
+  type RegisteredFile,
+  type ReplaceResult,
+} from './file-manifest';
 import type { ManifestEntry } from './manifest-entry';
 
 const SALT_LIFETIME_MS = 48 * 60 * 60 * 1000;
 
 /**
- * One per site: the list of Parquet files (the manifest) and the daily salts of cookieless mode.
- * Registering files is an upsert, so a retried flush cannot list a file twice.
+ * One per site, holding everything small that must change atomically: the manifest (`files`),
+ * the daily salts of cookieless mode, API tokens (hashed), the audit log, settings and the set
+ * of erased ids. Heavy work (rewriting Parquet) happens in SiteLifecycle, which calls in here to
+ * switch the manifest in one transaction; keeping this object light keeps reads fast meanwhile.
  */
 export class SiteCatalog extends DurableObject<Env> {
   readonly #sql: SqlStorage;
@@ -15,51 +36,147 @@ export class SiteCatalog extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
-    this.#sql.exec(`
-      CREATE TABLE IF NOT EXISTS files (
-        key TEXT PRIMARY KEY, date TEXT NOT NULL, hour INTEGER NOT NULL, bytes INTEGER NOT NULL,
-        rows INTEGER NOT NULL, min_time INTEGER NOT NULL, max_time INTEGER NOT NULL,
-        etag TEXT NOT NULL, created_at INTEGER NOT NULL);
-      CREATE INDEX IF NOT EXISTS files_by_date ON files (date);
-      CREATE TABLE IF NOT EXISTS salts (date TEXT PRIMARY KEY, salt TEXT NOT NULL, created_at INTEGER NOT NULL);
-    `);
+    ctx.storage.transactionSync(() => {
+      createFileManifestTables(this.#sql);
+      this.#sql.exec(`CREATE TABLE IF NOT EXISTS salts (date TEXT PRIMARY KEY, salt TEXT NOT NULL, created_at INTEGER NOT NULL)`);
+      createTokenTables(this.#sql);
+      createAuditTables(this.#sql);
+      createSettingsTables(this.#sql);
+      createErasedIdTables(this.#sql);
+    });
   }
 
   registerFiles(entries: readonly ManifestEntry[]): void {
-    this.ctx.storage.transactionSync(() => {
-      for (const e of entries) {
-        this.#sql.exec(
-          `INSERT INTO files (key, date, hour, bytes, rows, min_time, max_time, etag, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (key) DO UPDATE SET bytes = excluded.bytes, rows = excluded.rows,
-             min_time = excluded.min_time, max_time = excluded.max_time, etag = excluded.etag`,
-          e.key, e.date, e.hour, e.bytes, e.rows, Date.parse(e.minTime), Date.parse(e.maxTime), e.etag, Date.parse(e.createdAt),
-        );
-      }
-    });
+    this.ctx.storage.transactionSync(() => registerFiles(this.#sql, entries));
   }
 
   /** Files whose partition date lies in [from, to] (inclusive, YYYY-MM-DD; either may be omitted). */
   listFiles(from?: string, to?: string): ManifestEntry[] {
-    const rows = this.#sql
-      .exec<{ key: string; date: string; hour: number; bytes: number; rows: number; min_time: number; max_time: number; etag: string; created_at: number }>(
-        `SELECT * FROM files WHERE date >= ? AND date <= ? ORDER BY date, hour, key`,
-        from ?? '0000-00-00',
-        to ?? '9999-99-99',
-      )
-      .toArray();
-    return rows.map((r) => ({
-      key: r.key,
-      date: r.date,
-      hour: r.hour,
-      bytes: r.bytes,
-      rows: r.rows,
-      minTime: new Date(r.min_time).toISOString(),
-      maxTime: new Date(r.max_time).toISOString(),
-      etag: r.etag,
-      createdAt: new Date(r.created_at).toISOString(),
-    }));
+    return listFiles(this.#sql, from, to).map(({ seq: _seq, ...entry }) => entry);
   }
+
+  filesBySeq(afterSeq: number, maxSeq: number, limit: number): RegisteredFile[] {
+    return filesBySeq(this.#sql, afterSeq, maxSeq, limit);
+  }
+
+  /** Files of one date with their registration sequence numbers (compaction planning). */
+  filesOfDate(date: string): RegisteredFile[] {
+    return listFiles(this.#sql, date, date);
+  }
+
+  fileByKey(key: string): RegisteredFile | null {
+    return fileByKey(this.#sql, key);
+  }
+
+  currentFileSeq(): number {
+    return currentSeq(this.#sql);
+  }
+
+  /** Atomically swaps files (compaction, erasure rewrites); changes nothing if a key to remove is gone. */
+  replaceFiles(removeKeys: readonly string[], add: readonly ManifestEntry[]): ReplaceResult {
+    return this.ctx.storage.transactionSync(() => replaceFiles(this.#sql, removeKeys, add));
+  }
+
+  /** Unregisters expired files and records what went in the audit log, in one transaction. */
+  expireFiles(keys: readonly string[], audit: NewAuditEntry): RegisteredFile[] {
+    return this.ctx.storage.transactionSync(() => {
+      const removed = removeFiles(this.#sql, keys);
+      appendAudit(this.#sql, audit, Date.now());
+      return removed;
+    });
+  }
+
+  datesBefore(beforeDate: string, limit: number): DateSummary[] {
+    return datesBefore(this.#sql, beforeDate, limit);
+  }
+
+  compactionCandidateDates(smallPartRows: number): string[] {
+    return compactionCandidateDates(this.#sql, smallPartRows);
+  }
+
+  // --- tokens ---------------------------------------------------------------------------------
+
+  createToken(record: NewTokenRecord, maxActive: number): TokenInfo | { error: 'too_many_tokens'; active: number } {
+    return this.ctx.storage.transactionSync(() => {
+      const now = Date.now();
+      const active = countActiveTokens(this.#sql, now);
+      if (active >= maxActive) return { error: 'too_many_tokens' as const, active };
+      const token = insertToken(this.#sql, record, now);
+      appendAudit(this.#sql, { action: 'token.create', actor: record.createdBy, details: { tokenId: token.id, role: token.role, label: token.label, expiresAt: token.expiresAt } }, now);
+      return token;
+    });
+  }
+
+  checkToken(id: string, presentedHash: string): TokenCheck {
+    return checkToken(this.#sql, id, presentedHash, Date.now());
+  }
+
+  listTokens(): TokenInfo[] {
+    return listTokens(this.#sql, Date.now());
+  }
+
+  revokeToken(id: string, by: string): TokenInfo | null {
+    return this.ctx.storage.transactionSync(() => {
+      const now = Date.now();
+      const before = tokenById(this.#sql, id, now);
+      if (!before) return null;
+      const after = revokeToken(this.#sql, id, by, now);
+      if (before.revokedAt === null) appendAudit(this.#sql, { action: 'token.revoke', actor: by, details: { tokenId: id, role: before.role, label: before.label } }, now);
+      return after;
+    });
+  }
+
+  /** Issues `successor` and retires `oldId` (now, or after a grace period) in one transaction. */
+  rotateToken(oldId: string, successor: NewTokenRecord, graceMs: number): { old: TokenInfo; successor: TokenInfo } | null {
+    return this.ctx.storage.transactionSync(() => {
+      const now = Date.now();
+      const old = tokenById(this.#sql, oldId, now);
+      if (!old || old.status !== 'active') return null;
+      const created = insertToken(this.#sql, successor, now);
+      retireToken(this.#sql, oldId, created.id, successor.createdBy, now + graceMs, now);
+      appendAudit(
+        this.#sql,
+        { action: 'token.rotate', actor: successor.createdBy, details: { tokenId: oldId, successorId: created.id, role: created.role, graceSeconds: Math.round(graceMs / 1000) } },
+        now,
+      );
+      return { old: tokenById(this.#sql, oldId, now)!, successor: created };
+    });
+  }
+
+  tokenById(id: string): TokenInfo | null {
+    return tokenById(this.#sql, id, Date.now());
+  }
+
+  // --- audit, settings, erased ids ------------------------------------------------------------
+
+  appendAudit(entry: NewAuditEntry): number {
+    return appendAudit(this.#sql, entry, Date.now());
+  }
+
+  listAudit(query: AuditQuery): AuditEntry[] {
+    return listAudit(this.#sql, query);
+  }
+
+  retentionOverride(): number | null {
+    return retentionOverride(this.#sql);
+  }
+
+  setRetentionOverride(days: number | null, audit: NewAuditEntry): void {
+    this.ctx.storage.transactionSync(() => {
+      setRetentionOverride(this.#sql, days);
+      appendAudit(this.#sql, audit, Date.now());
+    });
+  }
+
+  addErasedIds(ids: readonly string[], requestId: string): void {
+    this.ctx.storage.transactionSync(() => addErasedIds(this.#sql, ids, requestId, Date.now()));
+  }
+
+  erasedIds(): string[] {
+    return erasedIds(this.#sql);
+  }
+
+  // --- cookieless salts -----------------------------------------------------------------------
 
   /** The cookieless salt for a UTC day: random, created on first use, deleted 48 h after creation. */
   async dailySalt(date: string): Promise<string> {
@@ -76,6 +193,16 @@ export class SiteCatalog extends DurableObject<Env> {
   /** Dates whose salt is still stored (for tests and operators; the salts themselves never leave). */
   saltDates(): string[] {
     return this.#sql.exec<{ date: string }>(`SELECT date FROM salts ORDER BY date`).toArray().map((r) => r.date);
+  }
+
+  /**
+   * Cookieless erasure: the value hashed with every salt still alive (at most two days). Older
+   * rows cannot be tied to anyone any more, by us included, because their salt is gone.
+   */
+  async hashWithLiveSalts(value: string): Promise<string[]> {
+    this.#sql.exec(`DELETE FROM salts WHERE created_at < ?`, Date.now() - SALT_LIFETIME_MS);
+    const salts = this.#sql.exec<{ salt: string }>(`SELECT salt FROM salts ORDER BY date`).toArray();
+    return Promise.all(salts.map(({ salt }) => new HmacIdHasher(salt).hashId(value)));
   }
 
   override async alarm(): Promise<void> {

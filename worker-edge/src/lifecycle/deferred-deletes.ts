@@ -1,0 +1,44 @@
+/**
+ * The `deferred_deletes` table of SiteLifecycle: objects already dropped from the manifest that
+ * still wait in R2, e.g. compaction inputs kept for readers holding an older manifest. Writing
+ * the key here before the manifest forgets it means a crash can never orphan an object.
+ */
+
+/** R2 deletes at most 1,000 keys per call. */
+export const R2_DELETE_BATCH = 1000;
+
+export function createDeferredDeleteTables(sql: SqlStorage): void {
+  sql.exec(`
+    CREATE TABLE IF NOT EXISTS deferred_deletes (key TEXT PRIMARY KEY, due_at INTEGER NOT NULL, reason TEXT NOT NULL);
+    CREATE INDEX IF NOT EXISTS deferred_deletes_by_due ON deferred_deletes (due_at);
+  `);
+}
+
+export function scheduleDeletes(sql: SqlStorage, keys: readonly string[], dueAt: number, reason: string): void {
+  for (const key of keys) {
+    sql.exec(
+      `INSERT INTO deferred_deletes (key, due_at, reason) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET due_at = MIN(due_at, excluded.due_at)`,
+      key, dueAt, reason,
+    );
+  }
+}
+
+export function nextDeleteDue(sql: SqlStorage): number | null {
+  return sql.exec<{ t: number | null }>(`SELECT MIN(due_at) AS t FROM deferred_deletes`).one().t;
+}
+
+export function pendingDeleteCount(sql: SqlStorage): number {
+  return sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM deferred_deletes`).one().n;
+}
+
+/** Deletes up to one batch of objects due by `now`; returns how many were deleted. */
+export async function deleteDueObjects(sql: SqlStorage, bucket: R2Bucket, now: number): Promise<number> {
+  const keys = sql
+    .exec<{ key: string }>(`SELECT key FROM deferred_deletes WHERE due_at <= ? ORDER BY due_at LIMIT ?`, now, R2_DELETE_BATCH)
+    .toArray()
+    .map((r) => r.key);
+  if (keys.length === 0) return 0;
+  await bucket.delete(keys);
+  for (const key of keys) sql.exec(`DELETE FROM deferred_deletes WHERE key = ?`, key);
+  return keys.length;
+}

@@ -1,0 +1,31 @@
+import type { AccessGrant } from '../access/site-access';
+import type { Env } from '../env';
+import { jsonResponse } from '../http/http-error';
+import { parseDateRange } from '../read/manifest-route';
+import { EVENT_COLUMNS, SCHEMA_VERSION } from '../schema/event-columns';
+import { catalogOf } from './job-context';
+
+/**
+ * GET /v1/sites/<site>/export?from=&to= (analyst): the file list `npm run export` downloads, with
+ * the SHA-256 of each file and its download path. The same files are readable one by one through
+ * the manifest by viewers (the dashboard needs them); this endpoint is what the CLI asks for.
+ */
+export async function handleExportListing(url: URL, env: Env, grant: AccessGrant, headers: Record<string, string>): Promise<Response> {
+  const { from, to } = parseDateRange(url);
+  const files = await catalogOf(env, grant.site.id).listFiles(from, to);
+  return jsonResponse(
+    {
+      site: grant.site.id,
+      schemaVersion: SCHEMA_VERSION,
+      columns: EVENT_COLUMNS.map(({ name, kind, nullable, doc }) => ({ name, kind, nullable, doc })),
+      from: from ?? null,
+      to: to ?? null,
+      files: files.map((file) => ({ ...file, path: `/v1/sites/${grant.site.id}/files/${file.key}` })),
+      totals: { files: files.length, rows: files.reduce((n, f) => n + f.rows, 0), bytes: files.reduce((n, f) => n + f.bytes, 0) },
+      exportedBy: grant.tokenId,
+      generatedAt: new Date().toISOString(),
+    },
+    200,
+    { ...headers, 'cache-control': 'no-store' },
+  );
+}

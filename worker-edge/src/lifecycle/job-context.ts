@@ -1,0 +1,19 @@
+import type { Env } from '../env';
+import type { SiteCatalog } from '../storage/site-catalog';
+
+/** What a lifecycle job step needs: its site, the bindings and the SiteLifecycle's own storage. */
+export interface JobContext {
+  site: string;
+  env: Env;
+  sql: SqlStorage;
+  storage: DurableObjectStorage;
+  catalog: DurableObjectStub<SiteCatalog>;
+  now(): number;
+}
+
+/** What a step reports to the alarm loop. */
+export type StepOutcome = 'progress' | 'idle';
+
+export function catalogOf(env: Env, site: string): DurableObjectStub<SiteCatalog> {
+  return env.SITE_CATALOG.get(env.SITE_CATALOG.idFromName(site));
+}

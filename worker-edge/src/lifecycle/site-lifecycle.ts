@@ -1,0 +1,204 @@
+import { DurableObject } from 'cloudflare:workers';
+import type { Env } from '../env';
+import { toHex } from '../privacy/keyed-hash';
+import { createCompactionTables, runCompactionStep } from './compaction-job';
+import { DEFAULT_COMPACTION, type CompactionOptions } from './compaction-plan';
+import { createDeferredDeleteTables, deleteDueObjects, nextDeleteDue } from './deferred-deletes';
+import { erasureRetryAt, runErasureStep } from './erasure-job';
+import {
+  activeErasure,
+  createErasureTables,
+  erasureById,
+  insertErasure,
+  listErasures,
+  toErasureStatus,
+  unfinishedErasureWithSeeds,
+  updateErasure,
+  type ErasureStatus,
+} from './erasure-store';
+import { catalogOf, type JobContext, type StepOutcome } from './job-context';
+import { runRetentionStep } from './retention-job';
+
+type WorkKind = 'retention' | 'compaction';
+
+/** Wall time one alarm spends on steps before yielding (and rescheduling itself). */
+const ALARM_BUDGET_MS = 15_000;
+
+export interface ErasureRequestInput {
+  site: string;
+  seeds: readonly string[];
+  via: ErasureStatus['via'];
+  requestedBy: string;
+}
+
+export interface DrainOptions {
+  /** Pretend it is this time (tests: past the compaction grace period). */
+  now?: number;
+  maxSteps?: number;
+  compaction?: CompactionOptions;
+}
+
+/**
+ * One per site: runs the heavy lifecycle work (erasure, retention, compaction, deferred deletes)
+ * in alarm-driven bounded steps, with all progress in its own SQLite storage so it resumes after
+ * a restart. Kept apart from SiteCatalog so Parquet rewriting never stalls manifest reads.
+ * Only one job runs at a time; an erasure in progress holds back compaction.
+ */
+export class SiteLifecycle extends DurableObject<Env> {
+  readonly #sql: SqlStorage;
+  #clockOverride: number | null = null;
+  #compaction: CompactionOptions = DEFAULT_COMPACTION;
+  /** Steps await I/O, and an alarm may arrive meanwhile; steps run strictly one after another. */
+  #stepQueue: Promise<unknown> = Promise.resolve();
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.#sql = ctx.storage.sql;
+    ctx.storage.transactionSync(() => {
+      this.#sql.exec(`
+        CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS pending_work (kind TEXT PRIMARY KEY, since INTEGER NOT NULL);
+      `);
+      createErasureTables(this.#sql);
+      createDeferredDeleteTables(this.#sql);
+      createCompactionTables(this.#sql);
+    });
+  }
+
+  /** Called by the cron trigger: check retention and compaction soon. */
+  async tick(site: string): Promise<void> {
+    this.#setSite(site);
+    const now = Date.now();
+    for (const kind of ['retention', 'compaction'] satisfies WorkKind[]) {
+      this.#sql.exec(`INSERT OR IGNORE INTO pending_work (kind, since) VALUES (?, ?)`, kind, now);
+    }
+    await this.#scheduleNext();
+  }
+
+  async requestErasure(input: ErasureRequestInput): Promise<{ erasure: ErasureStatus; created: boolean }> {
+    this.#setSite(input.site);
+    const seeds = [...new Set(input.seeds)].sort();
+    const existing = unfinishedErasureWithSeeds(this.#sql, seeds);
+    if (existing) return { erasure: toErasureStatus(this.#sql, existing), created: false };
+    const id = toHex(crypto.getRandomValues(new Uint8Array(8)));
+    const now = Date.now();
+    insertErasure(this.#sql, { id, seeds, via: input.via, requestedBy: input.requestedBy, now });
+    try {
+      await catalogOf(this.env, input.site).appendAudit({
+        action: 'erasure.request',
+        actor: input.requestedBy,
+        details: { requestId: id, hashedIds: seeds, via: input.via },
+      });
+    } catch (cause) {
+      this.#sql.exec(`DELETE FROM erasures WHERE id = ?`, id);
+      throw new Error(`erasure request ${id}: could not write the audit entry`, { cause });
+    }
+    if (seeds.length === 0) {
+      // Cookieless site with no live salt: no stored row can be tied to this user id any more.
+      updateErasure(this.#sql, id, { status: 'done', phase: 'done', started_at: now, finished_at: now });
+      await catalogOf(this.env, input.site).appendAudit({ action: 'erasure.done', actor: 'system', details: { requestId: id, hashedIds: [], rowsRemoved: 0, note: 'no live salt' } });
+    }
+    await this.#scheduleNext();
+    return { erasure: toErasureStatus(this.#sql, erasureById(this.#sql, id)!), created: true };
+  }
+
+  erasureStatus(id: string): ErasureStatus | null {
+    const row = erasureById(this.#sql, id);
+    return row ? toErasureStatus(this.#sql, row) : null;
+  }
+
+  listErasures(limit: number): ErasureStatus[] {
+    return listErasures(this.#sql, limit).map((row) => toErasureStatus(this.#sql, row));
+  }
+
+  /** Runs steps until there is nothing left to do now (or maxSteps); returns the number of steps. Tests and operators. */
+  async drainWork(options: DrainOptions = {}): Promise<number> {
+    this.#clockOverride = options.now ?? null;
+    this.#compaction = options.compaction ?? DEFAULT_COMPACTION;
+    try {
+      let steps = 0;
+      while (steps < (options.maxSteps ?? 10_000) && (await this.#step()) === 'progress') steps++;
+      return steps;
+    } finally {
+      this.#clockOverride = null;
+      this.#compaction = DEFAULT_COMPACTION;
+      await this.#scheduleNext();
+    }
+  }
+
+  override async alarm(): Promise<void> {
+    const deadline = Date.now() + ALARM_BUDGET_MS;
+    while (Date.now() < deadline && (await this.#step()) === 'progress');
+    await this.#scheduleNext();
+  }
+
+  #step(): Promise<StepOutcome> {
+    const next = this.#stepQueue.then(() => this.#runStep());
+    this.#stepQueue = next.catch(() => undefined);
+    return next;
+  }
+
+  async #runStep(): Promise<StepOutcome> {
+    const ctx = this.#context();
+    if (!ctx) return 'idle';
+    if ((await runErasureStep(ctx)) === 'progress') return 'progress';
+    if ((await deleteDueObjects(this.#sql, this.env.EVENTS, ctx.now())) > 0) return 'progress';
+    if (this.#hasWork('retention')) return this.#runWork('retention', ctx, async () => (await runRetentionStep(ctx)).outcome);
+    if (this.#hasWork('compaction') && !activeErasure(this.#sql)) {
+      return this.#runWork('compaction', ctx, async () => (await runCompactionStep(ctx, this.#compaction)).outcome);
+    }
+    return 'idle';
+  }
+
+  /** A failing retention or compaction step waits for the next cron tick instead of spinning. */
+  async #runWork(kind: WorkKind, ctx: JobContext, step: () => Promise<StepOutcome>): Promise<StepOutcome> {
+    try {
+      if ((await step()) === 'idle') this.#sql.exec(`DELETE FROM pending_work WHERE kind = ?`, kind);
+    } catch (error) {
+      console.error(`${kind} of site ${ctx.site} failed; retrying on the next scheduled run`, error);
+      this.#sql.exec(`DELETE FROM pending_work WHERE kind = ?`, kind);
+    }
+    return 'progress';
+  }
+
+  #hasWork(kind: WorkKind): boolean {
+    return this.#sql.exec(`SELECT 1 FROM pending_work WHERE kind = ?`, kind).toArray().length > 0;
+  }
+
+  async #scheduleNext(): Promise<void> {
+    if (this.env.LIFECYCLE_PAUSED === 'true') return;
+    const now = Date.now();
+    const candidates: number[] = [];
+    const retryAt = erasureRetryAt({ sql: this.#sql });
+    if (retryAt !== null) candidates.push(Math.max(now, retryAt));
+    if (this.#hasWork('retention') || this.#hasWork('compaction')) candidates.push(now);
+    const due = nextDeleteDue(this.#sql);
+    if (due !== null) candidates.push(Math.max(now, due));
+    if (candidates.length === 0) {
+      await this.ctx.storage.deleteAlarm();
+      return;
+    }
+    await this.ctx.storage.setAlarm(Math.min(...candidates));
+  }
+
+  #context(): JobContext | null {
+    const site = this.#sql.exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'site'`).toArray()[0]?.value;
+    if (!site) return null;
+    return {
+      site,
+      env: this.env,
+      sql: this.#sql,
+      storage: this.ctx.storage,
+      catalog: catalogOf(this.env, site),
+      now: () => this.#clockOverride ?? Date.now(),
+    };
+  }
+
+  #setSite(site: string): void {
+    this.#sql.exec(`INSERT INTO meta (key, value) VALUES ('site', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, site);
+  }
+}
+
+export function lifecycleStub(env: Env, site: string): DurableObjectStub<SiteLifecycle> {
+  return env.SITE_LIFECYCLE.get(env.SITE_LIFECYCLE.idFromName(site));
+}

@@ -1,0 +1,57 @@
+import { toHex } from '../privacy/keyed-hash';
+import { SCHEMA_VERSION, type EventRow } from '../schema/event-columns';
+import type { ManifestEntry } from './manifest-entry';
+import { decodeEventsParquet } from './parquet-reader';
+import { parseEventFileKey } from './partition-key';
+
+export const PARQUET_CONTENT_TYPE = 'application/vnd.apache.parquet';
+
+export class MissingEventFileError extends Error {
+  override name = 'MissingEventFileError';
+}
+
+/**
+ * Stores one encoded event file and describes it for the manifest. R2 verifies the SHA-256 on
+ * upload, and the same digest is kept in the object's metadata and in the catalog, so anyone
+ * holding the manifest can check a download end to end.
+ */
+export async function putEventFile(
+  bucket: R2Bucket,
+  key: string,
+  bytes: Uint8Array,
+  rows: readonly Pick<EventRow, 'timestamp'>[],
+  createdAt = new Date().toISOString(),
+): Promise<ManifestEntry> {
+  const parsed = parseEventFileKey(key);
+  if (!parsed) throw new Error(`putEventFile: "${key}" is not an event file key`);
+  if (rows.length === 0) throw new Error(`putEventFile: no rows for "${key}"`);
+  let min = Infinity;
+  let max = -Infinity;
+  for (const row of rows) {
+    if (row.timestamp < min) min = row.timestamp;
+    if (row.timestamp > max) max = row.timestamp;
+  }
+  const minTime = new Date(min).toISOString();
+  const maxTime = new Date(max).toISOString();
+  const sha256 = await sha256OfBytes(bytes);
+  const object = await bucket.put(key, bytes, {
+    sha256,
+    httpMetadata: { contentType: PARQUET_CONTENT_TYPE },
+    customMetadata: { rows: String(rows.length), minTime, maxTime, schemaVersion: String(SCHEMA_VERSION), sha256 },
+  });
+  return { key, date: parsed.date, hour: parsed.hour, bytes: bytes.byteLength, rows: rows.length, minTime, maxTime, etag: object.httpEtag, sha256, createdAt };
+}
+
+export async function getEventFileBytes(bucket: R2Bucket, key: string): Promise<Uint8Array> {
+  const object = await bucket.get(key);
+  if (!object) throw new MissingEventFileError(`event file "${key}" is listed in the manifest but missing from R2`);
+  return new Uint8Array(await object.arrayBuffer());
+}
+
+export async function readEventFile(bucket: R2Bucket, key: string): Promise<EventRow[]> {
+  return decodeEventsParquet(await getEventFileBytes(bucket, key), key);
+}
+
+export async function sha256OfBytes(bytes: Uint8Array): Promise<string> {
+  return toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)));
+}

@@ -1,0 +1,175 @@
+import type { ManifestEntry } from './manifest-entry';
+
+/**
+ * The `files` table of the SiteCatalog: the manifest. Every change that replaces files
+ * (compaction, erasure) happens in one SQLite transaction, so a reader's manifest lists either
+ * the old files or the new ones, never both and never neither.
+ */
+
+/** Day-level (compacted) files are stored with this hour so the original NOT NULL column still holds. */
+const DAY_LEVEL_HOUR = -1;
+
+interface FileRow {
+  key: string;
+  date: string;
+  hour: number;
+  bytes: number;
+  rows: number;
+  min_time: number;
+  max_time: number;
+  etag: string;
+  sha256: string | null;
+  created_at: number;
+  seq: number;
+  [column: string]: SqlStorageValue;
+}
+
+/** A manifest entry with its registration sequence number (monotonic per site). */
+export interface RegisteredFile extends ManifestEntry {
+  seq: number;
+}
+
+export function createFileManifestTables(sql: SqlStorage): void {
+  sql.exec(`
+    CREATE TABLE IF NOT EXISTS files (
+      key TEXT PRIMARY KEY, date TEXT NOT NULL, hour INTEGER NOT NULL, bytes INTEGER NOT NULL,
+      rows INTEGER NOT NULL, min_time INTEGER NOT NULL, max_time INTEGER NOT NULL,
+      etag TEXT NOT NULL, created_at INTEGER NOT NULL);
+    CREATE INDEX IF NOT EXISTS files_by_date ON files (date);
+    CREATE TABLE IF NOT EXISTS catalog_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  `);
+  const columns = new Set(sql.exec<{ name: string }>(`PRAGMA table_info(files)`).toArray().map((c) => c.name));
+  if (!columns.has('sha256')) sql.exec(`ALTER TABLE files ADD COLUMN sha256 TEXT`);
+  if (!columns.has('seq')) {
+    sql.exec(`ALTER TABLE files ADD COLUMN seq INTEGER NOT NULL DEFAULT 0`);
+    sql.exec(`UPDATE files SET seq = rowid`);
+  }
+  sql.exec(`CREATE INDEX IF NOT EXISTS files_by_seq ON files (seq)`);
+}
+
+/** Upsert: a retried flush re-registers the same key (with a new sequence number) instead of listing it twice. */
+export function registerFiles(sql: SqlStorage, entries: readonly ManifestEntry[]): void {
+  for (const e of entries) {
+    sql.exec(
+      `INSERT INTO files (key, date, hour, bytes, rows, min_time, max_time, etag, sha256, created_at, seq)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (key) DO UPDATE SET bytes = excluded.bytes, rows = excluded.rows, min_time = excluded.min_time,
+         max_time = excluded.max_time, etag = excluded.etag, sha256 = excluded.sha256, seq = excluded.seq`,
+      e.key, e.date, e.hour ?? DAY_LEVEL_HOUR, e.bytes, e.rows, Date.parse(e.minTime), Date.parse(e.maxTime), e.etag, e.sha256 ?? null,
+      Date.parse(e.createdAt), nextSeq(sql),
+    );
+  }
+}
+
+export type ReplaceResult = { replaced: true; removed: RegisteredFile[] } | { replaced: false; missing: string[] };
+
+/**
+ * Compare-and-swap: removes `removeKeys` and registers `add`, but only if every key to remove is
+ * still listed (another job may have replaced it meanwhile); otherwise changes nothing.
+ * Call inside a transaction.
+ */
+export function replaceFiles(sql: SqlStorage, removeKeys: readonly string[], add: readonly ManifestEntry[]): ReplaceResult {
+  const removed = removeKeys.map((key) => fileByKey(sql, key));
+  const missing = removeKeys.filter((_, i) => removed[i] === null);
+  if (missing.length > 0) return { replaced: false, missing };
+  for (const key of removeKeys) sql.exec(`DELETE FROM files WHERE key = ?`, key);
+  registerFiles(sql, add);
+  return { replaced: true, removed: removed as RegisteredFile[] };
+}
+
+/** Removes the listed keys that are present; returns what was removed. */
+export function removeFiles(sql: SqlStorage, keys: readonly string[]): RegisteredFile[] {
+  const removed: RegisteredFile[] = [];
+  for (const key of keys) {
+    const file = fileByKey(sql, key);
+    if (!file) continue;
+    sql.exec(`DELETE FROM files WHERE key = ?`, key);
+    removed.push(file);
+  }
+  return removed;
+}
+
+/** Files whose partition date lies in [from, to] (inclusive, YYYY-MM-DD; either may be omitted). */
+export function listFiles(sql: SqlStorage, from?: string, to?: string): RegisteredFile[] {
+  return sql
+    .exec<FileRow>(`SELECT * FROM files WHERE date >= ? AND date <= ? ORDER BY date, hour, key`, from ?? '0000-00-00', to ?? '9999-99-99')
+    .toArray()
+    .map(toEntry);
+}
+
+/** Files in registration order after `afterSeq` (and at most `maxSeq`), for jobs that page through everything. */
+export function filesBySeq(sql: SqlStorage, afterSeq: number, maxSeq: number, limit: number): RegisteredFile[] {
+  return sql
+    .exec<FileRow>(`SELECT * FROM files WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?`, afterSeq, maxSeq, limit)
+    .toArray()
+    .map(toEntry);
+}
+
+export function fileByKey(sql: SqlStorage, key: string): RegisteredFile | null {
+  const row = sql.exec<FileRow>(`SELECT * FROM files WHERE key = ?`, key).toArray()[0];
+  return row ? toEntry(row) : null;
+}
+
+export function currentSeq(sql: SqlStorage): number {
+  return Number(sql.exec<{ value: string }>(`SELECT value FROM catalog_meta WHERE key = 'file_seq'`).toArray()[0]?.value ?? maxStoredSeq(sql));
+}
+
+export interface DateSummary {
+  date: string;
+  files: number;
+  rows: number;
+  bytes: number;
+}
+
+/** Per-date totals of the dates before `beforeDate` (retention candidates), oldest first. */
+export function datesBefore(sql: SqlStorage, beforeDate: string, limit: number): DateSummary[] {
+  return sql
+    .exec<{ date: string; files: number; rows: number; bytes: number }>(
+      `SELECT date, COUNT(*) AS files, SUM(rows) AS rows, SUM(bytes) AS bytes FROM files WHERE date < ? GROUP BY date ORDER BY date LIMIT ?`,
+      beforeDate, limit,
+    )
+    .toArray();
+}
+
+/**
+ * Dates where compaction may have something to merge, oldest first: two or more hour-level
+ * files, or one beside a day-level part smaller than `smallPartRows`. A lone late file next to
+ * full parts is left alone, so such dates are not revisited on every run.
+ */
+export function compactionCandidateDates(sql: SqlStorage, smallPartRows: number): string[] {
+  return sql
+    .exec<{ date: string }>(
+      `SELECT date FROM files GROUP BY date
+       HAVING SUM(hour >= 0) >= 2 OR (SUM(hour >= 0) >= 1 AND SUM(hour = ? AND rows < ?) >= 1)
+       ORDER BY date`,
+      DAY_LEVEL_HOUR, smallPartRows,
+    )
+    .toArray()
+    .map((r) => r.date);
+}
+
+function nextSeq(sql: SqlStorage): number {
+  const seq = currentSeq(sql) + 1;
+  sql.exec(`INSERT INTO catalog_meta (key, value) VALUES ('file_seq', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, String(seq));
+  return seq;
+}
+
+function maxStoredSeq(sql: SqlStorage): number {
+  return sql.exec<{ m: number | null }>(`SELECT MAX(seq) AS m FROM files`).one().m ?? 0;
+}
+
+function toEntry(r: FileRow): RegisteredFile {
+  return {
+    key: r.key,
+    date: r.date,
+    hour: r.hour === DAY_LEVEL_HOUR ? null : r.hour,
+    bytes: r.bytes,
+    rows: r.rows,
+    minTime: new Date(r.min_time).toISOString(),
+    maxTime: new Date(r.max_time).toISOString(),
+    etag: r.etag,
+    sha256: r.sha256,
+    createdAt: new Date(r.created_at).toISOString(),
+    seq: r.seq,
+  };
+}

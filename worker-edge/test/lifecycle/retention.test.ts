@@ -1,0 +1,98 @@
+import { createExecutionContext, env, SELF, waitOnExecutionContext, createScheduledController, runInDurableObject } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import worker from '../../src/index';
+import { retentionCutoff } from '../../src/lifecycle/retention-policy';
+import { lifecycleStub } from '../../src/lifecycle/site-lifecycle';
+import type { ManifestEntry } from '../../src/storage/manifest-entry';
+import { adminCall, at, DAY_MS, drain, event, flushSite, ingest, manifestOf, objectKeys } from './lifecycle-helpers';
+
+const SITE = 'retention';
+const isoDay = (offset: number) => at(offset, 0).slice(0, 10);
+
+describe('retention cutoff', () => {
+  it('keeps at least retentionDays full days', () => {
+    const now = Date.parse('2026-11-30T13:00:00Z');
+    expect(retentionCutoff(now, 30)).toBe('2026-10-31');
+    expect(retentionCutoff(now, 1)).toBe('2026-11-29');
+    expect(retentionCutoff(Date.parse('2026-11-30T00:00:00Z'), 1095)).toBe('2023-12-01');
+  });
+});
+
+describe('scheduled retention', () => {
+  it('deletes exactly the expired partitions, including strays, and records what it deleted', async () => {
+    // Site "retention" keeps 30 days (SITES config): dates before today-30 go.
+    const days = [-45, -31, -30, -29, -1];
+    await ingest(SITE, days.flatMap((day) => [3, 15].map((hour) => event({ anonymousId: `v${day}`, timestamp: at(day, hour) }))));
+    await flushSite(SITE);
+    const stray = `events/site=${SITE}/date=${isoDay(-40)}/hour=07/s9-f0000000001.parquet`;
+    await env.EVENTS.put(stray, new Uint8Array([1, 2, 3]));
+    const before = await manifestOf(SITE);
+    expect(new Set(before.map((f) => f.date))).toEqual(new Set(days.map(isoDay)));
+
+    const controller = createScheduledController({ cron: '*/5 * * * *', scheduledTime: Date.now() });
+    const ctx = createExecutionContext();
+    await worker.scheduled(controller, env, ctx);
+    await waitOnExecutionContext(ctx);
+    const pending = await runInDurableObject(lifecycleStub(env, SITE), (_i, state) => state.storage.sql.exec<{ kind: string }>('SELECT kind FROM pending_work ORDER BY kind').toArray().map((r) => r.kind));
+    expect(pending).toEqual(['compaction', 'retention']);
+    await drain(SITE);
+
+    const kept = [-30, -29, -1].map(isoDay);
+    const after = await manifestOf(SITE);
+    expect([...new Set(after.map((f) => f.date))].sort()).toEqual(kept);
+    // The same tick also compacted the kept dates, so compare rows rather than keys.
+    const rowsOf = (files: ManifestEntry[]) => files.reduce((n, f) => n + f.rows, 0);
+    expect(rowsOf(after)).toBe(rowsOf(before.filter((f) => kept.includes(f.date))));
+    const remainingDates = new Set((await objectKeys(SITE)).map((key) => /date=([\d-]+)/.exec(key)![1]));
+    expect([...remainingDates].sort()).toEqual(kept);
+
+    const audit = await adminCall(SITE, 'GET', '/audit?action=retention.delete');
+    const entries = audit.body.entries as { actor: string; details: Record<string, unknown> }[];
+    const deletedFiles = before.filter((f) => !kept.includes(f.date));
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({
+      actor: 'system',
+      details: {
+        retentionDays: 30,
+        retentionSource: 'config',
+        cutoff: isoDay(-30),
+        dates: [isoDay(-45), isoDay(-31)],
+        files: deletedFiles.length,
+        rows: deletedFiles.reduce((n, f) => n + f.rows, 0),
+        bytes: deletedFiles.reduce((n, f) => n + f.bytes, 0),
+        strayObjects: 1,
+      },
+    });
+
+    await drain(SITE);
+    expect(await manifestOf(SITE)).toEqual(after);
+  });
+
+  it('an admin can shorten retention (with confirmation) or restore the configured value', async () => {
+    expect((await adminCall(SITE, 'GET', '/settings/retention')).body).toMatchObject({ retentionDays: 30, source: 'config', configuredDays: 30 });
+    const unconfirmed = await adminCall(SITE, 'PUT', '/settings/retention', { retentionDays: 2 });
+    expect(unconfirmed.status).toBe(409);
+    expect(unconfirmed.body).toMatchObject({ error: 'confirmation_required', cutoff: isoDay(-2) });
+    expect((await manifestOf(SITE)).some((f) => f.date === isoDay(-29))).toBe(true);
+
+    const confirmed = await adminCall(SITE, 'PUT', '/settings/retention', { retentionDays: 2, confirm: true });
+    expect(confirmed.status).toBe(200);
+    expect(confirmed.body).toMatchObject({ retentionDays: 2, source: 'api', oldestKeptDate: isoDay(-2) });
+    await drain(SITE);
+    expect([...new Set((await manifestOf(SITE)).map((f) => f.date))]).toEqual([isoDay(-1)]);
+
+    expect((await adminCall(SITE, 'PUT', '/settings/retention', { retentionDays: 4000 })).status).toBe(200);
+    expect((await adminCall(SITE, 'PUT', '/settings/retention', { retentionDays: null })).status).toBe(409);
+    expect((await adminCall(SITE, 'PUT', '/settings/retention', { retentionDays: null, confirm: true })).body).toMatchObject({ retentionDays: 30, source: 'config' });
+    expect((await adminCall(SITE, 'PUT', '/settings/retention', { retentionDays: 0 })).status).toBe(400);
+
+    const updates = (await adminCall(SITE, 'GET', '/audit?action=retention.update')).body.entries as { actor: string; details: Record<string, unknown> }[];
+    expect(updates.map((e) => [e.details.from, e.details.to])).toEqual([[4000, 30], [2, 4000], [30, 2]]);
+    expect(updates.every((e) => e.actor === 'config:admin:0')).toBe(true);
+  });
+
+  it('the default is three years', async () => {
+    const res = await SELF.fetch('https://edge.test/v1/sites/demo/settings/retention', { headers: { authorization: 'Bearer demo-admin-token' } });
+    expect(await res.json()).toMatchObject({ retentionDays: 1095, source: 'default', oldestKeptDate: new Date(Math.floor(Date.now() / DAY_MS) * DAY_MS - 1095 * DAY_MS).toISOString().slice(0, 10) });
+  });
+});
