@@ -7,7 +7,7 @@ export default defineConfig({
   root: fileURLToPath(new URL('..', import.meta.url)),
   test: {
     environment: 'node',
-    include: ['scripts/**/*.test.ts', 'web/src/lib/analytics/**/*.test.ts'],
+    include: ['scripts/**/*.test.ts', 'web/src/lib/analytics/**/*.test.ts', 'models/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
   },

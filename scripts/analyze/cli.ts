@@ -7,6 +7,8 @@ import { readFile } from 'node:fs/promises';
 import { ANALYSIS_NAMES, runAnalysis, type AnalysisName } from '../../web/src/lib/analytics/index';
 import { buildPersonMap } from '../../web/src/lib/analytics/identity';
 import { SpecError } from '../../web/src/lib/analytics/spec';
+import { isMarketingCommand, runMarketingCommand } from './commands-marketing';
+import { isModelCommand, runModelCommand } from './commands-models';
 import { errorMessage, InputError, type EngineKind, type EventStore } from './event-store';
 import { formatResult } from './format';
 import { describeBadLines, loadInputs } from './inputs';
@@ -119,6 +121,8 @@ export interface Io {
 }
 
 export async function runCli(argv: readonly string[], io: Io): Promise<number> {
+  if (isMarketingCommand(argv[0])) return runMarketingCommand(argv, io);
+  if (isModelCommand(argv[0])) return runModelCommand(argv, io);
   let store: EventStore | undefined;
   try {
     const args = parseArgs(argv);

@@ -1,0 +1,47 @@
+/**
+ * The best achievable scores on demo data, from the generator's ground truth (`onPerson`): for each
+ * person at a cut-off, the true probability of the label given their latent state at that moment.
+ *
+ * The generator makes a person quiet for good from a day drawn with a daily hazard h (after the
+ * arrival day), and gives each active day Poisson(sessionsPerDay) visits and a probability
+ * `purchaseProbability` of at least one order. A person not yet quiet at cut-off T stays active
+ * 1 + G more days, G ~ Geometric(h) (memoryless), so with a horizon of H days and K = min(H, 1 + G):
+ *
+ *   P(no activity in [T, T + H)) = E[exp(-sessionsPerDay * K)]     (1 if already quiet)
+ *   P(an order in [T, T + H))    = 1 - E[(1 - purchaseProbability)^K]  (0 if already quiet)
+ *
+ * Campaign days (more traffic, higher conversion) are ignored, so this is the ceiling of a model that
+ * knows every person's parameters and whether they have gone quiet, not of one that knows the calendar.
+ * Only persons whose id is the generator's (raw ids: NDJSON input or the test fixture) can be matched.
+ */
+import type { PersonTruth } from '../../../scripts/demo-data/generate';
+
+export type CeilingTask = 'churn' | 'propensity';
+
+/** E[q^K] for K = min(horizon, 1 + G), G ~ Geometric(hazard) counting days before going quiet. */
+function expectedPowerOfActiveDays(q: number, hazard: number, horizon: number): number {
+  let sum = 0;
+  let stillActive = 1;
+  for (let k = 1; k < horizon; k++) {
+    // Active for exactly k days: active on days 1..k, quiet from day k + 1.
+    sum += stillActive * hazard * q ** k;
+    stillActive *= 1 - hazard;
+  }
+  return sum + stillActive * q ** horizon;
+}
+
+export function trueProbability(truth: PersonTruth, task: CeilingTask, cutoffMs: number, horizonDays: number): number {
+  const quiet = truth.churnedAt !== null && Date.parse(truth.churnedAt) <= cutoffMs;
+  if (task === 'churn') return quiet ? 1 : expectedPowerOfActiveDays(Math.exp(-truth.sessionsPerDay), truth.churnHazard, horizonDays);
+  return quiet ? 0 : 1 - expectedPowerOfActiveDays(1 - truth.purchaseProbability, truth.churnHazard, horizonDays);
+}
+
+/** Person key (user id or anonymous id) -> truth. */
+export function truthIndex(truth: readonly PersonTruth[]): Map<string, PersonTruth> {
+  const index = new Map<string, PersonTruth>();
+  for (const t of truth) {
+    if (t.userId) index.set(t.userId, t);
+    for (const id of t.anonymousIds) index.set(id, t);
+  }
+  return index;
+}

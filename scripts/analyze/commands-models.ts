@@ -1,0 +1,294 @@
+/**
+ * The model subcommands of the analyze CLI, run by onnxruntime-web (wasm backend) on local events:
+ *
+ *   npm run analyze -- score --model models/churn.onnx --input <path> [--as-of DATE] [--json]
+ *     -> {"persons":[{"person":"<user id>","score":0.83}, ...]}   (highest score first)
+ *   npm run analyze -- recommend --model models/recommend.onnx --input <path> [--k 10] [--include-seen] [--json]
+ *     -> {"recommendations":[{"person":"<user id>","items":[{"item":"<product id>","score":0.91}]}, ...]}
+ *
+ * `score` scores the persons the model was trained for (seen in its `activeDays` before the cut-off,
+ * by default the UTC midnight after the last event). `recommend` covers every person in the input and
+ * leaves out products they already bought unless --include-seen. `person` is the identity map's
+ * person key: the user id when known, else the anonymous id (raw ids with NDJSON input and no
+ * --anonymise-key). Exit codes as the rest of the CLI: 0 done, 2 bad usage, model or input, 1 other.
+ */
+import { readFile } from 'node:fs/promises';
+import { buildPersonMap } from '../../web/src/lib/analytics/identity';
+import { parseInstant } from '../../web/src/lib/analytics/sql';
+import { explainScore } from '../../models/train/classifier/explain';
+import { FeatureSchemaError } from '../../models/train/features/person-features';
+import { openOrtScorer, OrtError } from '../../models/train/node/ort-session';
+import { OnnxFormatError } from '../../models/train/onnx/onnx-model';
+import { IdMapError, parseIdMap, type RecommenderIds } from '../../models/train/recommend/id-map';
+import { personModelInput, rankPersons, readModel, recommendationInput, topItems, type LoadedModel } from '../../models/train/scoring';
+import { errorMessage, InputError, type EngineKind, type EventStore } from './event-store';
+import { describeBadLines, loadInputs } from './inputs';
+import { openNativeStore } from './native-store';
+import { openWasmStore } from './wasm-store';
+
+export const MODEL_COMMANDS = ['score', 'recommend'] as const;
+export type ModelCommand = (typeof MODEL_COMMANDS)[number];
+
+export const MODEL_USAGE = `usage: npm run analyze -- score --model <file.onnx> --input <path> [--input <path> ...] [--as-of DATE] [--json] [options]
+       npm run analyze -- recommend --model <file.onnx> --input <path> [--k 10] [--include-seen] [--ids <file.ids.json>] [--json] [options]
+
+  --model FILE          a model written by npm run train (churn / propensity for score, recommend for recommend)
+  --input PATH          a Parquet file, an NDJSON file of Segment messages, or a directory of them (recursive)
+  --as-of DATE          score: the cut-off (YYYY-MM-DD or ISO time; default the UTC midnight after the last event)
+  --explain N           score: add each person's N features that move the score most ("drivers", logit units)
+  --k N                 recommend: products per person (default 10)
+  --include-seen        recommend: keep products the person already bought
+  --ids FILE            recommend: the id map (default: <model>.ids.json beside the model)
+  --json                print JSON instead of a table
+  --limit N             table output: rows shown (default 20; JSON always has every person)
+  --engine wasm|native  DuckDB-Wasm (default) or native DuckDB
+  --anonymise-key KEY   pseudonymise ids (HMAC) and scrub text in NDJSON input, as the edge does
+  --site ID             site id for NDJSON rows (default local)
+  --skip-bad-lines      load the valid lines of NDJSON files that have bad lines
+
+Models are documented in docs/models.md.`;
+
+export class ModelUsageError extends Error {
+  override name = 'ModelUsageError';
+}
+
+export interface ModelCommandArgs {
+  command: ModelCommand;
+  model: string;
+  inputs: string[];
+  asOf?: number;
+  explain: number;
+  k: number;
+  includeSeen: boolean;
+  ids?: string;
+  json: boolean;
+  limit: number;
+  engine: EngineKind;
+  anonymiseKey?: string;
+  site?: string;
+  skipBadLines: boolean;
+}
+
+export function isModelCommand(name: string | undefined): name is ModelCommand {
+  return (MODEL_COMMANDS as readonly string[]).includes(name ?? '');
+}
+
+function positiveInteger(flag: string, raw: string, max: number): number {
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > max) throw new ModelUsageError(`${flag} must be a whole number from 1 to ${max}, got "${raw}"`);
+  return value;
+}
+
+export function parseModelArgs(argv: readonly string[]): ModelCommandArgs {
+  const [command, ...rest] = argv;
+  if (!isModelCommand(command)) throw new ModelUsageError(`unknown command "${command}"; expected ${MODEL_COMMANDS.join(' or ')}`);
+  const args: Partial<ModelCommandArgs> & { inputs: string[] } = { command, inputs: [], explain: 0, k: 10, includeSeen: false, json: false, limit: 20, engine: 'wasm', skipBadLines: false };
+  const only = (flag: string, allowed: ModelCommand) => {
+    if (command !== allowed) throw new ModelUsageError(`${flag} applies to ${allowed} only`);
+  };
+  for (let i = 0; i < rest.length; i++) {
+    const token = rest[i]!;
+    const [flag, inline] = token.startsWith('--') && token.includes('=') ? [token.slice(0, token.indexOf('=')), token.slice(token.indexOf('=') + 1)] : [token, undefined];
+    const value = () => {
+      const next = inline ?? rest[++i];
+      if (next === undefined || (inline === undefined && next.startsWith('--'))) throw new ModelUsageError(`${flag} needs a value`);
+      return next;
+    };
+    switch (flag) {
+      case '--model':
+        args.model = value();
+        break;
+      case '--input':
+        args.inputs.push(value());
+        break;
+      case '--as-of': {
+        only(flag, 'score');
+        const raw = value();
+        const ms = parseInstant(raw);
+        if (ms === null) throw new ModelUsageError(`--as-of must be a date (YYYY-MM-DD) or an ISO time, got "${raw}"`);
+        args.asOf = ms;
+        break;
+      }
+      case '--explain':
+        only(flag, 'score');
+        args.explain = positiveInteger(flag, value(), 100);
+        break;
+      case '--k':
+        only(flag, 'recommend');
+        args.k = positiveInteger(flag, value(), 1000);
+        break;
+      case '--include-seen':
+        only(flag, 'recommend');
+        args.includeSeen = true;
+        break;
+      case '--ids':
+        only(flag, 'recommend');
+        args.ids = value();
+        break;
+      case '--json':
+        args.json = true;
+        break;
+      case '--limit':
+        args.limit = positiveInteger(flag, value(), 1_000_000);
+        break;
+      case '--engine': {
+        const engine = value();
+        if (engine !== 'wasm' && engine !== 'native') throw new ModelUsageError(`--engine must be wasm or native, got "${engine}"`);
+        args.engine = engine;
+        break;
+      }
+      case '--anonymise-key':
+        args.anonymiseKey = value();
+        break;
+      case '--site':
+        args.site = value();
+        break;
+      case '--skip-bad-lines':
+        args.skipBadLines = true;
+        break;
+      default:
+        throw new ModelUsageError(`unknown option "${token}"`);
+    }
+  }
+  if (args.model === undefined) throw new ModelUsageError('give --model <file.onnx>');
+  if (args.inputs.length === 0) throw new ModelUsageError('give at least one --input <path>');
+  return args as ModelCommandArgs;
+}
+
+async function readModelFile(path: string): Promise<{ bytes: Uint8Array; model: LoadedModel }> {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await readFile(path));
+  } catch {
+    throw new InputError(`${path}: cannot read the model file`);
+  }
+  return { bytes, model: readModel(bytes, path) };
+}
+
+async function readIds(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    throw new InputError(`${path}: cannot read the recommender's id map (give --ids <file> if it is elsewhere)`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new InputError(`${path}: the id map is not JSON (${errorMessage(error)})`);
+  }
+}
+
+/** Rows per onnxruntime run: bounds memory for large inputs. */
+const BATCH_ROWS = 65_536;
+
+async function runScore(args: ModelCommandArgs, store: EventStore, bytes: Uint8Array, model: Extract<LoadedModel, { kind: 'person-classifier' }>, io: { out: (t: string) => void }): Promise<void> {
+  const input = await personModelInput(store, model.schema, args.asOf);
+  const scorer = await openOrtScorer(bytes, args.model);
+  const scores = new Float32Array(input.rows);
+  try {
+    for (let start = 0; start < input.rows; start += BATCH_ROWS) {
+      const rows = Math.min(BATCH_ROWS, input.rows - start);
+      scores.set(await scorer.run(input.x.subarray(start * input.features, (start + rows) * input.features), rows, input.features), start);
+    }
+  } finally {
+    await scorer.release();
+  }
+  const rowOf = new Map(input.persons.map((person, row) => [person, row]));
+  const ranked = rankPersons(input.persons, scores).map((p) => {
+    const scored = { person: p.person, score: Math.round(p.score * 1e6) / 1e6 };
+    if (!args.explain) return scored;
+    const row = rowOf.get(p.person)!;
+    const drivers = explainScore(model.model, model.schema.names, input.x.subarray(row * input.features, (row + 1) * input.features), args.explain);
+    return { ...scored, drivers: drivers.map((d) => ({ feature: d.feature, value: Math.round(d.value * 1e4) / 1e4, contribution: Math.round(d.contribution * 1e4) / 1e4 })) };
+  });
+  if (args.json) {
+    io.out(`${JSON.stringify({ persons: ranked })}\n`);
+    return;
+  }
+  const asOf = new Date(input.cutoffMs).toISOString();
+  io.out(`${model.metadata.task} (${model.metadata.horizonDays}-day horizon) at ${asOf}: ${ranked.length.toLocaleString('en-US')} persons seen in the ${model.schema.options.activeDays} days before\n\n`);
+  const drivers = (p: (typeof ranked)[number]) => ('drivers' in p ? ` ${p.drivers.map((d) => `${d.feature} ${d.contribution > 0 ? '+' : ''}${d.contribution.toFixed(2)}`).join(', ')} |` : '');
+  io.out(`| person | score |${args.explain ? ' drivers |' : ''}\n|---|---:|${args.explain ? '---|' : ''}\n${ranked.slice(0, args.limit).map((p) => `| ${p.person} | ${p.score.toFixed(3)} |${drivers(p)}`).join('\n')}\n`);
+  if (ranked.length > args.limit) io.out(`... and ${(ranked.length - args.limit).toLocaleString('en-US')} more (--json for all)\n`);
+}
+
+async function runRecommend(
+  args: ModelCommandArgs,
+  store: EventStore,
+  bytes: Uint8Array,
+  model: Extract<LoadedModel, { kind: 'recommender' }>,
+  ids: RecommenderIds,
+  io: { out: (t: string) => void },
+): Promise<void> {
+  const input = await recommendationInput(store, model.metadata, ids);
+  const items = ids.items.length;
+  const personsPerBatch = Math.max(1, Math.floor(BATCH_ROWS / items));
+  const scorer = await openOrtScorer(bytes, args.model);
+  const recommendations: { person: string; items: { item: string; score: number }[] }[] = [];
+  try {
+    for (let start = 0; start < input.persons.length; start += personsPerBatch) {
+      const count = Math.min(personsPerBatch, input.persons.length - start);
+      const pairs = new Float32Array(count * items * 2);
+      for (let p = 0; p < count; p++) {
+        for (let item = 0; item < items; item++) {
+          pairs[(p * items + item) * 2] = input.rows[start + p]!;
+          pairs[(p * items + item) * 2 + 1] = item;
+        }
+      }
+      const scores = await scorer.run(pairs, count * items, 2);
+      for (let p = 0; p < count; p++) {
+        const exclude = args.includeSeen ? new Set<number>() : input.purchased[start + p]!;
+        const top = topItems(scores.subarray(p * items, (p + 1) * items), ids.items, exclude, args.k);
+        recommendations.push({ person: input.persons[start + p]!, items: top.map((t) => ({ item: t.item, score: Math.round(t.score * 1e6) / 1e6 })) });
+      }
+    }
+  } finally {
+    await scorer.release();
+  }
+  if (args.json) {
+    io.out(`${JSON.stringify({ recommendations })}\n`);
+    return;
+  }
+  const unknown = input.rows.filter((r) => r === 0).length;
+  io.out(`top ${args.k} products for ${recommendations.length.toLocaleString('en-US')} persons (${unknown.toLocaleString('en-US')} unknown to the model: product-side scores only)${args.includeSeen ? '' : ', bought products left out'}\n\n`);
+  io.out(`| person | products |\n|---|---|\n${recommendations.slice(0, args.limit).map((r) => `| ${r.person} | ${r.items.map((i) => `${i.item} (${i.score.toFixed(2)})`).join(', ')} |`).join('\n')}\n`);
+  if (recommendations.length > args.limit) io.out(`... and ${(recommendations.length - args.limit).toLocaleString('en-US')} more (--json for all)\n`);
+}
+
+export async function runModelCommand(argv: readonly string[], io: { out: (t: string) => void; err: (t: string) => void }): Promise<number> {
+  let store: EventStore | undefined;
+  try {
+    const args = parseModelArgs(argv);
+    const { bytes, model } = await readModelFile(args.model);
+    // Everything about the model is checked before the (slower) input load.
+    if (args.command === 'score' && model.kind !== 'person-classifier') throw new InputError(`${args.model} is a ${model.kind}; use "analyze recommend" with it`);
+    if (args.command === 'recommend' && model.kind !== 'recommender') throw new InputError(`${args.model} is a ${model.kind} model; use "analyze score" with it`);
+    let ids: RecommenderIds | undefined;
+    if (model.kind === 'recommender') {
+      const idsPath = args.ids ?? `${args.model.replace(/\.onnx$/i, '')}.ids.json`;
+      ids = parseIdMap(await readIds(idsPath), model.metadata, idsPath);
+    }
+    store = args.engine === 'native' ? await openNativeStore() : await openWasmStore();
+    const report = await loadInputs(store, args.inputs, { anonymiseKey: args.anonymiseKey, site: args.site, skipBadLines: args.skipBadLines });
+    if (report.badLines.length) io.err(`analyze: skipped ${report.badLines.length} bad NDJSON line(s):\n${describeBadLines(report.badLines)}\n`);
+    await buildPersonMap(store);
+    if (model.kind === 'person-classifier') await runScore(args, store, bytes, model, io);
+    else await runRecommend(args, store, bytes, model, ids!, io);
+    return 0;
+  } catch (error) {
+    if (error instanceof ModelUsageError) {
+      io.err(`analyze: ${error.message}\n\n${MODEL_USAGE}\n`);
+      return 2;
+    }
+    if (error instanceof InputError || error instanceof OnnxFormatError || error instanceof FeatureSchemaError || error instanceof IdMapError || error instanceof OrtError) {
+      io.err(`analyze: ${error.message}\n`);
+      return 2;
+    }
+    io.err(`analyze: ${errorMessage(error)}\n`);
+    if (process.env.ANALYZE_DEBUG === '1' && error instanceof Error) io.err(`${error.stack}\n`);
+    return 1;
+  } finally {
+    await store?.close().catch(() => {});
+  }
+}
