@@ -3,7 +3,7 @@ import type { EventStore } from '../../../../scripts/analyze/event-store';
 import { openNativeStore } from '../../../../scripts/analyze/native-store';
 import { ev, loadRows, track } from '../../../../scripts/analyze/testing';
 import { openWasmStore } from '../../../../scripts/analyze/wasm-store';
-import { parseAttributionSpec, runAttribution, type AttributionResult } from './attribution';
+import { parseAttributionSpec, runAttribution, type AttributionResult, type AttributionSpecInput } from './attribution';
 import { SpecError } from './spec';
 
 const stores: Record<'wasm' | 'native', EventStore> = {} as never;
@@ -93,7 +93,7 @@ describe.each(['wasm', 'native'] as const)('attribution on %s', (engine) => {
       ev({ at: '2024-01-10T00:01:00Z', type: 'identify', event: 'identify', anonymous_id: 'a5', user_id: 'u5' }),
       order('u5', '2024-01-10T00:02:00Z', 1),
     ]);
-    const spec = { models: ['first', 'last', 'last_non_direct'], touch: { event: 'page' } } as const;
+    const spec: AttributionSpecInput = { models: ['first', 'last', 'last_non_direct'], touch: { event: 'page' } };
     const result = await runAttribution(stores[engine], spec);
     expect(result.totals).toEqual({ conversions: 5, revenue: 76, attributedConversions: 4, attributedRevenue: 71, unattributedConversions: 1, unattributedRevenue: 5 });
     expect(result.paths).toEqual({ converting: 4, nonConverting: 0, averageConvertingLength: 5 / 4 });

@@ -145,11 +145,14 @@ export function touchCtes(options: { touch: TouchDefinition; conversion: EventMa
   if (options.bounds.fromMs !== null) range.push(sql`"timestamp" >= ${timestamp(options.bounds.fromMs)}`);
   if (options.bounds.toMs !== null) range.push(sql`"timestamp" < ${timestamp(options.bounds.toMs)}`);
   const gap = milliseconds(SESSION_GAP_MINUTES * 60_000);
+  // Sessions without a session_id are inferred from all of a person's events; otherwise only touches and conversions matter.
+  // conv.prev_ts is -infinity before a person's first conversion: an OR there would turn the journey join into a nested loop.
   return sql`pe AS MATERIALIZED (
       SELECT person, "timestamp" AS ts, event_id, session_id, is_touch, is_conv,
         CASE WHEN is_touch THEN coalesce(${propertyAsText(resolveProperty(touch.property))}, ${NO_VALUE}) END AS touch_value,
         CASE WHEN is_conv THEN coalesce(${amount}, 0) END AS revenue
       FROM (SELECT *, ${touchFlag} AS is_touch, ${convFlag} AS is_conv FROM ${personEvents(options.identity, columns)} WHERE ${and(range)})
+      WHERE is_touch OR is_conv OR session_id IS NULL
     ),
     inferred AS (
       SELECT person, ts, event_id, is_touch, touch_value,
@@ -157,14 +160,14 @@ export function touchCtes(options: { touch: TouchDefinition; conversion: EventMa
       FROM (SELECT *, lag(ts) OVER (PARTITION BY person ORDER BY ts, event_id) AS prev_ts FROM pe WHERE session_id IS NULL)
     ),
     touches AS (
-      SELECT person, min(ts) AS ts, first(touch_value ORDER BY ts, event_id) AS channel FROM (
+      SELECT person, min(ts) AS ts, arg_min(touch_value, (ts, event_id)) AS channel FROM (
         SELECT person, ts, event_id, touch_value, 's:' || session_id AS session_key FROM pe WHERE is_touch AND session_id IS NOT NULL
         UNION ALL
         SELECT person, ts, event_id, touch_value, 'g:' || CAST(session_number AS VARCHAR) FROM inferred WHERE is_touch
       ) GROUP BY person, session_key
     ),
     conv AS (
-      SELECT person, ts, event_id, revenue, lag(ts) OVER (PARTITION BY person ORDER BY ts, event_id) AS prev_ts FROM pe WHERE is_conv
+      SELECT person, ts, event_id, revenue, coalesce(lag(ts) OVER (PARTITION BY person ORDER BY ts, event_id), CAST('-infinity' AS TIMESTAMP)) AS prev_ts FROM pe WHERE is_conv
     )`;
 }
 
@@ -181,7 +184,7 @@ export function attributionPathsSql(spec: AttributionSpec): Sql {
       SELECT c.event_id, c.revenue,
         list(t.channel ORDER BY t.ts, t.channel) FILTER (WHERE t.ts IS NOT NULL) AS path,
         list(epoch_ms(c.ts) - epoch_ms(t.ts) ORDER BY t.ts, t.channel) FILTER (WHERE t.ts IS NOT NULL) AS ages
-      FROM conv c LEFT JOIN touches t ON t.person = c.person AND t.ts <= c.ts AND t.ts >= c.ts - ${lookback} AND (c.prev_ts IS NULL OR t.ts > c.prev_ts)
+      FROM conv c LEFT JOIN touches t ON t.person = c.person AND t.ts <= c.ts AND t.ts >= c.ts - ${lookback} AND t.ts > c.prev_ts
       WHERE ${from}
       GROUP BY c.event_id, c.revenue
     ),

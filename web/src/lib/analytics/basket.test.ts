@@ -3,7 +3,7 @@ import type { EventStore } from '../../../../scripts/analyze/event-store';
 import { openNativeStore } from '../../../../scripts/analyze/native-store';
 import { loadRows, track } from '../../../../scripts/analyze/testing';
 import { openWasmStore } from '../../../../scripts/analyze/wasm-store';
-import { parseBasketSpec, productItems, runBasket } from './basket';
+import { parseBasketSpec, productItems, runBasket, type BasketSpecInput } from './basket';
 import { SpecError } from './spec';
 
 const stores: Record<'wasm' | 'native', EventStore> = {} as never;
@@ -81,7 +81,7 @@ describe.each(['wasm', 'native'] as const)('basket rules on %s', (engine) => {
       track('u2', 'Product Purchased', '2024-01-01T10:00:00Z', { product_id: 'a' }),
       track('u2', 'Product Purchased', '2024-01-01T12:00:00Z', { product_id: 'b' }),
     ]);
-    const spec = { basket: 'person', events: [{ event: 'Product Purchased' }], minSupport: 0.01, minConfidence: 0, maxLength: 2 } as const;
+    const spec: BasketSpecInput = { basket: 'person', events: [{ event: 'Product Purchased' }], minSupport: 0.01, minConfidence: 0, maxLength: 2 };
     // u1: {a, b} (b exactly one day later is inside), then {c}; u2: {a, b}.
     const result = await runBasket(store, spec);
     expect(result.baskets).toBe(3);

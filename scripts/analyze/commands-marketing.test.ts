@@ -1,0 +1,99 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EventRow } from '../../worker-edge/src/schema/event-columns';
+import { runCli } from './cli';
+import { encodeRows } from './inputs';
+import { ev, track } from './testing';
+
+let dir: string;
+const page = (user: string, channel: string, at: string, session: string) => ev({ at, type: 'page', event: 'page', user_id: user, channel, session_id: session });
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'pa-marketing-cli-'));
+  const rows: EventRow[] = [
+    page('p1', 'email', '2024-01-01T10:00:00Z', 's1'),
+    page('p1', 'social', '2024-01-02T10:00:00Z', 's2'),
+    track('p1', 'Order Completed', '2024-01-02T10:05:00Z', { revenue: 100, order_id: 'o1', session_id: 's2', properties: { products: [{ product_id: 'a' }, { product_id: 'b' }] } }),
+    page('p2', 'email', '2024-01-01T10:00:00Z', 's3'),
+    page('p3', 'social', '2024-01-01T10:00:00Z', 's4'),
+    track('p3', 'Order Completed', '2024-01-01T10:10:00Z', { revenue: 50, order_id: 'o2', session_id: 's4', properties: { products: [{ product_id: 'a' }, { product_id: 'b' }, { product_id: 'c' }] } }),
+    page('p4', 'social', '2024-01-01T10:00:00Z', 's5'),
+  ];
+  for (let i = 0; i < 30; i++) rows.push(track(`x${i}`, 'Experiment Viewed', '2024-01-03T00:00:00Z', { experiment: 'checkout_button', variant: i < 25 ? 'control' : 'treatment' }));
+  writeFileSync(join(dir, 'events.parquet'), encodeRows(rows));
+  writeFileSync(join(dir, 'spend.csv'), 'date,channel,spend\n2024-01-01,email,50\n2024-01-02,social,100\n');
+  writeFileSync(join(dir, 'bad-spend.csv'), 'date,channel,spend\n2024-01-01,email,fifty\n');
+  writeFileSync(
+    join(dir, 'attribution.json'),
+    JSON.stringify({ conversion: { event: 'Order Completed' }, touch: { event: 'page', property: 'channel' }, lookback: { value: 30, unit: 'day' }, models: ['first', 'last', 'linear', 'time_decay', 'position', 'markov'], spend: 'spend.csv' }),
+  );
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await runCli(argv, { out: (t) => (out += t), err: (t) => (err += t) });
+  return { code, out, err };
+}
+
+describe('analyze marketing subcommands', () => {
+  it('attribution: the spec and result of the issue, spend read next to the spec file', async () => {
+    const { code, out, err } = await cli('attribution', '--input', join(dir, 'events.parquet'), '--spec', join(dir, 'attribution.json'), '--json');
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    const result = JSON.parse(out);
+    const email = result.channels.find((c: { channel: string }) => c.channel === 'email');
+    expect(email.conversions).toMatchObject({ first: 1, last: 0, linear: 0.5 });
+    expect(email.conversions.markov).toBeCloseTo(0.5, 12);
+    // Spend 50 against revenue 0 (last), 33.33 (time decay: weight 1/3 of 100) and 37.5 (Markov).
+    expect(email.roiBelowOne).toEqual(['last', 'time_decay', 'markov']);
+    expect(result.markov.removalEffects.email).toBeCloseTo(1 / 3, 12);
+    expect(result.markov.conversionProbability).toBeCloseTo(0.5, 12);
+    expect(result.paths).toMatchObject({ converting: 2, nonConverting: 2 });
+  });
+
+  it('attribution: a bad spend CSV is a precise input error (exit 2); tables without --json', async () => {
+    const bad = await cli('attribution', '--input', join(dir, 'events.parquet'), '--spec', '{"touch":{"event":"page"}}', '--spend', join(dir, 'bad-spend.csv'));
+    expect(bad.code).toBe(2);
+    expect(bad.err).toBe(`analyze: ${join(dir, 'bad-spend.csv')} line 2, column 3 (spend): expected a non-negative number such as 1250.50, got "fifty"\n`);
+    const text = await cli('attribution', '--input', join(dir, 'events.parquet'), '--spec', '{"touch":{"event":"page"},"models":["last","markov"]}', '--engine', 'native');
+    expect(text.code).toBe(0);
+    expect(text.out).toContain('attribution on 37 events (native)');
+    expect(text.out).toMatch(/Markov \(order 1\): conversion probability 50\.00%/);
+  });
+
+  it('basket: rules as in the issue', async () => {
+    const { code, out } = await cli('basket', '--input', join(dir, 'events.parquet'), '--spec', '{"basket":"order_id","item":"product_id","minSupport":0.5,"minConfidence":0.25,"maxLength":4}', '--json');
+    expect(code).toBe(0);
+    const result = JSON.parse(out);
+    expect(result).toMatchObject({ baskets: 2, items: 3 });
+    expect(result.rules[0]).toEqual({ antecedent: ['a'], consequent: ['b'], support: 1, confidence: 1, lift: 1, leverage: 0, conviction: null, count: 2, antecedentCount: 2, consequentCount: 2 });
+  });
+
+  it('experiment: warns loudly on stderr about a sample ratio mismatch, also with --json', async () => {
+    const { code, out, err } = await cli('experiment', '--input', join(dir, 'events.parquet'), '--spec', '{"experiment":"checkout_button","exposure":{"event":"Experiment Viewed"},"goal":{"event":"Order Completed"},"expectedSplit":{"control":0.5,"treatment":0.5},"srmThreshold":0.01}', '--json');
+    expect(code).toBe(0);
+    // 25 / 5 against 15 / 15: chi-square 13.33, p = 0.00026073.
+    expect(err).toMatch(/^analyze: WARNING: SAMPLE RATIO MISMATCH: exposed persons control 25 \(expected 15.0\), treatment 5 \(expected 15.0\)/);
+    expect(err).toContain('the sample is too small for a reliable decision');
+    const result = JSON.parse(out);
+    expect(result.variants.map((v: { variant: string; exposed: number; converted: number; rate: number }) => [v.variant, v.exposed, v.converted, v.rate])).toEqual([
+      ['control', 25, 0, 0],
+      ['treatment', 5, 0, 0],
+    ]);
+    expect(result.srm.mismatch).toBe(true);
+    expect(result.srm.pValue).toBeCloseTo(0.00026073, 7);
+  });
+
+  it('rejects bad usage and bad specs with exit 2', async () => {
+    const usage = await cli('basket', '--input', join(dir, 'events.parquet'), '--spec', '{}', '--spend', 'x.csv');
+    expect(usage.code).toBe(2);
+    expect(usage.err).toContain('--spend only applies to attribution');
+    const spec = await cli('basket', '--input', join(dir, 'events.parquet'), '--spec', '{"minSupport":2}');
+    expect(spec.code).toBe(2);
+    expect(spec.err).toMatch(/^analyze: inline spec: spec.minSupport: .*got 2/);
+  });
+});

@@ -1,0 +1,292 @@
+/**
+ * The marketing subcommands of the analyze command line: attribution, basket and experiment. Same
+ * inputs, engines and exit codes as the behaviour analyses in cli.ts (0 done, 2 bad usage, spec or
+ * input, 1 unexpected); warnings (sample ratio mismatch, small samples) always go to stderr, also
+ * with --json.
+ *
+ *   npm run analyze -- attribution --input events/ --spec spec.json [--spend spend.csv] --json
+ *   npm run analyze -- basket --input events/ --spec '{"minSupport":0.006,"minConfidence":0.25}'
+ *   npm run analyze -- experiment --input events/ --spec '{"experiment":"checkout_button"}' --engine native
+ *
+ * A relative `spend` path in a spec file is resolved against the spec file's folder.
+ */
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { parseAttributionSpec, runAttribution, type AttributionResult } from '../../web/src/lib/analytics/attribution';
+import { parseBasketSpec, runBasket, type BasketResult } from '../../web/src/lib/analytics/basket';
+import { parseExperimentSpec, runExperiment, type ExperimentResult } from '../../web/src/lib/analytics/experiment';
+import { buildPersonMap } from '../../web/src/lib/analytics/identity';
+import { SpecError } from '../../web/src/lib/analytics/spec';
+import { SpendCsvError } from '../../web/src/lib/analytics/spend';
+import type { Io } from './cli';
+import { errorMessage, InputError, type EngineKind, type EventStore } from './event-store';
+import { table } from './format';
+import { describeBadLines, loadInputs } from './inputs';
+import { openNativeStore } from './native-store';
+import { openWasmStore } from './wasm-store';
+
+export const MARKETING_COMMANDS = ['attribution', 'basket', 'experiment'] as const;
+export type MarketingCommand = (typeof MARKETING_COMMANDS)[number];
+
+export function isMarketingCommand(name: string | undefined): name is MarketingCommand {
+  return (MARKETING_COMMANDS as readonly string[]).includes(name ?? '');
+}
+
+export const MARKETING_USAGE = `usage: npm run analyze -- <${MARKETING_COMMANDS.join('|')}> --input <path> [--input <path> ...] --spec <spec.json> [options]
+
+  --input PATH          a Parquet file, an NDJSON file of Segment messages, or a directory of them (recursive)
+  --spec FILE|JSON      the spec: a JSON file, or inline JSON starting with {
+  --spend FILE          attribution: a spend CSV (date,channel,spend); overrides the spec's "spend"
+  --json                print the result as one JSON object instead of tables
+  --engine wasm|native  DuckDB-Wasm (default, the browser's engine) or native DuckDB (larger data)
+  --anonymise-key KEY   pseudonymise ids (HMAC) and scrub text in NDJSON input, as the edge does
+  --site ID             site id for NDJSON rows (default local)
+  --skip-bad-lines      load the valid lines of NDJSON files that have bad lines (they are still listed)
+  --threads N           native engine threads (default: DuckDB's)
+
+Specs, models and statistics are documented in docs/marketing-analytics.md.`;
+
+class MarketingUsageError extends Error {
+  override name = 'UsageError';
+}
+
+interface MarketingArgs {
+  command: MarketingCommand;
+  inputs: string[];
+  spec: string;
+  spend?: string;
+  json: boolean;
+  engine: EngineKind;
+  anonymiseKey?: string;
+  site?: string;
+  skipBadLines: boolean;
+  threads?: number;
+}
+
+export function parseMarketingArgs(argv: readonly string[]): MarketingArgs {
+  const [command, ...rest] = argv;
+  if (!isMarketingCommand(command)) throw new MarketingUsageError(`unknown command "${command}"; expected one of ${MARKETING_COMMANDS.join(', ')}`);
+  const args: Partial<MarketingArgs> & { inputs: string[] } = { command, inputs: [], json: false, engine: 'wasm', skipBadLines: false };
+  for (let i = 0; i < rest.length; i++) {
+    const token = rest[i]!;
+    const eq = token.startsWith('--') ? token.indexOf('=') : -1;
+    const [flag, inline] = eq === -1 ? [token, undefined] : [token.slice(0, eq), token.slice(eq + 1)];
+    const value = () => {
+      const next = inline ?? rest[++i];
+      if (next === undefined || (inline === undefined && next.startsWith('--'))) throw new MarketingUsageError(`${flag} needs a value`);
+      return next;
+    };
+    switch (flag) {
+      case '--input':
+        args.inputs.push(value());
+        break;
+      case '--spec':
+        args.spec = value();
+        break;
+      case '--spend':
+        if (command !== 'attribution') throw new MarketingUsageError('--spend only applies to attribution');
+        args.spend = value();
+        break;
+      case '--json':
+        args.json = true;
+        break;
+      case '--engine': {
+        const engine = value();
+        if (engine !== 'wasm' && engine !== 'native') throw new MarketingUsageError(`--engine must be wasm or native, got "${engine}"`);
+        args.engine = engine;
+        break;
+      }
+      case '--anonymise-key':
+        args.anonymiseKey = value();
+        break;
+      case '--site':
+        args.site = value();
+        break;
+      case '--skip-bad-lines':
+        args.skipBadLines = true;
+        break;
+      case '--threads': {
+        const raw = value();
+        const threads = Number(raw);
+        if (!Number.isInteger(threads) || threads < 1 || threads > 256) throw new MarketingUsageError(`--threads must be a whole number from 1 to 256, got "${raw}"`);
+        args.threads = threads;
+        break;
+      }
+      default:
+        throw new MarketingUsageError(`unknown option "${token}"`);
+    }
+  }
+  if (args.inputs.length === 0) throw new MarketingUsageError('give at least one --input <path>');
+  if (args.spec === undefined) throw new MarketingUsageError('give --spec <spec.json>');
+  return args as MarketingArgs;
+}
+
+const isInline = (spec: string) => spec.trimStart().startsWith('{');
+
+async function readSpecJson(spec: string): Promise<unknown> {
+  let text = spec;
+  if (!isInline(spec)) {
+    try {
+      text = await readFile(spec, 'utf8');
+    } catch {
+      throw new InputError(`${spec}: cannot read the spec file`);
+    }
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new SpecError(`${isInline(spec) ? 'inline spec' : spec}: invalid JSON (${errorMessage(error)})`);
+  }
+}
+
+const PARSERS = { attribution: parseAttributionSpec, basket: parseBasketSpec, experiment: parseExperimentSpec } as const;
+
+export async function runMarketingCommand(argv: readonly string[], io: Io): Promise<number> {
+  let store: EventStore | undefined;
+  try {
+    const args = parseMarketingArgs(argv);
+    const label = isInline(args.spec) ? 'inline spec' : args.spec;
+    const raw = await readSpecJson(args.spec);
+    let spec: unknown;
+    try {
+      spec = PARSERS[args.command](raw);
+    } catch (error) {
+      if (error instanceof SpecError) throw new SpecError(`${label}: ${error.message}`);
+      throw error;
+    }
+    let spendCsv: string | undefined;
+    let spendPath: string | undefined;
+    if (args.command === 'attribution') {
+      const fromSpec = (spec as { spend?: string }).spend;
+      spendPath = args.spend ?? (fromSpec === undefined ? undefined : isInline(args.spec) ? resolve(fromSpec) : resolve(dirname(args.spec), fromSpec));
+      if (spendPath !== undefined) {
+        try {
+          spendCsv = await readFile(spendPath, 'utf8');
+        } catch {
+          throw new InputError(`${spendPath}: cannot read the spend CSV`);
+        }
+        spec = { ...(spec as object), spend: spendPath };
+      }
+    }
+    store = args.engine === 'native' ? await openNativeStore(args.threads === undefined ? {} : { threads: args.threads }) : await openWasmStore();
+    const report = await loadInputs(store, args.inputs, { anonymiseKey: args.anonymiseKey, site: args.site, skipBadLines: args.skipBadLines });
+    if (report.badLines.length) io.err(`analyze: skipped ${report.badLines.length} bad NDJSON line(s):\n${describeBadLines(report.badLines)}\n`);
+    const identity = await buildPersonMap(store);
+    let text: string;
+    let result: unknown;
+    switch (args.command) {
+      case 'attribution': {
+        const attribution = await runAttribution(store, spec as never, spendCsv === undefined ? {} : { spendCsv, spendLabel: spendPath! });
+        result = attribution;
+        text = formatAttribution(attribution);
+        break;
+      }
+      case 'basket': {
+        const basket = await runBasket(store, spec as never);
+        result = basket;
+        text = formatBasket(basket);
+        break;
+      }
+      case 'experiment': {
+        const experiment = await runExperiment(store, spec as never);
+        for (const warning of experiment.warnings) io.err(`analyze: WARNING: ${warning}\n`);
+        if (!experiment.guidance.sufficient) io.err(`analyze: the sample is too small for a reliable decision:\n${experiment.guidance.messages.map((m) => `  - ${m}`).join('\n')}\n`);
+        result = experiment;
+        text = formatExperiment(experiment);
+        break;
+      }
+    }
+    if (args.json) io.out(`${JSON.stringify(result)}\n`);
+    else {
+      io.out(`${args.command} on ${report.rows.toLocaleString('en-US')} events (${args.engine}), ${identity.persons.toLocaleString('en-US')} persons, link rate ${(identity.linkRate * 100).toFixed(1)}%\n\n`);
+      io.out(`${text}\n`);
+    }
+    return 0;
+  } catch (error) {
+    if (error instanceof MarketingUsageError) {
+      io.err(`analyze: ${error.message}\n\n${MARKETING_USAGE}\n`);
+      return 2;
+    }
+    if (error instanceof SpecError || error instanceof InputError || error instanceof SpendCsvError) {
+      io.err(`analyze: ${error.message}\n`);
+      return 2;
+    }
+    io.err(`analyze: ${errorMessage(error)}\n`);
+    if (process.env.ANALYZE_DEBUG === '1' && error instanceof Error) io.err(`${error.stack}\n`);
+    return 1;
+  } finally {
+    await store?.close().catch(() => {});
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tables
+// ---------------------------------------------------------------------------------------------
+
+const SHOWN = 20;
+const num = (x: number | null | undefined, digits = 2) => (x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(digits));
+const pct = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? '-' : `${(x * 100).toFixed(2)}%`);
+const whole = (x: number) => x.toLocaleString('en-US');
+
+export function formatAttribution(result: AttributionResult): string {
+  const models = result.models;
+  const parts = [
+    `${whole(result.totals.conversions)} conversions, revenue ${num(result.totals.revenue)}; ${whole(result.totals.unattributedConversions)} without a touchpoint; ` +
+      `${whole(result.paths.converting)} converting and ${whole(result.paths.nonConverting)} non-converting journeys`,
+    '',
+    'conversions',
+    table(['channel', 'touchpoints', ...models], result.channels.map((c) => [c.channel, whole(c.touchpoints), ...models.map((m) => num(c.conversions[m]))])),
+    '',
+    'revenue',
+    table(['channel', ...models], result.channels.map((c) => [c.channel, ...models.map((m) => num(c.revenue[m]))])),
+  ];
+  if (result.spend) {
+    parts.push('', `spend ${num(result.spend.total)} (margin ${result.spend.margin}); ROI = revenue x margin / spend, "!" marks ROI below 1`);
+    parts.push(
+      table(
+        ['channel', 'spend', ...models.map((m) => `CPA ${m}`), ...models.map((m) => `ROI ${m}`)],
+        result.channels.map((c) => [c.channel, num(c.spend), ...models.map((m) => num(c.cpa?.[m])), ...models.map((m) => `${num(c.roi?.[m])}${c.roiBelowOne?.includes(m) ? ' !' : ''}`)]),
+      ),
+    );
+  }
+  if (result.markov) {
+    parts.push('', `Markov (order ${result.markov.order}): conversion probability ${pct(result.markov.conversionProbability)}`);
+    parts.push(table(['channel', 'removal effect', 'share'], Object.keys(result.markov.removalEffects).map((c) => [c, pct(result.markov!.removalEffects[c]), pct(result.markov!.shares[c])])));
+  }
+  return parts.join('\n');
+}
+
+export function formatBasket(result: BasketResult): string {
+  const parts = [
+    `${whole(result.baskets)} baskets, ${whole(result.items)} items, ${whole(result.frequentItemsets)} frequent itemsets (support count >= ${result.minCount}), ${whole(result.totalRules)} rules`,
+    '',
+    table(
+      ['if bought', 'then bought', 'support', 'confidence', 'lift', 'leverage', 'conviction', 'count'],
+      result.rules.slice(0, SHOWN).map((r) => [r.antecedent.join(' + '), r.consequent.join(' + '), pct(r.support), pct(r.confidence), num(r.lift), num(r.leverage, 4), r.conviction === null ? 'inf' : num(r.conviction), whole(r.count)]),
+      (c) => c > 1,
+    ),
+  ];
+  if (result.alsoBought) {
+    parts.push('', `bought ${result.alsoBought.item} (${whole(result.alsoBought.baskets)} baskets), also bought:`);
+    parts.push(table(['item', 'baskets', 'confidence', 'lift'], result.alsoBought.items.map((i) => [i.item, whole(i.count), pct(i.confidence), num(i.lift)])));
+  }
+  return parts.join('\n');
+}
+
+export function formatExperiment(result: ExperimentResult): string {
+  const parts = [
+    `experiment ${result.experiment}, metric ${result.metric}, control ${result.control}`,
+    '',
+    table(
+      ['variant', 'exposed', 'converted', 'rate', 'revenue / person', 'P(best)', 'expected loss'],
+      result.variants.map((v) => [v.variant, whole(v.exposed), whole(v.converted), pct(v.rate), num(v.revenuePerPerson), pct(result.probabilityToBeBest[v.variant]), num(result.expectedLoss[v.variant], 5)]),
+    ),
+    '',
+  ];
+  if (result.uplift && result.compared) {
+    const ci = result.uplift.ci95 ? `[${pct(result.uplift.ci95[0])}, ${pct(result.uplift.ci95[1])}]` : '-';
+    parts.push(`${result.compared} vs ${result.control}: uplift ${pct(result.uplift.estimate)} (95% CI ${ci}), p = ${num(result.pValue, 4)}`);
+  }
+  parts.push(`sample ratio: chi-square ${num(result.srm.chiSquare)}, p = ${num(result.srm.pValue, 4)}${result.srm.mismatch ? '  MISMATCH' : ''}`);
+  return parts.join('\n');
+}
