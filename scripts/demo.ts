@@ -44,9 +44,13 @@ async function main(): Promise<void> {
 
   const flushed = await api('POST', `/v1/sites/${DEMO_SITE}/flush`, DEMO_ADMIN_TOKEN);
   console.log(`[demo] flushed ${flushed.rows} buffered rows to R2 (${flushed.files.length} new files)`);
+  const compacted = await compactDemoDays();
+  if (compacted) console.log(`[demo] ${compacted}`);
   const manifest = await api('GET', `/v1/sites/${DEMO_SITE}/manifest`, DEMO_READ_TOKEN);
   console.log(`[demo] manifest: ${manifest.totals.files} Parquet files, ${manifest.totals.rows.toLocaleString()} rows, ${(manifest.totals.bytes / 1e6).toFixed(1)} MB`);
+  const dashboardUrl = await startDashboard();
   console.log(`
+  Dashboard        ${dashboardUrl}   (connect with site ${DEMO_SITE} and read token ${DEMO_READ_TOKEN}; the edge URL is prefilled)
   Collector        ${EDGE}            (Segment-compatible: POST /v1/batch, /v1/track, ...)
   Tracker script   ${EDGE}/t.js       <script defer src="${EDGE}/t.js" data-write-key="${DEMO_WRITE_KEY}"></script>
   Site             ${DEMO_SITE}
@@ -57,14 +61,60 @@ async function main(): Promise<void> {
   Local R2 / DOs   .wrangler/state
   Send one event   curl -u ${DEMO_WRITE_KEY}: -H 'content-type: application/json' -d '{"type":"track","event":"Signed Up","userId":"u-1"}' ${EDGE}/v1/track
 
-  The collector keeps running; press Ctrl-C to stop.`);
+  The collector and the dashboard keep running; press Ctrl-C to stop.`);
+}
+
+const DASHBOARD_PORT = Number(process.env.DEMO_DASHBOARD_PORT ?? 5173);
+
+/** Serves the dashboard with Vite (COOP/COEP headers, self-hosted wasm staged first). */
+async function startDashboard(): Promise<string> {
+  const url = `http://127.0.0.1:${DASHBOARD_PORT}/`;
+  const stage = spawn(process.execPath, ['scripts/stage-wasm.mjs'], { stdio: 'inherit' });
+  await new Promise<void>((resolve, reject) => stage.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`stage-wasm exited with ${code}`)))));
+  const vite = spawn('node_modules/.bin/vite', ['--host', '127.0.0.1', '--port', String(DASHBOARD_PORT), '--strictPort', '--logLevel', 'warn'], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, VITE_DEFAULT_EDGE_URL: EDGE, VITE_DEFAULT_SITE: DEMO_SITE },
+    detached: true,
+  });
+  children.push(vite);
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(url)).ok) return url;
+    } catch {
+      // not up yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error(`the dashboard did not answer on ${url} within 60 s`);
+}
+
+/**
+ * Merges the many small hourly files of the demo's past days: runs the lifecycle cron once
+ * (wrangler dev --test-scheduled) and waits while the compaction alarm works through the days.
+ */
+async function compactDemoDays(): Promise<string | null> {
+  const before = (await api('GET', `/v1/sites/${DEMO_SITE}/manifest`, DEMO_READ_TOKEN)).totals.files as number;
+  const res = await fetch(`${EDGE}/__scheduled?cron=${encodeURIComponent('*/5 * * * *')}`);
+  if (!res.ok) return null;
+  let files = before;
+  let stable = 0;
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline && stable < 3) {
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const now = (await api('GET', `/v1/sites/${DEMO_SITE}/manifest`, DEMO_READ_TOKEN)).totals.files as number;
+    stable = now === files ? stable + 1 : 0;
+    files = now;
+  }
+  return `compaction merged ${before} small files into ${files}`;
 }
 
 let child: ReturnType<typeof spawn> | null = null;
+const children: ReturnType<typeof spawn>[] = [];
 
 function startCollector(): void {
   console.log('[demo] starting wrangler dev (workerd, local R2 and Durable Objects)');
-  child = spawn('node_modules/.bin/wrangler', ['dev', '--ip', '127.0.0.1', '--port', String(PORT), '--show-interactive-dev-session=false', '--log-level', 'warn'], {
+  child = spawn('node_modules/.bin/wrangler', ['dev', '--ip', '127.0.0.1', '--port', String(PORT), '--show-interactive-dev-session=false', '--log-level', 'warn', '--test-scheduled'], {
     stdio: ['ignore', 'inherit', 'inherit'],
     env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
     detached: true,
@@ -74,7 +124,7 @@ function startCollector(): void {
     process.exit(code ?? 1);
   });
   const stop = () => {
-    if (child?.pid) process.kill(-child.pid, 'SIGTERM');
+    for (const process_ of [child, ...children]) if (process_?.pid) process.kill(-process_.pid, 'SIGTERM');
     process.exit(0);
   };
   process.on('SIGINT', stop);

@@ -1,0 +1,205 @@
+/**
+ * Dashboard benchmark in Debian's Chromium on this machine:
+ *  - time from opening the dashboard to the first rendered chart of the data (events over time) for N demo events (default 1M): cold (empty cache,
+ *    everything from the edge) and warm (reload, partitions from the IndexedDB cache);
+ *  - the overview's queries (web/src/lib/analytics/overview.ts) timed in DuckDB-Wasm in the page and in native
+ *    DuckDB with `SET threads=1` on the same Parquet files, median of several runs, and their ratio.
+ * Returns rows for a markdown table (see dashboardOverviewMarkdown).
+ */
+import { rmSync } from 'node:fs';
+import {
+  DEMO,
+  buildDashboard,
+  downloadEdgeFiles,
+  freePort,
+  launchChromium,
+  serveDashboard,
+  startFilledEdge,
+  waitForOverview,
+} from '../../web/e2e/harness';
+import { NativeDuckDb } from '../../web/e2e/native-overview';
+import type { Page } from 'playwright-core';
+import { overviewQueries, type OverviewSpec } from '../../web/src/lib/analytics/overview';
+import type { SqlValue } from '../../web/src/lib/engine/query-engine';
+
+export interface DashboardBenchRow {
+  measure: string;
+  /** in the browser (DuckDB-Wasm / the dashboard) */
+  browser: number;
+  /** native DuckDB, single-threaded; null where there is no counterpart */
+  native: number | null;
+  unit: 'ms' | 'rows/s';
+  /** browser / native for times */
+  ratio: number | null;
+  note: string;
+}
+
+export interface DashboardBenchOptions {
+  events?: number;
+  days?: number;
+  /** timed runs per query (after one warm-up) */
+  runs?: number;
+  /** how long to wait for the first chart and for all panels, per page open (default 10 min) */
+  limitMs?: number;
+  log?: (line: string) => void;
+}
+
+interface PageHandle {
+  __dashboard: {
+    connection: { save(c: { url: string; site: string; token: string }): Promise<void> };
+    engine: { query(sql: string, params?: SqlValue[]): Promise<unknown[]>; info(): Promise<{ bundle: string; threads: number; duckdbVersion: string }> };
+    load: { info: { rows: number } | null; running: string | null; progress: unknown; error: string | null };
+  };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+export async function benchDashboardOverview(options: DashboardBenchOptions = {}): Promise<DashboardBenchRow[]> {
+  const events = options.events ?? 1_000_000;
+  const runs = options.runs ?? 5;
+  const limitMs = options.limitMs ?? 600_000;
+  const log = options.log ?? ((line: string) => console.log(`[bench:dashboard] ${line}`));
+  const appPort = await freePort();
+  const appOrigin = `http://127.0.0.1:${appPort}`;
+
+  log(`filling the edge with ${events.toLocaleString('en-US')} demo events and building the dashboard`);
+  const [edge, outDir] = await Promise.all([startFilledEdge({
+      appOrigins: [appOrigin],
+      events,
+      days: options.days ?? 30,
+      onProgress: (sent) => {
+        if (sent % 100_000 < 200) log(`sent ${sent.toLocaleString('en-US')} events`);
+      },
+    }), buildDashboard()]);
+  const app = await serveDashboard(outDir, appPort);
+  const browser = await launchChromium();
+  const rows: DashboardBenchRow[] = [];
+  try {
+    const context = await browser.newContext({ viewport: { width: 1360, height: 1000 } });
+    const setup = await context.newPage();
+    await setup.goto(`${app.url}?view=connect`);
+    await setup.waitForFunction(() => '__dashboard' in globalThis);
+    await setup.evaluate(
+      (conn) => (globalThis as unknown as PageHandle).__dashboard.connection.save(conn),
+      { url: edge.url, site: DEMO.site, token: DEMO.readToken },
+    );
+    await setup.close();
+
+    const loadState = (page: Page) =>
+      page.evaluate(() => {
+        const load = (globalThis as unknown as PageHandle).__dashboard.load;
+        return { running: load.running, rows: load.info?.rows ?? 0, progress: load.progress, error: load.error };
+      });
+
+    /** Times are from navigation start (performance.now() in the page); NaN when the chart did not show within the limit. */
+    const timeToFirstChart = async (label: string) => {
+      const page = await context.newPage();
+      await page.goto(`${app.url}?view=overview&range=90d`);
+      try {
+        const firstChart = (await (
+          await page.waitForFunction(() => (document.querySelector('[role="img"][aria-label="Events over time chart"][data-rendered="true"]') ? performance.now() : null), undefined, {
+            polling: 'raf',
+            timeout: limitMs,
+          })
+        ).jsonValue()) as number;
+        await waitForOverview(page, '', limitMs);
+        const allPanels = await page.evaluate(() => performance.now());
+        const { rows: loaded } = await loadState(page);
+        log(`${label}: first chart ${Math.round(firstChart)} ms, all panels ${Math.round(allPanels)} ms, ${loaded.toLocaleString('en-US')} rows`);
+        return { page, firstChart, allPanels, loaded, note: '' };
+      } catch (error) {
+        const state = await loadState(page).catch(() => null);
+        const note = `no chart within ${limitMs / 1000} s; load state then: ${JSON.stringify(state)}`;
+        log(`${label}: ${note} (${(error as Error).message.split('\n')[0]})`);
+        return { page, firstChart: Number.NaN, allPanels: Number.NaN, loaded: state?.rows ?? 0, note };
+      }
+    };
+
+    const cold = await timeToFirstChart('cold');
+    await cold.page.close();
+    const warm = await timeToFirstChart('warm');
+    rows.push(
+      { measure: `open -> first chart, cold (${events.toLocaleString('en-US')} events from the edge)`, browser: cold.firstChart, native: null, unit: 'ms', ratio: null, note: cold.note || 'target < 3000 ms' },
+      { measure: 'open -> all overview panels, cold', browser: cold.allPanels, native: null, unit: 'ms', ratio: null, note: '' },
+      { measure: 'cold load throughput (network + decode + insert)', browser: (cold.loaded / cold.allPanels) * 1000, native: null, unit: 'rows/s', ratio: null, note: 'upper bound of the time: includes page start and queries' },
+      { measure: 'open -> first chart, warm (IndexedDB cache)', browser: warm.firstChart, native: null, unit: 'ms', ratio: null, note: warm.note },
+      { measure: 'open -> all overview panels, warm', browser: warm.allPanels, native: null, unit: 'ms', ratio: null, note: '' },
+    );
+
+    const page = warm.page;
+    if ((await loadState(page)).rows === 0) {
+      log('no data loaded in the page: the query comparison is skipped');
+      await context.close();
+      return rows;
+    }
+    const engineInfo = await page.evaluate(() => (globalThis as unknown as PageHandle).__dashboard.engine.info());
+    const today = new Date().toISOString().slice(0, 10);
+    const spec: OverviewSpec = { from: new Date(Date.parse(today) - 89 * 86_400_000).toISOString().slice(0, 10), to: today, filters: [], granularity: 'day' };
+    const queries = overviewQueries(spec);
+
+    const wasmTimes = await page.evaluate(
+      async ({ queries, runs }) => {
+        const engine = (globalThis as unknown as PageHandle).__dashboard.engine;
+        const out: number[][] = [];
+        for (const { query } of queries) {
+          await engine.query(query.sql, query.params);
+          const times: number[] = [];
+          for (let i = 0; i < runs; i++) {
+            const t0 = performance.now();
+            await engine.query(query.sql, query.params);
+            times.push(performance.now() - t0);
+          }
+          out.push(times);
+        }
+        return out;
+      },
+      { queries, runs },
+    );
+
+    const native = await NativeDuckDb.open(await downloadEdgeFiles(edge.url), 1);
+    try {
+      await native.rows('SET threads=1');
+      let wasmTotal = 0;
+      let nativeTotal = 0;
+      for (const [i, { name, query }] of queries.entries()) {
+        await native.timed(query.sql, query.params as (string | number)[]);
+        const nativeTimes: number[] = [];
+        for (let r = 0; r < runs; r++) nativeTimes.push(await native.timed(query.sql, query.params as (string | number)[]));
+        const wasm = median(wasmTimes[i]!);
+        const nat = median(nativeTimes);
+        wasmTotal += wasm;
+        nativeTotal += nat;
+        rows.push({ measure: `query: ${name}`, browser: wasm, native: nat, unit: 'ms', ratio: wasm / nat, note: '' });
+      }
+      rows.push({
+        measure: `all ${queries.length} overview queries`,
+        browser: wasmTotal,
+        native: nativeTotal,
+        unit: 'ms',
+        ratio: wasmTotal / nativeTotal,
+        note: `DuckDB-Wasm ${engineInfo.duckdbVersion} (${engineInfo.bundle}, ${engineInfo.threads} thread${engineInfo.threads === 1 ? '' : 's'}) vs native, threads=1; target ratio <= 1.5`,
+      });
+    } finally {
+      native.close();
+    }
+    await context.close();
+  } finally {
+    await browser.close().catch(() => undefined);
+    await app.close().catch(() => undefined);
+    await edge.kill().catch(() => undefined);
+    rmSync(outDir, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+export function dashboardOverviewMarkdown(rows: readonly DashboardBenchRow[]): string {
+  const fmt = (v: number | null, unit: string) => (v === null || Number.isNaN(v) ? '–' : unit === 'rows/s' ? `${Math.round(v).toLocaleString('en-US')} rows/s` : `${v < 100 ? v.toFixed(1) : Math.round(v).toLocaleString('en-US')} ms`);
+  return [
+    '| measure | Chromium (DuckDB-Wasm) | native DuckDB (1 thread) | ratio | note |',
+    '|---|---:|---:|---:|---|',
+    ...rows.map((r) => `| ${r.measure} | ${fmt(r.browser, r.unit)} | ${fmt(r.native, r.unit)} | ${r.ratio === null ? '–' : `${r.ratio.toFixed(2)}x`} | ${r.note} |`),
+  ].join('\n');
+}

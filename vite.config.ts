@@ -1,0 +1,137 @@
+import { createReadStream, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { dirname, extname, join, normalize, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { defineConfig, type Plugin, type UserConfig } from 'vite';
+
+const REPO_ROOT = dirname(fileURLToPath(import.meta.url));
+const WASM_DIR = join(REPO_ROOT, 'wasm');
+const MODELS_DIR = join(REPO_ROOT, 'models');
+
+/** COOP + COEP make the page cross-origin isolated, which unlocks SharedArrayBuffer and DuckDB's threaded build. */
+export const CROSS_ORIGIN_ISOLATION_HEADERS: Readonly<Record<string, string>> = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.wasm': 'application/wasm',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.onnx': 'application/octet-stream',
+};
+
+/** Files under models/ the browser may load: the ONNX graphs and their JSON side files, nothing else. */
+const MODEL_FILE = /\.(onnx|json)$/;
+
+/** Packages whose glue code points at a .wasm beside itself with `new URL('x.wasm', import.meta.url)`. */
+const WASM_GLUE = /node_modules\/(parquet-wasm|onnxruntime-web)\//;
+const WASM_BESIDE_GLUE = /new URL\((["'])([\w.-]+\.wasm)\1,\s*import\.meta\.url\)/g;
+
+/**
+ * Points the glue code's default wasm locations at /wasm/: otherwise Vite would emit second copies of those
+ * files into assets/ (we always pass explicit /wasm/ URLs, so the copies would never be used). Needed in the
+ * worker bundles, where these packages are imported.
+ */
+function wasmGlueToStagedCopies(): Plugin {
+  return {
+    name: 'pa:wasm-glue-to-staged-copies',
+    enforce: 'pre',
+    transform(code, id) {
+      if (!WASM_GLUE.test(id)) return null;
+      const rewritten = code.replace(WASM_BESIDE_GLUE, (_m, _q, file: string) => `new URL(${JSON.stringify(`/wasm/${file}`)}, self.location.href)`);
+      return rewritten === code ? null : { code: rewritten, map: null };
+    },
+  };
+}
+
+/**
+ * Serves the staged wasm (wasm/, see scripts/stage-wasm.mjs) at /wasm/ and the ONNX models (models/) at
+ * /models/ in dev, and copies both into the build output, so every wasm and model byte comes from our origin.
+ */
+function selfHostedAssets(headers: Record<string, string>): Plugin {
+  let outDir = '';
+  return {
+    name: 'pa:self-hosted-assets',
+    configResolved(config) {
+      outDir = config.build.outDir;
+    },
+    configureServer(server) {
+      server.middlewares.use((req, res, next) => {
+        for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+        if (!serveStatic(req, res, '/wasm/', WASM_DIR, (name) => name in CONTENT_TYPES) && !serveStatic(req, res, '/models/', MODELS_DIR, (name) => MODEL_FILE.test(name))) next();
+      });
+    },
+    buildStart() {
+      if (!existsSync(join(WASM_DIR, 'manifest.json'))) {
+        this.error('wasm/ is not staged: run `node scripts/stage-wasm.mjs` (npm run build:web does it for you)');
+      }
+    },
+    writeBundle() {
+      const manifest = JSON.parse(readFileSync(join(WASM_DIR, 'manifest.json'), 'utf8')) as { files: { file: string }[] };
+      mkdirSync(join(outDir, 'wasm'), { recursive: true });
+      for (const { file } of manifest.files) {
+        const source = join(WASM_DIR, file);
+        if (!existsSync(source)) this.error(`wasm/${file} is listed in wasm/manifest.json but missing: run node scripts/stage-wasm.mjs`);
+        cpSync(source, join(outDir, 'wasm', file));
+      }
+      cpSync(join(WASM_DIR, 'manifest.json'), join(outDir, 'wasm', 'manifest.json'));
+      for (const file of listFiles(MODELS_DIR).filter((f) => MODEL_FILE.test(f))) {
+        const target = join(outDir, 'models', relative(MODELS_DIR, file));
+        mkdirSync(dirname(target), { recursive: true });
+        cpSync(file, target);
+      }
+    },
+  };
+}
+
+function serveStatic(req: IncomingMessage, res: ServerResponse, prefix: string, dir: string, allowed: (name: string) => boolean): boolean {
+  const pathname = decodeURIComponent((req.url ?? '').split('?')[0] ?? '');
+  if (!pathname.startsWith(prefix) || (req.method !== 'GET' && req.method !== 'HEAD')) return false;
+  const file = normalize(join(dir, pathname.slice(prefix.length)));
+  if (!file.startsWith(dir + sep) || !allowed(file) || !existsSync(file) || !statSync(file).isFile()) return false;
+  res.setHeader('content-type', CONTENT_TYPES[extname(file)] ?? 'application/octet-stream');
+  res.setHeader('content-length', String(statSync(file).size));
+  res.setHeader('cache-control', 'no-cache');
+  res.setHeader('cross-origin-resource-policy', 'same-origin');
+  if (req.method === 'HEAD') res.end();
+  else createReadStream(file).pipe(res);
+  return true;
+}
+
+function listFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? listFiles(join(dir, entry.name)) : [join(dir, entry.name)],
+  );
+}
+
+export interface DashboardConfigOptions {
+  /** Send COOP/COEP (default true). Tests turn it off to exercise the single-threaded fallback. */
+  crossOriginIsolation?: boolean;
+}
+
+/** The dashboard's Vite config; exported as a function so tests can build and serve variants of it. */
+export function dashboardConfig({ crossOriginIsolation = true }: DashboardConfigOptions = {}): UserConfig {
+  const headers = crossOriginIsolation ? { ...CROSS_ORIGIN_ISOLATION_HEADERS } : {};
+  return {
+    root: join(REPO_ROOT, 'web'),
+    publicDir: join(REPO_ROOT, 'web', 'public'),
+    plugins: [svelte(), selfHostedAssets(headers), wasmGlueToStagedCopies()],
+    build: {
+      outDir: join(REPO_ROOT, 'dist', 'web'),
+      emptyOutDir: true,
+      target: 'es2022',
+    },
+    worker: { format: 'es', plugins: () => [wasmGlueToStagedCopies()] },
+    // These packages locate their .wasm relative to import.meta.url; pre-bundling would break that. We pass
+    // explicit /wasm/ URLs anyway, but keep them out of the optimizer so dev matches the build.
+    optimizeDeps: { exclude: ['@duckdb/duckdb-wasm', 'parquet-wasm', 'onnxruntime-web'] },
+    server: { port: 5173, headers },
+    preview: { port: 4173, headers },
+  };
+}
+
+export default defineConfig(dashboardConfig());

@@ -1,0 +1,272 @@
+/**
+ * The dashboard in real Chromium against the local stack: the edge under wrangler dev filled with demo events,
+ * the production build served by vite preview. The tests run in order on one page and share its state (the saved
+ * connection, the cache), like a user's session.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../../worker-edge/e2e/local-edge';
+import {
+  DEMO,
+  buildDashboard,
+  downloadEdgeFiles,
+  freePort,
+  launchChromium,
+  readKpis,
+  readPanel,
+  readSeriesTotal,
+  recordRequests,
+  serveDashboard,
+  startFilledEdge,
+  waitForOverview,
+  type FilledEdge,
+  type KpiValues,
+  type RequestLog,
+  type ServedApp,
+} from './harness';
+import { NativeDuckDb, PANEL_TITLES, type NativeOverview } from './native-overview';
+
+const EVENTS = Number(process.env.DASHBOARD_E2E_EVENTS ?? 20_000);
+const SCREENSHOTS = join(REPO_ROOT, 'docs', 'screenshots');
+
+let edge: FilledEdge;
+let app: ServedApp;
+let outDir: string;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let requests: RequestLog;
+let native: NativeDuckDb;
+let range30: { from: string; to: string };
+let unfiltered: KpiValues;
+
+function last30Days(): { from: string; to: string } {
+  const today = new Date().toISOString().slice(0, 10);
+  return { from: new Date(Date.parse(today) - 29 * 86_400_000).toISOString().slice(0, 10), to: today };
+}
+
+/** Same figures; averages and sums of doubles may differ in the last bits with the order DuckDB adds them in. */
+function expectSameKpis(shown: KpiValues, expected: KpiValues): void {
+  for (const key of Object.keys(expected) as (keyof KpiValues)[]) {
+    if (expected[key] === null) expect(shown[key], key).toBeNull();
+    else expect(shown[key], key).toBeCloseTo(expected[key], 6);
+  }
+}
+
+function expectKpisToMatch(shown: KpiValues, expected: NativeOverview['kpis']): void {
+  expect(shown.events).toBe(expected.events);
+  expect(shown.pageViews).toBe(expected.pageViews);
+  expect(shown.visitors).toBe(expected.visitors);
+  expect(shown.sessions).toBe(expected.sessions);
+  expect(shown.bounceRate).toBeCloseTo(expected.bounceRate!, 9);
+  expect(shown.avgSessionSeconds).toBeCloseTo(expected.avgSessionSeconds!, 6);
+  expect(shown.conversionRate).toBeCloseTo(expected.conversionRate!, 9);
+  expect(shown.revenue).toBeCloseTo(expected.revenue, 6);
+}
+
+/** Every row a panel shows has native DuckDB's numbers, and no value left out has more visitors than the last shown. */
+async function expectPanelsToMatch(expected: NativeOverview): Promise<void> {
+  for (const title of PANEL_TITLES) {
+    const rows = await readPanel(page, title);
+    const truth = expected.breakdowns[title]!;
+    const skipEmpty = title === 'Top pages' || title === 'Referrers' || title === 'UTM campaigns';
+    const candidates = [...truth].filter(([value]) => !(skipEmpty && value === null));
+    expect(rows.length, title).toBe(Math.min(10, candidates.length));
+    for (const row of rows) expect({ title, ...row }).toEqual({ title, value: row.value, ...truth.get(row.value) });
+    if (rows.length && title !== 'Top pages') {
+      const shown = new Set(rows.map((r) => r.value));
+      const minShown = Math.min(...rows.map((r) => r.visitors));
+      for (const [value, { visitors }] of candidates) if (!shown.has(value)) expect(visitors, `${title}: ${value}`).toBeLessThanOrEqual(minShown);
+    }
+  }
+}
+
+/** Every chart drawn and no update animating (screenshots would catch bars half way). */
+async function chartsSettled(): Promise<void> {
+  await page.waitForFunction(() => {
+    const charts = [...document.querySelectorAll('[role="img"][data-rendered]')];
+    return charts.length >= 5 && charts.every((c) => c.getAttribute('data-rendered') === 'true' && c.getAttribute('data-settled') === 'true');
+  }, undefined, { timeout: 30_000 });
+}
+
+beforeAll(async () => {
+  const appPort = await freePort();
+  const appOrigin = `http://127.0.0.1:${appPort}`;
+  [edge, outDir] = await Promise.all([startFilledEdge({ appOrigins: [appOrigin], events: EVENTS }), buildDashboard()]);
+  app = await serveDashboard(outDir, appPort);
+  native = await NativeDuckDb.open(await downloadEdgeFiles(edge.url));
+  browser = await launchChromium();
+  context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1360, height: 1000 }, colorScheme: 'light' });
+  requests = await recordRequests(context, [app.origin, edge.url]);
+  page = await context.newPage();
+  range30 = last30Days();
+}, 600_000);
+
+afterAll(async () => {
+  await context?.close().catch(() => undefined);
+  await browser?.close().catch(() => undefined);
+  await app?.close().catch(() => undefined);
+  await edge?.kill().catch(() => undefined);
+  native?.close();
+  if (outDir) rmSync(outDir, { recursive: true, force: true });
+}, 60_000);
+
+describe('dashboard overview in Chromium', () => {
+  it('connects to the edge and shows the numbers native DuckDB computes on the same Parquet files', async () => {
+    await page.goto(`${app.url}?range=30d`);
+    await expect.poll(() => page.getByRole('form', { name: 'Connect to an edge' }).isVisible(), { timeout: 30_000 }).toBe(true);
+    await page.getByLabel('Edge URL').fill(edge.url);
+    await page.getByLabel('Site').fill(DEMO.site);
+    await page.getByLabel('Read token').fill(DEMO.readToken);
+    await page.getByRole('button', { name: 'Connect' }).click();
+    await waitForOverview(page);
+
+    const expected = await native.overview(range30);
+    expect(expected.kpis.events).toBeGreaterThan(EVENTS * 0.9);
+    unfiltered = await readKpis(page);
+    expectKpisToMatch(unfiltered, expected.kpis);
+    expect(await readSeriesTotal(page)).toBe(expected.seriesTotal);
+    await expectPanelsToMatch(expected);
+    expect(await page.getByRole('img', { name: 'Events over time chart' }).getAttribute('data-rendered')).toBe('true');
+    expect(page.url()).not.toContain(DEMO.readToken);
+    expect(page.url()).not.toContain(encodeURIComponent(edge.url));
+  });
+
+  it('shows live events per minute from the edge', async () => {
+    const live = page.getByRole('region', { name: /^Live/ });
+    await expect.poll(async () => Number(await live.locator('[data-live-total]').getAttribute('data-live-total')), { timeout: 20_000 }).toBeGreaterThan(0);
+  });
+
+  it('applies a filter to every panel consistently and keeps it in a shareable URL', async () => {
+    const [topCountry] = await readPanel(page, 'Countries');
+    const country = topCountry!.value!;
+    const form = page.getByRole('form', { name: 'Add filter' });
+    await form.getByLabel('Column').selectOption('country');
+    await form.getByLabel('Condition').selectOption('eq');
+    await form.getByLabel('Value').fill(country);
+    await form.getByRole('button', { name: 'Add filter' }).click();
+    await waitForOverview(page, `country:eq:${country}`);
+
+    const expected = await native.overview(range30, { column: 'country', value: country });
+    const filtered = await readKpis(page);
+    expectKpisToMatch(filtered, expected.kpis);
+    expect(filtered.visitors!).toBeLessThan(unfiltered.visitors!);
+    expect(filtered.events!).toBeLessThan(unfiltered.events!);
+    expect(await readSeriesTotal(page)).toBe(expected.seriesTotal);
+    await expectPanelsToMatch(expected);
+    expect(await readPanel(page, 'Countries')).toEqual([{ value: country, visitors: filtered.visitors, count: filtered.events }]);
+    const channels = await readPanel(page, 'Channels');
+    expect(Math.max(...channels.map((r) => r.visitors))).toBeLessThanOrEqual(filtered.visitors!);
+
+    const shared = new URL(page.url());
+    expect(shared.searchParams.getAll('f')).toEqual([`country:eq:${country}`]);
+    expect(shared.search).not.toContain(DEMO.readToken);
+
+    const second = await context.newPage();
+    await second.goto(shared.href);
+    await waitForOverview(second, `country:eq:${country}`);
+    expectSameKpis(await readKpis(second), filtered);
+    await expect.poll(() => second.getByRole('list', { name: 'Active filters' }).textContent()).toContain(`country is ${country}`);
+    await second.close();
+
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await waitForOverview(page, `${range30.from}..${range30.to}|day|`);
+    expectSameKpis(await readKpis(page), unfiltered);
+  });
+
+  it('renders in light and dark (screenshots for the docs)', async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await expect.poll(() => page.evaluate(() => document.documentElement.dataset.theme)).toBe('light');
+    await chartsSettled();
+    await page.screenshot({ path: join(SCREENSHOTS, 'overview-light.png'), fullPage: true });
+
+    await page.getByRole('button', { name: 'Dark mode' }).click();
+    await expect.poll(() => page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+    await expect.poll(() => page.locator('[role="img"][data-rendered="true"]').count()).toBeGreaterThanOrEqual(5);
+    await chartsSettled();
+    const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    expect(background).toBe('rgb(18, 21, 28)');
+    await page.screenshot({ path: join(SCREENSHOTS, 'overview-dark.png'), fullPage: true });
+
+    await page.getByRole('button', { name: 'Dark mode' }).click();
+    await expect.poll(() => page.evaluate(() => document.documentElement.dataset.theme)).toBe('light');
+  });
+
+  it('runs SQL in the console, exports CSV and shows errors with the SQL', async () => {
+    await page.getByRole('link', { name: 'SQL console' }).click();
+    await page.getByLabel('SQL', { exact: true }).fill("SELECT channel, count(*) AS n FROM events WHERE type = 'page' GROUP BY channel ORDER BY n DESC, channel");
+    await page.getByRole('button', { name: 'Run query' }).click();
+    const table = page.getByRole('table', { name: 'Query results' });
+    await expect.poll(() => table.locator('tbody tr').count(), { timeout: 30_000 }).toBeGreaterThan(1);
+    const expected = await native.rows("SELECT channel, count(*) AS n FROM events WHERE type = 'page' GROUP BY channel ORDER BY n DESC, channel");
+    const shown = await table.locator('tbody tr').evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent)));
+    expect(shown).toEqual(expected.map((r) => [String(r.channel), String(r.n)]));
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
+    const csv = readFileSync((await download.path())!, 'utf8');
+    expect(csv.split('\r\n')[0]).toBe('channel,n');
+    expect(csv.split('\r\n')[1]).toBe(`${String(expected[0]!.channel)},${String(expected[0]!.n)}`);
+
+    const bad = 'SELECT no_such_column FROM events';
+    await page.getByLabel('SQL', { exact: true }).fill(bad);
+    await page.getByRole('button', { name: 'Run query' }).click();
+    const alert = page.getByRole('alert').filter({ hasText: 'Query failed' });
+    await expect.poll(() => alert.textContent(), { timeout: 30_000 }).toContain('no_such_column');
+    expect(await page.getByLabel('Failed SQL').textContent()).toBe(bad);
+  });
+
+  it('opening a corrupt or wrong-schema Parquet file says so and keeps the loaded data', async () => {
+    await page.getByRole('link', { name: 'Data sources' }).click();
+    const wrongSchema = join(mkdtempSync(join(tmpdir(), 'pa-wrong-')), 'wrong-schema.parquet');
+    await native.rows(`COPY (SELECT 1 AS x, 'y' AS label) TO '${wrongSchema}' (FORMAT parquet)`);
+    await page.getByLabel('Choose Parquet files').setInputFiles([
+      { name: 'broken.parquet', mimeType: 'application/octet-stream', buffer: Buffer.concat([Buffer.from('PAR1'), Buffer.alloc(2048, 7), Buffer.from('PAR1')]) },
+      { name: 'wrong-schema.parquet', mimeType: 'application/octet-stream', buffer: readFileSync(wrongSchema) },
+    ]);
+    const failures = page.getByRole('list', { name: 'Failed files' });
+    await expect.poll(() => failures.textContent(), { timeout: 30_000 }).toContain('broken.parquet');
+    expect(await failures.textContent()).toContain('wrong-schema.parquet');
+    await page.getByRole('link', { name: 'Overview' }).click();
+    await waitForOverview(page);
+    expectSameKpis(await readKpis(page), unfiltered);
+    expect(await page.getByLabel('Data source').textContent()).toContain(DEMO.site);
+  });
+
+  it('restarts a crashed engine from the banner', async () => {
+    await page.evaluate(() => (globalThis as unknown as { __dashboard: { engine: { simulateCrash(k: string): Promise<void> } } }).__dashboard.engine.simulateCrash('error').catch(() => undefined));
+    const restart = page.getByRole('button', { name: 'Restart engine' });
+    await expect.poll(() => restart.isVisible(), { timeout: 30_000 }).toBe(true);
+    await restart.click();
+    await expect.poll(() => restart.isVisible(), { timeout: 60_000 }).toBe(false);
+    await waitForOverview(page);
+    expectSameKpis(await readKpis(page), unfiltered);
+  });
+
+  it('reloaded with the edge stopped, still shows the cached data', async () => {
+    await edge.stop();
+    await page.reload();
+    await waitForOverview(page);
+    expectSameKpis(await readKpis(page), unfiltered);
+    await expect.poll(() => page.getByRole('alert').filter({ hasText: 'Could not load from the edge' }).count(), { timeout: 60_000 }).toBe(1);
+  });
+
+  it('clear local data empties the cache and forgets the connection', async () => {
+    await page.getByRole('link', { name: 'Data sources' }).click();
+    await page.getByRole('button', { name: 'Clear local data' }).click();
+    await expect.poll(() => page.locator('[data-loaded-rows]').getAttribute('data-loaded-rows'), { timeout: 30_000 }).toBe('0');
+    await page.reload();
+    await expect.poll(() => page.getByRole('form', { name: 'Connect to an edge' }).isVisible(), { timeout: 30_000 }).toBe(true);
+    expect(await page.getByLabel('Read token').inputValue()).toBe('');
+    expect(await page.locator('[data-loaded-rows]').getAttribute('data-loaded-rows')).toBe('0');
+  });
+
+  it('made no request to any host but the app and the edge', () => {
+    expect(requests.urls.some((u) => u.startsWith(`${edge.url}/v1/sites/${DEMO.site}/manifest`))).toBe(true);
+    expect(requests.urls.some((u) => u.startsWith(app.origin))).toBe(true);
+    expect(requests.foreign).toEqual([]);
+  });
+});

@@ -1,0 +1,20 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { defineConfig } from 'vitest/config';
+
+// The dashboard's tests, from the repo root: npm run test:dashboard
+//  - web/src/lib/state/*.test.ts: the runes state classes against a fake engine (compiled by the Svelte plugin);
+//  - web/e2e/*.test.ts: headless Chromium against the local stack (wrangler dev + vite preview).
+// One file at a time: an e2e file builds the app, starts its own edge and a browser.
+export default defineConfig({
+  root: join(dirname(fileURLToPath(import.meta.url)), '..', '..'),
+  plugins: [svelte()],
+  test: {
+    environment: 'node',
+    include: ['web/src/lib/state/**/*.test.ts', 'web/e2e/**/*.test.ts'],
+    testTimeout: 180_000,
+    hookTimeout: 600_000,
+    fileParallelism: false,
+  },
+});

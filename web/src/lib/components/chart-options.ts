@@ -1,0 +1,81 @@
+import type { BreakdownRow, Granularity, TimePoint } from '../analytics/overview';
+import type { ChartOption } from './echarts-setup';
+import type { ResolvedTheme } from '../state/theme.svelte';
+
+const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+const PALETTE = ['#3b6fd8', '#e0823d', '#3fa57a', '#c0504d', '#8064a2', '#4bacc6', '#9c8b3c', '#d16ba5', '#6b7a8f', '#5aa02c'];
+
+function base(theme: ResolvedTheme): ChartOption {
+  return {
+    backgroundColor: 'transparent',
+    color: PALETTE,
+    textStyle: { fontFamily: FONT, color: theme === 'dark' ? '#d7dbe3' : '#2a2f3a' },
+    animationDuration: 300,
+    tooltip: { trigger: 'axis' },
+  };
+}
+
+function bucketLabel(bucket: string, granularity: Granularity): string {
+  return granularity === 'hour' ? `${bucket.slice(5, 10)} ${bucket.slice(11, 16)}` : bucket.slice(0, 10);
+}
+
+export function timeSeriesOption(points: readonly TimePoint[], granularity: Granularity, theme: ResolvedTheme): ChartOption {
+  return {
+    ...base(theme),
+    legend: { top: 0, textStyle: { color: theme === 'dark' ? '#d7dbe3' : '#2a2f3a' } },
+    grid: { left: 48, right: 16, top: 36, bottom: 28 },
+    xAxis: { type: 'category', data: points.map((p) => bucketLabel(p.bucket, granularity)), boundaryGap: false },
+    yAxis: { type: 'value', minInterval: 1 },
+    series: [
+      { name: 'Events', type: 'line', showSymbol: points.length < 60, data: points.map((p) => p.events) },
+      { name: 'Page views', type: 'line', showSymbol: points.length < 60, data: points.map((p) => p.pageViews) },
+      { name: 'Visitors', type: 'line', showSymbol: points.length < 60, data: points.map((p) => p.visitors) },
+    ],
+  };
+}
+
+export function valueLabel(value: string | null): string {
+  return value ?? '(none)';
+}
+
+export function barOption(rows: readonly BreakdownRow[], theme: ResolvedTheme, seriesName = 'Visitors'): ChartOption {
+  const shown = [...rows].reverse();
+  return {
+    ...base(theme),
+    tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
+    grid: { left: 8, right: 24, top: 8, bottom: 8, containLabel: true },
+    xAxis: { type: 'value', minInterval: 1 },
+    yAxis: { type: 'category', data: shown.map((r) => valueLabel(r.value)), axisLabel: { width: 120, overflow: 'truncate' } },
+    series: [{ name: seriesName, type: 'bar', data: shown.map((r) => r.visitors), barMaxWidth: 18 }],
+  };
+}
+
+export function pieOption(rows: readonly BreakdownRow[], theme: ResolvedTheme, seriesName = 'Visitors'): ChartOption {
+  return {
+    ...base(theme),
+    tooltip: { trigger: 'item' },
+    legend: { bottom: 0, textStyle: { color: theme === 'dark' ? '#d7dbe3' : '#2a2f3a' } },
+    series: [
+      {
+        name: seriesName,
+        type: 'pie',
+        radius: ['45%', '70%'],
+        center: ['50%', '45%'],
+        label: { show: false },
+        data: rows.map((r) => ({ name: valueLabel(r.value), value: r.visitors })),
+      },
+    ],
+  };
+}
+
+export function liveOption(points: readonly { minute: string; accepted: number }[], theme: ResolvedTheme): ChartOption {
+  return {
+    ...base(theme),
+    animation: false,
+    tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
+    grid: { left: 40, right: 8, top: 8, bottom: 24 },
+    xAxis: { type: 'category', data: points.map((p) => p.minute.slice(11, 16)) },
+    yAxis: { type: 'value', minInterval: 1 },
+    series: [{ name: 'Events per minute', type: 'bar', data: points.map((p) => p.accepted) }],
+  };
+}

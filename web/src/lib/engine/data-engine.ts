@@ -1,0 +1,122 @@
+import type { QueryEngine } from './query-engine';
+import { WorkerDataEngine } from './worker-data-engine';
+
+/** Where the edge collector is, which site, and a read token. Kept in IndexedDB, never in the URL. */
+export interface EdgeConnection {
+  url: string;
+  site: string;
+  token: string;
+}
+
+/** YYYY-MM-DD, both inclusive, UTC. */
+export interface DateRange {
+  from: string;
+  to: string;
+}
+
+export interface LoadFailure {
+  key: string;
+  error: string;
+  attempts: number;
+}
+
+export interface LoadProgress {
+  filesDone: number;
+  filesTotal: number;
+  bytesDone: number;
+  bytesTotal: number;
+  rows: number;
+  fromCache: number;
+  failures: LoadFailure[];
+}
+
+export interface LoadResult extends LoadProgress {
+  cancelled: boolean;
+}
+
+export type SourceOrigin = 'edge' | 'cache' | 'file';
+
+export interface TableInfo {
+  rows: number;
+  minTime: string | null;
+  maxTime: string | null;
+  sources: { key: string; rows: number; origin: SourceOrigin }[];
+}
+
+export type EngineStatus = 'starting' | 'ready' | 'crashed';
+
+export type DuckDbBundleName = 'coi' | 'eh' | 'mvp';
+
+/** Which DuckDB build runs and why; for the about box and for tests of the threading fallback. */
+export interface EngineInfo {
+  bundle: DuckDbBundleName;
+  crossOriginIsolated: boolean;
+  /** DuckDB worker threads (1 unless the page is cross-origin isolated) */
+  threads: number;
+  duckdbVersion: string;
+}
+
+export interface LoadOptions {
+  signal?: AbortSignal;
+  onProgress?: (progress: LoadProgress) => void;
+}
+
+export interface RangeLoadOptions extends LoadOptions {
+  /** Decode only these columns (the `events` table then has only these). Default: every schema column. */
+  columns?: string[];
+}
+
+export interface CacheStats {
+  files: number;
+  bytes: number;
+  quota: number | null;
+}
+
+/** How a worker is made to fail on purpose, for tests and for trying the crash banner. */
+export type SimulatedCrash = 'error' | 'terminate' | 'duckdb';
+
+export interface DataEngine extends QueryEngine {
+  readonly status: EngineStatus;
+  onStatus(listener: (status: EngineStatus, error?: Error) => void): () => void;
+  saveConnection(conn: EdgeConnection): Promise<void>;
+  loadConnection(): Promise<EdgeConnection | null>;
+  /**
+   * Replaces the `events` table with exactly the files of `range` in the saved connection's manifest: unchanged
+   * files from the local cache, new or changed ones (by ETag) from the edge, each retried; files that still fail
+   * are reported in `failures`. A newer load cancels an older one. Cancelled: the previous table is kept.
+   */
+  loadRange(range: DateRange, opts?: RangeLoadOptions): Promise<LoadResult>;
+  /** Local Parquet files, no network. Bad files are reported; if none decodes, the current table is kept. */
+  loadFiles(files: File[], opts?: LoadOptions): Promise<LoadResult>;
+  /** Offline reopen: whatever the cache holds for the range of the saved connection. */
+  loadCachedOnly(range: DateRange, opts?: RangeLoadOptions): Promise<LoadResult>;
+  liveCounts(minutes: number): Promise<{ minute: string; accepted: number }[]>;
+  tableInfo(): Promise<TableInfo>;
+  /** Empties the file cache, forgets the saved connection and drops the `events` table. */
+  clearLocalData(): Promise<void>;
+  cacheStats(): Promise<CacheStats>;
+  /** After a crash: a new worker, and the last load repeated from the cache (or the same local files). */
+  restart(): Promise<void>;
+  /** Cancels the running query and every query sent before this call; later queries run normally. */
+  cancelQuery(): Promise<void>;
+  info(): Promise<EngineInfo>;
+  /** Test hook: make the worker fail the given way. */
+  simulateCrash(kind: SimulatedCrash): Promise<void>;
+}
+
+export interface DataEngineOptions {
+  /** Where the staged wasm is served (default `/wasm/` on the page's origin). */
+  wasmBase?: string;
+  /** Force a DuckDB build instead of choosing by platform features. */
+  bundle?: DuckDbBundleName;
+  /** Pretend the storage quota is this many bytes (tests of LRU eviction). Default: navigator.storage.estimate(). */
+  cacheQuotaBytes?: number;
+  /** A worker that does not answer a ping for this long while calls are pending counts as crashed (default 60 s). */
+  unresponsiveAfterMs?: number;
+  /** IndexedDB database name (default `pa-dashboard`). */
+  databaseName?: string;
+}
+
+export function createDataEngine(options: DataEngineOptions = {}): DataEngine {
+  return new WorkerDataEngine(options);
+}

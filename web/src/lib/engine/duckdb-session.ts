@@ -1,0 +1,230 @@
+import * as duckdb from '@duckdb/duckdb-wasm';
+import { Table } from 'apache-arrow';
+import { tableToRows } from './arrow-rows';
+import type { DuckDbBundleName, EngineInfo } from './data-engine';
+import { QueryCancelledError, errorMessage } from './errors';
+import type { Row, SqlValue } from './query-engine';
+import { bindParameters } from './sql-params';
+import { wasmAssetUrl } from './wasm-assets';
+
+export interface SessionOptions {
+  wasmBase: string;
+  /** force a build instead of choosing by platform features */
+  bundle?: DuckDbBundleName;
+  /** a DuckDB worker that does not answer a ping for this long while calls are pending is dead */
+  unresponsiveAfterMs: number;
+  /** the DuckDB worker died or its wasm trapped: the session is unusable */
+  onFatal: (error: Error) => void;
+}
+
+/** Our own-origin copies of DuckDB's three builds (never getJsDelivrBundles). */
+export function localBundles(wasmBase: string): duckdb.DuckDBBundles {
+  const url = (file: string) => wasmAssetUrl(wasmBase, file);
+  return {
+    mvp: { mainModule: url('duckdb-mvp.wasm'), mainWorker: url('duckdb-browser-mvp.worker.js') },
+    eh: { mainModule: url('duckdb-eh.wasm'), mainWorker: url('duckdb-browser-eh.worker.js') },
+    coi: { mainModule: url('duckdb-coi.wasm'), mainWorker: url('duckdb-browser-coi.worker.js'), pthreadWorker: url('duckdb-browser-coi.pthread.worker.js') },
+  };
+}
+
+/** COI (threads) when the page is cross-origin isolated and has SharedArrayBuffer, else EH, else MVP. */
+export async function chooseBundle(bundles: duckdb.DuckDBBundles, forced?: DuckDbBundleName): Promise<{ name: DuckDbBundleName; bundle: duckdb.DuckDBBundle }> {
+  const features = await duckdb.getPlatformFeatures();
+  const isolated = globalThis.crossOriginIsolated === true && typeof SharedArrayBuffer !== 'undefined';
+  const name: DuckDbBundleName =
+    forced ?? (isolated && features.wasmThreads && features.wasmExceptions && features.wasmSIMD ? 'coi' : features.wasmExceptions ? 'eh' : 'mvp');
+  if (name === 'coi') {
+    if (!isolated) throw new Error('the threaded DuckDB build needs a cross-origin isolated page (COOP/COEP headers)');
+    return { name, bundle: { ...bundles.coi!, pthreadWorker: bundles.coi!.pthreadWorker } };
+  }
+  const chosen = name === 'eh' ? bundles.eh! : bundles.mvp;
+  return { name, bundle: { mainModule: chosen.mainModule, mainWorker: chosen.mainWorker, pthreadWorker: null } };
+}
+
+/**
+ * Run once at start. Most keep DuckDB from reaching the network: no extension auto-install or auto-load
+ * (read_parquet would otherwise fetch the parquet extension from extensions.duckdb.org), an extension repository
+ * on our own origin where nothing is served, no external file access from SQL. preserve_insertion_order off lets
+ * threaded inserts skip keeping row order (loads about 1.5x faster; row order without ORDER BY is unspecified
+ * anyway). Last, the configuration is locked so the SQL console cannot undo any of it.
+ */
+export function startupStatements(extensionRepository: string): string[] {
+  return [
+    'SET autoinstall_known_extensions = false',
+    'SET autoload_known_extensions = false',
+    `SET custom_extension_repository = '${extensionRepository.replaceAll("'", "''")}'`,
+    'SET enable_external_access = false',
+    'SET preserve_insertion_order = false',
+    'SET lock_configuration = true',
+  ];
+}
+
+const WASM_TRAP = /^(RuntimeError|Aborted\(|memory access out of bounds|unreachable|table index is out of bounds)/;
+
+/**
+ * DuckDB-Wasm in its own worker, opened from our origin, with one connection for queries (serial; cancellable)
+ * and one for loading, so a load never waits behind a long query.
+ */
+export class DuckDbSession {
+  readonly info: EngineInfo;
+  readonly #db: duckdb.AsyncDuckDB;
+  readonly #worker: Worker;
+  #queryConn: duckdb.AsyncDuckDBConnection;
+  readonly #loadConn: duckdb.AsyncDuckDBConnection;
+  readonly #options: SessionOptions;
+  #queue: Promise<unknown> = Promise.resolve();
+  #cancelledUpTo = 0;
+  #runningId: number | null = null;
+  #pendingCalls = 0;
+  #lastAnswer = Date.now();
+  #watchdog: ReturnType<typeof setInterval> | null = null;
+  #dead = false;
+
+  private constructor(db: duckdb.AsyncDuckDB, worker: Worker, queryConn: duckdb.AsyncDuckDBConnection, loadConn: duckdb.AsyncDuckDBConnection, info: EngineInfo, options: SessionOptions) {
+    this.#db = db;
+    this.#worker = worker;
+    this.#queryConn = queryConn;
+    this.#loadConn = loadConn;
+    this.info = info;
+    this.#options = options;
+  }
+
+  static async open(options: SessionOptions): Promise<DuckDbSession> {
+    const { name, bundle } = await chooseBundle(localBundles(options.wasmBase), options.bundle);
+    const worker = new Worker(bundle.mainWorker!, { name: `duckdb-${name}` });
+    let session: DuckDbSession | null = null;
+    worker.addEventListener('error', (event) => {
+      event.preventDefault();
+      const error = new Error(`the DuckDB worker failed: ${event.message || 'script failed to load or threw'}`);
+      if (session) session.#fail(error);
+      else options.onFatal(error);
+    });
+    const db = new duckdb.AsyncDuckDB(new duckdb.VoidLogger(), worker);
+    await db.instantiate(bundle.mainModule, bundle.pthreadWorker);
+    const threads = name === 'coi' ? Math.max(1, Math.min(navigator.hardwareConcurrency || 2, 8)) : 1;
+    await db.open({
+      maximumThreads: threads,
+      allowUnsignedExtensions: false,
+      filesystem: { allowFullHTTPReads: false },
+      query: { castBigIntToDouble: false, castDecimalToDouble: true, castTimestampToDate: false },
+    });
+    const queryConn = await db.connect();
+    const loadConn = await db.connect();
+    for (const statement of startupStatements(new URL('/wasm/no-extensions', self.location.origin).href)) await queryConn.query(statement);
+    const info: EngineInfo = { bundle: name, crossOriginIsolated: globalThis.crossOriginIsolated === true, threads, duckdbVersion: await db.getVersion() };
+    session = new DuckDbSession(db, worker, queryConn, loadConn, info, options);
+    return session;
+  }
+
+  /** Runs queries one at a time; one cancelled by cancelUpTo() rejects with QueryCancelledError. */
+  query(id: number, sql: string, params: readonly SqlValue[]): Promise<Row[]> {
+    const run = async (): Promise<Row[]> => {
+      if (id <= this.#cancelledUpTo) throw new QueryCancelledError('the query was cancelled before it started');
+      const text = params.length > 0 ? bindParameters(sql, params) : sql;
+      this.#runningId = id;
+      try {
+        return tableToRows(await this.#watch(this.#run(text)));
+      } catch (error) {
+        if (id <= this.#cancelledUpTo) throw new QueryCancelledError('the query was cancelled', { cause: error });
+        throw error;
+      } finally {
+        this.#runningId = null;
+      }
+    };
+    const result = this.#queue.then(run, run);
+    this.#queue = result.catch(() => undefined);
+    return result;
+  }
+
+  /**
+   * Cancels every query with an id up to `id`: queued ones before they start, the running one with cancelSent().
+   * DuckDB-Wasm's cancel does not interrupt the query's tasks, and the next statement on that connection would
+   * first run them to the end (minutes, for a runaway console query). So the connection is left behind and later
+   * queries get a fresh one; its tasks never run again (single-threaded) or finish in the background (threads).
+   */
+  async cancelUpTo(id: number): Promise<boolean> {
+    this.#cancelledUpTo = Math.max(this.#cancelledUpTo, id);
+    if (this.#runningId === null || this.#runningId > id) return false;
+    const cancelled = this.#queryConn;
+    this.#queryConn = await this.#watch(this.#db.connect());
+    return this.#watch(cancelled.cancelSent());
+  }
+
+  /** One statement on the load connection. */
+  async exec(sql: string): Promise<Row[]> {
+    return tableToRows(await this.#watch(this.#run(sql, this.#loadConn)));
+  }
+
+  /** Appends an Arrow IPC stream to `table` (columns in table order), or creates `table` from it. */
+  async insertIpc(table: string, ipc: Uint8Array, create: boolean): Promise<void> {
+    await this.#watch(this.#loadConn.insertArrowFromIPCStream(ipc, { name: table, create }));
+  }
+
+  /** Test hook: the DuckDB worker disappears without a word, as when the browser kills it. */
+  killWorkerSilently(): void {
+    this.#worker.terminate();
+  }
+
+  async close(): Promise<void> {
+    this.#stopWatchdog();
+    this.#dead = true;
+    await this.#db.terminate().catch(() => undefined);
+  }
+
+  async #run(text: string, conn = this.#queryConn): Promise<Table> {
+    try {
+      const reader = await conn.send(text, false);
+      if (!reader) throw new Error('DuckDB worker is detached');
+      const batches = await reader.readAll();
+      return batches.length > 0 ? new Table(batches) : new Table(reader.schema);
+    } catch (error) {
+      // pending queries take one statement; the SQL console may send several (not cancellable then)
+      if (/multiple statements|Cannot prepare multiple/i.test(errorMessage(error))) return conn.query(text);
+      throw error;
+    }
+  }
+
+  /** Tracks a DuckDB call: wasm traps and a silent worker are fatal for the whole session. */
+  async #watch<T>(promise: Promise<T>): Promise<T> {
+    if (this.#dead) throw new Error('the DuckDB session has failed; restart the engine');
+    this.#pendingCalls += 1;
+    this.#startWatchdog();
+    try {
+      const value = await promise;
+      this.#lastAnswer = Date.now();
+      return value;
+    } catch (error) {
+      this.#lastAnswer = Date.now();
+      if (WASM_TRAP.test(errorMessage(error))) this.#fail(new Error(`DuckDB-Wasm trapped and cannot continue: ${errorMessage(error)}`, { cause: error }));
+      throw error;
+    } finally {
+      this.#pendingCalls -= 1;
+    }
+  }
+
+  #startWatchdog(): void {
+    if (this.#watchdog) return;
+    this.#lastAnswer = Date.now();
+    const limit = this.#options.unresponsiveAfterMs;
+    this.#watchdog = setInterval(() => {
+      if (this.#pendingCalls === 0) return this.#stopWatchdog();
+      if (Date.now() - this.#lastAnswer > limit) {
+        this.#fail(new Error(`the DuckDB worker stopped answering for ${Math.round(limit / 1000)} s (out of memory or killed)`));
+        return;
+      }
+      this.#db.ping().then(() => (this.#lastAnswer = Date.now()), () => undefined);
+    }, Math.min(2_000, limit / 2));
+  }
+
+  #stopWatchdog(): void {
+    if (this.#watchdog) clearInterval(this.#watchdog);
+    this.#watchdog = null;
+  }
+
+  #fail(error: Error): void {
+    if (this.#dead) return;
+    this.#dead = true;
+    this.#stopWatchdog();
+    this.#options.onFatal(error);
+  }
+}

@@ -1,0 +1,148 @@
+import { z } from 'zod';
+import type { DateRange, EdgeConnection } from './data-engine';
+import { validEdgeUrl } from './edge-url';
+import { EdgeRequestError, errorMessage } from './errors';
+
+/** The manifest as the edge serves it (worker-edge/src/read/manifest-route.ts), validated at the boundary. */
+const manifestFileSchema = z.object({
+  key: z.string().min(1).max(512),
+  date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  hour: z.number().int().min(0).max(23),
+  bytes: z.number().int().nonnegative(),
+  rows: z.number().int().nonnegative(),
+  minTime: z.string(),
+  maxTime: z.string(),
+  etag: z.string().max(256),
+  createdAt: z.string(),
+});
+const manifestSchema = z.object({
+  schemaVersion: z.number().int(),
+  files: z.array(manifestFileSchema).max(200_000),
+});
+const liveSchema = z.object({
+  minutes: z.array(z.object({ minute: z.string(), accepted: z.number().optional() }).passthrough()).max(48 * 60),
+});
+
+export type ManifestFile = z.infer<typeof manifestFileSchema>;
+export type Manifest = z.infer<typeof manifestSchema>;
+
+export interface RetryPolicy {
+  attempts: number;
+  baseDelayMs: number;
+}
+
+export const FILE_RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 250 };
+const MANIFEST_TIMEOUT_MS = 30_000;
+
+/** The edge's read API: manifest, files, live counters. Bearer token in a header, never in the URL. */
+export class EdgeClient {
+  readonly #conn: EdgeConnection;
+  readonly #base: string;
+
+  constructor(conn: EdgeConnection) {
+    this.#conn = conn;
+    this.#base = `${validEdgeUrl(conn.url)}/v1/sites/${encodeURIComponent(conn.site)}`;
+  }
+
+  async manifest(range: DateRange, signal?: AbortSignal): Promise<Manifest> {
+    const url = `${this.#base}/manifest?from=${range.from}&to=${range.to}`;
+    const body = await this.#getJson(url, 'manifest', signal);
+    const parsed = manifestSchema.safeParse(body);
+    if (!parsed.success) throw new EdgeRequestError(`the edge's manifest is not in the expected shape: ${parsed.error.message.slice(0, 500)}`, 200);
+    return parsed.data;
+  }
+
+  async live(minutes: number, signal?: AbortSignal): Promise<{ minute: string; accepted: number }[]> {
+    const body = await this.#getJson(`${this.#base}/live?minutes=${minutes}`, 'live counts', signal);
+    const parsed = liveSchema.safeParse(body);
+    if (!parsed.success) throw new EdgeRequestError(`the edge's live counts are not in the expected shape: ${parsed.error.message.slice(0, 500)}`, 200);
+    return parsed.data.minutes.map((m) => ({ minute: m.minute, accepted: m.accepted ?? 0 }));
+  }
+
+  /**
+   * Downloads one file, retrying network errors, 408, 429 and 5xx with jittered backoff. `attempts` in the result
+   * (or in the error's `attempts`) counts the tries made.
+   */
+  async file(key: string, signal: AbortSignal, policy: RetryPolicy = FILE_RETRY): Promise<{ bytes: Uint8Array; etag: string | null; attempts: number }> {
+    const url = `${this.#base}/files/${key.split('/').map(encodeURIComponent).join('/')}`;
+    let lastError: Error = new Error('not attempted');
+    for (let attempt = 1; attempt <= policy.attempts; attempt++) {
+      signal.throwIfAborted();
+      try {
+        const res = await fetch(url, { headers: this.#headers(), signal, cache: 'no-store' });
+        if (res.ok) return { bytes: new Uint8Array(await res.arrayBuffer()), etag: res.headers.get('etag'), attempts: attempt };
+        const detail = await errorDetail(res);
+        lastError = new EdgeRequestError(`HTTP ${res.status}${detail}`, res.status);
+        if (!retryable(res.status)) throw withAttempts(lastError, attempt);
+      } catch (error) {
+        if (signal.aborted) throw error;
+        if (error instanceof EdgeRequestError && !retryable(error.status)) throw withAttempts(error, attempt);
+        lastError = error instanceof EdgeRequestError ? error : new EdgeRequestError(`network error: ${errorMessage(error)}`, null, { cause: error });
+      }
+      if (attempt < policy.attempts) await sleep(policy.baseDelayMs * 4 ** (attempt - 1) * (0.5 + Math.random()), signal);
+    }
+    throw withAttempts(lastError, policy.attempts);
+  }
+
+  #headers(): Record<string, string> {
+    return { authorization: `Bearer ${this.#conn.token}` };
+  }
+
+  async #getJson(url: string, what: string, signal?: AbortSignal): Promise<unknown> {
+    const timeout = AbortSignal.timeout(MANIFEST_TIMEOUT_MS);
+    let res: Response;
+    try {
+      res = await fetch(url, { headers: this.#headers(), signal: signal ? AbortSignal.any([signal, timeout]) : timeout, cache: 'no-store' });
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      throw new EdgeRequestError(`could not reach the edge at ${this.#conn.url} for the ${what}: ${errorMessage(error)}`, null, { cause: error });
+    }
+    if (!res.ok) {
+      const hint = res.status === 401 ? ' (check the read token)' : res.status === 403 ? ` (the token may not read site "${this.#conn.site}")` : '';
+      throw new EdgeRequestError(`the edge refused the ${what}: HTTP ${res.status}${await errorDetail(res)}${hint}`, res.status);
+    }
+    try {
+      return await res.json();
+    } catch (error) {
+      throw new EdgeRequestError(`the edge's ${what} is not JSON: ${errorMessage(error)}`, res.status, { cause: error });
+    }
+  }
+}
+
+/** ETags compare without quotes and weakness marks (the manifest and the HTTP header may differ in form). */
+export function sameEtag(a: string | null | undefined, b: string | null | undefined): boolean {
+  const bare = (tag: string) => tag.replace(/^W\//, '').replace(/^"|"$/g, '');
+  return a != null && b != null && bare(a) === bare(b);
+}
+
+function retryable(status: number | null): boolean {
+  return status === null || status === 408 || status === 429 || status >= 500;
+}
+
+function withAttempts(error: Error, attempts: number): Error & { attempts: number } {
+  return Object.assign(error, { attempts });
+}
+
+async function errorDetail(res: Response): Promise<string> {
+  try {
+    const text = (await res.text()).slice(0, 1000);
+    const body = JSON.parse(text) as { message?: unknown; error?: unknown };
+    return typeof body.message === 'string' ? `: ${body.message}` : typeof body.error === 'string' ? `: ${body.error}` : '';
+  } catch {
+    return '';
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
+  });
+}

@@ -1,0 +1,467 @@
+import type { ColumnSpec } from '../../../../worker-edge/src/schema/event-columns';
+import type { DateRange, EdgeConnection, LoadFailure, LoadProgress, LoadResult, SourceOrigin, TableInfo } from './data-engine';
+import type { DuckDbSession } from './duckdb-session';
+import { EdgeClient, sameEtag, type ManifestFile } from './edge-client';
+import { errorMessage } from './errors';
+import { coalesceIpcStream } from './arrow-coalesce';
+import { joinIpcStreams, sameBytes, splitIpcStream } from './arrow-ipc';
+import { ALL_COLUMNS, EVENTS_TABLE, createTableSql, quoteIdentifier, resolveColumns } from './event-table';
+import { FileCache } from './file-cache';
+import { cacheScope, type CachedFile } from './local-db';
+import { decodeEventsParquet, type DecodedEvents } from './parquet-decoder';
+
+/** Files downloaded or read from the cache at once; decoding and inserting happen one file at a time. */
+const CONCURRENCY = 6;
+const PROGRESS_EVERY_MS = 100;
+/** The largest local file accepted (an ArrayBuffer of it must fit in memory next to the decoded data). */
+export const MAX_LOCAL_FILE_BYTES = 1024 * 1024 * 1024;
+
+export type ProgressListener = (progress: LoadProgress) => void;
+
+/** One file to load: where it comes from and how to get its bytes. */
+interface Source {
+  key: string;
+  bytes: number;
+  origin: SourceOrigin;
+  read: (signal: AbortSignal) => Promise<{ bytes: Uint8Array; attempts: number; origin: SourceOrigin; etag?: string | null }>;
+  /** a cached copy failed to decode: drop it and, when possible, download again */
+  onBadCopy?: () => Promise<Source | null>;
+  manifest?: ManifestFile;
+}
+
+interface LoadedSource {
+  key: string;
+  rows: number;
+  origin: SourceOrigin;
+}
+
+/**
+ * Builds the `events` table from Parquet files: into a staging table first, swapped in at the end, so a cancelled
+ * load or a load in which no file decodes leaves the previous table as it was.
+ */
+export class EventLoader {
+  readonly #session: DuckDbSession;
+  readonly #cache: FileCache;
+  #sources: LoadedSource[] = [];
+  #columns: readonly ColumnSpec[] = ALL_COLUMNS;
+  #loadSeq = 0;
+  #current: AbortController | null = null;
+  #currentToken: number | undefined;
+  #tail: Promise<unknown> = Promise.resolve();
+
+  constructor(session: DuckDbSession, cache: FileCache) {
+    this.#session = session;
+    this.#cache = cache;
+  }
+
+  async createEmptyTable(): Promise<void> {
+    await this.#session.exec(`DROP TABLE IF EXISTS ${EVENTS_TABLE}`);
+    await this.#session.exec(createTableSql(EVENTS_TABLE, ALL_COLUMNS));
+    this.#sources = [];
+    this.#columns = ALL_COLUMNS;
+  }
+
+  /** Stops the load in progress, or only load `token` if given (its promise resolves with cancelled: true). */
+  cancel(token?: number): void {
+    if (token === undefined || token === this.#currentToken) this.#current?.abort(new DOMException('load cancelled', 'AbortError'));
+  }
+
+  loadRange(conn: EdgeConnection, range: DateRange, columnNames: string[] | undefined, onProgress: ProgressListener, token?: number): Promise<LoadResult> {
+    checkRange(range);
+    const columns = resolveColumns(columnNames);
+    return this.#exclusive(token, (signal) => this.#loadRange(conn, range, columns, signal, onProgress));
+  }
+
+  async #loadRange(conn: EdgeConnection, range: DateRange, columns: ColumnSpec[], signal: AbortSignal, onProgress: ProgressListener): Promise<LoadResult> {
+    const client = new EdgeClient(conn);
+    const scope = cacheScope(conn.url, conn.site);
+    let manifest;
+    try {
+      manifest = await client.manifest(range, signal);
+    } catch (error) {
+      if (signal.aborted) return cancelledBeforeStart();
+      throw error;
+    }
+    const files = manifest.files.filter((f) => f.date >= range.from && f.date <= range.to).sort((a, b) => a.key.localeCompare(b.key));
+    const cached = await this.#cache.lookup(scope, files.map((f) => f.key));
+    const pinned = new Set(files.map((f) => f.key));
+    const download = (file: ManifestFile): Source => ({
+      key: file.key,
+      bytes: file.bytes,
+      origin: 'edge',
+      manifest: file,
+      read: async (s) => {
+        const got = await client.file(file.key, s);
+        return { bytes: got.bytes, attempts: got.attempts, origin: 'edge', etag: got.etag };
+      },
+    });
+    const sources = files.map((file): Source => {
+      const entry = cached.get(file.key);
+      if (!entry || !sameEtag(entry.etag, file.etag)) return download(file);
+      return {
+        ...fromCache(this.#cache, entry),
+        onBadCopy: async () => {
+          await this.#cache.remove([entry.id]);
+          return download(file);
+        },
+      };
+    });
+    const result = await this.#build(sources, columns, signal, onProgress, {
+      keepOnEmpty: false,
+      afterRead: async (source, bytes, etag) => {
+        if (source.origin !== 'edge' || !source.manifest) return;
+        const file = { ...source.manifest, etag: etag ?? source.manifest.etag };
+        await this.#cache.put(scope, file, bytes, pinned).catch((error: unknown) => console.warn(`not cached: ${file.key}: ${errorMessage(error)}`));
+      },
+    });
+    if (!result.cancelled) {
+      const hits = files.map((f) => cached.get(f.key)).filter((e): e is CachedFile => e !== undefined);
+      await this.#cache.touch(hits).catch(() => undefined);
+      await this.#cache.removeUnlisted(scope, range, pinned).catch(() => undefined);
+    }
+    return result;
+  }
+
+  loadCached(conn: Pick<EdgeConnection, 'url' | 'site'>, range: DateRange, columnNames: string[] | undefined, onProgress: ProgressListener, token?: number): Promise<LoadResult> {
+    checkRange(range);
+    const columns = resolveColumns(columnNames);
+    return this.#exclusive(token, (signal) => this.#loadCached(conn, range, columns, signal, onProgress));
+  }
+
+  async #loadCached(conn: Pick<EdgeConnection, 'url' | 'site'>, range: DateRange, columns: ColumnSpec[], signal: AbortSignal, onProgress: ProgressListener): Promise<LoadResult> {
+    const entries = (await this.#cache.inRange(cacheScope(conn.url, conn.site), range)).sort((a, b) => a.key.localeCompare(b.key));
+    const result = await this.#build(
+      entries.map((entry) => fromCache(this.#cache, entry)),
+      columns,
+      signal,
+      onProgress,
+      { keepOnEmpty: false },
+    );
+    if (!result.cancelled) await this.#cache.touch(entries).catch(() => undefined);
+    return result;
+  }
+
+  loadFiles(files: readonly File[], onProgress: ProgressListener, token?: number): Promise<LoadResult> {
+    return this.#exclusive(token, (signal) => this.#loadFiles(files, signal, onProgress));
+  }
+
+  async #loadFiles(files: readonly File[], signal: AbortSignal, onProgress: ProgressListener): Promise<LoadResult> {
+    const seen = new Map<string, number>();
+    const sources = files.map((file): Source => {
+      const count = (seen.get(file.name) ?? 0) + 1;
+      seen.set(file.name, count);
+      const key = count === 1 ? file.name : `${file.name} (${count})`;
+      return {
+        key,
+        bytes: file.size,
+        origin: 'file',
+        read: async () => {
+          if (file.size > MAX_LOCAL_FILE_BYTES) throw new Error(`${key}: ${file.size} bytes is more than the ${MAX_LOCAL_FILE_BYTES} bytes a local file may have`);
+          return { bytes: new Uint8Array(await file.arrayBuffer()), attempts: 1, origin: 'file' };
+        },
+      };
+    });
+    return this.#build(sources, ALL_COLUMNS, signal, onProgress, { keepOnEmpty: true });
+  }
+
+  async tableInfo(): Promise<TableInfo> {
+    const hasTime = this.#columns.some((c) => c.name === 'timestamp');
+    const [row] = await this.#session.exec(
+      `SELECT count(*) AS rows${hasTime ? ', min("timestamp") AS min_time, max("timestamp") AS max_time' : ''} FROM ${EVENTS_TABLE}`,
+    );
+    const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : null);
+    return { rows: Number(row?.rows ?? 0), minTime: iso(row?.min_time), maxTime: iso(row?.max_time), sources: this.#sources.map((s) => ({ ...s })) };
+  }
+
+  /**
+   * A new load cancels the one in progress (the newer request wins) and starts once that one has cleaned up, so two
+   * loads never interleave statements on the load connection.
+   */
+  #exclusive<T>(token: number | undefined, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    this.#current?.abort(new DOMException('superseded by a newer load', 'AbortError'));
+    const controller = new AbortController();
+    this.#current = controller;
+    this.#currentToken = token;
+    const run = this.#tail.then(() => work(controller.signal));
+    this.#tail = run.catch(() => undefined);
+    return run.finally(() => {
+      if (this.#current === controller) this.#current = null;
+    });
+  }
+
+  /** Runs after any load in progress has finished (clearing data, replacing the table). */
+  afterLoads<T>(work: () => Promise<T>): Promise<T> {
+    this.cancel();
+    const run = this.#tail.then(work);
+    this.#tail = run.catch(() => undefined);
+    return run;
+  }
+
+  async #build(
+    sources: Source[],
+    columns: readonly ColumnSpec[],
+    signal: AbortSignal,
+    onProgress: ProgressListener,
+    options: { keepOnEmpty: boolean; afterRead?: (source: Source, bytes: Uint8Array, etag: string | null | undefined) => Promise<void> },
+  ): Promise<LoadResult> {
+    const staging = `${EVENTS_TABLE}_loading_${++this.#loadSeq}`;
+    const progress: LoadProgress = {
+      filesDone: 0,
+      filesTotal: sources.length,
+      bytesDone: 0,
+      bytesTotal: sources.reduce((n, s) => n + s.bytes, 0),
+      rows: 0,
+      fromCache: 0,
+      failures: [],
+    };
+    let lastReport = 0;
+    const report = (force = false) => {
+      const now = Date.now();
+      if (!force && now - lastReport < PROGRESS_EVERY_MS) return;
+      lastReport = now;
+      onProgress({ ...progress, failures: [...progress.failures] });
+    };
+    const fail = (failure: LoadFailure) => {
+      progress.failures.push(failure);
+      progress.filesDone += 1;
+      report(true);
+    };
+    const loaded: LoadedSource[] = [];
+    const done = (file: PendingFile) => {
+      loaded.push({ key: file.key, rows: file.rows, origin: file.origin });
+      progress.filesDone += 1;
+      progress.rows += file.rows;
+      if (file.origin === 'cache') progress.fromCache += 1;
+    };
+    const background: Promise<void>[] = [];
+    const batch = new InsertBatch(this.#session, staging);
+    const flush = async () => {
+      for (const outcome of await batch.flush()) {
+        if (outcome.error) fail({ key: outcome.file.key, error: `${outcome.file.key}: DuckDB could not append it: ${outcome.error}`, attempts: outcome.file.attempts });
+        else done(outcome.file);
+      }
+      report();
+    };
+    await this.#session.exec(`DROP TABLE IF EXISTS ${quoteIdentifier(staging)}`);
+    await this.#session.exec(createTableSql(staging, columns));
+    report(true);
+    try {
+      // downloads, cache reads and decoding of the next files overlap with DuckDB appending the previous ones
+      const prepare = (source: Source) => readAndDecode(source, columns, signal);
+      for await (const outcome of mapConcurrently(sources, CONCURRENCY, signal, prepare)) {
+        if (signal.aborted) break;
+        if (!outcome.ok) {
+          fail(outcome.failure);
+          continue;
+        }
+        const { source, read, decoded } = outcome;
+        progress.bytesDone += read.bytes.byteLength;
+        if (options.afterRead) background.push(options.afterRead(source, read.bytes, read.etag));
+        const file: PendingFile = { key: source.key, rows: decoded.rows, origin: read.origin, attempts: read.attempts };
+        if (decoded.spliceable) {
+          if (!batch.accepts(decoded)) await flush();
+          batch.add(file, decoded);
+          if (batch.full) await flush();
+        } else {
+          await flush();
+          try {
+            await this.#insert(staging, columns, decoded);
+            done(file);
+          } catch (error) {
+            fail({ key: source.key, error: `${source.key}: DuckDB could not append it: ${errorMessage(error)}`, attempts: read.attempts });
+          }
+        }
+        report();
+      }
+      if (!signal.aborted) await flush();
+      await Promise.all(background);
+      const cancelled = signal.aborted;
+      if (cancelled || (options.keepOnEmpty && loaded.length === 0)) {
+        await this.#session.exec(`DROP TABLE IF EXISTS ${quoteIdentifier(staging)}`);
+        report(true);
+        return { ...progress, failures: [...progress.failures], cancelled };
+      }
+      await this.#session.exec('BEGIN TRANSACTION');
+      try {
+        await this.#session.exec(`DROP TABLE IF EXISTS ${EVENTS_TABLE}`);
+        await this.#session.exec(`ALTER TABLE ${quoteIdentifier(staging)} RENAME TO ${EVENTS_TABLE}`);
+        await this.#session.exec('COMMIT');
+      } catch (error) {
+        await this.#session.exec('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+      this.#sources = loaded.sort((a, b) => a.key.localeCompare(b.key));
+      this.#columns = columns;
+      report(true);
+      return { ...progress, failures: [...progress.failures], cancelled: false };
+    } catch (error) {
+      await this.#session.exec(`DROP TABLE IF EXISTS ${quoteIdentifier(staging)}`).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async #insert(table: string, columns: readonly ColumnSpec[], decoded: DecodedEvents): Promise<void> {
+    if (decoded.rows === 0) return;
+    if (decoded.tableOrder) return this.#session.insertIpc(table, decoded.ipc, false);
+    const scratch = `${table}_file`;
+    await this.#session.exec(`DROP TABLE IF EXISTS ${quoteIdentifier(scratch)}`);
+    await this.#session.insertIpc(scratch, decoded.ipc, true);
+    const list = columns.map((c) => quoteIdentifier(c.name)).join(', ');
+    try {
+      await this.#session.exec(`INSERT INTO ${quoteIdentifier(table)} (${list}) SELECT ${list} FROM ${quoteIdentifier(scratch)}`);
+    } finally {
+      await this.#session.exec(`DROP TABLE IF EXISTS ${quoteIdentifier(scratch)}`);
+    }
+  }
+}
+
+function cancelledBeforeStart(): LoadResult {
+  return { filesDone: 0, filesTotal: 0, bytesDone: 0, bytesTotal: 0, rows: 0, fromCache: 0, failures: [], cancelled: true };
+}
+
+function fromCache(cache: FileCache, entry: CachedFile): Source {
+  return {
+    key: entry.key,
+    bytes: entry.bytes,
+    origin: 'cache',
+    read: async () => {
+      const bytes = await cache.read(entry);
+      if (!bytes) throw new Error(`${entry.key}: the cached copy has disappeared (cleared in another tab?)`);
+      return { bytes, attempts: 1, origin: 'cache' };
+    },
+  };
+}
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+function checkRange(range: DateRange): void {
+  if (!DAY.test(range.from) || !DAY.test(range.to) || Number.isNaN(Date.parse(range.from)) || Number.isNaN(Date.parse(range.to))) {
+    throw new Error(`date range must be YYYY-MM-DD to YYYY-MM-DD, got "${range.from}" to "${range.to}"`);
+  }
+  if (range.from > range.to) throw new Error(`date range: from (${range.from}) is after to (${range.to})`);
+}
+
+interface PendingFile {
+  key: string;
+  rows: number;
+  origin: SourceOrigin;
+  attempts: number;
+}
+
+/** Rows and bytes one DuckDB insert may carry: big enough to amortise the per-insert cost, small enough for memory. */
+const BATCH_MAX_ROWS = 128 * 1024;
+const BATCH_MAX_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Decoded files waiting to be appended together, as one spliced Arrow stream. If the joint insert fails, each file
+ * is tried alone, so one bad file is reported by name and the others still load (an INSERT is all or nothing).
+ */
+class InsertBatch {
+  readonly #session: DuckDbSession;
+  readonly #table: string;
+  #schema: Uint8Array | null = null;
+  #parts: { file: PendingFile; batches: Uint8Array }[] = [];
+  #rows = 0;
+  #bytes = 0;
+
+  constructor(session: DuckDbSession, table: string) {
+    this.#session = session;
+    this.#table = table;
+  }
+
+  get full(): boolean {
+    return this.#rows >= BATCH_MAX_ROWS || this.#bytes >= BATCH_MAX_BYTES;
+  }
+
+  accepts(decoded: DecodedEvents): boolean {
+    return this.#schema === null || sameBytes(this.#schema, splitIpcStream(decoded.ipc).schema);
+  }
+
+  add(file: PendingFile, decoded: DecodedEvents): void {
+    const { schema, batches } = splitIpcStream(decoded.ipc);
+    this.#schema ??= schema;
+    this.#parts.push({ file, batches });
+    this.#rows += decoded.rows;
+    this.#bytes += batches.byteLength;
+  }
+
+  async flush(): Promise<{ file: PendingFile; error?: string }[]> {
+    const schema = this.#schema;
+    const parts = this.#parts;
+    this.#schema = null;
+    this.#parts = [];
+    this.#rows = 0;
+    this.#bytes = 0;
+    if (!schema || parts.length === 0) return [];
+    try {
+      await this.#session.insertIpc(this.#table, oneBatch(joinIpcStreams(schema, parts.map((p) => p.batches))), false);
+      return parts.map((p) => ({ file: p.file }));
+    } catch (error) {
+      if (parts.length === 1) return [{ file: parts[0]!.file, error: errorMessage(error) }];
+    }
+    const outcomes: { file: PendingFile; error?: string }[] = [];
+    for (const part of parts) {
+      try {
+        await this.#session.insertIpc(this.#table, joinIpcStreams(schema, [part.batches]), false);
+        outcomes.push({ file: part.file });
+      } catch (error) {
+        outcomes.push({ file: part.file, error: errorMessage(error) });
+      }
+    }
+    return outcomes;
+  }
+}
+
+/** The stream as one record batch when that can be done (see arrow-coalesce.ts), else as it is. */
+function oneBatch(stream: Uint8Array): Uint8Array {
+  try {
+    return coalesceIpcStream(stream) ?? stream;
+  } catch (error) {
+    console.warn(`inserting ${stream.byteLength} bytes of Arrow without coalescing its batches: ${errorMessage(error)}`);
+    return stream;
+  }
+}
+
+type SourceRead = Awaited<ReturnType<Source['read']>>;
+
+type Prepared = { ok: true; source: Source; read: SourceRead; decoded: DecodedEvents } | { ok: false; failure: LoadFailure };
+
+/** Reads a source and decodes it; a cached copy that does not decode is dropped and downloaded again. */
+async function readAndDecode(source: Source, columns: readonly ColumnSpec[], signal: AbortSignal): Promise<Prepared> {
+  let read: SourceRead;
+  try {
+    read = await source.read(signal);
+  } catch (error) {
+    return { ok: false, failure: { key: source.key, error: errorMessage(error), attempts: (error as { attempts?: number }).attempts ?? 1 } };
+  }
+  try {
+    return { ok: true, source, read, decoded: await decodeEventsParquet(read.bytes, columns, source.key) };
+  } catch (error) {
+    const again = source.onBadCopy ? await source.onBadCopy().catch(() => null) : null;
+    if (!again) return { ok: false, failure: { key: source.key, error: errorMessage(error), attempts: read.attempts } };
+    try {
+      const fresh = await again.read(signal);
+      return { ok: true, source: again, read: fresh, decoded: await decodeEventsParquet(fresh.bytes, columns, again.key) };
+    } catch (retryError) {
+      return { ok: false, failure: { key: source.key, error: errorMessage(retryError), attempts: (retryError as { attempts?: number }).attempts ?? 1 } };
+    }
+  }
+}
+
+/**
+ * Runs `task` over `items` with at most `limit` in flight, yielding each result as soon as it is ready; a slot
+ * frees only when its result has been consumed, so fast downloads cannot pile up in memory ahead of DuckDB.
+ */
+async function* mapConcurrently<T, R>(items: readonly T[], limit: number, signal: AbortSignal, task: (item: T) => Promise<R>): AsyncGenerator<R> {
+  const inFlight = new Map<number, Promise<{ index: number; result: R }>>();
+  let next = 0;
+  const start = (index: number) => inFlight.set(index, task(items[index]!).then((result) => ({ index, result })));
+  while (next < items.length && inFlight.size < limit) start(next++);
+  while (inFlight.size > 0) {
+    if (signal.aborted) return;
+    const { index, result } = await Promise.race(inFlight.values());
+    inFlight.delete(index);
+    yield result;
+    if (next < items.length && !signal.aborted) start(next++);
+  }
+}

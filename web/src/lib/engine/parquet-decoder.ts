@@ -1,0 +1,135 @@
+import { DataType, Schema, Table, tableFromIPC, tableToIPC, type Field } from 'apache-arrow';
+import initParquetWasm, { ParquetFile, readParquet, readSchema, type Table as WasmTable } from 'parquet-wasm/esm';
+import { joinIpcStreams, splitIpcStream } from './arrow-ipc';
+import type { ColumnKind, ColumnSpec } from '../../../../worker-edge/src/schema/event-columns';
+import { errorMessage } from './errors';
+
+/** Rows per Arrow record batch handed to DuckDB (the edge writes row groups of 64 Ki rows). */
+const BATCH_ROWS = 64 * 1024;
+const PARQUET_MAGIC = [0x50, 0x41, 0x52, 0x31]; // "PAR1"
+
+let ready: Promise<void> | null = null;
+
+/** Loads parquet-wasm from our origin (never from a CDN), or from bytes in tests; safe to call more than once. */
+export function initParquet(wasm: string | URL | BufferSource): Promise<void> {
+  ready ??= initParquetWasm({ module_or_path: wasm }).then(() => undefined);
+  return ready;
+}
+
+/** A file that cannot be used: not Parquet, damaged, or not in the event schema. The message says which. */
+export class ParquetFileError extends Error {
+  override name = 'ParquetFileError';
+}
+
+export interface DecodedEvents {
+  /** Arrow IPC stream with exactly the requested columns */
+  ipc: Uint8Array;
+  rows: number;
+  /** true when the IPC columns are in the table's order, so DuckDB can append it without a staging table */
+  tableOrder: boolean;
+  /** column names in IPC order */
+  names: string[];
+  /** can be spliced with other files' streams into one insert (table order, no dictionary columns) */
+  spliceable: boolean;
+}
+
+/**
+ * Decodes one Parquet file of events to Arrow, reading only `columns`. The file's schema is checked first, so
+ * a wrong file fails with the missing or mistyped columns named, before any data is decoded.
+ */
+export async function decodeEventsParquet(bytes: Uint8Array, columns: readonly ColumnSpec[], label: string): Promise<DecodedEvents> {
+  if (bytes.byteLength < 12 || !hasMagic(bytes, 0) || !hasMagic(bytes, bytes.byteLength - 4)) {
+    throw new ParquetFileError(`${label}: not a Parquet file (${bytes.byteLength} bytes, no PAR1 marker at start and end)`);
+  }
+  let schema: Schema;
+  try {
+    schema = tableFromIPC(readSchema(bytes).intoIPCStream()).schema;
+  } catch (error) {
+    throw new ParquetFileError(`${label}: damaged Parquet footer: ${errorMessage(error)}`, { cause: error });
+  }
+  checkSchema(schema.fields, columns, label);
+  const wanted = new Set(columns.map((c) => c.name));
+  // a column projection comes out in the file's column order
+  const selected = schema.fields.filter((f) => wanted.has(f.name));
+  const names = selected.map((f) => f.name);
+  const hasDictionaries = selected.some((f) => DataType.isDictionary(f.type));
+  let ipc: Uint8Array;
+  let rows: number;
+  try {
+    if (selected.length < schema.fields.length && !hasDictionaries) {
+      ({ ipc, rows } = await readProjected(bytes, new Schema(selected, schema.metadata)));
+    } else {
+      const table = readParquet(bytes, { batchSize: BATCH_ROWS });
+      rows = countRows(table);
+      ipc = table.intoIPCStream();
+    }
+  } catch (error) {
+    throw new ParquetFileError(`${label}: damaged Parquet data: ${errorMessage(error)}`, { cause: error });
+  }
+  const tableOrder = names.length === columns.length && names.every((name, i) => name === columns[i]!.name);
+  return { ipc, rows, tableOrder, names, spliceable: tableOrder && !hasDictionaries };
+}
+
+/**
+ * Reads only the columns of `projected`. parquet-wasm 0.7's readParquet ignores its `columns` option, and its
+ * async reader decodes just the projected columns but labels them with the file's full schema; so the stream's
+ * schema message is replaced with one for the projected columns (same fields, as arrow-rs read them).
+ */
+async function readProjected(bytes: Uint8Array, projected: Schema): Promise<{ ipc: Uint8Array; rows: number }> {
+  const file = await ParquetFile.fromFile(new Blob([bytes as Uint8Array<ArrayBuffer>]));
+  let table: WasmTable;
+  try {
+    table = await file.read({ columns: projected.fields.map((f) => f.name), batchSize: BATCH_ROWS });
+  } finally {
+    file.free();
+  }
+  const rows = countRows(table);
+  const schemaMessage = splitIpcStream(tableToIPC(new Table(projected), 'stream')).schema;
+  return { ipc: joinIpcStreams(schemaMessage, [splitIpcStream(table.intoIPCStream()).batches]), rows };
+}
+
+function countRows(table: WasmTable): number {
+  let rows = 0;
+  for (let i = 0; i < table.numBatches; i++) {
+    const batch = table.recordBatch(i);
+    if (batch) {
+      rows += batch.numRows;
+      batch.free();
+    }
+  }
+  return rows;
+}
+
+function hasMagic(bytes: Uint8Array, at: number): boolean {
+  return PARQUET_MAGIC.every((b, i) => bytes[at + i] === b);
+}
+
+const COMPATIBLE: Record<ColumnKind, (type: DataType) => boolean> = {
+  string: (t) => DataType.isUtf8(t) || DataType.isLargeUtf8(t) || (DataType.isDictionary(t) && (DataType.isUtf8(t.dictionary) || DataType.isLargeUtf8(t.dictionary))),
+  timestamp: (t) => DataType.isTimestamp(t) || DataType.isDate(t),
+  float64: (t) => DataType.isFloat(t) || DataType.isInt(t) || DataType.isDecimal(t),
+  int32: (t) => DataType.isInt(t),
+};
+
+/**
+ * Throws a ParquetFileError naming every missing column and every column of an incompatible type. A column of
+ * Arrow type Null (all values null) fits any kind.
+ */
+export function checkSchema(fields: readonly Field[], columns: readonly ColumnSpec[], label: string): void {
+  const byName = new Map(fields.map((f) => [f.name, f]));
+  const missing = columns.filter((c) => !byName.has(c.name)).map((c) => c.name);
+  const fits = (c: ColumnSpec) => {
+    const type = byName.get(c.name)!.type;
+    return DataType.isNull(type) || COMPATIBLE[c.kind](type);
+  };
+  const mistyped = columns
+    .filter((c) => byName.has(c.name) && !fits(c))
+    .map((c) => `${c.name} is ${String(byName.get(c.name)!.type)}, expected ${c.kind}`);
+  if (missing.length === 0 && mistyped.length === 0) return;
+  const problems = [
+    missing.length > 0 ? `missing columns ${missing.slice(0, 12).join(', ')}${missing.length > 12 ? ` and ${missing.length - 12} more` : ''}` : '',
+    ...mistyped.slice(0, 6),
+  ].filter(Boolean);
+  const has = fields.slice(0, 12).map((f) => f.name).join(', ') + (fields.length > 12 ? ', …' : '');
+  throw new ParquetFileError(`${label}: not in the event schema: ${problems.join('; ')} (the file has: ${has || 'no columns'})`);
+}

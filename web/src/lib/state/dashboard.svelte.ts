@@ -1,0 +1,127 @@
+import { tick } from 'svelte';
+import type { DataEngine, EdgeConnection } from '../engine/data-engine';
+import { ConnectionState } from './connection.svelte';
+import { EngineStatusState } from './engine-status.svelte';
+import { errorMessage } from './errors';
+import { LiveCounts } from './live-counts.svelte';
+import { LoadState } from './load-state.svelte';
+import { OverviewData } from './overview-data.svelte';
+import { SqlConsole } from './sql-console.svelte';
+import { ThemeState } from './theme.svelte';
+import { parseUrlState, type DateRange, type RangePreset, type UrlState } from './url-state';
+import { ViewState } from './view-state.svelte';
+
+const SHOW_CACHE_FIRST_MS = 15_000;
+
+/**
+ * The dashboard's state and the few actions that touch more than one part of it: connect, open files, change the
+ * date range (which reloads from the edge), restart a crashed engine. Components read the parts and call these.
+ */
+export class Dashboard {
+  readonly engine: DataEngine;
+  readonly view: ViewState;
+  readonly theme: ThemeState;
+  readonly connection: ConnectionState;
+  readonly load: LoadState;
+  readonly engineStatus: EngineStatusState;
+  readonly overview: OverviewData;
+  readonly live: LiveCounts;
+  readonly sql: SqlConsole;
+  #startError = $state<string | null>(null);
+  #started = $state(false);
+
+  constructor(engine: DataEngine, options: { initialUrl?: UrlState; theme?: ThemeState } = {}) {
+    this.engine = engine;
+    this.view = new ViewState(options.initialUrl ?? parseUrlState(''));
+    this.theme = options.theme ?? new ThemeState();
+    this.connection = new ConnectionState(engine);
+    this.load = new LoadState(engine);
+    this.engineStatus = new EngineStatusState(engine);
+    this.overview = new OverviewData();
+    this.live = new LiveCounts(engine);
+    this.sql = new SqlConsole(engine);
+  }
+
+  get started(): boolean {
+    return this.#started;
+  }
+  get startError(): string | null {
+    return this.#startError;
+  }
+
+  /** On page open: restore the saved connection, show cached data at once, then fetch what is new from the edge. */
+  async start(): Promise<void> {
+    try {
+      const saved = await this.connection.restore();
+      if (saved) {
+        await this.load.fromCache(this.view.range);
+        this.#started = true;
+        // Draw the cached data before asking the edge for news: the engine runs one thing at a time.
+        await tick();
+        if (this.overview.running) await this.overview.settled(SHOW_CACHE_FIRST_MS);
+        await this.load.fromEdge(this.view.range);
+      } else {
+        await this.load.refreshInfo();
+        void this.load.refreshCacheStats();
+        if (!this.load.hasData && this.view.view === 'overview') this.view.show('connect');
+      }
+    } catch (error) {
+      this.#startError = `The dashboard could not start: ${errorMessage(error)}`;
+    } finally {
+      this.#started = true;
+    }
+  }
+
+  async connect(connection: EdgeConnection): Promise<void> {
+    await this.connection.save(connection);
+    this.view.show('overview');
+    await this.load.fromEdge(this.view.range);
+  }
+
+  async openFiles(files: File[]): Promise<void> {
+    if (files.length === 0) return;
+    const hadData = this.load.hasData;
+    const result = await this.load.fromFiles(files);
+    if (!result || result.rows === 0) return; // nothing decoded: the engine kept the previous table, and so do we
+    this.connection.useFiles();
+    this.live.stop();
+    const info = this.load.info;
+    if (info?.minTime && info.maxTime) this.view.setRange({ from: info.minTime.slice(0, 10), to: info.maxTime.slice(0, 10) });
+    if (this.load.hasData && !hadData) this.view.show('overview');
+  }
+
+  async setPreset(preset: RangePreset): Promise<void> {
+    this.view.setPreset(preset);
+    await this.#rangeChanged();
+  }
+
+  async setRange(range: DateRange): Promise<void> {
+    this.view.setRange(range);
+    await this.#rangeChanged();
+  }
+
+  /** Back / forward in the browser: take the URL's state; reload when its range differs. */
+  async navigated(state: UrlState): Promise<void> {
+    const before = this.view.range;
+    this.view.replace(state);
+    if (before.from !== state.range.from || before.to !== state.range.to) await this.#rangeChanged();
+  }
+
+  async restartEngine(): Promise<void> {
+    this.overview.clear();
+    await this.engineStatus.restart();
+    await this.load.afterRestart();
+  }
+
+  /** Empties the cache and the loaded table and forgets the saved connection (the engine does all three). */
+  async clearLocalData(): Promise<void> {
+    this.overview.clear();
+    this.live.stop();
+    await this.load.clearLocalData();
+    this.connection.forget();
+  }
+
+  async #rangeChanged(): Promise<void> {
+    if (this.connection.source === 'edge') await this.load.fromEdge(this.view.range);
+  }
+}

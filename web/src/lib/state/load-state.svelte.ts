@@ -1,0 +1,175 @@
+import type { CacheStats, DataEngine, DateRange, LoadFailure, LoadProgress, LoadResult, TableInfo } from '../engine/data-engine';
+import { errorMessage, isAbortError } from './errors';
+
+export type LoadKind = 'edge' | 'cache' | 'files';
+
+type LastLoad = { kind: 'edge'; range: DateRange } | { kind: 'files'; files: File[] };
+
+/**
+ * Getting data into the engine: from the edge (range), from the local cache only, or from files the user opened.
+ * Tracks progress for the progress bar, per-file failures for retry, and a data version that views watch to re-query.
+ */
+export class LoadState {
+  #running = $state<LoadKind | null>(null);
+  #progress = $state<LoadProgress | null>(null);
+  #failures = $state<LoadFailure[]>([]);
+  #error = $state<string | null>(null);
+  #notice = $state<string | null>(null);
+  #info = $state<TableInfo | null>(null);
+  #cache = $state<CacheStats | null>(null);
+  #dataVersion = $state(0);
+  #controller: AbortController | null = null;
+  #last: LastLoad | null = null;
+  #engine: DataEngine;
+
+  constructor(engine: DataEngine) {
+    this.#engine = engine;
+  }
+
+  get running(): LoadKind | null {
+    return this.#running;
+  }
+  get progress(): LoadProgress | null {
+    return this.#progress;
+  }
+  get failures(): readonly LoadFailure[] {
+    return this.#failures;
+  }
+  get error(): string | null {
+    return this.#error;
+  }
+  get notice(): string | null {
+    return this.#notice;
+  }
+  get info(): TableInfo | null {
+    return this.#info;
+  }
+  get cache(): CacheStats | null {
+    return this.#cache;
+  }
+  /** Bumped whenever the loaded data may have changed. */
+  get dataVersion(): number {
+    return this.#dataVersion;
+  }
+  get hasData(): boolean {
+    return (this.#info?.rows ?? 0) > 0;
+  }
+
+  async fromCache(range: DateRange): Promise<LoadResult | null> {
+    return this.#run('cache', (engine) => engine.loadCachedOnly(range));
+  }
+
+  async fromEdge(range: DateRange): Promise<LoadResult | null> {
+    this.#last = { kind: 'edge', range };
+    return this.#run('edge', (engine, signal, onProgress) => engine.loadRange(range, { signal, onProgress }));
+  }
+
+  async fromFiles(files: File[]): Promise<LoadResult | null> {
+    this.#last = { kind: 'files', files };
+    return this.#run('files', (engine, signal, onProgress) => engine.loadFiles(files, { signal, onProgress }));
+  }
+
+  /** Loads again what failed: the same range from the edge (cached files are not fetched again), or the failed files. */
+  async retry(): Promise<LoadResult | null> {
+    const last = this.#last;
+    if (!last) return null;
+    if (last.kind === 'edge') return this.fromEdge(last.range);
+    const failed = new Set(this.#failures.map((f) => f.key));
+    const files = last.files.filter((f) => failed.has(f.name));
+    return this.fromFiles(files.length ? files : last.files);
+  }
+
+  /** The engine restarted and reloaded its last data by itself: read the table again. */
+  async afterRestart(): Promise<void> {
+    this.#error = null;
+    await this.refreshInfo();
+    this.#dataVersion++;
+  }
+
+  cancel(): void {
+    this.#controller?.abort();
+  }
+
+  async refreshInfo(): Promise<void> {
+    try {
+      this.#info = await this.#engine.tableInfo();
+    } catch (error) {
+      this.#error = `could not read the loaded table: ${errorMessage(error)}`;
+    }
+  }
+
+  async refreshCacheStats(): Promise<void> {
+    try {
+      this.#cache = await this.#engine.cacheStats();
+    } catch {
+      this.#cache = null;
+    }
+  }
+
+  async clearLocalData(): Promise<void> {
+    this.cancel();
+    await this.#engine.clearLocalData();
+    this.#failures = [];
+    this.#error = null;
+    this.#progress = null;
+    this.#notice = 'Local data cleared: the cache and the loaded table are empty.';
+    this.#last = null;
+    await this.refreshInfo();
+    await this.refreshCacheStats();
+    this.#dataVersion++;
+  }
+
+  dismissError(): void {
+    this.#error = null;
+  }
+
+  async #run(
+    kind: LoadKind,
+    load: (engine: DataEngine, signal: AbortSignal, onProgress: (p: LoadProgress) => void) => Promise<LoadResult>,
+  ): Promise<LoadResult | null> {
+    this.#controller?.abort();
+    const controller = new AbortController();
+    this.#controller = controller;
+    this.#running = kind;
+    this.#error = null;
+    this.#notice = null;
+    this.#progress = null;
+    let result: LoadResult | null = null;
+    try {
+      result = await load(this.#engine, controller.signal, (p) => {
+        if (this.#controller === controller) this.#progress = p;
+      });
+      if (this.#controller !== controller) return result;
+      this.#progress = result;
+      this.#failures = result.failures;
+      if (result.cancelled) this.#notice = `Loading cancelled after ${result.filesDone} of ${result.filesTotal} files; the data loaded so far is shown.`;
+    } catch (error) {
+      if (this.#controller !== controller) return null;
+      if (controller.signal.aborted || isAbortError(error)) this.#notice = 'Loading cancelled.';
+      else this.#error = describeLoadError(kind, error);
+    } finally {
+      if (this.#controller === controller) {
+        this.#controller = null;
+        this.#running = null;
+        const before = tableSignature(this.#info);
+        await this.refreshInfo();
+        void this.refreshCacheStats();
+        // a refresh that found nothing new (every file unchanged) does not make the views query again
+        if (tableSignature(this.#info) !== before || this.#dataVersion === 0) this.#dataVersion++;
+      }
+    }
+    return result;
+  }
+}
+
+function tableSignature(info: TableInfo | null): string {
+  if (!info) return '';
+  return JSON.stringify([info.rows, info.minTime, info.maxTime, info.sources.map((s) => `${s.key}:${s.rows}`).sort()]);
+}
+
+function describeLoadError(kind: LoadKind, error: unknown): string {
+  const message = errorMessage(error);
+  if (kind === 'edge') return `Could not load from the edge: ${message}. Cached data, if any, is still shown.`;
+  if (kind === 'files') return `Could not open the files: ${message}. The data loaded before is unchanged.`;
+  return `Could not read the local cache: ${message}`;
+}

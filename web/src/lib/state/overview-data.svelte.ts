@@ -1,0 +1,109 @@
+import {
+  BREAKDOWN_PANELS,
+  breakdown,
+  eventsOverTime,
+  overviewKpis,
+  type BreakdownPanelId,
+  type BreakdownRow,
+  type OverviewKpis,
+  type OverviewSpec,
+  type TimePoint,
+} from '../analytics/overview';
+import type { QueryEngine } from '../engine/query-engine';
+import { errorMessage } from './errors';
+
+export type PanelStatus = 'empty' | 'loading' | 'ready' | 'error';
+
+export interface Panel<T> {
+  status: PanelStatus;
+  /** the last result; kept while a refresh is loading so charts do not flash */
+  data: T | null;
+  error: string | null;
+}
+
+const emptyPanel = <T>(): Panel<T> => ({ status: 'empty', data: null, error: null });
+
+function emptyBreakdowns(): Record<BreakdownPanelId, Panel<BreakdownRow[]>> {
+  return Object.fromEntries(BREAKDOWN_PANELS.map((p) => [p.id, emptyPanel<BreakdownRow[]>()])) as Record<BreakdownPanelId, Panel<BreakdownRow[]>>;
+}
+
+/** The overview's panels, each with its own loading / error state; a newer refresh supersedes an older one. */
+export class OverviewData {
+  #kpis = $state<Panel<OverviewKpis>>(emptyPanel());
+  #series = $state<Panel<TimePoint[]>>(emptyPanel());
+  #breakdowns = $state(emptyBreakdowns());
+  #generation = 0;
+  #running = $state(false);
+  #completedKey = $state<string | null>(null);
+  #settledWaiters: (() => void)[] = [];
+
+  get kpis(): Panel<OverviewKpis> {
+    return this.#kpis;
+  }
+  get series(): Panel<TimePoint[]> {
+    return this.#series;
+  }
+  /** true while a refresh runs */
+  get running(): boolean {
+    return this.#running;
+  }
+  /** the key passed to the last refresh that finished (tests and benchmarks wait for it) */
+  get completedKey(): string | null {
+    return this.#completedKey;
+  }
+  breakdown(id: BreakdownPanelId): Panel<BreakdownRow[]> {
+    return this.#breakdowns[id];
+  }
+
+  /** Resolves when the running refresh (or a newer one replacing it) has finished, or after `timeoutMs`. */
+  settled(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#settledWaiters.push(done);
+    });
+  }
+
+  clear(): void {
+    this.#generation++;
+    this.#running = false;
+    this.#completedKey = null;
+    this.#kpis = emptyPanel();
+    this.#series = emptyPanel();
+    this.#breakdowns = emptyBreakdowns();
+  }
+
+  /** Runs every panel's query in turn (the engine runs one query at a time): figures, the chart over time, then the breakdowns. */
+  async refresh(engine: QueryEngine, spec: OverviewSpec, key: string | null = null): Promise<void> {
+    const generation = ++this.#generation;
+    const current = () => generation === this.#generation;
+    this.#running = true;
+    this.#kpis = { ...this.#kpis, status: 'loading', error: null };
+    this.#series = { ...this.#series, status: 'loading', error: null };
+    for (const p of BREAKDOWN_PANELS) this.#breakdowns[p.id] = { ...this.#breakdowns[p.id], status: 'loading', error: null };
+
+    const settle = async <T>(run: () => Promise<T>, assign: (panel: Panel<T>) => void) => {
+      try {
+        const data = await run();
+        if (current()) assign({ status: 'ready', data, error: null });
+      } catch (error) {
+        if (current()) assign({ status: 'error', data: null, error: errorMessage(error) });
+      }
+    };
+    await settle(() => overviewKpis(engine, spec), (p) => (this.#kpis = p));
+    if (!current()) return;
+    await settle(() => eventsOverTime(engine, spec), (p) => (this.#series = p));
+    for (const panel of BREAKDOWN_PANELS) {
+      if (!current()) return;
+      await settle(() => breakdown(engine, spec, panel), (p) => (this.#breakdowns[panel.id] = p));
+    }
+    if (current()) {
+      this.#running = false;
+      this.#completedKey = key;
+      for (const wake of this.#settledWaiters.splice(0)) wake();
+    }
+  }
+}

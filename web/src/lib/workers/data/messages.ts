@@ -1,0 +1,36 @@
+import type { CacheStats, DateRange, DuckDbBundleName, EdgeConnection, EngineInfo, LoadProgress, LoadResult, TableInfo } from '../../engine/data-engine';
+import type { SerializedError } from '../../engine/errors';
+import type { Row, SqlValue } from '../../engine/query-engine';
+
+export interface DataWorkerInit {
+  wasmBase: string;
+  bundle?: DuckDbBundleName;
+  cacheQuotaBytes?: number;
+  unresponsiveAfterMs: number;
+  databaseName: string;
+}
+
+/** Crashes the data worker can stage on request: an uncaught error, or its DuckDB worker vanishing. */
+export type WorkerCrashKind = 'error' | 'duckdb';
+
+/**
+ * The data worker's API as seen through comlink. Only the engine facade (web/src/lib/engine/worker-data-engine.ts)
+ * calls it; callbacks are passed as comlink proxies.
+ */
+export interface DataWorkerApi {
+  ping(): string;
+  init(options: DataWorkerInit, onFatal: (error: SerializedError) => void): Promise<EngineInfo>;
+  query(id: number, sql: string, params: readonly SqlValue[]): Promise<Row[]>;
+  /** cancels queries with an id up to `upToId` */
+  cancelQueries(upToId: number): Promise<boolean>;
+  loadRange(token: number, conn: EdgeConnection, range: DateRange, columns: string[] | undefined, onProgress: (p: LoadProgress) => void): Promise<LoadResult>;
+  loadCached(token: number, conn: Pick<EdgeConnection, 'url' | 'site'>, range: DateRange, columns: string[] | undefined, onProgress: (p: LoadProgress) => void): Promise<LoadResult>;
+  loadFiles(token: number, files: File[], onProgress: (p: LoadProgress) => void): Promise<LoadResult>;
+  cancelLoad(token: number): void;
+  liveCounts(conn: EdgeConnection, minutes: number): Promise<{ minute: string; accepted: number }[]>;
+  tableInfo(): Promise<TableInfo>;
+  /** empties the file cache and the events table */
+  clearData(): Promise<void>;
+  cacheStats(): Promise<CacheStats>;
+  simulateCrash(kind: WorkerCrashKind): void;
+}

@@ -1,0 +1,85 @@
+/**
+ * DuckDB build selection: the threaded COI build on a cross-origin isolated page (COOP/COEP), the single-threaded EH
+ * build on the same app served without those headers, and the MVP build when forced. Same answers from each.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { DataEngineOptions } from '../../src/lib/engine/data-engine';
+import { loadFilesInPage, openEngine, queryInPage, type FileSpec } from './page';
+import { demoEventRows, eventsParquet, launchChromium, nativeQuery, recordRequests, serveHarness, writeTempFiles, type ServedHarness } from './support';
+
+const SQL = `SELECT event, count(*) AS n, count(DISTINCT anonymous_id) AS visitors, round(sum(revenue), 2) AS revenue
+  FROM events GROUP BY event ORDER BY n DESC, event`;
+
+let isolated: ServedHarness;
+let plain: ServedHarness;
+let browser: Browser;
+let file: FileSpec;
+let expected: Record<string, unknown>[];
+
+async function enginePage(app: ServedHarness, options: DataEngineOptions): Promise<{ page: Page; foreign: string[] }> {
+  const context = await browser.newContext();
+  const requests = await recordRequests(context, [app.origin]);
+  const page = await context.newPage();
+  await openEngine(page, app.url, options);
+  return { page, foreign: requests.foreign };
+}
+
+beforeAll(async () => {
+  const rows = await demoEventRows({ count: 5000, seed: 21, start: new Date(Date.UTC(2026, 5, 1)), days: 2 });
+  file = { name: 'events.parquet', bytes: eventsParquet(rows) };
+  expected = await nativeQuery(writeTempFiles([file]), SQL);
+  const dir = inject('harnessDir');
+  isolated = await serveHarness(dir, { crossOriginIsolation: true });
+  plain = await serveHarness(dir, { crossOriginIsolation: false });
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await isolated?.close();
+  await plain?.close();
+});
+
+describe('DuckDB build selection', () => {
+  it('uses the threaded COI build when the page is cross-origin isolated', async () => {
+    const { page, foreign } = await enginePage(isolated, { databaseName: 'threads-coi' });
+    expect(await page.evaluate(() => ({ isolated: crossOriginIsolated, sab: typeof SharedArrayBuffer }))).toEqual({ isolated: true, sab: 'function' });
+    const info = await page.evaluate(() => window.engine.info());
+    expect(info).toMatchObject({ bundle: 'coi', crossOriginIsolated: true });
+    expect(info.threads).toBeGreaterThanOrEqual(2);
+    expect(await queryInPage(page, "SELECT current_setting('threads') AS threads")).toEqual([{ threads: info.threads }]);
+    await loadFilesInPage(page, [file]);
+    expect(await queryInPage(page, SQL)).toEqual(expected);
+    expect(foreign).toEqual([]);
+  });
+
+  it('falls back to the single-threaded EH build on a page served without COOP/COEP', async () => {
+    const { page, foreign } = await enginePage(plain, { databaseName: 'threads-eh' });
+    expect(await page.evaluate(() => ({ isolated: crossOriginIsolated, sab: typeof SharedArrayBuffer }))).toEqual({ isolated: false, sab: 'undefined' });
+    expect(await page.evaluate(() => window.engine.info())).toMatchObject({ bundle: 'eh', crossOriginIsolated: false, threads: 1 });
+    await loadFilesInPage(page, [file]);
+    expect(await queryInPage(page, SQL)).toEqual(expected);
+    expect(foreign).toEqual([]);
+  });
+
+  it('runs the MVP build for browsers without wasm exceptions', async () => {
+    const { page } = await enginePage(plain, { databaseName: 'threads-mvp', bundle: 'mvp' });
+    expect(await page.evaluate(() => window.engine.info())).toMatchObject({ bundle: 'mvp', threads: 1 });
+    await loadFilesInPage(page, [file]);
+    expect(await queryInPage(page, SQL)).toEqual(expected);
+  });
+
+  it('refuses the COI build on a page that is not isolated, with a clear crash reason', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(plain.url);
+    const outcome = await page.evaluate(async () => {
+      const engine = window.pa.createDataEngine({ databaseName: 'threads-bad', bundle: 'coi' });
+      const error = await engine.info().then(() => null, (e: Error) => e.message);
+      return { error, status: engine.status };
+    });
+    expect(outcome.status).toBe('crashed');
+    expect(outcome.error).toMatch(/threaded DuckDB build needs a cross-origin isolated page/);
+  });
+});

@@ -1,0 +1,18 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+// Browser tests of the dashboard: Node drives Debian Chromium (playwright-core) against the app built and served
+// with the project's Vite config, and a real edge under wrangler dev where needed.
+//   npm run test:web   (or: npx vitest run --config web/test/vitest.config.ts web/test/engine/cache.test.ts)
+// Files run one after another: each launches Chromium and most start a wrangler edge; the machine has 2 cores.
+export default defineConfig({
+  root: fileURLToPath(new URL('../..', import.meta.url)),
+  test: {
+    environment: 'node',
+    include: ['web/test/**/*.test.ts', 'web/src/lib/engine/**/*.test.ts'],
+    globalSetup: ['web/test/global-setup.ts'],
+    testTimeout: 180_000,
+    hookTimeout: 240_000,
+    fileParallelism: false,
+  },
+});
