@@ -13,8 +13,11 @@ function npmPackagesStale() {
 }
 
 if (npmPackagesStale()) {
-  console.log('[setup] installing npm packages (npm ci)');
-  run('npm ci --no-audit --no-fund');
+  // `npm install`, not `npm ci`: the registry reachable here lacks some other platforms' optional
+  // binaries (e.g. @duckdb/node-bindings-darwin-*), which `npm ci` refuses as an out-of-sync lock.
+  // With the lock present, `npm install` still installs exactly the locked versions.
+  console.log('[setup] installing npm packages (npm install, from package-lock.json)');
+  run('npm install --no-audit --no-fund');
 }
 
 if (needBrowser && !existsSync('/usr/bin/chromium')) {
