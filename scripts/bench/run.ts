@@ -1,12 +1,59 @@
-/** npm run bench: the ingest benchmarks, results written to bench/RESULTS.md. */
+/**
+ * npm run bench [-- <section> ...]: runs the benchmarks (all by default) and writes each section of
+ * bench/RESULTS.md. Sections: ingest, analytics, marketing, models, dashboard-load, dashboard-overview.
+ * BENCH_EVENTS sets the demo size for the data benchmarks (default 1,000,000); BENCH_SECONDS the
+ * ingest load duration per level (default 20).
+ */
+import { analyticsMarkdown, benchAnalytics } from './analytics';
+import { benchDashboardLoad, dashboardLoadMarkdown } from './dashboard-load';
+import { benchDashboardOverview, dashboardOverviewMarkdown } from './dashboard-overview';
 import { benchIngestLoad } from './ingest-load';
+import { benchMarketing, marketingMarkdown } from './marketing';
+import { benchModels, modelsBenchTable } from './models';
 import { benchParquetWriters } from './parquet-writers';
 import { EVENT_COLUMNS } from '../../worker-edge/src/schema/event-columns';
 import { machineLine, writeResultsSection } from './results-file';
 
 const RUDDERSTACK_PUBLISHED_EVENTS_PER_SECOND = 1700;
 
+const SECTIONS = ['ingest', 'analytics', 'marketing', 'models', 'dashboard-load', 'dashboard-overview'] as const;
+type Section = (typeof SECTIONS)[number];
+
 async function main(): Promise<void> {
+  const asked = process.argv.slice(2);
+  const unknown = asked.filter((a) => !(SECTIONS as readonly string[]).includes(a));
+  if (unknown.length) {
+    console.error(`unknown benchmark section(s): ${unknown.join(', ')}; choose from ${SECTIONS.join(', ')}`);
+    process.exit(2);
+  }
+  const sections = new Set<Section>(asked.length ? (asked as Section[]) : SECTIONS);
+  const events = Number(process.env.BENCH_EVENTS ?? 1_000_000);
+  const log = (line: string) => console.log(`[bench] ${line}`);
+  if (sections.has('ingest')) await benchIngest();
+  if (sections.has('analytics')) {
+    const rows = await benchAnalytics({ events, log });
+    writeResultsSection('analytics', `## Behaviour analytics: DuckDB-Wasm (Node) beside native DuckDB (1 thread), same SQL\n\nMachine: ${machineLine()}.\n\n${analyticsMarkdown(rows)}`);
+  }
+  if (sections.has('marketing')) {
+    const rows = await benchMarketing({ events, log });
+    writeResultsSection('marketing', `## Marketing analytics: DuckDB-Wasm (Node) beside native DuckDB (1 thread)\n\nMachine: ${machineLine()}.\n\n${marketingMarkdown(rows)}`);
+  }
+  if (sections.has('models')) {
+    const rows = await benchModels({ events: Math.min(events, 200_000), log });
+    writeResultsSection('models', `## Models: scoring throughput and training time\n\nMachine: ${machineLine()}.\n\n${modelsBenchTable(rows)}`);
+  }
+  if (sections.has('dashboard-load')) {
+    const rows = await benchDashboardLoad({ events, log });
+    writeResultsSection('dashboard-load', `## Dashboard loading in Chromium beside native DuckDB\n\nMachine: ${machineLine()}.\n\n${dashboardLoadMarkdown(rows)}`);
+  }
+  if (sections.has('dashboard-overview')) {
+    const rows = await benchDashboardOverview({ events, log });
+    writeResultsSection('dashboard-overview', `## Dashboard overview in Chromium: first chart, and queries beside native DuckDB\n\nMachine: ${machineLine()}.\n\n${dashboardOverviewMarkdown(rows)}`);
+  }
+  console.log('[bench] wrote bench/RESULTS.md');
+}
+
+async function benchIngest(): Promise<void> {
   const seconds = Number(process.env.BENCH_SECONDS ?? 20);
   console.log('[bench] Parquet writers: CPU time per 10,000 rows');
   const writers = await benchParquetWriters();
@@ -38,7 +85,6 @@ ${writers.map((w) => `| ${w.writer} | ${w.codec} | ${w.cpuMsPer10k.toFixed(1)} |
 
 The edge uses parquet-wasm with ZSTD: hyparquet-writer has no ZSTD compressor that runs in Workers.`,
   );
-  console.log('[bench] wrote bench/RESULTS.md');
 }
 
 main().catch((error: unknown) => {

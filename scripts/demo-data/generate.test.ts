@@ -419,9 +419,11 @@ describe('CLI', () => {
       days: 30,
       start: new Date('2026-10-24T00:00:00Z'),
       site: 'shop.example.com',
+      writeKey: 'demo-write-key',
       out: 'data/demo.ndjson',
     });
-    expect(parseArgs([])).toEqual({ events: 100_000, seed: 42, days: 30, start: new Date('2026-10-24T00:00:00Z'), site: 'shop.example.com' });
+    expect(parseArgs([])).toEqual({ events: 100_000, seed: 42, days: 30, start: new Date('2026-10-24T00:00:00Z'), site: 'shop.example.com', writeKey: 'demo-write-key' });
+    expect(parseArgs(['--send', 'http://127.0.0.1:8787/', '--parquet', 'lake'])).toMatchObject({ send: 'http://127.0.0.1:8787', parquet: 'lake' });
     expect(parseArgs(['--help'])).toBe('help');
     const err = (argv: string[]) => {
       try {
@@ -432,6 +434,7 @@ describe('CLI', () => {
       }
       return 'no error';
     };
+    expect(err(['--send', 'ftp://x'])).toBe('--send must be a collector origin such as http://127.0.0.1:8787, got "ftp://x"');
     expect(err(['--events', 'abc'])).toBe('--events must be an integer between 1000 and 10000000, got "abc"');
     expect(err(['--events', '1e6'])).toBe('--events must be an integer between 1000 and 10000000, got "1e6"');
     expect(err(['--events', '10000001'])).toBe('--events must be an integer between 1000 and 10000000, got "10000001"');
