@@ -61,7 +61,7 @@ function selfHostedAssets(headers: Record<string, string>): Plugin {
     configureServer(server) {
       server.middlewares.use((req, res, next) => {
         for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-        if (!serveStatic(req, res, '/wasm/', WASM_DIR, (name) => name in CONTENT_TYPES) && !serveStatic(req, res, '/models/', MODELS_DIR, (name) => MODEL_FILE.test(name))) next();
+        if (!serveStatic(req, res, '/wasm/', WASM_DIR, (file) => extname(file) in CONTENT_TYPES) && !serveStatic(req, res, '/models/', MODELS_DIR, (name) => MODEL_FILE.test(name))) next();
       });
     },
     buildStart() {

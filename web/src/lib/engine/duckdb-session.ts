@@ -43,7 +43,7 @@ export async function chooseBundle(bundles: duckdb.DuckDBBundles, forced?: DuckD
 
 /**
  * Run once at start. Most keep DuckDB from reaching the network: no extension auto-install or auto-load
- * (read_parquet would otherwise fetch the parquet extension from extensions.duckdb.org), an extension repository
+ * (read_parquet would otherwise fetch the parquet extension from DuckDB's extension site), an extension repository
  * on our own origin where nothing is served, no external file access from SQL. preserve_insertion_order off lets
  * threaded inserts skip keeping row order (loads about 1.5x faster; row order without ORDER BY is unspecified
  * anyway). Last, the configuration is locked so the SQL console cannot undo any of it.
