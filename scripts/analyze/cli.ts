@@ -10,6 +10,7 @@ import { SpecError } from '../../web/src/lib/analytics/spec';
 import { isMarketingCommand, runMarketingCommand } from './commands-marketing';
 import { isModelCommand, runModelCommand } from './commands-models';
 import { errorMessage, InputError, type EngineKind, type EventStore } from './event-store';
+import { applyInputOption, defaultInputOptions, requireInputsAndSpec, type InputOptions } from './input-options';
 import { formatResult } from './format';
 import { describeBadLines, loadInputs } from './inputs';
 import { openNativeStore } from './native-store';
@@ -44,11 +45,13 @@ export interface CliArgs {
   threads?: number;
 }
 
+const usage = (message: string) => new UsageError(message);
+
 export function parseArgs(argv: readonly string[]): CliArgs {
   const [analysis, ...rest] = argv;
   if (analysis === undefined || analysis === '--help' || analysis === '-h') throw new UsageError('missing analysis');
   if (!(ANALYSIS_NAMES as string[]).includes(analysis)) throw new UsageError(`unknown analysis "${analysis}"; expected one of ${ANALYSIS_NAMES.join(', ')}`);
-  const args: Partial<CliArgs> & { inputs: string[] } = { analysis: analysis as AnalysisName, inputs: [], json: false, engine: 'wasm', skipBadLines: false };
+  const args: InputOptions & { analysis: AnalysisName } = { analysis: analysis as AnalysisName, ...defaultInputOptions() };
   for (let i = 0; i < rest.length; i++) {
     const token = rest[i]!;
     const [flag, inline] = token.startsWith('--') && token.includes('=') ? [token.slice(0, token.indexOf('=')), token.slice(token.indexOf('=') + 1)] : [token, undefined];
@@ -57,44 +60,9 @@ export function parseArgs(argv: readonly string[]): CliArgs {
       if (next === undefined || (inline === undefined && next.startsWith('--'))) throw new UsageError(`${flag} needs a value`);
       return next;
     };
-    switch (flag) {
-      case '--input':
-        args.inputs.push(value());
-        break;
-      case '--spec':
-        args.spec = value();
-        break;
-      case '--json':
-        args.json = true;
-        break;
-      case '--engine': {
-        const engine = value();
-        if (engine !== 'wasm' && engine !== 'native') throw new UsageError(`--engine must be wasm or native, got "${engine}"`);
-        args.engine = engine;
-        break;
-      }
-      case '--anonymise-key':
-        args.anonymiseKey = value();
-        break;
-      case '--site':
-        args.site = value();
-        break;
-      case '--skip-bad-lines':
-        args.skipBadLines = true;
-        break;
-      case '--threads': {
-        const raw = value();
-        const threads = Number(raw);
-        if (!Number.isInteger(threads) || threads < 1 || threads > 256) throw new UsageError(`--threads must be a whole number from 1 to 256, got "${raw}"`);
-        args.threads = threads;
-        break;
-      }
-      default:
-        throw new UsageError(`unknown option "${token}"`);
-    }
+    if (!applyInputOption(args, flag!, value, usage)) throw new UsageError(`unknown option "${token}"`);
   }
-  if (args.inputs.length === 0) throw new UsageError('give at least one --input <path>');
-  if (args.spec === undefined) throw new UsageError('give --spec <spec.json>');
+  requireInputsAndSpec(args, usage);
   return args as CliArgs;
 }
 

@@ -24,6 +24,7 @@ import { table } from './format';
 import { describeBadLines, loadInputs } from './inputs';
 import { openNativeStore } from './native-store';
 import { openWasmStore } from './wasm-store';
+import { applyInputOption, defaultInputOptions, requireInputsAndSpec, type InputOptions } from './input-options';
 
 export const MARKETING_COMMANDS = ['attribution', 'basket', 'experiment'] as const;
 export type MarketingCommand = (typeof MARKETING_COMMANDS)[number];
@@ -63,10 +64,12 @@ interface MarketingArgs {
   threads?: number;
 }
 
+const usage = (message: string) => new MarketingUsageError(message);
+
 export function parseMarketingArgs(argv: readonly string[]): MarketingArgs {
   const [command, ...rest] = argv;
   if (!isMarketingCommand(command)) throw new MarketingUsageError(`unknown command "${command}"; expected one of ${MARKETING_COMMANDS.join(', ')}`);
-  const args: Partial<MarketingArgs> & { inputs: string[] } = { command, inputs: [], json: false, engine: 'wasm', skipBadLines: false };
+  const args: InputOptions & { command: MarketingArgs['command']; spend?: string } = { command, ...defaultInputOptions() };
   for (let i = 0; i < rest.length; i++) {
     const token = rest[i]!;
     const eq = token.startsWith('--') ? token.indexOf('=') : -1;
@@ -76,48 +79,14 @@ export function parseMarketingArgs(argv: readonly string[]): MarketingArgs {
       if (next === undefined || (inline === undefined && next.startsWith('--'))) throw new MarketingUsageError(`${flag} needs a value`);
       return next;
     };
-    switch (flag) {
-      case '--input':
-        args.inputs.push(value());
-        break;
-      case '--spec':
-        args.spec = value();
-        break;
-      case '--spend':
-        if (command !== 'attribution') throw new MarketingUsageError('--spend only applies to attribution');
-        args.spend = value();
-        break;
-      case '--json':
-        args.json = true;
-        break;
-      case '--engine': {
-        const engine = value();
-        if (engine !== 'wasm' && engine !== 'native') throw new MarketingUsageError(`--engine must be wasm or native, got "${engine}"`);
-        args.engine = engine;
-        break;
-      }
-      case '--anonymise-key':
-        args.anonymiseKey = value();
-        break;
-      case '--site':
-        args.site = value();
-        break;
-      case '--skip-bad-lines':
-        args.skipBadLines = true;
-        break;
-      case '--threads': {
-        const raw = value();
-        const threads = Number(raw);
-        if (!Number.isInteger(threads) || threads < 1 || threads > 256) throw new MarketingUsageError(`--threads must be a whole number from 1 to 256, got "${raw}"`);
-        args.threads = threads;
-        break;
-      }
-      default:
-        throw new MarketingUsageError(`unknown option "${token}"`);
+    if (flag === '--spend') {
+      if (command !== 'attribution') throw new MarketingUsageError('--spend only applies to attribution');
+      args.spend = value();
+    } else if (!applyInputOption(args, flag!, value, usage)) {
+      throw new MarketingUsageError(`unknown option "${token}"`);
     }
   }
-  if (args.inputs.length === 0) throw new MarketingUsageError('give at least one --input <path>');
-  if (args.spec === undefined) throw new MarketingUsageError('give --spec <spec.json>');
+  requireInputsAndSpec(args, usage);
   return args as MarketingArgs;
 }
 

@@ -1,0 +1,66 @@
+/**
+ * The options every analyze subcommand shares (--input, --spec, --json, --engine, --anonymise-key,
+ * --site, --skip-bad-lines, --threads), parsed in one place. A subcommand handles its own extra flags
+ * and hands every other one to `applyInputOption`.
+ */
+import type { EngineKind } from './event-store';
+
+export interface InputOptions {
+  inputs: string[];
+  spec?: string;
+  json: boolean;
+  engine: EngineKind;
+  anonymiseKey?: string;
+  site?: string;
+  skipBadLines: boolean;
+  threads?: number;
+}
+
+export function defaultInputOptions(): InputOptions {
+  return { inputs: [], json: false, engine: 'wasm', skipBadLines: false };
+}
+
+/** Applies one shared flag; false when the flag is not a shared one. `value()` reads the flag's value. */
+export function applyInputOption(options: InputOptions, flag: string, value: () => string, usageError: (message: string) => Error): boolean {
+  switch (flag) {
+    case '--input':
+      options.inputs.push(value());
+      return true;
+    case '--spec':
+      options.spec = value();
+      return true;
+    case '--json':
+      options.json = true;
+      return true;
+    case '--engine': {
+      const engine = value();
+      if (engine !== 'wasm' && engine !== 'native') throw usageError(`--engine must be wasm or native, got "${engine}"`);
+      options.engine = engine;
+      return true;
+    }
+    case '--anonymise-key':
+      options.anonymiseKey = value();
+      return true;
+    case '--site':
+      options.site = value();
+      return true;
+    case '--skip-bad-lines':
+      options.skipBadLines = true;
+      return true;
+    case '--threads': {
+      const raw = value();
+      const threads = Number(raw);
+      if (!Number.isInteger(threads) || threads < 1 || threads > 256) throw usageError(`--threads must be a whole number from 1 to 256, got "${raw}"`);
+      options.threads = threads;
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+/** Every analysis needs data and a spec. */
+export function requireInputsAndSpec(options: InputOptions, usageError: (message: string) => Error): void {
+  if (options.inputs.length === 0) throw usageError('give at least one --input <path>');
+  if (options.spec === undefined) throw usageError('give --spec <spec.json>');
+}
