@@ -7,7 +7,8 @@ import { EdgeRequestError, errorMessage } from './errors';
 const manifestFileSchema = z.object({
   key: z.string().min(1).max(512),
   date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
-  hour: z.number().int().min(0).max(23),
+  // null for a day-level file written by compaction (events/site=…/date=…/c….parquet)
+  hour: z.number().int().min(0).max(23).nullable(),
   bytes: z.number().int().nonnegative(),
   rows: z.number().int().nonnegative(),
   minTime: z.string(),

@@ -5,7 +5,7 @@ export interface CacheableFile {
   key: string;
   etag: string;
   date: string;
-  hour: number;
+  hour: number | null;
   rows: number;
 }
 

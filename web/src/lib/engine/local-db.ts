@@ -9,7 +9,7 @@ export interface CachedFile {
   key: string;
   etag: string;
   date: string;
-  hour: number;
+  hour: number | null;
   bytes: number;
   rows: number;
   storedAt: number;
