@@ -1,6 +1,10 @@
 import { requireSiteAccess, type AccessGrant } from './access/site-access';
 import type { Action } from './access/roles';
 import { handleCreateToken, handleListTokens, handleRevokeToken, handleRotateToken, handleWhoAmI } from './access/token-routes';
+import { handleCreateAlertRule, handleDeleteAlertRule, handleListAlertEvents, handleListAlertRules } from './alerts/alert-routes';
+import { handleMetrics } from './alerts/metrics-route';
+import { runScheduledAlerts } from './alerts/scheduled';
+import { handleDeliverAudience, handleListAudienceLog, handleRecordCsvExport } from './audience/audience-routes';
 import { handleFlush } from './buffer/flush-route';
 import type { Env } from './env';
 import { errorResponse, HttpError, jsonResponse } from './http/http-error';
@@ -16,6 +20,7 @@ import { readCorsHeaders, siteForCors } from './read/cors';
 import { handleFile } from './read/file-route';
 import { handleManifest } from './read/manifest-route';
 
+export { SiteAlerts } from './alerts/site-alerts';
 export { IngestBuffer } from './buffer/ingest-buffer';
 export { SiteLifecycle } from './lifecycle/site-lifecycle';
 export { SiteCatalog } from './storage/site-catalog';
@@ -59,6 +64,14 @@ const SITE_ROUTES: readonly Route[] = [
   { resource: 'settings', rest: /^retention$/, method: 'GET', action: 'retention.manage', handle: (c) => handleGetRetention(c.env, c.grant, c.cors) },
   { resource: 'settings', rest: /^retention$/, method: 'PUT', action: 'retention.manage', handle: (c) => handlePutRetention(c.request, c.env, c.grant, c.cors) },
   { resource: 'audit', rest: null, method: 'GET', action: 'audit.read', handle: (c) => handleAudit(c.url, c.env, c.grant, c.cors) },
+  { resource: 'metrics', rest: null, method: 'GET', action: 'live.read', handle: (c) => handleMetrics(c.url, c.env, c.grant.site.id, c.cors) },
+  { resource: 'alerts', rest: null, method: 'POST', action: 'alerts.manage', handle: (c) => handleCreateAlertRule(c.request, c.env, c.grant, c.cors) },
+  { resource: 'alerts', rest: null, method: 'GET', action: 'alerts.manage', handle: (c) => handleListAlertRules(c.env, c.grant, c.cors) },
+  { resource: 'alerts', rest: /^events$/, method: 'GET', action: 'live.read', handle: (c) => handleListAlertEvents(c.url, c.env, c.grant, c.cors) },
+  { resource: 'alerts', rest: /^([^/]+)$/, method: 'DELETE', action: 'alerts.manage', handle: (c) => handleDeleteAlertRule(c.env, c.grant, c.params[0]!, c.cors) },
+  { resource: 'audiences', rest: /^deliveries$/, method: 'POST', action: 'data.export', handle: (c) => handleDeliverAudience(c.request, c.env, c.grant, c.cors) },
+  { resource: 'audiences', rest: /^deliveries$/, method: 'GET', action: 'data.export', handle: (c) => handleListAudienceLog(c.url, c.env, c.grant, c.cors) },
+  { resource: 'audiences', rest: /^exports$/, method: 'POST', action: 'data.export', handle: (c) => handleRecordCsvExport(c.request, c.env, c.grant, c.cors) },
 ];
 
 export default {
@@ -84,8 +97,9 @@ export default {
     return errorResponse(new HttpError(404, 'not_found', `no route for ${request.method} ${url.pathname}`));
   },
 
-  async scheduled(_controller, env, ctx) {
+  async scheduled(controller, env, ctx) {
     ctx.waitUntil(runScheduledLifecycle(env));
+    ctx.waitUntil(runScheduledAlerts(env, controller.scheduledTime));
   },
 } satisfies ExportedHandler<Env>;
 

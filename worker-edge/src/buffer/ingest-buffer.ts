@@ -1,5 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
-import { runtimeSettings } from '../config/sites';
+import { loadSitesConfig, runtimeSettings } from '../config/sites';
 import type { Env } from '../env';
 import { mentionsAny, personIdsOf } from '../lifecycle/identity-links';
 import type { EventRow } from '../schema/event-columns';
@@ -8,7 +8,19 @@ import type { ManifestEntry } from '../storage/manifest-entry';
 import { parquetForWorkers } from '../storage/parquet-wasm-workers';
 import { encodeEventsParquet } from '../storage/parquet-writer';
 import { eventFileKey, partitionOf, type Partition } from '../storage/partition-key';
-import { addCounts, pruneCounters, readCounters, type CounterSeries, type MetricCounts } from './counters';
+import {
+  counterWindows,
+  countAccepted,
+  createCounterTables,
+  oldestBucketAt,
+  personMinutes,
+  personWindows,
+  pruneCounters,
+  readCounters,
+  type CounterSeries,
+  type MetricCounts,
+  type TimeWindow,
+} from './counters';
 
 /** How long a messageId is remembered for deduplication. */
 export const DEDUP_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
@@ -56,16 +68,17 @@ export class IngestBuffer extends DurableObject<Env> {
       CREATE TABLE IF NOT EXISTS seen (event_id TEXT PRIMARY KEY, at INTEGER NOT NULL);
       CREATE INDEX IF NOT EXISTS seen_by_time ON seen (at);
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS counters (minute INTEGER NOT NULL, metric TEXT NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (minute, metric));
-      CREATE TABLE IF NOT EXISTS daily_counters (date TEXT NOT NULL, metric TEXT NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (date, metric));
       CREATE TABLE IF NOT EXISTS erased (hashed_id TEXT PRIMARY KEY);
     `);
+    createCounterTables(this.#sql);
   }
 
   async append(site: string, shard: number, rows: readonly EventRow[], counts: MetricCounts = {}): Promise<AppendResult> {
     await this.#syncErasedIds(site);
     const now = Date.now();
     const erasedIds = this.#erasedIds();
+    const conversionEvents = new Set(loadSitesConfig(this.env).sites.get(site)?.conversionEvents ?? []);
+    const acceptedRows: EventRow[] = [];
     let accepted = 0;
     let erased = 0;
     this.ctx.storage.transactionSync(() => {
@@ -79,12 +92,12 @@ export class IngestBuffer extends DurableObject<Env> {
         const inserted = this.#sql.exec(`INSERT OR IGNORE INTO seen (event_id, at) VALUES (?, ?)`, row.event_id, now).rowsWritten;
         if (inserted === 0) continue;
         this.#sql.exec(`INSERT INTO buffer (row) VALUES (?)`, JSON.stringify(row));
+        acceptedRows.push(row);
         accepted++;
       }
       const duplicates = rows.length - accepted - erased;
-      addCounts(this.#sql, now, {
+      countAccepted(this.#sql, now, acceptedRows, conversionEvents, {
         ...counts,
-        accepted: (counts.accepted ?? 0) + accepted,
         duplicate: (counts.duplicate ?? 0) + duplicates,
         'dropped:erased': (counts['dropped:erased'] ?? 0) + erased,
       });
@@ -154,6 +167,20 @@ export class IngestBuffer extends DurableObject<Env> {
 
   counters(sinceMinute: number): CounterSeries {
     return readCounters(this.#sql, sinceMinute);
+  }
+
+  /** One counter summed over each window, and where this shard's 5-minute history begins (alert evaluation). */
+  counterWindows(metric: string, windows: readonly TimeWindow[]): { values: number[]; oldestBucketAt: number | null } {
+    return { values: counterWindows(this.#sql, metric, windows), oldestBucketAt: oldestBucketAt(this.#sql) };
+  }
+
+  /** Each window's distinct-persons sketch (merged across shards by the caller). */
+  personWindows(windows: readonly TimeWindow[]): { sketches: Uint8Array[]; oldestBucketAt: number | null } {
+    return { sketches: personWindows(this.#sql, windows), oldestBucketAt: oldestBucketAt(this.#sql) };
+  }
+
+  personMinutes(sinceMinute: number): { minute: number; sketch: Uint8Array }[] {
+    return personMinutes(this.#sql, sinceMinute);
   }
 
   override async alarm(): Promise<void> {

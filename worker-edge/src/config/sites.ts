@@ -4,6 +4,9 @@ import { MAX_RETENTION_DAYS } from '../lifecycle/retention-policy';
 
 const siteIdSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'site ids are 1-63 chars of a-z, 0-9, _ and -');
 
+/** https, or http to a loopback address when ALLOW_LOOPBACK_WEBHOOKS is set (checked where a webhook is used). */
+const webhookUrlSchema = z.string().max(2048).url().regex(/^https?:\/\//i, 'webhook URLs are absolute http(s) URLs');
+
 const siteSettingsSchema = z.object({
   /** pseudonymous: keyed hash stable across days; cookieless: daily-rotated salt, no cross-day linking. */
   mode: z.enum(['pseudonymous', 'cookieless']).default('pseudonymous'),
@@ -13,6 +16,12 @@ const siteSettingsSchema = z.object({
   dashboardOrigins: z.array(z.string().url()).max(20).default([]),
   /** Days a date partition is kept (unset: DEFAULT_RETENTION_DAYS, 3 years); an admin can override it through the API. */
   retentionDays: z.number().int().min(1).max(MAX_RETENTION_DAYS).optional(),
+  /** Track events counted as `conversions` in the live counters (alert rules on conversions). */
+  conversionEvents: z.array(z.string().min(1).max(200)).max(20).default(['Order Completed']),
+  /** Webhooks alert rules may post to; empty: any https URL an admin enters. */
+  alertWebhookUrls: z.array(webhookUrlSchema).max(20).default([]),
+  /** Webhooks audiences (hashed ids) may be delivered to; the first is the default; empty: delivery disabled. */
+  audienceWebhookUrls: z.array(webhookUrlSchema).max(20).default([]),
 });
 
 const siteSecretsSchema = z.object({
@@ -23,6 +32,8 @@ const siteSecretsSchema = z.object({
   adminTokens: z.array(z.string().min(8).max(200)).default([]),
   /** Secret key for HMAC-SHA256 pseudonymisation; never leaves the edge. */
   hashKey: z.string().min(8).max(500),
+  /** Signs webhook bodies (alerts, audiences): header `x-webhook-signature: sha256=<hex HMAC of the body>`. */
+  webhookSecret: z.string().min(16).max(500).optional(),
 });
 
 export type SiteSettings = z.infer<typeof siteSettingsSchema>;

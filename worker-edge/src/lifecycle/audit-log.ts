@@ -1,6 +1,7 @@
 /**
- * The `audit` table of the SiteCatalog: who changed access or deleted data, and when. Entries
- * hold hashed ids, token ids and counts only; never a raw identifier or a token.
+ * The `audit` table of the SiteCatalog: who changed access or deleted data, configured alerts or
+ * exported audiences, and when. Entries hold hashed ids, token ids and counts only; never a raw
+ * identifier, a token or the members of an audience.
  */
 export const AUDIT_ACTIONS = [
   'token.create',
@@ -11,6 +12,11 @@ export const AUDIT_ACTIONS = [
   'erasure.failed',
   'retention.update',
   'retention.delete',
+  'alert.rule.create',
+  'alert.rule.delete',
+  'audience.deliver',
+  'audience.delivered',
+  'audience.export',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

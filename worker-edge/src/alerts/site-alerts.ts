@@ -1,0 +1,226 @@
+import { DurableObject } from 'cloudflare:workers';
+import { BUCKET_MS, type TimeWindow } from '../buffer/counters';
+import { loadSitesConfig } from '../config/sites';
+import type { Env } from '../env';
+import { toHex } from '../privacy/keyed-hash';
+import { alertMessage, alertPayload, type AlertFacts } from './alert-payload';
+import { MAX_RULES_PER_SITE, type AlertRule, type AlertRuleInput } from './alert-rule';
+import {
+  countRules,
+  createAlertTables,
+  deleteRule,
+  describeRule,
+  dueDeliveries,
+  getMeta,
+  INITIAL_STATE,
+  insertAlert,
+  insertRule,
+  listAlerts,
+  listRules,
+  markAlertSeen,
+  nextDeliveryDue,
+  pruneAlerts,
+  recordAttempt,
+  resolveAlert,
+  ruleState,
+  saveRuleState,
+  setMeta,
+  type AlertEvent,
+  type AlertQuery,
+  type RuleState,
+} from './alert-store';
+import { readMetricWindows } from './metric-windows';
+import { assess, baselineWindows, type Outcome } from './seasonal-baseline';
+import { postWebhook, type WebhookAttempt } from './webhook-post';
+import { alertWebhookPolicy, webhookUrlProblem } from './webhook-url';
+
+/** Evaluations without the anomaly that end an episode (and re-arm the rule). */
+export const RECOVERY_EVALUATIONS = 2;
+/** Attempts per alert delivery: the first at once, then after 30 s, 1, 2, 4, 8, 16 and 32 minutes. */
+export const MAX_DELIVERY_ATTEMPTS = 8;
+const DELIVERIES_PER_RUN = 20;
+
+export function retryDelayMs(attemptsMade: number): number {
+  return Math.min(30_000 * 2 ** (attemptsMade - 1), 60 * 60 * 1000);
+}
+
+export interface RuleEvaluation {
+  ruleId: string;
+  window: { from: string; to: string };
+  outcome: Outcome | 'already_evaluated' | 'error';
+  value: number | null;
+  median: number | null;
+  /** Id of the alert this evaluation fired (start of an episode). */
+  fired: number | null;
+  /** Id of the alert whose episode this evaluation ended. */
+  resolved: number | null;
+}
+
+export type RuleInfo = ReturnType<typeof describeRule>;
+
+/**
+ * One per site: its alert rules, the state of each rule's anomaly episode, the alerts fired and
+ * their webhook deliveries. The cron trigger calls evaluate() every 5 minutes; an alert is posted
+ * at once and retried with backoff from the alarm (and from the next evaluation) until delivered.
+ */
+export class SiteAlerts extends DurableObject<Env> {
+  readonly #sql: SqlStorage;
+  /** evaluate() and deliverDue() await I/O; they run strictly one after another. */
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.#sql = ctx.storage.sql;
+    ctx.storage.transactionSync(() => createAlertTables(this.#sql));
+  }
+
+  createRule(site: string, input: AlertRuleInput, createdBy: string): { rule: RuleInfo } | { error: 'too_many_rules'; count: number } {
+    return this.ctx.storage.transactionSync(() => {
+      setMeta(this.#sql, 'site', site);
+      const count = countRules(this.#sql);
+      if (count >= MAX_RULES_PER_SITE) return { error: 'too_many_rules' as const, count };
+      const rule: AlertRule = { id: toHex(crypto.getRandomValues(new Uint8Array(8))), ...input, createdAt: new Date().toISOString(), createdBy };
+      insertRule(this.#sql, rule);
+      return { rule: describeRule(rule, INITIAL_STATE) };
+    });
+  }
+
+  listRules(): RuleInfo[] {
+    return listRules(this.#sql).map(({ rule, state }) => describeRule(rule, state));
+  }
+
+  deleteRule(id: string): AlertRule | null {
+    return this.ctx.storage.transactionSync(() => deleteRule(this.#sql, id));
+  }
+
+  listAlerts(query: AlertQuery): AlertEvent[] {
+    return listAlerts(this.#sql, query);
+  }
+
+  /** Evaluates every rule on the last complete 5-minute-aligned window before `now`, then delivers what is due. */
+  evaluate(site: string, now: number = Date.now()): Promise<RuleEvaluation[]> {
+    return this.#serially(async () => {
+      if (getMeta(this.#sql, 'site') !== site) setMeta(this.#sql, 'site', site);
+      const results: RuleEvaluation[] = [];
+      for (const { rule, state } of listRules(this.#sql)) {
+        try {
+          results.push(await this.#evaluateRule(site, rule, state, now));
+        } catch (error) {
+          console.error(`alert rule ${rule.id} of site ${site}: evaluation failed`, error);
+          results.push({ ruleId: rule.id, window: isoWindow(currentWindow(rule, now)), outcome: 'error', value: null, median: null, fired: null, resolved: null });
+        }
+      }
+      pruneAlerts(this.#sql);
+      await this.#deliverDue(now);
+      return results;
+    });
+  }
+
+  /** Posts every delivery due by `now` (tests pass a simulated time; the alarm passes the clock). */
+  deliverDue(now: number = Date.now()): Promise<number> {
+    return this.#serially(() => this.#deliverDue(now));
+  }
+
+  override async alarm(): Promise<void> {
+    await this.deliverDue(Date.now());
+  }
+
+  async #evaluateRule(site: string, rule: AlertRule, initialState: RuleState, now: number): Promise<RuleEvaluation> {
+    const window = currentWindow(rule, now);
+    const unchanged = { ruleId: rule.id, window: isoWindow(window), fired: null, resolved: null };
+    if (initialState.lastWindowEnd !== null && initialState.lastWindowEnd >= window.to) {
+      return { ...unchanged, outcome: 'already_evaluated', value: null, median: null };
+    }
+    const comparisons = baselineWindows(window, rule.baseline);
+    const { values, oldestDataAt } = await readMetricWindows(this.env, site, rule.metric, [window, ...comparisons]);
+    const [value, ...baselineValues] = values as [number, ...number[]];
+    // A comparison window from before the site sent anything is unknown, not zero.
+    const known = comparisons.flatMap((w, i) => (oldestDataAt !== null && w.from >= oldestDataAt ? [{ window: w, value: baselineValues[i]! }] : []));
+    const assessment = assess(value, known.map((k) => k.value), rule.direction, rule.threshold);
+    const anomaly = assessment.outcome === 'drop' || assessment.outcome === 'spike' ? assessment.outcome : null;
+
+    const { fired, resolved } = this.ctx.storage.transactionSync(() => {
+      // Re-read: the rule may have been deleted while its counters were being read.
+      const state = ruleState(this.#sql, rule.id);
+      if (!state) return { fired: null, resolved: null };
+      const next: RuleState = { ...state, lastWindowEnd: window.to, lastAssessment: assessment };
+      let fired: number | null = null;
+      let resolved: number | null = null;
+      const openDirection = state.openAlertId === null ? null : this.#alertDirection(state.openAlertId);
+      if (anomaly && state.status === 'alerting' && openDirection === anomaly) {
+        markAlertSeen(this.#sql, state.openAlertId!, now);
+        next.normalStreak = 0;
+      } else if (anomaly) {
+        if (state.status === 'alerting' && state.openAlertId !== null) {
+          resolveAlert(this.#sql, state.openAlertId, now);
+          resolved = state.openAlertId;
+        }
+        const facts: AlertFacts = { site, rule, direction: anomaly, window, assessment, baselineWindows: known.map((k) => k.window), firedAt: now };
+        const message = alertMessage(facts);
+        fired = insertAlert(this.#sql, { rule, direction: anomaly, windowFrom: window.from, windowTo: window.to, assessment, message, firedAt: now }, (id) =>
+          JSON.stringify(alertPayload(id, facts, message)),
+        );
+        Object.assign(next, { status: 'alerting', openAlertId: fired, normalStreak: 0 });
+      } else if (state.status === 'alerting' && assessment.outcome !== 'insufficient_baseline') {
+        next.normalStreak = state.normalStreak + 1;
+        if (next.normalStreak >= RECOVERY_EVALUATIONS) {
+          if (state.openAlertId !== null) resolveAlert(this.#sql, state.openAlertId, now);
+          resolved = state.openAlertId;
+          Object.assign(next, { status: 'ok', openAlertId: null, normalStreak: 0 });
+        }
+      }
+      saveRuleState(this.#sql, rule.id, next);
+      return { fired, resolved };
+    });
+    if (fired !== null) console.log(JSON.stringify({ alert: 'fired', site, rule: rule.id, alertId: fired, direction: anomaly, window: isoWindow(window), value, median: assessment.median }));
+    return { ...unchanged, outcome: assessment.outcome, value, median: assessment.median, fired, resolved };
+  }
+
+  async #deliverDue(now: number): Promise<number> {
+    const site = getMeta(this.#sql, 'site');
+    const config = site === null ? undefined : loadSitesConfig(this.env).sites.get(site);
+    let attempted = 0;
+    for (const delivery of dueDeliveries(this.#sql, now, DELIVERIES_PER_RUN)) {
+      // The site's allow-list may have been tightened since the rule was created.
+      const problem = config ? webhookUrlProblem(delivery.url, alertWebhookPolicy(this.env, config)) : `site "${site}" is no longer configured`;
+      const result: WebhookAttempt = problem
+        ? { ok: false, retryable: false, status: null, error: `webhook not allowed: ${problem}`, durationMs: 0 }
+        : await postWebhook({ url: delivery.url, body: delivery.payload, id: `alert-${site}-${delivery.alertId}`, event: 'alert.fired', secret: config?.webhookSecret });
+      const attemptsMade = delivery.attempts + 1;
+      const retryAt = !result.ok && result.retryable && attemptsMade < MAX_DELIVERY_ATTEMPTS ? now + retryDelayMs(attemptsMade) : null;
+      const status = recordAttempt(this.#sql, delivery, result, now, retryAt);
+      attempted++;
+      const log = { delivery: status, site, alertId: delivery.alertId, attempt: attemptsMade, httpStatus: result.status, error: result.error, retryAt: retryAt === null ? null : new Date(retryAt).toISOString() };
+      if (result.ok) console.log(JSON.stringify(log));
+      else console.warn(JSON.stringify(log));
+    }
+    const due = nextDeliveryDue(this.#sql);
+    if (due === null) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(due);
+    return attempted;
+  }
+
+  #alertDirection(alertId: number): string | null {
+    return this.#sql.exec<{ direction: string }>(`SELECT direction FROM alert_events WHERE id = ?`, alertId).toArray()[0]?.direction ?? null;
+  }
+
+  #serially<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(task);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+}
+
+/** The last complete window of the rule's length ending on a 5-minute boundary at or before `now`. */
+export function currentWindow(rule: Pick<AlertRule, 'windowMinutes'>, now: number): TimeWindow {
+  const to = Math.floor(now / BUCKET_MS) * BUCKET_MS;
+  return { from: to - rule.windowMinutes * 60_000, to };
+}
+
+function isoWindow(window: TimeWindow): { from: string; to: string } {
+  return { from: new Date(window.from).toISOString(), to: new Date(window.to).toISOString() };
+}
+
+export function alertsStub(env: Env, site: string): DurableObjectStub<SiteAlerts> {
+  return env.SITE_ALERTS.get(env.SITE_ALERTS.idFromName(site));
+}

@@ -1,0 +1,30 @@
+import { SINK_ORIGIN } from './webhook-sink.ts';
+
+/** Sites of the alert and audience tests, one per test file or scenario so whole-site assertions hold. */
+export const ALERT_TEST_SITES = {
+  alerts: { mode: 'pseudonymous', alertWebhookUrls: [] },
+  'alerts-listed': { mode: 'pseudonymous', alertWebhookUrls: ['https://hooks.example.com/allowed'] },
+  'alerts-drop': { mode: 'pseudonymous' },
+  'alerts-normal': { mode: 'pseudonymous' },
+  'alerts-episodes': { mode: 'pseudonymous' },
+  'alerts-new': { mode: 'pseudonymous' },
+  counting: { mode: 'pseudonymous', conversionEvents: ['Order Completed', 'Signed Up'] },
+  audience: {
+    mode: 'pseudonymous',
+    audienceWebhookUrls: [`${SINK_ORIGIN}/hooks/audience`, `${SINK_ORIGIN}/hooks/audience-flaky?fail=1`, `${SINK_ORIGIN}/hooks/audience-down?status=500`],
+  },
+  'audience-none': { mode: 'pseudonymous' },
+};
+
+export function alertSiteSecrets(site: string) {
+  return {
+    writeKeys: [`${site}-write-key`],
+    viewerTokens: [`${site}-viewer-token`],
+    readTokens: [`${site}-read-token`],
+    adminTokens: [`${site}-admin-token`],
+    hashKey: `test-hash-key-${site}`,
+    webhookSecret: `test-webhook-secret-${site}`,
+  };
+}
+
+export const ALERT_TEST_SITE_SECRETS = Object.fromEntries(Object.keys(ALERT_TEST_SITES).map((site) => [site, alertSiteSecrets(site)]));
