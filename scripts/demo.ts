@@ -114,7 +114,16 @@ const children: ReturnType<typeof spawn>[] = [];
 
 function startCollector(): void {
   console.log('[demo] starting wrangler dev (workerd, local R2 and Durable Objects)');
-  child = spawn('node_modules/.bin/wrangler', ['dev', '--ip', '127.0.0.1', '--port', String(PORT), '--show-interactive-dev-session=false', '--log-level', 'warn', '--test-scheduled'], {
+  // The dashboard's origin must be allowed to read (CORS), whatever port it is served on.
+  const sites = {
+    [DEMO_SITE]: {
+      mode: 'pseudonymous',
+      queryParams: ['ref', 'q'],
+      dashboardOrigins: [...new Set([5173, 4173, DASHBOARD_PORT].flatMap((port) => [`http://127.0.0.1:${port}`, `http://localhost:${port}`]))],
+    },
+  };
+  const args = ['dev', '--ip', '127.0.0.1', '--port', String(PORT), '--show-interactive-dev-session=false', '--log-level', 'warn', '--test-scheduled', '--var', `SITES:${JSON.stringify(sites)}`];
+  child = spawn('node_modules/.bin/wrangler', args, {
     stdio: ['ignore', 'inherit', 'inherit'],
     env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
     detached: true,
