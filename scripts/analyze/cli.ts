@@ -9,7 +9,7 @@ import { buildPersonMap } from '../../web/src/lib/analytics/identity';
 import { SpecError } from '../../web/src/lib/analytics/spec';
 import { isMarketingCommand, runMarketingCommand } from './commands-marketing';
 import { isModelCommand, runModelCommand } from './commands-models';
-import { errorMessage, InputError, type EngineKind, type EventStore } from './event-store';
+import { errorMessage, InputError, type EventStore } from './event-store';
 import { applyInputOption, defaultInputOptions, requireInputsAndSpec, type InputOptions } from './input-options';
 import { formatResult } from './format';
 import { describeBadLines, loadInputs } from './inputs';
@@ -33,16 +33,9 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-export interface CliArgs {
+export interface CliArgs extends InputOptions {
   analysis: AnalysisName;
-  inputs: string[];
   spec: string;
-  json: boolean;
-  engine: EngineKind;
-  anonymiseKey?: string;
-  site?: string;
-  skipBadLines: boolean;
-  threads?: number;
 }
 
 const usage = (message: string) => new UsageError(message);

@@ -19,7 +19,7 @@ import { buildPersonMap } from '../../web/src/lib/analytics/identity';
 import { SpecError } from '../../web/src/lib/analytics/spec';
 import { SpendCsvError } from '../../web/src/lib/analytics/spend';
 import type { Io } from './cli';
-import { errorMessage, InputError, type EngineKind, type EventStore } from './event-store';
+import { errorMessage, InputError, type EventStore } from './event-store';
 import { table } from './format';
 import { describeBadLines, loadInputs } from './inputs';
 import { openNativeStore } from './native-store';
@@ -51,17 +51,10 @@ class MarketingUsageError extends Error {
   override name = 'UsageError';
 }
 
-interface MarketingArgs {
+interface MarketingArgs extends InputOptions {
   command: MarketingCommand;
-  inputs: string[];
   spec: string;
   spend?: string;
-  json: boolean;
-  engine: EngineKind;
-  anonymiseKey?: string;
-  site?: string;
-  skipBadLines: boolean;
-  threads?: number;
 }
 
 const usage = (message: string) => new MarketingUsageError(message);
