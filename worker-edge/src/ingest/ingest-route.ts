@@ -187,7 +187,9 @@ async function appendToBuffers(env: Env, site: string, rows: EventRow[], counts:
   const byShard = new Map<number, EventRow[]>();
   for (const row of rows) {
     const shard = shardOf(row.event_id, bufferShards);
-    byShard.set(shard, [...(byShard.get(shard) ?? []), row]);
+    const rowsOfShard = byShard.get(shard);
+    if (rowsOfShard) rowsOfShard.push(row);
+    else byShard.set(shard, [row]);
   }
   if (byShard.size === 0 && Object.keys(counts).length > 0) byShard.set(0, []);
   let countsSent = false;
