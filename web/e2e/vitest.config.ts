@@ -12,7 +12,7 @@ export default defineConfig({
   plugins: [svelte()],
   test: {
     environment: 'node',
-    include: ['web/src/lib/state/**/*.test.ts', 'web/e2e/**/*.test.ts'],
+    include: ['web/src/lib/state/**/*.test.ts', 'web/src/lib/components/**/*.test.ts', 'web/src/lib/reports/**/*.test.ts', 'web/e2e/**/*.test.ts'],
     testTimeout: 180_000,
     hookTimeout: 600_000,
     fileParallelism: false,

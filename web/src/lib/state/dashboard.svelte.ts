@@ -2,7 +2,9 @@ import { tick } from 'svelte';
 import type { DataEngine, EdgeConnection } from '../engine/data-engine';
 import { ConnectionState } from './connection.svelte';
 import { EngineStatusState } from './engine-status.svelte';
+import { SavedReports } from '../reports/saved-reports';
 import { errorMessage } from './errors';
+import { EventCatalogState } from './event-catalog.svelte';
 import { LiveCounts } from './live-counts.svelte';
 import { LoadState } from './load-state.svelte';
 import { OverviewData } from './overview-data.svelte';
@@ -27,10 +29,15 @@ export class Dashboard {
   readonly overview: OverviewData;
   readonly live: LiveCounts;
   readonly sql: SqlConsole;
+  /** event names and properties of the loaded data, for the analysis views' pickers */
+  readonly catalog: EventCatalogState;
+  /** saved reports and segments (IndexedDB, this browser only) */
+  readonly saved: SavedReports;
+  #viewStates = new Map<string, unknown>();
   #startError = $state<string | null>(null);
   #started = $state(false);
 
-  constructor(engine: DataEngine, options: { initialUrl?: UrlState; theme?: ThemeState } = {}) {
+  constructor(engine: DataEngine, options: { initialUrl?: UrlState; theme?: ThemeState; saved?: SavedReports } = {}) {
     this.engine = engine;
     this.view = new ViewState(options.initialUrl ?? parseUrlState(''));
     this.theme = options.theme ?? new ThemeState();
@@ -40,6 +47,8 @@ export class Dashboard {
     this.overview = new OverviewData();
     this.live = new LiveCounts(engine);
     this.sql = new SqlConsole(engine);
+    this.catalog = new EventCatalogState(engine);
+    this.saved = options.saved ?? new SavedReports();
   }
 
   get started(): boolean {
@@ -70,6 +79,15 @@ export class Dashboard {
     } finally {
       this.#started = true;
     }
+  }
+
+  /**
+   * A view's own state, made on first use and kept while the page lives, so leaving a view and coming back keeps
+   * its spec and result. `key` is the view's name (one state object per view).
+   */
+  viewState<T>(key: string, make: () => T): T {
+    if (!this.#viewStates.has(key)) this.#viewStates.set(key, make());
+    return this.#viewStates.get(key) as T;
   }
 
   async connect(connection: EdgeConnection): Promise<void> {

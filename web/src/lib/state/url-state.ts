@@ -9,7 +9,23 @@
 import { z } from 'zod';
 import { FILTER_OPS, isColumnName, type ColumnFilter, type FilterOp, type Granularity } from '../analytics/overview';
 
-export const VIEWS = ['overview', 'sql', 'connect'] as const;
+export const VIEWS = [
+  'overview',
+  'funnels',
+  'retention',
+  'paths',
+  'segments',
+  'rfm',
+  'attribution',
+  'basket',
+  'experiments',
+  'campaigns',
+  'quality',
+  'alerts',
+  'models',
+  'sql',
+  'connect',
+] as const;
 export type ViewName = (typeof VIEWS)[number];
 
 export const PRESETS = ['7d', '30d', '90d'] as const;

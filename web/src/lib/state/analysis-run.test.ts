@@ -1,0 +1,56 @@
+import { describe, expect, it, vi } from 'vitest';
+import { AnalysisRun } from './analysis-run.svelte';
+
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+describe('AnalysisRun', () => {
+  it('keeps the newest result when an older run finishes last, and cancels the older queries', async () => {
+    const engine = { cancelQuery: vi.fn(async () => undefined) };
+    const run = new AnalysisRun<string>(engine);
+    const slow = deferred<string>();
+    const first = run.run(() => slow.promise);
+    expect(run.running).toBe(true);
+    const second = run.run(async () => 'new');
+    await second;
+    expect(engine.cancelQuery).toHaveBeenCalledTimes(1);
+    slow.resolve('old');
+    await first;
+    expect(run.result).toBe('new');
+    expect(run.status).toBe('done');
+  });
+
+  it('drops a superseded failure and reports the current one with its message', async () => {
+    const run = new AnalysisRun<number>({ cancelQuery: async () => undefined });
+    const slow = deferred<number>();
+    const first = run.run(() => slow.promise);
+    const second = run.run(async () => {
+      throw new Error('steps: at least 2');
+    });
+    slow.reject(new Error('the query was cancelled'));
+    await Promise.all([first, second]);
+    expect(run.status).toBe('error');
+    expect(run.error).toBe('steps: at least 2');
+  });
+
+  it('cancel keeps the previous result and ignores the cancelled one', async () => {
+    const engine = { cancelQuery: vi.fn(async () => undefined) };
+    const run = new AnalysisRun<number>(engine);
+    await run.run(async () => 1);
+    const slow = deferred<number>();
+    const pending = run.run(() => slow.promise);
+    await run.cancel();
+    slow.resolve(2);
+    await pending;
+    expect(engine.cancelQuery).toHaveBeenCalledTimes(1);
+    expect(run.result).toBe(1);
+    expect(run.running).toBe(false);
+  });
+});
