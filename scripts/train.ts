@@ -9,7 +9,8 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildPersonMap } from '../web/src/lib/analytics/identity';
-import { errorMessage, InputError, type EngineKind, type EventStore } from './analyze/event-store';
+import { errorMessage, InputError, type EventStore } from './analyze/event-store';
+import { applyInputOption, DATA_FLAGS, defaultInputOptions, forEachFlag, type InputOptions } from './analyze/input-options';
 import { describeBadLines, loadInputs } from './analyze/inputs';
 import { openNativeStore } from './analyze/native-store';
 import { openWasmStore } from './analyze/wasm-store';
@@ -46,20 +47,14 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-export interface TrainArgs {
+export interface TrainArgs extends Omit<InputOptions, 'spec' | 'threads'> {
   task: Task;
-  inputs: string[];
   out: string;
-  json: boolean;
   name?: string;
   seed: number;
   horizonDays?: number;
   calibrate: boolean;
   demoTruth?: { events: number; days: number; seed: number; start: string };
-  engine: EngineKind;
-  anonymiseKey?: string;
-  site?: string;
-  skipBadLines: boolean;
 }
 
 function parseInteger(flag: string, raw: string, min: number, max: number): number {
@@ -90,62 +85,35 @@ export function parseArgs(argv: readonly string[]): TrainArgs {
   const [task, ...rest] = argv;
   if (task === undefined || task === '--help' || task === '-h') throw new UsageError('missing task');
   if (!(TASKS as readonly string[]).includes(task)) throw new UsageError(`unknown task "${task}"; expected one of ${TASKS.join(', ')}`);
-  const args: Partial<TrainArgs> & { inputs: string[] } = { task: task as Task, inputs: [], json: false, seed: 42, calibrate: false, engine: 'wasm', skipBadLines: false };
-  for (let i = 0; i < rest.length; i++) {
-    const token = rest[i]!;
-    const [flag, inline] = token.startsWith('--') && token.includes('=') ? [token.slice(0, token.indexOf('=')), token.slice(token.indexOf('=') + 1)] : [token, undefined];
-    const value = () => {
-      const next = inline ?? rest[++i];
-      if (next === undefined || (inline === undefined && next.startsWith('--'))) throw new UsageError(`${flag} needs a value`);
-      return next;
-    };
+  const args: Partial<TrainArgs> & InputOptions = { ...defaultInputOptions(), task: task as Task, seed: 42, calibrate: false };
+  const usage = (message: string) => new UsageError(message);
+  forEachFlag(rest, usage, (flag, value, token) => {
     switch (flag) {
-      case '--input':
-        args.inputs.push(value());
-        break;
       case '--out':
         args.out = value();
-        break;
-      case '--json':
-        args.json = true;
-        break;
+        return;
       case '--name': {
         const name = value();
         if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name)) throw new UsageError(`--name must be a file name stem of letters, digits, dot, dash, underscore, got "${name}"`);
         args.name = name;
-        break;
+        return;
       }
       case '--seed':
         args.seed = parseInteger('--seed', value(), 0, 2 ** 31 - 1);
-        break;
+        return;
       case '--horizon-days':
         args.horizonDays = parseInteger('--horizon-days', value(), 1, 365);
-        break;
+        return;
       case '--calibrate':
         args.calibrate = true;
-        break;
+        return;
       case '--demo-truth':
         args.demoTruth = parseDemoTruth(value());
-        break;
-      case '--engine': {
-        const engine = value();
-        if (engine !== 'wasm' && engine !== 'native') throw new UsageError(`--engine must be wasm or native, got "${engine}"`);
-        args.engine = engine;
-        break;
-      }
-      case '--anonymise-key':
-        args.anonymiseKey = value();
-        break;
-      case '--site':
-        args.site = value();
-        break;
-      case '--skip-bad-lines':
-        args.skipBadLines = true;
-        break;
+        return;
       default:
-        throw new UsageError(`unknown option "${token}"`);
+        if (!applyInputOption(args, flag, value, usage, DATA_FLAGS)) throw new UsageError(`unknown option "${token}"`);
     }
-  }
+  });
   if (args.inputs.length === 0) throw new UsageError('give at least one --input <path>');
   if (args.out === undefined) throw new UsageError('give --out <dir>');
   if (args.task === 'recommend' && (args.horizonDays !== undefined || args.calibrate)) throw new UsageError('--horizon-days and --calibrate apply to churn and propensity only');

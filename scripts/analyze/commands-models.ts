@@ -21,7 +21,8 @@ import { openOrtScorer, OrtError } from '../../models/train/node/ort-session';
 import { OnnxFormatError } from '../../models/train/onnx/onnx-model';
 import { IdMapError, parseIdMap, type RecommenderIds } from '../../models/train/recommend/id-map';
 import { personModelInput, rankPersons, readModel, recommendationInput, topItems, type LoadedModel } from '../../models/train/scoring';
-import { errorMessage, InputError, type EngineKind, type EventStore } from './event-store';
+import { errorMessage, InputError, type EventStore } from './event-store';
+import { applyInputOption, DATA_FLAGS, defaultInputOptions, forEachFlag, type InputOptions } from './input-options';
 import { describeBadLines, loadInputs } from './inputs';
 import { openNativeStore } from './native-store';
 import { openWasmStore } from './wasm-store';
@@ -52,21 +53,15 @@ export class ModelUsageError extends Error {
   override name = 'ModelUsageError';
 }
 
-export interface ModelCommandArgs {
+export interface ModelCommandArgs extends Omit<InputOptions, 'spec' | 'threads'> {
   command: ModelCommand;
   model: string;
-  inputs: string[];
   asOf?: number;
   explain: number;
   k: number;
   includeSeen: boolean;
   ids?: string;
-  json: boolean;
   limit: number;
-  engine: EngineKind;
-  anonymiseKey?: string;
-  site?: string;
-  skipBadLines: boolean;
 }
 
 export function isModelCommand(name: string | undefined): name is ModelCommand {
@@ -82,74 +77,47 @@ function positiveInteger(flag: string, raw: string, max: number): number {
 export function parseModelArgs(argv: readonly string[]): ModelCommandArgs {
   const [command, ...rest] = argv;
   if (!isModelCommand(command)) throw new ModelUsageError(`unknown command "${command}"; expected ${MODEL_COMMANDS.join(' or ')}`);
-  const args: Partial<ModelCommandArgs> & { inputs: string[] } = { command, inputs: [], explain: 0, k: 10, includeSeen: false, json: false, limit: 20, engine: 'wasm', skipBadLines: false };
+  const args: Partial<ModelCommandArgs> & InputOptions = { ...defaultInputOptions(), command, explain: 0, k: 10, includeSeen: false, limit: 20 };
   const only = (flag: string, allowed: ModelCommand) => {
     if (command !== allowed) throw new ModelUsageError(`${flag} applies to ${allowed} only`);
   };
-  for (let i = 0; i < rest.length; i++) {
-    const token = rest[i]!;
-    const [flag, inline] = token.startsWith('--') && token.includes('=') ? [token.slice(0, token.indexOf('=')), token.slice(token.indexOf('=') + 1)] : [token, undefined];
-    const value = () => {
-      const next = inline ?? rest[++i];
-      if (next === undefined || (inline === undefined && next.startsWith('--'))) throw new ModelUsageError(`${flag} needs a value`);
-      return next;
-    };
+  const usage = (message: string) => new ModelUsageError(message);
+  forEachFlag(rest, usage, (flag, value, token) => {
     switch (flag) {
       case '--model':
         args.model = value();
-        break;
-      case '--input':
-        args.inputs.push(value());
-        break;
+        return;
       case '--as-of': {
         only(flag, 'score');
         const raw = value();
         const ms = parseInstant(raw);
         if (ms === null) throw new ModelUsageError(`--as-of must be a date (YYYY-MM-DD) or an ISO time, got "${raw}"`);
         args.asOf = ms;
-        break;
+        return;
       }
       case '--explain':
         only(flag, 'score');
         args.explain = positiveInteger(flag, value(), 100);
-        break;
+        return;
       case '--k':
         only(flag, 'recommend');
         args.k = positiveInteger(flag, value(), 1000);
-        break;
+        return;
       case '--include-seen':
         only(flag, 'recommend');
         args.includeSeen = true;
-        break;
+        return;
       case '--ids':
         only(flag, 'recommend');
         args.ids = value();
-        break;
-      case '--json':
-        args.json = true;
-        break;
+        return;
       case '--limit':
         args.limit = positiveInteger(flag, value(), 1_000_000);
-        break;
-      case '--engine': {
-        const engine = value();
-        if (engine !== 'wasm' && engine !== 'native') throw new ModelUsageError(`--engine must be wasm or native, got "${engine}"`);
-        args.engine = engine;
-        break;
-      }
-      case '--anonymise-key':
-        args.anonymiseKey = value();
-        break;
-      case '--site':
-        args.site = value();
-        break;
-      case '--skip-bad-lines':
-        args.skipBadLines = true;
-        break;
+        return;
       default:
-        throw new ModelUsageError(`unknown option "${token}"`);
+        if (!applyInputOption(args, flag, value, usage, DATA_FLAGS)) throw new ModelUsageError(`unknown option "${token}"`);
     }
-  }
+  });
   if (args.model === undefined) throw new ModelUsageError('give --model <file.onnx>');
   if (args.inputs.length === 0) throw new ModelUsageError('give at least one --input <path>');
   return args as ModelCommandArgs;
