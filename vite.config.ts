@@ -1,4 +1,4 @@
-import { createReadStream, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createReadStream, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname, extname, join, normalize, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,40 @@ export const CROSS_ORIGIN_ISOLATION_HEADERS: Readonly<Record<string, string>> = 
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
+
+/**
+ * The dashboard's Content-Security-Policy: scripts, workers, wasm, styles and images from our own origin only;
+ * network requests to our origin and the listed edge origins only. 'wasm-unsafe-eval' lets WebAssembly compile
+ * (it does not allow JavaScript eval); inline style attributes are allowed because Svelte and ECharts set them.
+ */
+export function contentSecurityPolicy(connectOrigins: readonly string[] = []): string {
+  const connect = ["'self'", ...connectOrigins.map((url) => new URL(url).origin)];
+  return [
+    "default-src 'self'",
+    "script-src 'self' 'wasm-unsafe-eval'",
+    "worker-src 'self'",
+    `connect-src ${[...new Set(connect)].join(' ')}`,
+    "img-src 'self' data: blob:",
+    "style-src 'self' 'unsafe-inline'",
+    "font-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+/** Edge origins the built dashboard may contact: DASHBOARD_EDGE_ORIGINS (comma-separated) and VITE_DEFAULT_EDGE_URL. */
+export function edgeOriginsFromEnv(env: NodeJS.ProcessEnv = process.env): string[] {
+  const listed = (env.DASHBOARD_EDGE_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const fallback = env.VITE_DEFAULT_EDGE_URL ? [env.VITE_DEFAULT_EDGE_URL] : [];
+  return [...listed, ...fallback];
+}
+
+/** A Cloudflare Pages (and Netlify) `_headers` file: isolation headers and the CSP on every path. */
+function headersFile(headers: Record<string, string>): string {
+  return `/*\n${Object.entries(headers).map(([name, value]) => `  ${name}: ${value}`).join('\n')}\n`;
+}
 
 const CONTENT_TYPES: Record<string, string> = {
   '.wasm': 'application/wasm',
@@ -51,7 +85,7 @@ function wasmGlueToStagedCopies(): Plugin {
  * Serves the staged wasm (wasm/, see scripts/stage-wasm.mjs) at /wasm/ and the ONNX models (models/) at
  * /models/ in dev, and copies both into the build output, so every wasm and model byte comes from our origin.
  */
-function selfHostedAssets(headers: Record<string, string>): Plugin {
+function selfHostedAssets(headers: Record<string, string>, deployedHeaders: Record<string, string>): Plugin {
   let outDir = '';
   return {
     name: 'pa:self-hosted-assets',
@@ -78,6 +112,7 @@ function selfHostedAssets(headers: Record<string, string>): Plugin {
         cpSync(source, join(outDir, 'wasm', file));
       }
       cpSync(join(WASM_DIR, 'manifest.json'), join(outDir, 'wasm', 'manifest.json'));
+      writeFileSync(join(outDir, '_headers'), headersFile(deployedHeaders));
       for (const file of listFiles(MODELS_DIR).filter((f) => MODEL_FILE.test(f))) {
         const target = join(outDir, 'models', relative(MODELS_DIR, file));
         mkdirSync(dirname(target), { recursive: true });
@@ -111,15 +146,22 @@ function listFiles(dir: string): string[] {
 export interface DashboardConfigOptions {
   /** Send COOP/COEP (default true). Tests turn it off to exercise the single-threaded fallback. */
   crossOriginIsolation?: boolean;
+  /**
+   * Serve the preview with the Content-Security-Policy, allowing these edge origins (tests check the app under it).
+   * The build always writes it into `_headers` with the origins from edgeOriginsFromEnv().
+   */
+  cspConnectOrigins?: readonly string[];
 }
 
 /** The dashboard's Vite config; exported as a function so tests can build and serve variants of it. */
-export function dashboardConfig({ crossOriginIsolation = true }: DashboardConfigOptions = {}): UserConfig {
-  const headers = crossOriginIsolation ? { ...CROSS_ORIGIN_ISOLATION_HEADERS } : {};
+export function dashboardConfig({ crossOriginIsolation = true, cspConnectOrigins }: DashboardConfigOptions = {}): UserConfig {
+  const headers: Record<string, string> = crossOriginIsolation ? { ...CROSS_ORIGIN_ISOLATION_HEADERS } : {};
+  const deployedHeaders = { ...CROSS_ORIGIN_ISOLATION_HEADERS, 'Content-Security-Policy': contentSecurityPolicy(edgeOriginsFromEnv()), 'Referrer-Policy': 'no-referrer' };
+  const previewHeaders = cspConnectOrigins ? { ...headers, 'Content-Security-Policy': contentSecurityPolicy(cspConnectOrigins) } : headers;
   return {
     root: join(REPO_ROOT, 'web'),
     publicDir: join(REPO_ROOT, 'web', 'public'),
-    plugins: [svelte(), selfHostedAssets(headers), wasmGlueToStagedCopies()],
+    plugins: [svelte(), selfHostedAssets(headers, deployedHeaders), wasmGlueToStagedCopies()],
     build: {
       outDir: join(REPO_ROOT, 'dist', 'web'),
       emptyOutDir: true,
@@ -130,7 +172,7 @@ export function dashboardConfig({ crossOriginIsolation = true }: DashboardConfig
     // explicit /wasm/ URLs anyway, but keep them out of the optimizer so dev matches the build.
     optimizeDeps: { exclude: ['@duckdb/duckdb-wasm', 'parquet-wasm', 'onnxruntime-web'] },
     server: { port: 5173, headers },
-    preview: { port: 4173, headers },
+    preview: { port: 4173, headers: previewHeaders },
   };
 }
 
