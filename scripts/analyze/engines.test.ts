@@ -3,17 +3,9 @@
  * on demo data loaded through the two engines' own Parquet paths.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { normaliseMessage } from '../../worker-edge/src/ingest/normalise-message';
-import { identityHasher } from '../../worker-edge/src/privacy/keyed-hash';
-import type { EventRow } from '../../worker-edge/src/schema/event-columns';
-import { segmentMessageSchema } from '../../worker-edge/src/schema/segment-message';
 import { ANALYSIS_NAMES, runAnalysis, type AnalysisName } from '../../web/src/lib/analytics/index';
-import { buildPersonMap } from '../../web/src/lib/analytics/identity';
-import { generateDemoEvents } from '../demo-data/generate';
 import type { EventStore } from './event-store';
-import { encodeRows } from './inputs';
-import { openNativeStore } from './native-store';
-import { openWasmStore } from './wasm-store';
+import { canonical, openDemoEnginePair } from './testing';
 
 const SPECS: Record<AnalysisName, unknown> = {
   funnel: { steps: [{ event: 'page' }, { event: 'Product Viewed' }, { event: 'Product Added' }, { event: 'Order Completed' }], breakdown: { property: 'device_type' } },
@@ -23,30 +15,10 @@ const SPECS: Record<AnalysisName, unknown> = {
   rfm: {},
 };
 
-async function demoRows(): Promise<EventRow[]> {
-  const rows: EventRow[] = [];
-  for (const message of generateDemoEvents({ seed: 5, events: 6000, start: new Date('2026-10-01T00:00:00Z'), days: 21 })) {
-    const parsed = segmentMessageSchema.parse(message);
-    const result = await normaliseMessage(parsed, { receivedAt: parsed.timestamp!, country: 'CN', region: null, requestUserAgent: null }, { site: 'demo', hasher: identityHasher, queryParams: [], scrub: false });
-    if (result.ok) rows.push(result.row);
-  }
-  return rows;
-}
-
-function canonical(value: unknown): unknown {
-  return JSON.parse(JSON.stringify(value, (_k, v) => (typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(12)) : v)));
-}
-
 let wasm: EventStore;
 let native: EventStore;
 beforeAll(async () => {
-  const parquet = encodeRows(await demoRows());
-  [wasm, native] = await Promise.all([openWasmStore(), openNativeStore({ threads: 1 })]);
-  for (const store of [wasm, native]) {
-    await store.resetEvents();
-    await store.loadParquetBytes(parquet, 'demo');
-    await buildPersonMap(store);
-  }
+  ({ wasm, native } = await openDemoEnginePair());
 });
 afterAll(async () => Promise.all([wasm?.close(), native?.close()]));
 

@@ -2,10 +2,16 @@
  * Test support shared by the analytics and CLI tests: hand-built event rows and loading them into
  * either engine through the edge's own Parquet writer (so tests also exercise the load path).
  */
+import { normaliseMessage } from '../../worker-edge/src/ingest/normalise-message';
+import { identityHasher } from '../../worker-edge/src/privacy/keyed-hash';
 import { SCHEMA_VERSION, type EventRow } from '../../worker-edge/src/schema/event-columns';
+import { segmentMessageSchema } from '../../worker-edge/src/schema/segment-message';
+import { buildPersonMap } from '../../web/src/lib/analytics/identity';
+import { generateDemoEvents } from '../demo-data/generate';
 import type { EventStore } from './event-store';
 import { encodeRows } from './inputs';
-import { buildPersonMap } from '../../web/src/lib/analytics/identity';
+import { openNativeStore } from './native-store';
+import { openWasmStore } from './wasm-store';
 
 let sequence = 0;
 
@@ -74,4 +80,32 @@ export async function loadRows(store: EventStore, rows: readonly EventRow[]): Pr
   await store.resetEvents();
   if (rows.length) await store.loadParquetBytes(encodeRows(rows), 'test rows');
   await buildPersonMap(store);
+}
+
+/** Demo events (seed 5, 6000 messages over 21 days from 2026-10-01) as the edge stores them, without scrubbing. */
+export async function demoRows(): Promise<EventRow[]> {
+  const rows: EventRow[] = [];
+  for (const message of generateDemoEvents({ seed: 5, events: 6000, start: new Date('2026-10-01T00:00:00Z'), days: 21 })) {
+    const parsed = segmentMessageSchema.parse(message);
+    const result = await normaliseMessage(parsed, { receivedAt: parsed.timestamp!, country: 'CN', region: null, requestUserAgent: null }, { site: 'demo', hasher: identityHasher, queryParams: [], scrub: false });
+    if (result.ok) rows.push(result.row);
+  }
+  return rows;
+}
+
+/** DuckDB-Wasm and single-threaded native DuckDB, both loaded with the demo rows through their own Parquet paths. */
+export async function openDemoEnginePair(): Promise<{ wasm: EventStore; native: EventStore }> {
+  const parquet = encodeRows(await demoRows());
+  const [wasm, native] = await Promise.all([openWasmStore(), openNativeStore({ threads: 1 })]);
+  for (const store of [wasm, native]) {
+    await store.resetEvents();
+    await store.loadParquetBytes(parquet, 'demo');
+    await buildPersonMap(store);
+  }
+  return { wasm, native };
+}
+
+/** A result as comparable JSON: non-integers rounded to `digits` significant digits (engines sum in different orders). */
+export function canonical(value: unknown, digits = 12): unknown {
+  return JSON.parse(JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(digits)) : v)));
 }
