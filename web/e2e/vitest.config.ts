@@ -13,6 +13,7 @@ export default defineConfig({
   test: {
     environment: 'node',
     include: ['web/src/lib/state/**/*.test.ts', 'web/src/lib/components/**/*.test.ts', 'web/src/lib/reports/**/*.test.ts', 'web/e2e/**/*.test.ts'],
+    globalSetup: ['web/e2e/global-setup.ts'],
     testTimeout: 180_000,
     hookTimeout: 600_000,
     fileParallelism: false,

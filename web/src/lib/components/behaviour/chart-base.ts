@@ -1,0 +1,21 @@
+import type { ResolvedTheme } from '../../state/theme.svelte';
+import type { ChartOption } from '../echarts-setup';
+
+const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+/** The overview's palette (chart-options.ts), so every view's series look alike. */
+export const PALETTE = ['#3b6fd8', '#e0823d', '#3fa57a', '#c0504d', '#8064a2', '#4bacc6', '#9c8b3c', '#d16ba5', '#6b7a8f', '#5aa02c'];
+/** Drop-off, in both themes: a red that keeps contrast on white and on the dark surface. */
+export const DROP_OFF_COLOR = '#d9534f';
+
+export function textColor(theme: ResolvedTheme): string {
+  return theme === 'dark' ? '#d7dbe3' : '#2a2f3a';
+}
+
+export function chartBase(theme: ResolvedTheme): ChartOption {
+  return {
+    backgroundColor: 'transparent',
+    color: PALETTE,
+    textStyle: { fontFamily: FONT, color: textColor(theme) },
+    animationDuration: 300,
+  };
+}

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import type { PathsResult } from '../../analytics/paths';
+import { DROP_OFF_COLOR } from './chart-base';
+import { pathLinkRows, sankeyData } from './paths-chart';
+
+const FORWARD: PathsResult = {
+  persons: 10,
+  nodes: [
+    { id: '0:/', step: 0, name: '/', persons: 10, dropOff: 4, dropOffRate: 0.4 },
+    { id: '1:/p', step: 1, name: '/p', persons: 4, dropOff: 1, dropOffRate: 0.25 },
+    { id: '1:/', step: 1, name: '/', persons: 2, dropOff: 2, dropOffRate: 1 },
+    { id: '2:/cart', step: 2, name: '/cart', persons: 3, dropOff: 0, dropOffRate: 0 },
+  ],
+  links: [
+    { source: '0:/', target: '1:/p', persons: 4 },
+    { source: '0:/', target: '1:/', persons: 2 },
+    { source: '1:/p', target: '2:/cart', persons: 3 },
+  ],
+};
+
+describe('paths Sankey', () => {
+  it('adds one drop-off node per step, in its own colour, fed by the nodes where paths stop', () => {
+    const { nodes, links, labels } = sankeyData(FORWARD, 'start');
+    expect(nodes.filter((n) => n.name.startsWith('drop:')).map((n) => [n.name, n.depth, n.itemStyle.color])).toEqual([
+      ['drop:1', 1, DROP_OFF_COLOR],
+      ['drop:2', 2, DROP_OFF_COLOR],
+    ]);
+    expect(links.filter((l) => l.target.startsWith('drop:')).map((l) => [l.source, l.target, l.value])).toEqual([
+      ['0:/', 'drop:1', 4],
+      ['1:/p', 'drop:2', 1],
+      ['1:/', 'drop:2', 2],
+    ]);
+    expect(labels.get('1:/')).toBe('/');
+    expect(labels.get('drop:2')).toBe('Drop-off');
+    expect(nodes.filter((n) => !n.name.startsWith('drop:')).every((n) => n.itemStyle.color !== DROP_OFF_COLOR && n.itemStyle.color !== '#c0504d')).toBe(true);
+    // one event keeps one colour at every step
+    expect(nodes.find((n) => n.name === '0:/')!.itemStyle.color).toBe(nodes.find((n) => n.name === '1:/')!.itemStyle.color);
+  });
+
+  it('before an end event, paths that begin at a node flow in from a path-start node one step earlier', () => {
+    const backward: PathsResult = {
+      persons: 3,
+      nodes: [
+        { id: '-1:/p', step: -1, name: '/p', persons: 2, dropOff: 2, dropOffRate: 1 },
+        { id: '0:/buy', step: 0, name: '/buy', persons: 3, dropOff: 1, dropOffRate: 1 / 3 },
+      ],
+      links: [{ source: '-1:/p', target: '0:/buy', persons: 2 }],
+    };
+    const { nodes, links } = sankeyData(backward, 'end');
+    expect(nodes.map((n) => [n.name, n.depth])).toEqual([
+      ['-1:/p', 1],
+      ['0:/buy', 2],
+      ['entry:-2', 0],
+      ['entry:-1', 1],
+    ]);
+    expect(links.filter((l) => l.source.startsWith('entry:'))).toHaveLength(2);
+  });
+
+  it('lists transitions with names and their share of the anchored persons', () => {
+    expect(pathLinkRows(FORWARD)[0]).toEqual({ step: 0, from: '/', to: '/p', persons: 4, share: 0.4 });
+  });
+});

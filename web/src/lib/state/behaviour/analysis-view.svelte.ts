@@ -1,0 +1,111 @@
+import type { QueryEngine } from '../../engine/query-engine';
+import type { SavedItem, SavedReports } from '../../reports/saved-reports';
+import { AnalysisRun, type Cancellable } from '../analysis-run.svelte';
+import { errorMessage } from '../errors';
+import { freshPersonMap } from '../segments/person-map-freshness';
+import type { DateRange } from '../url-state';
+import { SavedReportList } from './saved-report-list.svelte';
+
+/** What differs between the behaviour views: their form, spec and analysis. */
+export interface AnalysisDefinition<Form, Spec, Result> {
+  /** the saved reports' view key, e.g. 'funnels' */
+  view: string;
+  emptyForm(): Form;
+  /** the form's question without the date range; throws a message naming the incomplete row */
+  queryFromForm(form: Form): Spec;
+  withRange(query: Spec, range: DateRange): Spec;
+  /** throws the analysis' SpecError when the spec is invalid */
+  validate(spec: Spec): void;
+  /** a saved report's spec (untrusted: validated here) as a form */
+  formFromSaved(spec: unknown): Form;
+  analyse(engine: QueryEngine, spec: Spec): Promise<Result>;
+}
+
+/** A result with the exact spec it was computed for (the form may have changed since). */
+export interface Ran<Spec, Result> {
+  spec: Spec;
+  result: Result;
+}
+
+/**
+ * A behaviour view's state, kept across navigation by `dashboard.viewState`: the form being edited, the run
+ * (newest request wins, cancellable) and the view's saved reports.
+ */
+export class AnalysisViewState<Form, Spec, Result> {
+  #form = $state() as Form;
+  #reportMessage = $state<string | null>(null);
+  readonly run: AnalysisRun<Ran<Spec, Result>>;
+  readonly reports: SavedReportList;
+  protected readonly engine: QueryEngine & Cancellable;
+  protected readonly definition: AnalysisDefinition<Form, Spec, Result>;
+
+  constructor(engine: QueryEngine & Cancellable, saved: SavedReports, definition: AnalysisDefinition<Form, Spec, Result>) {
+    this.engine = engine;
+    this.definition = definition;
+    this.#form = definition.emptyForm();
+    this.run = new AnalysisRun(engine);
+    this.reports = new SavedReportList(saved, definition.view);
+  }
+
+  /** the form, deeply reactive: inputs bind to its fields */
+  get form(): Form {
+    return this.#form;
+  }
+  /** what the last save or open did, for a status line */
+  get reportMessage(): string | null {
+    return this.#reportMessage;
+  }
+
+  /** A plain copy of the form (no proxies), for specs and saved reports. */
+  protected snapshot(): Form {
+    return $state.snapshot(this.#form) as Form;
+  }
+
+  resetForm(): void {
+    this.#form = this.definition.emptyForm();
+  }
+
+  /**
+   * Runs the form's analysis over `range`; a form or spec problem shows as the run's error. `dataVersion` identifies
+   * the loaded table: the analyses build the identity map once and would not notice a new table, so it is rebuilt
+   * once per load (shared with the segment views).
+   */
+  start(range: DateRange, dataVersion: number): Promise<void> {
+    const form = this.snapshot();
+    return this.run.run(async () => {
+      const spec = this.definition.withRange(this.definition.queryFromForm(form), range);
+      this.definition.validate(spec);
+      await freshPersonMap(this.engine, dataVersion);
+      return { spec, result: await this.definition.analyse(this.engine, spec) };
+    });
+  }
+
+  async saveReport(name: string): Promise<boolean> {
+    this.#reportMessage = null;
+    let query: Spec;
+    try {
+      query = this.definition.queryFromForm(this.snapshot());
+      this.definition.validate(query);
+    } catch (error) {
+      this.reports.fail(`could not save the report: ${errorMessage(error)}`);
+      return false;
+    }
+    const ok = await this.reports.save(name, query);
+    if (ok) this.#reportMessage = `Saved “${name.trim()}”.`;
+    return ok;
+  }
+
+  /** Fills the form from a saved report; the caller runs it. False (with the reason shown) when it no longer parses. */
+  openReport(item: SavedItem): boolean {
+    this.#reportMessage = null;
+    try {
+      this.#form = this.definition.formFromSaved(item.spec);
+    } catch (error) {
+      this.reports.fail(`the saved report “${item.name}” cannot be opened: ${errorMessage(error)}`);
+      return false;
+    }
+    this.reports.clearError();
+    this.#reportMessage = `Opened “${item.name}”.`;
+    return true;
+  }
+}

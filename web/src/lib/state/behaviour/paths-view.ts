@@ -1,0 +1,22 @@
+import { parsePathsSpec, runPaths, type PathsResult, type PathsSpecInput } from '../../analytics/paths';
+import type { QueryEngine } from '../../engine/query-engine';
+import type { SavedReports } from '../../reports/saved-reports';
+import type { Cancellable } from '../analysis-run.svelte';
+import { AnalysisViewState, type AnalysisDefinition } from './analysis-view.svelte';
+import { defaultPathsForm, pathsFormFromSpec, pathsQueryFromForm, type PathsForm } from './paths-form';
+
+export const PATHS_ANALYSIS: AnalysisDefinition<PathsForm, PathsSpecInput, PathsResult> = {
+  view: 'paths',
+  emptyForm: defaultPathsForm,
+  queryFromForm: pathsQueryFromForm,
+  withRange: (query, range) => ({ ...query, from: range.from, to: range.to }),
+  validate: (spec) => void parsePathsSpec(spec),
+  formFromSaved: (spec) => pathsFormFromSpec(parsePathsSpec(spec)),
+  analyse: runPaths,
+};
+
+export type PathsViewState = AnalysisViewState<PathsForm, PathsSpecInput, PathsResult>;
+
+export function createPathsViewState(engine: QueryEngine & Cancellable, saved: SavedReports): PathsViewState {
+  return new AnalysisViewState(engine, saved, PATHS_ANALYSIS);
+}

@@ -1,0 +1,22 @@
+import { parseRetentionSpec, runRetention, type RetentionResult, type RetentionSpecInput } from '../../analytics/retention';
+import type { QueryEngine } from '../../engine/query-engine';
+import type { SavedReports } from '../../reports/saved-reports';
+import type { Cancellable } from '../analysis-run.svelte';
+import { AnalysisViewState, type AnalysisDefinition } from './analysis-view.svelte';
+import { defaultRetentionForm, retentionFormFromSpec, retentionQueryFromForm, type RetentionForm } from './retention-form';
+
+export const RETENTION_ANALYSIS: AnalysisDefinition<RetentionForm, RetentionSpecInput, RetentionResult> = {
+  view: 'retention',
+  emptyForm: defaultRetentionForm,
+  queryFromForm: retentionQueryFromForm,
+  withRange: (query, range) => ({ ...query, from: range.from, to: range.to }),
+  validate: (spec) => void parseRetentionSpec(spec),
+  formFromSaved: (spec) => retentionFormFromSpec(parseRetentionSpec(spec)),
+  analyse: runRetention,
+};
+
+export type RetentionViewState = AnalysisViewState<RetentionForm, RetentionSpecInput, RetentionResult>;
+
+export function createRetentionViewState(engine: QueryEngine & Cancellable, saved: SavedReports): RetentionViewState {
+  return new AnalysisViewState(engine, saved, RETENTION_ANALYSIS);
+}
