@@ -51,7 +51,7 @@ const SITE = 'demo';
 const TOKEN = 'bench-read-token';
 const FEW_COLUMNS = ['timestamp', 'event', 'anonymous_id', 'session_id', 'page_path'];
 
-interface Dataset {
+export interface Dataset {
   dir: string;
   files: ManifestEntry[];
   from: string;
@@ -153,7 +153,7 @@ function check(result: LoadResult, rows: number, label: string): void {
 }
 
 /** Demo events -> edge rows -> one ZSTD Parquet file per hour partition, as the edge's keys and manifest name them. */
-async function demoDataset(options: { events: number; days: number; seed: number; log: (line: string) => void }): Promise<Dataset> {
+export async function demoDataset(options: { events: number; days: number; seed: number; log: (line: string) => void }): Promise<Dataset> {
   const dir = join(REPO_ROOT, 'bench', 'out', `dashboard-load-${options.events}-${options.days}d-seed${options.seed}`);
   const manifestPath = join(dir, 'manifest.json');
   if (existsSync(manifestPath)) return JSON.parse(readFileSync(manifestPath, 'utf8')) as Dataset;
@@ -220,7 +220,7 @@ async function nativeLoad(data: Dataset, threads: number): Promise<number> {
 }
 
 /** The edge's read API for the bench files: manifest (date-pruned), files with ETag, CORS for the app origin. */
-async function serveEdgeStandIn(data: Dataset, appOrigin: string): Promise<{ url: string; server: Server }> {
+export async function serveEdgeStandIn(data: Dataset, appOrigin: string): Promise<{ url: string; server: Server }> {
   const byKey = new Map(data.files.map((f, i) => [f.key, { file: f, path: filePath(data, i) }]));
   const cors = {
     'access-control-allow-origin': appOrigin,

@@ -26,6 +26,16 @@ export interface NativeOverview {
   breakdowns: Record<string, Map<string | null, { visitors: number; count: number }>>;
 }
 
+/** The page's own host as the edge writes referrer_host (lower case, no port, no `www.`); referrers equal to it are self-referrals. */
+function pageHost(url: string | null): string | null {
+  if (!url) return null;
+  try {
+    return new URL(url).hostname.toLowerCase().replace(/^www\./, '');
+  } catch {
+    return null;
+  }
+}
+
 const PANEL_COLUMNS: Record<string, string> = {
   'Top pages': 'page_path',
   Channels: 'channel',
@@ -72,7 +82,7 @@ export class NativeDuckDb {
       params.push(filter.value);
     }
     const events = await this.rows(
-      `SELECT epoch_ms(timestamp) AS ms, event_id, type, event, user_id, anonymous_id, session_id, revenue, ${Object.values(PANEL_COLUMNS).join(', ')}
+      `SELECT epoch_ms(timestamp) AS ms, event_id, type, event, user_id, anonymous_id, session_id, revenue, page_url, ${Object.values(PANEL_COLUMNS).join(', ')}
        FROM events WHERE ${where.join(' AND ')}`,
       params,
     );
@@ -122,6 +132,7 @@ export class NativeDuckDb {
       const byValue = new Map<string | null, { persons: Set<string>; count: number }>();
       for (const e of events) {
         if (column === 'page_path' && !isView(e)) continue;
+        if (column === 'referrer_host' && e.referrer_host !== null && e.referrer_host === pageHost(e.page_url as string | null)) continue;
         const value = (e[column] ?? null) as string | null;
         const entry = byValue.get(value) ?? { persons: new Set<string>(), count: 0 };
         entry.persons.add(person(e));

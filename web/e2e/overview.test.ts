@@ -130,6 +130,10 @@ describe('dashboard overview in Chromium', () => {
     expectKpisToMatch(unfiltered, expected.kpis);
     expect(await readSeriesTotal(page)).toBe(expected.seriesTotal);
     await expectPanelsToMatch(expected);
+    const referrers = await readPanel(page, 'Referrers');
+    expect(referrers.length).toBeGreaterThan(0);
+    const ownHosts = new Set((await native.rows(`SELECT DISTINCT page_url FROM events WHERE page_url IS NOT NULL`)).map((r) => new URL(String(r.page_url)).hostname.replace(/^www\./, '')));
+    for (const row of referrers) expect(ownHosts.has(row.value!), `self-referral ${row.value} in Referrers`).toBe(false);
     expect(await page.getByRole('img', { name: 'Events over time chart' }).getAttribute('data-rendered')).toBe('true');
     expect(page.url()).not.toContain(DEMO.readToken);
     expect(page.url()).not.toContain(encodeURIComponent(edge.url));

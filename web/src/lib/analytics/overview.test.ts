@@ -238,6 +238,19 @@ describe('breakdowns', () => {
     ]);
   });
 
+  it('leaves out self-referrals: a referrer equal to the host of the page it led to', async () => {
+    await loadEvents([
+      page('2026-03-02T10:00:00Z', { anonymous_id: 'r1', page_url: 'https://www.Shop.example:8443/a', referrer_host: 'shop.example' }),
+      page('2026-03-02T10:01:00Z', { anonymous_id: 'r1', page_url: 'https://shop.example/b', referrer_host: 'google.com' }),
+      page('2026-03-02T10:02:00Z', { anonymous_id: 'r2', page_url: null, referrer_host: 'shop.example' }),
+      page('2026-03-02T10:03:00Z', { anonymous_id: 'r2', page_url: 'https://blog.shop.example/', referrer_host: 'shop.example' }),
+    ]);
+    expect(await breakdown(engine, spec(), panel('referrers'))).toEqual([
+      { value: 'shop.example', visitors: 1, count: 2 },
+      { value: 'google.com', visitors: 1, count: 1 },
+    ]);
+  });
+
   it('limits to top N', async () => {
     expect(await breakdown(engine, spec({ topN: 2 }), panel('pages'))).toHaveLength(2);
   });

@@ -11,6 +11,8 @@
  *   bounce        a session with exactly one page view and no track event; bounce rate = bounces / sessions
  *   duration      last event time - first event time of a session, averaged over sessions
  *   conversion    persons with a purchase event / persons; revenue = sum of revenue on purchase events
+ *   referrers     referrer_host, leaving out self-referrals: events whose referrer is the host of their own
+ *                 page_url (without `www.` and port), i.e. clicks from one page of the site to the next
  */
 import { EVENT_COLUMNS, type ColumnName } from '../../../../worker-edge/src/schema/event-columns';
 import { EVENTS_TABLE, type QueryEngine, type SqlValue } from '../engine/query-engine';
@@ -166,6 +168,10 @@ function baseCte(spec: OverviewSpec, extraColumns: readonly ColumnName[] = []): 
   };
 }
 
+/**
+ * Sessions are grouped by (session_id, person, n): the client's id, or the person and the number of their
+ * gap-cut session. No string key is built per event (that was most of this query's time in DuckDB-Wasm).
+ */
 export function kpisQuery(spec: OverviewSpec): SqlQuery {
   const base = baseCte(spec, ['session_id', 'revenue']);
   const purchase = spec.purchaseEvent ?? DEFAULT_PURCHASE_EVENT;
@@ -178,17 +184,16 @@ inferred AS (
   WINDOW w AS (PARTITION BY person ORDER BY ts, event_id)
 ),
 keyed AS (
-  SELECT 's:' || session_id AS session_key, ts, type FROM base WHERE session_id IS NOT NULL
+  SELECT session_id, NULL::VARCHAR AS person, 0::HUGEINT AS n, ts, type FROM base WHERE session_id IS NOT NULL
   UNION ALL
-  SELECT 'p:' || coalesce(person, '') || ':' || CAST(sum(starts_session) OVER (PARTITION BY person ORDER BY ts, event_id ROWS UNBOUNDED PRECEDING) AS VARCHAR), ts, type
+  SELECT NULL, person, sum(starts_session) OVER (PARTITION BY person ORDER BY ts, event_id ROWS UNBOUNDED PRECEDING), ts, type
   FROM inferred
 ),
 sessions AS (
-  SELECT session_key,
-    date_diff('millisecond', min(ts), max(ts)) / 1000.0 AS seconds,
+  SELECT date_diff('millisecond', min(ts), max(ts)) / 1000.0 AS seconds,
     count(*) FILTER (WHERE ${PAGE_TYPES}) AS views,
     count(*) FILTER (WHERE type = 'track') AS tracks
-  FROM keyed GROUP BY session_key
+  FROM keyed GROUP BY session_id, person, n
 ),
 totals AS (
   SELECT count(*) AS events,
@@ -211,24 +216,35 @@ FROM totals, session_totals`,
   };
 }
 
+/** Buckets are grouped as timestamps and formatted once per bucket, not once per event. */
 export function seriesQuery(spec: OverviewSpec): SqlQuery {
   const base = baseCte(spec);
   const unit = granularityUnit(spec.granularity);
   return {
-    sql: `WITH ${base.sql}
-SELECT strftime(date_trunc('${unit}', ts), '%Y-%m-%dT%H:%M:%SZ') AS bucket,
-  count(*) AS events,
-  count(*) FILTER (WHERE ${PAGE_TYPES}) AS page_views,
-  count(DISTINCT person) AS visitors
-FROM base GROUP BY 1 ORDER BY 1`,
+    sql: `WITH ${base.sql},
+buckets AS (
+  SELECT date_trunc('${unit}', ts) AS bucket,
+    count(*) AS events,
+    count(*) FILTER (WHERE ${PAGE_TYPES}) AS page_views,
+    count(DISTINCT person) AS visitors
+  FROM base GROUP BY 1
+)
+SELECT strftime(bucket, '%Y-%m-%dT%H:%M:%SZ') AS bucket, events, page_views, visitors FROM buckets ORDER BY buckets.bucket`,
     params: base.params,
   };
 }
 
+/**
+ * The host of `page_url` as the edge writes referrer_host: lower case, without port and `www.`. A referrer equal
+ * to it is the site itself (a click from one page to the next), not a source of traffic.
+ */
+const PAGE_HOST = `regexp_replace(lower(regexp_extract(page_url, '^[a-zA-Z][a-zA-Z0-9+.-]*://([^/?#:]+)', 1)), '^www\\.', '')`;
+
 export function breakdownQuery(spec: OverviewSpec, panel: BreakdownPanel): SqlQuery {
-  const base = baseCte(spec, [panel.column]);
+  const base = baseCte(spec, panel.id === 'referrers' ? [panel.column, 'page_url'] : [panel.column]);
   const column = columnIdentifier(panel.column);
   const conditions = [panel.id === 'pages' ? PAGE_TYPES : 'TRUE', panel.skipEmpty ? `${column} IS NOT NULL` : 'TRUE'];
+  if (panel.id === 'referrers') conditions.push(`(page_url IS NULL OR ${column} <> ${PAGE_HOST})`);
   return {
     sql: `WITH ${base.sql}
 SELECT ${column} AS value, count(DISTINCT person) AS visitors, count(*) AS count

@@ -38,15 +38,25 @@ export function valueLabel(value: string | null): string {
   return value ?? '(none)';
 }
 
+/**
+ * Horizontal bars in the table's order, first row on top. The category axis runs top-down (`inverse`) instead of
+ * reversing the rows, and shows every label (`interval: 0`): with ECharts' automatic interval it drops labels
+ * that would crowd, and the remaining ones then sit beside bars that are not theirs.
+ */
 export function barOption(rows: readonly BreakdownRow[], theme: ResolvedTheme, seriesName = 'Visitors'): ChartOption {
-  const shown = [...rows].reverse();
   return {
     ...base(theme),
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
     grid: { left: 8, right: 24, top: 8, bottom: 8, containLabel: true },
     xAxis: { type: 'value', minInterval: 1 },
-    yAxis: { type: 'category', data: shown.map((r) => valueLabel(r.value)), axisLabel: { width: 120, overflow: 'truncate' } },
-    series: [{ name: seriesName, type: 'bar', data: shown.map((r) => r.visitors), barMaxWidth: 18 }],
+    yAxis: {
+      type: 'category',
+      inverse: true,
+      data: rows.map((r) => valueLabel(r.value)),
+      axisTick: { alignWithLabel: true },
+      axisLabel: { interval: 0, width: 120, overflow: 'truncate' },
+    },
+    series: [{ name: seriesName, type: 'bar', data: rows.map((r) => ({ value: r.visitors, name: valueLabel(r.value) })), barMaxWidth: 18 }],
   };
 }
 

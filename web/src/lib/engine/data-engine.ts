@@ -28,6 +28,11 @@ export interface LoadProgress {
   rows: number;
   fromCache: number;
   failures: LoadFailure[];
+  /**
+   * Rows of this load already queryable in `events` while it runs: a load into an empty table publishes its first
+   * files early (newest first) and appends the rest there. Absent while nothing is published.
+   */
+  visibleRows?: number;
 }
 
 export interface LoadResult extends LoadProgress {
@@ -83,7 +88,9 @@ export interface DataEngine extends QueryEngine {
   /**
    * Replaces the `events` table with exactly the files of `range` in the saved connection's manifest: unchanged
    * files from the local cache, new or changed ones (by ETag) from the edge, each retried; files that still fail
-   * are reported in `failures`. A newer load cancels an older one. Cancelled: the previous table is kept.
+   * are reported in `failures`. A newer load cancels an older one. Cancelled: the previous table is kept (a load
+   * into an empty table publishes its first files early, see `LoadProgress.visibleRows`, and keeps what it
+   * appended). Files already in the table with the same ETag are kept, not read again.
    */
   loadRange(range: DateRange, opts?: RangeLoadOptions): Promise<LoadResult>;
   /** Local Parquet files, no network. Bad files are reported; if none decodes, the current table is kept. */

@@ -10,8 +10,11 @@ import { FileCache } from './file-cache';
 import { cacheScope, type CachedFile } from './local-db';
 import { decodeEventsParquet, type DecodedEvents } from './parquet-decoder';
 
-/** Files downloaded or read from the cache at once; decoding and inserting happen one file at a time. */
-const CONCURRENCY = 6;
+/**
+ * Files downloaded or read from the cache at once; decoding and inserting happen one file at a time. More than the
+ * browser's 6 connections per host: cache reads are batched (see FileCache.read) and requests queue in the browser.
+ */
+const CONCURRENCY = 16;
 const PROGRESS_EVERY_MS = 100;
 /** The largest local file accepted (an ArrayBuffer of it must fit in memory next to the decoded data). */
 export const MAX_LOCAL_FILE_BYTES = 1024 * 1024 * 1024;
@@ -27,13 +30,20 @@ interface Source {
   /** a cached copy failed to decode: drop it and, when possible, download again */
   onBadCopy?: () => Promise<Source | null>;
   manifest?: ManifestFile;
+  /** the version of the file this source reads (manifest or cache entry), to recognise it in a later load */
+  etag?: string;
 }
 
 interface LoadedSource {
   key: string;
   rows: number;
   origin: SourceOrigin;
+  bytes: number;
+  etag?: string;
 }
+
+/** How a build meets the current table: replaces it (staging + swap), or appends to it in one transaction. */
+type BuildTarget = { kind: 'replace'; scope: string | null } | { kind: 'append'; kept: LoadedSource[] };
 
 /**
  * Builds the `events` table from Parquet files: into a staging table first, swapped in at the end, so a cancelled
@@ -44,6 +54,8 @@ export class EventLoader {
   readonly #cache: FileCache;
   #sources: LoadedSource[] = [];
   #columns: readonly ColumnSpec[] = ALL_COLUMNS;
+  /** cache scope (edge + site) of the files in the table; null for local files or an empty table */
+  #scope: string | null = null;
   #loadSeq = 0;
   #current: AbortController | null = null;
   #currentToken: number | undefined;
@@ -59,6 +71,7 @@ export class EventLoader {
     await this.#session.exec(createTableSql(EVENTS_TABLE, ALL_COLUMNS));
     this.#sources = [];
     this.#columns = ALL_COLUMNS;
+    this.#scope = null;
   }
 
   /** Stops the load in progress, or only load `token` if given (its promise resolves with cancelled: true). */
@@ -82,20 +95,24 @@ export class EventLoader {
       if (signal.aborted) return cancelledBeforeStart();
       throw error;
     }
-    const files = manifest.files.filter((f) => f.date >= range.from && f.date <= range.to).sort((a, b) => a.key.localeCompare(b.key));
-    const cached = await this.#cache.lookup(scope, files.map((f) => f.key));
+    // newest first: with progressive loading the latest days show first
+    const files = manifest.files.filter((f) => f.date >= range.from && f.date <= range.to).sort((a, b) => b.key.localeCompare(a.key));
     const pinned = new Set(files.map((f) => f.key));
+    const kept = this.#reusable(scope, columns, files);
+    const wanted = kept ? files.filter((f) => !kept.some((k) => k.key === f.key)) : files;
+    const cached = await this.#cache.lookup(scope, wanted.map((f) => f.key));
     const download = (file: ManifestFile): Source => ({
       key: file.key,
       bytes: file.bytes,
       origin: 'edge',
       manifest: file,
+      etag: file.etag,
       read: async (s) => {
         const got = await client.file(file.key, s);
         return { bytes: got.bytes, attempts: got.attempts, origin: 'edge', etag: got.etag };
       },
     });
-    const sources = files.map((file): Source => {
+    const sources = wanted.map((file): Source => {
       const entry = cached.get(file.key);
       if (!entry || !sameEtag(entry.etag, file.etag)) return download(file);
       return {
@@ -106,8 +123,10 @@ export class EventLoader {
         },
       };
     });
+    const target: BuildTarget = kept ? { kind: 'append', kept } : { kind: 'replace', scope };
     const result = await this.#build(sources, columns, signal, onProgress, {
       keepOnEmpty: false,
+      target,
       afterRead: async (source, bytes, etag) => {
         if (source.origin !== 'edge' || !source.manifest) return;
         const file = { ...source.manifest, etag: etag ?? source.manifest.etag };
@@ -115,11 +134,25 @@ export class EventLoader {
       },
     });
     if (!result.cancelled) {
-      const hits = files.map((f) => cached.get(f.key)).filter((e): e is CachedFile => e !== undefined);
+      const hits = wanted.map((f) => cached.get(f.key)).filter((e): e is CachedFile => e !== undefined);
       await this.#cache.touch(hits).catch(() => undefined);
       await this.#cache.removeUnlisted(scope, range, pinned).catch(() => undefined);
     }
     return result;
+  }
+
+  /**
+   * The loaded files a new load of `files` can keep: all of them when the table holds files of the same scope and
+   * columns, each still listed with the same ETag (then only new files are appended); null when the table must be
+   * rebuilt. Reopening the dashboard loads the cache first and then asks the edge, which thus costs one manifest.
+   */
+  #reusable(scope: string, columns: readonly ColumnSpec[], files: readonly ManifestFile[]): LoadedSource[] | null {
+    if (this.#scope !== scope || this.#sources.length === 0) return null;
+    if (columns.length !== this.#columns.length || columns.some((c, i) => c.name !== this.#columns[i]!.name)) return null;
+    const listed = new Map(files.map((f) => [f.key, f]));
+    const kept = this.#sources.map((s) => ({ source: s, file: listed.get(s.key) }));
+    if (kept.some(({ source, file }) => !file || source.etag === undefined || !sameEtag(source.etag, file.etag))) return null;
+    return kept.map(({ source }) => ({ ...source, origin: 'cache' }));
   }
 
   loadCached(conn: Pick<EdgeConnection, 'url' | 'site'>, range: DateRange, columnNames: string[] | undefined, onProgress: ProgressListener, token?: number): Promise<LoadResult> {
@@ -129,13 +162,14 @@ export class EventLoader {
   }
 
   async #loadCached(conn: Pick<EdgeConnection, 'url' | 'site'>, range: DateRange, columns: ColumnSpec[], signal: AbortSignal, onProgress: ProgressListener): Promise<LoadResult> {
-    const entries = (await this.#cache.inRange(cacheScope(conn.url, conn.site), range)).sort((a, b) => a.key.localeCompare(b.key));
+    const scope = cacheScope(conn.url, conn.site);
+    const entries = (await this.#cache.inRange(scope, range)).sort((a, b) => b.key.localeCompare(a.key));
     const result = await this.#build(
       entries.map((entry) => fromCache(this.#cache, entry)),
       columns,
       signal,
       onProgress,
-      { keepOnEmpty: false },
+      { keepOnEmpty: false, target: { kind: 'replace', scope } },
     );
     if (!result.cancelled) await this.#cache.touch(entries).catch(() => undefined);
     return result;
@@ -161,7 +195,7 @@ export class EventLoader {
         },
       };
     });
-    return this.#build(sources, ALL_COLUMNS, signal, onProgress, { keepOnEmpty: true });
+    return this.#build(sources, ALL_COLUMNS, signal, onProgress, { keepOnEmpty: true, target: { kind: 'replace', scope: null } });
   }
 
   async tableInfo(): Promise<TableInfo> {
@@ -170,7 +204,7 @@ export class EventLoader {
       `SELECT count(*) AS rows${hasTime ? ', min("timestamp") AS min_time, max("timestamp") AS max_time' : ''} FROM ${EVENTS_TABLE}`,
     );
     const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : null);
-    return { rows: Number(row?.rows ?? 0), minTime: iso(row?.min_time), maxTime: iso(row?.max_time), sources: this.#sources.map((s) => ({ ...s })) };
+    return { rows: Number(row?.rows ?? 0), minTime: iso(row?.min_time), maxTime: iso(row?.max_time), sources: this.#sources.map(({ key, rows, origin }) => ({ key, rows, origin })) };
   }
 
   /**
@@ -202,18 +236,25 @@ export class EventLoader {
     columns: readonly ColumnSpec[],
     signal: AbortSignal,
     onProgress: ProgressListener,
-    options: { keepOnEmpty: boolean; afterRead?: (source: Source, bytes: Uint8Array, etag: string | null | undefined) => Promise<void> },
+    options: { keepOnEmpty: boolean; target: BuildTarget; afterRead?: (source: Source, bytes: Uint8Array, etag: string | null | undefined) => Promise<void> },
   ): Promise<LoadResult> {
+    const { target } = options;
+    const kept = target.kind === 'append' ? target.kept : [];
     const staging = `${EVENTS_TABLE}_loading_${++this.#loadSeq}`;
     const progress: LoadProgress = {
-      filesDone: 0,
-      filesTotal: sources.length,
-      bytesDone: 0,
-      bytesTotal: sources.reduce((n, s) => n + s.bytes, 0),
-      rows: 0,
-      fromCache: 0,
+      filesDone: kept.length,
+      filesTotal: sources.length + kept.length,
+      bytesDone: kept.reduce((n, s) => n + s.bytes, 0),
+      bytesTotal: sources.reduce((n, s) => n + s.bytes, 0) + kept.reduce((n, s) => n + s.bytes, 0),
+      rows: kept.reduce((n, s) => n + s.rows, 0),
+      fromCache: kept.length,
       failures: [],
     };
+    if (target.kind === 'append' && sources.length === 0) {
+      this.#sources = kept;
+      onProgress({ ...progress });
+      return { ...progress, cancelled: false };
+    }
     let lastReport = 0;
     const report = (force = false) => {
       const now = Date.now();
@@ -228,11 +269,17 @@ export class EventLoader {
     };
     const loaded: LoadedSource[] = [];
     const done = (file: PendingFile) => {
-      loaded.push({ key: file.key, rows: file.rows, origin: file.origin });
+      loaded.push({ key: file.key, rows: file.rows, origin: file.origin, bytes: file.bytes, ...(file.etag ? { etag: file.etag } : {}) });
       progress.filesDone += 1;
       progress.rows += file.rows;
       if (file.origin === 'cache') progress.fromCache += 1;
+      if (progress.visibleRows !== undefined) progress.visibleRows = progress.rows;
     };
+    // Into an empty table, the first files are published as `events` early (and the rest appended there), so the
+    // dashboard can draw while the load goes on.
+    const progressive = target.kind === 'replace' && !options.keepOnEmpty && this.#sources.length === 0;
+    let table = staging;
+    const started = performance.now();
     const background: Promise<void>[] = [];
     const batch = new InsertBatch(this.#session, staging);
     const flush = async () => {
@@ -242,7 +289,18 @@ export class EventLoader {
       }
       report();
     };
-    await this.#session.exec(`DROP TABLE IF EXISTS ${quoteIdentifier(staging)}`);
+    const publish = async () => {
+      await this.#swapIn(staging);
+      table = EVENTS_TABLE;
+      batch.table = EVENTS_TABLE;
+      this.#sources = loaded;
+      this.#columns = columns;
+      this.#scope = target.kind === 'replace' ? target.scope : this.#scope;
+      progress.visibleRows = progress.rows;
+      report(true);
+    };
+    const dropStaging = () => this.#session.exec(`DROP TABLE IF EXISTS ${quoteIdentifier(staging)}`);
+    await dropStaging();
     await this.#session.exec(createTableSql(staging, columns));
     report(true);
     try {
@@ -257,45 +315,80 @@ export class EventLoader {
         const { source, read, decoded } = outcome;
         progress.bytesDone += read.bytes.byteLength;
         if (options.afterRead) background.push(options.afterRead(source, read.bytes, read.etag));
-        const file: PendingFile = { key: source.key, rows: decoded.rows, origin: read.origin, attempts: read.attempts };
+        const etag = read.etag ?? source.etag;
+        const file: PendingFile = { key: source.key, rows: decoded.rows, origin: read.origin, attempts: read.attempts, bytes: source.bytes, ...(etag ? { etag } : {}) };
         if (decoded.spliceable) {
           if (!batch.accepts(decoded)) await flush();
           batch.add(file, decoded);
-          if (batch.full) await flush();
+          const firstDue = progressive && table === staging && (batch.rows >= FIRST_PUBLISH_ROWS || performance.now() - started >= FIRST_PUBLISH_MS);
+          if (batch.full || firstDue) await flush();
         } else {
           await flush();
           try {
-            await this.#insert(staging, columns, decoded);
+            await this.#insert(table, columns, decoded);
             done(file);
           } catch (error) {
             fail({ key: source.key, error: `${source.key}: DuckDB could not append it: ${errorMessage(error)}`, attempts: read.attempts });
           }
         }
+        if (progressive && table === staging && loaded.length > 0 && !signal.aborted) await publish();
         report();
       }
       if (!signal.aborted) await flush();
       await Promise.all(background);
       const cancelled = signal.aborted;
-      if (cancelled || (options.keepOnEmpty && loaded.length === 0)) {
-        await this.#session.exec(`DROP TABLE IF EXISTS ${quoteIdentifier(staging)}`);
+      if (table === EVENTS_TABLE) {
+        // published early: what was appended stays, also when cancelled (the dashboard shows it as such)
+        this.#sources = [...loaded].sort((a, b) => a.key.localeCompare(b.key));
         report(true);
         return { ...progress, failures: [...progress.failures], cancelled };
       }
-      await this.#session.exec('BEGIN TRANSACTION');
-      try {
-        await this.#session.exec(`DROP TABLE IF EXISTS ${EVENTS_TABLE}`);
-        await this.#session.exec(`ALTER TABLE ${quoteIdentifier(staging)} RENAME TO ${EVENTS_TABLE}`);
-        await this.#session.exec('COMMIT');
-      } catch (error) {
-        await this.#session.exec('ROLLBACK').catch(() => undefined);
-        throw error;
+      if (cancelled || (options.keepOnEmpty && loaded.length === 0)) {
+        await dropStaging();
+        report(true);
+        return { ...progress, failures: [...progress.failures], cancelled };
       }
-      this.#sources = loaded.sort((a, b) => a.key.localeCompare(b.key));
-      this.#columns = columns;
+      if (target.kind === 'append') {
+        await this.#appendFrom(staging, columns);
+        this.#sources = [...kept, ...loaded].sort((a, b) => a.key.localeCompare(b.key));
+      } else {
+        await this.#swapIn(staging);
+        this.#sources = loaded.sort((a, b) => a.key.localeCompare(b.key));
+        this.#columns = columns;
+        this.#scope = target.scope;
+      }
       report(true);
       return { ...progress, failures: [...progress.failures], cancelled: false };
     } catch (error) {
-      await this.#session.exec(`DROP TABLE IF EXISTS ${quoteIdentifier(staging)}`).catch(() => undefined);
+      if (table === EVENTS_TABLE) this.#sources = [...loaded].sort((a, b) => a.key.localeCompare(b.key));
+      await dropStaging().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** `staging` replaces `events` in one transaction. */
+  async #swapIn(staging: string): Promise<void> {
+    await this.#session.exec('BEGIN TRANSACTION');
+    try {
+      await this.#session.exec(`DROP TABLE IF EXISTS ${EVENTS_TABLE}`);
+      await this.#session.exec(`ALTER TABLE ${quoteIdentifier(staging)} RENAME TO ${EVENTS_TABLE}`);
+      await this.#session.exec('COMMIT');
+    } catch (error) {
+      await this.#session.exec('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** The rows of `staging` are added to `events` and `staging` dropped, in one transaction. */
+  async #appendFrom(staging: string, columns: readonly ColumnSpec[]): Promise<void> {
+    const list = columns.map((c) => quoteIdentifier(c.name)).join(', ');
+    await this.#session.exec('BEGIN TRANSACTION');
+    try {
+      await this.#session.exec(`INSERT INTO ${EVENTS_TABLE} (${list}) SELECT ${list} FROM ${quoteIdentifier(staging)}`);
+      await this.#session.exec(`DROP TABLE ${quoteIdentifier(staging)}`);
+      await this.#session.exec('COMMIT');
+    } catch (error) {
+      await this.#session.exec('ROLLBACK').catch(() => undefined);
       throw error;
     }
   }
@@ -324,6 +417,7 @@ function fromCache(cache: FileCache, entry: CachedFile): Source {
     key: entry.key,
     bytes: entry.bytes,
     origin: 'cache',
+    etag: entry.etag,
     read: async () => {
       const bytes = await cache.read(entry);
       if (!bytes) throw new Error(`${entry.key}: the cached copy has disappeared (cleared in another tab?)`);
@@ -346,11 +440,16 @@ interface PendingFile {
   rows: number;
   origin: SourceOrigin;
   attempts: number;
+  bytes: number;
+  etag?: string;
 }
 
 /** Rows and bytes one DuckDB insert may carry: big enough to amortise the per-insert cost, small enough for memory. */
 const BATCH_MAX_ROWS = 128 * 1024;
 const BATCH_MAX_BYTES = 64 * 1024 * 1024;
+/** A progressive load publishes its first files once it has this many rows, or after this long, whichever is first. */
+const FIRST_PUBLISH_ROWS = 32 * 1024;
+const FIRST_PUBLISH_MS = 700;
 
 /**
  * Decoded files waiting to be appended together, as one spliced Arrow stream. If the joint insert fails, each file
@@ -358,7 +457,8 @@ const BATCH_MAX_BYTES = 64 * 1024 * 1024;
  */
 class InsertBatch {
   readonly #session: DuckDbSession;
-  readonly #table: string;
+  /** the table the next flush appends to */
+  table: string;
   #schema: Uint8Array | null = null;
   #parts: { file: PendingFile; batches: Uint8Array }[] = [];
   #rows = 0;
@@ -366,7 +466,11 @@ class InsertBatch {
 
   constructor(session: DuckDbSession, table: string) {
     this.#session = session;
-    this.#table = table;
+    this.table = table;
+  }
+
+  get rows(): number {
+    return this.#rows;
   }
 
   get full(): boolean {
@@ -394,7 +498,7 @@ class InsertBatch {
     this.#bytes = 0;
     if (!schema || parts.length === 0) return [];
     try {
-      await this.#session.insertIpc(this.#table, oneBatch(joinIpcStreams(schema, parts.map((p) => p.batches))), false);
+      await this.#session.insertIpc(this.table, oneBatch(joinIpcStreams(schema, parts.map((p) => p.batches))), false);
       return parts.map((p) => ({ file: p.file }));
     } catch (error) {
       if (parts.length === 1) return [{ file: parts[0]!.file, error: errorMessage(error) }];
@@ -402,7 +506,7 @@ class InsertBatch {
     const outcomes: { file: PendingFile; error?: string }[] = [];
     for (const part of parts) {
       try {
-        await this.#session.insertIpc(this.#table, joinIpcStreams(schema, [part.batches]), false);
+        await this.#session.insertIpc(this.table, joinIpcStreams(schema, [part.batches]), false);
         outcomes.push({ file: part.file });
       } catch (error) {
         outcomes.push({ file: part.file, error: errorMessage(error) });

@@ -9,6 +9,15 @@ export interface CacheableFile {
   rows: number;
 }
 
+interface PendingPut {
+  scope: string;
+  file: CacheableFile;
+  bytes: Uint8Array;
+  pinned: ReadonlySet<string>;
+  resolve: (stored: boolean) => void;
+  reject: (error: unknown) => void;
+}
+
 /** Share of the browser's quota the cache may fill, counting what the rest of the origin already uses. */
 const QUOTA_SHARE = 0.8;
 
@@ -23,6 +32,8 @@ export class FileCache {
   /** bytes of all cached files, kept between scans; null = unknown, scan again */
   #total: number | null = null;
   #writes: Promise<unknown> = Promise.resolve();
+  #reads: { id: string; resolve: (data: Uint8Array | null) => void; reject: (error: unknown) => void }[] = [];
+  #puts: PendingPut[] = [];
 
   constructor(db: LocalDb, quotaOverride?: number) {
     this.#db = db;
@@ -41,9 +52,25 @@ export class FileCache {
     return this.#db.files.where('[scope+date]').between([scope, range.from], [scope, range.to], true, true).toArray();
   }
 
-  async read(entry: CachedFile): Promise<Uint8Array | null> {
-    const body = await this.#db.bodies.get(entry.id);
-    return body ? body.data : null;
+  /**
+   * A cached file's bytes. Reads asked for in the same task are answered by one bulkGet: IndexedDB pays per
+   * transaction, and a load reads hundreds of small hourly files.
+   */
+  read(entry: CachedFile): Promise<Uint8Array | null> {
+    return new Promise((resolve, reject) => {
+      this.#reads.push({ id: entry.id, resolve, reject });
+      if (this.#reads.length === 1) setTimeout(() => void this.#readPending(), 0);
+    });
+  }
+
+  async #readPending(): Promise<void> {
+    const reads = this.#reads.splice(0);
+    try {
+      const bodies = await this.#db.bodies.bulkGet(reads.map((r) => r.id));
+      reads.forEach((r, i) => r.resolve(bodies[i]?.data ?? null));
+    } catch (error) {
+      for (const r of reads) r.reject(error);
+    }
   }
 
   async touch(entries: readonly CachedFile[]): Promise<void> {
@@ -56,9 +83,48 @@ export class FileCache {
    * after another, so concurrent downloads cannot all pass the budget check on the same total.
    */
   put(scope: string, file: CacheableFile, bytes: Uint8Array, pinned: ReadonlySet<string>): Promise<boolean> {
-    const write = this.#writes.then(() => this.#put(scope, file, bytes, pinned));
-    this.#writes = write.catch(() => undefined);
-    return write;
+    return new Promise((resolve, reject) => {
+      this.#puts.push({ scope, file, bytes, pinned, resolve, reject });
+      if (this.#puts.length === 1) {
+        const write = this.#writes.then(() => this.#putPending());
+        this.#writes = write.catch(() => undefined);
+      }
+    });
+  }
+
+  /**
+   * Writes the files queued while the previous write ran in one transaction when they fit the budget together
+   * (the common case: a load of many small files), else one by one with eviction.
+   */
+  async #putPending(): Promise<void> {
+    const puts = this.#puts.splice(0);
+    if (puts.length === 1) {
+      const [p] = puts as [PendingPut];
+      await this.#put(p.scope, p.file, p.bytes, p.pinned).then(p.resolve, p.reject);
+      return;
+    }
+    try {
+      const ids = puts.map((p) => fileId(p.scope, p.file.key));
+      const previous = await this.#db.files.bulkGet(ids);
+      const previousBytes = previous.reduce((n, e) => n + (e?.bytes ?? 0), 0);
+      const incoming = puts.reduce((n, p) => n + p.bytes.byteLength, 0);
+      const cached = await this.#totalBytes();
+      const budget = await this.#budget(cached);
+      if (budget !== null && cached - previousBytes + incoming > budget) {
+        for (const p of puts) await this.#put(p.scope, p.file, p.bytes, p.pinned).then(p.resolve, p.reject);
+        return;
+      }
+      const now = Date.now();
+      const entries: CachedFile[] = puts.map((p, i) => ({ id: ids[i]!, scope: p.scope, key: p.file.key, etag: p.file.etag, date: p.file.date, hour: p.file.hour, rows: p.file.rows, bytes: p.bytes.byteLength, storedAt: now, lastUsed: now }));
+      await this.#db.transaction('rw', this.#db.files, this.#db.bodies, async () => {
+        await this.#db.bodies.bulkPut(puts.map((p, i) => ({ id: ids[i]!, data: p.bytes })));
+        await this.#db.files.bulkPut(entries);
+      });
+      if (this.#total !== null) this.#total += incoming - previousBytes;
+      for (const p of puts) p.resolve(true);
+    } catch (error) {
+      for (const p of puts) p.reject(error);
+    }
   }
 
   async #put(scope: string, file: CacheableFile, bytes: Uint8Array, pinned: ReadonlySet<string>): Promise<boolean> {

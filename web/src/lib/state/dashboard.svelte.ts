@@ -63,9 +63,11 @@ export class Dashboard {
     try {
       const saved = await this.connection.restore();
       if (saved) {
-        await this.load.fromCache(this.view.range);
+        // The views show at once: a load into the empty table publishes its first files early and they draw them.
         this.#started = true;
-        // Draw the cached data before asking the edge for news: the engine runs one thing at a time.
+        await this.load.fromCache(this.view.range);
+        // Draw the cached data before asking the edge for news: the engine runs one thing at a time. The edge load
+        // then keeps every cached file already in the table and appends only new ones.
         await tick();
         if (this.overview.running) await this.overview.settled(SHOW_CACHE_FIRST_MS);
         await this.load.fromEdge(this.view.range);

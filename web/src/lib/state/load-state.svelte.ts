@@ -135,9 +135,18 @@ export class LoadState {
     this.#notice = null;
     this.#progress = null;
     let result: LoadResult | null = null;
+    let shownEarly = false;
     try {
       result = await load(this.#engine, controller.signal, (p) => {
-        if (this.#controller === controller) this.#progress = p;
+        if (this.#controller !== controller) return;
+        this.#progress = p;
+        // the engine published the first files of a load into an empty table: let the views draw them now
+        if (!shownEarly && (p.visibleRows ?? 0) > 0) {
+          shownEarly = true;
+          void this.refreshInfo().then(() => {
+            if (this.#controller === controller) this.#dataVersion++;
+          });
+        }
       });
       if (this.#controller !== controller) return result;
       this.#progress = result;

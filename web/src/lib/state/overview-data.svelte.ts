@@ -76,7 +76,7 @@ export class OverviewData {
     this.#breakdowns = emptyBreakdowns();
   }
 
-  /** Runs every panel's query in turn (the engine runs one query at a time): figures, the chart over time, then the breakdowns. */
+  /** Runs every panel's query in turn (the engine runs one query at a time): the chart over time, the figures, then the breakdowns. */
   async refresh(engine: QueryEngine, spec: OverviewSpec, key: string | null = null): Promise<void> {
     const generation = ++this.#generation;
     const current = () => generation === this.#generation;
@@ -93,9 +93,10 @@ export class OverviewData {
         if (current()) assign({ status: 'error', data: null, error: errorMessage(error) });
       }
     };
-    await settle(() => overviewKpis(engine, spec), (p) => (this.#kpis = p));
-    if (!current()) return;
+    // the chart first: it is what a reader looks for, and the cheapest of the three kinds of query
     await settle(() => eventsOverTime(engine, spec), (p) => (this.#series = p));
+    if (!current()) return;
+    await settle(() => overviewKpis(engine, spec), (p) => (this.#kpis = p));
     for (const panel of BREAKDOWN_PANELS) {
       if (!current()) return;
       await settle(() => breakdown(engine, spec, panel), (p) => (this.#breakdowns[panel.id] = p));
