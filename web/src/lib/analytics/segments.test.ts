@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventStore } from '../../../../scripts/analyze/event-store';
 import { loadRows, track } from '../../../../scripts/analyze/testing';
 import { openWasmStore } from '../../../../scripts/analyze/wasm-store';
-import { parseSegmentSpec, runSegment, segmentMembersCsv, type SegmentSpecInput } from './segments';
+import { NO_SCORES_MESSAGE, parseSegmentSpec, runSegment, scoredModels, segmentMembersCsv, type SegmentSpecInput } from './segments';
 
 let store: EventStore;
 beforeAll(async () => {
@@ -99,6 +99,46 @@ describe('segments', () => {
       'person,first_seen,last_seen,lifecycle,order_count,revenue,aov,preferred_category,preferred_channel,rfm_tier\n' +
         'newcomer,2024-03-29T10:00:00.000Z,2024-03-29T10:00:00.000Z,new,0,0,,,direct,\n',
     );
+  });
+
+  it('matches persons by model score, and says so when nothing has been scored', async () => {
+    await loadRows(store, rows());
+    await store.query('DROP TABLE IF EXISTS person_scores');
+    const churnAbove = (value: number): SegmentSpecInput => ({ asOf: '2024-03-31', condition: { type: 'score', model: 'churn', op: 'gt', value } });
+    await expect(runSegment(store, churnAbove(0.5))).rejects.toThrow(NO_SCORES_MESSAGE);
+    await expect(segmentMembersCsv(store, churnAbove(0.5))).rejects.toThrow(NO_SCORES_MESSAGE);
+    expect(await scoredModels(store)).toEqual([]);
+
+    // As the Models view writes it: one row per person and model, keyed by the merged person.
+    await store.query('CREATE TABLE person_scores (person VARCHAR, model VARCHAR, score DOUBLE)');
+    await store.query("INSERT INTO person_scores VALUES ('cn-beauty', 'churn', 0.9), ('us-beauty', 'churn', 0.4), ('cn-twice', 'churn', 0.1), ('newcomer', 'ltv', 120)");
+    try {
+      expect(await scoredModels(store)).toEqual(['churn', 'ltv']);
+      const score = async (condition: SegmentSpecInput['condition']) => (await runSegment(store, { asOf: '2024-03-31', condition })).members;
+      expect((await runSegment(store, churnAbove(0.5))).members).toEqual(['cn-beauty']);
+      expect(await score({ type: 'score', model: 'churn', op: 'between', value: [0.1, 0.4] })).toEqual(['cn-twice', 'us-beauty']);
+      expect(await score({ type: 'score', model: 'churn', op: 'lte', value: 0.1 })).toEqual(['cn-twice']);
+      expect(await score({ type: 'score', model: 'churn', op: 'eq', value: 0.4 })).toEqual(['us-beauty']);
+      // Negative operators match persons without a score, as for properties.
+      expect(await score({ type: 'score', model: 'churn', op: 'neq', value: 0.4 })).toEqual(['churned', 'cn-beauty', 'cn-twice', 'dormant', 'newcomer', 'returning']);
+      expect(await score({ type: 'score', model: 'churn', op: 'is_not_set' })).toEqual(['churned', 'dormant', 'newcomer', 'returning']);
+      expect(await score({ type: 'score', model: 'ltv', op: 'is_set' })).toEqual(['newcomer']);
+      expect(await score({ and: [{ type: 'score', model: 'churn', op: 'gte', value: 0.4 }, { type: 'property', property: 'country', op: 'eq', value: 'CN' }] })).toEqual(['cn-beauty']);
+      expect(await score({ not: { type: 'score', model: 'churn', op: 'lt', value: 0.5 } })).toEqual(['churned', 'cn-beauty', 'dormant', 'newcomer', 'returning']);
+      const csv = await segmentMembersCsv(store, churnAbove(0.5));
+      expect(csv).toBe('person\ncn-beauty\n');
+    } finally {
+      await store.query('DROP TABLE person_scores');
+    }
+  });
+
+  it('rejects bad score conditions precisely', () => {
+    expect(() => parseSegmentSpec({ condition: { type: 'score', model: 'churn', op: 'contains', value: 1 } })).toThrow(/spec\.condition/);
+    expect(() => parseSegmentSpec({ condition: { type: 'score', model: 'churn', op: 'between', value: [1] } })).toThrow(/spec\.condition/);
+    expect(() => parseSegmentSpec({ condition: { type: 'score', model: 'churn', op: 'is_set', value: 1 } })).toThrow(/spec\.condition/);
+    expect(() => parseSegmentSpec({ condition: { type: 'score', model: '', op: 'gt', value: 1 } })).toThrow(/spec\.condition/);
+    expect(() => parseSegmentSpec({ condition: { type: 'score', model: 'churn', op: 'gt', value: '0.5' } })).toThrow(/spec\.condition/);
+    expect(parseSegmentSpec({ condition: { type: 'score', model: 'churn', op: 'between', value: [0.2, 0.8] } }).condition).toEqual({ type: 'score', model: 'churn', op: 'between', value: [0.2, 0.8] });
   });
 
   it('rejects bad conditions precisely', () => {

@@ -9,6 +9,8 @@
  *       did (default) / did not do the event at least `atLeast` (default 1) times in the last
  *       `withinDays` days before asOf (default: ever)
  *   {type:"funnel", funnel, step, outcome}           reached / dropped at a funnel step
+ *   {type:"score", model, op, value?}                a model's score of the person, from the table
+ *       `person_scores(person, model, score)` that the Models view writes (SCORE_OPS)
  *   {and:[...]}, {or:[...]}, {not: condition}
  *
  * The universe is every person with an event before asOf (and in [from, to] when given). Negative
@@ -44,11 +46,20 @@ import {
   type Sql,
 } from './sql';
 
+/** The table of model scores per person (written by the Models view; `person` as in personEvents). */
+export const PERSON_SCORES = 'person_scores';
+export const NO_SCORES_MESSAGE = 'no model scores: score persons in the Models view first';
+export const SCORE_OPS = ['gt', 'gte', 'lt', 'lte', 'between', 'eq', 'neq', 'is_set', 'is_not_set'] as const;
+export type ScoreOp = (typeof SCORE_OPS)[number];
+
+export type ScoreCondition = { type: 'score'; model: string; op: ScoreOp; value?: number | number[] | undefined };
+
 export type SegmentCondition =
   | (PropertyFilter & { type: 'property'; match?: 'latest' | 'any' | undefined })
   | (Omit<PropertyFilter, 'property'> & { type: 'tag'; tag: PersonTag })
   | { type: 'behaviour'; event: string; where?: PropertyFilter[] | undefined; did?: boolean | undefined; atLeast?: number | undefined; withinDays?: number | undefined }
   | { type: 'funnel'; funnel: z.input<typeof funnelSpecSchema>; step: number; outcome: 'reached' | 'dropped' }
+  | ScoreCondition
   | { and: SegmentCondition[] }
   | { or: SegmentCondition[] }
   | { not: SegmentCondition };
@@ -64,6 +75,14 @@ export const segmentConditionSchema: z.ZodType<SegmentCondition> = z.lazy(() =>
       withinDays: z.number().int().min(1).max(3650).optional(),
     }),
     z.strictObject({ type: z.literal('funnel'), funnel: funnelSpecSchema, step: z.number().int().min(0), outcome: z.enum(['reached', 'dropped']) }),
+    z
+      .strictObject({
+        type: z.literal('score'),
+        model: z.string().min(1, 'model name is empty').max(256),
+        op: z.enum(SCORE_OPS),
+        value: z.union([z.number().finite(), z.array(z.number().finite()).max(2)]).optional(),
+      })
+      .superRefine(checkFilterValue),
     z.strictObject({ and: z.array(segmentConditionSchema).min(1) }),
     z.strictObject({ or: z.array(segmentConditionSchema).min(1) }),
     z.strictObject({ not: segmentConditionSchema }),
@@ -125,7 +144,37 @@ function conditionSql(condition: SegmentCondition, context: Context): Sql {
     }
     case 'funnel':
       return sql`p.person IN (${funnelPersonsSql(funnelSpecSchema.parse(condition.funnel), condition.step, condition.outcome)})`;
+    case 'score': {
+      // One row per person and model is expected; should a model have several, the highest counts.
+      const score = sql`(SELECT max(s.score) FROM ${ident(PERSON_SCORES)} s WHERE s.person = p.person AND s.model = ${condition.model})`;
+      return filterCondition({ sql: score, kind: 'number', text: false }, { property: `score of ${condition.model}`, op: condition.op, value: condition.value });
+    }
   }
+}
+
+function usesScores(condition: SegmentCondition): boolean {
+  if ('and' in condition) return condition.and.some(usesScores);
+  if ('or' in condition) return condition.or.some(usesScores);
+  if ('not' in condition) return usesScores(condition.not);
+  return condition.type === 'score';
+}
+
+async function hasScoresTable(engine: QueryEngine): Promise<boolean> {
+  // information_schema lists tables, views and temporary tables alike: the Models view may write any of them.
+  const probe = sql`SELECT 1 AS present FROM information_schema.tables WHERE table_name = ${PERSON_SCORES}`;
+  return (await engine.query(probe.text, probe.params)).length > 0;
+}
+
+/** Fails with NO_SCORES_MESSAGE when the spec has a score condition and nothing has been scored yet. */
+async function checkScores(engine: QueryEngine, condition: SegmentCondition): Promise<void> {
+  if (usesScores(condition) && !(await hasScoresTable(engine))) throw new Error(NO_SCORES_MESSAGE);
+}
+
+/** The models with scores in `person_scores` (none when the table does not exist), for the segment builder. */
+export async function scoredModels(engine: QueryEngine): Promise<string[]> {
+  if (!(await hasScoresTable(engine))) return [];
+  const rows = await engine.query<{ model: string }>(sql`SELECT DISTINCT model FROM ${ident(PERSON_SCORES)} WHERE model IS NOT NULL ORDER BY model LIMIT 500`.text);
+  return rows.map((row) => String(row.model));
 }
 
 function conditionProperties(condition: SegmentCondition): string[] {
@@ -186,6 +235,7 @@ function stepBack(ms: number, period: 'day' | 'week' | 'month', count: number): 
 export async function runSegment(engine: QueryEngine, input: SegmentSpec | SegmentSpecInput): Promise<SegmentResult> {
   const spec = parseSegmentSpec(input);
   validateFunnelSteps(spec.condition);
+  await checkScores(engine, spec.condition);
   if (spec.identity === 'merged') await ensurePersonMap(engine);
   const asOfMs = await resolveAsOfInstant(engine, spec.asOf);
   const members = (await segmentMembers(engine, spec, asOfMs)).map((row) => String(row.person));
@@ -212,6 +262,7 @@ function csvField(value: unknown): string {
 export async function segmentMembersCsv(engine: QueryEngine, input: SegmentSpec | SegmentSpecInput, options: { tags?: boolean } = {}): Promise<string> {
   const spec = parseSegmentSpec(input);
   validateFunnelSteps(spec.condition);
+  await checkScores(engine, spec.condition);
   if (spec.identity === 'merged') await ensurePersonMap(engine);
   const rows = await segmentMembers(engine, spec, await resolveAsOfInstant(engine, spec.asOf));
   const columns = options.tags ? ['person', ...PERSON_TAG_NAMES] : ['person'];
