@@ -23,6 +23,21 @@ beforeAll(() => {
   ];
   for (let i = 0; i < 30; i++) rows.push(track(`x${i}`, 'Experiment Viewed', '2024-01-03T00:00:00Z', { experiment: 'checkout_button', variant: i < 25 ? 'control' : 'treatment' }));
   writeFileSync(join(dir, 'events.parquet'), encodeRows(rows));
+  // Data-quality fixtures: an order before the person's first page, a repeated order id, negative revenue,
+  // a promotion with more clicks than impressions and two stored quality flags.
+  writeFileSync(
+    join(dir, 'quality.parquet'),
+    encodeRows([
+      track('q1', 'Order Completed', '2024-02-01T09:00:00Z', { order_id: 'o9', revenue: 20 }),
+      page('q1', 'email', '2024-02-01T10:00:00Z', 'qs1'),
+      track('q1', 'Order Completed', '2024-02-01T10:05:00Z', { order_id: 'o9', revenue: 20, quality_flags: 'pii_scrubbed' }),
+      page('q2', 'social', '2024-02-01T10:00:00Z', 'qs2'),
+      track('q2', 'Order Completed', '2024-02-01T10:30:00Z', { order_id: 'o10', revenue: -5, quality_flags: 'pii_scrubbed,late' }),
+      track('q2', 'Promotion Viewed', '2024-02-01T10:01:00Z', { properties: { promotion_id: 'spring' } }),
+      track('q2', 'Promotion Clicked', '2024-02-01T10:02:00Z', { properties: { promotion_id: 'spring' } }),
+      track('q2', 'Promotion Clicked', '2024-02-01T10:03:00Z', { properties: { promotion_id: 'spring' } }),
+    ]),
+  );
   writeFileSync(join(dir, 'spend.csv'), 'date,channel,spend\n2024-01-01,email,50\n2024-01-02,social,100\n');
   writeFileSync(join(dir, 'bad-spend.csv'), 'date,channel,spend\n2024-01-01,email,fifty\n');
   writeFileSync(
@@ -88,6 +103,52 @@ describe('analyze marketing subcommands', () => {
     expect(result.srm.pValue).toBeCloseTo(0.00026073, 7);
   });
 
+  it('campaign-lift: both periods, the lift with intervals, and warnings on stderr also with --json', async () => {
+    const spec = '{"campaign":{"from":"2024-01-02","to":"2024-01-02"},"baseline":{"from":"2024-01-01","to":"2024-01-01"},"conversion":{"event":"Order Completed"}}';
+    const { code, out, err } = await cli('campaign-lift', '--input', join(dir, 'events.parquet'), '--spec', spec, '--json');
+    expect(code).toBe(0);
+    const result = JSON.parse(out);
+    // 2024-01-01: p1, p2, p3, p4 active, p3 bought for 50; 2024-01-02: p1 active and bought for 100.
+    expect(result.baseline).toMatchObject({ activePersons: 4, converters: 1, conversionRate: 0.25, revenue: 50, revenuePerPerson: 12.5, days: 1 });
+    expect(result.campaign).toMatchObject({ activePersons: 1, converters: 1, conversionRate: 1, revenue: 100, revenuePerPerson: 100, days: 1 });
+    // p1 came back on 2024-01-02, within 7 days of the baseline; the data ends on 2024-01-03, so neither window is complete.
+    expect(result.baseline.retention).toEqual({ cohort: 4, retained: 1, rate: 0.25, complete: false });
+    expect(result.lift.conversionRate.difference).toBeCloseTo(0.75, 12);
+    expect(err).toContain('analyze: WARNING: the campaign period has 1 active persons: rates are very uncertain');
+    expect(err).toContain('analyze: WARNING: the baseline retention window runs past the end of the data');
+
+    const text = await cli('campaign-lift', '--input', join(dir, 'events.parquet'), '--spec', spec);
+    expect(text.code).toBe(0);
+    expect(text.out).toMatch(/conversion rate\s+25\.00%\s+100\.00%\s+75\.00%/);
+    expect(text.out).toContain('* the retention window runs past the end of the data');
+  });
+
+  it('campaign-lift: overlapping periods are a spec error (exit 2)', async () => {
+    const bad = await cli('campaign-lift', '--input', join(dir, 'events.parquet'), '--spec', '{"campaign":{"from":"2024-01-01","to":"2024-01-02"},"baseline":{"from":"2024-01-02","to":"2024-01-03"}}');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/^analyze: inline spec: .*baseline.*overlaps the campaign period/);
+  });
+
+  it('data-quality: runs without a spec and reports every check and the stored flags', async () => {
+    const { code, out, err } = await cli('data-quality', '--input', join(dir, 'quality.parquet'), '--json');
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    const result = JSON.parse(out);
+    expect(result.events).toBe(8);
+    const check = (id: string) => result.checks.find((c: { id: string }) => c.id === id);
+    expect(check('clicks_above_impressions')).toMatchObject({ checked: true, total: 1, failing: 1, examples: ['spring: 2 clicks, 1 impressions'] });
+    expect(check('conversion_before_first_touch')).toMatchObject({ checked: true, total: 3, failing: 1 });
+    expect(check('negative_revenue')).toMatchObject({ total: 3, failing: 1 });
+    expect(check('duplicate_order_id')).toMatchObject({ failing: 1, examples: ['o9 x2'] });
+    expect(result.flags).toEqual({ pii_scrubbed: 2, late: 1 });
+
+    const text = await cli('data-quality', '--input', join(dir, 'quality.parquet'), '--spec', '{"examples":1}', '--engine', 'native');
+    expect(text.code).toBe(0);
+    expect(text.out).toContain('8 events checked');
+    expect(text.out).toMatch(/clicks_above_impressions\s+yes\s+1\s+1\s+spring: 2 clicks, 1 impressions/);
+    expect(text.out).toMatch(/pii_scrubbed\s+2/);
+  });
+
   it('rejects bad usage and bad specs with exit 2', async () => {
     const usage = await cli('basket', '--input', join(dir, 'events.parquet'), '--spec', '{}', '--spend', 'x.csv');
     expect(usage.code).toBe(2);
@@ -95,5 +156,11 @@ describe('analyze marketing subcommands', () => {
     const spec = await cli('basket', '--input', join(dir, 'events.parquet'), '--spec', '{"minSupport":2}');
     expect(spec.code).toBe(2);
     expect(spec.err).toMatch(/^analyze: inline spec: spec.minSupport: .*got 2/);
+    const noSpec = await cli('campaign-lift', '--input', join(dir, 'events.parquet'));
+    expect(noSpec.code).toBe(2);
+    expect(noSpec.err).toContain('give --spec <spec.json>');
+    const quality = await cli('data-quality', '--input', join(dir, 'quality.parquet'), '--spec', '{"touch":"page"}');
+    expect(quality.code).toBe(2);
+    expect(quality.err).toMatch(/^analyze: inline spec: spec\.touch/);
   });
 });

@@ -1,19 +1,24 @@
 /**
- * The marketing subcommands of the analyze command line: attribution, basket and experiment. Same
- * inputs, engines and exit codes as the behaviour analyses in cli.ts (0 done, 2 bad usage, spec or
- * input, 1 unexpected); warnings (sample ratio mismatch, small samples) always go to stderr, also
- * with --json.
+ * The marketing subcommands of the analyze command line: attribution, basket, experiment, campaign
+ * lift and data quality. Same inputs, engines and exit codes as the behaviour analyses in cli.ts (0
+ * done, 2 bad usage, spec or input, 1 unexpected); warnings (sample ratio mismatch, small samples,
+ * short or overlapping-looking periods) always go to stderr, also with --json.
  *
  *   npm run analyze -- attribution --input events/ --spec spec.json [--spend spend.csv] --json
  *   npm run analyze -- basket --input events/ --spec '{"minSupport":0.006,"minConfidence":0.25}'
  *   npm run analyze -- experiment --input events/ --spec '{"experiment":"checkout_button"}' --engine native
+ *   npm run analyze -- campaign-lift --input events/ --spec '{"campaign":{"from":"2026-11-10","to":"2026-11-16"},"baseline":{"from":"2026-11-03","to":"2026-11-09"}}' --json
+ *   npm run analyze -- data-quality --input events/ [--spec '{"campaignProperty":"utm_campaign"}'] --json
  *
+ * data-quality is the one subcommand whose --spec is optional (every key has a default).
  * A relative `spend` path in a spec file is resolved against the spec file's folder.
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseAttributionSpec, runAttribution, type AttributionResult } from '../../web/src/lib/analytics/attribution';
 import { parseBasketSpec, runBasket, type BasketResult } from '../../web/src/lib/analytics/basket';
+import { parseCampaignLiftSpec, runCampaignLift, type CampaignLiftResult } from '../../web/src/lib/analytics/campaign-lift';
+import { parseDataQualitySpec, runDataQuality, type DataQualityResult } from '../../web/src/lib/analytics/data-quality';
 import { parseExperimentSpec, runExperiment, type ExperimentResult } from '../../web/src/lib/analytics/experiment';
 import { buildPersonMap } from '../../web/src/lib/analytics/identity';
 import { SpecError } from '../../web/src/lib/analytics/spec';
@@ -26,7 +31,7 @@ import { openNativeStore } from './native-store';
 import { openWasmStore } from './wasm-store';
 import { applyInputOption, defaultInputOptions, requireInputsAndSpec, type InputOptions } from './input-options';
 
-export const MARKETING_COMMANDS = ['attribution', 'basket', 'experiment'] as const;
+export const MARKETING_COMMANDS = ['attribution', 'basket', 'experiment', 'campaign-lift', 'data-quality'] as const;
 export type MarketingCommand = (typeof MARKETING_COMMANDS)[number];
 
 export function isMarketingCommand(name: string | undefined): name is MarketingCommand {
@@ -36,7 +41,7 @@ export function isMarketingCommand(name: string | undefined): name is MarketingC
 export const MARKETING_USAGE = `usage: npm run analyze -- <${MARKETING_COMMANDS.join('|')}> --input <path> [--input <path> ...] --spec <spec.json> [options]
 
   --input PATH          a Parquet file, an NDJSON file of Segment messages, or a directory of them (recursive)
-  --spec FILE|JSON      the spec: a JSON file, or inline JSON starting with {
+  --spec FILE|JSON      the spec: a JSON file, or inline JSON starting with { (optional for data-quality)
   --spend FILE          attribution: a spend CSV (date,channel,spend); overrides the spec's "spend"
   --json                print the result as one JSON object instead of tables
   --engine wasm|native  DuckDB-Wasm (default, the browser's engine) or native DuckDB (larger data)
@@ -79,6 +84,8 @@ export function parseMarketingArgs(argv: readonly string[]): MarketingArgs {
       throw new MarketingUsageError(`unknown option "${token}"`);
     }
   }
+  // Every data-quality key has a default: running it on a folder needs no spec at all.
+  if (command === 'data-quality' && args.spec === undefined) args.spec = '{}';
   requireInputsAndSpec(args, usage);
   return args as MarketingArgs;
 }
@@ -101,7 +108,13 @@ async function readSpecJson(spec: string): Promise<unknown> {
   }
 }
 
-const PARSERS = { attribution: parseAttributionSpec, basket: parseBasketSpec, experiment: parseExperimentSpec } as const;
+const PARSERS = {
+  attribution: parseAttributionSpec,
+  basket: parseBasketSpec,
+  experiment: parseExperimentSpec,
+  'campaign-lift': parseCampaignLiftSpec,
+  'data-quality': parseDataQualitySpec,
+} as const;
 
 export async function runMarketingCommand(argv: readonly string[], io: Io): Promise<number> {
   let store: EventStore | undefined;
@@ -155,6 +168,19 @@ export async function runMarketingCommand(argv: readonly string[], io: Io): Prom
         if (!experiment.guidance.sufficient) io.err(`analyze: the sample is too small for a reliable decision:\n${experiment.guidance.messages.map((m) => `  - ${m}`).join('\n')}\n`);
         result = experiment;
         text = formatExperiment(experiment);
+        break;
+      }
+      case 'campaign-lift': {
+        const lift = await runCampaignLift(store, spec as never);
+        for (const warning of lift.warnings) io.err(`analyze: WARNING: ${warning}\n`);
+        result = lift;
+        text = formatCampaignLift(lift);
+        break;
+      }
+      case 'data-quality': {
+        const quality = await runDataQuality(store, spec as never);
+        result = quality;
+        text = formatDataQuality(quality);
         break;
       }
     }
@@ -250,5 +276,47 @@ export function formatExperiment(result: ExperimentResult): string {
     parts.push(`${result.compared} vs ${result.control}: uplift ${pct(result.uplift.estimate)} (95% CI ${ci}), p = ${num(result.pValue, 4)}`);
   }
   parts.push(`sample ratio: chi-square ${num(result.srm.chiSquare)}, p = ${num(result.srm.pValue, 4)}${result.srm.mismatch ? '  MISMATCH' : ''}`);
+  return parts.join('\n');
+}
+
+function interval(ci: readonly [number, number] | null | undefined, format: (x: number) => string): string {
+  return ci && Number.isFinite(ci[0]) && Number.isFinite(ci[1]) ? `[${format(ci[0])}, ${format(ci[1])}]` : '-';
+}
+
+export function formatCampaignLift(result: CampaignLiftResult): string {
+  const { campaign: c, baseline: b, lift } = result;
+  const period = (m: CampaignLiftResult['campaign']) => `${m.from.slice(0, 10)} .. ${m.to.slice(0, 10)} (${m.days} d)`;
+  const rows: string[][] = [
+    ['active persons', whole(b.activePersons), whole(c.activePersons), '-', '-', '-'],
+    ['conversion rate', pct(b.conversionRate), pct(c.conversionRate), pct(lift.conversionRate.difference), interval(lift.conversionRate.differenceCi, pct), num(lift.conversionRate.pValue, 4)],
+    ['revenue / person', num(b.revenuePerPerson), num(c.revenuePerPerson), num(lift.revenuePerPerson.difference), interval(lift.revenuePerPerson.differenceCi, num), num(lift.revenuePerPerson.pValue, 4)],
+    ['conversions / day', num(b.dailyConversions.mean), num(c.dailyConversions.mean), num(lift.dailyConversions.difference), interval(lift.dailyConversions.differenceCi, num), num(lift.dailyConversions.pValue, 4)],
+    ['revenue / day', num(b.dailyRevenue.mean), num(c.dailyRevenue.mean), num(lift.dailyRevenue.difference), interval(lift.dailyRevenue.differenceCi, num), num(lift.dailyRevenue.pValue, 4)],
+    [
+      'retention',
+      `${pct(b.retention.rate)}${b.retention.complete ? '' : ' *'}`,
+      `${pct(c.retention.rate)}${c.retention.complete ? '' : ' *'}`,
+      pct(lift.retention.difference),
+      interval(lift.retention.differenceCi, pct),
+      num(lift.retention.pValue, 4),
+    ],
+  ];
+  const parts = [`campaign ${period(c)} against baseline ${period(b)}; lift = campaign - baseline, 95% interval, two-sided p`, '', table(['metric', 'baseline', 'campaign', 'lift', '95% CI', 'p'], rows)];
+  if (!b.retention.complete || !c.retention.complete) parts.push('* the retention window runs past the end of the data: a lower bound');
+  return parts.join('\n');
+}
+
+export function formatDataQuality(result: DataQualityResult): string {
+  const parts = [
+    `${whole(result.events)} events checked`,
+    '',
+    table(
+      ['check', 'checked', 'failing', 'of', 'examples'],
+      result.checks.map((c) => [c.id, c.checked ? 'yes' : 'no data', whole(c.failing), whole(c.total), c.examples.slice(0, 3).join('; ')]),
+      (c) => c === 2 || c === 3,
+    ),
+  ];
+  const flags = Object.entries(result.flags).sort((a, b) => b[1] - a[1]);
+  parts.push('', flags.length ? table(['quality flag', 'events'], flags.map(([flag, n]) => [flag, whole(n)])) : 'no quality flags set');
   return parts.join('\n');
 }

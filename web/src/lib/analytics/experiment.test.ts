@@ -89,6 +89,21 @@ describe.each(['wasm', 'native'] as const)('experiment on %s', (engine) => {
     expect(kept.guidance.messages[0]).toMatch(/the z test needs at least 10 converted/);
   });
 
+  it('counts only exposures from `from` on, and goals before `to`', async () => {
+    await loadRows(stores[engine], [
+      expose('early', 'control', '2024-02-28T23:00:00Z'),
+      expose('c1', 'control', '2024-03-01T00:00:00Z'),
+      expose('t1', 'treatment', '2024-03-02T00:00:00Z'),
+      order('c1', '2024-03-03T00:00:00Z', 10),
+      order('t1', '2024-03-12T00:00:00Z', 10),
+    ]);
+    const result = await runExperiment(stores[engine], { experiment: 'checkout_button', from: '2024-03-01', to: '2024-03-10' });
+    expect(result.variants.map((v) => [v.variant, v.exposed, v.converted])).toEqual([
+      ['control', 1, 1],
+      ['treatment', 1, 0],
+    ]);
+  });
+
   it('runs three variants with Monte Carlo and a Bonferroni-adjusted headline', async () => {
     const rows: EventRow[] = [];
     ['a', 'b', 'c'].forEach((variant, k) => {

@@ -125,7 +125,8 @@ export function experimentSql(spec: ExperimentSpec): Sql {
   const isExposure = and([eventCondition(spec.exposure), sql`"experiment" = ${spec.experiment}`, sql`"variant" IS NOT NULL`]);
   const isGoal = eventCondition(spec.goal);
   const upper = bounds.toMs === null ? [] : [sql`"timestamp" < ${timestamp(bounds.toMs)}`];
-  const exposureFrom = bounds.fromMs === null ? sql`TRUE` : sql`"timestamp" >= ${timestamp(bounds.fromMs)}`;
+  // `pe` renames the column to ts
+  const exposureFrom = bounds.fromMs === null ? sql`TRUE` : sql`ts >= ${timestamp(bounds.fromMs)}`;
   const windowEnd = spec.window ? sql` AND g.ts <= x.first_ts + ${milliseconds(spec.window.value * WINDOW_UNITS[spec.window.unit])}` : sql``;
   const included = spec.multipleVariants === 'exclude' ? sql`variants = 1` : sql`TRUE`;
   return sql`WITH pe AS MATERIALIZED (

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { audienceFileName, audienceSourceSchema, deliveryRequests, hashKeyProblem, MAX_MEMBERS_PER_DELIVERY } from './audience-delivery';
+
+const id = (n: number) => n.toString(16).padStart(32, '0');
+
+describe('audience delivery requests', () => {
+  it('sends pseudonyms with a valid channel and score, once each', () => {
+    const [request] = deliveryRequests(
+      [
+        { person: id(1).toUpperCase(), channel: 'email', score: 0.9 },
+        { person: id(2), channel: '(none)' },
+        { person: id(1), channel: 'email' },
+      ],
+      'At risk',
+      'model:churn',
+      '',
+    );
+    expect(request).toEqual({ name: 'At risk', source: 'model:churn', members: [{ id: id(1), channel: 'email', score: 0.9 }, { id: id(2) }] });
+  });
+
+  it('passes the chosen webhook and splits large audiences', () => {
+    const members = Array.from({ length: MAX_MEMBERS_PER_DELIVERY + 1 }, (_, i) => ({ person: id(i + 1), channel: 'email' }));
+    const requests = deliveryRequests(members, 'Big', 'segment:big', ' https://crm.example.com/hook ');
+    expect(requests.map((r) => [r.name, r.members.length, r.webhookUrl])).toEqual([
+      ['Big (part 1)', MAX_MEMBERS_PER_DELIVERY, 'https://crm.example.com/hook'],
+      ['Big (part 2)', 1, 'https://crm.example.com/hook'],
+    ]);
+  });
+
+  it('refuses raw ids and empty audiences with a reason', () => {
+    expect(() => deliveryRequests([{ person: 'alice@example.com', channel: '' }], 'x', 'segment:x', '')).toThrow('person "alice@example.com" is not an edge pseudonym');
+    expect(() => deliveryRequests([], 'x', 'segment:x', '')).toThrow('the audience is empty');
+  });
+
+  it('checks the hash key, the source label and makes file names', () => {
+    expect(hashKeyProblem('short')).toBe('the hash key must be at least 16 characters (it has 5)');
+    expect(hashKeyProblem('a-long-enough-key')).toBeNull();
+    expect(audienceSourceSchema.safeParse('segment:At risk').success).toBe(true);
+    expect(audienceSourceSchema.safeParse('rfm').success).toBe(false);
+    expect(audienceFileName('At risk, March!')).toBe('audience-at-risk-march');
+  });
+});

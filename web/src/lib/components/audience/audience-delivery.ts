@@ -1,0 +1,79 @@
+/**
+ * An audience as the edge's delivery endpoint takes it (worker-edge/src/audience/audience-request.ts): the edge's own
+ * 32-hex pseudonyms, a channel of a restricted alphabet, an optional score, at most 50,000 members per request.
+ * Webhooks are posted by the edge, so the page only ever talks to the edge (the dashboard's CSP allows no other host).
+ */
+import { z } from 'zod';
+import { responsiveChannelSql, type AudienceSpecInput } from '../../analytics/audience';
+import { parseSegmentSpec, resolveAsOfInstant, segmentMembers } from '../../analytics/segments';
+import type { QueryEngine } from '../../engine/query-engine';
+import type { AudienceDelivery } from '../../engine/edge-admin';
+import { parseAudienceSpec } from '../../analytics/audience';
+
+export const PSEUDONYM = /^[0-9a-f]{32}$/;
+const CHANNEL = /^[A-Za-z0-9 _.:/-]{1,64}$/;
+export const MAX_MEMBERS_PER_DELIVERY = 50_000;
+export const MIN_HASH_KEY_LENGTH = 16;
+
+/** "segment:<name>" or "model:<name>", as the edge's log records the source. */
+export const audienceSourceSchema = z.string().regex(/^(segment|model):[^\u0000-\u001f\u007f]{1,100}$/, 'the source is "segment:<name>" or "model:<name>"');
+export type AudienceSourceLabel = `segment:${string}` | `model:${string}`;
+
+export interface AudienceMember {
+  person: string;
+  channel: string;
+  score?: number;
+}
+
+/** The persons of the audience with their most responsive channel (audience.ts's definition) and score when given. */
+export async function audienceMembers(engine: QueryEngine, input: AudienceSpecInput): Promise<AudienceMember[]> {
+  const spec = parseAudienceSpec(input);
+  let members: { person: string; score?: number }[];
+  if ('segment' in spec.source) {
+    const segment = parseSegmentSpec({ ...spec.source.segment, identity: spec.identity });
+    members = (await segmentMembers(engine, segment, await resolveAsOfInstant(engine, segment.asOf))).map((row) => ({ person: String(row.person) }));
+  } else if ('persons' in spec.source) {
+    members = [...new Set(spec.source.persons)].map((person) => ({ person }));
+  } else {
+    members = spec.source.rows.map((row) => (typeof row.score === 'number' ? { person: row.person, score: row.score } : { person: row.person }));
+  }
+  const query = responsiveChannelSql(spec);
+  const channels = new Map((await engine.query<{ person: string; channel: string }>(query.text, query.params)).map((r) => [String(r.person), String(r.channel)]));
+  return members.map((m) => ({ ...m, channel: channels.get(m.person) ?? '' }));
+}
+
+/**
+ * The delivery requests for `members`, split into batches the edge accepts. Throws a message naming an offending id
+ * when a person is not an edge pseudonym (e.g. raw ids from files written outside the edge).
+ */
+export function deliveryRequests(members: readonly AudienceMember[], name: string, source: string, webhookUrl: string): AudienceDelivery[] {
+  if (members.length === 0) throw new Error('the audience is empty: nothing to deliver');
+  const seen = new Set<string>();
+  const out: AudienceDelivery['members'] = [];
+  for (const m of members) {
+    const id = m.person.toLowerCase();
+    if (!PSEUDONYM.test(id)) {
+      throw new Error(`person "${m.person.slice(0, 40)}" is not an edge pseudonym (32 hex characters): only data collected by the edge can be delivered to a webhook; export a CSV with hashed ids instead`);
+    }
+    if (seen.has(id)) continue;
+    seen.add(id);
+    out.push({ id, ...(CHANNEL.test(m.channel) ? { channel: m.channel } : {}), ...(m.score !== undefined && Number.isFinite(m.score) ? { score: m.score } : {}) });
+  }
+  const url = webhookUrl.trim();
+  const requests: AudienceDelivery[] = [];
+  for (let i = 0; i < out.length; i += MAX_MEMBERS_PER_DELIVERY) {
+    const part = out.length > MAX_MEMBERS_PER_DELIVERY ? ` (part ${i / MAX_MEMBERS_PER_DELIVERY + 1})` : '';
+    requests.push({ name: `${name.slice(0, 100 - part.length)}${part}`, source, ...(url ? { webhookUrl: url } : {}), members: out.slice(i, i + MAX_MEMBERS_PER_DELIVERY) });
+  }
+  return requests;
+}
+
+/** Why the hash key cannot be used, or null. */
+export function hashKeyProblem(key: string): string | null {
+  return key.length < MIN_HASH_KEY_LENGTH ? `the hash key must be at least ${MIN_HASH_KEY_LENGTH} characters (it has ${key.length})` : null;
+}
+
+/** A file name from the audience name: letters, digits and dashes. */
+export function audienceFileName(name: string): string {
+  return `audience-${name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60) || 'export'}`;
+}

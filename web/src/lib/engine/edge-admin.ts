@@ -1,0 +1,185 @@
+/**
+ * The edge's endpoints beyond reading data: who the token is, alert rules and fired alerts, the live counters as a
+ * data-quality report, audience delivery and the export log (worker-edge/src/index.ts, docs/alerts-and-audiences.md).
+ * Every answer is validated here; a refusal becomes an EdgeRequestError whose `status` tells "no such role" (403)
+ * from "bad token" (401), so views can say which role is missing.
+ */
+import { z } from 'zod';
+import type { EdgeConnection } from './data-engine';
+import { validEdgeUrl } from './edge-url';
+import { EdgeRequestError, errorMessage } from './errors';
+
+const REQUEST_TIMEOUT_MS = 30_000;
+/** Delivery posts up to 50 batches to the destination with retries; give it time. */
+const DELIVERY_TIMEOUT_MS = 180_000;
+
+const whoAmISchema = z.object({
+  site: z.string(),
+  tokenId: z.string(),
+  role: z.enum(['viewer', 'analyst', 'admin']),
+  label: z.string().nullable().optional(),
+  actions: z.array(z.string()).max(100),
+});
+export type WhoAmI = z.infer<typeof whoAmISchema>;
+
+const ruleSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  metric: z.string(),
+  windowMinutes: z.number(),
+  direction: z.string(),
+  baseline: z.object({ days: z.number(), weeks: z.number() }),
+  threshold: z.object({ k: z.number(), minRelativeChange: z.number(), minBaselineVolume: z.number() }),
+  destination: z.string(),
+  createdAt: z.string(),
+  state: z.object({ status: z.string(), lastWindowEnd: z.number().nullable().optional() }).passthrough(),
+});
+export type AlertRuleInfo = z.infer<typeof ruleSchema>;
+
+const alertSchema = z.object({
+  id: z.number(),
+  ruleId: z.string(),
+  ruleName: z.string(),
+  metric: z.string(),
+  direction: z.string(),
+  window: z.object({ from: z.string(), to: z.string() }),
+  value: z.number(),
+  baseline: z.object({ median: z.number(), mad: z.number() }).passthrough(),
+  message: z.string(),
+  firedAt: z.string(),
+  lastSeenAt: z.string(),
+  resolvedAt: z.string().nullable(),
+  delivery: z.object({ destination: z.string(), status: z.string(), attempts: z.number(), lastError: z.string().nullable(), deliveredAt: z.string().nullable() }).passthrough(),
+});
+export type FiredAlert = z.infer<typeof alertSchema>;
+
+const rulesSchema = z.object({ rules: z.array(ruleSchema).max(1000) });
+const alertsSchema = z.object({ alerts: z.array(alertSchema).max(1000), next: z.number().nullable() });
+
+const deliverySchema = z
+  .object({ deliveryId: z.string(), status: z.string(), members: z.number(), membersDelivered: z.number().optional(), destination: z.string().optional(), batches: z.number().optional() })
+  .passthrough();
+export type DeliveryReport = z.infer<typeof deliverySchema>;
+
+const exportRecordSchema = z.object({ export: z.object({ id: z.number() }).passthrough() });
+
+const logRecordSchema = z.object({
+  id: z.number(),
+  kind: z.enum(['webhook', 'csv']),
+  at: z.string(),
+  by: z.string(),
+  tokenLabel: z.string().nullable(),
+  name: z.string().nullable(),
+  source: z.string().nullable(),
+  members: z.number().nullable(),
+  destination: z.string().nullable(),
+  status: z.string(),
+  membersDelivered: z.number().nullable(),
+  failure: z.string().nullable(),
+});
+export type AudienceLogRecord = z.infer<typeof logRecordSchema>;
+const logSchema = z.object({ records: z.array(logRecordSchema).max(500), next: z.number().nullable() });
+
+/** What the dashboard sends to deliver an audience: the edge accepts its own 32-hex pseudonyms only. */
+export interface AudienceDelivery {
+  name: string;
+  source: string;
+  webhookUrl?: string;
+  members: { id: string; channel?: string; score?: number }[];
+}
+
+export class EdgeAdmin {
+  readonly #conn: EdgeConnection;
+  readonly #base: string;
+
+  constructor(conn: EdgeConnection) {
+    this.#conn = conn;
+    this.#base = `${validEdgeUrl(conn.url)}/v1/sites/${encodeURIComponent(conn.site)}`;
+  }
+
+  /** The token's role and allowed actions (any valid token may ask). */
+  async whoAmI(signal?: AbortSignal): Promise<WhoAmI> {
+    return parse(whoAmISchema, await this.#request('GET', 'whoami', 'token check', undefined, signal), 'token check');
+  }
+
+  /** Alert rules with their destinations (admin role: alerts.manage). */
+  async alertRules(signal?: AbortSignal): Promise<AlertRuleInfo[]> {
+    return parse(rulesSchema, await this.#request('GET', 'alerts', 'alert rules', undefined, signal), 'alert rules').rules;
+  }
+
+  /** Fired alerts, newest first (viewer role: live.read). */
+  async firedAlerts(options: { limit?: number; before?: number } = {}, signal?: AbortSignal): Promise<{ alerts: FiredAlert[]; next: number | null }> {
+    const query = new URLSearchParams({ limit: String(options.limit ?? 50) });
+    if (options.before !== undefined) query.set('before', String(options.before));
+    return parse(alertsSchema, await this.#request('GET', `alerts/events?${query}`, 'fired alerts', undefined, signal), 'fired alerts');
+  }
+
+  /** The raw live counters (per minute and per day); data-quality.ts validates and shapes them. */
+  async liveCounters(minutes: number, signal?: AbortSignal): Promise<unknown> {
+    return this.#request('GET', `live?minutes=${Math.max(1, Math.min(2880, Math.round(minutes)))}`, 'collection counters', undefined, signal);
+  }
+
+  /** Posts an audience to one of the site's allowed webhooks through the edge (analyst role: data.export). */
+  async deliverAudience(body: AudienceDelivery, signal?: AbortSignal): Promise<DeliveryReport> {
+    return parse(deliverySchema, await this.#request('POST', 'audiences/deliveries', 'audience delivery', body, signal, DELIVERY_TIMEOUT_MS), 'audience delivery');
+  }
+
+  /** Records a CSV export made in this browser in the edge's audit log (analyst role: data.export). */
+  async recordCsvExport(body: { name: string; source: string; count: number }, signal?: AbortSignal): Promise<number> {
+    const answer = await this.#request('POST', 'audiences/exports', 'export log', { ...body, format: 'csv' }, signal);
+    return parse(exportRecordSchema, answer, 'export log').export.id;
+  }
+
+  /** Webhook deliveries and CSV exports, newest first (analyst role). */
+  async audienceLog(limit = 20, signal?: AbortSignal): Promise<AudienceLogRecord[]> {
+    return parse(logSchema, await this.#request('GET', `audiences/deliveries?limit=${limit}`, 'export log', undefined, signal), 'export log').records;
+  }
+
+  async #request(method: 'GET' | 'POST', path: string, what: string, body: unknown, signal: AbortSignal | undefined, timeoutMs = REQUEST_TIMEOUT_MS): Promise<unknown> {
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const headers: Record<string, string> = { authorization: `Bearer ${this.#conn.token}` };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    let res: Response;
+    try {
+      res = await fetch(`${this.#base}/${path}`, {
+        method,
+        headers,
+        cache: 'no-store',
+        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      throw new EdgeRequestError(`could not reach the edge at ${this.#conn.url} for the ${what}: ${errorMessage(error)}`, null, { cause: error });
+    }
+    const text = await res.text();
+    let json: unknown = null;
+    try {
+      json = text ? JSON.parse(text) : null;
+    } catch {
+      if (res.ok) throw new EdgeRequestError(`the edge's ${what} is not JSON: ${text.slice(0, 200)}`, res.status);
+    }
+    if (!res.ok) throw new EdgeRequestError(`the edge refused the ${what}: HTTP ${res.status}${refusalDetail(json)}`, res.status);
+    return json;
+  }
+}
+
+function refusalDetail(body: unknown): string {
+  if (body === null || typeof body !== 'object') return '';
+  const { message, error } = body as { message?: unknown; error?: unknown };
+  return typeof message === 'string' ? `: ${message.slice(0, 500)}` : typeof error === 'string' ? `: ${error}` : '';
+}
+
+function parse<S extends z.ZodType>(schema: S, body: unknown, what: string): z.output<S> {
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) throw new EdgeRequestError(`the edge's ${what} is not in the expected shape: ${parsed.error.message.slice(0, 500)}`, 200);
+  return parsed.data;
+}
+
+/** A sentence for a refusal: which role the action needs, or that the token is not accepted. */
+export function roleProblem(error: unknown, needed: 'viewer' | 'analyst' | 'admin', action: string): string | null {
+  if (!(error instanceof EdgeRequestError)) return null;
+  if (error.status === 401) return `The edge does not accept this token (HTTP 401). Reconnect with a valid token to ${action}.`;
+  if (error.status === 403) return `This token's role may not ${action}: it needs the ${needed} role (HTTP 403). Connect with a token of that role.`;
+  return null;
+}

@@ -1,0 +1,122 @@
+import { qualityReportFromCounters, runDataQuality, type CollectionQualityReport, type DataQualityResult, type DataQualitySpecInput } from '../../analytics/data-quality';
+import type { DataEngine, DateRange, EdgeConnection } from '../../engine/data-engine';
+import { EdgeAdmin, roleProblem } from '../../engine/edge-admin';
+import type { SavedReports } from '../../reports/saved-reports';
+import { AnalysisRun } from '../analysis-run.svelte';
+import { errorMessage } from '../errors';
+import { freshPersonMap } from './person-map';
+import { SavedSpecs } from './saved-specs.svelte';
+
+export interface QualityForm {
+  conversionEvent: string;
+  touchEvent: string;
+  /** empty: any touch counts; e.g. utm_campaign: the first touch with the conversion's value */
+  campaignProperty: string;
+  impressionsEvent: string;
+  clicksEvent: string;
+  campaignOf: string;
+  perDay: boolean;
+}
+
+export function defaultQualityForm(): QualityForm {
+  return { conversionEvent: 'Order Completed', touchEvent: 'page', campaignProperty: '', impressionsEvent: 'Promotion Viewed', clicksEvent: 'Promotion Clicked', campaignOf: 'promotion_id', perDay: false };
+}
+
+export function qualitySpec(form: QualityForm, range: DateRange): DataQualitySpecInput {
+  const need = (value: string, what: string) => {
+    if (!value.trim()) throw new Error(`choose the ${what}`);
+    return value.trim();
+  };
+  return {
+    conversion: { event: need(form.conversionEvent, 'conversion event') },
+    touch: { event: need(form.touchEvent, 'touch event') },
+    ...(form.campaignProperty.trim() ? { campaignProperty: form.campaignProperty.trim() } : {}),
+    impressions: { event: need(form.impressionsEvent, 'impression event') },
+    clicks: { event: need(form.clicksEvent, 'click event') },
+    campaignOf: need(form.campaignOf, 'campaign property of impressions and clicks'),
+    perDay: form.perDay,
+    from: range.from,
+    to: range.to,
+  };
+}
+
+/** The collection counters as the edge reports them: the report, or why there is none. */
+export type EdgeQuality = { kind: 'report'; report: CollectionQualityReport } | { kind: 'unavailable'; message: string };
+
+export const COUNTER_MINUTES = 60;
+
+export class QualityState {
+  /** Bound field by field from the view. */
+  form = $state<QualityForm>(defaultQualityForm());
+  readonly run: AnalysisRun<DataQualityResult>;
+  readonly edge: AnalysisRun<EdgeQuality>;
+  readonly saved: SavedSpecs;
+  #formError = $state<string | null>(null);
+  #engine: DataEngine;
+
+  constructor(engine: DataEngine, saved: SavedReports) {
+    this.#engine = engine;
+    this.run = new AnalysisRun(engine);
+    // The counters come from the edge, not the engine: nothing to cancel there.
+    this.edge = new AnalysisRun({ cancelQuery: () => Promise.resolve() });
+    this.saved = new SavedSpecs(saved, 'quality');
+  }
+
+  get formError(): string | null {
+    return this.#formError;
+  }
+
+  spec(range: DateRange): DataQualitySpecInput | null {
+    try {
+      const spec = qualitySpec(this.form, range);
+      this.#formError = null;
+      return spec;
+    } catch (error) {
+      this.#formError = errorMessage(error);
+      return null;
+    }
+  }
+
+  async start(range: DateRange, dataVersion: number): Promise<void> {
+    const spec = this.spec(range);
+    if (!spec) return;
+    await this.run.run(async () => {
+      await freshPersonMap(this.#engine, dataVersion);
+      return runDataQuality(this.#engine, spec);
+    });
+  }
+
+  /** GET …/live (viewer role): accepted, duplicates, bots and rejections per day and for the last hour. */
+  async loadEdgeCounters(connection: EdgeConnection): Promise<void> {
+    await this.edge.run(async () => {
+      try {
+        return { kind: 'report', report: qualityReportFromCounters(await new EdgeAdmin(connection).liveCounters(COUNTER_MINUTES)) };
+      } catch (error) {
+        const problem = roleProblem(error, 'viewer', 'read the collection counters');
+        if (problem) return { kind: 'unavailable', message: problem };
+        throw error;
+      }
+    });
+  }
+
+  async saveReport(name: string, range: DateRange): Promise<boolean> {
+    const spec = this.spec(range);
+    if (!spec) return false;
+    const { from: _from, to: _to, ...rest } = spec;
+    return this.saved.save(name, rest);
+  }
+
+  open(spec: unknown): void {
+    const s = spec as DataQualitySpecInput;
+    this.form = {
+      conversionEvent: s.conversion?.event ?? 'Order Completed',
+      touchEvent: s.touch?.event ?? 'page',
+      campaignProperty: s.campaignProperty ?? '',
+      impressionsEvent: s.impressions?.event ?? 'Promotion Viewed',
+      clicksEvent: s.clicks?.event ?? 'Promotion Clicked',
+      campaignOf: s.campaignOf ?? 'promotion_id',
+      perDay: s.perDay ?? false,
+    };
+    this.#formError = null;
+  }
+}
