@@ -1,6 +1,7 @@
 /**
  * npm run bench [-- <section> ...]: runs the benchmarks (all by default) and writes each section of
- * bench/RESULTS.md. Sections: ingest, analytics, marketing, models, dashboard-load, dashboard-overview.
+ * bench/RESULTS.md. Sections: ingest, analytics, marketing, models, dashboard-load, dashboard-overview,
+ * models-browser (BENCH_SCORING_ROWS rows scored per measurement, default 1,000,000; retraining on BENCH_EVENTS).
  * BENCH_EVENTS sets the demo size for the data benchmarks (default 1,000,000); BENCH_SECONDS the
  * ingest load duration per level (default 20).
  */
@@ -10,13 +11,14 @@ import { benchDashboardOverview, dashboardOverviewMarkdown } from './dashboard-o
 import { benchIngestLoad } from './ingest-load';
 import { benchMarketing, marketingMarkdown } from './marketing';
 import { benchModels, modelsBenchTable } from './models';
+import { benchModelsBrowser, modelsBrowserMarkdown } from './models-browser';
 import { benchParquetWriters } from './parquet-writers';
 import { EVENT_COLUMNS } from '../../worker-edge/src/schema/event-columns';
 import { machineLine, writeResultsSection } from './results-file';
 
 const RUDDERSTACK_PUBLISHED_EVENTS_PER_SECOND = 1700;
 
-const SECTIONS = ['ingest', 'analytics', 'marketing', 'models', 'dashboard-load', 'dashboard-overview'] as const;
+const SECTIONS = ['ingest', 'analytics', 'marketing', 'models', 'dashboard-load', 'dashboard-overview', 'models-browser'] as const;
 type Section = (typeof SECTIONS)[number];
 
 async function main(): Promise<void> {
@@ -49,6 +51,10 @@ async function main(): Promise<void> {
   if (sections.has('dashboard-overview')) {
     const rows = await benchDashboardOverview({ events, log });
     writeResultsSection('dashboard-overview', `## Dashboard overview in Chromium: first chart, and queries beside native DuckDB\n\nMachine: ${machineLine()}.\n\n${dashboardOverviewMarkdown(rows)}`);
+  }
+  if (sections.has('models-browser')) {
+    const rows = await benchModelsBrowser({ scoringRows: Number(process.env.BENCH_SCORING_ROWS ?? 1_000_000), trainingEvents: events, log });
+    writeResultsSection('models-browser', `## Models in Chromium: churn scoring in a worker (onnxruntime-web, 1 and N threads, vs TypeScript) and retraining in the dashboard\n\nMachine: ${machineLine()}.\n\n${modelsBrowserMarkdown(rows)}`);
   }
   console.log('[bench] wrote bench/RESULTS.md');
 }

@@ -203,6 +203,15 @@ describe('segments and RFM in Chromium', () => {
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export member ids (CSV)' }).click()]);
     expect(download.suggestedFilename()).toMatch(/^CN-beauty-buyers-members-\d{4}-\d{2}-\d{2}\.csv$/);
     expect(readFileSync((await download.path())!, 'utf8')).toBe(await segmentMembersCsv(native, viewSpec(example(1))));
+
+    // The same members as an audience for a campaign tool: hashed ids under a key typed here, never stored.
+    const audience = page.getByRole('group', { name: 'Export audience CN beauty buyers' });
+    await audience.getByLabel(/Hash key/).fill('a-key-of-16-chars-or-more');
+    const [audienceFile] = await Promise.all([page.waitForEvent('download'), audience.getByRole('button', { name: 'Export CSV' }).click()]);
+    const lines = readFileSync((await audienceFile.path())!, 'utf8').trim().split(/\r?\n/);
+    expect(lines[0]).toMatch(/^id_hash,/);
+    expect(lines.length - 1).toBe(reopened.size);
+    expect(lines.slice(1).every((line) => /^[0-9a-f]{64},/.test(line))).toBe(true);
   });
 
   it('shows the RFM grid and tiers native DuckDB computes, and opens a tier as a segment', async () => {

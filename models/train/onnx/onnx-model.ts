@@ -1,13 +1,14 @@
 /**
- * ONNX files as plain objects: `encodeOnnx` writes a model with protobufjs and the schema subset in
- * onnx.proto, `decodeOnnx` reads one back (ours or any ONNX file using only dense tensors) and says
- * clearly when the bytes are not an ONNX model. Runs unchanged in Node and in a Web Worker.
+ * ONNX files as plain objects: `encodeOnnx` writes a model in the schema subset of onnx.proto,
+ * `decodeOnnx` reads one back (ours or any ONNX file using only dense tensors) and says clearly when
+ * the bytes are not an ONNX model. Runs unchanged in Node, in a Web Worker and on the dashboard's
+ * page; the protobuf encoding is hand-written (onnx-wire.ts) because protobufjs generates code with
+ * `new Function`, which the dashboard's Content-Security-Policy (no 'unsafe-eval') forbids.
  *
  * Tensors are stored as raw little-endian bytes (`raw_data`), written through a DataView so the
  * files are the same on any platform.
  */
-import protobuf from 'protobufjs/light.js';
-import { ONNX_DESCRIPTOR } from './onnx-descriptor';
+import { decodeModelProto, encodeModelProto, type RawAttribute, type RawModel, type RawTensor, type RawValueInfo } from './onnx-wire';
 
 export type ElementType = 'float32' | 'int64';
 
@@ -61,12 +62,6 @@ const DATA_TYPE_NAMES = new Map<number, ElementType>([
 ]);
 const ATTRIBUTE_TYPE = { FLOAT: 1, INT: 2, STRING: 3, INTS: 7 } as const;
 
-let modelType: protobuf.Type | undefined;
-function modelProto(): protobuf.Type {
-  modelType ??= protobuf.Root.fromJSON(ONNX_DESCRIPTOR).lookupType('onnx.ModelProto');
-  return modelType;
-}
-
 function tensorBytes(tensor: OnnxTensor): Uint8Array {
   const count = tensor.dims.reduce((a, b) => a * b, 1);
   if (tensor.data.length !== count) throw new Error(`tensor "${tensor.name}": ${tensor.data.length} values for dims [${tensor.dims.join(', ')}] (${count})`);
@@ -84,7 +79,7 @@ function tensorBytes(tensor: OnnxTensor): Uint8Array {
   return bytes;
 }
 
-function valueInfo(info: OnnxValueInfo): Record<string, unknown> {
+function valueInfo(info: OnnxValueInfo): RawValueInfo {
   return {
     name: info.name,
     type: {
@@ -96,7 +91,7 @@ function valueInfo(info: OnnxValueInfo): Record<string, unknown> {
   };
 }
 
-function attribute(name: string, value: AttributeValue): Record<string, unknown> {
+function attribute(name: string, value: AttributeValue): RawAttribute {
   if (typeof value === 'string') return { name, type: ATTRIBUTE_TYPE.STRING, s: new TextEncoder().encode(value) };
   if (Array.isArray(value)) return { name, type: ATTRIBUTE_TYPE.INTS, ints: value };
   if (typeof value === 'object') return { name, type: ATTRIBUTE_TYPE.FLOAT, f: value.float };
@@ -105,8 +100,7 @@ function attribute(name: string, value: AttributeValue): Record<string, unknown>
 }
 
 export function encodeOnnx(model: OnnxModel): Uint8Array {
-  const type = modelProto();
-  const message = {
+  const message: RawModel = {
     ir_version: model.irVersion,
     producer_name: model.producerName,
     producer_version: model.producerVersion,
@@ -122,50 +116,17 @@ export function encodeOnnx(model: OnnxModel): Uint8Array {
         op_type: n.op,
         attribute: Object.entries(n.attributes ?? {}).map(([name, value]) => attribute(name, value)),
       })),
-      initializer: model.initializers.map((t) => ({ name: t.name, dims: t.dims, data_type: DATA_TYPE[t.type], raw_data: tensorBytes(t) })),
+      initializer: model.initializers.map((t): RawTensor => ({ name: t.name, dims: t.dims, data_type: DATA_TYPE[t.type], raw_data: tensorBytes(t) })),
       input: model.inputs.map(valueInfo),
       output: model.outputs.map(valueInfo),
     },
   };
-  const problem = type.verify(message);
-  if (problem) throw new Error(`internal: the ONNX message does not fit the schema: ${problem}`);
-  return type.encode(type.fromObject(message)).finish();
+  return encodeModelProto(message);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Decoding
 // ---------------------------------------------------------------------------------------------
-
-interface RawTensor {
-  name?: string;
-  dims?: number[];
-  data_type?: number;
-  raw_data?: Uint8Array;
-  float_data?: number[];
-  int64_data?: number[];
-  int32_data?: number[];
-}
-
-interface RawValueInfo {
-  name?: string;
-  type?: { tensor_type?: { elem_type?: number; shape?: { dim?: { dim_value?: number; dim_param?: string }[] } } };
-}
-
-interface RawModel {
-  ir_version?: number;
-  producer_name?: string;
-  producer_version?: string;
-  doc_string?: string;
-  opset_import?: { domain?: string; version?: number }[];
-  metadata_props?: { key?: string; value?: string }[];
-  graph?: {
-    name?: string;
-    node?: { input?: string[]; output?: string[]; name?: string; op_type?: string; attribute?: { name?: string; type?: number; f?: number; i?: number; s?: Uint8Array; ints?: number[] }[] }[];
-    initializer?: RawTensor[];
-    input?: RawValueInfo[];
-    output?: RawValueInfo[];
-  };
-}
 
 function decodeTensor(raw: RawTensor, label: string): OnnxTensor {
   const name = raw.name ?? '';
@@ -202,10 +163,9 @@ function decodeValueInfo(raw: RawValueInfo, label: string): OnnxValueInfo {
 /** Reads an ONNX file; `label` (e.g. the file name) prefixes every error. */
 export function decodeOnnx(bytes: Uint8Array, label = 'model'): OnnxModel {
   if (bytes.byteLength === 0) throw new OnnxFormatError(`${label}: the file is empty, not an ONNX model`);
-  const type = modelProto();
   let raw: RawModel;
   try {
-    raw = type.toObject(type.decode(bytes), { longs: Number, defaults: false, arrays: true }) as RawModel;
+    raw = decodeModelProto(bytes);
   } catch (error) {
     throw new OnnxFormatError(`${label}: not an ONNX model (protobuf decoding failed: ${(error as Error).message})`, { cause: error });
   }

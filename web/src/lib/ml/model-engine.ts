@@ -6,6 +6,8 @@ import type { ModelSignature, ModelWorkerApi } from '../workers/model/messages';
 export interface ModelEngine {
   /** Opens the ONNX model at `url` (our own origin, e.g. /models/smoke/smoke.onnx) under `name`. */
   load(name: string, url: string): Promise<ModelSignature>;
+  /** Opens model bytes (e.g. a model retrained on this page) under `name`, replacing what was loaded under it. */
+  loadBytes(name: string, bytes: Uint8Array): Promise<ModelSignature>;
   /** Scores a rows x features float32 matrix (row-major) with model `name`; the first output, flattened. */
   score(name: string, input: Float32Array, rows: number, features: number): Promise<Float32Array>;
   readonly status: EngineStatus;
@@ -24,7 +26,8 @@ export interface ModelEngineOptions {
 /** onnxruntime-web in a supervised worker: same crash behaviour as the data engine. */
 class WorkerModelEngine implements ModelEngine {
   readonly #worker: SupervisedWorker<ModelWorkerApi>;
-  readonly #loaded = new Map<string, string>();
+  /** what each name was loaded from, to load it again in a restarted worker */
+  readonly #loaded = new Map<string, string | Uint8Array>();
 
   constructor(options: ModelEngineOptions) {
     const wasmBase = options.wasmBase ?? defaultWasmBase();
@@ -33,7 +36,7 @@ class WorkerModelEngine implements ModelEngine {
       spawn: () => new Worker(new URL('../workers/model/model-worker.ts', import.meta.url), { type: 'module', name: 'models' }),
       init: async (api) => {
         await api.init({ wasmBase });
-        for (const [name, url] of this.#loaded) await api.load(name, url);
+        for (const [name, source] of this.#loaded) await (typeof source === 'string' ? api.load(name, source) : api.loadBytes(name, source));
       },
       ...(options.unresponsiveAfterMs ? { unresponsiveAfterMs: options.unresponsiveAfterMs } : {}),
     });
@@ -51,6 +54,13 @@ class WorkerModelEngine implements ModelEngine {
   async load(name: string, url: string): Promise<ModelSignature> {
     const signature = await this.#worker.call('load', (api) => api.load(name, url));
     this.#loaded.set(name, url);
+    return signature;
+  }
+
+  async loadBytes(name: string, bytes: Uint8Array): Promise<ModelSignature> {
+    const kept = bytes.slice();
+    const signature = await this.#worker.call('loadBytes', (api) => api.loadBytes(name, bytes));
+    this.#loaded.set(name, kept);
     return signature;
   }
 

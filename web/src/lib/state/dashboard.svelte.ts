@@ -101,13 +101,15 @@ export class Dashboard {
   async openFiles(files: File[]): Promise<void> {
     if (files.length === 0) return;
     const hadData = this.load.hasData;
+    const openedFrom = this.view.view;
     const result = await this.load.fromFiles(files);
     if (!result || result.rows === 0) return; // nothing decoded: the engine kept the previous table, and so do we
     this.connection.useFiles();
     this.live.stop();
     const info = this.load.info;
     if (info?.minTime && info.maxTime) this.view.setRange({ from: info.minTime.slice(0, 10), to: info.maxTime.slice(0, 10) });
-    if (this.load.hasData && !hadData) this.view.show('overview');
+    // First data: show the overview, unless the user moved on to another view while the files were loading.
+    if (this.load.hasData && !hadData && this.view.view === openedFrom && openedFrom === 'connect') this.view.show('overview');
   }
 
   async setPreset(preset: RangePreset): Promise<void> {

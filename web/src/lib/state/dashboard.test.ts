@@ -72,6 +72,27 @@ describe('Dashboard', () => {
     expect(dashboard.view.view).toBe('connect');
   });
 
+  it('shows the overview after the first files open, unless the user went to another view meanwhile', async () => {
+    const { engine, fns } = fakeEngine();
+    const dashboard = make(engine);
+    await dashboard.start();
+    expect(dashboard.view.view).toBe('connect');
+    await dashboard.openFiles([new File(['x'], 'good.parquet')]);
+    expect(dashboard.view.view).toBe('overview');
+
+    const second = fakeEngine();
+    const busy = make(second.engine);
+    await busy.start();
+    const load = second.fns.loadFiles.getMockImplementation()!;
+    second.fns.loadFiles.mockImplementationOnce(async (files: File[]) => {
+      busy.view.show('segments');
+      return load(files);
+    });
+    await busy.openFiles([new File(['x'], 'good.parquet')]);
+    expect(busy.view.view).toBe('segments');
+    expect(fns.loadFiles).toHaveBeenCalledTimes(1);
+  });
+
   it('reloads from the edge when the range changes, not when working on local files', async () => {
     const { engine, calls } = fakeEngine({ saved: CONNECTION });
     const dashboard = make(engine);

@@ -14,6 +14,19 @@ installErrorTransfer();
 const MAX_MODEL_BYTES = 64 * 1024 * 1024;
 const sessions = new Map<string, ort.InferenceSession>();
 
+async function open(name: string, bytes: Uint8Array, source: string): Promise<ModelSignature> {
+  if (bytes.byteLength > MAX_MODEL_BYTES) throw new Error(`model "${name}" is ${bytes.byteLength} bytes; at most ${MAX_MODEL_BYTES}`);
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+  } catch (error) {
+    throw new Error(`model "${name}" (${source}) could not be opened: ${(error as Error).message}`, { cause: error });
+  }
+  await sessions.get(name)?.release();
+  sessions.set(name, session);
+  return { inputs: [...session.inputNames], outputs: [...session.outputNames] };
+}
+
 const api: ModelWorkerApi = {
   ping: () => 'pong',
 
@@ -29,17 +42,11 @@ const api: ModelWorkerApi = {
     if (resolved.origin !== self.location.origin) throw new Error(`models are served from our own origin; refusing ${resolved.href}`);
     const res = await fetch(resolved, { cache: 'no-cache' });
     if (!res.ok) throw new Error(`model "${name}": GET ${resolved.pathname} answered HTTP ${res.status}`);
-    const bytes = new Uint8Array(await res.arrayBuffer());
-    if (bytes.byteLength > MAX_MODEL_BYTES) throw new Error(`model "${name}" is ${bytes.byteLength} bytes; at most ${MAX_MODEL_BYTES}`);
-    let session: ort.InferenceSession;
-    try {
-      session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
-    } catch (error) {
-      throw new Error(`model "${name}" (${resolved.pathname}) could not be opened: ${(error as Error).message}`, { cause: error });
-    }
-    await sessions.get(name)?.release();
-    sessions.set(name, session);
-    return { inputs: [...session.inputNames], outputs: [...session.outputNames] };
+    return open(name, new Uint8Array(await res.arrayBuffer()), resolved.pathname);
+  },
+
+  loadBytes(name: string, bytes: Uint8Array): Promise<ModelSignature> {
+    return open(name, bytes, 'bytes from the page');
   },
 
   async score(name: string, input: Float32Array, rows: number, features: number): Promise<Float32Array> {

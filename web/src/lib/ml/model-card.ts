@@ -1,0 +1,51 @@
+/**
+ * The part of a model card (`<name>.card.json`, written by npm run train or by a retrain on the page)
+ * the Models view shows: version, training window and the headline metrics. Validated when read, as
+ * every file the page takes in; other fields pass through untouched.
+ */
+import { z } from 'zod';
+
+const finite = z.number().finite();
+
+const classificationMetrics = z.object({ rows: finite, positives: finite, rocAuc: finite.nullable(), prAuc: finite.nullable(), brier: finite, logLoss: finite });
+const rankingMetrics = z.object({ persons: finite, k: finite, hitRate: finite, ndcg: finite });
+
+export const personCardSchema = z.object({
+  name: z.string().max(200),
+  kind: z.literal('person-classifier'),
+  task: z.string().max(50),
+  description: z.string().max(2000),
+  trainerVersion: z.string().max(50),
+  trainedAt: z.string().max(40),
+  horizonDays: finite,
+  data: z.object({ events: finite, persons: finite, from: z.string().max(40), to: z.string().max(40) }),
+  model: z.object({ type: z.string().max(100) }).passthrough(),
+  metrics: z.object({
+    window: z.string().max(100),
+    model: classificationMetrics,
+    baselines: z.array(z.object({ name: z.string().max(100), metrics: classificationMetrics })).max(20),
+  }),
+});
+
+export const recommenderCardSchema = z.object({
+  name: z.string().max(200),
+  kind: z.literal('recommender'),
+  description: z.string().max(2000),
+  trainerVersion: z.string().max(50),
+  trainedAt: z.string().max(40),
+  data: z.object({ persons: finite, items: finite, from: z.string().max(40), to: z.string().max(40) }).passthrough(),
+  evaluation: z.object({ k: finite, persons: finite, model: rankingMetrics, popularity: rankingMetrics, cooccurrence: rankingMetrics }),
+});
+
+export type PersonCardSummary = z.infer<typeof personCardSchema>;
+export type RecommenderCardSummary = z.infer<typeof recommenderCardSchema>;
+export type ModelCardSummary = PersonCardSummary | RecommenderCardSummary;
+
+export function parseModelCard(json: unknown, label: string): ModelCardSummary {
+  const parsed = z.union([personCardSchema, recommenderCardSchema]).safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`${label}: not a model card (${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'})`);
+  }
+  return parsed.data;
+}
