@@ -1,5 +1,5 @@
 /**
- * Analytics benchmark: funnel (5 steps), retention (weekly, 8 periods), a segmentation query and RFM
+ * Analytics benchmark: funnel (5 steps), retention (weekly, 8 periods), paths (5 steps), a segmentation query and RFM
  * on N demo events, DuckDB-Wasm (Node, blocking bindings: the browser's engine build) beside native
  * DuckDB single-threaded (SET threads=1), running the identical SQL. Demo messages are normalised by
  * the edge's code and written as Parquet by the edge's writer, then loaded the way the CLI loads them.
@@ -52,6 +52,7 @@ export const BENCH_QUERIES: { name: string; analysis: AnalysisName; spec: unknow
     analysis: 'retention',
     spec: { startEvent: { event: 'page' }, returnEvent: { event: 'page' }, period: 'week', periods: 8 },
   },
+  { name: 'paths after a page view, 5 steps', analysis: 'paths', spec: { start: { event: 'page' }, steps: 5 } },
   {
     name: 'segment: 3+ orders in 30 days AND prefers beauty AND country CN',
     analysis: 'segment',

@@ -166,16 +166,25 @@ export function funnelUnitsSql(input: FunnelSpec): Sql {
   const relevant = strict ? sql`TRUE` : or([...defs.map((d) => col('m', d)), ...exclusions.map((e) => col('x', e))]);
   const columns = columnsFor([...matcherProperties([...spec.steps, ...spec.exclusions]), ...(spec.breakdown ? [spec.breakdown.property] : [])], ['timestamp', 'event', 'event_id']);
 
-  const counters = [...defs.map((d) => sql`sum(${col('m', d)}::INTEGER) OVER w AS ${col('c', d)}`), ...exclusions.map((e) => sql`sum(${col('x', e)}::INTEGER) OVER w AS ${col('cx', e)}`)];
-  const carried = join([...defs.map((d) => col('c', d)), ...exclusions.map((e) => col('cx', e))]);
+  // Running counts of each definition's events: the step-k event of an attempt is the (c + 1)-th one
+  // after its step k-1 event, an equality join. Strict order joins on the next position instead.
+  // count(*) FILTER runs about twice as fast as sum(flag::INTEGER) as a window aggregate.
+  const counted = strict ? [] : spec.order === 'any' ? defs : [...new Set(stepDef.slice(1))];
+  const counters = [
+    sql`row_number() OVER w AS pos`,
+    ...counted.map((d) => sql`count(*) FILTER (WHERE ${col('m', d)}) OVER w AS ${col('c', d)}`),
+    ...exclusions.map((e) => sql`count(*) FILTER (WHERE ${col('x', e)}) OVER w AS ${col('cx', e)}`),
+  ];
+  const carriedColumns = [...counted.map((d) => col('c', d)), ...exclusions.map((e) => col('cx', e))];
+  const carried = carriedColumns.length ? sql`, ${join(carriedColumns)}` : sql``;
 
   const ctes: Sql[] = [
     sql`flagged AS (SELECT person, "timestamp" AS ts, event_id, ${join(flags)}, ${breakdown} AS bv
       FROM ${personEvents(spec.identity, columns)} WHERE ${and([timeCondition(timeBounds(spec.from, spec.to)), named])})`,
     sql`ev AS (SELECT *, ${orderKey} AS ok FROM flagged WHERE ${relevant})`,
-    sql`seq AS MATERIALIZED (SELECT *, row_number() OVER w AS pos, ${join(counters)} FROM ev
+    sql`seq AS MATERIALIZED (SELECT *, ${join(counters)} FROM ev
       WINDOW w AS (PARTITION BY person ORDER BY ts, ok, event_id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW))`,
-    ...defs.map((d) => sql`${ident(`md${d}`)} AS (SELECT person, ${col('c', d)} AS n, pos, ts, ${carried} FROM seq WHERE ${col('m', d)})`),
+    ...counted.map((d) => sql`${ident(`md${d}`)} AS (SELECT person, ${col('c', d)} AS n, pos, ts${carried} FROM seq WHERE ${col('m', d)})`),
     ...exclusions.map((e) => sql`${ident(`mx${e}`)} AS (SELECT person, ${col('cx', e)} AS n, pos, ts FROM seq WHERE ${col('x', e)})`),
   ];
 
@@ -187,7 +196,7 @@ export function funnelUnitsSql(input: FunnelSpec): Sql {
   // The step k event (k >= 1) of the attempt `a` (step 0) for ordered funnels: alias s{k}.
   const stepAlias = (k: number): Sql => (k === 0 ? ident('a') : ident(`s${k}`));
   if (spec.order !== 'any') {
-    startColumns = sql`person, pos AS p0, ts AS t0, bv, ${carried}`;
+    startColumns = sql`person, pos AS p0, ts AS t0, bv${carried}`;
     for (let k = 1; k < n; k++) {
       const prev = stepAlias(k - 1);
       const here = stepAlias(k);
@@ -203,7 +212,7 @@ export function funnelUnitsSql(input: FunnelSpec): Sql {
     durations = Array.from({ length: n - 1 }, (_, i) => sql`${time(i + 1)} - ${time(i)} AS ${col('d', i + 1)}`);
     completionPos = sql`${stepAlias(n - 1)}.pos`;
   } else {
-    startColumns = sql`person, pos AS p0, ts AS t0, bv, ${carried}, ${join(defs.map((d) => col('m', d)))}`;
+    startColumns = sql`person, pos AS p0, ts AS t0, bv${carried}, ${join(defs.map((d) => col('m', d)))}`;
     spec.steps.forEach((_, s) => {
       const d = stepDef[s]!;
       const here = ident(`q${s}`);
@@ -234,17 +243,18 @@ export function funnelUnitsSql(input: FunnelSpec): Sql {
       ${disqualified} AS disq, ${exclusionPos} AS xpos, CASE WHEN ${level} = ${int(n)} THEN ${completionPos} END AS comp_pos
     FROM a ${join(joins, ' ')})`);
 
-  const unitColumns = sql`person, bv, level${durations.length ? sql`, ${join(durations.map((_, i) => col('d', i + 1)))}` : sql``}`;
+  const unitFields = [ident('bv'), ident('level'), ...durations.map((_, i) => col('d', i + 1))];
   if (spec.count === 'totals') {
-    ctes.push(sql`units AS (SELECT ${unitColumns} FROM attempts WHERE NOT disq)`);
+    ctes.push(sql`units AS (SELECT person, ${join(unitFields)} FROM attempts WHERE NOT disq)`);
   } else {
-    ctes.push(sql`completions AS (SELECT person, min(comp_pos) AS first_completion FROM attempts GROUP BY person)`);
-    ctes.push(sql`excluded AS (SELECT DISTINCT t.person FROM attempts t JOIN completions c ON c.person = t.person
-      WHERE t.disq AND (c.first_completion IS NULL OR t.xpos < c.first_completion))`);
-    ctes.push(sql`units AS (SELECT ${unitColumns} FROM (
-        SELECT t.*, row_number() OVER (PARTITION BY t.person ORDER BY t.level DESC, t.p0) AS best
-        FROM attempts t WHERE NOT t.disq AND t.person NOT IN (SELECT person FROM excluded)
-      ) WHERE best = 1)`);
+    // The best attempt (furthest level, then earliest start) through one grouped arg_min rather than a
+    // window: positions count a person's events, so level dominates the key below 2^32 events.
+    ctes.push(sql`persons AS (SELECT person,
+        arg_min(struct_pack(${join(unitFields.map((f) => sql`${f} := ${f}`))}), p0 - level::BIGINT * 4294967296) FILTER (WHERE NOT disq) AS best,
+        min(comp_pos) AS first_completion, min(xpos) AS first_exclusion
+      FROM attempts GROUP BY person)`);
+    ctes.push(sql`units AS (SELECT person, ${join(unitFields.map((f) => sql`best.${f} AS ${f}`))} FROM persons
+      WHERE best IS NOT NULL AND (first_exclusion IS NULL OR first_exclusion >= first_completion))`);
   }
   return sql`WITH ${join(ctes, ',\n')}\nSELECT * FROM units`;
 }
@@ -260,9 +270,10 @@ function aggregateSql(spec: FunnelSpec): Sql {
       columns.push(sql`median(${col('d', k)}::DOUBLE) FILTER (WHERE ${reached}) / 1000.0 AS ${col('med', k)}`);
     }
   }
+  // With a breakdown, one pass yields each value's row and the overall row (total = 1).
   const grouped = spec.breakdown !== undefined;
   return sql`WITH u AS (${funnelUnitsSql(spec)})
-    SELECT ${grouped ? sql`bv,` : sql``} ${join(columns)} FROM u ${grouped ? sql`GROUP BY bv` : sql``}`;
+    SELECT ${grouped ? sql`bv, grouping(bv) AS total,` : sql``} ${join(columns)} FROM u ${grouped ? sql`GROUP BY GROUPING SETS ((bv), ())` : sql``}`;
 }
 
 function stepsFrom(spec: FunnelSpec, row: Record<string, unknown>): FunnelStepResult[] {
@@ -290,11 +301,9 @@ export async function runFunnel(engine: QueryEngine, input: FunnelSpec | FunnelS
   const query = aggregateSql(spec);
   const rows = await engine.query(query.text, query.params);
   if (!spec.breakdown) return { steps: stepsFrom(spec, rows[0] ?? {}) };
-  const total: Record<string, unknown> = {};
-  const totalQuery = aggregateSql({ ...spec, breakdown: undefined });
-  const [overall] = await engine.query(totalQuery.text, totalQuery.params);
-  Object.assign(total, overall);
+  const total = rows.find((row) => Number(row.total) === 1) ?? {};
   const breakdown = rows
+    .filter((row) => Number(row.total) === 0)
     .map((row) => ({ value: row.bv === null || row.bv === undefined ? null : String(row.bv), steps: stepsFrom(spec, row) }))
     .sort((x, y) => y.steps[0]!.count - x.steps[0]!.count || compareValues(x.value, y.value));
   return { steps: stepsFrom(spec, total), breakdown };

@@ -39,6 +39,11 @@ describe('paths', () => {
       { source: '0:/', target: '1:/about', persons: 1 },
       { source: '1:/product', target: '2:Product Added', persons: 1 },
     ]);
+    expect(result.topPaths).toEqual([
+      { steps: ['/', '/about'], persons: 1, share: 1 / 3, dropped: true },
+      { steps: ['/', '/product'], persons: 1, share: 1 / 3, dropped: true },
+      { steps: ['/', '/product', 'Product Added'], persons: 1, share: 1 / 3, dropped: false },
+    ]);
   });
 
   it('finds paths before an end event', async () => {
@@ -55,6 +60,35 @@ describe('paths', () => {
       ['-1:/cart', 2, 1],
       ['0:Order Completed', 2, 0],
     ]);
+    expect(result.topPaths).toEqual([
+      { steps: ['/', '/cart', 'Order Completed'], persons: 1, share: 0.5, dropped: false },
+      { steps: ['/cart', 'Order Completed'], persons: 1, share: 0.5, dropped: true },
+    ]);
+  });
+
+  it('ranks whole paths by persons, keeps the first 20 and leaves out those under minPersons', async () => {
+    const rows = [];
+    // 3 persons: / -> /a -> /b; 2 persons: / -> /b (a repeat of /b collapses); 1 person each: / -> /c<i>.
+    for (let i = 0; i < 3; i++) rows.push(page(`a${i}`, '/', '2024-01-01T00:00:00Z'), page(`a${i}`, '/a', '2024-01-01T00:01:00Z'), page(`a${i}`, '/b', '2024-01-01T00:02:00Z'));
+    for (let i = 0; i < 2; i++) rows.push(page(`b${i}`, '/', '2024-01-01T00:00:00Z'), page(`b${i}`, '/b', '2024-01-01T00:01:00Z'), page(`b${i}`, '/b', '2024-01-01T00:02:00Z'));
+    for (let i = 0; i < 25; i++) rows.push(page(`c${i}`, '/', '2024-01-01T00:00:00Z'), page(`c${i}`, `/c${String(i).padStart(2, '0')}`, '2024-01-01T00:01:00Z'));
+    await loadRows(store, rows);
+    const start = { event: 'page', where: [{ property: 'page_path', op: 'eq' as const, value: '/' }] };
+    const result = await runPaths(store, { start, steps: 3 });
+    expect(result.persons).toBe(30);
+    expect(result.topPaths).toHaveLength(20);
+    expect(result.topPaths.slice(0, 4)).toEqual([
+      { steps: ['/', '/a', '/b'], persons: 3, share: 0.1, dropped: false },
+      { steps: ['/', '/b'], persons: 2, share: 2 / 30, dropped: true },
+      { steps: ['/', '/c00'], persons: 1, share: 1 / 30, dropped: true },
+      { steps: ['/', '/c01'], persons: 1, share: 1 / 30, dropped: true },
+    ]);
+    expect(result.topPaths.at(-1)!.steps).toEqual(['/', '/c17']);
+    const common = await runPaths(store, { start, steps: 2, minPersons: 2 });
+    expect(common.topPaths).toEqual([
+      { steps: ['/', '/a'], persons: 3, share: 0.1, dropped: false },
+      { steps: ['/', '/b'], persons: 2, share: 2 / 30, dropped: false },
+    ]);
   });
 
   it('stops at the end of the anchor session when session-bound', async () => {
@@ -68,8 +102,10 @@ describe('paths', () => {
     ]);
     const unbounded = await runPaths(store, { start: { event: 'page' }, steps: 4 });
     expect(unbounded.nodes.map((n) => [n.id, n.persons])).toEqual([['0:/', 2], ['1:/a', 2], ['2:/b', 2]]);
+    expect(unbounded.topPaths).toEqual([{ steps: ['/', '/a', '/b'], persons: 2, share: 1, dropped: true }]);
     const bounded = await runPaths(store, { start: { event: 'page' }, steps: 4, sessionBound: true });
     expect(bounded.nodes.map((n) => [n.id, n.persons, n.dropOff])).toEqual([['0:/', 2, 0], ['1:/a', 2, 2]]);
+    expect(bounded.topPaths).toEqual([{ steps: ['/', '/a'], persons: 2, share: 1, dropped: true }]);
   });
 
   it('requires exactly one anchor', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PathsResult } from '../../analytics/paths';
 import { DROP_OFF_COLOR } from './chart-base';
-import { pathLinkRows, sankeyData } from './paths-chart';
+import { pathLinkRows, sankeyData, topPathRows } from './paths-chart';
 
 const FORWARD: PathsResult = {
   persons: 10,
@@ -15,6 +15,10 @@ const FORWARD: PathsResult = {
     { source: '0:/', target: '1:/p', persons: 4 },
     { source: '0:/', target: '1:/', persons: 2 },
     { source: '1:/p', target: '2:/cart', persons: 3 },
+  ],
+  topPaths: [
+    { steps: ['/'], persons: 4, share: 0.4, dropped: true },
+    { steps: ['/', '/p', '/cart'], persons: 3, share: 0.3, dropped: false },
   ],
 };
 
@@ -45,6 +49,7 @@ describe('paths Sankey', () => {
         { id: '0:/buy', step: 0, name: '/buy', persons: 3, dropOff: 1, dropOffRate: 1 / 3 },
       ],
       links: [{ source: '-1:/p', target: '0:/buy', persons: 2 }],
+      topPaths: [],
     };
     const { nodes, links } = sankeyData(backward, 'end');
     expect(nodes.map((n) => [n.name, n.depth])).toEqual([
@@ -58,5 +63,12 @@ describe('paths Sankey', () => {
 
   it('lists transitions with names and their share of the anchored persons', () => {
     expect(pathLinkRows(FORWARD)[0]).toEqual({ step: 0, from: '/', to: '/p', persons: 4, share: 0.4 });
+  });
+
+  it('lists whole paths by rank, written with arrows', () => {
+    expect(topPathRows(FORWARD)).toEqual([
+      { rank: 1, path: '/', steps: 1, persons: 4, share: 0.4, dropped: true },
+      { rank: 2, path: '/ → /p → /cart', steps: 3, persons: 3, share: 0.3, dropped: false },
+    ]);
   });
 });

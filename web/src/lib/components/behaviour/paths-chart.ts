@@ -123,3 +123,10 @@ export function pathLinkRows(result: PathsResult): Row[] {
     return { step: from?.step ?? null, from: from?.name ?? l.source, to: to?.name ?? l.target, persons: l.persons, share: result.persons === 0 ? 0 : l.persons / result.persons };
   });
 }
+
+export const PATH_SEPARATOR = ' → ';
+
+/** Whole paths, most persons first: rank, the path as "A → B → C", persons, share of the anchored persons. */
+export function topPathRows(result: PathsResult): Row[] {
+  return result.topPaths.map((p, i) => ({ rank: i + 1, path: p.steps.join(PATH_SEPARATOR), steps: p.steps.length, persons: p.persons, share: p.share, dropped: p.dropped }));
+}

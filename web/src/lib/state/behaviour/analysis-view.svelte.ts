@@ -2,9 +2,9 @@ import type { QueryEngine } from '../../engine/query-engine';
 import type { SavedItem, SavedReports } from '../../reports/saved-reports';
 import { AnalysisRun, type Cancellable } from '../analysis-run.svelte';
 import { errorMessage } from '../errors';
-import { freshPersonMap } from '../segments/person-map-freshness';
+import { freshPersonMap } from '../person-map';
 import type { DateRange } from '../url-state';
-import { SavedReportList } from './saved-report-list.svelte';
+import { SavedReportList } from '../../reports/saved-report-list.svelte';
 
 /** What differs between the behaviour views: their form, spec and analysis. */
 export interface AnalysisDefinition<Form, Spec, Result> {

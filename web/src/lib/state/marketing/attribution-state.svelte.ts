@@ -5,8 +5,8 @@ import type { SavedReports } from '../../reports/saved-reports';
 import { AnalysisRun } from '../analysis-run.svelte';
 import { errorMessage } from '../errors';
 import { attributionFormFromSpec, attributionSpec, defaultAttributionForm, savedAttributionSpec, type AttributionForm } from './attribution-form';
-import { freshPersonMap } from './person-map';
-import { SavedSpecs } from './saved-specs.svelte';
+import { freshPersonMap } from '../person-map';
+import { SavedReportList } from '../../reports/saved-report-list.svelte';
 
 export interface SpendFile {
   name: string;
@@ -19,7 +19,7 @@ export class AttributionState {
   /** The form is bound field by field from the view, so it is a public deep $state object. */
   form = $state<AttributionForm>(defaultAttributionForm());
   readonly run: AnalysisRun<AttributionResult>;
-  readonly saved: SavedSpecs;
+  readonly saved: SavedReportList;
   #spend = $state<SpendFile | null>(null);
   #spendError = $state<string | null>(null);
   #formError = $state<string | null>(null);
@@ -28,7 +28,7 @@ export class AttributionState {
   constructor(engine: DataEngine, saved: SavedReports) {
     this.#engine = engine;
     this.run = new AnalysisRun(engine);
-    this.saved = new SavedSpecs(saved, 'attribution');
+    this.saved = new SavedReportList(saved, 'attribution');
   }
 
   get spend(): SpendFile | null {

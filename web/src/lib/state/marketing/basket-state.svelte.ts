@@ -5,8 +5,8 @@ import type { SavedReports } from '../../reports/saved-reports';
 import { AnalysisRun } from '../analysis-run.svelte';
 import { errorMessage } from '../errors';
 import { basketFormFromSpec, basketSpec, defaultBasketForm, itemsByBaskets, type BasketForm, type RuleSortKey } from './basket-form';
-import { freshPersonMap } from './person-map';
-import { SavedSpecs } from './saved-specs.svelte';
+import { freshPersonMap } from '../person-map';
+import { SavedReportList } from '../../reports/saved-report-list.svelte';
 
 export interface BasketRun {
   result: BasketResult;
@@ -21,14 +21,14 @@ export class BasketState {
   sortBy = $state<RuleSortKey>('lift');
   anchor = $state('');
   readonly run: AnalysisRun<BasketRun>;
-  readonly saved: SavedSpecs;
+  readonly saved: SavedReportList;
   #formError = $state<string | null>(null);
   #engine: DataEngine;
 
   constructor(engine: DataEngine, saved: SavedReports) {
     this.#engine = engine;
     this.run = new AnalysisRun(engine);
-    this.saved = new SavedSpecs(saved, 'basket');
+    this.saved = new SavedReportList(saved, 'basket');
   }
 
   get formError(): string | null {

@@ -4,14 +4,14 @@ import type { SavedReports } from '../../reports/saved-reports';
 import { AnalysisRun } from '../analysis-run.svelte';
 import { errorMessage } from '../errors';
 import { campaignFormFromSpec, campaignLiftSpec, defaultCampaignForm, type CampaignForm } from './campaign-form';
-import { freshPersonMap } from './person-map';
-import { SavedSpecs } from './saved-specs.svelte';
+import { freshPersonMap } from '../person-map';
+import { SavedReportList } from '../../reports/saved-report-list.svelte';
 
 export class CampaignState {
   /** Bound field by field from the view. */
   form = $state<CampaignForm>() as CampaignForm;
   readonly run: AnalysisRun<CampaignLiftResult>;
-  readonly saved: SavedSpecs;
+  readonly saved: SavedReportList;
   #formError = $state<string | null>(null);
   #engine: DataEngine;
 
@@ -19,7 +19,7 @@ export class CampaignState {
     this.#engine = engine;
     this.form = defaultCampaignForm(range);
     this.run = new AnalysisRun(engine);
-    this.saved = new SavedSpecs(saved, 'campaigns');
+    this.saved = new SavedReportList(saved, 'campaigns');
   }
 
   get formError(): string | null {

@@ -4,15 +4,15 @@ import type { SavedReports } from '../../reports/saved-reports';
 import { AnalysisRun } from '../analysis-run.svelte';
 import { errorMessage } from '../errors';
 import { defaultExperimentForm, experimentFormFromSpec, experimentListSql, experimentSpec, type ExperimentForm, type ExperimentListing } from './experiment-form';
-import { freshPersonMap } from './person-map';
-import { SavedSpecs } from './saved-specs.svelte';
+import { freshPersonMap } from '../person-map';
+import { SavedReportList } from '../../reports/saved-report-list.svelte';
 
 export class ExperimentState {
   /** Bound field by field from the view. */
   form = $state<ExperimentForm>(defaultExperimentForm());
   readonly run: AnalysisRun<ExperimentResult>;
   readonly listing: AnalysisRun<ExperimentListing[]>;
-  readonly saved: SavedSpecs;
+  readonly saved: SavedReportList;
   #formError = $state<string | null>(null);
   #listedFor: string | null = null;
   #engine: DataEngine;
@@ -21,7 +21,7 @@ export class ExperimentState {
     this.#engine = engine;
     this.run = new AnalysisRun(engine);
     this.listing = new AnalysisRun(engine);
-    this.saved = new SavedSpecs(saved, 'experiments');
+    this.saved = new SavedReportList(saved, 'experiments');
   }
 
   get formError(): string | null {

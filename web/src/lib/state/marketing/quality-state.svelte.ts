@@ -4,8 +4,8 @@ import { EdgeAdmin, roleProblem } from '../../engine/edge-admin';
 import type { SavedReports } from '../../reports/saved-reports';
 import { AnalysisRun } from '../analysis-run.svelte';
 import { errorMessage } from '../errors';
-import { freshPersonMap } from './person-map';
-import { SavedSpecs } from './saved-specs.svelte';
+import { freshPersonMap } from '../person-map';
+import { SavedReportList } from '../../reports/saved-report-list.svelte';
 
 export interface QualityForm {
   conversionEvent: string;
@@ -50,7 +50,7 @@ export class QualityState {
   form = $state<QualityForm>(defaultQualityForm());
   readonly run: AnalysisRun<DataQualityResult>;
   readonly edge: AnalysisRun<EdgeQuality>;
-  readonly saved: SavedSpecs;
+  readonly saved: SavedReportList;
   #formError = $state<string | null>(null);
   #engine: DataEngine;
 
@@ -59,7 +59,7 @@ export class QualityState {
     this.run = new AnalysisRun(engine);
     // The counters come from the edge, not the engine: nothing to cancel there.
     this.edge = new AnalysisRun({ cancelQuery: () => Promise.resolve() });
-    this.saved = new SavedSpecs(saved, 'quality');
+    this.saved = new SavedReportList(saved, 'quality');
   }
 
   get formError(): string | null {

@@ -4,7 +4,7 @@ import { AnalysisRun, type Cancellable } from '../analysis-run.svelte';
 import type { Dashboard } from '../dashboard.svelte';
 import { errorMessage } from '../errors';
 import type { DateRange } from '../url-state';
-import { freshPersonMap } from './person-map-freshness';
+import { freshPersonMap } from '../person-map';
 import { buildRfmGrid, type RfmGrid } from './rfm-grid';
 import type { SegmentSpecInput } from '../../analytics/segments';
 

@@ -21,7 +21,7 @@ import {
   type GroupDraft,
   type LeafKind,
 } from './condition-draft';
-import { freshPersonMap } from './person-map-freshness';
+import { freshPersonMap } from '../person-map';
 import { segmentReport, type SegmentReport } from './segment-report';
 
 export type SizePeriod = 'day' | 'week' | 'month';

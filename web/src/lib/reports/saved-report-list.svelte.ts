@@ -1,5 +1,5 @@
-import type { SavedItem, SavedReports } from '../../reports/saved-reports';
-import { errorMessage } from '../errors';
+import type { SavedItem, SavedReports } from './saved-reports';
+import { errorMessage } from '../state/errors';
 
 /** One view's saved reports (IndexedDB): the list to open or delete, and saving under a name. */
 export class SavedReportList {
