@@ -53,6 +53,13 @@ describe('analyze CLI', () => {
     expect(result.steps[1].medianTimeToConvertSeconds).toBe(600);
   });
 
+  it('prints the most common whole paths in the paths table', async () => {
+    const { code, out } = await cli('paths', '--input', join(dir, 'events.ndjson'), '--spec', '{"start":{"event":"Signed Up"}}');
+    expect(code).toBe(0);
+    expect(out).toMatch(/most common paths\n#\s+path\s+persons\s+share/);
+    expect(out).toMatch(/1\s+Signed Up/);
+  });
+
   it('reads Parquet directories in Hive layout recursively, on both engines, and prints tables', async () => {
     for (const engine of ['wasm', 'native']) {
       const { code, out } = await cli('rfm', '--input', join(dir, 'lake'), '--spec', '{}', '--engine', engine);

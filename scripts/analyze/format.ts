@@ -64,7 +64,12 @@ function formatPaths(result: PathsResult): string {
     result.links.slice(0, SHOWN).map((l) => [l.source, l.target, count(l.persons)]),
     (c) => c === 2,
   );
-  return `${count(result.persons)} persons with the anchor event\n\n${nodes}\n\ntop ${Math.min(SHOWN, result.links.length)} of ${result.links.length} links\n${links}`;
+  const paths = table(
+    ['#', 'path', 'persons', 'share'],
+    result.topPaths.map((p, i) => [String(i + 1), `${p.steps.join(' → ')}${p.dropped ? ' (dropped)' : ''}`, count(p.persons), percent(p.share)]),
+    (c) => c !== 1,
+  );
+  return `${count(result.persons)} persons with the anchor event\n\nmost common paths\n${paths}\n\n${nodes}\n\ntop ${Math.min(SHOWN, result.links.length)} of ${result.links.length} links\n${links}`;
 }
 
 function formatSegment(result: SegmentResult): string {
