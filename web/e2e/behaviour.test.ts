@@ -9,8 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { writeEventsAsParquet } from '../../scripts/collector/write-parquet';
-import { generateDemoEvents } from '../../scripts/demo-data/generate';
+import { writeDemoParquet } from './demo-parquet';
 import { openNativeStore } from '../../scripts/analyze/native-store';
 import type { EventStore } from '../../scripts/analyze/event-store';
 import { runFunnel, type FunnelResult, type FunnelSpecInput } from '../src/lib/analytics/funnel';
@@ -110,8 +109,7 @@ function expectStepsToMatch(shown: ShownStep[], expected: FunnelResult['steps'])
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'pa-behaviour-'));
-  const written = await writeEventsAsParquet(generateDemoEvents({ seed: 11, events: EVENTS, start: new Date('2026-10-01T00:00:00Z'), days: 14 }), { dir: dataDir });
-  files = written.files.map((key) => join(dataDir, key));
+  files = [await writeDemoParquet(dataDir, { seed: 11, events: EVENTS, start: '2026-10-01', days: 14 })];
   const appPort = await freePort();
   outDir = inject('dashboardDir');
   app = await serveDashboard(outDir, appPort);

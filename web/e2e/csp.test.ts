@@ -4,16 +4,15 @@
  * Parquet files are opened (no edge), then every view is visited and the SQL console and a model score are run; any
  * CSP violation, page error or request to another origin fails the test.
  */
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { writeEventsAsParquet } from '../../scripts/collector/write-parquet';
-import { generateDemoEvents } from '../../scripts/demo-data/generate';
 import { contentSecurityPolicy, dashboardConfig } from '../../vite.config';
 import { NAV_GROUPS } from '../src/views/nav';
+import { writeDemoParquet } from './demo-parquet';
 import { freePort, launchChromium } from './harness';
 
 let dataDir: string;
@@ -27,17 +26,9 @@ const violations: string[] = [];
 const pageErrors: string[] = [];
 const foreignRequests: string[] = [];
 
-function listParquet(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? listParquet(path) : name.endsWith('.parquet') ? [path] : [];
-  });
-}
-
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'pa-csp-data-'));
-  await writeEventsAsParquet(generateDemoEvents({ seed: 11, events: 4000, start: new Date('2026-10-01T00:00:00Z'), days: 20 }), { dir: dataDir });
-  files = listParquet(dataDir);
+  files = [await writeDemoParquet(dataDir, { seed: 11, events: 4000, start: '2026-10-01', days: 20 })];
   outDir = inject('dashboardDir');
   const port = await freePort();
   const config = dashboardConfig({ cspConnectOrigins: [] });

@@ -4,11 +4,9 @@
  * files (the same spec, built by the views' own form modules). The edge under wrangler dev is used only for what only
  * it has: alerts and its collection counters, reached with the dashboard's read (viewer) token.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { openNativeStore } from '../../scripts/analyze/native-store';
@@ -24,10 +22,9 @@ import { basketSpec, defaultBasketForm } from '../src/lib/state/marketing/basket
 import { campaignLiftSpec, defaultCampaignForm } from '../src/lib/state/marketing/campaign-form';
 import { defaultExperimentForm, experimentSpec } from '../src/lib/state/marketing/experiment-form';
 import { defaultQualityForm, qualitySpec } from '../src/lib/state/marketing/quality-state.svelte';
-import { REPO_ROOT } from '../../worker-edge/e2e/local-edge';
+import { writeDemoParquet } from './demo-parquet';
 import { DEMO, freePort, launchChromium, recordRequests, serveDashboard, startFilledEdge, type FilledEdge, type ServedApp } from './harness';
 
-const run = promisify(execFile);
 
 let edge: FilledEdge;
 let app: ServedApp;
@@ -48,7 +45,7 @@ function parquetFiles(dir: string): string[] {
 }
 
 async function generateParquet(dir: string): Promise<void> {
-  await run('npx', ['tsx', 'scripts/generate-events.ts', '--events', '5000', '--days', '10', '--start', '2026-11-01', '--parquet', dir], { cwd: REPO_ROOT, timeout: 120_000 });
+  await writeDemoParquet(dir, { events: 5000, days: 10, start: '2026-11-01' });
 }
 
 async function nav(name: string): Promise<void> {

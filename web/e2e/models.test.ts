@@ -5,8 +5,6 @@
  * recommendations equal `analyze recommend` and leave bought products out, retraining in the training
  * worker yields metrics, and nothing is fetched from another origin.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +12,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runModelCommand } from '../../scripts/analyze/commands-models';
 import { REPO_ROOT } from '../../worker-edge/e2e/local-edge';
+import { writeDemoParquet } from './demo-parquet';
 import { freePort, launchChromium, recordRequests, serveDashboard, type RequestLog, type ServedApp } from './harness';
 
 const EVENTS = Number(process.env.MODELS_E2E_EVENTS ?? 5_000);
@@ -64,7 +63,7 @@ function query<T>(sql: string): Promise<T[]> {
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'pa-models-e2e-'));
-  const generate = promisify(execFile)('npx', ['tsx', 'scripts/generate-events.ts', '--events', String(EVENTS), '--days', String(DAYS), '--parquet', dataDir], { cwd: REPO_ROOT });
+  const generate = writeDemoParquet(dataDir, { events: EVENTS, days: DAYS });
   outDir = inject('dashboardDir');
   await generate;
   app = await serveDashboard(outDir, await freePort());
