@@ -10,7 +10,8 @@ export default defineConfig({
   test: {
     environment: 'node',
     include: ['worker-edge/e2e/**/*.test.ts'],
-    testTimeout: 120_000,
+    // Generous: an export test spawns several CLI runs against wrangler dev, slow on a busy 2-core machine.
+    testTimeout: 300_000,
     hookTimeout: 120_000,
     fileParallelism: false,
   },
