@@ -44,8 +44,6 @@ async function main(): Promise<void> {
 
   const flushed = await api('POST', `/v1/sites/${DEMO_SITE}/flush`, DEMO_ADMIN_TOKEN);
   console.log(`[demo] flushed ${flushed.rows} buffered rows to R2 (${flushed.files.length} new files)`);
-  const compacted = await compactDemoDays();
-  if (compacted) console.log(`[demo] ${compacted}`);
   const manifest = await api('GET', `/v1/sites/${DEMO_SITE}/manifest`, DEMO_READ_TOKEN);
   console.log(`[demo] manifest: ${manifest.totals.files} Parquet files, ${manifest.totals.rows.toLocaleString()} rows, ${(manifest.totals.bytes / 1e6).toFixed(1)} MB`);
   const dashboardUrl = await startDashboard();
@@ -62,6 +60,11 @@ async function main(): Promise<void> {
   Send one event   curl -u ${DEMO_WRITE_KEY}: -H 'content-type: application/json' -d '{"type":"track","event":"Signed Up","userId":"u-1"}' ${EDGE}/v1/track
 
   The collector and the dashboard keep running; press Ctrl-C to stop.`);
+  // The dashboard reads the hourly files at once; merging the past days into daily files runs meanwhile.
+  compactDemoDays().then(
+    (compacted) => compacted && console.log(`[demo] ${compacted}`),
+    (error: unknown) => console.log(`[demo] compaction: ${error instanceof Error ? error.message : String(error)}`),
+  );
 }
 
 const DASHBOARD_PORT = Number(process.env.DEMO_DASHBOARD_PORT ?? 5173);
@@ -95,11 +98,12 @@ async function startDashboard(): Promise<string> {
  */
 async function compactDemoDays(): Promise<string | null> {
   const before = (await api('GET', `/v1/sites/${DEMO_SITE}/manifest`, DEMO_READ_TOKEN)).totals.files as number;
+  console.log(`[demo] merging the ${before} hourly files of past days into daily files in the background (lifecycle cron)`);
   const res = await fetch(`${EDGE}/__scheduled?cron=${encodeURIComponent('*/5 * * * *')}`);
   if (!res.ok) return null;
   let files = before;
   let stable = 0;
-  const deadline = Date.now() + 120_000;
+  const deadline = Date.now() + 600_000;
   while (Date.now() < deadline && stable < 3) {
     await new Promise((resolve) => setTimeout(resolve, 2000));
     const now = (await api('GET', `/v1/sites/${DEMO_SITE}/manifest`, DEMO_READ_TOKEN)).totals.files as number;
@@ -158,7 +162,7 @@ async function waitUntilUp(timeoutMs: number): Promise<void> {
 }
 
 async function api(method: string, path: string, token: string) {
-  const res = await fetch(`${EDGE}${path}`, { method, headers: { authorization: `Bearer ${token}` } });
+  const res = await fetch(`${EDGE}${path}`, { method, headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(60_000) });
   if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
   return res.json();
 }

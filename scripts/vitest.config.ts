@@ -10,5 +10,7 @@ export default defineConfig({
     include: ['scripts/**/*.test.ts', 'web/src/lib/analytics/**/*.test.ts', 'models/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    // vitest's default on a 2-core machine is one worker; the CLI tests wait on child processes, so two halve the run.
+    maxWorkers: 2,
   },
 });

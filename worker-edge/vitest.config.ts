@@ -32,5 +32,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
+    // vitest's default on a 2-core machine is one worker; two overlap workerd's start-up and I/O waits.
+    maxWorkers: 2,
   },
 });

@@ -3,15 +3,14 @@
  * the production build served by vite preview. The tests run in order on one page and share its state (the saved
  * connection, the cache), like a user's session.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { REPO_ROOT } from '../../worker-edge/e2e/local-edge';
 import {
   DEMO,
-  buildDashboard,
   downloadEdgeFiles,
   freePort,
   launchChromium,
@@ -95,7 +94,8 @@ async function chartsSettled(): Promise<void> {
 beforeAll(async () => {
   const appPort = await freePort();
   const appOrigin = `http://127.0.0.1:${appPort}`;
-  [edge, outDir] = await Promise.all([startFilledEdge({ appOrigins: [appOrigin], events: EVENTS }), buildDashboard()]);
+  edge = await startFilledEdge({ appOrigins: [appOrigin], events: EVENTS });
+  outDir = inject('dashboardDir');
   app = await serveDashboard(outDir, appPort);
   native = await NativeDuckDb.open(await downloadEdgeFiles(edge.url));
   browser = await launchChromium();
@@ -111,7 +111,6 @@ afterAll(async () => {
   await app?.close().catch(() => undefined);
   await edge?.kill().catch(() => undefined);
   native?.close();
-  if (outDir) rmSync(outDir, { recursive: true, force: true });
 }, 60_000);
 
 describe('dashboard overview in Chromium', () => {

@@ -136,8 +136,9 @@ async function newContext(init?: () => void): Promise<{ ctx: BrowserContext; id:
     const entry = sent.find((s) => s.request === request);
     if (!entry) return;
     const response = await request.response().catch(() => null);
-    entry.status = response ? response.status() : 0;
+    // the answer before the status: a waitFor on the status must find the answer there too
     if (response && response.status() === 200) entry.answer = await response.json().catch(() => undefined);
+    entry.status = response ? response.status() : 0;
   };
   ctx.on('requestfinished', (r) => void finished(r));
   ctx.on('requestfailed', (r) => void finished(r));

@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 
 // Node-side end-to-end tests against a real `wrangler dev` (see local-edge.ts). Run from the repo root:
 //   npx vitest run --config worker-edge/e2e/vitest.config.ts
-// Files run one after another: each starts its own wrangler/workerd, and Chromium is heavy.
+// Two files at a time: each starts its own wrangler/workerd on a free port, and most of the time is spent waiting on it.
 export default defineConfig({
   root: join(dirname(fileURLToPath(import.meta.url)), '..', '..'),
   test: {
@@ -13,6 +13,6 @@ export default defineConfig({
     // Generous: an export test spawns several CLI runs against wrangler dev, slow on a busy 2-core machine.
     testTimeout: 300_000,
     hookTimeout: 120_000,
-    fileParallelism: false,
+    maxWorkers: 2,
   },
 });
