@@ -6,7 +6,7 @@ import { defineConfig } from 'vitest/config';
 // The dashboard's tests, from the repo root: npm run test:dashboard
 //  - web/src/lib/state/*.test.ts: the runes state classes against a fake engine (compiled by the Svelte plugin);
 //  - web/e2e/*.test.ts: headless Chromium against the local stack (wrangler dev + vite preview).
-// One file at a time: an e2e file builds the app, starts its own edge and a browser.
+// Two files at a time: an e2e file serves the one build on its own port, with its own browser (and edge, if any).
 export default defineConfig({
   root: join(dirname(fileURLToPath(import.meta.url)), '..', '..'),
   plugins: [svelte()],
@@ -16,6 +16,6 @@ export default defineConfig({
     globalSetup: ['web/e2e/global-setup.ts'],
     testTimeout: 180_000,
     hookTimeout: 600_000,
-    fileParallelism: false,
+    maxWorkers: 2,
   },
 });
