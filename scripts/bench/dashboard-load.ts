@@ -47,8 +47,10 @@ export interface DashboardLoadRow {
   note: string;
 }
 
-const SITE = 'demo';
-const TOKEN = 'bench-read-token';
+export const STAND_IN_SITE = 'demo';
+export const STAND_IN_TOKEN = 'bench-read-token';
+const SITE = STAND_IN_SITE;
+const TOKEN = STAND_IN_TOKEN;
 const FEW_COLUMNS = ['timestamp', 'event', 'anonymous_id', 'session_id', 'page_path'];
 
 export interface Dataset {
@@ -201,7 +203,7 @@ export async function demoDataset(options: { events: number; days: number; seed:
   return dataset;
 }
 
-function filePath(data: Dataset, index: number): string {
+export function filePath(data: Dataset, index: number): string {
   return join(data.dir, 'files', `${index}.parquet`);
 }
 

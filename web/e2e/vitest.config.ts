@@ -2,6 +2,15 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
+
+/** The overview file is the longest (it fills a real edge and reloads the page several times): start it first. */
+class LongestFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    return [...sorted.filter((f) => f.moduleId.endsWith('overview.test.ts')), ...sorted.filter((f) => !f.moduleId.endsWith('overview.test.ts'))];
+  }
+}
 
 // The dashboard's tests, from the repo root: npm run test:dashboard
 //  - web/src/lib/state/*.test.ts: the runes state classes against a fake engine (compiled by the Svelte plugin);
@@ -17,5 +26,6 @@ export default defineConfig({
     testTimeout: 180_000,
     hookTimeout: 600_000,
     maxWorkers: 2,
+    sequence: { sequencer: LongestFirst },
   },
 });

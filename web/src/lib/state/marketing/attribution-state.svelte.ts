@@ -2,11 +2,10 @@ import { runAttribution, type AttributionResult, type AttributionSpecInput } fro
 import { parseSpendCsv, SpendCsvError, MAX_SPEND_CSV_BYTES } from '../../analytics/spend';
 import type { DataEngine, DateRange } from '../../engine/data-engine';
 import type { SavedReports } from '../../reports/saved-reports';
-import { AnalysisRun } from '../analysis-run.svelte';
 import { errorMessage } from '../errors';
 import { attributionFormFromSpec, attributionSpec, defaultAttributionForm, savedAttributionSpec, type AttributionForm } from './attribution-form';
 import { freshPersonMap } from '../person-map';
-import { SavedReportList } from '../../reports/saved-report-list.svelte';
+import { FormAnalysisState } from './form-analysis-state.svelte';
 
 export interface SpendFile {
   name: string;
@@ -15,20 +14,12 @@ export interface SpendFile {
 }
 
 /** The attribution view's state, kept across navigation: form, spend file, the run and saved reports. */
-export class AttributionState {
-  /** The form is bound field by field from the view, so it is a public deep $state object. */
-  form = $state<AttributionForm>(defaultAttributionForm());
-  readonly run: AnalysisRun<AttributionResult>;
-  readonly saved: SavedReportList;
+export class AttributionState extends FormAnalysisState<AttributionForm, AttributionSpecInput, AttributionResult> {
   #spend = $state<SpendFile | null>(null);
   #spendError = $state<string | null>(null);
-  #formError = $state<string | null>(null);
-  #engine: DataEngine;
 
   constructor(engine: DataEngine, saved: SavedReports) {
-    this.#engine = engine;
-    this.run = new AnalysisRun(engine);
-    this.saved = new SavedReportList(saved, 'attribution');
+    super(engine, saved, 'attribution', defaultAttributionForm());
   }
 
   get spend(): SpendFile | null {
@@ -36,9 +27,6 @@ export class AttributionState {
   }
   get spendError(): string | null {
     return this.#spendError;
-  }
-  get formError(): string | null {
-    return this.#formError;
   }
 
   /** Reads and checks a spend CSV at once, so a bad file is reported before anything runs. */
@@ -70,14 +58,7 @@ export class AttributionState {
 
   /** The spec for `range`, or null with `formError` set. */
   spec(range: DateRange): AttributionSpecInput | null {
-    try {
-      const spec = attributionSpec(this.form, range);
-      this.#formError = null;
-      return spec;
-    } catch (error) {
-      this.#formError = errorMessage(error);
-      return null;
-    }
+    return this.specOf(() => attributionSpec(this.form, range));
   }
 
   async start(range: DateRange, dataVersion: number): Promise<void> {
@@ -85,18 +66,17 @@ export class AttributionState {
     if (!spec) return;
     const spend = this.#spend;
     await this.run.run(async () => {
-      await freshPersonMap(this.#engine, dataVersion);
-      return runAttribution(this.#engine, spec, spend ? { spendCsv: spend.text, spendLabel: spend.name } : {});
+      await freshPersonMap(this.engine, dataVersion);
+      return runAttribution(this.engine, spec, spend ? { spendCsv: spend.text, spendLabel: spend.name } : {});
     });
   }
 
-  async saveReport(name: string, range: DateRange): Promise<boolean> {
+  saveReport(name: string, range: DateRange): Promise<boolean> {
     const spec = this.spec(range);
-    return spec ? this.saved.save(name, savedAttributionSpec(spec)) : false;
+    return this.saveSpec(name, spec && savedAttributionSpec(spec));
   }
 
   open(spec: unknown): void {
-    this.form = attributionFormFromSpec(spec as AttributionSpecInput);
-    this.#formError = null;
+    this.replaceForm(attributionFormFromSpec(spec as AttributionSpecInput));
   }
 }

@@ -2,11 +2,9 @@ import { basketRules, fetchBaskets, parseBasketSpec, type BasketResult, type Bas
 import { alsoBought, type AlsoBought } from '../../analytics/fp-growth';
 import type { DataEngine, DateRange } from '../../engine/data-engine';
 import type { SavedReports } from '../../reports/saved-reports';
-import { AnalysisRun } from '../analysis-run.svelte';
-import { errorMessage } from '../errors';
 import { basketFormFromSpec, basketSpec, defaultBasketForm, itemsByBaskets, type BasketForm, type RuleSortKey } from './basket-form';
 import { freshPersonMap } from '../person-map';
-import { SavedReportList } from '../../reports/saved-report-list.svelte';
+import { FormAnalysisState, withoutRange } from './form-analysis-state.svelte';
 
 export interface BasketRun {
   result: BasketResult;
@@ -15,24 +13,12 @@ export interface BasketRun {
   items: { item: string; baskets: number }[];
 }
 
-export class BasketState {
-  /** Bound field by field from the view. */
-  form = $state<BasketForm>(defaultBasketForm());
+export class BasketState extends FormAnalysisState<BasketForm, BasketSpecInput, BasketRun> {
   sortBy = $state<RuleSortKey>('lift');
   anchor = $state('');
-  readonly run: AnalysisRun<BasketRun>;
-  readonly saved: SavedReportList;
-  #formError = $state<string | null>(null);
-  #engine: DataEngine;
 
   constructor(engine: DataEngine, saved: SavedReports) {
-    this.#engine = engine;
-    this.run = new AnalysisRun(engine);
-    this.saved = new SavedReportList(saved, 'basket');
-  }
-
-  get formError(): string | null {
-    return this.#formError;
+    super(engine, saved, 'basket', defaultBasketForm());
   }
 
   /** "Bought the anchor, also bought": from the kept baskets, no query. */
@@ -43,14 +29,7 @@ export class BasketState {
   }
 
   spec(range: DateRange): BasketSpecInput | null {
-    try {
-      const spec = basketSpec(this.form, range);
-      this.#formError = null;
-      return spec;
-    } catch (error) {
-      this.#formError = errorMessage(error);
-      return null;
-    }
+    return this.specOf(() => basketSpec(this.form, range));
   }
 
   async start(range: DateRange, dataVersion: number): Promise<void> {
@@ -58,8 +37,8 @@ export class BasketState {
     if (!input) return;
     await this.run.run(async () => {
       const spec = parseBasketSpec(input);
-      if (spec.basket === 'person') await freshPersonMap(this.#engine, dataVersion);
-      const baskets = await fetchBaskets(this.#engine, spec);
+      if (spec.basket === 'person') await freshPersonMap(this.engine, dataVersion);
+      const baskets = await fetchBaskets(this.engine, spec);
       const result = basketRules(baskets, spec);
       const items = itemsByBaskets(baskets);
       if (!items.some((i) => i.item === this.anchor)) this.anchor = result.rules[0]?.antecedent[0] ?? items[0]?.item ?? '';
@@ -67,15 +46,11 @@ export class BasketState {
     });
   }
 
-  async saveReport(name: string, range: DateRange): Promise<boolean> {
-    const spec = this.spec(range);
-    if (!spec) return false;
-    const { from: _from, to: _to, ...rest } = spec;
-    return this.saved.save(name, rest);
+  saveReport(name: string, range: DateRange): Promise<boolean> {
+    return this.saveSpec(name, withoutRange(this.spec(range)));
   }
 
   open(spec: unknown): void {
-    this.form = basketFormFromSpec(spec as BasketSpecInput);
-    this.#formError = null;
+    this.replaceForm(basketFormFromSpec(spec as BasketSpecInput));
   }
 }

@@ -1,40 +1,17 @@
 import { runCampaignLift, type CampaignLiftResult, type CampaignLiftSpecInput } from '../../analytics/campaign-lift';
 import type { DataEngine, DateRange } from '../../engine/data-engine';
 import type { SavedReports } from '../../reports/saved-reports';
-import { AnalysisRun } from '../analysis-run.svelte';
-import { errorMessage } from '../errors';
 import { campaignFormFromSpec, campaignLiftSpec, defaultCampaignForm, type CampaignForm } from './campaign-form';
 import { freshPersonMap } from '../person-map';
-import { SavedReportList } from '../../reports/saved-report-list.svelte';
+import { FormAnalysisState } from './form-analysis-state.svelte';
 
-export class CampaignState {
-  /** Bound field by field from the view. */
-  form = $state<CampaignForm>() as CampaignForm;
-  readonly run: AnalysisRun<CampaignLiftResult>;
-  readonly saved: SavedReportList;
-  #formError = $state<string | null>(null);
-  #engine: DataEngine;
-
+export class CampaignState extends FormAnalysisState<CampaignForm, CampaignLiftSpecInput, CampaignLiftResult> {
   constructor(engine: DataEngine, saved: SavedReports, range: DateRange) {
-    this.#engine = engine;
-    this.form = defaultCampaignForm(range);
-    this.run = new AnalysisRun(engine);
-    this.saved = new SavedReportList(saved, 'campaigns');
-  }
-
-  get formError(): string | null {
-    return this.#formError;
+    super(engine, saved, 'campaigns', defaultCampaignForm(range));
   }
 
   spec(): CampaignLiftSpecInput | null {
-    try {
-      const spec = campaignLiftSpec(this.form);
-      this.#formError = null;
-      return spec;
-    } catch (error) {
-      this.#formError = errorMessage(error);
-      return null;
-    }
+    return this.specOf(() => campaignLiftSpec(this.form));
   }
 
   /** Campaign and baseline from the dashboard's range again. */
@@ -48,18 +25,16 @@ export class CampaignState {
     const spec = this.spec();
     if (!spec) return;
     await this.run.run(async () => {
-      await freshPersonMap(this.#engine, dataVersion);
-      return runCampaignLift(this.#engine, spec);
+      await freshPersonMap(this.engine, dataVersion);
+      return runCampaignLift(this.engine, spec);
     });
   }
 
-  async saveReport(name: string): Promise<boolean> {
-    const spec = this.spec();
-    return spec ? this.saved.save(name, spec) : false;
+  saveReport(name: string): Promise<boolean> {
+    return this.saveSpec(name, this.spec());
   }
 
   open(spec: unknown, range: DateRange): void {
-    this.form = campaignFormFromSpec(spec as CampaignLiftSpecInput, range);
-    this.#formError = null;
+    this.replaceForm(campaignFormFromSpec(spec as CampaignLiftSpecInput, range));
   }
 }

@@ -2,30 +2,17 @@ import { runExperiment, type ExperimentResult, type ExperimentSpecInput } from '
 import type { DataEngine, DateRange } from '../../engine/data-engine';
 import type { SavedReports } from '../../reports/saved-reports';
 import { AnalysisRun } from '../analysis-run.svelte';
-import { errorMessage } from '../errors';
 import { defaultExperimentForm, experimentFormFromSpec, experimentListSql, experimentSpec, type ExperimentForm, type ExperimentListing } from './experiment-form';
 import { freshPersonMap } from '../person-map';
-import { SavedReportList } from '../../reports/saved-report-list.svelte';
+import { FormAnalysisState, withoutRange } from './form-analysis-state.svelte';
 
-export class ExperimentState {
-  /** Bound field by field from the view. */
-  form = $state<ExperimentForm>(defaultExperimentForm());
-  readonly run: AnalysisRun<ExperimentResult>;
+export class ExperimentState extends FormAnalysisState<ExperimentForm, ExperimentSpecInput, ExperimentResult> {
   readonly listing: AnalysisRun<ExperimentListing[]>;
-  readonly saved: SavedReportList;
-  #formError = $state<string | null>(null);
   #listedFor: string | null = null;
-  #engine: DataEngine;
 
   constructor(engine: DataEngine, saved: SavedReports) {
-    this.#engine = engine;
-    this.run = new AnalysisRun(engine);
+    super(engine, saved, 'experiments', defaultExperimentForm());
     this.listing = new AnalysisRun(engine);
-    this.saved = new SavedReportList(saved, 'experiments');
-  }
-
-  get formError(): string | null {
-    return this.#formError;
   }
 
   /** Lists the experiments of the loaded data once per data version, range and exposure event. */
@@ -35,7 +22,7 @@ export class ExperimentState {
     this.#listedFor = key;
     const query = experimentListSql(this.form.exposureEvent, range);
     await this.listing.run(async () => {
-      const rows = await this.#engine.query<Record<string, unknown>>(query.text, query.params);
+      const rows = await this.engine.query<Record<string, unknown>>(query.text, query.params);
       const listed = rows.map((r) => ({ experiment: String(r.experiment), variants: Number(r.variants), exposed: Number(r.exposed), exposures: Number(r.exposures) }));
       if (!this.form.experiment && listed[0]) this.form.experiment = listed[0].experiment;
       return listed;
@@ -43,34 +30,23 @@ export class ExperimentState {
   }
 
   spec(range: DateRange): ExperimentSpecInput | null {
-    try {
-      const spec = experimentSpec(this.form, range);
-      this.#formError = null;
-      return spec;
-    } catch (error) {
-      this.#formError = errorMessage(error);
-      return null;
-    }
+    return this.specOf(() => experimentSpec(this.form, range));
   }
 
   async start(range: DateRange, dataVersion: number): Promise<void> {
     const spec = this.spec(range);
     if (!spec) return;
     await this.run.run(async () => {
-      await freshPersonMap(this.#engine, dataVersion);
-      return runExperiment(this.#engine, spec);
+      await freshPersonMap(this.engine, dataVersion);
+      return runExperiment(this.engine, spec);
     });
   }
 
-  async saveReport(name: string, range: DateRange): Promise<boolean> {
-    const spec = this.spec(range);
-    if (!spec) return false;
-    const { from: _from, to: _to, ...rest } = spec;
-    return this.saved.save(name, rest);
+  saveReport(name: string, range: DateRange): Promise<boolean> {
+    return this.saveSpec(name, withoutRange(this.spec(range)));
   }
 
   open(spec: unknown): void {
-    this.form = experimentFormFromSpec(spec as ExperimentSpecInput);
-    this.#formError = null;
+    this.replaceForm(experimentFormFromSpec(spec as ExperimentSpecInput));
   }
 }

@@ -3,9 +3,8 @@ import type { DataEngine, DateRange, EdgeConnection } from '../../engine/data-en
 import { EdgeAdmin, roleProblem } from '../../engine/edge-admin';
 import type { SavedReports } from '../../reports/saved-reports';
 import { AnalysisRun } from '../analysis-run.svelte';
-import { errorMessage } from '../errors';
 import { freshPersonMap } from '../person-map';
-import { SavedReportList } from '../../reports/saved-report-list.svelte';
+import { FormAnalysisState, withoutRange } from './form-analysis-state.svelte';
 
 export interface QualityForm {
   conversionEvent: string;
@@ -45,44 +44,25 @@ export type EdgeQuality = { kind: 'report'; report: CollectionQualityReport } | 
 
 export const COUNTER_MINUTES = 60;
 
-export class QualityState {
-  /** Bound field by field from the view. */
-  form = $state<QualityForm>(defaultQualityForm());
-  readonly run: AnalysisRun<DataQualityResult>;
+export class QualityState extends FormAnalysisState<QualityForm, DataQualitySpecInput, DataQualityResult> {
   readonly edge: AnalysisRun<EdgeQuality>;
-  readonly saved: SavedReportList;
-  #formError = $state<string | null>(null);
-  #engine: DataEngine;
 
   constructor(engine: DataEngine, saved: SavedReports) {
-    this.#engine = engine;
-    this.run = new AnalysisRun(engine);
+    super(engine, saved, 'quality', defaultQualityForm());
     // The counters come from the edge, not the engine: nothing to cancel there.
     this.edge = new AnalysisRun({ cancelQuery: () => Promise.resolve() });
-    this.saved = new SavedReportList(saved, 'quality');
-  }
-
-  get formError(): string | null {
-    return this.#formError;
   }
 
   spec(range: DateRange): DataQualitySpecInput | null {
-    try {
-      const spec = qualitySpec(this.form, range);
-      this.#formError = null;
-      return spec;
-    } catch (error) {
-      this.#formError = errorMessage(error);
-      return null;
-    }
+    return this.specOf(() => qualitySpec(this.form, range));
   }
 
   async start(range: DateRange, dataVersion: number): Promise<void> {
     const spec = this.spec(range);
     if (!spec) return;
     await this.run.run(async () => {
-      await freshPersonMap(this.#engine, dataVersion);
-      return runDataQuality(this.#engine, spec);
+      await freshPersonMap(this.engine, dataVersion);
+      return runDataQuality(this.engine, spec);
     });
   }
 
@@ -99,16 +79,13 @@ export class QualityState {
     });
   }
 
-  async saveReport(name: string, range: DateRange): Promise<boolean> {
-    const spec = this.spec(range);
-    if (!spec) return false;
-    const { from: _from, to: _to, ...rest } = spec;
-    return this.saved.save(name, rest);
+  saveReport(name: string, range: DateRange): Promise<boolean> {
+    return this.saveSpec(name, withoutRange(this.spec(range)));
   }
 
   open(spec: unknown): void {
     const s = spec as DataQualitySpecInput;
-    this.form = {
+    this.replaceForm({
       conversionEvent: s.conversion?.event ?? 'Order Completed',
       touchEvent: s.touch?.event ?? 'page',
       campaignProperty: s.campaignProperty ?? '',
@@ -116,7 +93,6 @@ export class QualityState {
       clicksEvent: s.clicks?.event ?? 'Promotion Clicked',
       campaignOf: s.campaignOf ?? 'promotion_id',
       perDay: s.perDay ?? false,
-    };
-    this.#formError = null;
+    });
   }
 }
