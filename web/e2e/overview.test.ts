@@ -28,7 +28,7 @@ import {
 } from './harness';
 import { NativeDuckDb, PANEL_TITLES, type NativeOverview } from './native-overview';
 
-const EVENTS = Number(process.env.DASHBOARD_E2E_EVENTS ?? 20_000);
+const EVENTS = Number(process.env.DASHBOARD_E2E_EVENTS ?? 10_000);
 const SCREENSHOTS = join(REPO_ROOT, 'docs', 'screenshots');
 
 let edge: FilledEdge;

@@ -94,15 +94,22 @@ describe('replay of a day with a planted conversion drop', () => {
     const dropDay = trafficOfDay(99);
     const normalDay = trafficOfDay(1099);
     try {
-      for (let minute = 0; minute < 1440; minute++) {
-        const at = TEST_DAY + minute * MINUTE_MS;
-        if (minute % 5 === 0) {
-          setClock(at);
-          await runCron(at);
+      // The cron runs every 5 minutes and the counters it reads are summed over 5-minute buckets, so each 5 minutes
+      // of traffic (each message with its own minute's timestamp) arrives in one go, in the last minute of its bucket.
+      for (let block = 0; block < 1440; block += 5) {
+        const blockStart = TEST_DAY + block * MINUTE_MS;
+        setClock(blockStart);
+        await runCron(blockStart);
+        const drop: Record<string, unknown>[] = [];
+        const normal: Record<string, unknown>[] = [];
+        for (let minute = block; minute < block + 5; minute++) {
+          const at = TEST_DAY + minute * MINUTE_MS;
+          const dropped = at >= DROP_START && at < DROP_END ? { ...dropDay[minute]!, conversions: [] } : dropDay[minute]!;
+          drop.push(...messages(dropped, at + 30_000));
+          normal.push(...messages(normalDay[minute]!, at + 30_000));
         }
-        setClock(at + 30_000);
-        const dropped = at >= DROP_START && at < DROP_END ? { ...dropDay[minute]!, conversions: [] } : dropDay[minute]!;
-        await Promise.all([ingestNow(SITES.drop, messages(dropped, at + 30_000)), ingestNow(SITES.normal, messages(normalDay[minute]!, at + 30_000))]);
+        setClock(blockStart + 4 * MINUTE_MS + 30_000);
+        await Promise.all([ingestNow(SITES.drop, drop), ingestNow(SITES.normal, normal)]);
       }
       setClock(TEST_DAY + DAY_MS);
       await runCron(TEST_DAY + DAY_MS);

@@ -161,6 +161,27 @@ describe('Dashboard', () => {
     expect(dashboard.load.notice).toMatch(/cancelled after 0 of 3 files/);
   });
 
+  it('ends a load only once the new table info and data version are there', async () => {
+    const { engine, fns } = fakeEngine({ saved: CONNECTION });
+    let releaseInfo: () => void = () => undefined;
+    fns.tableInfo.mockImplementationOnce(
+      () => new Promise<TableInfo>((resolve) => (releaseInfo = () => resolve({ rows: 100, minTime: null, maxTime: null, sources: [] }))) as never,
+    );
+    const dashboard = make(engine);
+    await dashboard.connection.restore();
+    const version = dashboard.load.dataVersion;
+    const loading = dashboard.load.fromEdge({ from: '2025-06-01', to: '2025-06-02' });
+    await vi.waitFor(() => expect(fns.tableInfo).toHaveBeenCalled());
+    // the engine has finished, the table info is still being read: the load is not over for the views yet
+    expect(dashboard.load.running).toBe('edge');
+    expect(dashboard.load.dataVersion).toBe(version);
+    releaseInfo();
+    await loading;
+    expect(dashboard.load.running).toBe(null);
+    expect(dashboard.load.dataVersion).toBe(version + 1);
+    expect(dashboard.load.info?.rows).toBe(100);
+  });
+
   it('reports an unreachable edge and keeps the cached data', async () => {
     const { engine, fns } = fakeEngine({ saved: CONNECTION, info: { rows: 7, minTime: null, maxTime: null, sources: [] } });
     fns.loadRange.mockRejectedValueOnce(new TypeError('Failed to fetch') as never);

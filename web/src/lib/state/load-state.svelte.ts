@@ -159,12 +159,13 @@ export class LoadState {
     } finally {
       if (this.#controller === controller) {
         this.#controller = null;
-        this.#running = null;
         const before = tableSignature(this.#info);
         await this.refreshInfo();
         void this.refreshCacheStats();
         // a refresh that found nothing new (every file unchanged) does not make the views query again
         if (tableSignature(this.#info) !== before || this.#dataVersion === 0) this.#dataVersion++;
+        // only now: views that wait for the load to end must see the new data version with it
+        if (this.#controller === null) this.#running = null;
       }
     }
     return result;
