@@ -161,10 +161,22 @@ async function waitUntilUp(timeoutMs: number): Promise<void> {
   throw new Error(`the collector did not answer on ${EDGE}/healthz within ${timeoutMs / 1000} s`);
 }
 
+/**
+ * One call to the edge's API. A GET is asked again when it gets no answer within 15 s: right after a large flush,
+ * wrangler dev sometimes leaves the first manifest request unanswered (the e2e harness does the same).
+ */
 async function api(method: string, path: string, token: string) {
-  const res = await fetch(`${EDGE}${path}`, { method, headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(60_000) });
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-  return res.json();
+  const attempts = method === 'GET' ? 5 : 1;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const res = await fetch(`${EDGE}${path}`, { method, headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(method === 'GET' ? 15_000 : 120_000) });
+      if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+      return res.json();
+    } catch (error) {
+      if (attempt >= attempts || !(error instanceof Error && error.name === 'TimeoutError')) throw error;
+      console.log(`[demo] ${method} ${path}: no answer within 15 s, asking again (${attempt} of ${attempts})`);
+    }
+  }
 }
 
 main().catch((error: unknown) => {
