@@ -315,6 +315,8 @@ describe('tracker in Chromium', () => {
     const { ctx, page } = await newContext();
     await page.goto(pageUrl('/close/', { attrs: { api: siteUrl } }));
     await waitFor('first page view at the spy', () => spied.find((s) => s.body.batch.some((m) => m.properties?.path === '/close/')));
+    // until the page view's answer is back, a new message would follow it at once with fetch(), not on close
+    await page.waitForFunction(() => localStorage.getItem('pa_q') === null);
     await page.evaluate(() => window.pa.track('Before Close', { n: 2 }));
     await page.close();
     const closing = await waitFor('beacon on close', () => spied.find((s) => s.body.batch.some((m) => m.event === 'Before Close')));
