@@ -30,6 +30,26 @@ describe('person scores for the dashboard', () => {
     expect(await store.query('SELECT * FROM person_scores')).toEqual([{ person: 'a', model: 'churn', score: 0.5 }]);
   });
 
+  it('replaces the table only when a write completes: an aborted write and an overlapping one leave no mixed rows', async () => {
+    await writePersonScores(store, [{ model: 'churn', persons: ['kept'], scores: [0.25] }]);
+    const persons = Array.from({ length: 2_500 }, (_, i) => `p-${i}`);
+    const controller = new AbortController();
+    const stopped = writePersonScores(store, [{ model: 'churn', persons, scores: persons.map(() => 0.5) }], controller.signal);
+    controller.abort(new DOMException('superseded', 'AbortError'));
+    await expect(stopped).rejects.toThrow(/superseded/);
+    expect(await store.query('SELECT * FROM person_scores')).toEqual([{ person: 'kept', model: 'churn', score: 0.25 }]);
+    // two writes at once, as when a newer scoring run starts before the older one has finished inserting
+    await Promise.all([
+      writePersonScores(store, [{ model: 'churn', persons, scores: persons.map(() => 0.1) }]),
+      writePersonScores(store, [{ model: 'churn', persons, scores: persons.map(() => 0.9) }]),
+    ]);
+    const [counts] = await store.query<{ n: number; persons: number; scores: number }>(
+      'SELECT count(*)::INTEGER AS n, count(DISTINCT person)::INTEGER AS persons, count(DISTINCT score)::INTEGER AS scores FROM person_scores',
+    );
+    expect(counts).toEqual({ n: 2_500, persons: 2_500, scores: 1 });
+    expect((await store.query("SELECT count(*)::INTEGER AS n FROM duckdb_tables() WHERE table_name LIKE 'person_scores_writing%'"))[0]).toEqual({ n: 0 });
+  });
+
   it('refuses scores that do not match the persons or are not finite', async () => {
     await expect(writePersonScores(store, [{ model: 'churn', persons: ['a', 'b'], scores: [0.5] }])).rejects.toThrow(/1 churn scores for 2 persons/);
     await expect(writePersonScores(store, [{ model: 'churn', persons: ['a'], scores: [Number.NaN] }])).rejects.toThrow(/churn score of a is NaN/);

@@ -20,26 +20,44 @@ export interface ModelScores {
   scores: ArrayLike<number>;
 }
 
-/** Replaces `person_scores` with one row per person and model. */
-export async function writePersonScores(engine: QueryEngine, sets: readonly ModelScores[]): Promise<number> {
-  const table = ident(PERSON_SCORES_TABLE);
-  const create = sql`CREATE OR REPLACE TABLE ${table} (person VARCHAR NOT NULL, model VARCHAR NOT NULL, score DOUBLE NOT NULL)`;
-  await engine.query(create.text, create.params);
-  let written = 0;
+let writeSeq = 0;
+
+/**
+ * Replaces `person_scores` with one row per person and model. The rows go into a table of this write's own first,
+ * which replaces `person_scores` in one statement at the end: readers never see a half-written table, and two
+ * writes that overlap (a newer scoring run started while an older one was still inserting) cannot mix their rows.
+ * An aborted `signal` stops the write before its next statement and leaves `person_scores` as it was.
+ */
+export async function writePersonScores(engine: QueryEngine, sets: readonly ModelScores[], signal?: AbortSignal): Promise<number> {
   for (const set of sets) {
     if (set.persons.length !== set.scores.length) throw new Error(`person_scores: ${set.scores.length} ${set.model} scores for ${set.persons.length} persons`);
-    for (let start = 0; start < set.persons.length; start += INSERT_ROWS) {
-      const rows: Sql[] = [];
-      for (let i = start; i < Math.min(start + INSERT_ROWS, set.persons.length); i++) {
-        const score = set.scores[i]!;
-        if (!Number.isFinite(score)) throw new Error(`person_scores: ${set.model} score of ${set.persons[i]} is ${score}`);
-        // As text: a numeric literal is parsed as DECIMAL, and DECIMAL -> DOUBLE can be 1 ulp off.
-        rows.push(sql`(${set.persons[i]!}, ${set.model}, CAST(${String(score)} AS DOUBLE))`);
+  }
+  const table = ident(PERSON_SCORES_TABLE);
+  const staging = ident(`${PERSON_SCORES_TABLE}_writing_${++writeSeq}_${Date.now().toString(36)}`);
+  const run = async (statement: Sql) => {
+    signal?.throwIfAborted();
+    await engine.query(statement.text, statement.params);
+  };
+  await run(sql`CREATE OR REPLACE TABLE ${staging} (person VARCHAR NOT NULL, model VARCHAR NOT NULL, score DOUBLE NOT NULL)`);
+  let written = 0;
+  try {
+    for (const set of sets) {
+      for (let start = 0; start < set.persons.length; start += INSERT_ROWS) {
+        const rows: Sql[] = [];
+        for (let i = start; i < Math.min(start + INSERT_ROWS, set.persons.length); i++) {
+          const score = set.scores[i]!;
+          if (!Number.isFinite(score)) throw new Error(`person_scores: ${set.model} score of ${set.persons[i]} is ${score}`);
+          // As text: a numeric literal is parsed as DECIMAL, and DECIMAL -> DOUBLE can be 1 ulp off.
+          rows.push(sql`(${set.persons[i]!}, ${set.model}, CAST(${String(score)} AS DOUBLE))`);
+        }
+        await run(sql`INSERT INTO ${staging} VALUES ${join(rows)}`);
+        written += rows.length;
       }
-      const insert = sql`INSERT INTO ${table} VALUES ${join(rows)}`;
-      await engine.query(insert.text, insert.params);
-      written += rows.length;
     }
+    await run(sql`CREATE OR REPLACE TABLE ${table} AS SELECT * FROM ${staging}`);
+  } finally {
+    const drop = sql`DROP TABLE IF EXISTS ${staging}`;
+    await engine.query(drop.text, drop.params).catch(() => undefined);
   }
   return written;
 }

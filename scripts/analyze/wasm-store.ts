@@ -4,6 +4,7 @@
  * built in (read_parquet would try to download the extension), so Parquet is decoded by parquet-wasm
  * to Arrow IPC and appended through a staging table.
  */
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import * as parquet from 'parquet-wasm/node';
@@ -27,11 +28,42 @@ export async function openWasmStore(): Promise<EventStore> {
     eh: { mainModule: require.resolve('@duckdb/duckdb-wasm/dist/duckdb-eh.wasm'), mainWorker: '' },
   };
   const db = await duckdb.createDuckDB(bundles, new duckdb.VoidLogger(), duckdb.NODE_RUNTIME);
+  reuseCompiledModule(db);
   await db.instantiate(() => {});
   db.open({ path: ':memory:', query: { castDecimalToDouble: true } });
   const conn = db.connect();
   for (const statement of NO_EXTENSION_DOWNLOADS) conn.query(statement);
   return new WasmStore(conn, () => db.reset());
+}
+
+type InstantiateWasm = (imports: WebAssembly.Imports, done: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void) => unknown;
+
+/** The compiled DuckDB module per file: compiling it takes seconds, instantiating a compiled one milliseconds. */
+const compiledModules = new Map<string, Promise<WebAssembly.Module>>();
+
+/**
+ * DuckDB-Wasm's Node bindings read and compile the 30+ MB module on every open (their `instantiateWasm`). The CLI
+ * and the tests open many stores in one process, so this replaces that method with one that compiles each file once
+ * and does what the original does besides: publish the runtime's functions as `globalThis.DUCKDB_RUNTIME`.
+ */
+function reuseCompiledModule(db: object): void {
+  const bindings = db as { mainModulePath: string; _runtime: object; instantiateWasm: InstantiateWasm };
+  if (typeof bindings.mainModulePath !== 'string' || typeof bindings._runtime !== 'object') return; // not the bindings this was written for
+  bindings.instantiateWasm = (imports, done) => {
+    const runtime: Record<string, unknown> = {};
+    for (const name of Object.getOwnPropertyNames(bindings._runtime)) {
+      if (name !== 'constructor') runtime[name] = Object.getOwnPropertyDescriptor(bindings._runtime, name)?.value;
+    }
+    (globalThis as { DUCKDB_RUNTIME?: unknown }).DUCKDB_RUNTIME = runtime;
+    const path = bindings.mainModulePath;
+    let compiled = compiledModules.get(path);
+    if (!compiled) {
+      compiled = WebAssembly.compile(readFileSync(path));
+      compiledModules.set(path, compiled);
+    }
+    void compiled.then(async (module) => done(await WebAssembly.instantiate(module, imports), module));
+    return [];
+  };
 }
 
 class WasmStore implements EventStore {

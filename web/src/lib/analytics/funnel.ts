@@ -23,7 +23,7 @@
  */
 import { z } from 'zod';
 import type { QueryEngine } from '../engine/query-engine';
-import { ensurePersonMap, personEvents } from './identity';
+import { ensurePersonMap, personEvents, personIdsOf } from './identity';
 import { checkRange, eventMatcherSchema, identitySchema, isoTime, parseSpec, propertyName, windowSchema } from './spec';
 import {
   and,
@@ -142,6 +142,7 @@ function matchFlag(matcher: EventMatcher): Sql {
 /**
  * One row per counted unit (a person, or an attempt with count "totals"): `person`, `level` (steps
  * reached, 1..N), `bv` (breakdown value) and `d1..d{N-1}` (milliseconds from step k-1 to step k).
+ * With merged identity `person` is the person's integer key (see personEvents); funnelPersonsSql gives ids.
  */
 export function funnelUnitsSql(input: FunnelSpec): Sql {
   const p = plan(input);
@@ -163,7 +164,9 @@ export function funnelUnitsSql(input: FunnelSpec): Sql {
   // Only events named by a step or an exclusion matter, except in strict order where any event interrupts.
   const names = [...new Set([...spec.steps, ...spec.exclusions].map((m) => m.event))];
   const named = strict ? sql`TRUE` : sql`"event" IN (${join(names.map((name) => sql`${name}`))})`;
-  const relevant = strict ? sql`TRUE` : or([...defs.map((d) => col('m', d)), ...exclusions.map((e) => col('x', e))]);
+  // Without property filters every named event matches a step or an exclusion, and `named` has kept only those.
+  const filtered = [...spec.steps, ...spec.exclusions].some((m) => (m.where?.length ?? 0) > 0);
+  const relevant = strict || !filtered ? sql`TRUE` : or([...defs.map((d) => col('m', d)), ...exclusions.map((e) => col('x', e))]);
   const columns = columnsFor([...matcherProperties([...spec.steps, ...spec.exclusions]), ...(spec.breakdown ? [spec.breakdown.property] : [])], ['timestamp', 'event', 'event_id']);
 
   // Running counts of each definition's events: the step-k event of an attempt is the (c + 1)-th one
@@ -178,9 +181,11 @@ export function funnelUnitsSql(input: FunnelSpec): Sql {
   const carriedColumns = [...counted.map((d) => col('c', d)), ...exclusions.map((e) => col('cx', e))];
   const carried = carriedColumns.length ? sql`, ${join(carriedColumns)}` : sql``;
 
+  // Persons as integer keys: the window below partitions and sorts every relevant event by person, and the attempts
+  // join on it four times over; an integer does all of that faster than the id text.
   const ctes: Sql[] = [
     sql`flagged AS (SELECT person, "timestamp" AS ts, event_id, ${join(flags)}, ${breakdown} AS bv
-      FROM ${personEvents(spec.identity, columns)} WHERE ${and([timeCondition(timeBounds(spec.from, spec.to)), named])})`,
+      FROM ${personEvents(spec.identity, columns, { key: 'integer' })} WHERE ${and([timeCondition(timeBounds(spec.from, spec.to)), named])})`,
     sql`ev AS (SELECT *, ${orderKey} AS ok FROM flagged WHERE ${relevant})`,
     sql`seq AS MATERIALIZED (SELECT *, ${join(counters)} FROM ev
       WINDOW w AS (PARTITION BY person ORDER BY ts, ok, event_id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW))`,
@@ -327,7 +332,7 @@ export function funnelPersonsSql(input: FunnelSpec, step: number, outcome: Funne
   if (!Number.isInteger(step) || step < 0 || step >= spec.steps.length) throw new RangeError(`step must be 0..${spec.steps.length - 1}, got ${step}`);
   if (outcome === 'dropped' && step === 0) throw new RangeError('nobody drops at step 0: drop-off is measured from step 1 on');
   const condition = outcome === 'reached' ? sql`level >= ${int(step + 1)}` : sql`level = ${int(step)}`;
-  return sql`SELECT DISTINCT person FROM (${funnelUnitsSql(spec)}) WHERE ${condition}`;
+  return personIdsOf(spec.identity, sql`SELECT person FROM (${funnelUnitsSql(spec)}) WHERE ${condition}`, 'integer');
 }
 
 export async function funnelPersons(engine: QueryEngine, input: FunnelSpec | FunnelSpecInput, step: number, outcome: FunnelOutcome): Promise<string[]> {

@@ -9,8 +9,9 @@
  * earliest seen; ties by the smaller id), else by its smallest anonymous id, so `person` in results
  * is the user id for identified people.
  *
- * The result is the table `person_map(id, person_id, is_user, is_anonymous, linked)`. Analyses join
- * events to it through `personEvents()`; call `buildPersonMap` again after loading more events.
+ * The result is the table `person_map(id, person_id, person_key, is_user, is_anonymous, linked)`; `person_key` is a
+ * dense integer per person (1..persons, in person_id order), which sorts, partitions and joins faster than the id
+ * text. Analyses join events to it through `personEvents()`; call `buildPersonMap` again after loading more events.
  */
 import { EVENTS_TABLE, type QueryEngine } from '../engine/query-engine';
 import { ident, join, sql, type Sql } from './sql';
@@ -88,8 +89,9 @@ export async function buildPersonMap(engine: QueryEngine, options: { maxIteratio
         coalesce(first(id ORDER BY first_seen, id) FILTER (WHERE is_user), min(id)) AS person_id,
         bool_or(is_user) AS linked
       FROM labelled GROUP BY component
-    )
-    SELECT l.id, k.person_id, l.is_user, l.is_anonymous, k.linked FROM labelled l JOIN keyed k ON k.component = l.component`);
+    ),
+    numbered AS (SELECT *, row_number() OVER (ORDER BY person_id)::INTEGER AS person_key FROM keyed)
+    SELECT l.id, k.person_id, k.person_key, l.is_user, l.is_anonymous, k.linked FROM labelled l JOIN numbered k ON k.component = l.component`);
   for (const table of [LINKS, EDGES, LABELS, NEXT]) await run(engine, sql`DROP TABLE IF EXISTS ${ident(table)}`);
   return { ...(await identityStats(engine)), iterations };
 }
@@ -123,11 +125,21 @@ export async function ensurePersonMap(engine: QueryEngine): Promise<void> {
 
 /**
  * The events table with a `person` column: the merged person (default) or, with identity `none`,
- * the raw user_id else anonymous_id of each event.
+ * the raw user_id else anonymous_id of each event. With `key: 'integer'` and merged identity, `person` is the
+ * person's `person_key` instead of its id text (turn it back into ids with personIdsOf()); identity `none` has no
+ * integer key and gives the id text either way.
  */
-export function personEvents(identity: IdentityMode = 'merged', columns?: readonly string[]): Sql {
+export function personEvents(identity: IdentityMode = 'merged', columns?: readonly string[], options: { key?: 'id' | 'integer' } = {}): Sql {
   const events = ident(EVENTS_TABLE);
   const selected = columns ? join(columns.map((c) => sql`e.${ident(c)}`)) : sql`e.*`;
   if (identity === 'none') return sql`(SELECT ${selected}, coalesce(e.user_id, e.anonymous_id) AS person FROM ${events} e)`;
-  return sql`(SELECT ${selected}, coalesce(m.person_id, e.user_id, e.anonymous_id) AS person FROM ${events} e LEFT JOIN ${ident(PERSON_MAP)} m ON m.id = coalesce(e.user_id, e.anonymous_id))`;
+  // every id of the events is in the map, so the map's key alone names the person
+  const person = options.key === 'integer' ? sql`m.person_key` : sql`coalesce(m.person_id, e.user_id, e.anonymous_id)`;
+  return sql`(SELECT ${selected}, ${person} AS person FROM ${events} e LEFT JOIN ${ident(PERSON_MAP)} m ON m.id = coalesce(e.user_id, e.anonymous_id))`;
+}
+
+/** `SELECT DISTINCT person` over `persons` (a query with a `person` column from personEvents) as person ids. */
+export function personIdsOf(identity: IdentityMode, persons: Sql, key: 'id' | 'integer'): Sql {
+  if (identity === 'none' || key === 'id') return sql`SELECT DISTINCT person FROM (${persons})`;
+  return sql`SELECT DISTINCT k.person_id AS person FROM (${persons}) u JOIN (SELECT DISTINCT person_key, person_id FROM ${ident(PERSON_MAP)}) k ON k.person_key = u.person`;
 }

@@ -112,7 +112,7 @@ export function pathsSql(spec: PathsSpec): Sql {
   const stepOf = forward ? sql`i - 1` : sql`i - len(labels)`;
   return sql`WITH pe AS (
       SELECT person, "timestamp" AS ts, event_id, session_id, ${label} AS label, coalesce(${eventCondition(anchor)}, false) AS is_anchor
-      FROM ${personEvents(spec.identity, columns)} WHERE ${and([timeCondition(timeBounds(spec.from, spec.to)), excluded])}
+      FROM ${personEvents(spec.identity, columns, { key: 'integer' })} WHERE ${and([timeCondition(timeBounds(spec.from, spec.to)), excluded])}
     ),
     marked AS MATERIALIZED (
       SELECT person, label, is_anchor, row_number() OVER w AS pos, ${newRun} AS new_run${spec.sessionBound ? sql`, ${newSession} AS ns` : sql`, false AS ns`}

@@ -132,7 +132,7 @@ export function retentionSql(spec: RetentionSpec, extent: Extent): Sql {
             FROM starts s JOIN returns r ON r.person = s.person AND r.rp > s.cp GROUP BY ALL
           ) JOIN range(1, ${int(spec.periods)}) AS ks(k) ON k <= reach GROUP BY ALL`;
   const columns = columnsFor([...matcherProperties([spec.startEvent, spec.returnEvent]), ...(spec.breakdown ? [spec.breakdown.property] : [])], ['timestamp', 'event']);
-  return sql`WITH pe AS MATERIALIZED (SELECT * FROM ${personEvents(spec.identity, columns)}),
+  return sql`WITH pe AS MATERIALIZED (SELECT * FROM ${personEvents(spec.identity, columns, { key: 'integer' })}),
     starts AS (${starts}),
     returns AS (SELECT DISTINCT person, ${period} AS rp FROM pe WHERE ${and([eventCondition(spec.returnEvent), inRange])}),
     sizes AS (SELECT cp, bv, 0::BIGINT AS k, count(*)::BIGINT AS n FROM starts GROUP BY ALL),

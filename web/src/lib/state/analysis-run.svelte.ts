@@ -18,6 +18,7 @@ export class AnalysisRun<Result> {
   #error = $state<string | null>(null);
   #elapsedMs = $state<number | null>(null);
   #sequence = 0;
+  #controller: AbortController | null = null;
   #engine: Cancellable;
 
   constructor(engine: Cancellable) {
@@ -40,16 +41,22 @@ export class AnalysisRun<Result> {
     return this.#elapsedMs;
   }
 
-  /** Runs `task`; resolves when it settles (never rejects: failures land in `error`). */
-  async run(task: () => Promise<Result>): Promise<void> {
+  /**
+   * Runs `task`; resolves when it settles (never rejects: failures land in `error`). `signal` aborts when a newer run
+   * or cancel() supersedes this one: a task that writes tables checks it between statements.
+   */
+  async run(task: (signal: AbortSignal) => Promise<Result>): Promise<void> {
     const id = ++this.#sequence;
+    this.#abort('superseded by a newer run');
     if (this.#status === 'running') await this.#engine.cancelQuery().catch(() => undefined);
     if (id !== this.#sequence) return;
+    const controller = new AbortController();
+    this.#controller = controller;
     this.#status = 'running';
     this.#error = null;
     const started = performance.now();
     try {
-      const result = await task();
+      const result = await task(controller.signal);
       if (id !== this.#sequence) return;
       this.#result = result;
       this.#elapsedMs = performance.now() - started;
@@ -58,19 +65,28 @@ export class AnalysisRun<Result> {
       if (id !== this.#sequence) return;
       this.#error = errorMessage(error);
       this.#status = 'error';
+    } finally {
+      if (this.#controller === controller) this.#controller = null;
     }
+  }
+
+  #abort(reason: string): void {
+    this.#controller?.abort(new DOMException(`analysis ${reason}`, 'AbortError'));
+    this.#controller = null;
   }
 
   /** Stops the running analysis; the previous result (if any) stays. */
   async cancel(): Promise<void> {
     if (this.#status !== 'running') return;
     this.#sequence++;
+    this.#abort('cancelled');
     this.#status = this.#result === null ? 'idle' : 'done';
     await this.#engine.cancelQuery().catch(() => undefined);
   }
 
   clear(): void {
     this.#sequence++;
+    this.#abort('cleared');
     this.#status = 'idle';
     this.#result = null;
     this.#error = null;

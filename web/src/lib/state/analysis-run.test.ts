@@ -53,4 +53,34 @@ describe('AnalysisRun', () => {
     expect(run.result).toBe(1);
     expect(run.running).toBe(false);
   });
+
+  it('aborts the signal of a run that a newer run or cancel() supersedes', async () => {
+    const run = new AnalysisRun<number>({ cancelQuery: async () => undefined });
+    const signals: AbortSignal[] = [];
+    const slow = deferred<number>();
+    const first = run.run((signal) => {
+      signals.push(signal);
+      return slow.promise;
+    });
+    const second = run.run(async (signal) => {
+      signals.push(signal);
+      return 2;
+    });
+    await second;
+    expect(signals[0]!.aborted).toBe(true);
+    expect((signals[0]!.reason as Error).message).toMatch(/superseded/);
+    expect(signals[1]!.aborted).toBe(false);
+    slow.resolve(1);
+    await first;
+    const third = deferred<number>();
+    const pending = run.run((signal) => {
+      signals.push(signal);
+      return third.promise;
+    });
+    await run.cancel();
+    expect(signals[2]!.aborted).toBe(true);
+    third.resolve(3);
+    await pending;
+    expect(run.result).toBe(2);
+  });
 });

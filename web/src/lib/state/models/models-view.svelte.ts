@@ -149,7 +149,7 @@ export class ModelsViewState {
 
   /** Scores every person with churn and propensity at the end of the loaded data; `dataKey` names the data. */
   score(dataKey: string): Promise<void> {
-    return this.scoring.run(async () => {
+    return this.scoring.run(async (signal) => {
       const began = performance.now();
       await this.#ensurePersonMap(dataKey);
       const results = [];
@@ -157,7 +157,7 @@ export class ModelsViewState {
         const file = await this.#personModel(task);
         results.push({ task, file, scored: await scorePersons(this.#engine, this.#modelEngine, task, file.model) });
       }
-      const written = await writePersonScores(this.#engine, results.map((r) => ({ model: r.task, persons: r.scored.persons, scores: r.scored.scores })));
+      const written = await writePersonScores(this.#engine, results.map((r) => ({ model: r.task, persons: r.scored.persons, scores: r.scored.scores })), signal);
       const churn = results.find((r) => r.task === 'churn')!;
       const propensity = results.find((r) => r.task === 'propensity');
       const propensityOf = new Map(propensity?.scored.persons.map((p, i) => [p, propensity.scored.scores[i]!]) ?? []);
