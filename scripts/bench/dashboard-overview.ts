@@ -5,7 +5,10 @@
  *    the dashboard-load bench (its read API over the same hourly ZSTD Parquet files the edge writes, on loopback):
  *    filling a wrangler edge with 1M events through the collector takes longer than the whole benchmark;
  *  - the overview's queries (web/src/lib/analytics/overview.ts) timed in DuckDB-Wasm in the page and in native
- *    DuckDB with `SET threads=1` on the same Parquet files, median of several runs, and their ratio.
+ *    DuckDB with `SET threads=1` on the same Parquet files, median of several runs, and their ratio;
+ *  - the behaviour analyses of the analytics bench (funnel, retention, paths, segment, RFM, and the identity map
+ *    they need) run by the same analytics code on the page's engine (the dashboard's threaded DuckDB-Wasm, over the
+ *    same loaded events) and on native DuckDB (1 thread) over the same files: the "under 1 s in Chromium" target.
  * Returns rows for a markdown table (see dashboardOverviewMarkdown).
  */
 import { rmSync } from 'node:fs';
@@ -14,7 +17,11 @@ import { demoDataset, filePath, serveEdgeStandIn, STAND_IN_SITE, STAND_IN_TOKEN 
 import { NativeDuckDb } from '../../web/e2e/native-overview';
 import type { Page } from 'playwright-core';
 import { overviewQueries, type OverviewSpec } from '../../web/src/lib/analytics/overview';
-import type { SqlValue } from '../../web/src/lib/engine/query-engine';
+import type { QueryEngine, Row, SqlValue } from '../../web/src/lib/engine/query-engine';
+import { buildPersonMap } from '../../web/src/lib/analytics/identity';
+import { runAnalysis } from '../../web/src/lib/analytics/index';
+import { openNativeStore } from '../analyze/native-store';
+import { BENCH_QUERIES } from './analytics';
 
 export interface DashboardBenchRow {
   measure: string;
@@ -173,12 +180,55 @@ export async function benchDashboardOverview(options: DashboardBenchOptions = {}
     } finally {
       native.close();
     }
+    rows.push(...(await analysesInPage(page, data.files.map((_, i) => filePath(data, i)), runs, log)));
     await context.close();
   } finally {
     await browser.close().catch(() => undefined);
     await app.close().catch(() => undefined);
     edge.server.close();
     rmSync(outDir, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+/**
+ * The analytics bench's analyses on the page's engine (through its query facade, as the dashboard's views run them)
+ * beside native DuckDB, 1 thread, over the same files; median of `runs` after one warm-up. The identity map is built
+ * once on each side first, as the views do, and timed alone.
+ */
+async function analysesInPage(page: Page, files: string[], runs: number, log: (line: string) => void): Promise<DashboardBenchRow[]> {
+  const inPage: QueryEngine = {
+    query: <T extends Row = Row>(sql: string, params: readonly SqlValue[] = []) =>
+      page.evaluate(({ sql, params }) => (globalThis as unknown as PageHandle).__dashboard.engine.query(sql, params), { sql, params: [...params] }) as Promise<T[]>,
+  };
+  const native = await openNativeStore({ threads: 1 });
+  const rows: DashboardBenchRow[] = [];
+  try {
+    await native.resetEvents();
+    await native.loadParquetFiles(files);
+    const once = async (run: () => Promise<unknown>) => {
+      const began = performance.now();
+      await run();
+      return performance.now() - began;
+    };
+    const timed = async (run: () => Promise<unknown>) => {
+      await run();
+      const times: number[] = [];
+      for (let i = 0; i < runs; i++) times.push(await once(run));
+      return median(times);
+    };
+    const mapBrowser = await once(() => buildPersonMap(inPage));
+    const mapNative = await once(() => buildPersonMap(native));
+    rows.push({ measure: 'analysis: identity map (connected components)', browser: mapBrowser, native: mapNative, unit: 'ms', ratio: mapBrowser / mapNative, note: 'built once per loaded data' });
+    for (const query of BENCH_QUERIES) {
+      const browser = await timed(() => runAnalysis(query.analysis, inPage, query.spec));
+      const nat = await timed(() => runAnalysis(query.analysis, native, query.spec));
+      log(`${query.name}: Chromium ${browser.toFixed(0)} ms, native ${nat.toFixed(0)} ms`);
+      const target = query.analysis === 'paths' ? '' : `target < 1000 ms and ratio <= 1.5: ${browser < 1000 && browser / nat <= 1.5 ? 'met' : 'not met'}`;
+      rows.push({ measure: `analysis: ${query.name}`, browser, native: nat, unit: 'ms', ratio: browser / nat, note: target });
+    }
+  } finally {
+    await native.close();
   }
   return rows;
 }
