@@ -12,5 +12,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     // vitest's default on a 2-core machine is one worker; the CLI tests wait on child processes, so two halve the run.
     maxWorkers: 2,
+    // Files share their worker's modules, so DuckDB-Wasm is compiled once per worker, not once per file (see
+    // scripts/analyze/wasm-store.ts): the suite takes half the time. Tests keep no state in shared modules.
+    isolate: false,
   },
 });
