@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { TEST_WORKERS } from './test-workers.ts';
 import { defineConfig } from 'vitest/config';
 
 // Tests of the Node-side scripts (demo-data generator, CLIs): plain Node, no workerd.
@@ -10,8 +11,7 @@ export default defineConfig({
     include: ['scripts/**/*.test.ts', 'web/src/lib/analytics/**/*.test.ts', 'models/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
-    // vitest's default on a 2-core machine is one worker; the CLI tests wait on child processes, so two halve the run.
-    maxWorkers: 2,
+    maxWorkers: TEST_WORKERS,
     // Files share their worker's modules, so DuckDB-Wasm is compiled once per worker, not once per file (see
     // scripts/analyze/wasm-store.ts): the suite takes half the time. Tests keep no state in shared modules.
     isolate: false,

@@ -1,4 +1,5 @@
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
+import { TEST_WORKERS } from '../scripts/test-workers.ts';
 import { defineConfig } from 'vitest/config';
 import { ALERT_TEST_SITE_SECRETS, ALERT_TEST_SITES } from './test/alerts/alert-fixtures.ts';
 import { webhookSink } from './test/alerts/webhook-sink.ts';
@@ -31,8 +32,7 @@ export default defineConfig({
   ],
   test: {
     testTimeout: 30_000,
-    // vitest's default on a 2-core machine is one worker; two overlap workerd's start-up and I/O waits.
-    maxWorkers: 2,
+    maxWorkers: TEST_WORKERS,
     projects: [
       {
         extends: true,

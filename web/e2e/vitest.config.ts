@@ -1,4 +1,5 @@
 import { dirname, join } from 'node:path';
+import { TEST_WORKERS } from '../../scripts/test-workers.ts';
 import { fileURLToPath } from 'node:url';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig } from 'vitest/config';
@@ -15,7 +16,7 @@ class LongestFirst extends BaseSequencer {
 // The dashboard's tests, from the repo root: npm run test:dashboard
 //  - web/src/lib/state/*.test.ts: the runes state classes against a fake engine (compiled by the Svelte plugin);
 //  - web/e2e/*.test.ts: headless Chromium against the local stack (wrangler dev + vite preview).
-// Two files at a time: an e2e file serves the one build on its own port, with its own browser (and edge, if any).
+// Two files at a time (TEST_WORKERS): an e2e file serves the one build on its own port, with its own browser (and edge, if any).
 export default defineConfig({
   root: join(dirname(fileURLToPath(import.meta.url)), '..', '..'),
   plugins: [svelte()],
@@ -25,7 +26,7 @@ export default defineConfig({
     globalSetup: ['web/e2e/global-setup.ts'],
     testTimeout: 180_000,
     hookTimeout: 600_000,
-    maxWorkers: 2,
+    maxWorkers: TEST_WORKERS,
     sequence: { sequencer: LongestFirst },
   },
 });
