@@ -96,7 +96,8 @@ async function writeDemoParquet(dir: string, options: AnalyticsBenchOptions): Pr
   return paths;
 }
 
-async function timed(run: () => Promise<unknown>, repeats: number): Promise<number> {
+/** The time of one run when `repeats` is 0, else the median of `repeats` runs after one warm-up. */
+export async function timed(run: () => Promise<unknown>, repeats: number): Promise<number> {
   if (repeats === 0) {
     const began = performance.now();
     await run();

@@ -21,7 +21,7 @@ import type { QueryEngine, Row, SqlValue } from '../../web/src/lib/engine/query-
 import { buildPersonMap } from '../../web/src/lib/analytics/identity';
 import { runAnalysis } from '../../web/src/lib/analytics/index';
 import { openNativeStore } from '../analyze/native-store';
-import { BENCH_QUERIES } from './analytics';
+import { BENCH_QUERIES, timed } from './analytics';
 
 export interface DashboardBenchRow {
   measure: string;
@@ -206,23 +206,12 @@ async function analysesInPage(page: Page, files: string[], runs: number, log: (l
   try {
     await native.resetEvents();
     await native.loadParquetFiles(files);
-    const once = async (run: () => Promise<unknown>) => {
-      const began = performance.now();
-      await run();
-      return performance.now() - began;
-    };
-    const timed = async (run: () => Promise<unknown>) => {
-      await run();
-      const times: number[] = [];
-      for (let i = 0; i < runs; i++) times.push(await once(run));
-      return median(times);
-    };
-    const mapBrowser = await once(() => buildPersonMap(inPage));
-    const mapNative = await once(() => buildPersonMap(native));
+    const mapBrowser = await timed(() => buildPersonMap(inPage), 0);
+    const mapNative = await timed(() => buildPersonMap(native), 0);
     rows.push({ measure: 'analysis: identity map (connected components)', browser: mapBrowser, native: mapNative, unit: 'ms', ratio: mapBrowser / mapNative, note: 'built once per loaded data' });
     for (const query of BENCH_QUERIES) {
-      const browser = await timed(() => runAnalysis(query.analysis, inPage, query.spec));
-      const nat = await timed(() => runAnalysis(query.analysis, native, query.spec));
+      const browser = await timed(() => runAnalysis(query.analysis, inPage, query.spec), runs);
+      const nat = await timed(() => runAnalysis(query.analysis, native, query.spec), runs);
       log(`${query.name}: Chromium ${browser.toFixed(0)} ms, native ${nat.toFixed(0)} ms`);
       const target = query.analysis === 'paths' ? '' : `target < 1000 ms and ratio <= 1.5: ${browser < 1000 && browser / nat <= 1.5 ? 'met' : 'not met'}`;
       const transfer = query.analysis === 'rfm' ? '; the Chromium time includes passing one row per person from the worker to the page and out' : '';

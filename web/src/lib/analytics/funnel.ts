@@ -332,7 +332,7 @@ export function funnelPersonsSql(input: FunnelSpec, step: number, outcome: Funne
   if (!Number.isInteger(step) || step < 0 || step >= spec.steps.length) throw new RangeError(`step must be 0..${spec.steps.length - 1}, got ${step}`);
   if (outcome === 'dropped' && step === 0) throw new RangeError('nobody drops at step 0: drop-off is measured from step 1 on');
   const condition = outcome === 'reached' ? sql`level >= ${int(step + 1)}` : sql`level = ${int(step)}`;
-  return personIdsOf(spec.identity, sql`SELECT person FROM (${funnelUnitsSql(spec)}) WHERE ${condition}`, 'integer');
+  return personIdsOf(spec.identity, sql`SELECT person FROM (${funnelUnitsSql(spec)}) WHERE ${condition}`);
 }
 
 export async function funnelPersons(engine: QueryEngine, input: FunnelSpec | FunnelSpecInput, step: number, outcome: FunnelOutcome): Promise<string[]> {

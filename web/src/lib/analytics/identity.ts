@@ -138,8 +138,8 @@ export function personEvents(identity: IdentityMode = 'merged', columns?: readon
   return sql`(SELECT ${selected}, ${person} AS person FROM ${events} e LEFT JOIN ${ident(PERSON_MAP)} m ON m.id = coalesce(e.user_id, e.anonymous_id))`;
 }
 
-/** `SELECT DISTINCT person` over `persons` (a query with a `person` column from personEvents) as person ids. */
-export function personIdsOf(identity: IdentityMode, persons: Sql, key: 'id' | 'integer'): Sql {
-  if (identity === 'none' || key === 'id') return sql`SELECT DISTINCT person FROM (${persons})`;
+/** The distinct persons of `persons` (a query with the `person` column of personEvents with `key: 'integer'`) as ids. */
+export function personIdsOf(identity: IdentityMode, persons: Sql): Sql {
+  if (identity === 'none') return sql`SELECT DISTINCT person FROM (${persons})`;
   return sql`SELECT DISTINCT k.person_id AS person FROM (${persons}) u JOIN (SELECT DISTINCT person_key, person_id FROM ${ident(PERSON_MAP)}) k ON k.person_key = u.person`;
 }

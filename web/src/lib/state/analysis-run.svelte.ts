@@ -17,7 +17,6 @@ export class AnalysisRun<Result> {
   #result = $state.raw<Result | null>(null);
   #error = $state<string | null>(null);
   #elapsedMs = $state<number | null>(null);
-  #sequence = 0;
   #controller: AbortController | null = null;
   #engine: Cancellable;
 
@@ -46,23 +45,25 @@ export class AnalysisRun<Result> {
    * or cancel() supersedes this one: a task that writes tables checks it between statements.
    */
   async run(task: (signal: AbortSignal) => Promise<Result>): Promise<void> {
-    const id = ++this.#sequence;
+    const wasRunning = this.#status === 'running';
     this.#abort('superseded by a newer run');
-    if (this.#status === 'running') await this.#engine.cancelQuery().catch(() => undefined);
-    if (id !== this.#sequence) return;
+    // the run's controller is its identity: once aborted, a newer run or cancel() owns the state
     const controller = new AbortController();
     this.#controller = controller;
+    const superseded = () => controller.signal.aborted;
+    if (wasRunning) await this.#engine.cancelQuery().catch(() => undefined);
+    if (superseded()) return;
     this.#status = 'running';
     this.#error = null;
     const started = performance.now();
     try {
       const result = await task(controller.signal);
-      if (id !== this.#sequence) return;
+      if (superseded()) return;
       this.#result = result;
       this.#elapsedMs = performance.now() - started;
       this.#status = 'done';
     } catch (error) {
-      if (id !== this.#sequence) return;
+      if (superseded()) return;
       this.#error = errorMessage(error);
       this.#status = 'error';
     } finally {
@@ -78,14 +79,12 @@ export class AnalysisRun<Result> {
   /** Stops the running analysis; the previous result (if any) stays. */
   async cancel(): Promise<void> {
     if (this.#status !== 'running') return;
-    this.#sequence++;
     this.#abort('cancelled');
     this.#status = this.#result === null ? 'idle' : 'done';
     await this.#engine.cancelQuery().catch(() => undefined);
   }
 
   clear(): void {
-    this.#sequence++;
     this.#abort('cleared');
     this.#status = 'idle';
     this.#result = null;
