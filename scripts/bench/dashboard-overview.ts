@@ -70,6 +70,8 @@ export async function benchDashboardOverview(options: DashboardBenchOptions = {}
   log(`${data.files.length} hourly Parquet files from ${data.from} to ${data.to}; building the dashboard`);
   const [edge, outDir] = await Promise.all([serveEdgeStandIn(data, appOrigin), buildDashboard()]);
   const range = `from=${data.from}&to=${data.to}`;
+  // BENCH_ENGINE=coi|eh|mvp forces the page's DuckDB build (by default the dashboard chooses, as for a user)
+  const engineParam = process.env.BENCH_ENGINE ? `&engine=${encodeURIComponent(process.env.BENCH_ENGINE)}` : '';
   const app = await serveDashboard(outDir, appPort);
   const browser = await launchChromium();
   const rows: DashboardBenchRow[] = [];
@@ -93,7 +95,7 @@ export async function benchDashboardOverview(options: DashboardBenchOptions = {}
     /** Times are from navigation start (performance.now() in the page); NaN when the chart did not show within the limit. */
     const timeToFirstChart = async (label: string) => {
       const page = await context.newPage();
-      await page.goto(`${app.url}?view=overview&${range}`);
+      await page.goto(`${app.url}?view=overview&${range}${engineParam}`);
       try {
         const firstChart = (await (
           await page.waitForFunction(() => (document.querySelector('[role="img"][aria-label="Events over time chart"][data-rendered="true"]') ? performance.now() : null), undefined, {

@@ -3,7 +3,8 @@
  * bench/RESULTS.md. Sections: ingest, analytics, marketing, models, dashboard-load, dashboard-overview,
  * models-browser (BENCH_SCORING_ROWS rows scored per measurement, default 1,000,000; retraining on BENCH_EVENTS).
  * BENCH_EVENTS sets the demo size for the data benchmarks (default 1,000,000); BENCH_SECONDS the
- * ingest load duration per level (default 20).
+ * ingest load duration per level (default 20). BENCH_ENGINE=coi|eh|mvp forces the DuckDB build of the
+ * dashboard-overview page (default: the dashboard's own choice).
  */
 import { analyticsMarkdown, benchAnalytics } from './analytics';
 import { benchDashboardLoad, dashboardLoadMarkdown } from './dashboard-load';

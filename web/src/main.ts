@@ -10,7 +10,11 @@ import { parseUrlState } from './lib/state/url-state';
 const theme = new ThemeState();
 document.documentElement.dataset.theme = theme.resolved;
 
-const dashboard = new Dashboard(createDataEngine(), { initialUrl: parseUrlState(location.search), theme });
+/** `?engine=coi|eh|mvp` forces a DuckDB build (diagnostics, benchmarks); by default it is chosen by browser and cores. */
+const forced = new URLSearchParams(location.search).get('engine');
+const bundle = forced === 'coi' || forced === 'eh' || forced === 'mvp' ? forced : undefined;
+
+const dashboard = new Dashboard(createDataEngine(bundle ? { bundle } : {}), { initialUrl: parseUrlState(location.search), theme });
 // For the e2e tests and the benchmark (they time the overview queries in this page); holds nothing the page does not.
 (globalThis as { __dashboard?: Dashboard }).__dashboard = dashboard;
 

@@ -1,6 +1,7 @@
 /**
- * DuckDB build selection: the threaded COI build on a cross-origin isolated page (COOP/COEP), the single-threaded EH
- * build on the same app served without those headers, and the MVP build when forced. Same answers from each.
+ * DuckDB build selection: the threaded COI build on a cross-origin isolated page (COOP/COEP) with 4 or more cores, the
+ * single-threaded EH build with fewer cores or on the same app served without those headers, and the MVP build when
+ * forced. Same answers from each.
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -17,10 +18,12 @@ let browser: Browser;
 let file: FileSpec;
 let expected: Record<string, unknown>[];
 
-async function enginePage(app: ServedHarness, options: DataEngineOptions): Promise<{ page: Page; foreign: string[] }> {
+/** A page with the engine open; `cores` makes the page report that many (the engine chooses its build by them). */
+async function enginePage(app: ServedHarness, options: DataEngineOptions, cores?: number): Promise<{ page: Page; foreign: string[] }> {
   const context = await browser.newContext();
   const requests = await recordRequests(context, [app.origin]);
   const page = await context.newPage();
+  if (cores !== undefined) await page.addInitScript({ content: `Object.defineProperty(Navigator.prototype, 'hardwareConcurrency', { get: () => ${cores} });` });
   await openEngine(page, app.url, options);
   return { page, foreign: requests.foreign };
 }
@@ -42,13 +45,23 @@ afterAll(async () => {
 });
 
 describe('DuckDB build selection', () => {
-  it('uses the threaded COI build when the page is cross-origin isolated', async () => {
-    const { page, foreign } = await enginePage(isolated, { databaseName: 'threads-coi' });
+  it('uses the threaded COI build when the page is cross-origin isolated and has 4 or more cores', async () => {
+    const { page, foreign } = await enginePage(isolated, { databaseName: 'threads-coi' }, 8);
+    expect(await page.evaluate(() => navigator.hardwareConcurrency)).toBe(8);
     expect(await page.evaluate(() => ({ isolated: crossOriginIsolated, sab: typeof SharedArrayBuffer }))).toEqual({ isolated: true, sab: 'function' });
     const info = await page.evaluate(() => window.engine.info());
     expect(info).toMatchObject({ bundle: 'coi', crossOriginIsolated: true });
     expect(info.threads).toBeGreaterThanOrEqual(2);
     expect(await queryInPage(page, "SELECT current_setting('threads') AS threads")).toEqual([{ threads: info.threads }]);
+    await loadFilesInPage(page, [file]);
+    expect(await queryInPage(page, SQL)).toEqual(expected);
+    expect(foreign).toEqual([]);
+  });
+
+  it('uses the single-threaded EH build on an isolated page with fewer than 4 cores', async () => {
+    const { page, foreign } = await enginePage(isolated, { databaseName: 'threads-two-cores' }, 2);
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+    expect(await page.evaluate(() => window.engine.info())).toMatchObject({ bundle: 'eh', crossOriginIsolated: true, threads: 1 });
     await loadFilesInPage(page, [file]);
     expect(await queryInPage(page, SQL)).toEqual(expected);
     expect(foreign).toEqual([]);

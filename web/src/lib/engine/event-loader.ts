@@ -8,6 +8,7 @@ import { joinIpcStreams, sameBytes, splitIpcStream } from './arrow-ipc';
 import { ALL_COLUMNS, EVENTS_TABLE, createTableSql, quoteIdentifier, resolveColumns } from './event-table';
 import { FileCache } from './file-cache';
 import { cacheScope, type CachedFile } from './local-db';
+import { mapConcurrently } from './map-concurrently';
 import { decodeEventsParquet, type DecodedEvents } from './parquet-decoder';
 
 /**
@@ -15,6 +16,11 @@ import { decodeEventsParquet, type DecodedEvents } from './parquet-decoder';
  * browser's 6 connections per host: cache reads are batched (see FileCache.read) and requests queue in the browser.
  */
 const CONCURRENCY = 16;
+/**
+ * Files prepared at once while DuckDB is still starting: enough for the first insert, few enough not to slow the
+ * start down (on 2 cores, 16 decodes beside DuckDB's start made it 1.5-2 s slower).
+ */
+const CONCURRENCY_WHILE_STARTING = 2;
 const PROGRESS_EVERY_MS = 100;
 /** The largest local file accepted (an ArrayBuffer of it must fit in memory next to the decoded data). */
 export const MAX_LOCAL_FILE_BYTES = 1024 * 1024 * 1024;
@@ -50,7 +56,9 @@ type BuildTarget = { kind: 'replace'; scope: string | null } | { kind: 'append';
  * load or a load in which no file decodes leaves the previous table as it was.
  */
 export class EventLoader {
-  readonly #session: DuckDbSession;
+  /** DuckDB once it has started and the empty `events` table exists; set when #ready resolves */
+  #session: DuckDbSession | null = null;
+  readonly #ready: Promise<DuckDbSession>;
   readonly #cache: FileCache;
   #sources: LoadedSource[] = [];
   #columns: readonly ColumnSpec[] = ALL_COLUMNS;
@@ -61,17 +69,42 @@ export class EventLoader {
   #currentToken: number | undefined;
   #tail: Promise<unknown> = Promise.resolve();
 
-  constructor(session: DuckDbSession, cache: FileCache) {
-    this.#session = session;
+  /**
+   * `session` may still be starting: loads begin at once (manifest, downloads, cache reads and decoding overlap
+   * with DuckDB's start, several seconds) and only their DuckDB statements wait for it. The empty `events` table is
+   * created first thing.
+   */
+  constructor(session: DuckDbSession | Promise<DuckDbSession>, cache: FileCache) {
     this.#cache = cache;
+    this.#ready = Promise.resolve(session).then(async (started) => {
+      await EventLoader.#createEmpty(started);
+      this.#session = started;
+      return started;
+    });
+    this.#ready.catch(() => undefined);
+  }
+
+  /** The session, once DuckDB has started and `events` exists (rejects if DuckDB could not start). */
+  ready(): Promise<DuckDbSession> {
+    return this.#ready;
   }
 
   async createEmptyTable(): Promise<void> {
-    await this.#session.exec(`DROP TABLE IF EXISTS ${EVENTS_TABLE}`);
-    await this.#session.exec(createTableSql(EVENTS_TABLE, ALL_COLUMNS));
+    await EventLoader.#createEmpty(await this.#ready);
     this.#sources = [];
     this.#columns = ALL_COLUMNS;
     this.#scope = null;
+  }
+
+  static async #createEmpty(session: DuckDbSession): Promise<void> {
+    await session.exec(`DROP TABLE IF EXISTS ${EVENTS_TABLE}`);
+    await session.exec(createTableSql(EVENTS_TABLE, ALL_COLUMNS));
+  }
+
+  /** The started session; only for code that runs after #ready (tableInfo and #build await it first). */
+  get #duckdb(): DuckDbSession {
+    if (!this.#session) throw new Error('DuckDB has not started');
+    return this.#session;
   }
 
   /** Stops the load in progress, or only load `token` if given (its promise resolves with cancelled: true). */
@@ -164,6 +197,8 @@ export class EventLoader {
   async #loadCached(conn: Pick<EdgeConnection, 'url' | 'site'>, range: DateRange, columns: ColumnSpec[], signal: AbortSignal, onProgress: ProgressListener): Promise<LoadResult> {
     const scope = cacheScope(conn.url, conn.site);
     const entries = (await this.#cache.inRange(scope, range)).sort((a, b) => b.key.localeCompare(a.key));
+    // nothing cached and nothing loaded: done, without waiting for DuckDB to start (a first visit goes on to the edge)
+    if (entries.length === 0 && this.#sources.length === 0) return { ...emptyProgress(), cancelled: false };
     const result = await this.#build(
       entries.map((entry) => fromCache(this.#cache, entry)),
       columns,
@@ -199,8 +234,11 @@ export class EventLoader {
   }
 
   async tableInfo(): Promise<TableInfo> {
+    // before DuckDB has started nothing can have been loaded: the table is empty (and asking would wait seconds)
+    if (!this.#session) return { rows: 0, minTime: null, maxTime: null, sources: [] };
+    const session = this.#session;
     const hasTime = this.#columns.some((c) => c.name === 'timestamp');
-    const [row] = await this.#session.exec(
+    const [row] = await session.exec(
       `SELECT count(*) AS rows${hasTime ? ', min("timestamp") AS min_time, max("timestamp") AS max_time' : ''} FROM ${EVENTS_TABLE}`,
     );
     const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : null);
@@ -281,7 +319,12 @@ export class EventLoader {
     let table = staging;
     const started = performance.now();
     const background: Promise<void>[] = [];
-    const batch = new InsertBatch(this.#session, staging);
+    // downloads, cache reads and decoding start now, while DuckDB may still be starting, and then overlap with
+    // DuckDB appending the previous files
+    const prepare = (source: Source) => readAndDecode(source, columns, signal);
+    const outcomes = mapConcurrently(sources, () => (this.#session ? CONCURRENCY : CONCURRENCY_WHILE_STARTING), signal, prepare);
+    const session = await this.#ready;
+    const batch = new InsertBatch(session, staging);
     const flush = async () => {
       for (const outcome of await batch.flush()) {
         if (outcome.error) fail({ key: outcome.file.key, error: `${outcome.file.key}: DuckDB could not append it: ${outcome.error}`, attempts: outcome.file.attempts });
@@ -299,14 +342,12 @@ export class EventLoader {
       progress.visibleRows = progress.rows;
       report(true);
     };
-    const dropStaging = () => this.#session.exec(`DROP TABLE IF EXISTS ${quoteIdentifier(staging)}`);
+    const dropStaging = () => session.exec(`DROP TABLE IF EXISTS ${quoteIdentifier(staging)}`);
     await dropStaging();
-    await this.#session.exec(createTableSql(staging, columns));
+    await session.exec(createTableSql(staging, columns));
     report(true);
     try {
-      // downloads, cache reads and decoding of the next files overlap with DuckDB appending the previous ones
-      const prepare = (source: Source) => readAndDecode(source, columns, signal);
-      for await (const outcome of mapConcurrently(sources, CONCURRENCY, signal, prepare)) {
+      for await (const outcome of outcomes) {
         if (signal.aborted) break;
         if (!outcome.ok) {
           fail(outcome.failure);
@@ -368,13 +409,13 @@ export class EventLoader {
 
   /** `staging` replaces `events` in one transaction. */
   async #swapIn(staging: string): Promise<void> {
-    await this.#session.exec('BEGIN TRANSACTION');
+    await this.#duckdb.exec('BEGIN TRANSACTION');
     try {
-      await this.#session.exec(`DROP TABLE IF EXISTS ${EVENTS_TABLE}`);
-      await this.#session.exec(`ALTER TABLE ${quoteIdentifier(staging)} RENAME TO ${EVENTS_TABLE}`);
-      await this.#session.exec('COMMIT');
+      await this.#duckdb.exec(`DROP TABLE IF EXISTS ${EVENTS_TABLE}`);
+      await this.#duckdb.exec(`ALTER TABLE ${quoteIdentifier(staging)} RENAME TO ${EVENTS_TABLE}`);
+      await this.#duckdb.exec('COMMIT');
     } catch (error) {
-      await this.#session.exec('ROLLBACK').catch(() => undefined);
+      await this.#duckdb.exec('ROLLBACK').catch(() => undefined);
       throw error;
     }
   }
@@ -382,34 +423,38 @@ export class EventLoader {
   /** The rows of `staging` are added to `events` and `staging` dropped, in one transaction. */
   async #appendFrom(staging: string, columns: readonly ColumnSpec[]): Promise<void> {
     const list = columns.map((c) => quoteIdentifier(c.name)).join(', ');
-    await this.#session.exec('BEGIN TRANSACTION');
+    await this.#duckdb.exec('BEGIN TRANSACTION');
     try {
-      await this.#session.exec(`INSERT INTO ${EVENTS_TABLE} (${list}) SELECT ${list} FROM ${quoteIdentifier(staging)}`);
-      await this.#session.exec(`DROP TABLE ${quoteIdentifier(staging)}`);
-      await this.#session.exec('COMMIT');
+      await this.#duckdb.exec(`INSERT INTO ${EVENTS_TABLE} (${list}) SELECT ${list} FROM ${quoteIdentifier(staging)}`);
+      await this.#duckdb.exec(`DROP TABLE ${quoteIdentifier(staging)}`);
+      await this.#duckdb.exec('COMMIT');
     } catch (error) {
-      await this.#session.exec('ROLLBACK').catch(() => undefined);
+      await this.#duckdb.exec('ROLLBACK').catch(() => undefined);
       throw error;
     }
   }
 
   async #insert(table: string, columns: readonly ColumnSpec[], decoded: DecodedEvents): Promise<void> {
     if (decoded.rows === 0) return;
-    if (decoded.tableOrder) return this.#session.insertIpc(table, decoded.ipc, false);
+    if (decoded.tableOrder) return this.#duckdb.insertIpc(table, decoded.ipc, false);
     const scratch = `${table}_file`;
-    await this.#session.exec(`DROP TABLE IF EXISTS ${quoteIdentifier(scratch)}`);
-    await this.#session.insertIpc(scratch, decoded.ipc, true);
+    await this.#duckdb.exec(`DROP TABLE IF EXISTS ${quoteIdentifier(scratch)}`);
+    await this.#duckdb.insertIpc(scratch, decoded.ipc, true);
     const list = columns.map((c) => quoteIdentifier(c.name)).join(', ');
     try {
-      await this.#session.exec(`INSERT INTO ${quoteIdentifier(table)} (${list}) SELECT ${list} FROM ${quoteIdentifier(scratch)}`);
+      await this.#duckdb.exec(`INSERT INTO ${quoteIdentifier(table)} (${list}) SELECT ${list} FROM ${quoteIdentifier(scratch)}`);
     } finally {
-      await this.#session.exec(`DROP TABLE IF EXISTS ${quoteIdentifier(scratch)}`);
+      await this.#duckdb.exec(`DROP TABLE IF EXISTS ${quoteIdentifier(scratch)}`);
     }
   }
 }
 
+function emptyProgress(): LoadProgress {
+  return { filesDone: 0, filesTotal: 0, bytesDone: 0, bytesTotal: 0, rows: 0, fromCache: 0, failures: [] };
+}
+
 function cancelledBeforeStart(): LoadResult {
-  return { filesDone: 0, filesTotal: 0, bytesDone: 0, bytesTotal: 0, rows: 0, fromCache: 0, failures: [], cancelled: true };
+  return { ...emptyProgress(), cancelled: true };
 }
 
 function fromCache(cache: FileCache, entry: CachedFile): Source {
@@ -498,7 +543,9 @@ class InsertBatch {
     this.#bytes = 0;
     if (!schema || parts.length === 0) return [];
     try {
-      await this.#session.insertIpc(this.table, oneBatch(joinIpcStreams(schema, parts.map((p) => p.batches))), false);
+      const joined = joinIpcStreams(schema, parts.map((p) => p.batches));
+      const one = this.#session.info.threads > 1 ? oneBatch(joined) : joined;
+      await this.#session.insertIpc(this.table, one, false);
       return parts.map((p) => ({ file: p.file }));
     } catch (error) {
       if (parts.length === 1) return [{ file: parts[0]!.file, error: errorMessage(error) }];
@@ -516,7 +563,11 @@ class InsertBatch {
   }
 }
 
-/** The stream as one record batch when that can be done (see arrow-coalesce.ts), else as it is. */
+/**
+ * The stream as one record batch when that can be done (see arrow-coalesce.ts), else as it is. Only for the
+ * threaded build: the single-threaded one appends many small batches as fast as one (1M events on 2 cores: 9.0 s
+ * of inserts either way), so there coalescing only cost time (about 4 s).
+ */
 function oneBatch(stream: Uint8Array): Uint8Array {
   try {
     return coalesceIpcStream(stream) ?? stream;
@@ -549,23 +600,5 @@ async function readAndDecode(source: Source, columns: readonly ColumnSpec[], sig
     } catch (retryError) {
       return { ok: false, failure: { key: source.key, error: errorMessage(retryError), attempts: (retryError as { attempts?: number }).attempts ?? 1 } };
     }
-  }
-}
-
-/**
- * Runs `task` over `items` with at most `limit` in flight, yielding each result as soon as it is ready; a slot
- * frees only when its result has been consumed, so fast downloads cannot pile up in memory ahead of DuckDB.
- */
-async function* mapConcurrently<T, R>(items: readonly T[], limit: number, signal: AbortSignal, task: (item: T) => Promise<R>): AsyncGenerator<R> {
-  const inFlight = new Map<number, Promise<{ index: number; result: R }>>();
-  let next = 0;
-  const start = (index: number) => inFlight.set(index, task(items[index]!).then((result) => ({ index, result })));
-  while (next < items.length && inFlight.size < limit) start(next++);
-  while (inFlight.size > 0) {
-    if (signal.aborted) return;
-    const { index, result } = await Promise.race(inFlight.values());
-    inFlight.delete(index);
-    yield result;
-    if (next < items.length && !signal.aborted) start(next++);
   }
 }

@@ -38,7 +38,6 @@ type LastLoad =
 export class WorkerDataEngine implements DataEngine {
   readonly #worker: SupervisedWorker<DataWorkerApi>;
   readonly #db: LocalDb;
-  #info: EngineInfo | null = null;
   #querySeq = 0;
   #loadSeq = 0;
   #lastLoad: LastLoad | null = null;
@@ -49,6 +48,7 @@ export class WorkerDataEngine implements DataEngine {
     const unresponsiveAfterMs = options.unresponsiveAfterMs ?? 60_000;
     const init = {
       wasmBase: options.wasmBase ?? defaultWasmBase(),
+      cores: navigator.hardwareConcurrency || 1,
       unresponsiveAfterMs,
       databaseName,
       ...(options.bundle ? { bundle: options.bundle } : {}),
@@ -58,8 +58,7 @@ export class WorkerDataEngine implements DataEngine {
       label: 'data worker',
       spawn: () => new Worker(new URL('../workers/data/data-worker.ts', import.meta.url), { type: 'module', name: 'data' }),
       init: async (api, reportFatal) => {
-        this.#info = null;
-        this.#info = await api.init(
+        await api.init(
           init,
           Comlink.proxy((error: SerializedError) => reportFatal(deserializeError(error))),
         );
@@ -173,10 +172,7 @@ export class WorkerDataEngine implements DataEngine {
   }
 
   info(): Promise<EngineInfo> {
-    return this.#worker.call('info', async () => {
-      if (!this.#info) throw new Error('the data worker has not reported its configuration');
-      return this.#info;
-    });
+    return this.#worker.call('info', (api) => api.info());
   }
 
   async simulateCrash(kind: SimulatedCrash): Promise<void> {

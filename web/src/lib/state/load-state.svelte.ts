@@ -56,7 +56,7 @@ export class LoadState {
   }
 
   async fromCache(range: DateRange): Promise<LoadResult | null> {
-    return this.#run('cache', (engine) => engine.loadCachedOnly(range));
+    return this.#run('cache', (engine, signal, onProgress) => engine.loadCachedOnly(range, { signal, onProgress }));
   }
 
   async fromEdge(range: DateRange): Promise<LoadResult | null> {

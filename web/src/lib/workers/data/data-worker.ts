@@ -4,9 +4,9 @@
  * the IndexedDB file cache. Reached only through comlink by the DataEngine facade.
  */
 import * as Comlink from 'comlink';
-import { DuckDbSession } from '../../engine/duckdb-session';
+import { DuckDbSession, chooseBundle, localBundles } from '../../engine/duckdb-session';
 import { EdgeClient } from '../../engine/edge-client';
-import { installErrorTransfer, serializeError, type SerializedError } from '../../engine/errors';
+import { errorMessage, installErrorTransfer, serializeError, type SerializedError } from '../../engine/errors';
 import { EventLoader } from '../../engine/event-loader';
 import { FileCache } from '../../engine/file-cache';
 import { LocalDb } from '../../engine/local-db';
@@ -18,7 +18,8 @@ import type { DataWorkerApi, DataWorkerInit } from './messages';
 installErrorTransfer();
 
 interface Engine {
-  session: DuckDbSession;
+  /** DuckDB once started with the empty `events` table (see EventLoader.ready) */
+  session: Promise<DuckDbSession>;
   loader: EventLoader;
   cache: FileCache;
 }
@@ -36,19 +37,22 @@ const api: DataWorkerApi = {
   async init(options: DataWorkerInit, onFatal: (error: SerializedError) => void) {
     if (engine) throw new Error('the data worker is already initialised');
     const fatal = (error: Error) => void onFatal(serializeError(error));
-    const [session] = await Promise.all([
-      DuckDbSession.open({ wasmBase: options.wasmBase, unresponsiveAfterMs: options.unresponsiveAfterMs, onFatal: fatal, ...(options.bundle ? { bundle: options.bundle } : {}) }),
-      initParquet(wasmAssetUrl(options.wasmBase, 'parquet_wasm_bg.wasm')),
-    ]);
+    // DuckDB starts in the background (seconds): the page's first load fetches and decodes meanwhile, and every
+    // DuckDB call waits for it. If it cannot start, the worker reports a fatal error and the page offers a restart.
+    // a build this page cannot run (threads without cross-origin isolation) fails the start itself
+    await chooseBundle(localBundles(options.wasmBase), options.cores, options.bundle);
+    const opening = DuckDbSession.open({ wasmBase: options.wasmBase, cores: options.cores, unresponsiveAfterMs: options.unresponsiveAfterMs, onFatal: fatal, ...(options.bundle ? { bundle: options.bundle } : {}) });
+    await initParquet(wasmAssetUrl(options.wasmBase, 'parquet_wasm_bg.wasm'));
     const cache = new FileCache(new LocalDb(options.databaseName), options.cacheQuotaBytes);
-    const loader = new EventLoader(session, cache);
-    await loader.createEmptyTable();
+    const loader = new EventLoader(opening, cache);
+    const session = loader.ready();
+    session.catch((error: unknown) => fatal(new Error(`DuckDB could not start: ${errorMessage(error)}`, { cause: error })));
     engine = { session, loader, cache };
-    return session.info;
   },
 
-  query: (id, sql, params) => ready().session.query(id, sql, params),
-  cancelQueries: (upToId) => ready().session.cancelUpTo(upToId),
+  info: async () => (await ready().session).info,
+  query: async (id, sql, params) => (await ready().session).query(id, sql, params),
+  cancelQueries: async (upToId) => (await ready().session).cancelUpTo(upToId),
   loadRange: (token, conn, range, columns, onProgress) => withProgress(onProgress, (report) => ready().loader.loadRange(conn, range, columns, report, token)),
   loadCached: (token, conn, range, columns, onProgress) => withProgress(onProgress, (report) => ready().loader.loadCached(conn, range, columns, report, token)),
   loadFiles: (token, files, onProgress) => withProgress(onProgress, (report) => ready().loader.loadFiles(files, report, token)),
@@ -66,8 +70,8 @@ const api: DataWorkerApi = {
 
   cacheStats: () => ready().cache.stats(),
 
-  simulateCrash(kind) {
-    if (kind === 'duckdb') ready().session.killWorkerSilently();
+  async simulateCrash(kind) {
+    if (kind === 'duckdb') (await ready().session).killWorkerSilently();
     else
       setTimeout(() => {
         throw new Error('simulated crash of the data worker');

@@ -5,6 +5,8 @@ import type { Row, SqlValue } from '../../engine/query-engine';
 export interface DataWorkerInit {
   wasmBase: string;
   bundle?: DuckDbBundleName;
+  /** the page's navigator.hardwareConcurrency (see chooseBundle) */
+  cores: number;
   cacheQuotaBytes?: number;
   unresponsiveAfterMs: number;
   databaseName: string;
@@ -19,7 +21,10 @@ export type WorkerCrashKind = 'error' | 'duckdb';
  */
 export interface DataWorkerApi {
   ping(): string;
-  init(options: DataWorkerInit, onFatal: (error: SerializedError) => void): Promise<EngineInfo>;
+  /** Resolves once the worker takes calls; DuckDB may still be starting (calls that need it wait for it). */
+  init(options: DataWorkerInit, onFatal: (error: SerializedError) => void): Promise<void>;
+  /** the DuckDB build and threads, once DuckDB has started */
+  info(): Promise<EngineInfo>;
   query(id: number, sql: string, params: readonly SqlValue[]): Promise<Row[]>;
   /** cancels queries with an id up to `upToId` */
   cancelQueries(upToId: number): Promise<boolean>;
@@ -32,5 +37,5 @@ export interface DataWorkerApi {
   /** empties the file cache and the events table */
   clearData(): Promise<void>;
   cacheStats(): Promise<CacheStats>;
-  simulateCrash(kind: WorkerCrashKind): void;
+  simulateCrash(kind: WorkerCrashKind): Promise<void>;
 }
