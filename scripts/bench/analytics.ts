@@ -2,7 +2,8 @@
  * Analytics benchmark: funnel (5 steps), retention (weekly, 8 periods), paths (5 steps), a segmentation query and RFM
  * on N demo events, DuckDB-Wasm (Node, blocking bindings: the browser's engine build) beside native
  * DuckDB single-threaded (SET threads=1), running the identical SQL. Demo messages are normalised by
- * the edge's code and written as Parquet by the edge's writer, then loaded the way the CLI loads them.
+ * the edge's code and written as Parquet by the edge's writer, then loaded the way the CLI loads them. Sizes
+ * above 1M that are a multiple of it are 1M generated events in disjoint copies (replicate-events.ts).
  *
  *   const rows = await benchAnalytics({ events: 1_000_000 });  // rows for a markdown table
  */
@@ -20,6 +21,7 @@ import type { EventStore } from '../analyze/event-store';
 import { countryOf, encodeRows } from '../analyze/inputs';
 import { openNativeStore } from '../analyze/native-store';
 import { openWasmStore } from '../analyze/wasm-store';
+import { replicateEvents } from './replicate-events';
 
 export interface AnalyticsBenchOptions {
   events: number;
@@ -71,8 +73,26 @@ export const BENCH_QUERIES: { name: string; analysis: AnalysisName; spec: unknow
 
 const CHUNK = 100_000;
 
-/** Writes the demo events as Parquet files of CHUNK rows into `dir`; returns the paths. */
+/** The most events generated one by one; larger sizes that are a multiple of it are copies (see replicateEvents). */
+const GENERATED_MAX = 1_000_000;
+
+/**
+ * The demo events as Parquet files into `dir`; returns the paths. Up to GENERATED_MAX events they are generated
+ * (CHUNK rows per file); a multiple of that is GENERATED_MAX generated events in disjoint copies.
+ */
 async function writeDemoParquet(dir: string, options: AnalyticsBenchOptions): Promise<string[]> {
+  if (options.events <= GENERATED_MAX || options.events % GENERATED_MAX !== 0) return generateDemoParquet(dir, options);
+  const base = await mkdtemp(join(tmpdir(), 'pa-bench-analytics-base-'));
+  try {
+    const files = await generateDemoParquet(base, { ...options, events: GENERATED_MAX });
+    return await replicateEvents(files, options.events / GENERATED_MAX, dir);
+  } finally {
+    await rm(base, { recursive: true, force: true });
+  }
+}
+
+/** Generates the demo events and writes them as Parquet files of CHUNK rows into `dir`; returns the paths. */
+async function generateDemoParquet(dir: string, options: AnalyticsBenchOptions): Promise<string[]> {
   const paths: string[] = [];
   let rows: EventRow[] = [];
   const flush = async () => {
