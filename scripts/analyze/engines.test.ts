@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANALYSIS_NAMES, runAnalysis, type AnalysisName } from '../../web/src/lib/analytics/index';
 import type { EventStore } from './event-store';
 import { canonical, openDemoEnginePair } from './testing';
+import { compactIfLarge } from '../../web/src/lib/engine/compact-tables';
 
 const SPECS: Record<AnalysisName, unknown> = {
   funnel: { steps: [{ event: 'page' }, { event: 'Product Viewed' }, { event: 'Product Added' }, { event: 'Order Completed' }], breakdown: { property: 'device_type' } },
@@ -32,6 +33,27 @@ describe('DuckDB-Wasm and native DuckDB agree', () => {
       const [a, b] = [await runAnalysis(name, wasm, SPECS[name]), await runAnalysis(name, native, SPECS[name])];
       expect(canonical(b)).toEqual(canonical(a));
       expect(JSON.stringify(a).length).toBeGreaterThan(100);
+    });
+  }
+});
+
+describe('compactIfLarge (web/src/lib/engine/compact-tables.ts)', () => {
+  const tableBytes = async (store: EventStore) =>
+    Number((await store.query<{ b: number }>(`SELECT coalesce(sum(memory_usage_bytes), 0)::DOUBLE AS b FROM duckdb_memory() WHERE tag = 'IN_MEMORY_TABLE'`))[0]?.b);
+  const digest = 'SELECT count(*)::BIGINT AS n, count(DISTINCT event_id)::BIGINT AS ids, sum(revenue) AS revenue, min("timestamp") AS first FROM events';
+
+  for (const kind of ['wasm', 'native'] as const) {
+    it(`${kind}: leaves small tables alone, compresses above the threshold, and the data reads the same`, async () => {
+      const store = kind === 'wasm' ? wasm : native;
+      const before = await store.query(digest);
+      expect(await compactIfLarge((sql) => store.query(sql))).toBe(false);
+      // insert more rows, uncompressed until the next checkpoint
+      await store.query('INSERT INTO events SELECT * FROM events');
+      const grown = await tableBytes(store);
+      expect(await compactIfLarge((sql) => store.query(sql), 0)).toBe(true);
+      expect(await tableBytes(store)).toBeLessThan(grown);
+      await store.query('DELETE FROM events WHERE rowid >= (SELECT count(*) / 2 FROM events)');
+      expect(await store.query(digest)).toEqual(before);
     });
   }
 });

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { EVENT_COLUMNS } from '../../worker-edge/src/schema/event-columns';
 import type { Row, SqlValue } from '../../web/src/lib/engine/query-engine';
+import { compactIfLarge } from '../../web/src/lib/engine/compact-tables';
 import { bindParameters } from '../../web/src/lib/engine/sql-params';
 import { CREATE_EVENTS_SQL, errorMessage, InputError, insertEventsSql, NO_EXTENSION_DOWNLOADS, QueryError, type EventStore } from './event-store';
 
@@ -76,6 +77,8 @@ class NativeStore implements EventStore {
     } catch (error) {
       throw new InputError(`could not load Parquet into DuckDB: ${errorMessage(error)}`, { cause: error });
     }
+    // the same rule as the DuckDB-Wasm store, so both hold their tables the same way
+    await compactIfLarge((sql) => this.query(sql));
     return (await this.count()) - before;
   }
 

@@ -13,6 +13,7 @@ import { EVENT_COLUMNS } from '../../worker-edge/src/schema/event-columns';
 import { tableToRows } from '../../web/src/lib/engine/arrow-rows';
 import type { Row, SqlValue } from '../../web/src/lib/engine/query-engine';
 import { bindParameters } from '../../web/src/lib/engine/sql-params';
+import { compactIfLarge } from '../../web/src/lib/engine/compact-tables';
 import { CREATE_EVENTS_SQL, errorMessage, InputError, insertEventsSql, NO_EXTENSION_DOWNLOADS, QueryError, type EventStore } from './event-store';
 
 type Blocking = typeof import('@duckdb/duckdb-wasm/blocking');
@@ -88,7 +89,11 @@ class WasmStore implements EventStore {
 
   async loadParquetFiles(paths: readonly string[]): Promise<number> {
     let rows = 0;
-    for (const path of paths) rows += await this.loadParquetBytes(new Uint8Array(await readFile(path)), path);
+    for (const path of paths) {
+      rows += await this.loadParquetBytes(new Uint8Array(await readFile(path)), path);
+      // DuckDB-Wasm has 4 GB: without compressing, about 4.5M events fit (see compact-tables.ts)
+      await compactIfLarge((sql) => this.query(sql));
+    }
     return rows;
   }
 

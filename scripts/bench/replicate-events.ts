@@ -3,9 +3,9 @@
  * (events, anonymous and user ids, sessions, groups, orders) suffixed with its number, so persons, sessions and
  * orders never merge across copies. Same days, same behaviour per person, `copies` times the traffic. Written by
  * native DuckDB (ZSTD Parquet, 64 Ki-row row groups, as the edge writes), in seconds rather than the generator's
- * ~75 s per million events.
+ * ~75 s per million events. `drop` leaves columns out of the copies (the stores read them as NULL).
  *
- *   const paths = await replicateEvents(files, 10, dir);  // 10 files, one per copy
+ *   const paths = await replicateEvents(files, 10, dir);  // 10 files per input file, one per copy
  */
 import { DuckDBInstance } from '@duckdb/node-api';
 import { join } from 'node:path';
@@ -15,18 +15,21 @@ const ID_COLUMNS = ['event_id', 'anonymous_id', 'user_id', 'previous_id', 'group
 
 const quote = (text: string) => `'${text.replaceAll("'", "''")}'`;
 
-export async function replicateEvents(files: readonly string[], copies: number, dir: string): Promise<string[]> {
+export async function replicateEvents(files: readonly string[], copies: number, dir: string, options: { drop?: readonly string[] } = {}): Promise<string[]> {
   if (!Number.isInteger(copies) || copies < 1) throw new Error(`copies: expected a whole number from 1, got ${copies}`);
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   try {
-    const source = `read_parquet([${files.map(quote).join(', ')}])`;
     const paths: string[] = [];
     for (let copy = 0; copy < copies; copy++) {
-      const path = join(dir, `copy-${String(copy).padStart(3, '0')}.parquet`);
       const renamed = ID_COLUMNS.map((c) => `"${c}" || '~${copy}' AS "${c}"`).join(', ');
-      await connection.run(`COPY (SELECT * REPLACE (${renamed}) FROM ${source}) TO ${quote(path)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 65536)`);
-      paths.push(path);
+      const dropped = options.drop?.length ? ` EXCLUDE (${options.drop.map((c) => `"${c}"`).join(', ')})` : '';
+      // one output file per input file and copy: files as small as the inputs, which DuckDB-Wasm loads one at a time
+      for (const [i, file] of files.entries()) {
+        const path = join(dir, `copy-${String(copy).padStart(3, '0')}-${String(i).padStart(4, '0')}.parquet`);
+        await connection.run(`COPY (SELECT *${dropped} REPLACE (${renamed}) FROM read_parquet(${quote(file)})) TO ${quote(path)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 65536)`);
+        paths.push(path);
+      }
     }
     return paths;
   } finally {

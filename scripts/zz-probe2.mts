@@ -1,0 +1,20 @@
+import { readdirSync } from 'node:fs';
+import { openWasmStore } from '/work/main/scripts/analyze/wasm-store.ts';
+import { buildPersonMap } from '/work/main/web/src/lib/analytics/identity.ts';
+import { runAnalysis } from '/work/main/web/src/lib/analytics/index.ts';
+import { BENCH_QUERIES, timed } from '/work/main/scripts/bench/analytics.ts';
+const store = await openWasmStore();
+await store.resetEvents();
+await store.loadParquetFiles(['/tmp/prof/rep/copy-000-0000.parquet']);
+const bench = async (label: string) => {
+  await buildPersonMap(store);
+  const out: string[] = [];
+  for (const q of BENCH_QUERIES) out.push(`${q.analysis} ${Math.round(await timed(() => runAnalysis(q.analysis, store, q.spec), 2))}`);
+  console.log(label, out.join(', '));
+};
+await bench('before');
+const t0 = performance.now();
+await store.query('CHECKPOINT');
+console.log('checkpoint', Math.round(performance.now() - t0), 'ms');
+await bench('after');
+await store.close();
