@@ -41,6 +41,8 @@ export interface AnalyticsBenchRow {
   nativeMs: number;
   /** wasmMs / nativeMs. */
   ratio: number;
+  /** why a measurement has no time (NaN), e.g. "out of memory" */
+  failure?: string;
 }
 
 export const BENCH_QUERIES: { name: string; analysis: AnalysisName; spec: unknown }[] = [
@@ -158,16 +160,29 @@ export async function benchAnalytics(options: AnalyticsBenchOptions): Promise<An
     const identity = [await timed(() => buildPersonMap(wasm!), 0), await timed(() => buildPersonMap(native!), 0)];
     rows.push(row('identity map (connected components)', options.events, identity[0]!, identity[1]!));
     for (const query of BENCH_QUERIES) {
-      const wasmMs = await timed(() => runAnalysis(query.analysis, wasm!, query.spec), repeats);
-      const nativeMs = await timed(() => runAnalysis(query.analysis, native!, query.spec), repeats);
-      rows.push(row(query.name, options.events, wasmMs, nativeMs));
-      log(`[bench] ${query.name}: wasm ${wasmMs.toFixed(0)} ms, native ${nativeMs.toFixed(0)} ms`);
+      const wasmRun = await attempt(() => timed(() => runAnalysis(query.analysis, wasm!, query.spec), repeats));
+      const nativeRun = await attempt(() => timed(() => runAnalysis(query.analysis, native!, query.spec), repeats));
+      rows.push({ ...row(query.name, options.events, wasmRun.ms, nativeRun.ms), ...(wasmRun.error || nativeRun.error ? { failure: wasmRun.error ?? nativeRun.error } : {}) });
+      log(`[bench] ${query.name}: wasm ${wasmRun.error ?? `${wasmRun.ms.toFixed(0)} ms`}, native ${nativeRun.error ?? `${nativeRun.ms.toFixed(0)} ms`}`);
     }
     return rows;
   } finally {
     await wasm?.close();
     await native?.close();
     await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A measurement that may fail, as DuckDB-Wasm does on some analyses of 10M events (its heap is 4 GB): the failure is
+ * a result of the benchmark, reported in its row rather than ending the run.
+ */
+async function attempt(measure: () => Promise<number>): Promise<{ ms: number; error?: string }> {
+  try {
+    return { ms: await measure() };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { ms: Number.NaN, error: /out of memory/i.test(message) ? 'out of memory' : message.split('\n')[0]!.slice(0, 120) };
   }
 }
 
@@ -180,6 +195,9 @@ export function analyticsMarkdown(rows: readonly AnalyticsBenchRow[]): string {
   return [
     '| query | events | DuckDB-Wasm (Node) | native DuckDB, 1 thread | ratio |',
     '|---|---:|---:|---:|---:|',
-    ...rows.map((r) => `| ${r.query} | ${r.events.toLocaleString('en-US')} | ${r.wasmMs.toFixed(0)} ms | ${r.nativeMs.toFixed(0)} ms | ${r.ratio.toFixed(2)}x |`),
+    ...rows.map((r) => {
+      const time = (ms: number) => (Number.isNaN(ms) ? `failed: ${r.failure}` : `${ms.toFixed(0)} ms`);
+      return `| ${r.query} | ${r.events.toLocaleString('en-US')} | ${time(r.wasmMs)} | ${time(r.nativeMs)} | ${Number.isNaN(r.ratio) ? '–' : `${r.ratio.toFixed(2)}x`} |`;
+    }),
   ].join('\n');
 }
