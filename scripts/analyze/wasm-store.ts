@@ -91,7 +91,7 @@ class WasmStore implements EventStore {
     let rows = 0;
     for (const path of paths) {
       rows += await this.loadParquetBytes(new Uint8Array(await readFile(path)), path);
-      // DuckDB-Wasm has 4 GB: without compressing, about 4.5M events fit (see compact-tables.ts)
+      // DuckDB-Wasm has 4 GB: without compressing, about 4.8M events fit (see compact-tables.ts)
       await compactIfLarge((sql) => this.query(sql));
     }
     return rows;

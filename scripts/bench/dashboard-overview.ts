@@ -218,17 +218,7 @@ async function analysesInPage(page: Page, files: string[], runs: number, log: (l
       return rows as T[];
     },
   };
-  /** timed(), less the time spent outside the page */
-  const timedInPage = async (run: () => Promise<unknown>, repeats: number) => {
-    const times: number[] = [];
-    for (let i = 0; i <= repeats; i++) {
-      outsidePage = 0;
-      const began = performance.now();
-      await run();
-      times.push(performance.now() - began - outsidePage);
-    }
-    return repeats === 0 ? times[0]! : median(times.slice(1));
-  };
+  const timedInPage = (run: () => Promise<unknown>, repeats: number) => timed(run, repeats, () => outsidePage);
   const native = await openNativeStore({ threads: 1 });
   const rows: DashboardBenchRow[] = [];
   try {

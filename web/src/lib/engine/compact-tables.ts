@@ -1,7 +1,7 @@
 /**
  * DuckDB keeps freshly inserted rows of an in-memory table uncompressed until a checkpoint compresses them. Measured
  * on 1M demo events in DuckDB-Wasm: 676 MB before `CHECKPOINT`, 69 MB after (3.7 s to compress; queries about as
- * fast after as before). DuckDB-Wasm's heap is 4 GB (wasm32), so without it about 4.5M events fit; with it tens of
+ * fast after as before). DuckDB-Wasm's heap is 4 GB (wasm32), so without it about 4.8M events fit; with it tens of
  * millions. The loaders call compactIfLarge after each insert: below the threshold nothing happens (no cost for
  * ordinary loads), above it the tables are compressed.
  */

@@ -7,11 +7,16 @@ import type { Row, SqlValue } from './query-engine';
 import { bindParameters } from './sql-params';
 import { wasmAssetUrl } from './wasm-assets';
 
+/** A DuckDB build the page can run: chooseBundle's answer. */
+export interface ChosenBundle {
+  name: DuckDbBundleName;
+  bundle: duckdb.DuckDBBundle;
+}
+
 export interface SessionOptions {
-  wasmBase: string;
-  /** force a build instead of choosing by platform features and cores */
-  bundle?: DuckDbBundleName;
-  /** logical cores (the page's navigator.hardwareConcurrency): the threaded build only from THREADED_MIN_CORES */
+  /** the build to start (see chooseBundle) */
+  build: ChosenBundle;
+  /** logical cores (the page's navigator.hardwareConcurrency): the threaded build's thread count */
   cores: number;
   /** a DuckDB worker that does not answer a ping for this long while calls are pending is dead */
   unresponsiveAfterMs: number;
@@ -40,7 +45,7 @@ export const THREADED_MIN_CORES = 4;
  * COI (threads) when the page is cross-origin isolated, has SharedArrayBuffer and at least THREADED_MIN_CORES
  * cores; else EH; MVP for browsers without wasm exceptions.
  */
-export async function chooseBundle(bundles: duckdb.DuckDBBundles, cores: number, forced?: DuckDbBundleName): Promise<{ name: DuckDbBundleName; bundle: duckdb.DuckDBBundle }> {
+export async function chooseBundle(bundles: duckdb.DuckDBBundles, cores: number, forced?: DuckDbBundleName): Promise<ChosenBundle> {
   const features = await duckdb.getPlatformFeatures();
   const isolated = globalThis.crossOriginIsolated === true && typeof SharedArrayBuffer !== 'undefined';
   const threaded = isolated && cores >= THREADED_MIN_CORES && features.wasmThreads && features.wasmExceptions && features.wasmSIMD;
@@ -105,7 +110,7 @@ export class DuckDbSession {
   }
 
   static async open(options: SessionOptions): Promise<DuckDbSession> {
-    const { name, bundle } = await chooseBundle(localBundles(options.wasmBase), options.cores, options.bundle);
+    const { name, bundle } = options.build;
     const worker = new Worker(bundle.mainWorker!, { name: `duckdb-${name}` });
     let session: DuckDbSession | null = null;
     worker.addEventListener('error', (event) => {

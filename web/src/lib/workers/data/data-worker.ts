@@ -18,8 +18,6 @@ import type { DataWorkerApi, DataWorkerInit } from './messages';
 installErrorTransfer();
 
 interface Engine {
-  /** DuckDB once started with the empty `events` table (see EventLoader.ready) */
-  session: Promise<DuckDbSession>;
   loader: EventLoader;
   cache: FileCache;
 }
@@ -31,28 +29,30 @@ function ready(): Engine {
   return engine;
 }
 
+/** DuckDB once it has started with the empty `events` table (see EventLoader.ready). */
+const duckdb = (): Promise<DuckDbSession> => ready().loader.ready();
+
 const api: DataWorkerApi = {
   ping: () => 'pong',
 
   async init(options: DataWorkerInit, onFatal: (error: SerializedError) => void) {
     if (engine) throw new Error('the data worker is already initialised');
     const fatal = (error: Error) => void onFatal(serializeError(error));
-    // DuckDB starts in the background (seconds): the page's first load fetches and decodes meanwhile, and every
-    // DuckDB call waits for it. If it cannot start, the worker reports a fatal error and the page offers a restart.
-    // a build this page cannot run (threads without cross-origin isolation) fails the start itself
-    await chooseBundle(localBundles(options.wasmBase), options.cores, options.bundle);
-    const opening = DuckDbSession.open({ wasmBase: options.wasmBase, cores: options.cores, unresponsiveAfterMs: options.unresponsiveAfterMs, onFatal: fatal, ...(options.bundle ? { bundle: options.bundle } : {}) });
+    // A build this page cannot run (threads without cross-origin isolation) fails the start itself. DuckDB then
+    // starts in the background (seconds): the page's first load fetches and decodes meanwhile, and every DuckDB call
+    // waits for it. If it cannot start, the worker reports a fatal error and the page offers a restart.
+    const build = await chooseBundle(localBundles(options.wasmBase), options.cores, options.bundle);
+    const opening = DuckDbSession.open({ build, cores: options.cores, unresponsiveAfterMs: options.unresponsiveAfterMs, onFatal: fatal });
     await initParquet(wasmAssetUrl(options.wasmBase, 'parquet_wasm_bg.wasm'));
     const cache = new FileCache(new LocalDb(options.databaseName), options.cacheQuotaBytes);
     const loader = new EventLoader(opening, cache);
-    const session = loader.ready();
-    session.catch((error: unknown) => fatal(new Error(`DuckDB could not start: ${errorMessage(error)}`, { cause: error })));
-    engine = { session, loader, cache };
+    loader.ready().catch((error: unknown) => fatal(new Error(`DuckDB could not start: ${errorMessage(error)}`, { cause: error })));
+    engine = { loader, cache };
   },
 
-  info: async () => (await ready().session).info,
-  query: async (id, sql, params) => (await ready().session).query(id, sql, params),
-  cancelQueries: async (upToId) => (await ready().session).cancelUpTo(upToId),
+  info: async () => (await duckdb()).info,
+  query: async (id, sql, params) => (await duckdb()).query(id, sql, params),
+  cancelQueries: async (upToId) => (await duckdb()).cancelUpTo(upToId),
   loadRange: (token, conn, range, columns, onProgress) => withProgress(onProgress, (report) => ready().loader.loadRange(conn, range, columns, report, token)),
   loadCached: (token, conn, range, columns, onProgress) => withProgress(onProgress, (report) => ready().loader.loadCached(conn, range, columns, report, token)),
   loadFiles: (token, files, onProgress) => withProgress(onProgress, (report) => ready().loader.loadFiles(files, report, token)),
@@ -71,7 +71,7 @@ const api: DataWorkerApi = {
   cacheStats: () => ready().cache.stats(),
 
   async simulateCrash(kind) {
-    if (kind === 'duckdb') (await ready().session).killWorkerSilently();
+    if (kind === 'duckdb') (await duckdb()).killWorkerSilently();
     else
       setTimeout(() => {
         throw new Error('simulated crash of the data worker');
