@@ -9,7 +9,7 @@ import type { EventStore } from '../../../../scripts/analyze/event-store';
 import { ev, loadRows } from '../../../../scripts/analyze/testing';
 import { openWasmStore } from '../../../../scripts/analyze/wasm-store';
 import type { EventRow } from '../../../../worker-edge/src/schema/event-columns';
-import { parseFunnelSpec, runFunnel, type FunnelResult, type FunnelSpecInput } from './funnel';
+import { isChainFunnel, parseFunnelSpec, runFunnel, type FunnelResult, type FunnelSpecInput } from './funnel';
 import { referenceFunnel, type ReferenceEvent } from './funnel.reference';
 import type { EventMatcher } from './sql';
 
@@ -66,6 +66,20 @@ function randomSpec(rng: Random): FunnelSpecInput {
   return spec;
 }
 
+/** A sequential funnel of different events without exclusions: the plan of chainUnitsSql. */
+function randomChainSpec(rng: Random): FunnelSpecInput {
+  const events = [...EVENTS];
+  const n = rng.int(2, 4);
+  const steps = Array.from({ length: n }, () => {
+    const event = events.splice(rng.int(0, events.length - 1), 1)[0]!;
+    return { ...randomMatcher(rng), event };
+  });
+  const spec: FunnelSpecInput = { steps, window: { value: rng.int(10, 240), unit: 'minute' }, count: rng.chance(0.7) ? 'persons' : 'totals', identity: 'none' };
+  if (rng.chance(0.4)) spec.breakdown = { property: 'plan' };
+  if (rng.chance(0.2)) spec.from = new Date(BASE + rng.int(0, 60) * 60_000).toISOString();
+  return spec;
+}
+
 function rounded(result: FunnelResult): unknown {
   return JSON.parse(JSON.stringify(result, (_k, v) => (typeof v === 'number' && !Number.isInteger(v) ? Math.round(v * 1e6) / 1e6 : v)));
 }
@@ -76,14 +90,18 @@ beforeAll(async () => {
 });
 afterAll(async () => store?.close());
 
-describe('SQL funnel vs TypeScript reference', () => {
+describe.each([
+  { plan: 'any plan', seed: 4242, draw: randomSpec },
+  { plan: 'sequential funnels of different events (chainUnitsSql)', seed: 5151, draw: randomChainSpec },
+])('SQL funnel vs TypeScript reference: $plan', ({ seed, draw }) => {
   for (let s = 0; s < STREAMS; s++) {
     it(`stream ${s}: ${SPECS_PER_STREAM} random specs agree`, async () => {
-      const rng = new Random(4242, s);
+      const rng = new Random(seed, s);
       const { rows, reference } = randomStream(rng);
       await loadRows(store, rows);
       for (let c = 0; c < SPECS_PER_STREAM; c++) {
-        const input = randomSpec(rng);
+        const input = draw(rng);
+        if (draw === randomChainSpec) expect(isChainFunnel(parseFunnelSpec(input))).toBe(true);
         const spec = parseFunnelSpec(input);
         const expected = referenceFunnel(reference, spec);
         const actual = await runFunnel(store, spec);

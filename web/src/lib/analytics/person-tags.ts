@@ -22,7 +22,7 @@ import { z } from 'zod';
 import { personEvents, type IdentityMode } from './identity';
 import { rfmScoresSql } from './rfm';
 import { eventMatcherSchema, propertyName } from './spec';
-import { and, columnsFor, DAY_MS, eventCondition, matcherProperties, milliseconds, propertyExpr, resolveProperty, sql, timestamp, type EventMatcher, type Sql, type ValueKind } from './sql';
+import { and, columnsFor, DAY_MS, eventCondition, join, matcherProperties, milliseconds, propertyExpr, resolveProperty, sql, timestamp, type EventMatcher, type Sql, type ValueKind } from './sql';
 
 export const lifecycleSchema = z
   .strictObject({
@@ -66,8 +66,34 @@ export interface TagOptions {
   identity: IdentityMode;
 }
 
-/** `person` plus every tag of PERSON_TAGS, for persons with an event before `asOfMs`. */
-export function personTagsSql(options: TagOptions, asOfMs: number): Sql {
+/** The events columns that computing `tags` reads (besides `person`). */
+export function tagEventColumns(options: Pick<TagOptions, 'orderEvent' | 'revenueProperty'>, tags: readonly PersonTag[]): string[] {
+  const wanted = new Set(tags);
+  const orders = wanted.has('order_count') || wanted.has('revenue') || wanted.has('aov');
+  return columnsFor(orders ? [options.revenueProperty, ...matcherProperties([options.orderEvent])] : [], [
+    'timestamp',
+    ...(orders ? ['event', 'event_id', 'order_id'] : []),
+    ...(wanted.has('preferred_category') ? ['category'] : []),
+    ...(wanted.has('preferred_channel') ? ['channel', 'session_id', 'event_id'] : []),
+  ]);
+}
+
+export interface TagScope {
+  /** A query of one `person` column: only these persons get a row. */
+  persons?: Sql;
+  /** The events to read, a materialized CTE with `person` and the tagEventColumns columns (default personEvents of options.identity). */
+  events?: Sql;
+}
+
+/**
+ * `person` plus the `tags` asked for (default every tag of PERSON_TAGS), for persons with an event before `asOfMs`,
+ * computing only what those tags need.
+ */
+export function personTagsSql(options: TagOptions, asOfMs: number, tags: readonly PersonTag[] = PERSON_TAG_NAMES, scope: TagScope = {}): Sql {
+  const wanted = new Set(tags);
+  const needs = (...names: PersonTag[]) => names.some((name) => wanted.has(name));
+  const needSeen = needs('first_seen', 'last_seen', 'lifecycle');
+  const needOrders = needs('order_count', 'revenue', 'aov');
   const asOf = timestamp(asOfMs);
   const days = (n: number) => sql`${asOf} - ${milliseconds(n * DAY_MS)}`;
   const { newDays, activeDays, churnDays } = options.lifecycle;
@@ -75,44 +101,69 @@ export function personTagsSql(options: TagOptions, asOfMs: number): Sql {
   const amount = revenue.kind === 'number' && !revenue.text ? revenue.sql : sql`TRY_CAST(${revenue.sql} AS DOUBLE)`;
   const asOfDay = Math.floor((asOfMs - 1) / DAY_MS) * DAY_MS;
   const rfm = rfmScoresSql({ order: options.orderEvent, revenueProperty: options.revenueProperty, identity: options.identity, asOf: undefined, from: undefined, to: undefined }, asOfDay);
-  const columns = columnsFor([options.revenueProperty, ...matcherProperties([options.orderEvent])], ['timestamp', 'event', 'event_id', 'order_id', 'category', 'channel', 'session_id']);
-  return sql`WITH te AS MATERIALIZED (SELECT * FROM ${personEvents(options.identity, columns)} WHERE "timestamp" < ${asOf}),
-    seen AS (
+  const events = scope.events ?? personEvents(options.identity, tagEventColumns(options, tags));
+  const only = scope.persons ? sql` AND person IN (${scope.persons})` : sql``;
+  // Given events are already a materialized CTE (segments): a second copy would double the memory.
+  const ctes: Sql[] = [sql`te AS ${scope.events ? sql`` : sql`MATERIALIZED `}(SELECT * FROM ${events} WHERE "timestamp" < ${asOf}${only})`];
+  const selects: Sql[] = [sql`s.person`];
+  const joins: Sql[] = [];
+  if (needSeen) {
+    ctes.push(sql`seen AS (
       SELECT person, min("timestamp") AS first_seen, max("timestamp") AS last_seen,
         bool_or("timestamp" > ${days(2 * activeDays)} AND "timestamp" <= ${days(activeDays)}) AS seen_before
       FROM te GROUP BY person
-    ),
-    orders AS (
-      SELECT person, coalesce(order_id, event_id) AS order_key, max(${amount}) AS amount FROM te WHERE ${and([eventCondition(options.orderEvent)])} GROUP BY person, order_key
-    ),
-    order_totals AS (SELECT person, count(*)::INTEGER AS order_count, coalesce(sum(amount), 0)::DOUBLE AS revenue FROM orders GROUP BY person),
-    categories AS (
-      SELECT person, first(category ORDER BY n DESC, category) AS preferred_category
-      FROM (SELECT person, category, count(*) AS n FROM te WHERE category IS NOT NULL GROUP BY person, category) GROUP BY person
-    ),
-    visits AS (
-      SELECT person, first(channel ORDER BY "timestamp", event_id) AS channel FROM te
-      GROUP BY person, coalesce(session_id, 'day:' || strftime("timestamp", '%Y-%m-%d'))
-    ),
-    channels AS (
-      SELECT person, first(channel ORDER BY n DESC, channel) AS preferred_channel
-      FROM (SELECT person, channel, count(*) AS n FROM visits WHERE channel IS NOT NULL GROUP BY person, channel) GROUP BY person
-    ),
-    rfm AS (${rfm})
-    SELECT s.person, s.first_seen, s.last_seen,
-      CASE
+    )`);
+  } else {
+    ctes.push(sql`seen AS (SELECT DISTINCT person FROM te)`);
+  }
+  const lifecycle = sql`CASE
         WHEN s.first_seen > ${days(newDays)} THEN 'new'
         WHEN s.last_seen <= ${days(churnDays)} THEN 'churned'
         WHEN s.last_seen <= ${days(activeDays)} THEN 'dormant'
         WHEN s.first_seen > ${days(activeDays)} OR s.seen_before THEN 'active'
-        ELSE 'returning' END AS lifecycle,
-      coalesce(o.order_count, 0)::INTEGER AS order_count,
-      coalesce(o.revenue, 0)::DOUBLE AS revenue,
-      CASE WHEN coalesce(o.order_count, 0) > 0 THEN o.revenue / o.order_count END AS aov,
-      c.preferred_category, ch.preferred_channel, r.tier AS rfm_tier
-    FROM seen s
-      LEFT JOIN order_totals o ON o.person = s.person
-      LEFT JOIN categories c ON c.person = s.person
-      LEFT JOIN channels ch ON ch.person = s.person
-      LEFT JOIN rfm r ON r.person = s.person`;
+        ELSE 'returning' END`;
+  if (needOrders) {
+    ctes.push(sql`orders AS (
+      SELECT person, coalesce(order_id, event_id) AS order_key, max(${amount}) AS amount FROM te WHERE ${and([eventCondition(options.orderEvent)])} GROUP BY person, order_key
+    )`);
+    ctes.push(sql`order_totals AS (SELECT person, count(*)::INTEGER AS order_count, coalesce(sum(amount), 0)::DOUBLE AS revenue FROM orders GROUP BY person)`);
+    joins.push(sql`LEFT JOIN order_totals o ON o.person = s.person`);
+  }
+  if (needs('preferred_category')) {
+    ctes.push(sql`categories AS (
+      SELECT person, first(category ORDER BY n DESC, category) AS preferred_category
+      FROM (SELECT person, category, count(*) AS n FROM te WHERE category IS NOT NULL GROUP BY person, category) GROUP BY person
+    )`);
+    joins.push(sql`LEFT JOIN categories c ON c.person = s.person`);
+  }
+  if (needs('preferred_channel')) {
+    ctes.push(sql`visits AS (
+      SELECT person, first(channel ORDER BY "timestamp", event_id) AS channel FROM te
+      GROUP BY person, coalesce(session_id, 'day:' || strftime("timestamp", '%Y-%m-%d'))
+    )`);
+    ctes.push(sql`channels AS (
+      SELECT person, first(channel ORDER BY n DESC, channel) AS preferred_channel
+      FROM (SELECT person, channel, count(*) AS n FROM visits WHERE channel IS NOT NULL GROUP BY person, channel) GROUP BY person
+    )`);
+    joins.push(sql`LEFT JOIN channels ch ON ch.person = s.person`);
+  }
+  if (needs('rfm_tier')) {
+    ctes.push(sql`rfm AS (${rfm})`);
+    joins.push(sql`LEFT JOIN rfm r ON r.person = s.person`);
+  }
+  const tagSql: Record<PersonTag, Sql> = {
+    first_seen: sql`s.first_seen`,
+    last_seen: sql`s.last_seen`,
+    lifecycle: sql`${lifecycle} AS lifecycle`,
+    order_count: sql`coalesce(o.order_count, 0)::INTEGER AS order_count`,
+    revenue: sql`coalesce(o.revenue, 0)::DOUBLE AS revenue`,
+    aov: sql`CASE WHEN coalesce(o.order_count, 0) > 0 THEN o.revenue / o.order_count END AS aov`,
+    preferred_category: sql`c.preferred_category`,
+    preferred_channel: sql`ch.preferred_channel`,
+    rfm_tier: sql`r.tier AS rfm_tier`,
+  };
+  for (const tag of PERSON_TAG_NAMES) if (wanted.has(tag)) selects.push(tagSql[tag]);
+  return sql`WITH ${join(ctes)}
+    SELECT ${join(selects)}
+    FROM seen s ${join(joins, ' ')}`;
 }

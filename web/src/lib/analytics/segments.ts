@@ -20,7 +20,7 @@ import { z } from 'zod';
 import type { QueryEngine } from '../engine/query-engine';
 import { funnelPersonsSql, funnelSpecSchema } from './funnel';
 import { ensurePersonMap, personEvents, type IdentityMode } from './identity';
-import { PERSON_TAG_NAMES, PERSON_TAGS, personTagsSql, tagOptionsSchema, type PersonTag } from './person-tags';
+import { PERSON_TAG_NAMES, PERSON_TAGS, personTagsSql, tagEventColumns, tagOptionsSchema, type PersonTag } from './person-tags';
 import { checkFilterValue, checkRange, eventMatcherSchema, filterShape, identitySchema, isoTime, parseSpec, propertyName } from './spec';
 import {
   and,
@@ -193,19 +193,38 @@ function validateFunnelSteps(condition: SegmentCondition): void {
   else if (condition.type === 'funnel') funnelPersonsSql(funnelSpecSchema.parse(condition.funnel), condition.step, condition.outcome);
 }
 
-/** One `person` column (plus every tag) of the segment's members as of `asOfMs` (exclusive). */
-export function segmentMembersSql(spec: SegmentSpec, asOfMs: number): Sql {
+function conditionTags(condition: SegmentCondition): PersonTag[] {
+  if ('and' in condition) return condition.and.flatMap(conditionTags);
+  if ('or' in condition) return condition.or.flatMap(conditionTags);
+  if ('not' in condition) return conditionTags(condition.not);
+  return condition.type === 'tag' ? [condition.tag] : [];
+}
+
+/**
+ * The segment's members as of `asOfMs` (exclusive), as a query with the members' alias `p`: their `person` column,
+ * plus every tag with `output` "tags". Only the tags the condition uses are computed for every person; the tags of
+ * the output are computed for the members alone.
+ */
+export function segmentMembersSql(spec: SegmentSpec, asOfMs: number, output: 'person' | 'tags' = 'person'): Sql {
   const asOf = timestamp(asOfMs);
   const context: Context = { asOf, identity: spec.identity };
-  const tags = personTagsSql({ orderEvent: spec.orderEvent, revenueProperty: spec.revenueProperty, lifecycle: spec.lifecycle, identity: spec.identity }, asOfMs);
+  const tagOptions = { orderEvent: spec.orderEvent, revenueProperty: spec.revenueProperty, lifecycle: spec.lifecycle, identity: spec.identity };
+  const usedTags = [...new Set(conditionTags(spec.condition))];
   const range = timeCondition(timeBounds(spec.from, spec.to));
-  const columns = columnsFor(conditionProperties(spec.condition), ['timestamp', 'event']);
-  return sql`WITH pe AS MATERIALIZED (SELECT * FROM ${personEvents(spec.identity, columns)}),
-    tags AS MATERIALIZED (${tags}),
-    universe AS (SELECT DISTINCT person FROM pe WHERE "timestamp" < ${asOf} AND ${range})
-    SELECT p.person, ${join(PERSON_TAG_NAMES.map((tag) => (PERSON_TAGS[tag] === 'timestamp' ? sql`epoch_ms(t.${ident(tag)}) AS ${ident(tag)}` : sql`t.${ident(tag)}`)))}
-    FROM universe p LEFT JOIN tags t ON t.person = p.person
-    WHERE coalesce(${conditionSql(spec.condition, context)}, false)`;
+  // One read of the events serves the conditions and the tags they use.
+  const columns = columnsFor(conditionProperties(spec.condition), ['timestamp', 'event', ...tagEventColumns(tagOptions, usedTags)]);
+  const ctes = [
+    sql`pe AS MATERIALIZED (SELECT * FROM ${personEvents(spec.identity, columns)})`,
+    ...(usedTags.length ? [sql`tags AS MATERIALIZED (${personTagsSql(tagOptions, asOfMs, usedTags, { events: sql`pe` })})`] : []),
+    sql`universe AS (SELECT DISTINCT person FROM pe WHERE "timestamp" < ${asOf} AND ${range})`,
+    sql`members AS (SELECT p.person FROM universe p ${usedTags.length ? sql`LEFT JOIN tags t ON t.person = p.person` : sql``}
+      WHERE coalesce(${conditionSql(spec.condition, context)}, false))`,
+  ];
+  if (output === 'person') return sql`WITH ${join(ctes)} SELECT p.person FROM members p`;
+  const tagColumns = PERSON_TAG_NAMES.map((tag) => (PERSON_TAGS[tag] === 'timestamp' ? sql`epoch_ms(t.${ident(tag)}) AS ${ident(tag)}` : sql`t.${ident(tag)}`));
+  return sql`WITH ${join(ctes)}
+    SELECT p.person, ${join(tagColumns)}
+    FROM members p LEFT JOIN (${personTagsSql(tagOptions, asOfMs, PERSON_TAG_NAMES, { persons: sql`SELECT person FROM members` })}) t ON t.person = p.person`;
 }
 
 /** The exclusive end instant for asOf: a date covers its whole UTC day; default just after the last event. */
@@ -218,8 +237,8 @@ export async function resolveAsOfInstant(engine: QueryEngine, asOf: string | und
   return row?.last === null || row?.last === undefined ? Date.now() : Number(row.last) + 1;
 }
 
-export async function segmentMembers(engine: QueryEngine, spec: SegmentSpec, asOfMs: number): Promise<Record<string, unknown>[]> {
-  const query = sql`${segmentMembersSql(spec, asOfMs)} ORDER BY p.person`;
+export async function segmentMembers(engine: QueryEngine, spec: SegmentSpec, asOfMs: number, output: 'person' | 'tags' = 'person'): Promise<Record<string, unknown>[]> {
+  const query = sql`${segmentMembersSql(spec, asOfMs, output)} ORDER BY p.person`;
   return engine.query(query.text, query.params);
 }
 
@@ -264,7 +283,7 @@ export async function segmentMembersCsv(engine: QueryEngine, input: SegmentSpec 
   validateFunnelSteps(spec.condition);
   await checkScores(engine, spec.condition);
   if (spec.identity === 'merged') await ensurePersonMap(engine);
-  const rows = await segmentMembers(engine, spec, await resolveAsOfInstant(engine, spec.asOf));
+  const rows = await segmentMembers(engine, spec, await resolveAsOfInstant(engine, spec.asOf), options.tags ? 'tags' : 'person');
   const columns = options.tags ? ['person', ...PERSON_TAG_NAMES] : ['person'];
   const lines = [columns.join(',')];
   for (const row of rows) {

@@ -31,7 +31,7 @@ export async function segmentReport(engine: QueryEngine, input: SegmentSpecInput
   const [universeRow] = await engine.query<{ n: number }>(universeSql.text, universeSql.params);
   let sample: Row[] = [];
   if (result.size > 0) {
-    const sampleSql = sql`${segmentMembersSql(parseSegmentSpec(spec), asOfMs)} ORDER BY p.person LIMIT ${int(sampleSize)}`;
+    const sampleSql = sql`${segmentMembersSql(parseSegmentSpec(spec), asOfMs, 'tags')} ORDER BY p.person LIMIT ${int(sampleSize)}`;
     sample = (await engine.query(sampleSql.text, sampleSql.params)).map((row) => ({
       ...row,
       first_seen: isoOrNull(row.first_seen),
