@@ -314,7 +314,7 @@ function chainUnitsSql(spec: FunnelSpec): Sql {
     later.slice(1).map((k) => sql`+ (${stepAlias(k)}.ts IS NOT NULL)::INTEGER`),
     ' ',
   )})`;
-  const time = (k: number) => (k === 0 ? sql`epoch_ms(a.t0)` : k === 1 ? sql`epoch_ms(a.t1)` : sql`epoch_ms(${stepAlias(k)}.ts)`);
+  const time = (k: number) => (k === 0 ? sql`epoch_ms(a.t0)` : k === 1 ? sql`epoch_ms(CASE WHEN a.t1 <= ${windowEnd} THEN a.t1 END)` : sql`epoch_ms(${stepAlias(k)}.ts)`);
   const durations = later.map((k) => sql`${time(k)} - ${time(k - 1)} AS ${col('d', k)}`);
   ctes.push(sql`attempts AS (SELECT a.person, a.t0, ${spec.breakdown ? sql`a.event_id, ` : sql``}a.bv, ${level} AS level, ${join(durations)} FROM a ${join(joins, ' ')})`);
   const unitFields = [ident('bv'), ident('level'), ...later.map((k) => col('d', k))];
