@@ -303,18 +303,19 @@ function chainUnitsSql(spec: FunnelSpec): Sql {
       FROM flagged WHERE ${or(later.map((k) => col('m', k)))}
       WINDOW w AS (PARTITION BY person ORDER BY ts, ${stepOf} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW))`,
     ...later.map((k) => sql`${ident(`md${k}`)} AS (SELECT person, ts${k > 1 ? sql`, ${col('c', k)} AS n` : sql``}${next(k)} FROM seq WHERE ${col('m', k)})`),
-    sql`a AS (SELECT a.*, s1.ts AS t1${n > 2 ? sql`, s1.next AS next1` : sql``} FROM starts a ASOF LEFT JOIN md1 s1 ON s1.person = a.person AND s1.ts >= a.t0)`,
+    // t1: the step-1 event's time when it is within the window.
+    sql`a AS (SELECT a.*, CASE WHEN s1.ts <= ${windowEnd} THEN s1.ts END AS t1${n > 2 ? sql`, s1.next AS next1` : sql``} FROM starts a ASOF LEFT JOIN md1 s1 ON s1.person = a.person AND s1.ts >= a.t0)`,
   ];
   const joins = later.slice(1).map((k) => {
     const previous = k === 2 ? sql`a.next1` : sql`${stepAlias(k - 1)}.next`;
     return sql`LEFT JOIN ${ident(`md${k}`)} ${stepAlias(k)} ON ${stepAlias(k)}.person = a.person AND ${stepAlias(k)}.n = ${previous} + 1 AND ${stepAlias(k)}.ts <= ${windowEnd}`;
   });
   // A step k >= 2 event is found only within the window, and after step 1's, so its presence implies step 1's.
-  const level = sql`(1 + coalesce(a.t1 <= ${windowEnd}, false)::INTEGER ${join(
+  const level = sql`(1 + (a.t1 IS NOT NULL)::INTEGER ${join(
     later.slice(1).map((k) => sql`+ (${stepAlias(k)}.ts IS NOT NULL)::INTEGER`),
     ' ',
   )})`;
-  const time = (k: number) => (k === 0 ? sql`epoch_ms(a.t0)` : k === 1 ? sql`epoch_ms(CASE WHEN a.t1 <= ${windowEnd} THEN a.t1 END)` : sql`epoch_ms(${stepAlias(k)}.ts)`);
+  const time = (k: number) => (k === 0 ? sql`epoch_ms(a.t0)` : k === 1 ? sql`epoch_ms(a.t1)` : sql`epoch_ms(${stepAlias(k)}.ts)`);
   const durations = later.map((k) => sql`${time(k)} - ${time(k - 1)} AS ${col('d', k)}`);
   ctes.push(sql`attempts AS (SELECT a.person, a.t0, ${spec.breakdown ? sql`a.event_id, ` : sql``}a.bv, ${level} AS level, ${join(durations)} FROM a ${join(joins, ' ')})`);
   const unitFields = [ident('bv'), ident('level'), ...later.map((k) => col('d', k))];

@@ -66,15 +66,34 @@ export interface TagOptions {
   identity: IdentityMode;
 }
 
+/** What each tag is computed from: one query part per source, shared by the tags of that source. */
+const TAG_SOURCE = {
+  first_seen: 'seen',
+  last_seen: 'seen',
+  lifecycle: 'seen',
+  order_count: 'orders',
+  revenue: 'orders',
+  aov: 'orders',
+  preferred_category: 'categories',
+  preferred_channel: 'channels',
+  rfm_tier: 'rfm',
+} as const satisfies Record<PersonTag, string>;
+
+type TagSource = (typeof TAG_SOURCE)[PersonTag];
+
+function tagSources(tags: readonly PersonTag[]): Set<TagSource> {
+  return new Set(tags.map((tag) => TAG_SOURCE[tag]));
+}
+
 /** The events columns that computing `tags` reads (besides `person`). */
 export function tagEventColumns(options: Pick<TagOptions, 'orderEvent' | 'revenueProperty'>, tags: readonly PersonTag[]): string[] {
-  const wanted = new Set(tags);
-  const orders = wanted.has('order_count') || wanted.has('revenue') || wanted.has('aov');
+  const sources = tagSources(tags);
+  const orders = sources.has('orders');
   return columnsFor(orders ? [options.revenueProperty, ...matcherProperties([options.orderEvent])] : [], [
     'timestamp',
     ...(orders ? ['event', 'event_id', 'order_id'] : []),
-    ...(wanted.has('preferred_category') ? ['category'] : []),
-    ...(wanted.has('preferred_channel') ? ['channel', 'session_id', 'event_id'] : []),
+    ...(sources.has('categories') ? ['category'] : []),
+    ...(sources.has('channels') ? ['channel', 'session_id', 'event_id'] : []),
   ]);
 }
 
@@ -90,24 +109,17 @@ export interface TagScope {
  * computing only what those tags need.
  */
 export function personTagsSql(options: TagOptions, asOfMs: number, tags: readonly PersonTag[] = PERSON_TAG_NAMES, scope: TagScope = {}): Sql {
-  const wanted = new Set(tags);
-  const needs = (...names: PersonTag[]) => names.some((name) => wanted.has(name));
-  const needSeen = needs('first_seen', 'last_seen', 'lifecycle');
-  const needOrders = needs('order_count', 'revenue', 'aov');
+  const sources = tagSources(tags);
   const asOf = timestamp(asOfMs);
   const days = (n: number) => sql`${asOf} - ${milliseconds(n * DAY_MS)}`;
   const { newDays, activeDays, churnDays } = options.lifecycle;
-  const revenue = propertyExpr(resolveProperty(options.revenueProperty));
-  const amount = revenue.kind === 'number' && !revenue.text ? revenue.sql : sql`TRY_CAST(${revenue.sql} AS DOUBLE)`;
-  const asOfDay = Math.floor((asOfMs - 1) / DAY_MS) * DAY_MS;
-  const rfm = rfmScoresSql({ order: options.orderEvent, revenueProperty: options.revenueProperty, identity: options.identity, asOf: undefined, from: undefined, to: undefined }, asOfDay);
   const events = scope.events ?? personEvents(options.identity, tagEventColumns(options, tags));
   const only = scope.persons ? sql` AND person IN (${scope.persons})` : sql``;
   // Given events are already a materialized CTE (segments): a second copy would double the memory.
   const ctes: Sql[] = [sql`te AS ${scope.events ? sql`` : sql`MATERIALIZED `}(SELECT * FROM ${events} WHERE "timestamp" < ${asOf}${only})`];
   const selects: Sql[] = [sql`s.person`];
   const joins: Sql[] = [];
-  if (needSeen) {
+  if (sources.has('seen')) {
     ctes.push(sql`seen AS (
       SELECT person, min("timestamp") AS first_seen, max("timestamp") AS last_seen,
         bool_or("timestamp" > ${days(2 * activeDays)} AND "timestamp" <= ${days(activeDays)}) AS seen_before
@@ -122,21 +134,23 @@ export function personTagsSql(options: TagOptions, asOfMs: number, tags: readonl
         WHEN s.last_seen <= ${days(activeDays)} THEN 'dormant'
         WHEN s.first_seen > ${days(activeDays)} OR s.seen_before THEN 'active'
         ELSE 'returning' END`;
-  if (needOrders) {
+  if (sources.has('orders')) {
+    const revenue = propertyExpr(resolveProperty(options.revenueProperty));
+    const amount = revenue.kind === 'number' && !revenue.text ? revenue.sql : sql`TRY_CAST(${revenue.sql} AS DOUBLE)`;
     ctes.push(sql`orders AS (
       SELECT person, coalesce(order_id, event_id) AS order_key, max(${amount}) AS amount FROM te WHERE ${and([eventCondition(options.orderEvent)])} GROUP BY person, order_key
     )`);
     ctes.push(sql`order_totals AS (SELECT person, count(*)::INTEGER AS order_count, coalesce(sum(amount), 0)::DOUBLE AS revenue FROM orders GROUP BY person)`);
     joins.push(sql`LEFT JOIN order_totals o ON o.person = s.person`);
   }
-  if (needs('preferred_category')) {
+  if (sources.has('categories')) {
     ctes.push(sql`categories AS (
       SELECT person, first(category ORDER BY n DESC, category) AS preferred_category
       FROM (SELECT person, category, count(*) AS n FROM te WHERE category IS NOT NULL GROUP BY person, category) GROUP BY person
     )`);
     joins.push(sql`LEFT JOIN categories c ON c.person = s.person`);
   }
-  if (needs('preferred_channel')) {
+  if (sources.has('channels')) {
     ctes.push(sql`visits AS (
       SELECT person, first(channel ORDER BY "timestamp", event_id) AS channel FROM te
       GROUP BY person, coalesce(session_id, 'day:' || strftime("timestamp", '%Y-%m-%d'))
@@ -147,7 +161,9 @@ export function personTagsSql(options: TagOptions, asOfMs: number, tags: readonl
     )`);
     joins.push(sql`LEFT JOIN channels ch ON ch.person = s.person`);
   }
-  if (needs('rfm_tier')) {
+  if (sources.has('rfm')) {
+    const asOfDay = Math.floor((asOfMs - 1) / DAY_MS) * DAY_MS;
+    const rfm = rfmScoresSql({ order: options.orderEvent, revenueProperty: options.revenueProperty, identity: options.identity, asOf: undefined, from: undefined, to: undefined }, asOfDay);
     ctes.push(sql`rfm AS (${rfm})`);
     joins.push(sql`LEFT JOIN rfm r ON r.person = s.person`);
   }
@@ -162,7 +178,7 @@ export function personTagsSql(options: TagOptions, asOfMs: number, tags: readonl
     preferred_channel: sql`ch.preferred_channel`,
     rfm_tier: sql`r.tier AS rfm_tier`,
   };
-  for (const tag of PERSON_TAG_NAMES) if (wanted.has(tag)) selects.push(tagSql[tag]);
+  for (const tag of PERSON_TAG_NAMES) if (tags.includes(tag)) selects.push(tagSql[tag]);
   return sql`WITH ${join(ctes)}
     SELECT ${join(selects)}
     FROM seen s ${join(joins, ' ')}`;

@@ -50,7 +50,12 @@ export interface TableInfo {
 
 export type EngineStatus = 'starting' | 'ready' | 'crashed';
 
-export type DuckDbBundleName = 'coi' | 'eh' | 'mvp';
+export const DUCKDB_BUNDLE_NAMES = ['coi', 'eh', 'mvp'] as const;
+export type DuckDbBundleName = (typeof DUCKDB_BUNDLE_NAMES)[number];
+
+export function isDuckDbBundleName(value: unknown): value is DuckDbBundleName {
+  return (DUCKDB_BUNDLE_NAMES as readonly unknown[]).includes(value);
+}
 
 /** Which DuckDB build runs and why; for the about box and for tests of the threading fallback. */
 export interface EngineInfo {
