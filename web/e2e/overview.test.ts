@@ -120,10 +120,24 @@ describe('dashboard overview in Chromium', () => {
     await page.getByLabel('Edge URL').fill(edge.url);
     await page.getByLabel('Site').fill(DEMO.site);
     await page.getByLabel('Read token').fill(DEMO.readToken);
+    // every Parquet file is held back until the chart over time has been drawn from the edge's manifest alone
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const isFile = (url: URL) => url.href.startsWith(`${edge.url}/v1/sites/${DEMO.site}/files/`);
+    await context.route(isFile, async (route) => {
+      await held;
+      await route.fallback();
+    });
     await page.getByRole('button', { name: 'Connect' }).click();
-    await waitForOverview(page);
-
     const expected = await native.overview(range30);
+    await page.waitForSelector('[data-series-source="index"] [role="img"][data-rendered="true"]', { timeout: 60_000 });
+    expect(await readSeriesTotal(page)).toBe(expected.seriesTotal);
+    expect(await page.evaluate(() => (globalThis as { __dashboard?: { load: { progress: { rows: number } | null } } }).__dashboard?.load.progress?.rows)).toBe(0);
+    release();
+    await context.unroute(isFile);
+    await waitForOverview(page);
+    expect(await page.locator('[data-series-source]').getAttribute('data-series-source')).toBe('query');
+
     expect(expected.kpis.events).toBeGreaterThan(EVENTS * 0.9);
     unfiltered = await readKpis(page);
     expectKpisToMatch(unfiltered, expected.kpis);

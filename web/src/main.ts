@@ -1,22 +1,14 @@
+/**
+ * The page's entry: starts the data worker first, so DuckDB-Wasm (seconds to compile and start) begins while the
+ * browser is still fetching and running the app's own script, then loads the app. Keep this module's imports small:
+ * all of them run before the worker exists.
+ */
 import './lib/zod-config';
-import { mount } from 'svelte';
-import App from './App.svelte';
-import './app.css';
 import { createDataEngine, isDuckDbBundleName } from './lib/engine/data-engine';
-import { Dashboard } from './lib/state/dashboard.svelte';
-import { ThemeState } from './lib/state/theme.svelte';
-import { parseUrlState } from './lib/state/url-state';
-
-const theme = new ThemeState();
-document.documentElement.dataset.theme = theme.resolved;
 
 /** `?engine=coi|eh|mvp` forces a DuckDB build (diagnostics, benchmarks); by default it is chosen by browser and cores. */
 const forced = new URLSearchParams(location.search).get('engine');
 const bundle = isDuckDbBundleName(forced) ? forced : undefined;
+const engine = createDataEngine(bundle ? { bundle } : {});
 
-const dashboard = new Dashboard(createDataEngine(bundle ? { bundle } : {}), { initialUrl: parseUrlState(location.search), theme });
-// For the e2e tests and the benchmark (they time the overview queries in this page); holds nothing the page does not.
-(globalThis as { __dashboard?: Dashboard }).__dashboard = dashboard;
-
-mount(App, { target: document.getElementById('app')!, props: { dashboard } });
-void dashboard.start();
+void import('./start-app').then(({ startApp }) => startApp(engine));

@@ -59,6 +59,11 @@ function loadRange(page: Page, r: DateRange, opts: Pick<RangeLoadOptions, 'colum
   );
 }
 
+/** The manifest's files as the load's index lists them: newest first, with their rows and time spans. */
+function indexOf(files: readonly ManifestEntry[]): { rows: number; minTime: string; maxTime: string }[] {
+  return [...files].sort((a, b) => b.key.localeCompare(a.key)).map(({ rows, minTime, maxTime }) => ({ rows, minTime, maxTime }));
+}
+
 function keysOf(files: readonly ManifestEntry[]): string[] {
   return files.map((f) => f.key).sort();
 }
@@ -99,6 +104,9 @@ describe('loading from the edge', () => {
     expect(result.progress.at(-1)).toMatchObject({ filesDone: manifest.length, rows: totalRows });
     const done = result.progress.map((p) => p.filesDone);
     expect(done).toEqual([...done].sort((a, b) => a - b));
+    // the first report, sent before any file is read: the totals and the index the chart over time can draw from
+    expect(result.progress[0]).toMatchObject({ filesDone: 0, filesTotal: manifest.length, rows: 0, index: indexOf(manifest) });
+    expect(result.progress.slice(1).some((p) => p.index)).toBe(false);
 
     for (const sql of [SUMMARY_SQL, BY_DAY_SQL, BY_COUNTRY_SQL]) {
       expect(await queryInPage(page, sql), sql).toEqual(await nativeQuery(nativePaths, sql));
@@ -236,8 +244,13 @@ describe('offline', () => {
     const online = await page.evaluate((r) => window.engine.loadRange(r).then(() => null, (e: Error) => ({ name: e.name, message: e.message })), range);
     expect(online).not.toBeNull();
     expect(online!.message).toMatch(/could not reach the edge/);
-    const cached = await page.evaluate((r) => window.engine.loadCachedOnly(r), range);
+    const cached = await page.evaluate(async (r) => {
+      const progress: LoadProgress[] = [];
+      return { ...(await window.engine.loadCachedOnly(r, { onProgress: (p) => progress.push(p) })), first: progress[0] };
+    }, range);
     expect(cached).toMatchObject({ failures: [], filesTotal: manifest.length, fromCache: manifest.length, cancelled: false });
+    // the cache keeps each file's span: a reload draws the chart over time from it as from the manifest
+    expect(cached.first?.index).toEqual(indexOf(manifest));
     expect(await queryInPage(page, SUMMARY_SQL)).toEqual(expected);
   });
 

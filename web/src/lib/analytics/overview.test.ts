@@ -14,6 +14,7 @@ import {
   type ColumnFilter,
   type OverviewSpec,
 } from './overview';
+import { seriesFromFileIndex, type FileSpan } from './series-from-index';
 
 const SQL_TYPES = { string: 'VARCHAR', timestamp: 'TIMESTAMP', float64: 'DOUBLE', int32: 'INTEGER' } as const;
 
@@ -212,6 +213,30 @@ describe('events over time', () => {
     // 2026-03-01 is a Sunday: its week starts on 2026-02-23
     expect(series.map((p) => p.bucket)).toEqual(['2026-02-23T00:00:00Z', '2026-03-02T00:00:00Z']);
     expect(series.map((p) => p.events)).toEqual([6 + 2 + 1, 1 + 1 + 2]);
+  });
+
+  /** The sample split into files per UTC hour or day, as the edge writes and compacts them, listed by their spans. */
+  function fileIndex(partitionMs: number): FileSpan[] {
+    const files = new Map<number, number[]>();
+    for (const row of sampleEvents()) {
+      const partition = Math.floor(row.timestamp / partitionMs);
+      files.set(partition, [...(files.get(partition) ?? []), row.timestamp]);
+    }
+    const iso = (ms: number) => new Date(ms).toISOString();
+    return [...files.values()].map((times) => ({ rows: times.length, minTime: iso(Math.min(...times)), maxTime: iso(Math.max(...times)) }));
+  }
+
+  it.each(['hour', 'day', 'week'] as const)('by %s equals the events counted from an index of hourly files', async (granularity) => {
+    const query = await eventsOverTime(engine, spec({ granularity }));
+    expect(seriesFromFileIndex(fileIndex(3_600_000), spec({ granularity }))).toEqual(query.map(({ bucket, events }) => ({ bucket, events })));
+  });
+
+  it('equals the events counted from an index of daily files by day and week; by hour such an index cannot tell', async () => {
+    for (const granularity of ['day', 'week'] as const) {
+      const query = await eventsOverTime(engine, spec({ granularity }));
+      expect(seriesFromFileIndex(fileIndex(86_400_000), spec({ granularity }))).toEqual(query.map(({ bucket, events }) => ({ bucket, events })));
+    }
+    expect(seriesFromFileIndex(fileIndex(86_400_000), spec({ granularity: 'hour' }))).toBeNull();
   });
 });
 

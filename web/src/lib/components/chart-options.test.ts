@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { barOption } from './chart-options';
+import { barOption, timeSeriesOption } from './chart-options';
 
 const rows = ['CN', 'US', 'GB', 'JP', 'IN', 'DE', 'BR', 'FR', 'AU', 'CA', null].map((value, i) => ({ value, visitors: 600 - i * 50, count: 1000 - i }));
 
@@ -13,5 +13,15 @@ describe('barOption', () => {
     expect(option.yAxis.data).toEqual(['CN', 'US', 'GB', 'JP', 'IN', 'DE', 'BR', 'FR', 'AU', 'CA', '(none)']);
     expect(option.series[0]!.data.map((d) => d.name)).toEqual(option.yAxis.data);
     expect(option.series[0]!.data.map((d) => d.value)).toEqual(rows.map((r) => r.visitors));
+  });
+});
+
+describe('timeSeriesOption', () => {
+  const names = (option: unknown) => (option as { series: { name: string }[] }).series.map((s) => s.name);
+
+  it('draws events, page views and visitors from the query, and only events from a file index', () => {
+    const queried = [{ bucket: '2026-03-02T00:00:00Z', events: 9, pageViews: 6, visitors: 2 }];
+    expect(names(timeSeriesOption(queried, 'day', 'light'))).toEqual(['Events', 'Page views', 'Visitors']);
+    expect(names(timeSeriesOption([{ bucket: '2026-03-02T00:00:00Z', events: 9 }], 'day', 'light'))).toEqual(['Events']);
   });
 });

@@ -1,4 +1,5 @@
 import type { BreakdownRow, Granularity, TimePoint } from '../analytics/overview';
+import type { EventCountPoint } from '../analytics/series-from-index';
 import type { ChartOption } from './echarts-setup';
 import type { ResolvedTheme } from '../state/theme.svelte';
 
@@ -19,7 +20,12 @@ function bucketLabel(bucket: string, granularity: Granularity): string {
   return granularity === 'hour' ? `${bucket.slice(5, 10)} ${bucket.slice(11, 16)}` : bucket.slice(0, 10);
 }
 
-export function timeSeriesOption(points: readonly TimePoint[], granularity: Granularity, theme: ResolvedTheme): ChartOption {
+/** A point of the chart over time: events always; page views and visitors once the events themselves are queried. */
+export type SeriesPoint = EventCountPoint & Partial<Pick<TimePoint, 'pageViews' | 'visitors'>>;
+
+export function timeSeriesOption(points: readonly SeriesPoint[], granularity: Granularity, theme: ResolvedTheme): ChartOption {
+  const line = (name: string, data: (number | undefined)[]) => ({ name, type: 'line', showSymbol: points.length < 60, data });
+  const detailed = points.every((p) => p.pageViews !== undefined && p.visitors !== undefined);
   return {
     ...base(theme),
     legend: { top: 0, textStyle: { color: theme === 'dark' ? '#d7dbe3' : '#2a2f3a' } },
@@ -27,9 +33,8 @@ export function timeSeriesOption(points: readonly TimePoint[], granularity: Gran
     xAxis: { type: 'category', data: points.map((p) => bucketLabel(p.bucket, granularity)), boundaryGap: false },
     yAxis: { type: 'value', minInterval: 1 },
     series: [
-      { name: 'Events', type: 'line', showSymbol: points.length < 60, data: points.map((p) => p.events) },
-      { name: 'Page views', type: 'line', showSymbol: points.length < 60, data: points.map((p) => p.pageViews) },
-      { name: 'Visitors', type: 'line', showSymbol: points.length < 60, data: points.map((p) => p.visitors) },
+      line('Events', points.map((p) => p.events)),
+      ...(detailed ? [line('Page views', points.map((p) => p.pageViews)), line('Visitors', points.map((p) => p.visitors))] : []),
     ],
   };
 }

@@ -20,6 +20,13 @@ export interface LoadFailure {
   attempts: number;
 }
 
+/** A Parquet file as an index lists it: how many events it holds and the span of their timestamps (ISO 8601). */
+export interface FileSpan {
+  rows: number;
+  minTime: string;
+  maxTime: string;
+}
+
 export interface LoadProgress {
   filesDone: number;
   filesTotal: number;
@@ -33,6 +40,12 @@ export interface LoadProgress {
    * files early (newest first) and appends the rest there. Absent while nothing is published.
    */
   visibleRows?: number;
+  /**
+   * The files of a load into an empty table with their row counts and time spans (from the edge's manifest or the
+   * cache's index), in the load's first report, sent before DuckDB has started: the chart over time can be drawn
+   * from it at once (seriesFromFileIndex). Absent when a file's span is unknown or the load adds to loaded data.
+   */
+  index?: FileSpan[];
 }
 
 export interface LoadResult extends LoadProgress {

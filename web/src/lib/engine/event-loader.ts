@@ -1,5 +1,5 @@
 import type { ColumnSpec } from '../../../../worker-edge/src/schema/event-columns';
-import type { DateRange, EdgeConnection, LoadFailure, LoadProgress, LoadResult, SourceOrigin, TableInfo } from './data-engine';
+import type { DateRange, EdgeConnection, FileSpan, LoadFailure, LoadProgress, LoadResult, SourceOrigin, TableInfo } from './data-engine';
 import type { DuckDbSession } from './duckdb-session';
 import { EdgeClient, sameEtag, type ManifestFile } from './edge-client';
 import { errorMessage } from './errors';
@@ -39,6 +39,8 @@ interface Source {
   manifest?: ManifestFile;
   /** the version of the file this source reads (manifest or cache entry), to recognise it in a later load */
   etag?: string;
+  /** its rows and time span, when the manifest or the cache entry tells them */
+  span?: FileSpan;
 }
 
 interface LoadedSource {
@@ -141,6 +143,7 @@ export class EventLoader {
       origin: 'edge',
       manifest: file,
       etag: file.etag,
+      span: { rows: file.rows, minTime: file.minTime, maxTime: file.maxTime },
       read: async (s) => {
         const got = await client.file(file.key, s);
         return { bytes: got.bytes, attempts: got.attempts, origin: 'edge', etag: got.etag };
@@ -324,6 +327,9 @@ export class EventLoader {
     // DuckDB appending the previous files
     const prepare = (source: Source) => readAndDecode(source, columns, signal);
     const outcomes = mapConcurrently(sources, () => (this.#session ? CONCURRENCY : CONCURRENCY_WHILE_STARTING), signal, prepare);
+    // what is coming, before DuckDB has started: the progress bar's totals, and the index the chart can draw from
+    const index = progressive ? fileIndex(sources) : null;
+    onProgress({ ...progress, failures: [], ...(index ? { index } : {}) });
     const session = await this.#ready;
     const batch = new InsertBatch(session, staging);
     const flush = async () => {
@@ -460,12 +466,19 @@ function cancelledBeforeStart(): LoadResult {
   return { ...emptyProgress(), cancelled: true };
 }
 
+/** The sources' spans, or null when any of them is unknown (an index missing files would draw a wrong chart). */
+function fileIndex(sources: readonly Source[]): FileSpan[] | null {
+  const spans = sources.map((s) => s.span);
+  return spans.every((s): s is FileSpan => s !== undefined) && spans.length > 0 ? spans : null;
+}
+
 function fromCache(cache: FileCache, entry: CachedFile): Source {
   return {
     key: entry.key,
     bytes: entry.bytes,
     origin: 'cache',
     etag: entry.etag,
+    ...(entry.minTime && entry.maxTime ? { span: { rows: entry.rows, minTime: entry.minTime, maxTime: entry.maxTime } } : {}),
     read: async () => {
       const bytes = await cache.read(entry);
       if (!bytes) throw new Error(`${entry.key}: the cached copy has disappeared (cleared in another tab?)`);

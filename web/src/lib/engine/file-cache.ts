@@ -7,6 +7,8 @@ export interface CacheableFile {
   date: string;
   hour: number | null;
   rows: number;
+  minTime?: string;
+  maxTime?: string;
 }
 
 interface PendingPut {
@@ -115,7 +117,7 @@ export class FileCache {
         return;
       }
       const now = Date.now();
-      const entries: CachedFile[] = puts.map((p, i) => ({ id: ids[i]!, scope: p.scope, key: p.file.key, etag: p.file.etag, date: p.file.date, hour: p.file.hour, rows: p.file.rows, bytes: p.bytes.byteLength, storedAt: now, lastUsed: now }));
+      const entries = puts.map((p, i) => cacheEntry(ids[i]!, p.scope, p.file, p.bytes.byteLength, now));
       await this.#db.transaction('rw', this.#db.files, this.#db.bodies, async () => {
         await this.#db.bodies.bulkPut(puts.map((p, i) => ({ id: ids[i]!, data: p.bytes })));
         await this.#db.files.bulkPut(entries);
@@ -131,8 +133,7 @@ export class FileCache {
     const id = fileId(scope, file.key);
     const previousBytes = (await this.#db.files.get(id))?.bytes ?? 0;
     if (!(await this.#makeRoom(bytes.byteLength, id, previousBytes, new Set([...pinned].map((key) => fileId(scope, key)))))) return false;
-    const now = Date.now();
-    const entry: CachedFile = { id, scope, key: file.key, etag: file.etag, date: file.date, hour: file.hour, rows: file.rows, bytes: bytes.byteLength, storedAt: now, lastUsed: now };
+    const entry = cacheEntry(id, scope, file, bytes.byteLength, Date.now());
     await this.#db.transaction('rw', this.#db.files, this.#db.bodies, async () => {
       await this.#db.bodies.put({ id, data: bytes });
       await this.#db.files.put(entry);
@@ -222,4 +223,9 @@ export class FileCache {
 
 export function fileId(scope: string, key: string): string {
   return `${scope} ${key}`;
+}
+
+function cacheEntry(id: string, scope: string, file: CacheableFile, bytes: number, now: number): CachedFile {
+  const span = file.minTime && file.maxTime ? { minTime: file.minTime, maxTime: file.maxTime } : {};
+  return { id, scope, key: file.key, etag: file.etag, date: file.date, hour: file.hour, rows: file.rows, ...span, bytes, storedAt: now, lastUsed: now };
 }

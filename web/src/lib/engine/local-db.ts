@@ -12,6 +12,9 @@ export interface CachedFile {
   hour: number | null;
   bytes: number;
   rows: number;
+  /** span of the file's timestamps, from the manifest (absent in entries cached before it was kept) */
+  minTime?: string;
+  maxTime?: string;
   storedAt: number;
   lastUsed: number;
 }

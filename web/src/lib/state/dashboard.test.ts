@@ -182,6 +182,29 @@ describe('Dashboard', () => {
     expect(dashboard.load.info?.rows).toBe(100);
   });
 
+  it('keeps the file index a load sends while it runs and after it completes, not after a load that missed files', async () => {
+    const { engine, fns } = fakeEngine({ saved: CONNECTION });
+    const index = [{ rows: 100, minTime: '2025-06-01T01:00:00.000Z', maxTime: '2025-06-01T01:59:00.000Z' }];
+    const withIndex = (over: Partial<LoadResult>) => async (_range: DateRange, opts?: { onProgress?: (p: LoadResult) => void }) => {
+      opts?.onProgress?.(result({ filesDone: 0, rows: 0, index }));
+      expect(dashboard.load.fileIndex).toEqual(index);
+      return result(over);
+    };
+    const dashboard = make(engine);
+    await dashboard.connection.restore();
+    fns.loadRange.mockImplementationOnce(withIndex({}) as never);
+    await dashboard.load.fromEdge({ from: '2025-06-01', to: '2025-06-01' });
+    expect(dashboard.load.fileIndex).toEqual(index);
+    fns.loadRange.mockImplementationOnce(withIndex({ failures: [{ key: 'a.parquet', error: 'HTTP 500', attempts: 3 }] }) as never);
+    await dashboard.load.fromEdge({ from: '2025-06-01', to: '2025-06-01' });
+    expect(dashboard.load.fileIndex).toBeNull();
+    fns.loadRange.mockImplementationOnce(withIndex({}) as never);
+    await dashboard.load.fromEdge({ from: '2025-06-01', to: '2025-06-01' });
+    // a load that sends none (it added to loaded data) leaves none behind
+    await dashboard.load.fromEdge({ from: '2025-06-01', to: '2025-06-01' });
+    expect(dashboard.load.fileIndex).toBeNull();
+  });
+
   it('reports an unreachable edge and keeps the cached data', async () => {
     const { engine, fns } = fakeEngine({ saved: CONNECTION, info: { rows: 7, minTime: null, maxTime: null, sources: [] } });
     fns.loadRange.mockRejectedValueOnce(new TypeError('Failed to fetch') as never);

@@ -1,4 +1,4 @@
-import type { CacheStats, DataEngine, DateRange, LoadFailure, LoadProgress, LoadResult, TableInfo } from '../engine/data-engine';
+import type { CacheStats, DataEngine, DateRange, FileSpan, LoadFailure, LoadProgress, LoadResult, TableInfo } from '../engine/data-engine';
 import { errorMessage, isAbortError } from './errors';
 
 export type LoadKind = 'edge' | 'cache' | 'files';
@@ -18,6 +18,7 @@ export class LoadState {
   #info = $state<TableInfo | null>(null);
   #cache = $state<CacheStats | null>(null);
   #dataVersion = $state(0);
+  #fileIndex = $state.raw<FileSpan[] | null>(null);
   #controller: AbortController | null = null;
   #last: LastLoad | null = null;
   #engine: DataEngine;
@@ -51,6 +52,14 @@ export class LoadState {
   get dataVersion(): number {
     return this.#dataVersion;
   }
+  /**
+   * The files of the current or last load with their row counts and time spans, when the engine sent them (a load
+   * into an empty table whose every file has a known span); null once a load ends with a file missing, as the table
+   * then holds less than the index says.
+   */
+  get fileIndex(): FileSpan[] | null {
+    return this.#fileIndex;
+  }
   get hasData(): boolean {
     return (this.#info?.rows ?? 0) > 0;
   }
@@ -82,6 +91,7 @@ export class LoadState {
   /** The engine restarted and reloaded its last data by itself: read the table again. */
   async afterRestart(): Promise<void> {
     this.#error = null;
+    this.#fileIndex = null;
     await this.refreshInfo();
     this.#dataVersion++;
   }
@@ -112,6 +122,7 @@ export class LoadState {
     this.#failures = [];
     this.#error = null;
     this.#progress = null;
+    this.#fileIndex = null;
     this.#notice = 'Local data cleared: the cache and the loaded table are empty.';
     this.#last = null;
     await this.refreshInfo();
@@ -134,11 +145,13 @@ export class LoadState {
     this.#error = null;
     this.#notice = null;
     this.#progress = null;
+    this.#fileIndex = null;
     let result: LoadResult | null = null;
     let shownEarly = false;
     try {
       result = await load(this.#engine, controller.signal, (p) => {
         if (this.#controller !== controller) return;
+        if (p.index) this.#fileIndex = p.index;
         this.#progress = p;
         // the engine published the first files of a load into an empty table: let the views draw them now
         if (!shownEarly && (p.visibleRows ?? 0) > 0) {
@@ -151,9 +164,11 @@ export class LoadState {
       if (this.#controller !== controller) return result;
       this.#progress = result;
       this.#failures = result.failures;
+      if (result.cancelled || result.failures.length > 0) this.#fileIndex = null;
       if (result.cancelled) this.#notice = `Loading cancelled after ${result.filesDone} of ${result.filesTotal} files; the data loaded so far is shown.`;
     } catch (error) {
       if (this.#controller !== controller) return null;
+      this.#fileIndex = null;
       if (controller.signal.aborted || isAbortError(error)) this.#notice = 'Loading cancelled.';
       else this.#error = describeLoadError(kind, error);
     } finally {

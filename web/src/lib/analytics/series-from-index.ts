@@ -1,0 +1,51 @@
+import type { FileSpan } from '../engine/data-engine';
+import { timeBuckets, type Granularity, type OverviewSpec } from './overview';
+
+export type { FileSpan };
+
+/** Events per bucket: the part of the chart over time that a file index can answer. */
+export interface EventCountPoint {
+  bucket: string;
+  events: number;
+}
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+/** Start of the UTC bucket holding `ms`, as date_trunc(unit, ts) in DuckDB (weeks start on Monday). */
+function bucketStart(ms: number, granularity: Granularity): number {
+  if (granularity === 'hour') return Math.floor(ms / HOUR_MS) * HOUR_MS;
+  const day = Math.floor(ms / DAY_MS) * DAY_MS;
+  if (granularity === 'day') return day;
+  return day - ((new Date(day).getUTCDay() + 6) % 7) * DAY_MS;
+}
+
+const isoBucket = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
+
+/**
+ * The events-over-time series of `spec` from the files' row counts alone, before any file is read: exact when the
+ * spec has no filters and every file in the range lies within one bucket and within the range (hourly files, or
+ * daily ones at day or week granularity). Null when that is not so: the series then needs the events themselves.
+ * Files entirely outside the range do not count, as in seriesQuery.
+ */
+export function seriesFromFileIndex(files: readonly FileSpan[] | null, spec: OverviewSpec): EventCountPoint[] | null {
+  if (!files || files.length === 0 || spec.filters.length > 0) return null;
+  const start = Date.parse(`${spec.from}T00:00:00Z`);
+  const end = Date.parse(`${spec.to}T00:00:00Z`) + DAY_MS;
+  if (!Number.isFinite(start) || !Number.isFinite(end) || start >= end) return null;
+  const counts = new Map<string, number>();
+  for (const file of files) {
+    const min = Date.parse(file.minTime);
+    const max = Date.parse(file.maxTime);
+    if (!Number.isFinite(min) || !Number.isFinite(max) || min > max || !Number.isInteger(file.rows) || file.rows < 0) return null;
+    if (max < start || min >= end) continue;
+    if (min < start || max >= end) return null;
+    const bucket = bucketStart(min, spec.granularity);
+    if (bucketStart(max, spec.granularity) !== bucket) return null;
+    const key = isoBucket(bucket);
+    counts.set(key, (counts.get(key) ?? 0) + file.rows);
+  }
+  return timeBuckets(spec.from, spec.to, spec.granularity).map((bucket) => ({ bucket, events: counts.get(bucket) ?? 0 }));
+}
+
+export const seriesTotal = (points: readonly EventCountPoint[]): number => points.reduce((n, p) => n + p.events, 0);
