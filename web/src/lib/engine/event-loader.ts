@@ -124,6 +124,9 @@ export class EventLoader {
   async #loadRange(conn: EdgeConnection, range: DateRange, columns: ColumnSpec[], signal: AbortSignal, onProgress: ProgressListener): Promise<LoadResult> {
     const client = new EdgeClient(conn);
     const scope = cacheScope(conn.url, conn.site);
+    // the cache's entries of the range are read while the manifest is on its way (one index scan, not one get per file)
+    const inCache = this.#cache.inRange(scope, range);
+    inCache.catch(() => undefined);
     let manifest;
     try {
       manifest = await client.manifest(range, signal);
@@ -136,7 +139,7 @@ export class EventLoader {
     const pinned = new Set(files.map((f) => f.key));
     const kept = this.#reusable(scope, columns, files);
     const wanted = kept ? files.filter((f) => !kept.some((k) => k.key === f.key)) : files;
-    const cached = await this.#cache.lookup(scope, wanted.map((f) => f.key));
+    const cached = new Map((await inCache).map((entry) => [entry.key, entry]));
     const download = (file: ManifestFile): Source => ({
       key: file.key,
       bytes: file.bytes,
@@ -341,7 +344,20 @@ export class EventLoader {
       // large loads: compress what is in (about 10x less memory), so they fit DuckDB-Wasm's 4 GB
       await compactIfLarge((sql) => session.exec(sql));
     };
+    // Double buffering: DuckDB appends one batch while this loop reads and decodes the next (the two workers run on
+    // different cores). One insert at a time; `inserting` is the one in progress.
+    let inserting: Promise<void> = Promise.resolve();
+    const flushBehind = async () => {
+      await inserting;
+      inserting = flush();
+      inserting.catch(() => undefined); // awaited later; not an unhandled rejection meanwhile
+    };
+    const flushNow = async () => {
+      await flushBehind();
+      await inserting;
+    };
     const publish = async () => {
+      await inserting;
       await this.#swapIn(staging);
       table = EVENTS_TABLE;
       batch.table = EVENTS_TABLE;
@@ -368,12 +384,13 @@ export class EventLoader {
         const etag = read.etag ?? source.etag;
         const file: PendingFile = { key: source.key, rows: decoded.rows, origin: read.origin, attempts: read.attempts, bytes: source.bytes, ...(etag ? { etag } : {}) };
         if (decoded.spliceable) {
-          if (!batch.accepts(decoded)) await flush();
+          if (!batch.accepts(decoded)) await flushBehind();
           batch.add(file, decoded);
           const firstDue = progressive && table === staging && (batch.rows >= FIRST_PUBLISH_ROWS || performance.now() - started >= FIRST_PUBLISH_MS);
-          if (batch.full || firstDue) await flush();
+          if (firstDue) await flushNow();
+          else if (batch.full) await flushBehind();
         } else {
-          await flush();
+          await flushNow();
           try {
             await this.#insert(table, columns, decoded);
             done(file);
@@ -384,7 +401,8 @@ export class EventLoader {
         if (progressive && table === staging && loaded.length > 0 && !signal.aborted) await publish();
         report();
       }
-      if (!signal.aborted) await flush();
+      if (!signal.aborted) await flushBehind();
+      await inserting;
       await Promise.all(background);
       const cancelled = signal.aborted;
       if (table === EVENTS_TABLE) {
@@ -410,6 +428,7 @@ export class EventLoader {
       report(true);
       return { ...progress, failures: [...progress.failures], cancelled: false };
     } catch (error) {
+      await inserting.catch(() => undefined);
       if (table === EVENTS_TABLE) this.#sources = [...loaded].sort((a, b) => a.key.localeCompare(b.key));
       await dropStaging().catch(() => undefined);
       throw error;

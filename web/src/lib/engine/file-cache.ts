@@ -42,14 +42,6 @@ export class FileCache {
     this.#quotaOverride = quotaOverride;
   }
 
-  /** Cache entries of `scope` for these keys (whatever their ETag). */
-  async lookup(scope: string, keys: readonly string[]): Promise<Map<string, CachedFile>> {
-    const found = await this.#db.files.bulkGet(keys.map((key) => fileId(scope, key)));
-    const out = new Map<string, CachedFile>();
-    for (const entry of found) if (entry) out.set(entry.key, entry);
-    return out;
-  }
-
   async inRange(scope: string, range: DateRange): Promise<CachedFile[]> {
     return this.#db.files.where('[scope+date]').between([scope, range.from], [scope, range.to], true, true).toArray();
   }

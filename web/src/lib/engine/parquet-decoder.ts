@@ -8,11 +8,36 @@ import { errorMessage } from './errors';
 const BATCH_ROWS = 64 * 1024;
 const PARQUET_MAGIC = [0x50, 0x41, 0x52, 0x31]; // "PAR1"
 
+type WasmSource = string | URL | BufferSource;
+
+let source: Promise<WasmSource> | null = null;
 let ready: Promise<void> | null = null;
 
-/** Loads parquet-wasm from our origin (never from a CDN), or from bytes in tests; safe to call more than once. */
-export function initParquet(wasm: string | URL | BufferSource): Promise<void> {
-  ready ??= initParquetWasm({ module_or_path: wasm }).then(() => undefined);
+/**
+ * Downloads parquet-wasm from `url` (our origin, never a CDN) now, so that later decodes need no network (local
+ * files open offline), and instantiates it on the first decode: that holds the worker's thread for most of a
+ * second, and a page's first load has the manifest or the cache's index to read before it has a file to decode.
+ */
+export function prefetchParquetWasm(url: string): void {
+  source = fetch(url).then(async (response) => {
+    if (!response.ok) throw new Error(`HTTP ${response.status} for ${url}`);
+    return response.arrayBuffer();
+  });
+  source.catch(() => undefined);
+}
+
+/** Instantiates parquet-wasm now: from `wasm` (bytes in tests) or what prefetchParquetWasm got; safe to call more than once. */
+export function initParquet(wasm?: WasmSource): Promise<void> {
+  if (wasm !== undefined) source ??= Promise.resolve(wasm);
+  if (!ready) {
+    if (source === null) return Promise.reject(new Error('parquet-wasm: no module given (call prefetchParquetWasm first)'));
+    ready = source.then((module) => initParquetWasm({ module_or_path: module })).then(
+      () => undefined,
+      (error: unknown) => {
+        throw new Error(`parquet-wasm could not load: ${errorMessage(error)}`, { cause: error });
+      },
+    );
+  }
   return ready;
 }
 
@@ -38,6 +63,7 @@ export interface DecodedEvents {
  * a wrong file fails with the missing or mistyped columns named, before any data is decoded.
  */
 export async function decodeEventsParquet(bytes: Uint8Array, columns: readonly ColumnSpec[], label: string): Promise<DecodedEvents> {
+  await initParquet();
   if (bytes.byteLength < 12 || !hasMagic(bytes, 0) || !hasMagic(bytes, bytes.byteLength - 4)) {
     throw new ParquetFileError(`${label}: not a Parquet file (${bytes.byteLength} bytes, no PAR1 marker at start and end)`);
   }

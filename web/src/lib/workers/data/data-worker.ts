@@ -10,7 +10,7 @@ import { errorMessage, installErrorTransfer, serializeError, type SerializedErro
 import { EventLoader } from '../../engine/event-loader';
 import { FileCache } from '../../engine/file-cache';
 import { LocalDb } from '../../engine/local-db';
-import { initParquet } from '../../engine/parquet-decoder';
+import { prefetchParquetWasm } from '../../engine/parquet-decoder';
 import { wasmAssetUrl } from '../../engine/wasm-assets';
 import type { LoadProgress } from '../../engine/data-engine';
 import type { DataWorkerApi, DataWorkerInit } from './messages';
@@ -39,11 +39,13 @@ const api: DataWorkerApi = {
     if (engine) throw new Error('the data worker is already initialised');
     const fatal = (error: Error) => void onFatal(serializeError(error));
     // A build this page cannot run (threads without cross-origin isolation) fails the start itself. DuckDB then
-    // starts in the background (seconds): the page's first load fetches and decodes meanwhile, and every DuckDB call
-    // waits for it. If it cannot start, the worker reports a fatal error and the page offers a restart.
+    // starts in the background (seconds): the page's first load reads the cache and the manifest, downloads and
+    // decodes meanwhile, and every DuckDB call waits for it. If it cannot start, the worker reports a fatal error and
+    // the page offers a restart. parquet-wasm is downloaded now and instantiated on the first decode (a failure there
+    // fails the files, each saying why).
     const build = await chooseBundle(localBundles(options.wasmBase), options.cores, options.bundle);
     const opening = DuckDbSession.open({ build, cores: options.cores, unresponsiveAfterMs: options.unresponsiveAfterMs, onFatal: fatal });
-    await initParquet(wasmAssetUrl(options.wasmBase, 'parquet_wasm_bg.wasm'));
+    prefetchParquetWasm(wasmAssetUrl(options.wasmBase, 'parquet_wasm_bg.wasm'));
     const cache = new FileCache(new LocalDb(options.databaseName), options.cacheQuotaBytes);
     const loader = new EventLoader(opening, cache);
     loader.ready().catch((error: unknown) => fatal(new Error(`DuckDB could not start: ${errorMessage(error)}`, { cause: error })));
