@@ -45,6 +45,8 @@ export class WorkerDataEngine implements DataEngine {
   constructor(options: DataEngineOptions = {}) {
     const databaseName = options.databaseName ?? DEFAULT_DATABASE_NAME;
     this.#db = new LocalDb(databaseName);
+    // opened now, while the page loads the app, so reading the saved connection at start waits for no upgrade check
+    this.#db.open().catch(() => undefined);
     const unresponsiveAfterMs = options.unresponsiveAfterMs ?? 60_000;
     const init = {
       wasmBase: options.wasmBase ?? defaultWasmBase(),

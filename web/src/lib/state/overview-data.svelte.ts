@@ -76,8 +76,11 @@ export class OverviewData {
     this.#breakdowns = emptyBreakdowns();
   }
 
-  /** Runs every panel's query in turn (the engine runs one query at a time): the chart over time, the figures, then the breakdowns. */
-  async refresh(engine: QueryEngine, spec: OverviewSpec, key: string | null = null): Promise<void> {
+  /**
+   * Runs every panel's query in turn (the engine runs one query at a time): the chart over time, the figures, then
+   * the breakdowns; the figures first when the page already draws the chart over time from the file index.
+   */
+  async refresh(engine: QueryEngine, spec: OverviewSpec, key: string | null = null, options: { chartFromIndex?: boolean } = {}): Promise<void> {
     const generation = ++this.#generation;
     const current = () => generation === this.#generation;
     this.#running = true;
@@ -94,9 +97,12 @@ export class OverviewData {
       }
     };
     // the chart first: it is what a reader looks for, and the cheapest of the three kinds of query
-    await settle(() => eventsOverTime(engine, spec), (p) => (this.#series = p));
-    if (!current()) return;
-    await settle(() => overviewKpis(engine, spec), (p) => (this.#kpis = p));
+    const chart = () => settle(() => eventsOverTime(engine, spec), (p) => (this.#series = p));
+    const figures = () => settle(() => overviewKpis(engine, spec), (p) => (this.#kpis = p));
+    for (const run of options.chartFromIndex ? [figures, chart] : [chart, figures]) {
+      await run();
+      if (!current()) return;
+    }
     for (const panel of BREAKDOWN_PANELS) {
       if (!current()) return;
       await settle(() => breakdown(engine, spec, panel), (p) => (this.#breakdowns[panel.id] = p));

@@ -46,7 +46,9 @@ const api: DataWorkerApi = {
     const build = await chooseBundle(localBundles(options.wasmBase), options.cores, options.bundle);
     const opening = DuckDbSession.open({ build, cores: options.cores, unresponsiveAfterMs: options.unresponsiveAfterMs, onFatal: fatal });
     prefetchParquetWasm(wasmAssetUrl(options.wasmBase, 'parquet_wasm_bg.wasm'));
-    const cache = new FileCache(new LocalDb(options.databaseName), options.cacheQuotaBytes);
+    const db = new LocalDb(options.databaseName);
+    db.open().catch(() => undefined); // now, not on the first load's first cache read (a failure shows there)
+    const cache = new FileCache(db, options.cacheQuotaBytes);
     const loader = new EventLoader(opening, cache);
     loader.ready().catch((error: unknown) => fatal(new Error(`DuckDB could not start: ${errorMessage(error)}`, { cause: error })));
     engine = { loader, cache };
