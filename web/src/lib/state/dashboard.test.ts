@@ -182,7 +182,7 @@ describe('Dashboard', () => {
     expect(dashboard.load.info?.rows).toBe(100);
   });
 
-  it('keeps the file index a load sends while it runs and after it completes, not after a load that missed files', async () => {
+  it('keeps the file index a load sends while it runs and after it completes, not after a load that missed files or rows', async () => {
     const { engine, fns } = fakeEngine({ saved: CONNECTION });
     const index = [{ rows: 100, minTime: '2025-06-01T01:00:00.000Z', maxTime: '2025-06-01T01:59:00.000Z' }];
     const withIndex = (over: Partial<LoadResult>) => async (_range: DateRange, opts?: { onProgress?: (p: LoadResult) => void }) => {
@@ -198,8 +198,12 @@ describe('Dashboard', () => {
     fns.loadRange.mockImplementationOnce(withIndex({ failures: [{ key: 'a.parquet', error: 'HTTP 500', attempts: 3 }] }) as never);
     await dashboard.load.fromEdge({ from: '2025-06-01', to: '2025-06-01' });
     expect(dashboard.load.fileIndex).toBeNull();
+    fns.loadRange.mockImplementationOnce(withIndex({ rows: 99 }) as never);
+    await dashboard.load.fromEdge({ from: '2025-06-01', to: '2025-06-01' });
+    expect(dashboard.load.fileIndex).toBeNull();
     fns.loadRange.mockImplementationOnce(withIndex({}) as never);
     await dashboard.load.fromEdge({ from: '2025-06-01', to: '2025-06-01' });
+    expect(dashboard.load.fileIndex).toEqual(index);
     // a load that sends none (it added to loaded data) leaves none behind
     await dashboard.load.fromEdge({ from: '2025-06-01', to: '2025-06-01' });
     expect(dashboard.load.fileIndex).toBeNull();

@@ -54,8 +54,8 @@ export class LoadState {
   }
   /**
    * The files of the current or last load with their row counts and time spans, when the engine sent them (a load
-   * into an empty table whose every file has a known span); null once a load ends with a file missing, as the table
-   * then holds less than the index says.
+   * into an empty table whose every file has a known span); null once a load ends with a file missing or with another
+   * row count than the index lists, as the table then does not hold what the index says.
    */
   get fileIndex(): FileSpan[] | null {
     return this.#fileIndex;
@@ -164,7 +164,9 @@ export class LoadState {
       if (this.#controller !== controller) return result;
       this.#progress = result;
       this.#failures = result.failures;
-      if (result.cancelled || result.failures.length > 0) this.#fileIndex = null;
+      // the table holds less, or other, than the index says: the chart must come from the data
+      const indexRows = this.#fileIndex?.reduce((n, f) => n + f.rows, 0);
+      if (result.cancelled || result.failures.length > 0 || (indexRows !== undefined && indexRows !== result.rows)) this.#fileIndex = null;
       if (result.cancelled) this.#notice = `Loading cancelled after ${result.filesDone} of ${result.filesTotal} files; the data loaded so far is shown.`;
     } catch (error) {
       if (this.#controller !== controller) return null;
