@@ -165,7 +165,8 @@ export class LoadState {
       this.#progress = result;
       this.#failures = result.failures;
       // the table holds less, or other, than the index says: the chart must come from the data
-      const indexRows = this.#fileIndex?.reduce((n, f) => n + f.rows, 0);
+      // (through the getter: TypeScript takes #fileIndex for null here, unaware of the progress callback)
+      const indexRows = this.fileIndex?.reduce((n, f) => n + f.rows, 0);
       if (result.cancelled || result.failures.length > 0 || (indexRows !== undefined && indexRows !== result.rows)) this.#fileIndex = null;
       if (result.cancelled) this.#notice = `Loading cancelled after ${result.filesDone} of ${result.filesTotal} files; the data loaded so far is shown.`;
     } catch (error) {
