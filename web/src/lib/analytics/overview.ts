@@ -16,7 +16,7 @@
  */
 import { EVENT_COLUMNS, type ColumnName } from '../../../../worker-edge/src/schema/event-columns';
 import { EVENTS_TABLE, type QueryEngine, type SqlValue } from '../engine/query-engine';
-import { and, parseDate, propertyFilterCondition, timeBounds, timeCondition, type PropertyFilter } from './sql';
+import { and, DAY_MS, parseDate, propertyFilterCondition, timeBounds, timeCondition, WINDOW_UNITS, type PropertyFilter } from './sql';
 
 export const SESSION_GAP_MINUTES = 30;
 export const DEFAULT_PURCHASE_EVENT = 'Order Completed';
@@ -303,14 +303,22 @@ export async function eventsOverTime(engine: QueryEngine, spec: OverviewSpec): P
   return timeBuckets(spec.from, spec.to, spec.granularity).map((bucket) => points.get(bucket) ?? { bucket, events: 0, pageViews: 0, visitors: 0 });
 }
 
+/** Start of the UTC bucket holding `ms`, as date_trunc(unit, ts) in DuckDB (weeks start on Monday). */
+export function bucketStart(ms: number, granularity: Granularity): number {
+  const unit = WINDOW_UNITS[granularity === 'week' ? 'day' : granularity];
+  const start = Math.floor(ms / unit) * unit;
+  return granularity === 'week' ? start - ((new Date(start).getUTCDay() + 6) % 7) * DAY_MS : start;
+}
+
+/** A bucket start as the series reports it (`2026-03-02T00:00:00Z`). */
+export const bucketLabelUtc = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z');
+
 /** Every bucket start from the range's first to its last day (weeks start on Monday, as date_trunc('week')). */
 export function timeBuckets(from: string, to: string, granularity: Granularity): string[] {
-  const stepMs = granularity === 'hour' ? 3_600_000 : granularity === 'day' ? 86_400_000 : 7 * 86_400_000;
-  let t = Date.parse(`${from}T00:00:00Z`);
-  const end = Date.parse(`${to}T00:00:00Z`) + 86_400_000;
-  if (granularity === 'week') t -= ((new Date(t).getUTCDay() + 6) % 7) * 86_400_000;
+  const stepMs = WINDOW_UNITS[granularity];
+  const end = Date.parse(`${to}T00:00:00Z`) + DAY_MS;
   const buckets: string[] = [];
-  for (; t < end && buckets.length < 100_000; t += stepMs) buckets.push(new Date(t).toISOString().replace('.000Z', 'Z'));
+  for (let t = bucketStart(Date.parse(`${from}T00:00:00Z`), granularity); t < end && buckets.length < 100_000; t += stepMs) buckets.push(bucketLabelUtc(t));
   return buckets;
 }
 

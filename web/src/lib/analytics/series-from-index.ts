@@ -1,5 +1,6 @@
 import type { FileSpan } from '../engine/data-engine';
-import { timeBuckets, type Granularity, type OverviewSpec } from './overview';
+import { bucketLabelUtc, bucketStart, timeBuckets, type OverviewSpec } from './overview';
+import { DAY_MS } from './sql';
 
 export type { FileSpan };
 
@@ -8,19 +9,6 @@ export interface EventCountPoint {
   bucket: string;
   events: number;
 }
-
-const HOUR_MS = 3_600_000;
-const DAY_MS = 24 * HOUR_MS;
-
-/** Start of the UTC bucket holding `ms`, as date_trunc(unit, ts) in DuckDB (weeks start on Monday). */
-function bucketStart(ms: number, granularity: Granularity): number {
-  if (granularity === 'hour') return Math.floor(ms / HOUR_MS) * HOUR_MS;
-  const day = Math.floor(ms / DAY_MS) * DAY_MS;
-  if (granularity === 'day') return day;
-  return day - ((new Date(day).getUTCDay() + 6) % 7) * DAY_MS;
-}
-
-const isoBucket = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 
 /**
  * The events-over-time series of `spec` from the files' row counts alone, before any file is read: exact when the
@@ -42,7 +30,7 @@ export function seriesFromFileIndex(files: readonly FileSpan[] | null, spec: Ove
     if (min < start || max >= end) return null;
     const bucket = bucketStart(min, spec.granularity);
     if (bucketStart(max, spec.granularity) !== bucket) return null;
-    const key = isoBucket(bucket);
+    const key = bucketLabelUtc(bucket);
     counts.set(key, (counts.get(key) ?? 0) + file.rows);
   }
   return timeBuckets(spec.from, spec.to, spec.granularity).map((bucket) => ({ bucket, events: counts.get(bucket) ?? 0 }));

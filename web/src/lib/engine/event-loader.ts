@@ -146,7 +146,7 @@ export class EventLoader {
       origin: 'edge',
       manifest: file,
       etag: file.etag,
-      span: { rows: file.rows, minTime: file.minTime, maxTime: file.maxTime },
+      span: spanOf(file),
       read: async (s) => {
         const got = await client.file(file.key, s);
         return { bytes: got.bytes, attempts: got.attempts, origin: 'edge', etag: got.etag };
@@ -485,6 +485,11 @@ function cancelledBeforeStart(): LoadResult {
   return { ...emptyProgress(), cancelled: true };
 }
 
+/** A file's rows and time span, from its manifest entry or cache entry; undefined when either end is unknown. */
+function spanOf({ rows, minTime, maxTime }: { rows: number; minTime?: string | undefined; maxTime?: string | undefined }): FileSpan | undefined {
+  return minTime && maxTime ? { rows, minTime, maxTime } : undefined;
+}
+
 /** The sources' spans, or null when any of them is unknown (an index missing files would draw a wrong chart). */
 function fileIndex(sources: readonly Source[]): FileSpan[] | null {
   const spans = sources.map((s) => s.span);
@@ -497,7 +502,7 @@ function fromCache(cache: FileCache, entry: CachedFile): Source {
     bytes: entry.bytes,
     origin: 'cache',
     etag: entry.etag,
-    ...(entry.minTime && entry.maxTime ? { span: { rows: entry.rows, minTime: entry.minTime, maxTime: entry.maxTime } } : {}),
+    span: spanOf(entry),
     read: async () => {
       const bytes = await cache.read(entry);
       if (!bytes) throw new Error(`${entry.key}: the cached copy has disappeared (cleared in another tab?)`);
