@@ -9,7 +9,8 @@ import { gzipSync } from 'node:zlib';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dir = join(root, 'worker-edge/src/ingest/tracker');
-const out = join(dir, 'generated/tracker.min.js.txt');
+// Outside the tracker's source folder (wrangler's watch_dir): writing it must never make `wrangler dev` reload.
+const out = join(root, 'worker-edge/generated/tracker.min.js.txt');
 const GZIP_BUDGET = 3 * 1024;
 
 const result = await build({
@@ -31,8 +32,8 @@ try {
 } catch {
   // first build
 }
-// Only write when the output changed: generated/ is inside wrangler's watch_dir, so an unconditional write would
-// make `wrangler dev` rebuild forever.
+// Only write when the output changed: wrangler's bundler watches the file it imports, so a rewrite of the same bytes
+// would still reload the runtime and cut off requests in flight.
 if (previous !== code) {
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, code);

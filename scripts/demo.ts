@@ -4,8 +4,11 @@
  * them to Parquet and prints where everything is. Leaves the collector running until Ctrl-C.
  */
 import { spawn } from 'node:child_process';
-import { generateDemoEvents } from './demo-data/generate';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { generateDemoEvents } from '@privacy-analytics/core/demo-data';
 import { sendEvents } from './collector/send-events';
+import { watchEdge, type EdgeWatch } from './demo/edge-watch';
 import { DEMO_ADMIN_TOKEN, DEMO_READ_TOKEN, DEMO_SITE, DEMO_WRITE_KEY, ensureDevVars } from './dev-vars';
 
 const PORT = Number(process.env.DEMO_PORT ?? 8787);
@@ -115,6 +118,8 @@ async function compactDemoDays(): Promise<string | null> {
 
 let child: ReturnType<typeof spawn> | null = null;
 const children: ReturnType<typeof spawn>[] = [];
+/** Set once the demo itself stops the edge (Ctrl-C or a failure), so that exit is not reported as a crash. */
+let stopping = false;
 
 function startCollector(): void {
   console.log('[demo] starting wrangler dev (workerd, local R2 and Durable Objects)');
@@ -126,22 +131,38 @@ function startCollector(): void {
       dashboardOrigins: [...new Set([5173, 4173, DASHBOARD_PORT].flatMap((port) => [`http://127.0.0.1:${port}`, `http://localhost:${port}`]))],
     },
   };
+  // Wrangler writes every message, workerd's own log lines included, to this file whatever the console's level.
+  const logDir = resolve('.wrangler', 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const logPath = join(logDir, `demo-${new Date().toISOString().replaceAll(':', '-')}.log`);
   const args = ['dev', '--ip', '127.0.0.1', '--port', String(PORT), '--show-interactive-dev-session=false', '--log-level', 'warn', '--test-scheduled', '--var', `SITES:${JSON.stringify(sites)}`];
   child = spawn('node_modules/.bin/wrangler', args, {
     stdio: ['ignore', 'inherit', 'inherit'],
-    env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', WRANGLER_LOG_PATH: logPath },
     detached: true,
   });
-  child.on('exit', (code) => {
-    console.log(`[demo] wrangler dev exited (${code})`);
-    process.exit(code ?? 1);
+  const watch: EdgeWatch | null = child.pid ? watchEdge(child.pid, logPath) : null;
+  child.on('exit', (code, signal) => {
+    if (stopping) return;
+    console.error(`[demo] the local edge stopped on its own. ${watch?.describeExit(code, signal) ?? `wrangler dev exited (${code ?? signal})`}`);
+    console.error('[demo] events already acknowledged are kept in .wrangler/state; run `npm run demo` again to continue.');
+    stopAll(1);
   });
-  const stop = () => {
-    for (const process_ of [child, ...children]) if (process_?.pid) process.kill(-process_.pid, 'SIGTERM');
-    process.exit(0);
-  };
+  const stop = () => stopAll(0);
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+function stopAll(exitCode: number): never {
+  stopping = true;
+  for (const process_ of [child, ...children]) {
+    try {
+      if (process_?.pid) process.kill(-process_.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  }
+  process.exit(exitCode);
 }
 
 async function isUp(): Promise<boolean> {
@@ -181,6 +202,6 @@ async function api(method: string, path: string, token: string) {
 
 main().catch((error: unknown) => {
   console.error(`[demo] ${error instanceof Error ? error.message : String(error)}`);
-  if (child?.pid) process.kill(-child.pid, 'SIGTERM');
-  process.exit(1);
+  console.error('[demo] stopping the local edge and the dashboard because of the error above.');
+  stopAll(1);
 });

@@ -7,8 +7,8 @@
  * Resumable: files already present with the right checksum are skipped. Exit codes: 0 ok,
  * 2 bad arguments, 1 anything else (unreachable edge, refused token, a file failing verification).
  */
-import { parseExportArgs, USAGE, UsageError } from './export/args.ts';
-import { ensureOutDir, ExportError, exportRange } from './export/export-range.ts';
+import { parseExportArgs, USAGE, UsageError } from './export/args';
+import { ensureOutDir, ExportError, exportRange } from './export/export-range';
 
 export async function main(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = process.env): Promise<number> {
   const log = (line: string) => process.stderr.write(`${line}\n`);

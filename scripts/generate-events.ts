@@ -33,10 +33,10 @@ import {
   type GenerateOptions,
   type PersonTruth,
   type SegmentMessage,
-} from './demo-data/generate.ts';
-import { serializeMessage } from './demo-data/serialize.ts';
-import { sendEvents } from './collector/send-events.ts';
-import { writeEventsAsParquet } from './collector/write-parquet.ts';
+} from '@privacy-analytics/core/demo-data';
+import { serializeMessage } from '@privacy-analytics/core/demo-data';
+import { sendEvents } from './collector/send-events';
+import { writeEventsAsParquet } from './collector/write-parquet';
 
 // -- arguments ------------------------------------------------------------------------------------
 

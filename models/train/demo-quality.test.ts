@@ -5,11 +5,11 @@
  * (test-support/demo-data.ts); training takes about a minute on two cores.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PersonTruth } from '../../scripts/demo-data/generate';
-import type { EventStore } from '../../scripts/analyze/event-store';
+import type { PersonTruth } from '@privacy-analytics/core/demo-data';
+import type { EventStore } from '@privacy-analytics/core/connectors/node';
 import { trainPersonModel } from './classifier/train-person-model';
 import { trainRecommender } from './recommend/train-recommender';
-import { openDemoStore } from './test-support/demo-data';
+import { openDemoStore } from '@privacy-analytics/scripts/harness';
 
 let store: EventStore;
 let truth: PersonTruth[];

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { classifierFromOnnx, classifierScores, classifierToOnnx, createClassifier, roundedToFloat32 } from './classifier/person-classifier';
-import { openOrtScorer } from './node/ort-session';
+import { openOrtScorer } from '../onnx/node/ort-session';
 import { SeededRandom } from './nn/random';
 import { createDeepFm, deepFmScore, DeepFmWorkspace, type DeepFm } from './recommend/deepfm';
 import { deepFmFromOnnx, deepFmRoundedToFloat32, deepFmToOnnx } from './recommend/deepfm-onnx';

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './cli';
-import { encodeRows } from './inputs';
-import { track } from './testing';
+import { encodeRows } from '@privacy-analytics/core/connectors/node';
+import { track } from '@privacy-analytics/core/testing';
 
 let dir: string;
 const message = (fields: Record<string, unknown>) => JSON.stringify({ type: 'track', timestamp: '2024-01-01T00:00:00Z', ...fields });

@@ -4,17 +4,17 @@
  * stack trace), 1 anything unexpected (the message; the stack only with ANALYZE_DEBUG=1).
  */
 import { readFile } from 'node:fs/promises';
-import { ANALYSIS_NAMES, runAnalysis, type AnalysisName } from '../../web/src/lib/analytics/index';
-import { buildPersonMap } from '../../web/src/lib/analytics/identity';
-import { SpecError } from '../../web/src/lib/analytics/spec';
+import { ANALYSIS_NAMES, runAnalysis, type AnalysisName } from '@privacy-analytics/core/analytics';
+import { buildPersonMap } from '@privacy-analytics/core/analytics';
+import { SpecError } from '@privacy-analytics/core/analytics';
 import { isMarketingCommand, runMarketingCommand } from './commands-marketing';
 import { isModelCommand, runModelCommand } from './commands-models';
-import { errorMessage, InputError, type EventStore } from './event-store';
+import { errorMessage, InputError, type EventStore } from '@privacy-analytics/core/connectors/node';
 import { applyInputOption, defaultInputOptions, requireInputsAndSpec, type InputOptions } from './input-options';
 import { formatResult } from './format';
 import { describeBadLines, loadInputs } from './inputs';
-import { openNativeStore } from './native-store';
-import { openWasmStore } from './wasm-store';
+import { openNativeStore } from '@privacy-analytics/core/connectors/node';
+import { openWasmStore } from '@privacy-analytics/core/connectors/node';
 
 export const USAGE = `usage: npm run analyze -- <${ANALYSIS_NAMES.join('|')}> --input <path> [--input <path> ...] --spec <spec.json> [options]
 
@@ -88,7 +88,7 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
   try {
     const args = parseArgs(argv);
     const spec = await readSpec(args.spec);
-    const { ANALYSES } = await import('../../web/src/lib/analytics/index');
+    const { ANALYSES } = await import('@privacy-analytics/core/analytics');
     try {
       ANALYSES[args.analysis].parse(spec);
     } catch (error) {

@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EventRow } from '../../worker-edge/src/schema/event-columns';
+import type { EventRow } from '@privacy-analytics/core/schema';
 import { runCli } from './cli';
-import { encodeRows } from './inputs';
-import { ev, track } from './testing';
+import { encodeRows } from '@privacy-analytics/core/connectors/node';
+import { ev, track } from '@privacy-analytics/core/testing';
 
 let dir: string;
 const page = (user: string, channel: string, at: string, session: string) => ev({ at, type: 'page', event: 'page', user_id: user, channel, session_id: session });

@@ -15,20 +15,20 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { parseAttributionSpec, runAttribution, type AttributionResult } from '../../web/src/lib/analytics/attribution';
-import { parseBasketSpec, runBasket, type BasketResult } from '../../web/src/lib/analytics/basket';
-import { parseCampaignLiftSpec, runCampaignLift, type CampaignLiftResult } from '../../web/src/lib/analytics/campaign-lift';
-import { parseDataQualitySpec, runDataQuality, type DataQualityResult } from '../../web/src/lib/analytics/data-quality';
-import { parseExperimentSpec, runExperiment, type ExperimentResult } from '../../web/src/lib/analytics/experiment';
-import { buildPersonMap } from '../../web/src/lib/analytics/identity';
-import { SpecError } from '../../web/src/lib/analytics/spec';
-import { SpendCsvError } from '../../web/src/lib/analytics/spend';
+import { parseAttributionSpec, runAttribution, type AttributionResult } from '@privacy-analytics/core/analytics';
+import { parseBasketSpec, runBasket, type BasketResult } from '@privacy-analytics/core/analytics';
+import { parseCampaignLiftSpec, runCampaignLift, type CampaignLiftResult } from '@privacy-analytics/core/analytics';
+import { parseDataQualitySpec, runDataQuality, type DataQualityResult } from '@privacy-analytics/core/analytics';
+import { parseExperimentSpec, runExperiment, type ExperimentResult } from '@privacy-analytics/core/analytics';
+import { buildPersonMap } from '@privacy-analytics/core/analytics';
+import { SpecError } from '@privacy-analytics/core/analytics';
+import { SpendCsvError } from '@privacy-analytics/core/analytics';
 import type { Io } from './cli';
-import { errorMessage, InputError, type EventStore } from './event-store';
+import { errorMessage, InputError, type EventStore } from '@privacy-analytics/core/connectors/node';
 import { table } from './format';
 import { describeBadLines, loadInputs } from './inputs';
-import { openNativeStore } from './native-store';
-import { openWasmStore } from './wasm-store';
+import { openNativeStore } from '@privacy-analytics/core/connectors/node';
+import { openWasmStore } from '@privacy-analytics/core/connectors/node';
 import { applyInputOption, defaultInputOptions, requireInputsAndSpec, type InputOptions } from './input-options';
 
 export const MARKETING_COMMANDS = ['attribution', 'basket', 'experiment', 'campaign-lift', 'data-quality'] as const;

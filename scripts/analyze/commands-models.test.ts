@@ -7,14 +7,14 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildPersonMap } from '../../web/src/lib/analytics/identity';
-import { interactionOptionsSchema, loadInteractions } from '../../models/train/recommend/interactions';
-import { generateDemoEvents } from '../demo-data/generate';
-import { serializeMessage } from '../demo-data/serialize';
+import { buildPersonMap } from '@privacy-analytics/core/analytics';
+import { interactionOptionsSchema, loadInteractions } from '@privacy-analytics/models/train';
+import { generateDemoEvents } from '@privacy-analytics/core/demo-data';
+import { serializeMessage } from '@privacy-analytics/core/demo-data';
 import { runTrain } from '../train';
 import { runCli } from './cli';
 import { loadInputs } from './inputs';
-import { openWasmStore } from './wasm-store';
+import { openWasmStore } from '@privacy-analytics/core/connectors/node';
 
 let dir: string;
 let ndjson: string;

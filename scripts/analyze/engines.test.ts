@@ -3,10 +3,10 @@
  * on demo data loaded through the two engines' own Parquet paths.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ANALYSIS_NAMES, runAnalysis, type AnalysisName } from '../../web/src/lib/analytics/index';
-import type { EventStore } from './event-store';
-import { canonical, openDemoEnginePair } from './testing';
-import { compactIfLarge } from '../../web/src/lib/engine/compact-tables';
+import { ANALYSIS_NAMES, runAnalysis, type AnalysisName } from '@privacy-analytics/core/analytics';
+import type { EventStore } from '@privacy-analytics/core/connectors/node';
+import { canonical, openDemoEnginePair } from '@privacy-analytics/core/testing';
+import { compactIfLarge } from '@privacy-analytics/core/engine';
 
 const SPECS: Record<AnalysisName, unknown> = {
   funnel: { steps: [{ event: 'page' }, { event: 'Product Viewed' }, { event: 'Product Added' }, { event: 'Order Completed' }], breakdown: { property: 'device_type' } },

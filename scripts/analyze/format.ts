@@ -1,10 +1,10 @@
 /** Readable tables for the command line (without --json). */
-import type { FunnelResult } from '../../web/src/lib/analytics/funnel';
-import type { PathsResult } from '../../web/src/lib/analytics/paths';
-import type { RetentionResult } from '../../web/src/lib/analytics/retention';
-import type { RfmResult } from '../../web/src/lib/analytics/rfm';
-import type { SegmentResult } from '../../web/src/lib/analytics/segments';
-import type { AnalysisName } from '../../web/src/lib/analytics/index';
+import type { FunnelResult } from '@privacy-analytics/core/analytics';
+import type { PathsResult } from '@privacy-analytics/core/analytics';
+import type { RetentionResult } from '@privacy-analytics/core/analytics';
+import type { RfmResult } from '@privacy-analytics/core/analytics';
+import type { SegmentResult } from '@privacy-analytics/core/analytics';
+import type { AnalysisName } from '@privacy-analytics/core/analytics';
 
 const SHOWN = 20;
 

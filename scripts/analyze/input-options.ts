@@ -3,7 +3,7 @@
  * --site, --skip-bad-lines, --threads), parsed in one place. A subcommand handles its own extra flags
  * and hands every other one to `applyInputOption`.
  */
-import type { EngineKind } from './event-store';
+import type { EngineKind } from '@privacy-analytics/core/connectors/node';
 
 export interface InputOptions {
   inputs: string[];

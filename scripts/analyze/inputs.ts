@@ -14,23 +14,17 @@ import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { normaliseMessage, type NormaliseOptions } from '../../worker-edge/src/ingest/normalise-message';
-import { HmacIdHasher, identityHasher } from '../../worker-edge/src/privacy/keyed-hash';
-import type { EventRow } from '../../worker-edge/src/schema/event-columns';
-import { describeIssues, segmentMessageSchema } from '../../worker-edge/src/schema/segment-message';
-import { errorMessage, InputError, type EventStore } from './event-store';
-import * as parquetWasm from 'parquet-wasm/node';
-import { encodeEventsParquet, type ParquetWasm } from '../../worker-edge/src/storage/parquet-writer';
+import { normaliseMessage, type NormaliseOptions } from '@privacy-analytics/core/ingest';
+import { HmacIdHasher, identityHasher } from '@privacy-analytics/core/privacy';
+import type { EventRow } from '@privacy-analytics/core/schema';
+import { describeIssues, segmentMessageSchema } from '@privacy-analytics/core/schema';
+import { encodeRows, errorMessage, InputError, type EventStore } from '@privacy-analytics/core/connectors/node';
 
 const PARQUET = new Set(['.parquet']);
 const NDJSON = new Set(['.ndjson', '.jsonl', '.json']);
 const CHUNK_ROWS = 64 * 1024;
 const SHOWN_BAD_LINES = 10;
 
-/** Event rows as Parquet through the edge's writer (the one Parquet writer of the product). */
-export function encodeRows(rows: readonly EventRow[]): Uint8Array {
-  return encodeEventsParquet(rows, parquetWasm as unknown as ParquetWasm);
-}
 
 export interface InputOptions {
   /** HMAC key: pseudonymise ids and scrub text as the edge does. Default: off. */

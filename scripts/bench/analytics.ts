@@ -10,17 +10,18 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { normaliseMessage } from '../../worker-edge/src/ingest/normalise-message';
-import { identityHasher } from '../../worker-edge/src/privacy/keyed-hash';
-import type { EventRow } from '../../worker-edge/src/schema/event-columns';
-import { segmentMessageSchema } from '../../worker-edge/src/schema/segment-message';
-import { buildPersonMap } from '../../web/src/lib/analytics/identity';
-import { runAnalysis, type AnalysisName } from '../../web/src/lib/analytics/index';
-import { generateDemoEvents } from '../demo-data/generate';
-import { errorMessage, type EventStore } from '../analyze/event-store';
-import { countryOf, encodeRows } from '../analyze/inputs';
-import { openNativeStore } from '../analyze/native-store';
-import { openWasmStore } from '../analyze/wasm-store';
+import { normaliseMessage } from '@privacy-analytics/core/ingest';
+import { identityHasher } from '@privacy-analytics/core/privacy';
+import type { EventRow } from '@privacy-analytics/core/schema';
+import { segmentMessageSchema } from '@privacy-analytics/core/schema';
+import { buildPersonMap } from '@privacy-analytics/core/analytics';
+import { runAnalysis, type AnalysisName } from '@privacy-analytics/core/analytics';
+import { generateDemoEvents } from '@privacy-analytics/core/demo-data';
+import { errorMessage, type EventStore } from '@privacy-analytics/core/connectors/node';
+import { encodeRows } from '@privacy-analytics/core/connectors/node';
+import { countryOf } from '../analyze/inputs';
+import { openNativeStore } from '@privacy-analytics/core/connectors/node';
+import { openWasmStore } from '@privacy-analytics/core/connectors/node';
 import { replicateEvents } from './replicate-events';
 
 export interface AnalyticsBenchOptions {

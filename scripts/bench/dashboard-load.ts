@@ -16,17 +16,17 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import * as parquetWasm from 'parquet-wasm/node';
-import { normaliseMessage } from '../../worker-edge/src/ingest/normalise-message';
-import { HmacIdHasher } from '../../worker-edge/src/privacy/keyed-hash';
-import type { EventRow } from '../../worker-edge/src/schema/event-columns';
-import { segmentMessageSchema } from '../../worker-edge/src/schema/segment-message';
-import type { ManifestEntry } from '../../worker-edge/src/storage/manifest-entry';
-import { eventFileKey, partitionOf } from '../../worker-edge/src/storage/partition-key';
-import { encodeEventsParquet, type ParquetWasm } from '../../worker-edge/src/storage/parquet-writer';
-import { REPO_ROOT, buildEngineHarness, freePort, launchChromium, serveHarness } from '../../web/test/engine/support';
-import { openEngine } from '../../web/test/engine/page';
-import type { DuckDbBundleName, LoadResult } from '../../web/src/lib/engine/data-engine';
-import { generateDemoEvents } from '../demo-data/generate';
+import { normaliseMessage } from '@privacy-analytics/core/ingest';
+import { HmacIdHasher } from '@privacy-analytics/core/privacy';
+import type { EventRow } from '@privacy-analytics/core/schema';
+import { segmentMessageSchema } from '@privacy-analytics/core/schema';
+import type { ManifestEntry } from '@privacy-analytics/core/edge-api';
+import { eventFileKey, partitionOf } from '@privacy-analytics/core/parquet';
+import { encodeEventsParquet, type ParquetWasm } from '@privacy-analytics/core/parquet';
+import { REPO_ROOT, buildEngineHarness, freePort, launchChromium, serveHarness } from '../harness';
+import { openEngine } from '../harness';
+import type { DuckDbBundleName, LoadResult } from '@privacy-analytics/web/engine';
+import { generateDemoEvents } from '@privacy-analytics/core/demo-data';
 
 export interface DashboardLoadOptions {
   events?: number;

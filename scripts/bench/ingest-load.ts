@@ -3,8 +3,8 @@
  * a fixed number of requests in flight, for a bounded time. The load generator shares the
  * machine's cores with workerd, so the figure is a floor for a dedicated host.
  */
-import { startLocalEdge } from '../../worker-edge/e2e/local-edge';
-import { generateDemoEvents } from '../demo-data/generate';
+import { startLocalEdge } from '../harness';
+import { generateDemoEvents } from '@privacy-analytics/core/demo-data';
 import { percentile } from './results-file';
 
 export interface IngestLoadResult {

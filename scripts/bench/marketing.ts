@@ -16,14 +16,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { attributionPathsSql, parseAttributionSpec, runAttribution } from '../../web/src/lib/analytics/attribution';
-import { fetchBaskets, parseBasketSpec, runBasket } from '../../web/src/lib/analytics/basket';
-import { buildPersonMap } from '../../web/src/lib/analytics/identity';
+import { attributionPathsSql, parseAttributionSpec, runAttribution } from '@privacy-analytics/core/analytics';
+import { fetchBaskets, parseBasketSpec, runBasket } from '@privacy-analytics/core/analytics';
+import { buildPersonMap } from '@privacy-analytics/core/analytics';
 import { writeEventsAsParquet } from '../collector/write-parquet';
-import { generateDemoEvents, type SegmentMessage, type TrackMessage } from '../demo-data/generate';
-import type { EventStore } from '../analyze/event-store';
-import { openNativeStore } from '../analyze/native-store';
-import { openWasmStore } from '../analyze/wasm-store';
+import { generateDemoEvents, type SegmentMessage, type TrackMessage } from '@privacy-analytics/core/demo-data';
+import type { EventStore } from '@privacy-analytics/core/connectors/node';
+import { openNativeStore } from '@privacy-analytics/core/connectors/node';
+import { openWasmStore } from '@privacy-analytics/core/connectors/node';
 
 export interface MarketingBenchOptions {
   /** Demo events for attribution. */

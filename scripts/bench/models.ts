@@ -9,14 +9,14 @@
  * onnxruntime-web fixes its thread count when it first loads, so one call measures one `threads`
  * setting; run another process for another.
  */
-import { classifierScores } from '../../models/train/classifier/person-classifier';
-import { trainPersonModel } from '../../models/train/classifier/train-person-model';
-import { openOrtScorer } from '../../models/train/node/ort-session';
-import { SeededRandom } from '../../models/train/nn/random';
-import { DeepFmItemScorer, deepFmLogit, DeepFmWorkspace } from '../../models/train/recommend/deepfm';
-import { trainRecommender } from '../../models/train/recommend/train-recommender';
-import { personModelInput } from '../../models/train/scoring';
-import { openDemoStore } from '../../models/train/test-support/demo-data';
+import { classifierScores } from '@privacy-analytics/models/train';
+import { trainPersonModel } from '@privacy-analytics/models/train';
+import { openOrtScorer } from '@privacy-analytics/models/onnx/node';
+import { SeededRandom } from '@privacy-analytics/models/train';
+import { DeepFmItemScorer, deepFmLogit, DeepFmWorkspace } from '@privacy-analytics/models/train';
+import { trainRecommender } from '@privacy-analytics/models/train';
+import { personModelInput } from '@privacy-analytics/models/score';
+import { openDemoStore } from '../harness';
 
 export interface ModelsBenchOptions {
   /** Demo events to train on. */

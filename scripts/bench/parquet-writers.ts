@@ -4,12 +4,12 @@
  */
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import * as parquetWasm from 'parquet-wasm/node';
-import { normaliseMessage } from '../../worker-edge/src/ingest/normalise-message';
-import { HmacIdHasher } from '../../worker-edge/src/privacy/keyed-hash';
-import { EVENT_COLUMNS, type EventRow } from '../../worker-edge/src/schema/event-columns';
-import { segmentMessageSchema } from '../../worker-edge/src/schema/segment-message';
-import { encodeEventsParquet, type ParquetWasm } from '../../worker-edge/src/storage/parquet-writer';
-import { generateDemoEvents } from '../demo-data/generate';
+import { normaliseMessage } from '@privacy-analytics/core/ingest';
+import { HmacIdHasher } from '@privacy-analytics/core/privacy';
+import { EVENT_COLUMNS, type EventRow } from '@privacy-analytics/core/schema';
+import { segmentMessageSchema } from '@privacy-analytics/core/schema';
+import { encodeEventsParquet, type ParquetWasm } from '@privacy-analytics/core/parquet';
+import { generateDemoEvents } from '@privacy-analytics/core/demo-data';
 
 export interface WriterResult {
   writer: string;

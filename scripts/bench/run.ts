@@ -15,7 +15,7 @@ import { benchMarketing, marketingMarkdown } from './marketing';
 import { benchModels, modelsBenchTable } from './models';
 import { benchModelsBrowser, modelsBrowserMarkdown } from './models-browser';
 import { benchParquetWriters } from './parquet-writers';
-import { EVENT_COLUMNS } from '../../worker-edge/src/schema/event-columns';
+import { EVENT_COLUMNS } from '@privacy-analytics/core/schema';
 import { machineLine, writeResultsSection } from './results-file';
 
 const RUDDERSTACK_PUBLISHED_EVENTS_PER_SECOND = 1700;

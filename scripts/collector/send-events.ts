@@ -73,7 +73,10 @@ async function postBatch(options: SendOptions, batch: object[]): Promise<BatchAn
       text = await res.text();
       if (status === 200 || status === 400) return JSON.parse(text) as BatchAnswer;
     } catch (error) {
-      text = error instanceof Error ? error.message : String(error);
+      // No answer, or an answer cut off (a 200 whose body ends in "terminated" when the connection drops): the batch
+      // may or may not be stored, and sending it again is safe because the edge drops repeated messageIds.
+      status = 0;
+      text = error instanceof Error ? `${error.message}${error.cause instanceof Error ? ` (${error.cause.message})` : ''}` : String(error);
     }
     const retriable = status === 0 || status === 429 || status >= 500;
     if (!retriable || attempt >= 6) throw new Error(`POST ${options.url}/v1/batch failed after ${attempt + 1} attempts: ${status} ${text.slice(0, 300)}`);

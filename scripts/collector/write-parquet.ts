@@ -6,12 +6,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as parquetWasm from 'parquet-wasm/node';
-import { normaliseMessage } from '../../worker-edge/src/ingest/normalise-message';
-import { HmacIdHasher } from '../../worker-edge/src/privacy/keyed-hash';
-import type { EventRow } from '../../worker-edge/src/schema/event-columns';
-import { segmentMessageSchema } from '../../worker-edge/src/schema/segment-message';
-import { eventFileKey, partitionOf } from '../../worker-edge/src/storage/partition-key';
-import { encodeEventsParquet, type ParquetWasm } from '../../worker-edge/src/storage/parquet-writer';
+import { normaliseMessage } from '@privacy-analytics/core/ingest';
+import { HmacIdHasher } from '@privacy-analytics/core/privacy';
+import type { EventRow } from '@privacy-analytics/core/schema';
+import { segmentMessageSchema } from '@privacy-analytics/core/schema';
+import { eventFileKey, partitionOf } from '@privacy-analytics/core/parquet';
+import { encodeEventsParquet, type ParquetWasm } from '@privacy-analytics/core/parquet';
 
 export interface WriteParquetOptions {
   dir: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_EDGE, DEFAULT_TOKEN, parseExportArgs, UsageError } from './args.ts';
+import { DEFAULT_EDGE, DEFAULT_TOKEN, parseExportArgs, UsageError } from './args';
 
 const base = ['--site', 'demo', '--from', '2026-11-01', '--to', '2026-11-30', '--out', 'exports/demo'];
 

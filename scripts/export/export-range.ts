@@ -1,8 +1,8 @@
 import { readdir, rm, writeFile, mkdir } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
-import type { ExportOptions } from './args.ts';
-import { ChecksumError, checkLocalFile, downloadFile } from './download-file.ts';
-import { exportListingSchema, type ExportFile, type ExportListing } from './export-listing.ts';
+import type { ExportOptions } from './args';
+import { ChecksumError, checkLocalFile, downloadFile } from './download-file';
+import { exportListingSchema, type ExportFile, type ExportListing } from './export-listing';
 
 export interface ExportSummary {
   files: number;

@@ -9,14 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { writeDemoParquet } from './demo-parquet';
-import { openNativeStore } from '../../scripts/analyze/native-store';
-import type { EventStore } from '../../scripts/analyze/event-store';
-import { runFunnel, type FunnelResult, type FunnelSpecInput } from '../src/lib/analytics/funnel';
-import { runPaths, type PathsSpecInput } from '../src/lib/analytics/paths';
-import { runRetention, type RetentionSpecInput } from '../src/lib/analytics/retention';
-import { runSegment } from '../src/lib/analytics/segments';
-import { freePort, launchChromium, serveDashboard, type ServedApp } from './harness';
+import { writeDemoParquet } from '@privacy-analytics/scripts/harness';
+import { openNativeStore } from '@privacy-analytics/core/connectors/node';
+import type { EventStore } from '@privacy-analytics/core/connectors/node';
+import { runFunnel, type FunnelResult, type FunnelSpecInput } from '@privacy-analytics/core/analytics';
+import { runPaths, type PathsSpecInput } from '@privacy-analytics/core/analytics';
+import { runRetention, type RetentionSpecInput } from '@privacy-analytics/core/analytics';
+import { runSegment } from '@privacy-analytics/core/analytics';
+import { freePort, launchChromium, serveDashboard, type ServedApp } from '@privacy-analytics/scripts/harness';
 
 const EVENTS = 5_000;
 /** A never-ending query: the engine runs one query at a time, so a run started behind it waits until cancelled. */

@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import type { TestProject } from 'vitest/node';
-import { buildDashboard } from './harness';
+import { buildDashboard } from '@privacy-analytics/scripts/harness';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { REPO_ROOT } from '../../worker-edge/e2e/local-edge';
+import { REPO_ROOT } from '@privacy-analytics/scripts/harness';
 import {
   DEMO,
   downloadEdgeFiles,
@@ -25,8 +25,8 @@ import {
   type KpiValues,
   type RequestLog,
   type ServedApp,
-} from './harness';
-import { NativeDuckDb, PANEL_TITLES, type NativeOverview } from './native-overview';
+} from '@privacy-analytics/scripts/harness';
+import { NativeDuckDb, PANEL_TITLES, type NativeOverview } from '@privacy-analytics/scripts/harness';
 
 const EVENTS = Number(process.env.DASHBOARD_E2E_EVENTS ?? 10_000);
 const SCREENSHOTS = join(REPO_ROOT, 'docs', 'screenshots');
@@ -97,7 +97,7 @@ beforeAll(async () => {
   edge = await startFilledEdge({ appOrigins: [appOrigin], events: EVENTS });
   outDir = inject('dashboardDir');
   app = await serveDashboard(outDir, appPort);
-  native = await NativeDuckDb.open(await downloadEdgeFiles(edge.url));
+  native = await NativeDuckDb.open((await downloadEdgeFiles(edge.url)).paths);
   browser = await launchChromium();
   context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1360, height: 1000 }, colorScheme: 'light' });
   requests = await recordRequests(context, [app.origin, edge.url]);

@@ -2,8 +2,8 @@ import { mount } from 'svelte';
 import App from './App.svelte';
 import './app.css';
 import type { DataEngine } from './lib/engine/data-engine';
-import { Dashboard } from './lib/state/dashboard.svelte';
-import { ThemeState } from './lib/state/theme.svelte';
+import { Dashboard } from './lib/state/dashboard.svelte.ts';
+import { ThemeState } from './lib/state/theme.svelte.ts';
 import { parseUrlState } from './lib/state/url-state';
 
 /** Mounts the dashboard on an engine main.ts has already started. */

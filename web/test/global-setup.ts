@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { buildEngineHarness } from './engine/support';
+import { buildEngineHarness } from '@privacy-analytics/scripts/harness';
 
 declare module 'vitest' {
   export interface ProvidedContext {

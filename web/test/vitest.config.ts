@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { TEST_WORKERS } from '../../scripts/test-workers.ts';
+import { TEST_WORKERS } from '@privacy-analytics/scripts/test-workers';
 import { defineConfig } from 'vitest/config';
 
 // Browser tests of the dashboard: Node drives Debian Chromium (playwright-core) against the app built and served

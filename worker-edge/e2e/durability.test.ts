@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEMO, startLocalEdge, type LocalEdge } from './local-edge';
+import { DEMO, startLocalEdge, type LocalEdge } from '@privacy-analytics/scripts/harness';
 import { flushAndReadBack, readBack } from './read-back';
 
 const running: LocalEdge[] = [];

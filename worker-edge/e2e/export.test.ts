@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO, REPO_ROOT, startLocalEdge, type LocalEdge } from './local-edge';
+import { DEMO, REPO_ROOT, startLocalEdge, type LocalEdge } from '@privacy-analytics/scripts/harness';
 import { decodeEventsParquet } from './read-back';
 
 const HASH_KEY = 'e2e-export-hash-key';

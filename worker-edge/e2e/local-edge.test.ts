@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { liveGroupMembers, portInUse, startLocalEdge, type LocalEdge } from './local-edge';
+import { liveGroupMembers, portInUse, startLocalEdge, type LocalEdge } from '@privacy-analytics/scripts/harness';
 
 /** The process group of the wrangler started for this persistDir (its workerd is in the same group); Linux only. */
 function groupOf(persistDir: string): { pgid: number; members: number[] } | undefined {

@@ -1,7 +1,7 @@
 import { tableFromIPC } from '@uwdata/flechette';
 import { readParquet } from 'parquet-wasm/node';
-import type { EventRow } from '../src/schema/event-columns';
-import type { ManifestEntry } from '../src/storage/manifest-entry';
+import type { EventRow } from '@privacy-analytics/core/schema';
+import type { ManifestEntry } from '@privacy-analytics/core/edge-api';
 
 /** Forces a flush with the admin token, then reads every row back through the manifest and file endpoints. */
 export async function flushAndReadBack(edgeUrl: string, site: string, tokens: { admin: string; read: string }): Promise<EventRow[]> {

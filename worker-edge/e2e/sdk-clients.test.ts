@@ -2,7 +2,7 @@ import { Analytics as SegmentAnalytics } from '@segment/analytics-node';
 import RudderAnalytics from '@rudderstack/rudder-sdk-node';
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO, startLocalEdge, type LocalEdge } from './local-edge';
+import { DEMO, startLocalEdge, type LocalEdge } from '@privacy-analytics/scripts/harness';
 import { flushAndReadBack } from './read-back';
 
 const HASH_KEY = 'e2e-hash-key';

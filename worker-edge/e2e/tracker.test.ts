@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { chromium, type Browser, type BrowserContext, type Page, type Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO, REPO_ROOT, startLocalEdge, type LocalEdge } from './local-edge';
+import { DEMO, REPO_ROOT, startLocalEdge, type LocalEdge } from '@privacy-analytics/scripts/harness';
 
 interface PaApi {
   page(name?: unknown, props?: unknown): void;
@@ -190,7 +190,7 @@ describe('GET /t.js', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/javascript/);
     const text = await res.text();
-    expect(text).toBe(readFileSync(join(REPO_ROOT, 'worker-edge/src/ingest/tracker/generated/tracker.min.js.txt'), 'utf8'));
+    expect(text).toBe(readFileSync(join(REPO_ROOT, 'worker-edge/generated/tracker.min.js.txt'), 'utf8'));
     expect(text).toContain('/v1/batch');
     expect(gzipSync(text).length).toBeLessThan(3 * 1024);
     expect(gunzipSync(gzipSync(text)).toString()).toBe(text);

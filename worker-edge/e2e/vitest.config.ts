@@ -1,5 +1,5 @@
 import { dirname, join } from 'node:path';
-import { TEST_WORKERS } from '../../scripts/test-workers.ts';
+import { TEST_WORKERS } from '@privacy-analytics/scripts/test-workers';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 

@@ -1,9 +1,9 @@
 import { env, SELF } from 'cloudflare:test';
 import { tableFromIPC } from '@uwdata/flechette';
 import * as parquetWasm from 'parquet-wasm/esm/parquet_wasm.js';
-import type { EventRow } from '../src/schema/event-columns';
+import type { EventRow } from '@privacy-analytics/core/schema';
 import { parquetForWorkers } from '../src/storage/parquet-wasm-workers';
-import type { ManifestEntry } from '../src/storage/manifest-entry';
+import type { ManifestEntry } from '@privacy-analytics/core/edge-api';
 
 export const EDGE = 'https://edge.test';
 export const WRITE_KEY = 'demo-write-key';

@@ -1,6 +1,6 @@
 import { SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { MAX_EVENT_BYTES, MAX_REQUEST_BYTES } from '../src/schema/segment-message';
+import { MAX_EVENT_BYTES, MAX_REQUEST_BYTES } from '@privacy-analytics/core/schema';
 import { BROWSER_UA, EDGE, flush, post, readStoredRows, trackMessage } from './helpers';
 
 describe('write key', () => {

@@ -1,6 +1,6 @@
 import { env, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { sha256Hex } from '../src/privacy/keyed-hash';
+import { sha256Hex } from '@privacy-analytics/core/privacy';
 import type { SiteCatalog } from '../src/storage/site-catalog';
 import { BROWSER_UA, flush, post, readStoredRows } from './helpers';
 

@@ -2,7 +2,7 @@ import { env, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import type { IngestBuffer } from '../src/buffer/ingest-buffer';
 import { bufferStub } from '../src/ingest/ingest-route';
-import { EVENT_COLUMNS, SCHEMA_VERSION } from '../src/schema/event-columns';
+import { EVENT_COLUMNS, SCHEMA_VERSION } from '@privacy-analytics/core/schema';
 import { decodeParquet, flush, manifest, post, readStoredRows, trackMessage } from './helpers';
 
 describe('flush to R2', () => {
@@ -59,7 +59,7 @@ describe('flush to R2', () => {
     const message = trackMessage({ properties: { marker } });
     await post('/v1/track', message);
     const { shardOf } = await import('../src/ingest/ingest-route');
-    const { sha256Hex } = await import('../src/privacy/keyed-hash');
+    const { sha256Hex } = await import('@privacy-analytics/core/privacy');
     const shard = shardOf(await sha256Hex(`demo\n${message.messageId as string}`), 2);
     const stub = bufferStub(env, 'demo', shard);
     const alarm = await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm());

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PersonFeatureRow } from '../features/person-features';
+import type { PersonFeatureRow } from '../../features/person-features';
 import { applyGroupRates, fitGroupRates, RECENCY_RULE, RFM_TIER_RULE } from './baselines';
 
 const DAY = 86_400_000;

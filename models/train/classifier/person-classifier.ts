@@ -9,8 +9,8 @@
  */
 import { createMlp, mlpForward, MlpWorkspace, sigmoid, type Mlp } from '../nn/mlp';
 import type { SeededRandom } from '../nn/random';
-import { GraphBuilder } from '../onnx/graph-builder';
-import { decodeOnnx, encodeOnnx, floatInitializer, OnnxFormatError, type OnnxModel } from '../onnx/onnx-model';
+import { GraphBuilder } from '../../onnx/graph-builder';
+import { decodeOnnx, encodeOnnx, floatInitializer, OnnxFormatError, type OnnxModel } from '../../onnx/onnx-model';
 
 export const CLASSIFIER_INPUT = 'features';
 export const CLASSIFIER_OUTPUT = 'score';

@@ -3,8 +3,8 @@
  * the label from the horizon after it. Churn: no event at all in [T, T + horizon). Propensity: an
  * order event in [T, T + horizon).
  */
-import type { QueryEngine } from '../../../web/src/lib/engine/query-engine';
-import { encodeFeatures, futureActivity, personFeatureRows, type FeatureOptions, type FeatureSchema, type FutureActivity, type PersonFeatureRow } from '../features/person-features';
+import type { QueryEngine } from '@privacy-analytics/core/engine';
+import { encodeFeatures, futureActivity, personFeatureRows, type FeatureOptions, type FeatureSchema, type FutureActivity, type PersonFeatureRow } from '../../features/person-features';
 import type { LabelledMatrix } from './fit';
 
 export const PERSON_TASKS = {

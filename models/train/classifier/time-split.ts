@@ -8,7 +8,7 @@
  *   them (at least one) validate (early stopping), the earlier ones train.
  * - A cut-off needs `minHistoryDays` of data before it.
  */
-import { DAY_MS } from '../../../web/src/lib/analytics/sql';
+import { DAY_MS } from '@privacy-analytics/core/analytics';
 import { TrainingDataError } from './fit';
 
 export interface TimeSplitOptions {

@@ -6,12 +6,11 @@
  * probabilities). The returned model is the one evaluated; it is not refitted on later data.
  * Engine-agnostic: runs in Node and in the dashboard's worker.
  */
-import type { QueryEngine } from '../../../web/src/lib/engine/query-engine';
-import { ensurePersonMap } from '../../../web/src/lib/analytics/identity';
-import type { PersonTruth } from '../../../scripts/demo-data/generate';
+import type { QueryEngine } from '@privacy-analytics/core/engine';
+import { ensurePersonMap } from '@privacy-analytics/core/analytics';
 import { classificationMetrics, type ClassificationMetrics } from '../eval/classification';
-import { trueProbability, truthIndex } from '../eval/demo-ceiling';
-import { buildFeatureSchema, featureOptionsSchema, learnVocabulary, NUMERIC_FEATURES, type FeatureSchema } from '../features/person-features';
+import { trueProbability, truthIndex, type PersonGroundTruth } from '../eval/demo-ceiling';
+import { buildFeatureSchema, featureOptionsSchema, learnVocabulary, NUMERIC_FEATURES, type FeatureSchema } from '../../features/person-features';
 import { applyGroupRates, BASELINE_RULES, fitGroupRates } from './baselines';
 import { classifierLogits, fitPlattScaling, withPlattScaling, type PlattScaling } from './calibration';
 import { fitClassifier, TrainingDataError, type FitOptions, type FitResult } from './fit';
@@ -48,7 +47,7 @@ export interface TrainPersonModelOptions {
    */
   calibrate?: boolean;
   /** Demo ground truth: adds the ceiling AUC to the card. */
-  truth?: readonly PersonTruth[];
+  truth?: readonly PersonGroundTruth[];
   /** Name of the model (file stem); default the task. */
   name?: string;
   log?: (line: string) => void;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PersonTruth } from '../../../scripts/demo-data/generate';
+import type { PersonTruth } from '@privacy-analytics/core/demo-data';
 import { SeededRandom } from '../nn/random';
 import { trueProbability, truthIndex } from './demo-ceiling';
 

@@ -14,7 +14,19 @@
  * knows every person's parameters and whether they have gone quiet, not of one that knows the calendar.
  * Only persons whose id is the generator's (raw ids: NDJSON input or the test fixture) can be matched.
  */
-import type { PersonTruth } from '../../../scripts/demo-data/generate';
+/**
+ * What the ceiling reads of a person's ground truth: the slice of a simulator's record of one person (the demo
+ * generator's `PersonGroundTruth` has these fields and more). Declared here so that evaluation depends on no generator.
+ */
+export interface PersonGroundTruth {
+  anonymousIds: readonly string[];
+  userId: string | null;
+  /** When the person went quiet for good (ISO), or null if they never did within the simulation. */
+  churnedAt: string | null;
+  churnHazard: number;
+  sessionsPerDay: number;
+  purchaseProbability: number;
+}
 
 export type CeilingTask = 'churn' | 'propensity';
 
@@ -30,15 +42,15 @@ function expectedPowerOfActiveDays(q: number, hazard: number, horizon: number): 
   return sum + stillActive * q ** horizon;
 }
 
-export function trueProbability(truth: PersonTruth, task: CeilingTask, cutoffMs: number, horizonDays: number): number {
+export function trueProbability(truth: PersonGroundTruth, task: CeilingTask, cutoffMs: number, horizonDays: number): number {
   const quiet = truth.churnedAt !== null && Date.parse(truth.churnedAt) <= cutoffMs;
   if (task === 'churn') return quiet ? 1 : expectedPowerOfActiveDays(Math.exp(-truth.sessionsPerDay), truth.churnHazard, horizonDays);
   return quiet ? 0 : 1 - expectedPowerOfActiveDays(1 - truth.purchaseProbability, truth.churnHazard, horizonDays);
 }
 
 /** Person key (user id or anonymous id) -> truth. */
-export function truthIndex(truth: readonly PersonTruth[]): Map<string, PersonTruth> {
-  const index = new Map<string, PersonTruth>();
+export function truthIndex(truth: readonly PersonGroundTruth[]): Map<string, PersonGroundTruth> {
+  const index = new Map<string, PersonGroundTruth>();
   for (const t of truth) {
     if (t.userId) index.set(t.userId, t);
     for (const id of t.anonymousIds) index.set(id, t);

@@ -12,8 +12,8 @@
  *   deep = MLP(Concat(e_f, axis 1))                                   -> [N, 1]
  *   score = Sigmoid(bias + linear + fm + deep)
  */
-import { GraphBuilder } from '../onnx/graph-builder';
-import { decodeOnnx, encodeOnnx, floatInitializer, int64Initializer, OnnxFormatError, type OnnxModel } from '../onnx/onnx-model';
+import { GraphBuilder } from '../../onnx/graph-builder';
+import { decodeOnnx, encodeOnnx, floatInitializer, int64Initializer, OnnxFormatError, type OnnxModel } from '../../onnx/onnx-model';
 import { FIELDS, type DeepFm } from './deepfm';
 
 export const RECOMMENDER_INPUT = 'pairs';

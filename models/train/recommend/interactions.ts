@@ -10,10 +10,10 @@
  * evaluation.
  */
 import { z } from 'zod';
-import type { QueryEngine } from '../../../web/src/lib/engine/query-engine';
-import { ensurePersonMap, personEvents } from '../../../web/src/lib/analytics/identity';
-import { eventMatcherSchema, identitySchema } from '../../../web/src/lib/analytics/spec';
-import { columnsFor, eventCondition, literal, matcherProperties, sql, type Sql } from '../../../web/src/lib/analytics/sql';
+import type { QueryEngine } from '@privacy-analytics/core/engine';
+import { ensurePersonMap, personEvents } from '@privacy-analytics/core/analytics';
+import { eventMatcherSchema, identitySchema } from '@privacy-analytics/core/analytics';
+import { columnsFor, eventCondition, literal, matcherProperties, sql, type Sql } from '@privacy-analytics/core/analytics';
 
 export const interactionOptionsSchema = z.strictObject({
   viewEvent: z.string().min(1).max(256).default('Product Viewed'),

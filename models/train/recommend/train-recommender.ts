@@ -8,7 +8,7 @@
  * Engine-agnostic: runs in Node and in the dashboard's worker.
  */
 import { z } from 'zod';
-import type { QueryEngine } from '../../../web/src/lib/engine/query-engine';
+import type { QueryEngine } from '@privacy-analytics/core/engine';
 import type { RankingMetrics } from '../eval/ranking';
 import { rankingMetrics } from '../eval/ranking';
 import { SeededRandom } from '../nn/random';
@@ -20,7 +20,7 @@ import { createDeepFm, DeepFmItemScorer, DeepFmTrainer, type DeepFm, type DeepFm
 import { deepFmRoundedToFloat32, deepFmToOnnx, RECOMMENDER_INPUT, RECOMMENDER_OUTPUT } from './deepfm-onnx';
 import { interactionOptionsSchema, loadInteractions, type InteractionData } from './interactions';
 import { allPairs, leaveLastOut, type HeldOutCase, type TrainingPair } from './leave-last-out';
-import { idMapChecksum, type RecommenderIds } from './id-map';
+import { idMapChecksum, type RecommenderIds } from '../../score/id-map';
 
 export interface RecommenderHyperparameters {
   k: number;

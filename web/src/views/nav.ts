@@ -1,5 +1,5 @@
 import type { Component } from 'svelte';
-import type { Dashboard } from '../lib/state/dashboard.svelte';
+import type { Dashboard } from '../lib/state/dashboard.svelte.ts';
 import type { ViewName } from '../lib/state/url-state';
 import Alerts from './Alerts.svelte';
 import Attribution from './Attribution.svelte';

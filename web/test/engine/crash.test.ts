@@ -5,11 +5,19 @@
  * and the ones queued before it.
  */
 import type { Browser, Page } from 'playwright-core';
+import { encodeRows } from '@privacy-analytics/core/connectors/node';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import type { EventRow } from '../../../worker-edge/src/schema/event-columns';
+import type { EventRow } from '@privacy-analytics/core/schema';
 import type { SimulatedCrash } from '../../src/lib/engine/data-engine';
-import { loadFilesInPage, openEngine, queryInPage } from './page';
-import { demoEventRows, eventsParquet, launchChromium, recordRequests, serveHarness, type RequestLog, type ServedHarness } from './support';
+import { loadFilesInPage, openEngine, queryInPage } from '@privacy-analytics/scripts/harness';
+import {
+  demoEventRows,
+  launchChromium,
+  recordRequests,
+  serveHarness,
+  type RequestLog,
+  type ServedHarness,
+} from '@privacy-analytics/scripts/harness';
 
 /** Runs for minutes in DuckDB-Wasm: something to be pending when the worker dies. */
 const LONG_SQL = 'SELECT sum(hash(i)) AS h FROM range(50000000000) t(i)';
@@ -74,7 +82,7 @@ beforeAll(async () => {
   requests = await recordRequests(context, [app.origin]);
   page = await context.newPage();
   await openEngine(page, app.url, { databaseName: 'crash-test', unresponsiveAfterMs: 5_000 });
-  const result = await loadFilesInPage(page, [{ name: 'events.parquet', bytes: eventsParquet(rows) }]);
+  const result = await loadFilesInPage(page, [{ name: 'events.parquet', bytes: encodeRows(rows) }]);
   expect(result.failures).toEqual([]);
 });
 

@@ -7,10 +7,10 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { LocalEdge } from '../../../worker-edge/e2e/local-edge';
-import type { ManifestEntry } from '../../../worker-edge/src/storage/manifest-entry';
+import type { LocalEdge } from '@privacy-analytics/scripts/harness';
+import type { ManifestEntry } from '@privacy-analytics/core/edge-api';
 import type { DateRange, LoadProgress, LoadResult, RangeLoadOptions } from '../../src/lib/engine/data-engine';
-import { openEngine, queryInPage } from './page';
+import { openEngine, queryInPage } from '@privacy-analytics/scripts/harness';
 import {
   DEMO,
   downloadEdgeFiles,
@@ -25,9 +25,9 @@ import {
   startEdgeFor,
   type RequestLog,
   type ServedHarness,
-} from './support';
-import { sendEvents } from '../../../scripts/collector/send-events';
-import { generateDemoEvents } from '../../../scripts/demo-data/generate';
+} from '@privacy-analytics/scripts/harness';
+import { sendEvents } from '@privacy-analytics/scripts/collector';
+import { generateDemoEvents } from '@privacy-analytics/core/demo-data';
 
 let app: ServedHarness;
 let edge: LocalEdge;

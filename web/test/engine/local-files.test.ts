@@ -3,13 +3,13 @@
  * DuckDB over the same files; a corrupt or wrong-schema file is reported clearly and leaves the loaded data alone.
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { encodeRows } from '@privacy-analytics/core/connectors/node';
+import { DAY_MS } from '@privacy-analytics/core/analytics';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { EventRow } from '../../../worker-edge/src/schema/event-columns';
-import { loadFilesInPage, openEngine, queryInPage, type FileSpec } from './page';
+import type { EventRow } from '@privacy-analytics/core/schema';
+import { loadFilesInPage, openEngine, queryInPage, type FileSpec } from '@privacy-analytics/scripts/harness';
 import {
-  DAY_MS,
   demoEventRows,
-  eventsParquet,
   foreignParquet,
   launchChromium,
   mistypedEventsParquet,
@@ -19,7 +19,7 @@ import {
   writeTempFiles,
   type RequestLog,
   type ServedHarness,
-} from './support';
+} from '@privacy-analytics/scripts/harness';
 
 let app: ServedHarness;
 let browser: Browser;
@@ -39,8 +39,8 @@ beforeAll(async () => {
   const start = new Date(Date.UTC(2026, 2, 1));
   rows = await demoEventRows({ count: 6000, seed: 3, start, days: 2 });
   const split = start.getTime() + DAY_MS;
-  dayOne = { name: 'date=2026-03-01.parquet', bytes: eventsParquet(rows.filter((r) => r.timestamp < split)) };
-  dayTwo = { name: 'date=2026-03-02.parquet', bytes: eventsParquet(rows.filter((r) => r.timestamp >= split)) };
+  dayOne = { name: 'date=2026-03-01.parquet', bytes: encodeRows(rows.filter((r) => r.timestamp < split)) };
+  dayTwo = { name: 'date=2026-03-02.parquet', bytes: encodeRows(rows.filter((r) => r.timestamp >= split)) };
   paths = writeTempFiles([dayOne, dayTwo]);
   app = await serveHarness(inject('harnessDir'));
   browser = await launchChromium();

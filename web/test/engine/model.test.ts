@@ -4,8 +4,8 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { SMOKE_FEATURES, smokeScore } from '../../../models/smoke/build-smoke-model';
-import { launchChromium, recordRequests, serveHarness, type RequestLog, type ServedHarness } from './support';
+import { SMOKE_FEATURES, smokeScore } from '@privacy-analytics/models/smoke';
+import { launchChromium, recordRequests, serveHarness, type RequestLog, type ServedHarness } from '@privacy-analytics/scripts/harness';
 
 const ROWS = 1000;
 const MODEL_URL = '/models/smoke/smoke.onnx';

@@ -4,10 +4,19 @@
  * forced. Same answers from each.
  */
 import type { Browser, Page } from 'playwright-core';
+import { encodeRows } from '@privacy-analytics/core/connectors/node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { DataEngineOptions } from '../../src/lib/engine/data-engine';
-import { loadFilesInPage, openEngine, queryInPage, type FileSpec } from './page';
-import { demoEventRows, eventsParquet, launchChromium, nativeQuery, recordRequests, serveHarness, writeTempFiles, type ServedHarness } from './support';
+import { loadFilesInPage, openEngine, queryInPage, type FileSpec } from '@privacy-analytics/scripts/harness';
+import {
+  demoEventRows,
+  launchChromium,
+  nativeQuery,
+  recordRequests,
+  serveHarness,
+  writeTempFiles,
+  type ServedHarness,
+} from '@privacy-analytics/scripts/harness';
 
 const SQL = `SELECT event, count(*) AS n, count(DISTINCT anonymous_id) AS visitors, round(sum(revenue), 2) AS revenue
   FROM events GROUP BY event ORDER BY n DESC, event`;
@@ -30,7 +39,7 @@ async function enginePage(app: ServedHarness, options: DataEngineOptions, cores?
 
 beforeAll(async () => {
   const rows = await demoEventRows({ count: 5000, seed: 21, start: new Date(Date.UTC(2026, 5, 1)), days: 2 });
-  file = { name: 'events.parquet', bytes: eventsParquet(rows) };
+  file = { name: 'events.parquet', bytes: encodeRows(rows) };
   expected = await nativeQuery(writeTempFiles([file]), SQL);
   const dir = inject('harnessDir');
   isolated = await serveHarness(dir, { crossOriginIsolation: true });

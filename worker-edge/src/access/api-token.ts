@@ -1,4 +1,4 @@
-import { toHex } from '../privacy/keyed-hash';
+import { toHex } from '@privacy-analytics/core/privacy';
 
 /**
  * Tokens issued through the API: `pat.<site>.<id>.<secret>`. The id lets the catalog find the

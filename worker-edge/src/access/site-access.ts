@@ -3,7 +3,7 @@ import type { Env } from '../env';
 import { HttpError } from '../http/http-error';
 import { isApiTokenShaped, parseApiToken, sameHash, tokenHash } from './api-token';
 import { ACTIONS, leastRoleFor, roleAllows, type Action, type Role } from './roles';
-import { toHex } from '../privacy/keyed-hash';
+import { toHex } from '@privacy-analytics/core/privacy';
 
 /** Who is calling: the token's role on the site of the URL. */
 export interface AccessGrant {

@@ -2,7 +2,7 @@ import { DurableObject } from 'cloudflare:workers';
 import { BUCKET_MS, type TimeWindow } from '../buffer/counters';
 import { loadSitesConfig } from '../config/sites';
 import type { Env } from '../env';
-import { toHex } from '../privacy/keyed-hash';
+import { toHex } from '@privacy-analytics/core/privacy';
 import { alertMessage, alertPayload, type AlertFacts } from './alert-payload';
 import { MAX_RULES_PER_SITE, type AlertRule, type AlertRuleInput } from './alert-rule';
 import {

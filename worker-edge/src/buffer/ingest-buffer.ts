@@ -2,12 +2,12 @@ import { DurableObject } from 'cloudflare:workers';
 import { loadSitesConfig, runtimeSettings } from '../config/sites';
 import type { Env } from '../env';
 import { mentionsAny, personIdsOf } from '../lifecycle/identity-links';
-import type { EventRow } from '../schema/event-columns';
+import type { EventRow } from '@privacy-analytics/core/schema';
 import { putEventFile } from '../storage/event-file-store';
-import type { ManifestEntry } from '../storage/manifest-entry';
+import type { ManifestEntry } from '@privacy-analytics/core/edge-api';
 import { parquetForWorkers } from '../storage/parquet-wasm-workers';
-import { encodeEventsParquet } from '../storage/parquet-writer';
-import { eventFileKey, partitionOf, type Partition } from '../storage/partition-key';
+import { encodeEventsParquet } from '@privacy-analytics/core/parquet';
+import { eventFileKey, partitionOf, type Partition } from '@privacy-analytics/core/parquet';
 import {
   counterWindows,
   countAccepted,

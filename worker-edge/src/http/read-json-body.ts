@@ -1,4 +1,4 @@
-import { MAX_REQUEST_BYTES } from '../schema/segment-message';
+import { MAX_REQUEST_BYTES } from '@privacy-analytics/core/schema';
 import { HttpError } from './http-error';
 
 /**

@@ -5,17 +5,17 @@ import type { Env } from '../env';
 import { HttpError, jsonResponse } from '../http/http-error';
 import { readJsonBody } from '../http/read-json-body';
 import { basicUsername } from '../http/tokens';
-import { HmacIdHasher, type IdHasher } from '../privacy/keyed-hash';
-import type { EventRow } from '../schema/event-columns';
+import { HmacIdHasher, type IdHasher } from '@privacy-analytics/core/privacy';
+import type { EventRow } from '@privacy-analytics/core/schema';
 import {
   batchEnvelopeSchema,
   describeIssues,
   MAX_EVENT_BYTES,
   segmentMessageSchema,
   type MessageType,
-} from '../schema/segment-message';
-import { detectBot } from './bots';
-import { normaliseMessage, type RequestFacts } from './normalise-message';
+} from '@privacy-analytics/core/schema';
+import { detectBot } from '@privacy-analytics/core/ingest';
+import { normaliseMessage, type RequestFacts } from '@privacy-analytics/core/ingest';
 
 export interface Rejection {
   index: number;

@@ -1,4 +1,4 @@
-import trackerSource from './tracker/generated/tracker.min.js.txt';
+import trackerSource from '../../generated/tracker.min.js.txt';
 
 /** GET /t.js: the first-party browser tracker. */
 export function handleTrackerScript(request: Request): Response {

@@ -1,11 +1,11 @@
 import { runtimeSettings } from '../config/sites';
 import { bufferStub } from '../ingest/ingest-route';
-import { sha256Hex } from '../privacy/keyed-hash';
+import { sha256Hex } from '@privacy-analytics/core/privacy';
 import { getEventFileBytes, putEventFile } from '../storage/event-file-store';
 import { decodeEventColumns, decodeEventsParquet } from '../storage/parquet-reader';
 import { parquetForWorkers } from '../storage/parquet-wasm-workers';
-import { encodeEventsParquet } from '../storage/parquet-writer';
-import { parseEventFileKey } from '../storage/partition-key';
+import { encodeEventsParquet } from '@privacy-analytics/core/parquet';
+import { parseEventFileKey } from '@privacy-analytics/core/parquet';
 import { deleteDueObjects } from './deferred-deletes';
 import {
   activeErasure,

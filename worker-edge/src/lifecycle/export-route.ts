@@ -2,7 +2,7 @@ import type { AccessGrant } from '../access/site-access';
 import type { Env } from '../env';
 import { jsonResponse } from '../http/http-error';
 import { parseDateRange } from '../read/manifest-route';
-import { EVENT_COLUMNS, SCHEMA_VERSION } from '../schema/event-columns';
+import { EVENT_COLUMNS, SCHEMA_VERSION } from '@privacy-analytics/core/schema';
 import { catalogOf } from './job-context';
 
 /**

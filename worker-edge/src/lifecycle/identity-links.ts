@@ -1,4 +1,4 @@
-import type { EventRow } from '../schema/event-columns';
+import type { EventRow } from '@privacy-analytics/core/schema';
 
 /** The columns that identify a person. A row carrying two of them links those identifiers. */
 export const PERSON_ID_COLUMNS = ['user_id', 'anonymous_id', 'previous_id'] as const;

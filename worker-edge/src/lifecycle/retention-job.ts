@@ -1,5 +1,5 @@
 import { loadSitesConfig } from '../config/sites';
-import { partitionPrefix as siteEventsPrefix } from '../storage/partition-key';
+import { partitionPrefix as siteEventsPrefix } from '@privacy-analytics/core/parquet';
 import { deleteDueObjects, R2_DELETE_BATCH, scheduleDeletes } from './deferred-deletes';
 import type { JobContext, StepOutcome } from './job-context';
 import { effectiveRetention, retentionCutoff } from './retention-policy';

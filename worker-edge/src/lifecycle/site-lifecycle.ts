@@ -1,6 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env';
-import { toHex } from '../privacy/keyed-hash';
+import { toHex } from '@privacy-analytics/core/privacy';
 import { createCompactionTables, runCompactionStep } from './compaction-job';
 import { DEFAULT_COMPACTION, type CompactionOptions } from './compaction-plan';
 import { createDeferredDeleteTables, deleteDueObjects, nextDeleteDue } from './deferred-deletes';

@@ -1,6 +1,6 @@
 import type { Env } from '../env';
 import { HttpError } from '../http/http-error';
-import { parseEventFileKey } from '../storage/partition-key';
+import { parseEventFileKey } from '@privacy-analytics/core/parquet';
 
 /** GET|HEAD /v1/sites/<site>/files/<key>: streams one Parquet file, with Range and ETag support. */
 export async function handleFile(request: Request, env: Env, siteId: string, key: string, headers: Record<string, string>): Promise<Response> {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Env } from '../env';
 import { HttpError, jsonResponse } from '../http/http-error';
-import { SCHEMA_VERSION, EVENT_COLUMNS } from '../schema/event-columns';
+import { SCHEMA_VERSION, EVENT_COLUMNS } from '@privacy-analytics/core/schema';
 
 const dateParam = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD').optional();
 

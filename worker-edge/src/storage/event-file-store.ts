@@ -1,8 +1,8 @@
-import { toHex } from '../privacy/keyed-hash';
-import { SCHEMA_VERSION, type EventRow } from '../schema/event-columns';
-import type { ManifestEntry } from './manifest-entry';
+import { toHex } from '@privacy-analytics/core/privacy';
+import { SCHEMA_VERSION, type EventRow } from '@privacy-analytics/core/schema';
+import type { ManifestEntry } from '@privacy-analytics/core/edge-api';
 import { decodeEventsParquet } from './parquet-reader';
-import { parseEventFileKey } from './partition-key';
+import { parseEventFileKey } from '@privacy-analytics/core/parquet';
 
 export const PARQUET_CONTENT_TYPE = 'application/vnd.apache.parquet';
 

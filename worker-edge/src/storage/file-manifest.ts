@@ -1,4 +1,4 @@
-import type { ManifestEntry } from './manifest-entry';
+import type { ManifestEntry } from '@privacy-analytics/core/edge-api';
 
 /**
  * The `files` table of the SiteCatalog: the manifest. Every change that replaces files

@@ -1,8 +1,8 @@
 import { tableFromIPC } from '@uwdata/flechette';
 import * as parquetWasm from 'parquet-wasm/esm/parquet_wasm.js';
-import type { ColumnName, EventRow } from '../schema/event-columns';
+import type { ColumnName, EventRow } from '@privacy-analytics/core/schema';
 import { parquetForWorkers } from './parquet-wasm-workers';
-import { ROW_GROUP_SIZE } from './parquet-writer';
+import { ROW_GROUP_SIZE } from '@privacy-analytics/core/parquet';
 
 /** One Arrow batch per row group: the upstream default of 1,024 rows makes decoding several times slower. */
 const READ_BATCH_ROWS = ROW_GROUP_SIZE;

@@ -1,6 +1,6 @@
 import * as parquetWasm from 'parquet-wasm/esm/parquet_wasm.js';
 import parquetWasmModule from 'parquet-wasm/esm/parquet_wasm_bg.wasm';
-import type { ParquetWasm } from './parquet-writer';
+import type { ParquetWasm } from '@privacy-analytics/core/parquet';
 
 let initialised = false;
 

@@ -4,7 +4,7 @@ import type { Env } from '../env';
 import { appendAudit, createAuditTables, listAudit, type AuditEntry, type AuditQuery, type NewAuditEntry } from '../lifecycle/audit-log';
 import { addErasedIds, createErasedIdTables, erasedIds } from '../lifecycle/erased-ids';
 import { createSettingsTables, retentionOverride, setRetentionOverride } from '../lifecycle/retention-policy';
-import { HmacIdHasher, toHex } from '../privacy/keyed-hash';
+import { HmacIdHasher, toHex } from '@privacy-analytics/core/privacy';
 import {
   createFileManifestTables,
   currentSeq,
@@ -20,7 +20,7 @@ import {
   type RegisteredFile,
   type ReplaceResult,
 } from './file-manifest';
-import type { ManifestEntry } from './manifest-entry';
+import type { ManifestEntry } from '@privacy-analytics/core/edge-api';
 
 const SALT_LIFETIME_MS = 48 * 60 * 60 * 1000;
 

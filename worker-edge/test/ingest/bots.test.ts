@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { detectBot } from '../../src/ingest/bots';
+import { detectBot } from '@privacy-analytics/core/ingest';
 
 const BROWSERS = {
   chrome:

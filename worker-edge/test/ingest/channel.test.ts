@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CHANNELS, deriveChannel, type ChannelInput } from '../../src/ingest/channel';
+import { CHANNELS, deriveChannel, type ChannelInput } from '@privacy-analytics/core/ingest';
 
 const SITE = 'shop.example.com';
 const visit = (overrides: Partial<ChannelInput>): ChannelInput => ({

@@ -2,8 +2,8 @@ import { env, runInDurableObject, SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import type { CompactionOptions } from '../../src/lifecycle/compaction-plan';
 import { lifecycleStub, type SiteLifecycle } from '../../src/lifecycle/site-lifecycle';
-import type { EventRow } from '../../src/schema/event-columns';
-import type { ManifestEntry } from '../../src/storage/manifest-entry';
+import type { EventRow } from '@privacy-analytics/core/schema';
+import type { ManifestEntry } from '@privacy-analytics/core/edge-api';
 import { decodeParquet, EDGE } from '../helpers';
 import { at, drain, event, flushSite, ingest, manifestOf, objectKeys, siteTokens } from './lifecycle-helpers';
 

@@ -1,7 +1,7 @@
 import { env, evictDurableObject, runInDurableObject, SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { lifecycleStub, type SiteLifecycle } from '../../src/lifecycle/site-lifecycle';
-import type { EventRow } from '../../src/schema/event-columns';
+import type { EventRow } from '@privacy-analytics/core/schema';
 import { EDGE } from '../helpers';
 import { adminCall, at, byEventId, drain, event, flushSite, hashedId, ingest, manifestOf, objectKeys, rowsInManifest } from './lifecycle-helpers';
 

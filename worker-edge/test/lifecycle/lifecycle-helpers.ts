@@ -2,9 +2,9 @@ import { env, SELF } from 'cloudflare:test';
 import { expect } from 'vitest';
 import { lifecycleStub } from '../../src/lifecycle/site-lifecycle';
 import type { DrainOptions } from '../../src/lifecycle/site-lifecycle';
-import { HmacIdHasher } from '../../src/privacy/keyed-hash';
-import type { EventRow } from '../../src/schema/event-columns';
-import type { ManifestEntry } from '../../src/storage/manifest-entry';
+import { HmacIdHasher } from '@privacy-analytics/core/privacy';
+import type { EventRow } from '@privacy-analytics/core/schema';
+import type { ManifestEntry } from '@privacy-analytics/core/edge-api';
 import { decodeParquet, EDGE, post, trackMessage } from '../helpers';
 
 export const DAY_MS = 24 * 60 * 60 * 1000;

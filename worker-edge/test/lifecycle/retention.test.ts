@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import worker from '../../src/index';
 import { retentionCutoff } from '../../src/lifecycle/retention-policy';
 import { lifecycleStub } from '../../src/lifecycle/site-lifecycle';
-import type { ManifestEntry } from '../../src/storage/manifest-entry';
+import type { ManifestEntry } from '@privacy-analytics/core/edge-api';
 import { adminCall, at, DAY_MS, drain, event, flushSite, ingest, manifestOf, objectKeys } from './lifecycle-helpers';
 
 const SITE = 'retention';

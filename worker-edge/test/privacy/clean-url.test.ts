@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cleanUrl, referrerHost } from '../../src/privacy/clean-url';
+import { cleanUrl, referrerHost } from '@privacy-analytics/core/privacy';
 
 const NO_UTM = { source: null, medium: null, campaign: null, term: null, content: null };
 

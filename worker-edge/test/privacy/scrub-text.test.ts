@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { passesLuhn, passesMod11_2 } from '../../src/privacy/checksums';
-import { isIpHost, isIpv4Literal, isIpv6Literal } from '../../src/privacy/ip-address';
-import { looksLikeCnResidentId, PII_KINDS, sortKinds } from '../../src/privacy/pii-patterns';
-import { scrubText } from '../../src/privacy/scrub-text';
+import { passesLuhn, passesMod11_2 } from '@privacy-analytics/core/privacy';
+import { isIpHost, isIpv4Literal, isIpv6Literal } from '@privacy-analytics/core/privacy';
+import { looksLikeCnResidentId, PII_KINDS, sortKinds } from '@privacy-analytics/core/privacy';
+import { scrubText } from '@privacy-analytics/core/privacy';
 
 const scrubbed = (text: string): string => scrubText(text).text;
 

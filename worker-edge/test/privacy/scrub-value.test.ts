@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { classifyKey, keyWords, normaliseEmail, normalisePhone } from '../../src/privacy/pii-keys';
-import { REDACTED, scrubJson, TRUNCATED } from '../../src/privacy/scrub-value';
+import { classifyKey, keyWords, normaliseEmail, normalisePhone } from '@privacy-analytics/core/privacy';
+import { REDACTED, scrubJson, TRUNCATED } from '@privacy-analytics/core/privacy';
 
 const hashed: string[] = [];
 const hashIdentifier = async (value: string): Promise<string> => {

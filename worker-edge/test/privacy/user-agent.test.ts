@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { reduceUserAgent } from '../../src/privacy/user-agent';
+import { reduceUserAgent } from '@privacy-analytics/core/privacy';
 
 const UA = {
   chromeWindows:

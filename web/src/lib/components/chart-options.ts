@@ -1,7 +1,7 @@
-import type { BreakdownRow, Granularity, TimePoint } from '../analytics/overview';
-import type { EventCountPoint } from '../analytics/series-from-index';
+import type { BreakdownRow, Granularity, TimePoint } from '@privacy-analytics/core/analytics';
+import type { EventCountPoint } from '@privacy-analytics/core/analytics';
 import type { ChartOption } from './echarts-setup';
-import type { ResolvedTheme } from '../state/theme.svelte';
+import type { ResolvedTheme } from '../state/theme.svelte.ts';
 
 const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
 const PALETTE = ['#3b6fd8', '#e0823d', '#3fa57a', '#c0504d', '#8064a2', '#4bacc6', '#9c8b3c', '#d16ba5', '#6b7a8f', '#5aa02c'];

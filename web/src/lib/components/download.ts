@@ -1,5 +1,5 @@
-import type { Row } from '../engine/query-engine';
-import { columnsOf, toCsv } from '../state/sql-console.svelte';
+import type { Row } from '@privacy-analytics/core/engine';
+import { columnsOf, toCsv } from '../state/sql-console.svelte.ts';
 
 /** Saves `text` as a file through the browser's download (a blob URL: nothing leaves the page). */
 export function downloadText(filename: string, text: string, type = 'text/csv;charset=utf-8'): void {

@@ -1,4 +1,4 @@
-import type { FilterOp, PropertyFilter, Scalar } from '../analytics/sql';
+import type { FilterOp, PropertyFilter, Scalar } from '@privacy-analytics/core/analytics';
 
 /** One editable row of a property filter, as the form holds it (text fields). */
 export interface FilterDraft {

@@ -1,4 +1,4 @@
-import type { QueryEngine } from './query-engine';
+import type { QueryEngine } from '@privacy-analytics/core/engine';
 import { WorkerDataEngine } from './worker-data-engine';
 
 /** Where the edge collector is, which site, and a read token. Kept in IndexedDB, never in the URL. */
@@ -21,11 +21,9 @@ export interface LoadFailure {
 }
 
 /** A Parquet file as an index lists it: how many events it holds and the span of their timestamps (ISO 8601). */
-export interface FileSpan {
-  rows: number;
-  minTime: string;
-  maxTime: string;
-}
+import type { FileSpan } from '@privacy-analytics/core/analytics';
+
+export type { FileSpan };
 
 export interface LoadProgress {
   filesDone: number;

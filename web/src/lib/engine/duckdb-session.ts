@@ -1,10 +1,10 @@
 import * as duckdb from '@duckdb/duckdb-wasm';
 import { Table } from 'apache-arrow';
-import { tableToRows } from './arrow-rows';
+import { tableToRows } from '@privacy-analytics/core/connectors/arrow';
 import type { DuckDbBundleName, EngineInfo } from './data-engine';
 import { QueryCancelledError, errorMessage } from './errors';
-import type { Row, SqlValue } from './query-engine';
-import { bindParameters } from './sql-params';
+import type { Row, SqlValue } from '@privacy-analytics/core/engine';
+import { bindParameters } from '@privacy-analytics/core/engine';
 import { wasmAssetUrl } from './wasm-assets';
 
 /** A DuckDB build the page can run: chooseBundle's answer. */

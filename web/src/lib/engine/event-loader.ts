@@ -1,10 +1,10 @@
-import type { ColumnSpec } from '../../../../worker-edge/src/schema/event-columns';
+import type { ColumnSpec } from '@privacy-analytics/core/schema';
 import type { DateRange, EdgeConnection, FileSpan, LoadFailure, LoadProgress, LoadResult, SourceOrigin, TableInfo } from './data-engine';
 import type { DuckDbSession } from './duckdb-session';
 import { EdgeClient, sameEtag, type ManifestFile } from './edge-client';
 import { errorMessage } from './errors';
 import { coalesceIpcStream } from './arrow-coalesce';
-import { compactIfLarge } from './compact-tables';
+import { compactIfLarge } from '@privacy-analytics/core/engine';
 import { joinIpcStreams, sameBytes, splitIpcStream } from './arrow-ipc';
 import { ALL_COLUMNS, EVENTS_TABLE, createTableSql, quoteIdentifier, resolveColumns } from './event-table';
 import { FileCache } from './file-cache';

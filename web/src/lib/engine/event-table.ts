@@ -1,5 +1,5 @@
-import { EVENT_COLUMNS, type ColumnKind, type ColumnSpec } from '../../../../worker-edge/src/schema/event-columns';
-import { EVENTS_TABLE } from './query-engine';
+import { EVENT_COLUMNS, type ColumnKind, type ColumnSpec } from '@privacy-analytics/core/schema';
+import { EVENTS_TABLE } from '@privacy-analytics/core/engine';
 
 /** DuckDB types of the `events` table, as the QueryEngine contract states them. */
 export const SQL_TYPES: Record<ColumnKind, string> = {

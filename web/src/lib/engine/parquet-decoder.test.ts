@@ -3,8 +3,8 @@ import { createRequire } from 'node:module';
 import { tableFromIPC, tableToIPC } from 'apache-arrow';
 import * as parquetNode from 'parquet-wasm/node';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { EVENT_COLUMNS, type EventRow } from '../../../../worker-edge/src/schema/event-columns';
-import { encodeEventsParquet, type ParquetWasm } from '../../../../worker-edge/src/storage/parquet-writer';
+import { EVENT_COLUMNS, type EventRow } from '@privacy-analytics/core/schema';
+import { encodeEventsParquet, type ParquetWasm } from '@privacy-analytics/core/parquet';
 import { resolveColumns } from './event-table';
 import { ParquetFileError, decodeEventsParquet, initParquet } from './parquet-decoder';
 

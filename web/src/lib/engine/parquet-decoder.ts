@@ -1,7 +1,7 @@
 import { DataType, Schema, Table, tableFromIPC, tableToIPC, type Field } from 'apache-arrow';
 import initParquetWasm, { ParquetFile, readParquet, readSchema, type Table as WasmTable } from 'parquet-wasm/esm';
 import { joinIpcStreams, splitIpcStream } from './arrow-ipc';
-import type { ColumnKind, ColumnSpec } from '../../../../worker-edge/src/schema/event-columns';
+import type { ColumnKind, ColumnSpec } from '@privacy-analytics/core/schema';
 import { errorMessage } from './errors';
 
 /** Rows per Arrow record batch handed to DuckDB (the edge writes row groups of 64 Ki rows). */

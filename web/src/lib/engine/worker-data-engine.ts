@@ -18,7 +18,7 @@ import type {
 import { validEdgeUrl } from './edge-url';
 import { EngineCrashedError, QueryCancelledError, QueryError, deserializeError, type SerializedError } from './errors';
 import { DEFAULT_DATABASE_NAME, LocalDb } from './local-db';
-import type { Row, SqlValue } from './query-engine';
+import type { Row, SqlValue } from '@privacy-analytics/core/engine';
 import { SupervisedWorker } from './supervised-worker';
 import { defaultWasmBase } from './wasm-assets';
 

@@ -3,7 +3,7 @@
  * by the dashboard's data engine. Cancelling terminates the worker; a worker that dies rejects the run.
  */
 import * as Comlink from 'comlink';
-import type { QueryEngine } from '../engine/query-engine';
+import type { QueryEngine } from '@privacy-analytics/core/engine';
 import { SupervisedWorker } from '../engine/supervised-worker';
 import type { TrainProgress, TrainTask, TrainWorkerApi, TrainedModel } from '../workers/train/messages';
 

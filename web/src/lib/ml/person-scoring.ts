@@ -3,8 +3,8 @@
  * same SQL training uses (models/train/scoring.ts, through the data engine), then the model worker in
  * batches. A batch bounds the memory of one ONNX run and the size of one message to the worker.
  */
-import type { QueryEngine } from '../engine/query-engine';
-import { personModelInput, type PersonMatrix } from '../../../../models/train/scoring';
+import type { QueryEngine } from '@privacy-analytics/core/engine';
+import { personModelInput, type PersonMatrix } from '@privacy-analytics/models/score';
 import type { PersonModel } from './model-files';
 
 /** The one thing scoring needs from the model worker (ModelEngine implements it). */

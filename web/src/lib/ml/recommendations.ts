@@ -3,10 +3,10 @@
  * model worker, the person's purchases left out unless asked; for a group of persons (a segment),
  * the products with the highest mean score among the members who have not bought them.
  */
-import type { QueryEngine } from '../engine/query-engine';
-import { recommendationInput, topItems, type RecommendationInput, type ScoredItem } from '../../../../models/train/scoring';
-import { segmentTopItems, type SegmentItem } from '../../../../models/train/person-scores';
-import type { RecommenderIds } from '../../../../models/train/recommend/id-map';
+import type { QueryEngine } from '@privacy-analytics/core/engine';
+import { recommendationInput, topItems, type RecommendationInput, type ScoredItem } from '@privacy-analytics/models/score';
+import { segmentTopItems, type SegmentItem } from '@privacy-analytics/models/score';
+import type { RecommenderIds } from '@privacy-analytics/models/score';
 import type { RecommenderModel } from './model-files';
 import { SCORING_BATCH_ROWS, type BatchScorer } from './person-scoring';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { AnalysisRun } from './analysis-run.svelte';
+import { AnalysisRun } from './analysis-run.svelte.ts';
 
 function deferred<T>() {
   let resolve!: (value: T) => void;

@@ -1,17 +1,17 @@
 import { tick } from 'svelte';
 import type { DataEngine, EdgeConnection } from '../engine/data-engine';
-import { ConnectionState } from './connection.svelte';
-import { EngineStatusState } from './engine-status.svelte';
+import { ConnectionState } from './connection.svelte.ts';
+import { EngineStatusState } from './engine-status.svelte.ts';
 import { SavedReports } from '../reports/saved-reports';
 import { errorMessage } from './errors';
-import { EventCatalogState } from './event-catalog.svelte';
-import { LiveCounts } from './live-counts.svelte';
-import { LoadState } from './load-state.svelte';
-import { OverviewData } from './overview-data.svelte';
-import { SqlConsole } from './sql-console.svelte';
-import { ThemeState } from './theme.svelte';
+import { EventCatalogState } from './event-catalog.svelte.ts';
+import { LiveCounts } from './live-counts.svelte.ts';
+import { LoadState } from './load-state.svelte.ts';
+import { OverviewData } from './overview-data.svelte.ts';
+import { SqlConsole } from './sql-console.svelte.ts';
+import { ThemeState } from './theme.svelte.ts';
 import { parseUrlState, type DateRange, type RangePreset, type UrlState } from './url-state';
-import { ViewState } from './view-state.svelte';
+import { ViewState } from './view-state.svelte.ts';
 
 const SHOW_CACHE_FIRST_MS = 15_000;
 

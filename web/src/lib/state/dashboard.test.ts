@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { DataEngine, DateRange, EdgeConnection, LoadResult, TableInfo } from '../engine/data-engine';
-import { Dashboard } from './dashboard.svelte';
-import { ThemeState } from './theme.svelte';
+import { Dashboard } from './dashboard.svelte.ts';
+import { ThemeState } from './theme.svelte.ts';
 import { parseUrlState, presetRange } from './url-state';
 
 const CONNECTION: EdgeConnection = { url: 'https://edge.example.com', site: 'shop', token: 'secret-token' };

@@ -1,6 +1,6 @@
 import type { TableInfo } from '../engine/data-engine';
-import type { QueryEngine } from '../engine/query-engine';
-import { readEventCatalog, type EventName, type PropertyName } from '../analytics/event-catalog';
+import type { QueryEngine } from '@privacy-analytics/core/engine';
+import { readEventCatalog, type EventName, type PropertyName } from '@privacy-analytics/core/analytics';
 import { errorMessage } from './errors';
 
 /** The pickers' lists for the loaded data, read again whenever a different table is loaded. */

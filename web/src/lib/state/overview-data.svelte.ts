@@ -8,8 +8,8 @@ import {
   type OverviewKpis,
   type OverviewSpec,
   type TimePoint,
-} from '../analytics/overview';
-import type { QueryEngine } from '../engine/query-engine';
+} from '@privacy-analytics/core/analytics';
+import type { QueryEngine } from '@privacy-analytics/core/engine';
 import { errorMessage } from './errors';
 
 export type PanelStatus = 'empty' | 'loading' | 'ready' | 'error';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { kpisQuery, seriesQuery, type OverviewSpec } from '../analytics/overview';
-import type { QueryEngine, Row } from '../engine/query-engine';
-import { OverviewData } from './overview-data.svelte';
+import { kpisQuery, seriesQuery, type OverviewSpec } from '@privacy-analytics/core/analytics';
+import type { QueryEngine, Row } from '@privacy-analytics/core/engine';
+import { OverviewData } from './overview-data.svelte.ts';
 
 const spec: OverviewSpec = { from: '2026-03-01', to: '2026-03-02', filters: [], granularity: 'day' };
 

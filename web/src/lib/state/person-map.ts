@@ -3,8 +3,8 @@
  * data. The dashboard replaces the events table on every load, so every analysis view calls this before it runs:
  * the map is rebuilt once per loaded table, keyed by the load's `dataVersion`, whichever view asks first.
  */
-import { buildPersonMap } from '../analytics/identity';
-import type { QueryEngine } from '../engine/query-engine';
+import { buildPersonMap } from '@privacy-analytics/core/analytics';
+import type { QueryEngine } from '@privacy-analytics/core/engine';
 
 const builtFor = new WeakMap<QueryEngine, number>();
 

@@ -1,5 +1,5 @@
 import type { DataEngine } from '../engine/data-engine';
-import type { Row } from '../engine/query-engine';
+import type { Row } from '@privacy-analytics/core/engine';
 import { errorMessage } from './errors';
 
 export const DEFAULT_SQL = `SELECT event, count(*) AS events, count(DISTINCT coalesce(user_id, anonymous_id)) AS persons

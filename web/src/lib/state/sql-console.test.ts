@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { columnsOf, toCsv } from './sql-console.svelte';
+import { columnsOf, toCsv } from './sql-console.svelte.ts';
 
 describe('CSV export', () => {
   it('quotes separators, quotes and newlines, writes NULL as empty and dates as ISO', () => {

@@ -7,7 +7,7 @@
  * Filter values are percent-encoded before joining with commas, so commas and colons inside values survive.
  */
 import { z } from 'zod';
-import { FILTER_OPS, isColumnName, type ColumnFilter, type FilterOp, type Granularity } from '../analytics/overview';
+import { COLUMN_FILTER_OPS, isColumnName, type ColumnFilter, type ColumnFilterOp, type Granularity } from '@privacy-analytics/core/analytics';
 
 export const VIEWS = [
   'overview',
@@ -61,7 +61,7 @@ const filterParam = z
   .transform((text, ctx): ColumnFilter | typeof z.NEVER => {
     const [column = '', op = '', ...rest] = text.split(':');
     const encodedValues = rest.join(':');
-    if (!isColumnName(column) || !FILTER_OPS.includes(op as FilterOp)) {
+    if (!isColumnName(column) || !COLUMN_FILTER_OPS.includes(op as ColumnFilterOp)) {
       ctx.addIssue({ code: 'custom', message: `bad filter "${text}"` });
       return z.NEVER;
     }
@@ -76,7 +76,7 @@ const filterParam = z
       ctx.addIssue({ code: 'custom', message: `filter without value "${text}"` });
       return z.NEVER;
     }
-    return { column, op: op as FilterOp, values: op === 'empty' ? [] : op === 'in' ? values.slice(0, 100) : values.slice(0, 1) };
+    return { column, op: op as ColumnFilterOp, values: op === 'empty' ? [] : op === 'in' ? values.slice(0, 100) : values.slice(0, 1) };
   });
 
 export function todayUtc(now = new Date()): string {

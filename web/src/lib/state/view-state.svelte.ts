@@ -1,4 +1,4 @@
-import type { ColumnFilter, Granularity } from '../analytics/overview';
+import type { ColumnFilter, Granularity } from '@privacy-analytics/core/analytics';
 import {
   MAX_FILTERS,
   parseUrlState,

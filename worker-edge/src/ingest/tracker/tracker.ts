@@ -1,6 +1,6 @@
 /**
  * pa.js: first-party browser tracker for the edge collector (Segment HTTP Tracking API compatible).
- * Built by scripts/build-tracker.mjs (esbuild, minified IIFE, es2017) into generated/tracker.min.js.txt
+ * Built by scripts/build-tracker.mjs (esbuild, minified IIFE, es2017) into worker-edge/generated/tracker.min.js.txt
  * and served by the worker at GET /t.js.
  *
  * Install:

@@ -1,4 +1,4 @@
-import type { ResolvedTheme } from '../../state/theme.svelte';
+import type { ResolvedTheme } from '../../state/theme.svelte.ts';
 import type { ChartOption } from '../echarts-setup';
 
 const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';

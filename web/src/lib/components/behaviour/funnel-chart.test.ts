@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { FunnelResult, FunnelStepResult } from '../../analytics/funnel';
+import type { FunnelResult, FunnelStepResult } from '@privacy-analytics/core/analytics';
 import { funnelBreakdownRows, funnelChartOption, funnelStepRows } from './funnel-chart';
 
 function step(index: number, event: string, count: number, first: number, previous: number): FunnelStepResult {

@@ -1,7 +1,7 @@
 /** A funnel result as chart options and table rows (the rows are also the CSV export). */
-import type { FunnelResult, FunnelStepResult } from '../../analytics/funnel';
-import type { Row } from '../../engine/query-engine';
-import type { ResolvedTheme } from '../../state/theme.svelte';
+import type { FunnelResult, FunnelStepResult } from '@privacy-analytics/core/analytics';
+import type { Row } from '@privacy-analytics/core/engine';
+import type { ResolvedTheme } from '../../state/theme.svelte.ts';
 import type { ChartOption } from '../echarts-setup';
 import { formatPercent } from '../format';
 import { chartBase, DROP_OFF_COLOR, textColor } from './chart-base';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PathsResult } from '../../analytics/paths';
+import type { PathsResult } from '@privacy-analytics/core/analytics';
 import { DROP_OFF_COLOR } from './chart-base';
 import { pathLinkRows, sankeyData, topPathRows } from './paths-chart';
 

@@ -1,7 +1,7 @@
 /** A paths result as a Sankey (with drop-off drawn as nodes of their own) and as table rows. */
-import type { PathsResult } from '../../analytics/paths';
-import type { Row } from '../../engine/query-engine';
-import type { ResolvedTheme } from '../../state/theme.svelte';
+import type { PathsResult } from '@privacy-analytics/core/analytics';
+import type { Row } from '@privacy-analytics/core/engine';
+import type { ResolvedTheme } from '../../state/theme.svelte.ts';
 import type { ChartOption } from '../echarts-setup';
 import { chartBase, DROP_OFF_COLOR, PALETTE, textColor } from './chart-base';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RetentionCohort } from '../../analytics/retention';
+import type { RetentionCohort } from '@privacy-analytics/core/analytics';
 import { averageRetention, heatCell, retentionRows } from './retention-heatmap';
 
 function cohort(start: string, values: number[]): RetentionCohort {

@@ -1,7 +1,7 @@
 /** Retention cohorts as a heat-map (cell shading), an average curve and CSV rows. */
-import type { RetentionCohort, RetentionSpec } from '../../analytics/retention';
-import type { Row } from '../../engine/query-engine';
-import type { ResolvedTheme } from '../../state/theme.svelte';
+import type { RetentionCohort, RetentionSpec } from '@privacy-analytics/core/analytics';
+import type { Row } from '@privacy-analytics/core/engine';
+import type { ResolvedTheme } from '../../state/theme.svelte.ts';
 import type { ChartOption } from '../echarts-setup';
 import { chartBase } from './chart-base';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AttributionResult } from '../../analytics/attribution';
+import type { AttributionResult } from '@privacy-analytics/core/analytics';
 import { attributionChartOption, attributionRows, markovRows, roiBelowOne } from './attribution-result';
 
 const result: AttributionResult = {

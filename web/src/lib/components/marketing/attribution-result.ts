@@ -1,6 +1,6 @@
 /** The attribution result as the view shows it: chart option, and flat rows for tables and CSV. */
-import type { AttributionModel, AttributionResult } from '../../analytics/attribution';
-import type { ResolvedTheme } from '../../state/theme.svelte';
+import type { AttributionModel, AttributionResult } from '@privacy-analytics/core/analytics';
+import type { ResolvedTheme } from '../../state/theme.svelte.ts';
 import { MODEL_LABELS } from '../../state/marketing/attribution-form';
 import type { ChartOption } from '../echarts-setup';
 import { marketingChartBase } from './chart-base';

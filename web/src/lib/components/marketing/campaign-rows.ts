@@ -1,5 +1,5 @@
 /** The campaign-lift result as rows: one per metric, baseline, campaign, lift with its 95% interval and p-value. */
-import type { CampaignLiftResult } from '../../analytics/campaign-lift';
+import type { CampaignLiftResult } from '@privacy-analytics/core/analytics';
 
 export interface LiftRow {
   metric: 'active_persons' | 'conversion_rate' | 'revenue_per_person' | 'conversions_per_day' | 'revenue_per_day' | 'retention';

@@ -1,4 +1,4 @@
-import type { QualityCheckId } from '../../analytics/data-quality';
+import type { QualityCheckId } from '@privacy-analytics/core/analytics';
 
 /** What each check means, in the words of the view (definitions in docs/marketing-analytics.md). */
 export const CHECK_LABELS: Record<QualityCheckId, { title: string; unit: string }> = {

@@ -1,6 +1,6 @@
 import type { ChartOption } from '../echarts-setup';
-import type { ResolvedTheme } from '../../state/theme.svelte';
-import type { HistogramBin } from '../../../../../models/train/person-scores';
+import type { ResolvedTheme } from '../../state/theme.svelte.ts';
+import type { HistogramBin } from '@privacy-analytics/models/score';
 
 /** Bars over score bins; the bins above 0.7 (the "at risk" segment) in the accent's warm counterpart. */
 export function histogramOption(bins: readonly HistogramBin[], theme: ResolvedTheme, seriesName: string): ChartOption {

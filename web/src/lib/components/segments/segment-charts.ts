@@ -1,4 +1,4 @@
-import type { ResolvedTheme } from '../../state/theme.svelte';
+import type { ResolvedTheme } from '../../state/theme.svelte.ts';
 import type { ChartOption } from '../echarts-setup';
 
 /** The segment's size at the end of each period, as a line. */

@@ -1,10 +1,10 @@
-import type { QueryEngine } from '../../engine/query-engine';
+import type { QueryEngine } from '@privacy-analytics/core/engine';
 import type { SavedItem, SavedReports } from '../../reports/saved-reports';
-import { AnalysisRun, type Cancellable } from '../analysis-run.svelte';
+import { AnalysisRun, type Cancellable } from '../analysis-run.svelte.ts';
 import { errorMessage } from '../errors';
 import { freshPersonMap } from '../person-map';
 import type { DateRange } from '../url-state';
-import { SavedReportList } from '../../reports/saved-report-list.svelte';
+import { SavedReportList } from '../../reports/saved-report-list.svelte.ts';
 
 /** What differs between the behaviour views: their form, spec and analysis. */
 export interface AnalysisDefinition<Form, Spec, Result> {

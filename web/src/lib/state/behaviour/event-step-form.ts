@@ -1,4 +1,4 @@
-import type { EventMatcher } from '../../analytics/sql';
+import type { EventMatcher } from '@privacy-analytics/core/analytics';
 import { toFilterDraft, toPropertyFilter, type FilterDraft } from '../../components/property-filter-form';
 
 /** An event with property filters as a form holds it (a funnel step, a retention event, a path anchor). */

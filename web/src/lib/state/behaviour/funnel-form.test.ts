@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseFunnelSpec } from '../../analytics/funnel';
+import { parseFunnelSpec } from '@privacy-analytics/core/analytics';
 import { addExclusion, addStep, defaultFunnelForm, funnelFormFromSpec, funnelQueryFromForm, moveStep, removeStep, type FunnelForm } from './funnel-form';
 
 function filled(): FunnelForm {

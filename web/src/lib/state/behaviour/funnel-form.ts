@@ -3,8 +3,8 @@
  * inputs edit them; `funnelQueryFromForm` turns it into a spec without the date range (that is the dashboard's),
  * and `funnelFormFromSpec` opens a saved report back into the form.
  */
-import { FUNNEL_ORDERS, MAX_FUNNEL_STEPS, type FunnelSpec, type FunnelSpecInput } from '../../analytics/funnel';
-import type { WindowUnit } from '../../analytics/sql';
+import { FUNNEL_ORDERS, MAX_FUNNEL_STEPS, type FunnelSpec, type FunnelSpecInput } from '@privacy-analytics/core/analytics';
+import type { WindowUnit } from '@privacy-analytics/core/analytics';
 import { emptyEventStep, toEventMatcher, toEventStepDraft, type EventStepDraft } from './event-step-form';
 
 export type FunnelOrder = (typeof FUNNEL_ORDERS)[number];

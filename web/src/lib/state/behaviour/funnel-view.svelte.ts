@@ -1,10 +1,10 @@
-import { parseFunnelSpec, runFunnel, type FunnelResult, type FunnelSpecInput } from '../../analytics/funnel';
-import { parseSegmentSpec, type SegmentSpecInput } from '../../analytics/segments';
-import type { QueryEngine } from '../../engine/query-engine';
+import { parseFunnelSpec, runFunnel, type FunnelResult, type FunnelSpecInput } from '@privacy-analytics/core/analytics';
+import { parseSegmentSpec, type SegmentSpecInput } from '@privacy-analytics/core/analytics';
+import type { QueryEngine } from '@privacy-analytics/core/engine';
 import type { SavedReports } from '../../reports/saved-reports';
-import type { Cancellable } from '../analysis-run.svelte';
+import type { Cancellable } from '../analysis-run.svelte.ts';
 import { errorMessage } from '../errors';
-import { AnalysisViewState, type AnalysisDefinition } from './analysis-view.svelte';
+import { AnalysisViewState, type AnalysisDefinition } from './analysis-view.svelte.ts';
 import { defaultFunnelForm, funnelFormFromSpec, funnelQueryFromForm, type FunnelForm } from './funnel-form';
 
 export const FUNNEL_ANALYSIS: AnalysisDefinition<FunnelForm, FunnelSpecInput, FunnelResult> = {

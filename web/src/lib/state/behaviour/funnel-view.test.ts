@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
-import { parseSegmentSpec } from '../../analytics/segments';
+import { parseSegmentSpec } from '@privacy-analytics/core/analytics';
 import type { SavedItem, SavedKind, SavedReports } from '../../reports/saved-reports';
-import { FunnelViewState } from './funnel-view.svelte';
+import { FunnelViewState } from './funnel-view.svelte.ts';
 
 /** SavedReports' interface over an array (no IndexedDB in Node). */
 function memorySaved(): { store: SavedReports; items: SavedItem[] } {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parsePathsSpec } from '../../analytics/paths';
+import { parsePathsSpec } from '@privacy-analytics/core/analytics';
 import { defaultPathsForm, pathsFormFromSpec, pathsQueryFromForm } from './paths-form';
 
 describe('paths form', () => {

@@ -1,5 +1,5 @@
 /** The paths builder's form and its mapping to a paths spec (and back, for saved reports). */
-import type { PathsSpecInput } from '../../analytics/paths';
+import type { PathsSpecInput } from '@privacy-analytics/core/analytics';
 import { emptyEventStep, splitNames, toEventMatcher, toEventStepDraft, type EventStepDraft } from './event-step-form';
 
 export type PathAnchor = 'start' | 'end';

@@ -1,8 +1,8 @@
-import { parsePathsSpec, runPaths, type PathsResult, type PathsSpecInput } from '../../analytics/paths';
-import type { QueryEngine } from '../../engine/query-engine';
+import { parsePathsSpec, runPaths, type PathsResult, type PathsSpecInput } from '@privacy-analytics/core/analytics';
+import type { QueryEngine } from '@privacy-analytics/core/engine';
 import type { SavedReports } from '../../reports/saved-reports';
-import type { Cancellable } from '../analysis-run.svelte';
-import { AnalysisViewState, type AnalysisDefinition } from './analysis-view.svelte';
+import type { Cancellable } from '../analysis-run.svelte.ts';
+import { AnalysisViewState, type AnalysisDefinition } from './analysis-view.svelte.ts';
 import { defaultPathsForm, pathsFormFromSpec, pathsQueryFromForm, type PathsForm } from './paths-form';
 
 export const PATHS_ANALYSIS: AnalysisDefinition<PathsForm, PathsSpecInput, PathsResult> = {

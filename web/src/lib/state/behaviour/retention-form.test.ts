@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRetentionSpec } from '../../analytics/retention';
+import { parseRetentionSpec } from '@privacy-analytics/core/analytics';
 import { defaultRetentionForm, retentionFormFromSpec, retentionQueryFromForm } from './retention-form';
 
 describe('retention form', () => {

@@ -1,5 +1,5 @@
 /** The retention builder's form and its mapping to a retention spec (and back, for saved reports). */
-import type { RetentionSpec, RetentionSpecInput } from '../../analytics/retention';
+import type { RetentionSpec, RetentionSpecInput } from '@privacy-analytics/core/analytics';
 import { emptyEventStep, toEventMatcher, toEventStepDraft, type EventStepDraft } from './event-step-form';
 
 export type RetentionPeriod = RetentionSpec['period'];

@@ -1,8 +1,8 @@
-import { parseRetentionSpec, runRetention, type RetentionResult, type RetentionSpecInput } from '../../analytics/retention';
-import type { QueryEngine } from '../../engine/query-engine';
+import { parseRetentionSpec, runRetention, type RetentionResult, type RetentionSpecInput } from '@privacy-analytics/core/analytics';
+import type { QueryEngine } from '@privacy-analytics/core/engine';
 import type { SavedReports } from '../../reports/saved-reports';
-import type { Cancellable } from '../analysis-run.svelte';
-import { AnalysisViewState, type AnalysisDefinition } from './analysis-view.svelte';
+import type { Cancellable } from '../analysis-run.svelte.ts';
+import { AnalysisViewState, type AnalysisDefinition } from './analysis-view.svelte.ts';
 import { defaultRetentionForm, retentionFormFromSpec, retentionQueryFromForm, type RetentionForm } from './retention-form';
 
 export const RETENTION_ANALYSIS: AnalysisDefinition<RetentionForm, RetentionSpecInput, RetentionResult> = {

@@ -1,6 +1,6 @@
 import type { EdgeConnection } from '../../engine/data-engine';
 import { EdgeAdmin, roleProblem, type AlertRuleInfo, type FiredAlert, type WhoAmI } from '../../engine/edge-admin';
-import { AnalysisRun } from '../analysis-run.svelte';
+import { AnalysisRun } from '../analysis-run.svelte.ts';
 import { errorMessage } from '../errors';
 
 /** A list the token may read, or the sentence saying which role it lacks. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseAttributionSpec } from '../../analytics/attribution';
+import { parseAttributionSpec } from '@privacy-analytics/core/analytics';
 import { attributionFormFromSpec, attributionSpec, defaultAttributionForm, savedAttributionSpec } from './attribution-form';
 
 const range = { from: '2026-11-01', to: '2026-11-30' };

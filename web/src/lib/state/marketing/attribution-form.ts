@@ -2,7 +2,7 @@
  * The attribution view's form as plain data, and its conversion to and from the spec attribution.ts takes. Saved
  * reports hold the spec (without dates and spend, which belong to the moment), so a report opens in the CLI too.
  */
-import { ATTRIBUTION_MODELS, type AttributionModel, type AttributionSpecInput } from '../../analytics/attribution';
+import { ATTRIBUTION_MODELS, type AttributionModel, type AttributionSpecInput } from '@privacy-analytics/core/analytics';
 import type { DateRange } from '../../engine/data-engine';
 import { toFilterDraft, toPropertyFilter, type FilterDraft } from '../../components/property-filter-form';
 

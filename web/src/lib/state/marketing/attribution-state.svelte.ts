@@ -1,11 +1,11 @@
-import { runAttribution, type AttributionResult, type AttributionSpecInput } from '../../analytics/attribution';
-import { parseSpendCsv, SpendCsvError, MAX_SPEND_CSV_BYTES } from '../../analytics/spend';
+import { runAttribution, type AttributionResult, type AttributionSpecInput } from '@privacy-analytics/core/analytics';
+import { parseSpendCsv, SpendCsvError, MAX_SPEND_CSV_BYTES } from '@privacy-analytics/core/analytics';
 import type { DataEngine, DateRange } from '../../engine/data-engine';
 import type { SavedReports } from '../../reports/saved-reports';
 import { errorMessage } from '../errors';
 import { attributionFormFromSpec, attributionSpec, defaultAttributionForm, savedAttributionSpec, type AttributionForm } from './attribution-form';
 import { freshPersonMap } from '../person-map';
-import { FormAnalysisState } from './form-analysis-state.svelte';
+import { FormAnalysisState } from './form-analysis-state.svelte.ts';
 
 export interface SpendFile {
   name: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseBasketSpec } from '../../analytics/basket';
-import type { AssociationRule } from '../../analytics/fp-growth';
+import { parseBasketSpec } from '@privacy-analytics/core/analytics';
+import type { AssociationRule } from '@privacy-analytics/core/analytics';
 import { basketFormFromSpec, basketSpec, defaultBasketForm, itemsByBaskets, sortRules } from './basket-form';
 
 const range = { from: '2026-11-01', to: '2026-11-30' };

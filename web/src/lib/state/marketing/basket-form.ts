@@ -1,6 +1,6 @@
 /** The basket view's form, its spec (basket.ts), and the rule table's sort order. */
-import type { BasketSpecInput } from '../../analytics/basket';
-import type { AssociationRule } from '../../analytics/fp-growth';
+import type { BasketSpecInput } from '@privacy-analytics/core/analytics';
+import type { AssociationRule } from '@privacy-analytics/core/analytics';
 import type { DateRange } from '../../engine/data-engine';
 import type { DurationUnit } from './attribution-form';
 

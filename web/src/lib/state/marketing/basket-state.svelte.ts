@@ -1,10 +1,10 @@
-import { basketRules, fetchBaskets, parseBasketSpec, type BasketResult, type BasketSpecInput } from '../../analytics/basket';
-import { alsoBought, type AlsoBought } from '../../analytics/fp-growth';
+import { basketRules, fetchBaskets, parseBasketSpec, type BasketResult, type BasketSpecInput } from '@privacy-analytics/core/analytics';
+import { alsoBought, type AlsoBought } from '@privacy-analytics/core/analytics';
 import type { DataEngine, DateRange } from '../../engine/data-engine';
 import type { SavedReports } from '../../reports/saved-reports';
 import { basketFormFromSpec, basketSpec, defaultBasketForm, itemsByBaskets, type BasketForm, type RuleSortKey } from './basket-form';
 import { freshPersonMap } from '../person-map';
-import { FormAnalysisState, withoutRange } from './form-analysis-state.svelte';
+import { FormAnalysisState, withoutRange } from './form-analysis-state.svelte.ts';
 
 export interface BasketRun {
   result: BasketResult;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCampaignLiftSpec } from '../../analytics/campaign-lift';
+import { parseCampaignLiftSpec } from '@privacy-analytics/core/analytics';
 import { campaignFormFromSpec, campaignLiftSpec, defaultCampaignForm, defaultPeriods } from './campaign-form';
 
 describe('campaign form', () => {

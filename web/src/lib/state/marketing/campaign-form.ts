@@ -1,5 +1,5 @@
 /** The campaign-lift view's form and its spec (campaign-lift.ts). */
-import type { CampaignLiftSpecInput } from '../../analytics/campaign-lift';
+import type { CampaignLiftSpecInput } from '@privacy-analytics/core/analytics';
 import type { DateRange } from '../../engine/data-engine';
 
 export interface CampaignForm {

@@ -1,9 +1,9 @@
-import { runCampaignLift, type CampaignLiftResult, type CampaignLiftSpecInput } from '../../analytics/campaign-lift';
+import { runCampaignLift, type CampaignLiftResult, type CampaignLiftSpecInput } from '@privacy-analytics/core/analytics';
 import type { DataEngine, DateRange } from '../../engine/data-engine';
 import type { SavedReports } from '../../reports/saved-reports';
 import { campaignFormFromSpec, campaignLiftSpec, defaultCampaignForm, type CampaignForm } from './campaign-form';
 import { freshPersonMap } from '../person-map';
-import { FormAnalysisState } from './form-analysis-state.svelte';
+import { FormAnalysisState } from './form-analysis-state.svelte.ts';
 
 export class CampaignState extends FormAnalysisState<CampaignForm, CampaignLiftSpecInput, CampaignLiftResult> {
   constructor(engine: DataEngine, saved: SavedReports, range: DateRange) {

@@ -1,8 +1,8 @@
 /** The experiments view's form, the split text it takes, and the query listing experiments in the data. */
-import { parseExperimentSpec, type ExperimentSpecInput } from '../../analytics/experiment';
-import { and, ident, sql, timeBounds, timeCondition, type Sql } from '../../analytics/sql';
+import { parseExperimentSpec, type ExperimentSpecInput } from '@privacy-analytics/core/analytics';
+import { and, ident, sql, timeBounds, timeCondition, type Sql } from '@privacy-analytics/core/analytics';
 import type { DateRange } from '../../engine/data-engine';
-import { EVENTS_TABLE } from '../../engine/query-engine';
+import { EVENTS_TABLE } from '@privacy-analytics/core/engine';
 
 export interface ExperimentForm {
   experiment: string;

@@ -1,10 +1,10 @@
-import { runExperiment, type ExperimentResult, type ExperimentSpecInput } from '../../analytics/experiment';
+import { runExperiment, type ExperimentResult, type ExperimentSpecInput } from '@privacy-analytics/core/analytics';
 import type { DataEngine, DateRange } from '../../engine/data-engine';
 import type { SavedReports } from '../../reports/saved-reports';
-import { AnalysisRun } from '../analysis-run.svelte';
+import { AnalysisRun } from '../analysis-run.svelte.ts';
 import { defaultExperimentForm, experimentFormFromSpec, experimentListSql, experimentSpec, type ExperimentForm, type ExperimentListing } from './experiment-form';
 import { freshPersonMap } from '../person-map';
-import { FormAnalysisState, withoutRange } from './form-analysis-state.svelte';
+import { FormAnalysisState, withoutRange } from './form-analysis-state.svelte.ts';
 
 export class ExperimentState extends FormAnalysisState<ExperimentForm, ExperimentSpecInput, ExperimentResult> {
   readonly listing: AnalysisRun<ExperimentListing[]>;

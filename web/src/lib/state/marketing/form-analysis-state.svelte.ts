@@ -1,7 +1,7 @@
 import type { DataEngine } from '../../engine/data-engine';
 import type { SavedReports } from '../../reports/saved-reports';
-import { SavedReportList } from '../../reports/saved-report-list.svelte';
-import { AnalysisRun } from '../analysis-run.svelte';
+import { SavedReportList } from '../../reports/saved-report-list.svelte.ts';
+import { AnalysisRun } from '../analysis-run.svelte.ts';
 import { errorMessage } from '../errors';
 
 /**

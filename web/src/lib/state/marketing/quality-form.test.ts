@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseDataQualitySpec } from '../../analytics/data-quality';
-import { defaultQualityForm, qualitySpec } from './quality-state.svelte';
+import { parseDataQualitySpec } from '@privacy-analytics/core/analytics';
+import { defaultQualityForm, qualitySpec } from './quality-state.svelte.ts';
 
 describe('data quality form', () => {
   it('makes a spec data-quality.ts accepts, with the campaign property only when given', () => {

@@ -1,10 +1,10 @@
-import { qualityReportFromCounters, runDataQuality, type CollectionQualityReport, type DataQualityResult, type DataQualitySpecInput } from '../../analytics/data-quality';
+import { qualityReportFromCounters, runDataQuality, type CollectionQualityReport, type DataQualityResult, type DataQualitySpecInput } from '@privacy-analytics/core/analytics';
 import type { DataEngine, DateRange, EdgeConnection } from '../../engine/data-engine';
 import { EdgeAdmin, roleProblem } from '../../engine/edge-admin';
 import type { SavedReports } from '../../reports/saved-reports';
-import { AnalysisRun } from '../analysis-run.svelte';
+import { AnalysisRun } from '../analysis-run.svelte.ts';
 import { freshPersonMap } from '../person-map';
-import { FormAnalysisState, withoutRange } from './form-analysis-state.svelte';
+import { FormAnalysisState, withoutRange } from './form-analysis-state.svelte.ts';
 
 export interface QualityForm {
   conversionEvent: string;

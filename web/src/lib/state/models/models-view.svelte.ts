@@ -5,8 +5,8 @@
  * errors as messages).
  */
 import type { DataEngine } from '../../engine/data-engine';
-import { buildPersonMap } from '../../analytics/identity';
-import { runSegment } from '../../analytics/segments';
+import { buildPersonMap } from '@privacy-analytics/core/analytics';
+import { runSegment } from '@privacy-analytics/core/analytics';
 import { createModelEngine, type ModelEngine } from '../../ml/model-engine';
 import { parseModelCard } from '../../ml/model-card';
 import { fetchPersonModel, fetchRecommender, type ModelFile, type PersonModel } from '../../ml/model-files';
@@ -14,11 +14,11 @@ import { startTraining, type TrainProgress, type TrainedModel, type TrainingRun 
 import { scorePersons } from '../../ml/person-scoring';
 import { RECOMMENDER_NAME, Recommender } from '../../ml/recommendations';
 import type { SavedItem, SavedReports } from '../../reports/saved-reports';
-import { readModel } from '../../../../../models/train/scoring';
-import { riskList, scoreHistogram, writePersonScores, PERSON_SCORES_TABLE, type HistogramBin, type RiskRow } from '../../../../../models/train/person-scores';
-import type { ScoredItem } from '../../../../../models/train/scoring';
-import type { SegmentItem } from '../../../../../models/train/person-scores';
-import { AnalysisRun } from '../analysis-run.svelte';
+import { readModel } from '@privacy-analytics/models/score';
+import { riskList, scoreHistogram, writePersonScores, PERSON_SCORES_TABLE, type HistogramBin, type RiskRow } from '@privacy-analytics/models/score';
+import type { ScoredItem } from '@privacy-analytics/models/score';
+import type { SegmentItem } from '@privacy-analytics/models/score';
+import { AnalysisRun } from '../analysis-run.svelte.ts';
 import { errorMessage } from '../errors';
 
 export type PersonTask = 'churn' | 'propensity';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { SegmentCondition } from '../../analytics/segments';
+import type { SegmentCondition } from '@privacy-analytics/core/analytics';
 import {
   addChild,
   conditionToDraft,

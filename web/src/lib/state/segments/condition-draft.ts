@@ -6,9 +6,9 @@
  * Negation is a flag on every node (condition or group) rather than a node of its own, so the builder
  * shows "NOT" next to what it negates; `{not: {not: x}}` opens as x.
  */
-import { PERSON_TAGS, type PersonTag } from '../../analytics/person-tags';
-import type { ScoreOp, SegmentCondition } from '../../analytics/segments';
-import type { FilterOp } from '../../analytics/sql';
+import { PERSON_TAGS, type PersonTag } from '@privacy-analytics/core/analytics';
+import type { ScoreOp, SegmentCondition } from '@privacy-analytics/core/analytics';
+import type { FilterOp } from '@privacy-analytics/core/analytics';
 import { toFilterDraft, toPropertyFilter, type FilterDraft } from '../../components/property-filter-form';
 
 export type Combinator = 'and' | 'or';

@@ -2,7 +2,7 @@
  * The RFM view's 5×5 grid: persons per (R, F) score pair with their average monetary value, and each
  * cell's intensity for the heat map (persons relative to the fullest cell).
  */
-import type { RfmPerson } from '../../analytics/rfm';
+import type { RfmPerson } from '@privacy-analytics/core/analytics';
 
 export const SCORES = [1, 2, 3, 4, 5] as const;
 

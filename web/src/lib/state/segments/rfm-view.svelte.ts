@@ -1,12 +1,12 @@
-import { runRfm, type RfmResult, type RfmSpecInput, type RfmTier, parseRfmSpec } from '../../analytics/rfm';
-import type { QueryEngine } from '../../engine/query-engine';
-import { AnalysisRun, type Cancellable } from '../analysis-run.svelte';
-import type { Dashboard } from '../dashboard.svelte';
+import { runRfm, type RfmResult, type RfmSpecInput, type RfmTier, parseRfmSpec } from '@privacy-analytics/core/analytics';
+import type { QueryEngine } from '@privacy-analytics/core/engine';
+import { AnalysisRun, type Cancellable } from '../analysis-run.svelte.ts';
+import type { Dashboard } from '../dashboard.svelte.ts';
 import { errorMessage } from '../errors';
 import type { DateRange } from '../url-state';
 import { freshPersonMap } from '../person-map';
 import { buildRfmGrid, type RfmGrid } from './rfm-grid';
-import type { SegmentSpecInput } from '../../analytics/segments';
+import type { SegmentSpecInput } from '@privacy-analytics/core/analytics';
 
 export interface RfmContext {
   engine: QueryEngine & Cancellable;

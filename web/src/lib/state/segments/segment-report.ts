@@ -2,11 +2,11 @@
  * What the Segments view shows for one spec: runSegment's result plus the persons it was drawn from (for the
  * share) and a sample of members with every tag. All three are evaluated at the same instant.
  */
-import { personEvents } from '../../analytics/identity';
-import { PERSON_TAG_NAMES } from '../../analytics/person-tags';
-import { parseSegmentSpec, resolveAsOfInstant, runSegment, segmentMembersSql, type SegmentResult, type SegmentSpecInput } from '../../analytics/segments';
-import { int, sql, timeBounds, timeCondition, timestamp } from '../../analytics/sql';
-import type { QueryEngine, Row } from '../../engine/query-engine';
+import { personEvents } from '@privacy-analytics/core/analytics';
+import { PERSON_TAG_NAMES } from '@privacy-analytics/core/analytics';
+import { parseSegmentSpec, resolveAsOfInstant, runSegment, segmentMembersSql, type SegmentResult, type SegmentSpecInput } from '@privacy-analytics/core/analytics';
+import { int, sql, timeBounds, timeCondition, timestamp } from '@privacy-analytics/core/analytics';
+import type { QueryEngine, Row } from '@privacy-analytics/core/engine';
 
 export interface SegmentReport {
   /** the spec that ran, with asOf resolved to the instant used */

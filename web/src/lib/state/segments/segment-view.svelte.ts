@@ -1,8 +1,8 @@
-import { parseSegmentSpec, scoredModels, segmentMembersCsv, type SegmentSpecInput } from '../../analytics/segments';
-import type { QueryEngine } from '../../engine/query-engine';
+import { parseSegmentSpec, scoredModels, segmentMembersCsv, type SegmentSpecInput } from '@privacy-analytics/core/analytics';
+import type { QueryEngine } from '@privacy-analytics/core/engine';
 import type { SavedItem, SavedReports } from '../../reports/saved-reports';
-import { AnalysisRun, type Cancellable } from '../analysis-run.svelte';
-import type { Dashboard } from '../dashboard.svelte';
+import { AnalysisRun, type Cancellable } from '../analysis-run.svelte.ts';
+import type { Dashboard } from '../dashboard.svelte.ts';
 import { errorMessage } from '../errors';
 import type { DateRange } from '../url-state';
 import {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SavedItem, SavedKind } from '../../reports/saved-reports';
 import type { BehaviourDraft } from './condition-draft';
-import { SegmentViewState, type SegmentsContext } from './segment-view.svelte';
+import { SegmentViewState, type SegmentsContext } from './segment-view.svelte.ts';
 
 function fakeContext(): SegmentsContext & { queries: string[]; items: SavedItem[] } {
   const items: SavedItem[] = [];

@@ -1,6 +1,6 @@
 import type { CacheStats, DateRange, DuckDbBundleName, EdgeConnection, EngineInfo, LoadProgress, LoadResult, TableInfo } from '../../engine/data-engine';
 import type { SerializedError } from '../../engine/errors';
-import type { Row, SqlValue } from '../../engine/query-engine';
+import type { Row, SqlValue } from '@privacy-analytics/core/engine';
 
 export interface DataWorkerInit {
   wasmBase: string;

@@ -1,7 +1,7 @@
-import type { Row, SqlValue } from '../../engine/query-engine';
-import type { PersonModelCard } from '../../../../../models/train/classifier/train-person-model';
-import type { RecommenderCard } from '../../../../../models/train/recommend/train-recommender';
-import type { RecommenderIds } from '../../../../../models/train/recommend/id-map';
+import type { Row, SqlValue } from '@privacy-analytics/core/engine';
+import type { PersonModelCard } from '@privacy-analytics/models/train';
+import type { RecommenderCard } from '@privacy-analytics/models/train';
+import type { RecommenderIds } from '@privacy-analytics/models/score';
 
 export type TrainTask = 'churn' | 'propensity' | 'recommend';
 

@@ -7,9 +7,9 @@
  */
 import * as Comlink from 'comlink';
 import { installErrorTransfer } from '../../engine/errors';
-import type { QueryEngine, Row, SqlValue } from '../../engine/query-engine';
-import { trainPersonModel } from '../../../../../models/train/classifier/train-person-model';
-import { trainRecommender } from '../../../../../models/train/recommend/train-recommender';
+import type { QueryEngine, Row, SqlValue } from '@privacy-analytics/core/engine';
+import { trainPersonModel } from '@privacy-analytics/models/train';
+import { trainRecommender } from '@privacy-analytics/models/train';
 import type { RemoteQuery, TrainProgress, TrainTask, TrainWorkerApi, TrainedModel } from './messages';
 
 installErrorTransfer();

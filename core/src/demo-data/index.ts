@@ -1,0 +1,5 @@
+export * from './catalog';
+export * from './generate';
+export * from './geo';
+export * from './random';
+export * from './serialize';

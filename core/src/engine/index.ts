@@ -1,0 +1,3 @@
+export * from './compact-tables';
+export * from './query-engine';
+export * from './sql-params';

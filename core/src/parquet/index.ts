@@ -1,0 +1,2 @@
+export * from './parquet-writer';
+export * from './partition-key';

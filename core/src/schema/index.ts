@@ -1,0 +1,2 @@
+export * from './event-columns';
+export * from './segment-message';

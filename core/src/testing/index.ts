@@ -1,0 +1,2 @@
+export * from './event-rows';
+export * from './funnel-reference';

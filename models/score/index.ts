@@ -1,0 +1,3 @@
+export * from './id-map';
+export * from './person-scores';
+export * from './scoring';

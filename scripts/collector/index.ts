@@ -1,0 +1,2 @@
+export * from './send-events';
+export * from './write-parquet';

@@ -1,0 +1,84 @@
+/**
+ * The dashboard built with the project's Vite config and served by `vite preview` (COOP/COEP on), and readers of
+ * what its overview shows. With edge-fill.ts and browser.ts:
+ *
+ *   const edge = await startFilledEdge({ appOrigins, events: 20_000 });
+ *   const app = await serveDashboard(await buildDashboard(), appPort);
+ *   const browser = await launchChromium();
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { build, preview, type PreviewServer } from 'vite';
+// @ts-expect-error plain .mjs script without types
+import { stageWasm } from '../stage-wasm.mjs';
+import { dashboardConfig } from '../../vite.config';
+
+/** Stages the wasm, builds the dashboard with the project's Vite config into a fresh temp directory; returns it. */
+export async function buildDashboard(outDir = mkdtempSync(join(tmpdir(), 'pa-dashboard-'))): Promise<string> {
+  (stageWasm as () => unknown)();
+  const config = dashboardConfig();
+  await build({ ...config, configFile: false, logLevel: 'warn', build: { ...config.build, outDir, emptyOutDir: true } });
+  return outDir;
+}
+
+export interface ServedApp {
+  url: string;
+  origin: string;
+  close(): Promise<void>;
+}
+
+export async function serveDashboard(outDir: string, port: number): Promise<ServedApp> {
+  const config = dashboardConfig();
+  const server: PreviewServer = await preview({
+    ...config,
+    configFile: false,
+    logLevel: 'warn',
+    build: { ...config.build, outDir },
+    preview: { ...config.preview, host: '127.0.0.1', port, strictPort: true, open: false },
+  });
+  const origin = `http://127.0.0.1:${port}`;
+  return { url: `${origin}/`, origin, close: () => server.close() };
+}
+
+export type KpiValues = Record<'pageViews' | 'visitors' | 'sessions' | 'bounceRate' | 'avgSessionSeconds' | 'conversionRate' | 'revenue' | 'events', number | null>;
+
+/** Waits until the overview shows results for a refresh whose key contains `keyPart` and nothing loads. */
+export async function waitForOverview(page: Page, keyPart = '', timeout = 90_000): Promise<void> {
+  await page.waitForFunction(
+    (part) => {
+      const el = document.querySelector('[data-overview-status]');
+      return !!el && el.getAttribute('data-overview-status') === 'ready' && (el.getAttribute('data-overview-key') ?? '').includes(part);
+    },
+    keyPart,
+    { timeout },
+  );
+}
+
+export async function readKpis(page: Page): Promise<KpiValues> {
+  return page.locator('[data-kpi]').evaluateAll((els) =>
+    Object.fromEntries(els.map((el) => [el.getAttribute('data-kpi'), el.getAttribute('data-value') === '' ? null : Number(el.getAttribute('data-value'))])),
+  ) as Promise<KpiValues>;
+}
+
+export interface PanelRow {
+  value: string | null;
+  visitors: number;
+  count: number;
+}
+
+export async function readPanel(page: Page, title: string): Promise<PanelRow[]> {
+  const region = page.getByRole('region', { name: title, exact: true });
+  return region.locator('tbody tr').evaluateAll((rows) =>
+    rows.map((tr) => ({
+      value: tr.querySelector('th button')?.textContent === '(none)' ? null : (tr.getAttribute('data-value') ?? ''),
+      visitors: Number(tr.querySelector('[data-visitors]')?.getAttribute('data-visitors')),
+      count: Number(tr.querySelector('[data-count]')?.getAttribute('data-count')),
+    })),
+  );
+}
+
+export async function readSeriesTotal(page: Page): Promise<number> {
+  return Number(await page.locator('[data-series-total]').getAttribute('data-series-total'));
+}
