@@ -1,9 +1,9 @@
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 import { TEST_WORKERS } from '@privacy-analytics/scripts/test-workers';
 import { defineConfig } from 'vitest/config';
-import { ALERT_TEST_SITE_SECRETS, ALERT_TEST_SITES } from './test/alerts/alert-fixtures';
-import { webhookSink } from './test/alerts/webhook-sink';
-import { TEST_SITE_SECRETS, TEST_SITES } from './test/fixtures/sites';
+import { ALERT_TEST_SITE_SECRETS, ALERT_TEST_SITES } from './test/alerts/alert-fixtures.ts';
+import { webhookSink } from './test/alerts/webhook-sink.ts';
+import { TEST_SITE_SECRETS, TEST_SITES } from './test/fixtures/sites.ts';
 
 // Tests run inside workerd with local R2 and Durable Objects (Miniflare), using the real wrangler.toml.
 export default defineConfig({

@@ -14,10 +14,9 @@ import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { normaliseMessage, type NormaliseOptions } from '@privacy-analytics/core/ingest';
+import { factsFromMessageTime, messageToRow, type NormaliseOptions } from '@privacy-analytics/core/ingest';
 import { HmacIdHasher, identityHasher } from '@privacy-analytics/core/privacy';
 import type { EventRow } from '@privacy-analytics/core/schema';
-import { describeIssues, segmentMessageSchema } from '@privacy-analytics/core/schema';
 import { encodeRows, errorMessage, InputError, type EventStore } from '@privacy-analytics/core/connectors/node';
 
 const PARQUET = new Set(['.parquet']);
@@ -94,15 +93,6 @@ export function countryOf(message: Record<string, unknown>): { country: string |
   return { country: locale ? locale[1]!.toUpperCase() : null, region };
 }
 
-function receivedAtOf(raw: Record<string, unknown>, parsed: { timestamp?: number | undefined; originalTimestamp?: number | undefined; sentAt?: number | undefined }): number | null {
-  if (typeof raw.receivedAt === 'string' || typeof raw.receivedAt === 'number') {
-    const ms = typeof raw.receivedAt === 'number' ? raw.receivedAt : Date.parse(raw.receivedAt);
-    if (Number.isFinite(ms)) return ms;
-  }
-  // Without a receipt time the message's own clock is taken as right: sentAt makes the skew correction a no-op.
-  return parsed.sentAt ?? parsed.timestamp ?? parsed.originalTimestamp ?? null;
-}
-
 async function readNdjson(path: string, options: NormaliseOptions, onRows: (rows: EventRow[]) => Promise<void>, bad: BadLine[]): Promise<number> {
   const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
   let lineNumber = 0;
@@ -119,22 +109,17 @@ async function readNdjson(path: string, options: NormaliseOptions, onRows: (rows
       fail(`invalid JSON (${errorMessage(error)})`);
       continue;
     }
-    const parsed = segmentMessageSchema.safeParse(raw);
-    if (!parsed.success) {
-      fail(`not a Segment message: ${describeIssues(parsed.error)}`);
+    const facts = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? factsFromMessageTime(raw as Record<string, unknown>, countryOf(raw as Record<string, unknown>)) : null;
+    if (typeof facts === 'string') {
+      fail(facts);
       continue;
     }
-    const receivedAt = receivedAtOf(raw as Record<string, unknown>, parsed.data);
-    if (receivedAt === null) {
-      fail('no time: the message has none of timestamp, originalTimestamp, sentAt, receivedAt');
+    const outcome = await messageToRow(raw, facts ?? { receivedAt: 0, country: null, region: null, requestUserAgent: null }, options);
+    if (outcome.kind !== 'row') {
+      fail(outcome.reason.replace(/^invalid_message: /, 'not a Segment message: '));
       continue;
     }
-    const result = await normaliseMessage(parsed.data, { receivedAt, ...countryOf(raw as Record<string, unknown>), requestUserAgent: null }, options);
-    if (!result.ok) {
-      fail(result.reason);
-      continue;
-    }
-    rows.push(result.row);
+    rows.push(outcome.row);
     if (rows.length >= CHUNK_ROWS) {
       await onRows(rows);
       total += rows.length;

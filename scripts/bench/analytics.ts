@@ -10,10 +10,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { normaliseMessage } from '@privacy-analytics/core/ingest';
+import { messagesToRows } from '@privacy-analytics/core/ingest';
 import { identityHasher } from '@privacy-analytics/core/privacy';
 import type { EventRow } from '@privacy-analytics/core/schema';
-import { segmentMessageSchema } from '@privacy-analytics/core/schema';
 import { buildPersonMap } from '@privacy-analytics/core/analytics';
 import { runAnalysis, type AnalysisName } from '@privacy-analytics/core/analytics';
 import { generateDemoEvents } from '@privacy-analytics/core/demo-data';
@@ -105,14 +104,13 @@ async function generateDemoParquet(dir: string, options: AnalyticsBenchOptions):
     rows = [];
   };
   const messages = generateDemoEvents({ seed: options.seed ?? 7, events: options.events, start: options.start ?? new Date('2026-08-01T00:00:00Z'), days: options.days ?? 90 });
-  for (const message of messages) {
-    const parsed = segmentMessageSchema.parse(message);
-    const result = await normaliseMessage(
-      parsed,
-      { receivedAt: parsed.timestamp!, ...countryOf(message as unknown as Record<string, unknown>), requestUserAgent: null },
-      { site: 'demo', hasher: identityHasher, queryParams: [], scrub: false },
-    );
-    if (result.ok) rows.push(result.row);
+  const outcomes = messagesToRows(
+    messages,
+    (raw) => ({ receivedAt: Date.parse(String(raw.timestamp)), ...countryOf(raw), requestUserAgent: null }),
+    { site: 'demo', hasher: identityHasher, queryParams: [], scrub: false },
+  );
+  for await (const outcome of outcomes) {
+    if (outcome.kind === 'row') rows.push(outcome.row);
     if (rows.length >= CHUNK) await flush();
   }
   if (rows.length) await flush();

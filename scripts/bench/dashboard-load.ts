@@ -16,10 +16,9 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import * as parquetWasm from 'parquet-wasm/node';
-import { normaliseMessage } from '@privacy-analytics/core/ingest';
+import { messagesToRows } from '@privacy-analytics/core/ingest';
 import { HmacIdHasher } from '@privacy-analytics/core/privacy';
 import type { EventRow } from '@privacy-analytics/core/schema';
-import { segmentMessageSchema } from '@privacy-analytics/core/schema';
 import type { ManifestEntry } from '@privacy-analytics/core/edge-api';
 import { eventFileKey, partitionOf } from '@privacy-analytics/core/parquet';
 import { encodeEventsParquet, type ParquetWasm } from '@privacy-analytics/core/parquet';
@@ -164,17 +163,17 @@ export async function demoDataset(options: { events: number; days: number; seed:
   const start = new Date(end - options.days * 86_400_000);
   const hasher = new HmacIdHasher('bench-key');
   const partitions = new Map<string, EventRow[]>();
-  for (const message of generateDemoEvents({ seed: options.seed, events: options.events, start, days: options.days })) {
-    const result = await normaliseMessage(
-      segmentMessageSchema.parse(message),
-      { receivedAt: Date.parse(String(message.timestamp)) + 1000, country: null, region: null, requestUserAgent: null },
-      { site: SITE, hasher, queryParams: ['ref', 'q'], scrub: true },
-    );
-    if (!result.ok) continue;
-    const { date, hour } = partitionOf(result.row.timestamp);
+  const outcomes = messagesToRows(
+    generateDemoEvents({ seed: options.seed, events: options.events, start, days: options.days }),
+    (raw) => ({ receivedAt: Date.parse(String(raw.timestamp)) + 1000, country: null, region: null, requestUserAgent: null }),
+    { site: SITE, hasher, queryParams: ['ref', 'q'], scrub: true },
+  );
+  for await (const outcome of outcomes) {
+    if (outcome.kind !== 'row') continue;
+    const { date, hour } = partitionOf(outcome.row.timestamp);
     const key = `${date}/${hour}`;
     const list = partitions.get(key) ?? [];
-    list.push(result.row);
+    list.push(outcome.row);
     partitions.set(key, list);
   }
   mkdirSync(join(dir, 'files'), { recursive: true });

@@ -4,12 +4,9 @@
  */
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import * as parquetWasm from 'parquet-wasm/node';
-import { normaliseMessage } from '@privacy-analytics/core/ingest';
-import { HmacIdHasher } from '@privacy-analytics/core/privacy';
 import { EVENT_COLUMNS, type EventRow } from '@privacy-analytics/core/schema';
-import { segmentMessageSchema } from '@privacy-analytics/core/schema';
 import { encodeEventsParquet, type ParquetWasm } from '@privacy-analytics/core/parquet';
-import { generateDemoEvents } from '@privacy-analytics/core/demo-data';
+import { demoEventRows } from '../harness';
 
 export interface WriterResult {
   writer: string;
@@ -20,21 +17,9 @@ export interface WriterResult {
 
 const ROWS = 10_000;
 
-export async function demoRows(count: number): Promise<EventRow[]> {
-  const hasher = new HmacIdHasher('bench-key');
-  const rows: EventRow[] = [];
-  const start = new Date(Date.UTC(2026, 9, 1));
-  for (const message of generateDemoEvents({ seed: 7, events: Math.max(count * 1.1, 1000), start, days: 30 })) {
-    const parsed = segmentMessageSchema.parse(message);
-    const result = await normaliseMessage(
-      parsed,
-      { receivedAt: Date.parse(String(message.timestamp)) + 1000, country: 'DE', region: 'BE', requestUserAgent: null },
-      { site: 'demo', hasher, queryParams: [], scrub: true },
-    );
-    if (result.ok) rows.push(result.row);
-    if (rows.length >= count) break;
-  }
-  return rows;
+/** `count` demo rows as the edge stores them (scrubbed, keyed hashing). */
+export function demoRows(count: number): Promise<EventRow[]> {
+  return demoEventRows({ count, seed: 7, start: new Date(Date.UTC(2026, 9, 1)), days: 30 });
 }
 
 function cpuMs(run: () => void, repeats: number): number {

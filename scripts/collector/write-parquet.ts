@@ -6,10 +6,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as parquetWasm from 'parquet-wasm/node';
-import { normaliseMessage } from '@privacy-analytics/core/ingest';
+import { messagesToRows } from '@privacy-analytics/core/ingest';
 import { HmacIdHasher } from '@privacy-analytics/core/privacy';
 import type { EventRow } from '@privacy-analytics/core/schema';
-import { segmentMessageSchema } from '@privacy-analytics/core/schema';
 import { eventFileKey, partitionOf } from '@privacy-analytics/core/parquet';
 import { encodeEventsParquet, type ParquetWasm } from '@privacy-analytics/core/parquet';
 
@@ -59,26 +58,20 @@ export async function writeEventsAsParquet(messages: Iterable<object> | AsyncIte
     partitions.delete(id);
   };
 
-  for await (const raw of messages as AsyncIterable<object>) {
-    const parsed = segmentMessageSchema.safeParse(raw);
-    if (!parsed.success) {
+  // Received half a second after the message's own time (or now), as if sent straight to the edge.
+  const factsOf = (raw: Record<string, unknown>) => {
+    const sentAt = Date.parse(String(raw.timestamp));
+    return { receivedAt: (Number.isFinite(sentAt) ? sentAt : Date.now()) + 500, country: null, region: null, requestUserAgent: null };
+  };
+  for await (const outcome of messagesToRows(messages, factsOf, { site, hasher, queryParams: [], scrub: true })) {
+    if (outcome.kind !== 'row') {
       summary.rejected++;
       continue;
     }
-    const sentAt = parsed.data.timestamp ?? Date.now();
-    const result = await normaliseMessage(
-      parsed.data,
-      { receivedAt: sentAt + 500, country: null, region: null, requestUserAgent: null },
-      { site, hasher, queryParams: [], scrub: true },
-    );
-    if (!result.ok) {
-      summary.rejected++;
-      continue;
-    }
-    const { date, hour } = partitionOf(result.row.timestamp);
+    const { date, hour } = partitionOf(outcome.row.timestamp);
     const id = options.oneFile === undefined ? `${date}/${hour}` : 'all';
     const rows = partitions.get(id) ?? [];
-    rows.push(result.row);
+    rows.push(outcome.row);
     partitions.set(id, rows);
     buffered++;
     summary.rows++;

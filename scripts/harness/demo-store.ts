@@ -10,10 +10,9 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { normaliseMessage } from '@privacy-analytics/core/ingest';
+import { messagesToRows } from '@privacy-analytics/core/ingest';
 import { identityHasher } from '@privacy-analytics/core/privacy';
 import type { EventRow } from '@privacy-analytics/core/schema';
-import { segmentMessageSchema } from '@privacy-analytics/core/schema';
 import { buildPersonMap } from '@privacy-analytics/core/analytics';
 import { generateDemoEvents, type PersonTruth } from '@privacy-analytics/core/demo-data';
 import type { EventStore } from '@privacy-analytics/core/connectors/node';
@@ -73,14 +72,13 @@ export async function demoData(options: DemoDataOptions): Promise<DemoData> {
     rows = [];
   };
   const messages = generateDemoEvents({ seed, events: options.events, days: options.days, start: new Date(`${start}T00:00:00Z`), onPerson: (p) => truth.push(structuredClone(p)) });
-  for (const message of messages) {
-    const parsed = segmentMessageSchema.parse(message);
-    const result = await normaliseMessage(
-      parsed,
-      { receivedAt: parsed.timestamp!, ...countryOf(message as unknown as Record<string, unknown>), requestUserAgent: null },
-      { site: 'demo', hasher: identityHasher, queryParams: [], scrub: false },
-    );
-    if (result.ok) rows.push(result.row);
+  const outcomes = messagesToRows(
+    messages,
+    (raw) => ({ receivedAt: Date.parse(String(raw.timestamp)), ...countryOf(raw), requestUserAgent: null }),
+    { site: 'demo', hasher: identityHasher, queryParams: [], scrub: false },
+  );
+  for await (const outcome of outcomes) {
+    if (outcome.kind === 'row') rows.push(outcome.row);
     if (rows.length >= ROWS_PER_FILE) await flush();
   }
   if (rows.length) await flush();

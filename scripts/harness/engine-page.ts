@@ -15,10 +15,9 @@ import { generateDemoEvents } from '@privacy-analytics/core/demo-data';
 import { stageWasm } from '../stage-wasm.mjs';
 import { dashboardConfig } from '../../vite.config';
 import { DEMO, REPO_ROOT, freePort } from './local-edge';
-import { normaliseMessage } from '@privacy-analytics/core/ingest';
+import { messagesToRows } from '@privacy-analytics/core/ingest';
 import { HmacIdHasher } from '@privacy-analytics/core/privacy';
 import { EVENT_COLUMNS, type EventRow } from '@privacy-analytics/core/schema';
-import { segmentMessageSchema } from '@privacy-analytics/core/schema';
 
 export const HARNESS_PATH = '/test/engine/harness.html';
 
@@ -74,14 +73,13 @@ export async function nativeQuery(paths: readonly string[], sql: string): Promis
 export async function demoEventRows(options: { count: number; seed: number; start: Date; days: number }): Promise<EventRow[]> {
   const hasher = new HmacIdHasher('engine-test-key');
   const rows: EventRow[] = [];
-  for (const message of generateDemoEvents({ seed: options.seed, events: Math.max(1000, Math.ceil(options.count * 1.1)), start: options.start, days: options.days })) {
-    const parsed = segmentMessageSchema.parse(message);
-    const result = await normaliseMessage(
-      parsed,
-      { receivedAt: Date.parse(String(message.timestamp)) + 1000, country: 'DE', region: 'BE', requestUserAgent: null },
-      { site: DEMO.site, hasher, queryParams: [], scrub: true },
-    );
-    if (result.ok) rows.push(result.row);
+  const outcomes = messagesToRows(
+    generateDemoEvents({ seed: options.seed, events: Math.max(1000, Math.ceil(options.count * 1.1)), start: options.start, days: options.days }),
+    (raw) => ({ receivedAt: Date.parse(String(raw.timestamp)) + 1000, country: 'DE', region: 'BE', requestUserAgent: null }),
+    { site: DEMO.site, hasher, queryParams: [], scrub: true },
+  );
+  for await (const outcome of outcomes) {
+    if (outcome.kind === 'row') rows.push(outcome.row);
     if (rows.length >= options.count) break;
   }
   return rows.sort((a, b) => a.timestamp - b.timestamp);

@@ -1,7 +1,6 @@
 import type { Env as WorkerEnv } from '../src/env';
 
-declare global {
-  namespace Cloudflare {
-    interface Env extends WorkerEnv {}
-  }
+// cloudflare:test's `env` is typed as Cloudflare.Env (from wrangler types) plus what tests set beside wrangler.toml.
+declare module 'cloudflare:test' {
+  interface ProvidedEnv extends WorkerEnv {}
 }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '@privacy-analytics/core/privacy';
 import type { SiteCatalog } from '../src/storage/site-catalog';
 import { BROWSER_UA, flush, post, readStoredRows } from './helpers';
+import { catalogOf } from '../src/stubs';
 
 const PII = {
   email: 'jane.doe@example.com',
@@ -107,7 +108,7 @@ describe('pseudonymisation modes', () => {
   });
 
   it('cookieless: salts are deleted 48 h after creation', async () => {
-    const catalog = env.SITE_CATALOG.get(env.SITE_CATALOG.idFromName('anon'));
+    const catalog = catalogOf(env, 'anon');
     await runInDurableObject(catalog, async (instance: SiteCatalog, state) => {
       state.storage.sql.exec(`INSERT OR REPLACE INTO salts (date, salt, created_at) VALUES ('2020-01-01', 'old', ?)`, Date.now() - 49 * 3600_000);
       await instance.alarm();

@@ -1,9 +1,9 @@
 import { env, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import type { IngestBuffer } from '../src/buffer/ingest-buffer';
-import { bufferStub } from '../src/ingest/ingest-route';
 import { EVENT_COLUMNS, SCHEMA_VERSION } from '@privacy-analytics/core/schema';
 import { decodeParquet, flush, manifest, post, readStoredRows, trackMessage } from './helpers';
+import { bufferOf } from '../src/stubs';
 
 describe('flush to R2', () => {
   it('writes ZSTD Parquet in Hive layout with every documented column, listed in the manifest', async () => {
@@ -61,7 +61,7 @@ describe('flush to R2', () => {
     const { shardOf } = await import('../src/ingest/ingest-route');
     const { sha256Hex } = await import('@privacy-analytics/core/privacy');
     const shard = shardOf(await sha256Hex(`demo\n${message.messageId as string}`), 2);
-    const stub = bufferStub(env, 'demo', shard);
+    const stub = bufferOf(env, 'demo', shard);
     const alarm = await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm());
     expect(alarm).not.toBeNull();
     expect(alarm! - Date.now()).toBeLessThanOrEqual(60_000);
@@ -75,7 +75,7 @@ describe('flush to R2', () => {
     const batch = Array.from({ length: 40 }, () => trackMessage({ properties: { marker } }));
     expect(await (await post('/v1/batch', { batch })).json()).toMatchObject({ accepted: 40 });
     for (const shard of [0, 1]) {
-      const stub = bufferStub(env, 'demo', shard);
+      const stub = bufferOf(env, 'demo', shard);
       await runInDurableObject(stub, async (instance: IngestBuffer) => {
         const realEnv = (instance as unknown as { env: typeof env }).env;
         const failingCatalog = {
@@ -105,10 +105,10 @@ describe('flush to R2', () => {
       expect((await post('/v1/batch', { batch })).status).toBe(200);
     }
     // 2,400 rows over 2 shards passes FLUSH_MAX_ROWS (1,000) on each: the alarm is due now.
-    const stub = bufferStub(env, 'demo', 0);
+    const stub = bufferOf(env, 'demo', 0);
     const alarm = await runInDurableObject(stub, (_i, state) => state.storage.getAlarm());
     expect(alarm! - Date.now()).toBeLessThanOrEqual(1000);
     // Let the flushes that alarm starts finish before the file ends, or teardown cuts them off mid-RPC.
-    await Promise.all([0, 1].map((shard) => bufferStub(env, 'demo', shard).flush()));
+    await Promise.all([0, 1].map((shard) => bufferOf(env, 'demo', shard).flush()));
   });
 });

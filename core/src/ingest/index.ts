@@ -1,4 +1,5 @@
 export * from './bots';
 export * from './channel';
 export * from './extract-commerce';
+export * from './messages-to-rows';
 export * from './normalise-message';

@@ -2,10 +2,9 @@
  * Test support shared by the analytics and CLI tests: hand-built event rows and loading them into
  * either engine through the edge's own Parquet writer (so tests also exercise the load path).
  */
-import { normaliseMessage } from '../ingest/normalise-message';
+import { rowsOf } from '../ingest/messages-to-rows';
 import { identityHasher } from '../privacy/keyed-hash';
 import { SCHEMA_VERSION, type EventRow } from '../schema/event-columns';
-import { segmentMessageSchema } from '../schema/segment-message';
 import { buildPersonMap } from '../analytics/identity';
 import { generateDemoEvents } from '../demo-data/generate';
 import type { EventStore } from '../connectors/node/event-store';
@@ -84,13 +83,11 @@ export async function loadRows(store: EventStore, rows: readonly EventRow[]): Pr
 
 /** Demo events (seed 5, 6000 messages over 21 days from 2026-10-01) as the edge stores them, without scrubbing. */
 export async function demoRows(): Promise<EventRow[]> {
-  const rows: EventRow[] = [];
-  for (const message of generateDemoEvents({ seed: 5, events: 6000, start: new Date('2026-10-01T00:00:00Z'), days: 21 })) {
-    const parsed = segmentMessageSchema.parse(message);
-    const result = await normaliseMessage(parsed, { receivedAt: parsed.timestamp!, country: 'CN', region: null, requestUserAgent: null }, { site: 'demo', hasher: identityHasher, queryParams: [], scrub: false });
-    if (result.ok) rows.push(result.row);
-  }
-  return rows;
+  return rowsOf(
+    generateDemoEvents({ seed: 5, events: 6000, start: new Date('2026-10-01T00:00:00Z'), days: 21 }),
+    (raw) => ({ receivedAt: Date.parse(String(raw.timestamp)), country: 'CN', region: null, requestUserAgent: null }),
+    { site: 'demo', hasher: identityHasher, queryParams: [], scrub: false },
+  );
 }
 
 /** DuckDB-Wasm and single-threaded native DuckDB, both loaded with the demo rows through their own Parquet paths. */

@@ -4,6 +4,7 @@ import { HttpError } from '../http/http-error';
 import { isApiTokenShaped, parseApiToken, sameHash, tokenHash } from './api-token';
 import { ACTIONS, leastRoleFor, roleAllows, type Action, type Role } from './roles';
 import { toHex } from '@privacy-analytics/core/privacy';
+import { catalogOf } from '../stubs';
 
 /** Who is calling: the token's role on the site of the URL. */
 export interface AccessGrant {
@@ -63,7 +64,7 @@ async function apiTokenGrant(env: Env, config: SitesConfig, token: string, hash:
   }
   const site = config.sites.get(parsed.site);
   if (!site) throw unknownToken();
-  const check = await env.SITE_CATALOG.get(env.SITE_CATALOG.idFromName(site.id)).checkToken(parsed.id, toHex(hash));
+  const check = await catalogOf(env, site.id).checkToken(parsed.id, toHex(hash));
   if (check.status === 'unknown') throw unknownToken();
   if (check.status === 'revoked') {
     throw new HttpError(401, 'revoked_token', `token ${parsed.id} was revoked at ${check.token.revokedAt}`, {}, { 'www-authenticate': 'Bearer error="invalid_token"' });

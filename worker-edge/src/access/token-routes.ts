@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Env } from '../env';
 import { HttpError, jsonResponse } from '../http/http-error';
 import { readValidatedBody } from '../http/validated-body';
-import { catalogOf } from '../lifecycle/job-context';
+import { catalogOf } from '../stubs';
 import { newApiToken, newTokenId, tokenHashHex } from './api-token';
 import { ROLE_ACTIONS, ROLES } from './roles';
 import { configTokenIds, type AccessGrant } from './site-access';

@@ -2,11 +2,10 @@ import type { AccessGrant } from '../access/site-access';
 import type { Env } from '../env';
 import { HttpError, jsonResponse } from '../http/http-error';
 import { boundedLimit } from '../lifecycle/erasure-route';
-import { catalogOf } from '../lifecycle/job-context';
 import { alertRuleBodySchema, RULE_BODY_HELP, ruleIdSchema } from './alert-rule';
 import { readBody } from './request-body';
-import { alertsStub } from './site-alerts';
 import { alertWebhookPolicy, describeDestination } from './webhook-url';
+import { catalogOf, alertsOf } from '../stubs';
 
 const MAX_RULE_BODY_BYTES = 8192;
 
@@ -14,7 +13,7 @@ const MAX_RULE_BODY_BYTES = 8192;
 export async function handleCreateAlertRule(request: Request, env: Env, grant: AccessGrant, headers: Record<string, string>): Promise<Response> {
   const site = grant.site.id;
   const body = await readBody(request, alertRuleBodySchema(alertWebhookPolicy(env, grant.site)), MAX_RULE_BODY_BYTES, 'invalid_rule', RULE_BODY_HELP);
-  const created = await alertsStub(env, site).createRule(site, body, grant.tokenId);
+  const created = await alertsOf(env, site).createRule(site, body, grant.tokenId);
   if ('error' in created) throw new HttpError(409, 'too_many_rules', `site "${site}" already has ${created.count} alert rules; delete some first`);
   const { rule } = created;
   await catalogOf(env, site).appendAudit({
@@ -27,14 +26,14 @@ export async function handleCreateAlertRule(request: Request, env: Env, grant: A
 
 /** GET /v1/sites/<site>/alerts (admin): rules with their webhook URLs and the state of their current episode. */
 export async function handleListAlertRules(env: Env, grant: AccessGrant, headers: Record<string, string>): Promise<Response> {
-  const rules = await alertsStub(env, grant.site.id).listRules();
+  const rules = await alertsOf(env, grant.site.id).listRules();
   return jsonResponse({ site: grant.site.id, rules }, 200, { ...headers, 'cache-control': 'no-store' });
 }
 
 /** DELETE /v1/sites/<site>/alerts/<id> (admin): the rule goes; the alerts it fired stay listed. */
 export async function handleDeleteAlertRule(env: Env, grant: AccessGrant, id: string, headers: Record<string, string>): Promise<Response> {
   const ruleId = parseRuleId(id);
-  const deleted = await alertsStub(env, grant.site.id).deleteRule(ruleId);
+  const deleted = await alertsOf(env, grant.site.id).deleteRule(ruleId);
   if (!deleted) throw new HttpError(404, 'not_found', `no alert rule "${ruleId}" on site "${grant.site.id}"`);
   await catalogOf(env, grant.site.id).appendAudit({
     action: 'alert.rule.delete',
@@ -52,7 +51,7 @@ export async function handleListAlertEvents(url: URL, env: Env, grant: AccessGra
   if (before !== undefined && (!Number.isInteger(before) || before < 1)) throw new HttpError(400, 'invalid_parameter', `before: expected an alert id, got "${beforeText!.slice(0, 40)}"`);
   const ruleText = url.searchParams.get('rule');
   const ruleId = ruleText === null ? undefined : parseRuleId(ruleText);
-  const alerts = await alertsStub(env, grant.site.id).listAlerts({ ruleId, beforeId: before, limit });
+  const alerts = await alertsOf(env, grant.site.id).listAlerts({ ruleId, beforeId: before, limit });
   const next = alerts.length === limit ? alerts[alerts.length - 1]!.id : null;
   return jsonResponse({ site: grant.site.id, alerts, next }, 200, { ...headers, 'cache-control': 'no-store' });
 }

@@ -2,7 +2,7 @@ import { HyperLogLog } from '../buffer/hyperloglog';
 import type { TimeWindow } from '../buffer/counters';
 import { runtimeSettings } from '../config/sites';
 import type { Env } from '../env';
-import { bufferStub } from '../ingest/ingest-route';
+import { buffersOf } from '../stubs';
 
 export interface MetricWindows {
   values: number[];
@@ -17,7 +17,7 @@ export function counterName(metric: string): string {
 
 /** A metric's value over each window, summed (counters) or unioned (persons) over every buffer shard. */
 export async function readMetricWindows(env: Env, site: string, metric: string, windows: readonly TimeWindow[]): Promise<MetricWindows> {
-  const shards = Array.from({ length: runtimeSettings(env).bufferShards }, (_, shard) => bufferStub(env, site, shard));
+  const shards = buffersOf(env, site);
   if (metric === 'persons') {
     const parts = await Promise.all(shards.map((stub) => stub.personWindows(windows)));
     const values = windows.map((_, i) => parts.reduce((sketch, part) => sketch.merge(HyperLogLog.decode(part.sketches[i]!)), new HyperLogLog()).estimate());

@@ -1,8 +1,6 @@
-import { HyperLogLog } from '../buffer/hyperloglog';
-import { runtimeSettings } from '../config/sites';
 import type { Env } from '../env';
 import { HttpError, jsonResponse } from '../http/http-error';
-import { bufferStub } from '../ingest/ingest-route';
+import { readSiteCounters, readSitePersons } from '../live/site-counters';
 
 /**
  * GET /v1/sites/<site>/metrics?minutes=60 (viewer): events, distinct persons and conversions per
@@ -16,28 +14,17 @@ export async function handleMetrics(url: URL, env: Env, siteId: string, headers:
   }
   const nowMinute = Math.floor(Date.now() / 60_000);
   const since = nowMinute - minutes + 1;
-  const shards = Array.from({ length: runtimeSettings(env).bufferShards }, (_, shard) => bufferStub(env, siteId, shard));
-  const [counters, persons] = await Promise.all([Promise.all(shards.map((s) => s.counters(since))), Promise.all(shards.map((s) => s.personMinutes(since)))]);
-  const rows = new Map<number, { events: number; persons: HyperLogLog | null; conversions: number }>();
-  for (let minute = since; minute <= nowMinute; minute++) rows.set(minute, { events: 0, persons: null, conversions: 0 });
-  for (const series of counters) {
-    for (const { minute, metric, count } of series.minutes) {
-      const row = rows.get(minute);
-      if (!row) continue;
-      if (metric === 'accepted') row.events += count;
-      else if (metric === 'conversions') row.conversions += count;
-    }
-  }
-  for (const series of persons) {
-    for (const { minute, sketch } of series) {
-      const row = rows.get(minute);
-      if (row) row.persons = (row.persons ?? new HyperLogLog()).merge(HyperLogLog.decode(sketch));
-    }
-  }
+  const [{ perMinute }, persons] = await Promise.all([readSiteCounters(env, siteId, since, nowMinute), readSitePersons(env, siteId, since)]);
+  const rows = [...perMinute].map(([minute, counts]) => ({
+    minute: new Date(minute * 60_000).toISOString(),
+    events: counts.accepted ?? 0,
+    persons: persons.get(minute)?.estimate() ?? 0,
+    conversions: counts.conversions ?? 0,
+  }));
   return jsonResponse(
     {
       site: siteId,
-      minutes: [...rows].map(([minute, row]) => ({ minute: new Date(minute * 60_000).toISOString(), events: row.events, persons: row.persons?.estimate() ?? 0, conversions: row.conversions })),
+      minutes: rows,
       generatedAt: new Date().toISOString(),
     },
     200,

@@ -33,6 +33,7 @@ import { readMetricWindows } from './metric-windows';
 import { assess, baselineWindows, type Outcome } from './seasonal-baseline';
 import { postWebhook, type WebhookAttempt } from './webhook-post';
 import { alertWebhookPolicy, webhookUrlProblem } from './webhook-url';
+import {  } from '../stubs';
 
 /** Evaluations without the anomaly that end an episode (and re-arm the rule). */
 export const RECOVERY_EVALUATIONS = 2;
@@ -221,6 +222,3 @@ function isoWindow(window: TimeWindow): { from: string; to: string } {
   return { from: new Date(window.from).toISOString(), to: new Date(window.to).toISOString() };
 }
 
-export function alertsStub(env: Env, site: string): DurableObjectStub<SiteAlerts> {
-  return env.SITE_ALERTS.get(env.SITE_ALERTS.idFromName(site));
-}

@@ -5,7 +5,7 @@ import type { Env } from '../env';
 import { HttpError, jsonResponse } from '../http/http-error';
 import type { AuditEntry } from '../lifecycle/audit-log';
 import { boundedLimit } from '../lifecycle/erasure-route';
-import { catalogOf } from '../lifecycle/job-context';
+import { catalogOf } from '../stubs';
 import { toHex } from '@privacy-analytics/core/privacy';
 import { deliverAudience, AUDIENCE_BATCH_SIZE } from './audience-delivery';
 import { CSV_EXPORT_BODY_HELP, csvExportBodySchema, DELIVERY_BODY_HELP, deliveryBodySchema } from './audience-request';

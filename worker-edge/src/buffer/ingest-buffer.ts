@@ -21,6 +21,7 @@ import {
   type MetricCounts,
   type TimeWindow,
 } from './counters';
+import { catalogOf } from '../stubs';
 
 /** How long a messageId is remembered for deduplication. */
 export const DEDUP_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
@@ -252,7 +253,7 @@ export class IngestBuffer extends DurableObject<Env> {
       const key = eventFileKey(site, partition, `s${shard}-f${String(plan.flushId).padStart(10, '0')}`);
       files.push(await putEventFile(this.env.EVENTS, key, bytes, rows, createdAt));
     }
-    const catalog = this.env.SITE_CATALOG.get(this.env.SITE_CATALOG.idFromName(site));
+    const catalog = catalogOf(this.env, site);
     await catalog.registerFiles(files);
     this.ctx.storage.transactionSync(() => {
       this.#sql.exec(`DELETE FROM buffer WHERE seq <= ?`, plan.maxSeq);
@@ -269,7 +270,7 @@ export class IngestBuffer extends DurableObject<Env> {
   /** A shard created after an erasure (first use, or more BUFFER_SHARDS) copies the site's erased set once. */
   async #syncErasedIds(site: string): Promise<void> {
     if (this.#getMeta('erased_synced') !== null) return;
-    const ids = await this.env.SITE_CATALOG.get(this.env.SITE_CATALOG.idFromName(site)).erasedIds();
+    const ids = await catalogOf(this.env, site).erasedIds();
     this.blockIds(ids);
     this.#setMeta('erased_synced', String(Date.now()));
   }

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { IngestBuffer } from '../buffer/ingest-buffer';
 import { loadSitesConfig, runtimeSettings, type SiteConfig } from '../config/sites';
 import type { Env } from '../env';
 import { HttpError, jsonResponse } from '../http/http-error';
@@ -11,11 +10,10 @@ import {
   batchEnvelopeSchema,
   describeIssues,
   MAX_EVENT_BYTES,
-  segmentMessageSchema,
   type MessageType,
 } from '@privacy-analytics/core/schema';
-import { detectBot } from '@privacy-analytics/core/ingest';
-import { normaliseMessage, type RequestFacts } from '@privacy-analytics/core/ingest';
+import { messageToRow, type RequestFacts } from '@privacy-analytics/core/ingest';
+import { bufferOf, catalogOf } from '../stubs';
 
 export interface Rejection {
   index: number;
@@ -73,7 +71,15 @@ export async function handleIngest(request: Request, env: Env, single: MessageTy
   let bots = 0;
 
   for (const [index, raw] of messages.entries()) {
-    const outcome = await acceptMessage(raw, { facts, site, hasher, batchContext });
+    const outcome = await messageToRow(raw, facts, {
+      site: site.id,
+      hasher,
+      queryParams: site.queryParams,
+      scrub: true,
+      batchContext,
+      maxEventBytes: MAX_EVENT_BYTES,
+      dropBots: true,
+    });
     if (outcome.kind === 'row') rows.push(outcome.row);
     else if (outcome.kind === 'bot') {
       bots++;
@@ -95,30 +101,6 @@ export async function handleIngest(request: Request, env: Env, single: MessageTy
     throw new HttpError(400, 'invalid_batch', `all ${rejected.length} messages were rejected`, { accepted: 0, rejected });
   }
   return jsonResponse(answer, 200, INGEST_CORS_HEADERS);
-}
-
-type Outcome = { kind: 'row'; row: EventRow } | { kind: 'bot'; reason: string } | { kind: 'rejected'; reason: string };
-
-async function acceptMessage(
-  raw: unknown,
-  input: { facts: RequestFacts; site: SiteConfig; hasher: IdHasher; batchContext: Record<string, unknown> | undefined },
-): Promise<Outcome> {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { kind: 'rejected', reason: 'invalid_message: not a JSON object' };
-  const size = new TextEncoder().encode(JSON.stringify(raw)).byteLength;
-  if (size > MAX_EVENT_BYTES) return { kind: 'rejected', reason: `event_too_large: ${size} bytes exceeds ${MAX_EVENT_BYTES}` };
-  const withContext = input.batchContext ? { ...raw, context: { ...input.batchContext, ...(raw as { context?: object }).context } } : raw;
-  const parsed = segmentMessageSchema.safeParse(withContext);
-  if (!parsed.success) return { kind: 'rejected', reason: `invalid_message: ${describeIssues(parsed.error)}` };
-  const message = parsed.data;
-  const bot = detectBot({ contextUserAgent: message.context?.userAgent ?? null, requestUserAgent: input.facts.requestUserAgent });
-  if (bot.bot) return { kind: 'bot', reason: bot.reason };
-  const result = await normaliseMessage(message, input.facts, {
-    site: input.site.id,
-    hasher: input.hasher,
-    queryParams: input.site.queryParams,
-    scrub: true,
-  });
-  return result.ok ? { kind: 'row', row: result.row } : { kind: 'rejected', reason: result.reason };
 }
 
 function resolveSite(request: Request, env: Env, body: Record<string, unknown>): SiteConfig {
@@ -167,7 +149,7 @@ export async function hasherFor(site: SiteConfig, env: Env, receivedAt: number):
   let hasher = hasherCache.get(cacheKey);
   if (!hasher) {
     for (const key of hasherCache.keys()) if (key.startsWith(`${site.id}:salt:`)) hasherCache.delete(key);
-    const catalog = env.SITE_CATALOG.get(env.SITE_CATALOG.idFromName(site.id));
+    const catalog = catalogOf(env, site.id);
     hasher = new HmacIdHasher(await catalog.dailySalt(date));
     hasherCache.set(cacheKey, hasher);
   }
@@ -178,9 +160,6 @@ export function shardOf(eventId: string, shards: number): number {
   return Number.parseInt(eventId.slice(0, 8), 16) % shards;
 }
 
-export function bufferStub(env: Env, site: string, shard: number): DurableObjectStub<IngestBuffer> {
-  return env.INGEST_BUFFER.get(env.INGEST_BUFFER.idFromName(`${site}/${shard}`));
-}
 
 async function appendToBuffers(env: Env, site: string, rows: EventRow[], counts: Record<string, number>) {
   const { bufferShards } = runtimeSettings(env);
@@ -197,7 +176,7 @@ async function appendToBuffers(env: Env, site: string, rows: EventRow[], counts:
     [...byShard].map(([shard, shardRows]) => {
       const shardCounts = countsSent ? {} : counts;
       countsSent = true;
-      return bufferStub(env, site, shard).append(site, shard, shardRows, shardCounts);
+      return bufferOf(env, site, shard).append(site, shard, shardRows, shardCounts);
     }),
   );
   return results.reduce((sum, r) => ({ accepted: sum.accepted + r.accepted, duplicates: sum.duplicates + r.duplicates }), { accepted: 0, duplicates: 0 });

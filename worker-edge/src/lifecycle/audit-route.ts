@@ -4,7 +4,7 @@ import type { Env } from '../env';
 import { HttpError, jsonResponse } from '../http/http-error';
 import { AUDIT_ACTIONS } from './audit-log';
 import { boundedLimit } from './erasure-route';
-import { catalogOf } from './job-context';
+import { catalogOf } from '../stubs';
 
 /** GET /v1/sites/<site>/audit?action=<action>&limit=<n>&before=<id>: newest first; `next` pages further back. */
 export async function handleAudit(url: URL, env: Env, grant: AccessGrant, headers: Record<string, string>): Promise<Response> {

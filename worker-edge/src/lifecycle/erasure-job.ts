@@ -1,5 +1,4 @@
 import { runtimeSettings } from '../config/sites';
-import { bufferStub } from '../ingest/ingest-route';
 import { sha256Hex } from '@privacy-analytics/core/privacy';
 import { getEventFileBytes, putEventFile } from '../storage/event-file-store';
 import { decodeEventColumns, decodeEventsParquet } from '../storage/parquet-reader';
@@ -23,6 +22,7 @@ import {
 import { extendPerson, mentionsAny, PERSON_ID_COLUMNS } from './identity-links';
 import type { AuditValue } from './audit-log';
 import type { JobContext, StepOutcome } from './job-context';
+import { bufferOf } from '../stubs';
 
 /** Files scanned per step: id columns only, so this is cheap even for compacted files. */
 const SCAN_FILES_PER_STEP = 25;
@@ -235,5 +235,5 @@ function auditSummary(ctx: JobContext, id: string): Record<string, AuditValue> {
 
 function shardStubs(ctx: JobContext) {
   const { bufferShards } = runtimeSettings(ctx.env);
-  return Array.from({ length: bufferShards }, (_, shard) => bufferStub(ctx.env, ctx.site, shard));
+  return Array.from({ length: bufferShards }, (_, shard) => bufferOf(ctx.env, ctx.site, shard));
 }

@@ -4,8 +4,7 @@ import type { Env } from '../env';
 import { HttpError, jsonResponse } from '../http/http-error';
 import { readValidatedBody } from '../http/validated-body';
 import { hasherFor } from '../ingest/ingest-route';
-import { catalogOf } from './job-context';
-import { lifecycleStub } from './site-lifecycle';
+import { catalogOf, lifecycleOf } from '../stubs';
 
 const erasureBodySchema = z.union([
   z.object({ userId: z.string().min(1).max(500) }).strict(),
@@ -27,7 +26,7 @@ export async function handleRequestErasure(request: Request, env: Env, grant: Ac
   else if (site.mode === 'pseudonymous') seeds = [await (await hasherFor(site, env, Date.now())).hashId(body.userId)];
   // Cookieless ids are hashed with a daily salt kept 48 h: only rows under a live salt can be tied to this user id.
   else seeds = await catalogOf(env, site.id).hashWithLiveSalts(body.userId);
-  const { erasure, created } = await lifecycleStub(env, site.id).requestErasure({
+  const { erasure, created } = await lifecycleOf(env, site.id).requestErasure({
     site: site.id,
     seeds,
     via: 'hashedId' in body ? 'hashedId' : 'userId',
@@ -40,7 +39,7 @@ export async function handleRequestErasure(request: Request, env: Env, grant: Ac
 export async function handleErasureStatus(env: Env, grant: AccessGrant, id: string, headers: Record<string, string>): Promise<Response> {
   const parsed = requestIdSchema.safeParse(id);
   if (!parsed.success) throw new HttpError(400, 'invalid_request_id', `erasure request ids are 16 hex characters, got "${id.slice(0, 40)}"`);
-  const erasure = await lifecycleStub(env, grant.site.id).erasureStatus(parsed.data);
+  const erasure = await lifecycleOf(env, grant.site.id).erasureStatus(parsed.data);
   if (!erasure) throw new HttpError(404, 'not_found', `no erasure request "${parsed.data}" on site "${grant.site.id}"`);
   return jsonResponse(erasure, 200, { ...headers, 'cache-control': 'no-store' });
 }
@@ -48,7 +47,7 @@ export async function handleErasureStatus(env: Env, grant: AccessGrant, id: stri
 /** GET /v1/sites/<site>/erasure: the most recent requests, newest first. */
 export async function handleListErasures(url: URL, env: Env, grant: AccessGrant, headers: Record<string, string>): Promise<Response> {
   const limit = boundedLimit(url, 50, 500);
-  const erasures = await lifecycleStub(env, grant.site.id).listErasures(limit);
+  const erasures = await lifecycleOf(env, grant.site.id).listErasures(limit);
   return jsonResponse({ site: grant.site.id, erasures }, 200, { ...headers, 'cache-control': 'no-store' });
 }
 

@@ -3,7 +3,7 @@ import type { Env } from '../env';
 import { jsonResponse } from '../http/http-error';
 import { parseDateRange } from '../read/manifest-route';
 import { EVENT_COLUMNS, SCHEMA_VERSION } from '@privacy-analytics/core/schema';
-import { catalogOf } from './job-context';
+import { catalogOf } from '../stubs';
 
 /**
  * GET /v1/sites/<site>/export?from=&to= (analyst): the file list `npm run export` downloads, with

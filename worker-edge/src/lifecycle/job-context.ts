@@ -1,5 +1,6 @@
 import type { Env } from '../env';
 import type { SiteCatalog } from '../storage/site-catalog';
+import {  } from '../stubs';
 
 /** What a lifecycle job step needs: its site, the bindings and the SiteLifecycle's own storage. */
 export interface JobContext {
@@ -14,6 +15,3 @@ export interface JobContext {
 /** What a step reports to the alarm loop. */
 export type StepOutcome = 'progress' | 'idle';
 
-export function catalogOf(env: Env, site: string): DurableObjectStub<SiteCatalog> {
-  return env.SITE_CATALOG.get(env.SITE_CATALOG.idFromName(site));
-}

@@ -3,9 +3,8 @@ import type { AccessGrant } from '../access/site-access';
 import type { Env } from '../env';
 import { HttpError, jsonResponse } from '../http/http-error';
 import { readValidatedBody } from '../http/validated-body';
-import { catalogOf } from './job-context';
 import { effectiveRetention, MAX_RETENTION_DAYS, retentionCutoff } from './retention-policy';
-import { lifecycleStub } from './site-lifecycle';
+import { catalogOf, lifecycleOf } from '../stubs';
 
 const retentionBodySchema = z
   .object({
@@ -43,7 +42,7 @@ export async function handlePutRetention(request: Request, env: Env, grant: Acce
     actor: grant.tokenId,
     details: { from: before.retentionDays, to: after.retentionDays, source: after.source },
   });
-  await lifecycleStub(env, grant.site.id).tick(grant.site.id);
+  await lifecycleOf(env, grant.site.id).tick(grant.site.id);
   return jsonResponse(await describeRetention(env, grant), 200, { ...headers, 'cache-control': 'no-store' });
 }
 

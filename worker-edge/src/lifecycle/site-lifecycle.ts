@@ -16,8 +16,9 @@ import {
   updateErasure,
   type ErasureStatus,
 } from './erasure-store';
-import { catalogOf, type JobContext, type StepOutcome } from './job-context';
+import { type JobContext, type StepOutcome } from './job-context';
 import { runRetentionStep } from './retention-job';
+import { catalogOf } from '../stubs';
 
 type WorkKind = 'retention' | 'compaction';
 
@@ -199,6 +200,3 @@ export class SiteLifecycle extends DurableObject<Env> {
   }
 }
 
-export function lifecycleStub(env: Env, site: string): DurableObjectStub<SiteLifecycle> {
-  return env.SITE_LIFECYCLE.get(env.SITE_LIFECYCLE.idFromName(site));
-}

@@ -1,7 +1,6 @@
-import { runtimeSettings } from '../config/sites';
 import type { Env } from '../env';
 import { HttpError, jsonResponse } from '../http/http-error';
-import { bufferStub } from '../ingest/ingest-route';
+import { readSiteCounters } from './site-counters';
 
 /**
  * GET /v1/sites/<site>/live?minutes=30: per-minute counts from the ingest buffers (accepted,
@@ -15,22 +14,7 @@ export async function handleLive(url: URL, env: Env, siteId: string, headers: Re
   }
   const nowMinute = Math.floor(Date.now() / 60_000);
   const since = nowMinute - minutes + 1;
-  const { bufferShards } = runtimeSettings(env);
-  const series = await Promise.all(Array.from({ length: bufferShards }, (_, shard) => bufferStub(env, siteId, shard).counters(since)));
-  const perMinute = new Map<number, Record<string, number>>();
-  for (let m = since; m <= nowMinute; m++) perMinute.set(m, {});
-  const daily = new Map<string, Record<string, number>>();
-  for (const s of series) {
-    for (const { minute, metric, count } of s.minutes) {
-      const bucket = perMinute.get(minute);
-      if (bucket) bucket[metric] = (bucket[metric] ?? 0) + count;
-    }
-    for (const { date, metric, count } of s.daily) {
-      const bucket = daily.get(date) ?? {};
-      bucket[metric] = (bucket[metric] ?? 0) + count;
-      daily.set(date, bucket);
-    }
-  }
+  const { perMinute, daily } = await readSiteCounters(env, siteId, since, nowMinute);
   return jsonResponse(
     {
       site: siteId,

@@ -2,13 +2,14 @@ import { z } from 'zod';
 import type { Env } from '../env';
 import { HttpError, jsonResponse } from '../http/http-error';
 import { SCHEMA_VERSION, EVENT_COLUMNS } from '@privacy-analytics/core/schema';
+import { catalogOf } from '../stubs';
 
 const dateParam = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD').optional();
 
 /** GET /v1/sites/<site>/manifest?from=YYYY-MM-DD&to=YYYY-MM-DD: files to fetch, with rows and time bounds. */
 export async function handleManifest(url: URL, env: Env, siteId: string, headers: Record<string, string>): Promise<Response> {
   const { from, to } = parseDateRange(url);
-  const catalog = env.SITE_CATALOG.get(env.SITE_CATALOG.idFromName(siteId));
+  const catalog = catalogOf(env, siteId);
   const files = await catalog.listFiles(from, to);
   return jsonResponse(
     {

@@ -1,6 +1,7 @@
 import { env, runInDurableObject, SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { EDGE } from '../helpers';
+import { catalogOf } from '../../src/stubs';
 
 const SITE = 'access';
 const TOKENS = { viewer: 'access-viewer-token', analyst: 'access-read-token', admin: 'access-admin-token' } as const;
@@ -63,7 +64,7 @@ describe('every 401 path', () => {
 
   it('expired: an API token past its expiry', async () => {
     const issued = await issue('viewer');
-    await runInDurableObject(env.SITE_CATALOG.get(env.SITE_CATALOG.idFromName(SITE)), (_instance, state) => {
+    await runInDurableObject(catalogOf(env, SITE), (_instance, state) => {
       state.storage.sql.exec('UPDATE tokens SET expires_at = ? WHERE id = ?', Date.now() - 1000, issued.id);
     });
     const res = await call('GET', manifest, bearer(issued.token));
@@ -162,7 +163,7 @@ describe('token management', () => {
       { id: 'config:analyst:0', role: 'analyst', source: 'config' },
       { id: 'config:admin:0', role: 'admin', source: 'config' },
     ]);
-    const stored = await runInDurableObject(env.SITE_CATALOG.get(env.SITE_CATALOG.idFromName(SITE)), (_i, state) => {
+    const stored = await runInDurableObject(catalogOf(env, SITE), (_i, state) => {
       const tables = state.storage.sql.exec<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\'`).toArray();
       return tables.map(({ name }) => JSON.stringify(state.storage.sql.exec(`SELECT * FROM "${name}"`).toArray())).join('\n');
     });

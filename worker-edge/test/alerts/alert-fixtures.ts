@@ -1,4 +1,4 @@
-import { SINK_ORIGIN } from './webhook-sink';
+import { SINK_ORIGIN } from './webhook-sink.ts'; // loaded by vitest.config.ts, which Node imports as is
 
 /** Sites of the alert and audience tests, one per test file or scenario so whole-site assertions hold. */
 export const ALERT_TEST_SITES = {

@@ -1,11 +1,11 @@
 import { createExecutionContext, createScheduledController, env, runInDurableObject, SELF, waitOnExecutionContext } from 'cloudflare:test';
 import { vi } from 'vitest';
 import { addCounts, countAccepted, type CountableRow, type MetricCounts } from '../../src/buffer/counters';
-import { bufferStub } from '../../src/ingest/ingest-route';
 import worker from '../../src/index';
 import { basicAuth, BROWSER_UA, EDGE } from '../helpers';
 import type { ReceivedWebhook } from './webhook-sink';
 import { SINK_ORIGIN } from './webhook-sink';
+import { bufferOf } from '../../src/stubs';
 
 export { SINK_ORIGIN };
 export const MINUTE_MS = 60_000;
@@ -79,7 +79,7 @@ export async function ingestNow(site: string, messages: Record<string, unknown>[
 
 /** Writes counters straight through the buffer's counting function, minute by minute with the given times. */
 export async function countDirectly(site: string, minutes: { at: number; rows: CountableRow[] }[], conversionEvents = ['Order Completed'], shard = 0): Promise<void> {
-  await runInDurableObject(bufferStub(env, site, shard), (_instance, state) => {
+  await runInDurableObject(bufferOf(env, site, shard), (_instance, state) => {
     const events = new Set(conversionEvents);
     state.storage.transactionSync(() => {
       for (const { at, rows } of minutes) countAccepted(state.storage.sql, at, rows, events);
@@ -89,7 +89,7 @@ export async function countDirectly(site: string, minutes: { at: number; rows: C
 
 /** Writes arbitrary counters (any metric name) at the given times, straight into a buffer shard. */
 export async function writeCounts(site: string, entries: { at: number; counts: MetricCounts }[], shard = 0): Promise<void> {
-  await runInDurableObject(bufferStub(env, site, shard), (_instance, state) => {
+  await runInDurableObject(bufferOf(env, site, shard), (_instance, state) => {
     state.storage.transactionSync(() => {
       for (const { at, counts } of entries) addCounts(state.storage.sql, at, counts);
     });

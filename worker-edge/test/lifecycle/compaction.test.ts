@@ -1,11 +1,12 @@
 import { env, runInDurableObject, SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import type { CompactionOptions } from '../../src/lifecycle/compaction-plan';
-import { lifecycleStub, type SiteLifecycle } from '../../src/lifecycle/site-lifecycle';
+import type { SiteLifecycle } from '../../src/lifecycle/site-lifecycle';
 import type { EventRow } from '@privacy-analytics/core/schema';
 import type { ManifestEntry } from '@privacy-analytics/core/edge-api';
 import { decodeParquet, EDGE } from '../helpers';
 import { at, drain, event, flushSite, ingest, manifestOf, objectKeys, siteTokens } from './lifecycle-helpers';
+import { lifecycleOf } from '../../src/stubs';
 
 const SITE = 'compaction';
 const auth = { authorization: `Bearer ${siteTokens(SITE).read}` };
@@ -47,7 +48,7 @@ describe('compaction', { timeout: 90_000 }, () => {
     expect(before.length).toBeGreaterThanOrEqual(12);
     const rowsBefore = await readFiles(before);
 
-    await lifecycleStub(env, SITE).tick(SITE);
+    await lifecycleOf(env, SITE).tick(SITE);
     await drain(SITE);
     const after = await manifestOf(SITE, range);
     expect(after.length).toBe(1);
@@ -79,7 +80,7 @@ describe('compaction', { timeout: 90_000 }, () => {
     const range = `?from=${day(-4)}&to=${day(-4)}`;
     const ids = eventIds(await readFiles(await manifestOf(SITE, range)));
     const dayStart = Date.parse(`${day(-4)}T00:00:00Z`);
-    await lifecycleStub(env, SITE).tick(SITE);
+    await lifecycleOf(env, SITE).tick(SITE);
     // "Now" is 08:30 on that day: hours 2 and 7 are over (and settled), hour 12 is not.
     await drain(SITE, { now: dayStart + 8.5 * HOUR });
     const files = await manifestOf(SITE, range);
@@ -98,7 +99,7 @@ describe('compaction', { timeout: 90_000 }, () => {
     expect(expected).toHaveLength(120);
     const stale = await manifestOf(SITE, range);
 
-    await lifecycleStub(env, SITE).tick(SITE);
+    await lifecycleOf(env, SITE).tick(SITE);
     let compacting = true;
     let steps = 0;
     const reads: number[] = [];
@@ -138,7 +139,7 @@ describe('compaction', { timeout: 90_000 }, () => {
       await smallFilesFor(dayOffset, 3, 20);
       const range = `?from=${day(dayOffset)}&to=${day(dayOffset)}`;
       const expected = eventIds(await readFiles(await manifestOf(SITE, range)));
-      const stub = lifecycleStub(env, SITE);
+      const stub = lifecycleOf(env, SITE);
       await stub.tick(SITE);
       await runInDurableObject(stub, async (instance: SiteLifecycle) => {
         const self = instance as unknown as { env: typeof env };

@@ -1,9 +1,10 @@
 import { env, evictDurableObject, runInDurableObject, SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { lifecycleStub, type SiteLifecycle } from '../../src/lifecycle/site-lifecycle';
+import type { SiteLifecycle } from '../../src/lifecycle/site-lifecycle';
 import type { EventRow } from '@privacy-analytics/core/schema';
 import { EDGE } from '../helpers';
 import { adminCall, at, byEventId, drain, event, flushSite, hashedId, ingest, manifestOf, objectKeys, rowsInManifest } from './lifecycle-helpers';
+import { catalogOf, lifecycleOf } from '../../src/stubs';
 
 const SITE = 'erasure';
 
@@ -104,8 +105,8 @@ describe('erasure', { timeout: 90_000 }, () => {
     const entries = audit.body.entries as { action: string; actor: string; details: Record<string, unknown> }[];
     expect(entries.find((e) => e.action === 'erasure.request')).toMatchObject({ actor: 'config:admin:0', details: { hashedIds: [await hashedId(SITE, U)], via: 'userId' } });
     expect(entries.find((e) => e.action === 'erasure.done')).toMatchObject({ actor: 'system', details: { rowsRemoved: 16, linkedIds: 6 } });
-    const catalog = env.SITE_CATALOG.get(env.SITE_CATALOG.idFromName(SITE));
-    for (const text of [await storageText(catalog), await storageText(lifecycleStub(env, SITE))]) {
+    const catalog = catalogOf(env, SITE);
+    for (const text of [await storageText(catalog), await storageText(lifecycleOf(env, SITE))]) {
       for (const raw of Object.values(ids)) expect(text).not.toContain(raw);
     }
   });
@@ -127,7 +128,7 @@ describe('erasure', { timeout: 90_000 }, () => {
     expect((await adminCall(SITE, 'POST', '/erasure', { hashedId: q })).status).toBe(200);
     const id = requested.body.id as string;
 
-    const stub = lifecycleStub(env, SITE);
+    const stub = lifecycleOf(env, SITE);
     await drain(SITE, { maxSteps: 3 });
     await evictDurableObject(stub);
     await runInDurableObject(stub, async (instance: SiteLifecycle) => {

@@ -1,11 +1,11 @@
 import { env, SELF } from 'cloudflare:test';
 import { expect } from 'vitest';
-import { lifecycleStub } from '../../src/lifecycle/site-lifecycle';
 import type { DrainOptions } from '../../src/lifecycle/site-lifecycle';
 import { HmacIdHasher } from '@privacy-analytics/core/privacy';
 import type { EventRow } from '@privacy-analytics/core/schema';
 import type { ManifestEntry } from '@privacy-analytics/core/edge-api';
 import { decodeParquet, EDGE, post, trackMessage } from '../helpers';
+import { lifecycleOf } from '../../src/stubs';
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -79,7 +79,7 @@ export async function objectKeys(site: string): Promise<string[]> {
 }
 
 export function drain(site: string, options: DrainOptions = {}): Promise<number> {
-  return lifecycleStub(env, site).drainWork(options);
+  return lifecycleOf(env, site).drainWork(options);
 }
 
 export function hashedId(site: string, value: string): Promise<string> {

@@ -2,9 +2,9 @@ import { createExecutionContext, env, SELF, waitOnExecutionContext, createSchedu
 import { describe, expect, it } from 'vitest';
 import worker from '../../src/index';
 import { retentionCutoff } from '../../src/lifecycle/retention-policy';
-import { lifecycleStub } from '../../src/lifecycle/site-lifecycle';
 import type { ManifestEntry } from '@privacy-analytics/core/edge-api';
 import { adminCall, at, DAY_MS, drain, event, flushSite, ingest, manifestOf, objectKeys } from './lifecycle-helpers';
+import { lifecycleOf } from '../../src/stubs';
 
 const SITE = 'retention';
 const isoDay = (offset: number) => at(offset, 0).slice(0, 10);
@@ -33,7 +33,7 @@ describe('scheduled retention', () => {
     const ctx = createExecutionContext();
     await worker.scheduled(controller, env, ctx);
     await waitOnExecutionContext(ctx);
-    const pending = await runInDurableObject(lifecycleStub(env, SITE), (_i, state) => state.storage.sql.exec<{ kind: string }>('SELECT kind FROM pending_work ORDER BY kind').toArray().map((r) => r.kind));
+    const pending = await runInDurableObject(lifecycleOf(env, SITE), (_i, state) => state.storage.sql.exec<{ kind: string }>('SELECT kind FROM pending_work ORDER BY kind').toArray().map((r) => r.kind));
     expect(pending).toEqual(['compaction', 'retention']);
     await drain(SITE);
 

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { identityHasher } from '../privacy/keyed-hash';
+import { factsFromMessageTime, messagesToRows, messageToRow } from './messages-to-rows';
+
+const options = { site: 'demo', hasher: identityHasher, queryParams: [], scrub: true };
+const facts = { receivedAt: Date.parse('2026-11-01T12:00:00Z'), country: null, region: null, requestUserAgent: null };
+const valid = (n: number) => ({ type: 'track', event: 'Signed Up', userId: `u-${n}`, messageId: `m-${n}`, timestamp: '2026-11-01T11:59:00Z' });
+
+function nested(depth: number): unknown {
+  let value: unknown = 1;
+  for (let i = 0; i < depth; i++) value = [value];
+  return value;
+}
+
+describe('messageToRow', () => {
+  it('turns a valid message into a row', async () => {
+    const outcome = await messageToRow(valid(1), facts, options);
+    expect(outcome.kind).toBe('row');
+  });
+
+  it('a nanosecond epoch timestamp is rejected with a reason, not thrown', async () => {
+    const outcome = await messageToRow({ ...valid(2), timestamp: 1733400000000000000 }, facts, options);
+    expect(outcome).toMatchObject({ kind: 'rejected' });
+    expect(outcome.kind === 'rejected' && outcome.reason).toMatch(/^(invalid_message|invalid_timestamp|timestamp)/);
+  });
+
+  it('a sentAt beyond 8.64e15 ms is rejected with a reason, not thrown', async () => {
+    const outcome = await messageToRow({ ...valid(3), sentAt: 9e15 }, { ...facts, batchSentAt: undefined }, options);
+    expect(outcome.kind).not.toBe('row');
+  });
+
+  it('properties nested tens of thousands of levels deep are rejected, not thrown', async () => {
+    const outcome = await messageToRow({ ...valid(4), properties: { deep: nested(50_000) } }, facts, { ...options, maxEventBytes: 32 * 1024 });
+    expect(outcome).toEqual({ kind: 'rejected', reason: expect.stringMatching(/^invalid_message: /) as unknown as string });
+  });
+
+  it('drops bots only when asked', async () => {
+    const bot = { ...valid(5), context: { userAgent: 'Googlebot/2.1 (+http://www.google.com/bot.html)' } };
+    expect((await messageToRow(bot, facts, { ...options, dropBots: true })).kind).toBe('bot');
+    expect((await messageToRow(bot, facts, options)).kind).toBe('row');
+  });
+});
+
+describe('messagesToRows', () => {
+  it('one bad message never costs the valid ones beside it', async () => {
+    const messages = [valid(1), { ...valid(2), timestamp: 1733400000000000000 }, 'not an object', { ...valid(3), properties: { deep: nested(50_000) } }, valid(4)];
+    const outcomes = [];
+    for await (const outcome of messagesToRows(messages, () => facts, { ...options, maxEventBytes: 32 * 1024 })) outcomes.push(outcome);
+    expect(outcomes.map((o) => `${o.index}:${o.kind}`)).toEqual(['0:row', '1:rejected', '2:rejected', '3:rejected', '4:row']);
+  });
+
+  it('a message read from a file takes its own time; none, or one out of range, is a reason', () => {
+    const { timestamp: _, ...noTime } = valid(9);
+    expect(factsFromMessageTime(noTime)).toMatch(/^no time/);
+    expect(factsFromMessageTime({ ...valid(9), timestamp: 1733400000000000000 })).toMatch(/^invalid_timestamp: timestamp 1733400000000000000/);
+    expect(factsFromMessageTime(valid(9))).toMatchObject({ receivedAt: Date.parse('2026-11-01T11:59:00Z') });
+  });
+});

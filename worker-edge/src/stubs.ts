@@ -1,0 +1,35 @@
+/**
+ * The one place that names Durable Objects: each object's id is derived from the site (and the buffer's shard), so
+ * every caller reaches the same instance. Type-only imports keep this module free of the classes' code.
+ */
+import type { IngestBuffer } from './buffer/ingest-buffer';
+import type { SiteAlerts } from './alerts/site-alerts';
+import { runtimeSettings } from './config/sites';
+import type { Env } from './env';
+import type { SiteLifecycle } from './lifecycle/site-lifecycle';
+import type { SiteCatalog } from './storage/site-catalog';
+
+/** One shard of a site's ingest buffer (`<site>/<shard>`). */
+export function bufferOf(env: Env, site: string, shard: number): DurableObjectStub<IngestBuffer> {
+  return env.INGEST_BUFFER.get(env.INGEST_BUFFER.idFromName(`${site}/${shard}`));
+}
+
+/** Every shard of a site's ingest buffer, as configured now (BUFFER_SHARDS). */
+export function buffersOf(env: Env, site: string): DurableObjectStub<IngestBuffer>[] {
+  return Array.from({ length: runtimeSettings(env).bufferShards }, (_, shard) => bufferOf(env, site, shard));
+}
+
+/** The site's catalog: manifest, salts, tokens, settings, audit log. */
+export function catalogOf(env: Env, site: string): DurableObjectStub<SiteCatalog> {
+  return env.SITE_CATALOG.get(env.SITE_CATALOG.idFromName(site));
+}
+
+/** The site's lifecycle jobs: compaction, erasure, retention. */
+export function lifecycleOf(env: Env, site: string): DurableObjectStub<SiteLifecycle> {
+  return env.SITE_LIFECYCLE.get(env.SITE_LIFECYCLE.idFromName(site));
+}
+
+/** The site's alert rules and their evaluation. */
+export function alertsOf(env: Env, site: string): DurableObjectStub<SiteAlerts> {
+  return env.SITE_ALERTS.get(env.SITE_ALERTS.idFromName(site));
+}
