@@ -9,17 +9,11 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildPersonMap } from '@privacy-analytics/core/analytics';
-import { errorMessage, InputError, type EventStore } from '@privacy-analytics/core/connectors/node';
+import { errorMessage, InputError, openNativeStore, openWasmStore, type EventStore } from '@privacy-analytics/core/connectors/node';
 import { applyInputOption, DATA_FLAGS, defaultInputOptions, forEachFlag, type InputOptions } from './analyze/input-options';
 import { describeBadLines, loadInputs } from './analyze/inputs';
-import { openNativeStore } from '@privacy-analytics/core/connectors/node';
-import { openWasmStore } from '@privacy-analytics/core/connectors/node';
 import { generateDemoEvents, type PersonTruth } from '@privacy-analytics/core/demo-data';
-import { TrainingDataError } from '@privacy-analytics/models/train';
-import { PERSON_TASK_NAMES, type PersonTask } from '@privacy-analytics/models/train';
-import { trainPersonModel } from '@privacy-analytics/models/train';
-import { metricsSummary, renderCard, type ModelCard } from '@privacy-analytics/models/train';
-import { trainRecommender } from '@privacy-analytics/models/train';
+import { metricsSummary, PERSON_TASK_NAMES, renderCard, TrainingDataError, trainPersonModel, trainRecommender, type ModelCard, type PersonTask } from '@privacy-analytics/models/train';
 
 const TASKS = [...PERSON_TASK_NAMES, 'recommend'] as const;
 type Task = (typeof TASKS)[number];

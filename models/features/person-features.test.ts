@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EventStore } from '@privacy-analytics/core/connectors/node';
-import { loadRows, track, ev } from '@privacy-analytics/core/testing';
-import { openWasmStore } from '@privacy-analytics/core/connectors/node';
+import { openWasmStore, type EventStore } from '@privacy-analytics/core/connectors/node';
+import { ev, loadRows, track } from '@privacy-analytics/core/testing';
 import { labelledRows } from '../train/classifier/person-dataset';
 import {
   buildFeatureSchema,

@@ -13,11 +13,7 @@
  */
 import { z } from 'zod';
 import type { QueryEngine } from '@privacy-analytics/core/engine';
-import { ensurePersonMap, personEvents, type IdentityMode } from '@privacy-analytics/core/analytics';
-import { LIFECYCLE_STAGES, personTagsSql } from '@privacy-analytics/core/analytics';
-import { rfmScoresSql } from '@privacy-analytics/core/analytics';
-import { eventMatcherSchema, identitySchema, propertyName } from '@privacy-analytics/core/analytics';
-import { columnsFor, DAY_MS, eventCondition, matcherProperties, milliseconds, sql, timestamp, type Sql } from '@privacy-analytics/core/analytics';
+import { columnsFor, DAY_MS, ensurePersonMap, eventCondition, eventMatcherSchema, identitySchema, LIFECYCLE_STAGES, matcherProperties, milliseconds, personEvents, personTagsSql, propertyName, rfmScoresSql, sql, timestamp, type IdentityMode, type Sql } from '@privacy-analytics/core/analytics';
 
 export const FEATURE_SCHEMA_VERSION = 'person-features/1';
 

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EventStore } from '@privacy-analytics/core/connectors/node';
-import { openWasmStore } from '@privacy-analytics/core/connectors/node';
+import { openWasmStore, type EventStore } from '@privacy-analytics/core/connectors/node';
 import { createClassifier } from '../train/classifier/person-classifier';
 import { SeededRandom } from '../train/nn/random';
 import { riskList, scoreHistogram, segmentTopItems, writePersonScores } from './person-scores';

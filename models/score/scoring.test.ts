@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EventStore } from '@privacy-analytics/core/connectors/node';
+import { openWasmStore, type EventStore } from '@privacy-analytics/core/connectors/node';
 import { loadRows, track } from '@privacy-analytics/core/testing';
-import { openWasmStore } from '@privacy-analytics/core/connectors/node';
 import { classifierFromOnnx, classifierToOnnx, createClassifier, MODEL_METADATA_KEY } from '../train/classifier/person-classifier';
 import { buildFeatureSchema, FeatureSchemaError, parseFeatureOptions } from '../features/person-features';
 import { SeededRandom } from '../train/nn/random';

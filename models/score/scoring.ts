@@ -6,8 +6,7 @@
  */
 import { z } from 'zod';
 import type { QueryEngine } from '@privacy-analytics/core/engine';
-import { ensurePersonMap, personEvents } from '@privacy-analytics/core/analytics';
-import { DAY_MS, sql } from '@privacy-analytics/core/analytics';
+import { DAY_MS, ensurePersonMap, personEvents, sql } from '@privacy-analytics/core/analytics';
 import { classifierFromOnnx, MODEL_METADATA_KEY, type PersonClassifier } from '../train/classifier/person-classifier';
 import { PERSON_TASK_NAMES } from '../train/classifier/person-dataset';
 import type { PersonModelMetadata } from '../train/classifier/train-person-model';

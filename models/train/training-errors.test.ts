@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EventStore } from '@privacy-analytics/core/connectors/node';
+import { openWasmStore, type EventStore } from '@privacy-analytics/core/connectors/node';
 import { loadRows, track } from '@privacy-analytics/core/testing';
-import { openWasmStore } from '@privacy-analytics/core/connectors/node';
 import { TrainingDataError } from './classifier/fit';
 import { trainPersonModel } from './classifier/train-person-model';
 import { trainRecommender } from './recommend/train-recommender';

@@ -3,18 +3,14 @@
  * it on the process). Exit codes: 0 done, 2 bad usage, spec or input (a precise message, never a
  * stack trace), 1 anything unexpected (the message; the stack only with ANALYZE_DEBUG=1).
  */
-import { readFile } from 'node:fs/promises';
-import { ANALYSIS_NAMES, runAnalysis, type AnalysisName } from '@privacy-analytics/core/analytics';
-import { buildPersonMap } from '@privacy-analytics/core/analytics';
-import { SpecError } from '@privacy-analytics/core/analytics';
+import { ANALYSIS_NAMES, buildPersonMap, runAnalysis, SpecError, type AnalysisName } from '@privacy-analytics/core/analytics';
 import { isMarketingCommand, runMarketingCommand } from './commands-marketing';
 import { isModelCommand, runModelCommand } from './commands-models';
-import { errorMessage, InputError, type EventStore } from '@privacy-analytics/core/connectors/node';
+import { errorMessage, InputError, openNativeStore, openWasmStore, type EventStore } from '@privacy-analytics/core/connectors/node';
 import { applyInputOption, defaultInputOptions, requireInputsAndSpec, type InputOptions } from './input-options';
 import { formatResult } from './format';
+import { readSpec, specLabel } from './spec-file';
 import { describeBadLines, loadInputs } from './inputs';
-import { openNativeStore } from '@privacy-analytics/core/connectors/node';
-import { openWasmStore } from '@privacy-analytics/core/connectors/node';
 
 export const USAGE = `usage: npm run analyze -- <${ANALYSIS_NAMES.join('|')}> --input <path> [--input <path> ...] --spec <spec.json> [options]
 
@@ -43,7 +39,7 @@ const usage = (message: string) => new UsageError(message);
 export function parseArgs(argv: readonly string[]): CliArgs {
   const [analysis, ...rest] = argv;
   if (analysis === undefined || analysis === '--help' || analysis === '-h') throw new UsageError('missing analysis');
-  if (!(ANALYSIS_NAMES as string[]).includes(analysis)) throw new UsageError(`unknown analysis "${analysis}"; expected one of ${ANALYSIS_NAMES.join(', ')}`);
+  if (!(ANALYSIS_NAMES as readonly string[]).includes(analysis)) throw new UsageError(`unknown analysis "${analysis}"; expected one of ${ANALYSIS_NAMES.join(', ')}`);
   const args: InputOptions & { analysis: AnalysisName } = { analysis: analysis as AnalysisName, ...defaultInputOptions() };
   for (let i = 0; i < rest.length; i++) {
     const token = rest[i]!;
@@ -57,23 +53,6 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   }
   requireInputsAndSpec(args, usage);
   return args as CliArgs;
-}
-
-async function readSpec(spec: string): Promise<unknown> {
-  const inline = spec.trimStart().startsWith('{');
-  let text = spec;
-  if (!inline) {
-    try {
-      text = await readFile(spec, 'utf8');
-    } catch {
-      throw new InputError(`${spec}: cannot read the spec file`);
-    }
-  }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new SpecError(`${inline ? 'inline spec' : spec}: invalid JSON (${errorMessage(error)})`);
-  }
 }
 
 export interface Io {
@@ -92,7 +71,7 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     try {
       ANALYSES[args.analysis].parse(spec);
     } catch (error) {
-      if (error instanceof SpecError) throw new SpecError(`${args.spec.trimStart().startsWith('{') ? 'inline spec' : args.spec}: ${error.message}`);
+      if (error instanceof SpecError) throw new SpecError(`${specLabel(args.spec)}: ${error.message}`);
       throw error;
     }
     store = args.engine === 'native' ? await openNativeStore(args.threads === undefined ? {} : { threads: args.threads }) : await openWasmStore();

@@ -15,24 +15,33 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { parseAttributionSpec, runAttribution, type AttributionResult } from '@privacy-analytics/core/analytics';
-import { parseBasketSpec, runBasket, type BasketResult } from '@privacy-analytics/core/analytics';
-import { parseCampaignLiftSpec, runCampaignLift, type CampaignLiftResult } from '@privacy-analytics/core/analytics';
-import { parseDataQualitySpec, runDataQuality, type DataQualityResult } from '@privacy-analytics/core/analytics';
-import { parseExperimentSpec, runExperiment, type ExperimentResult } from '@privacy-analytics/core/analytics';
-import { buildPersonMap } from '@privacy-analytics/core/analytics';
-import { SpecError } from '@privacy-analytics/core/analytics';
-import { SpendCsvError } from '@privacy-analytics/core/analytics';
+import {
+  ANALYSES,
+  buildPersonMap,
+  MARKETING_ANALYSIS_NAMES,
+  runAttribution,
+  runBasket,
+  runCampaignLift,
+  runDataQuality,
+  runExperiment,
+  SpecError,
+  SpendCsvError,
+  type AttributionResult,
+  type BasketResult,
+  type CampaignLiftResult,
+  type DataQualityResult,
+  type ExperimentResult,
+  type MarketingAnalysisName,
+} from '@privacy-analytics/core/analytics';
+import { isInlineSpec, readSpec, specLabel } from './spec-file';
 import type { Io } from './cli';
-import { errorMessage, InputError, type EventStore } from '@privacy-analytics/core/connectors/node';
+import { errorMessage, InputError, openNativeStore, openWasmStore, type EventStore } from '@privacy-analytics/core/connectors/node';
 import { table } from './format';
 import { describeBadLines, loadInputs } from './inputs';
-import { openNativeStore } from '@privacy-analytics/core/connectors/node';
-import { openWasmStore } from '@privacy-analytics/core/connectors/node';
 import { applyInputOption, defaultInputOptions, requireInputsAndSpec, type InputOptions } from './input-options';
 
-export const MARKETING_COMMANDS = ['attribution', 'basket', 'experiment', 'campaign-lift', 'data-quality'] as const;
-export type MarketingCommand = (typeof MARKETING_COMMANDS)[number];
+export const MARKETING_COMMANDS = MARKETING_ANALYSIS_NAMES;
+export type MarketingCommand = MarketingAnalysisName;
 
 export function isMarketingCommand(name: string | undefined): name is MarketingCommand {
   return (MARKETING_COMMANDS as readonly string[]).includes(name ?? '');
@@ -90,41 +99,15 @@ export function parseMarketingArgs(argv: readonly string[]): MarketingArgs {
   return args as MarketingArgs;
 }
 
-const isInline = (spec: string) => spec.trimStart().startsWith('{');
-
-async function readSpecJson(spec: string): Promise<unknown> {
-  let text = spec;
-  if (!isInline(spec)) {
-    try {
-      text = await readFile(spec, 'utf8');
-    } catch {
-      throw new InputError(`${spec}: cannot read the spec file`);
-    }
-  }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new SpecError(`${isInline(spec) ? 'inline spec' : spec}: invalid JSON (${errorMessage(error)})`);
-  }
-}
-
-const PARSERS = {
-  attribution: parseAttributionSpec,
-  basket: parseBasketSpec,
-  experiment: parseExperimentSpec,
-  'campaign-lift': parseCampaignLiftSpec,
-  'data-quality': parseDataQualitySpec,
-} as const;
-
 export async function runMarketingCommand(argv: readonly string[], io: Io): Promise<number> {
   let store: EventStore | undefined;
   try {
     const args = parseMarketingArgs(argv);
-    const label = isInline(args.spec) ? 'inline spec' : args.spec;
-    const raw = await readSpecJson(args.spec);
+    const label = specLabel(args.spec);
+    const raw = await readSpec(args.spec);
     let spec: unknown;
     try {
-      spec = PARSERS[args.command](raw);
+      spec = ANALYSES[args.command].parse(raw);
     } catch (error) {
       if (error instanceof SpecError) throw new SpecError(`${label}: ${error.message}`);
       throw error;
@@ -133,7 +116,7 @@ export async function runMarketingCommand(argv: readonly string[], io: Io): Prom
     let spendPath: string | undefined;
     if (args.command === 'attribution') {
       const fromSpec = (spec as { spend?: string }).spend;
-      spendPath = args.spend ?? (fromSpec === undefined ? undefined : isInline(args.spec) ? resolve(fromSpec) : resolve(dirname(args.spec), fromSpec));
+      spendPath = args.spend ?? (fromSpec === undefined ? undefined : isInlineSpec(args.spec) ? resolve(fromSpec) : resolve(dirname(args.spec), fromSpec));
       if (spendPath !== undefined) {
         try {
           spendCsv = await readFile(spendPath, 'utf8');

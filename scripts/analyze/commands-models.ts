@@ -13,19 +13,15 @@
  * --anonymise-key). Exit codes as the rest of the CLI: 0 done, 2 bad usage, model or input, 1 other.
  */
 import { readFile } from 'node:fs/promises';
-import { buildPersonMap } from '@privacy-analytics/core/analytics';
-import { parseInstant } from '@privacy-analytics/core/analytics';
+import { buildPersonMap, parseInstant } from '@privacy-analytics/core/analytics';
 import { explainScore } from '@privacy-analytics/models/train';
 import { FeatureSchemaError } from '@privacy-analytics/models/features';
 import { openOrtScorer, OrtError } from '@privacy-analytics/models/onnx/node';
 import { OnnxFormatError } from '@privacy-analytics/models/onnx';
-import { IdMapError, parseIdMap, type RecommenderIds } from '@privacy-analytics/models/score';
-import { personModelInput, rankPersons, readModel, recommendationInput, topItems, type LoadedModel } from '@privacy-analytics/models/score';
-import { errorMessage, InputError, type EventStore } from '@privacy-analytics/core/connectors/node';
+import { IdMapError, parseIdMap, personModelInput, rankPersons, readModel, recommendationInput, topItems, type LoadedModel, type RecommenderIds } from '@privacy-analytics/models/score';
+import { errorMessage, InputError, openNativeStore, openWasmStore, type EventStore } from '@privacy-analytics/core/connectors/node';
 import { applyInputOption, DATA_FLAGS, defaultInputOptions, forEachFlag, type InputOptions } from './input-options';
 import { describeBadLines, loadInputs } from './inputs';
-import { openNativeStore } from '@privacy-analytics/core/connectors/node';
-import { openWasmStore } from '@privacy-analytics/core/connectors/node';
 
 export const MODEL_COMMANDS = ['score', 'recommend'] as const;
 export type ModelCommand = (typeof MODEL_COMMANDS)[number];

@@ -1,10 +1,5 @@
 /** Readable tables for the command line (without --json). */
-import type { FunnelResult } from '@privacy-analytics/core/analytics';
-import type { PathsResult } from '@privacy-analytics/core/analytics';
-import type { RetentionResult } from '@privacy-analytics/core/analytics';
-import type { RfmResult } from '@privacy-analytics/core/analytics';
-import type { SegmentResult } from '@privacy-analytics/core/analytics';
-import type { AnalysisName } from '@privacy-analytics/core/analytics';
+import type { AnalysisName, FunnelResult, PathsResult, RetentionResult, RfmResult, SegmentResult } from '@privacy-analytics/core/analytics';
 
 const SHOWN = 20;
 

@@ -13,14 +13,10 @@ import { join } from 'node:path';
 import { messagesToRows } from '@privacy-analytics/core/ingest';
 import { identityHasher } from '@privacy-analytics/core/privacy';
 import type { EventRow } from '@privacy-analytics/core/schema';
-import { buildPersonMap } from '@privacy-analytics/core/analytics';
-import { runAnalysis, type AnalysisName } from '@privacy-analytics/core/analytics';
+import { buildPersonMap, runAnalysis, type AnalysisName } from '@privacy-analytics/core/analytics';
 import { generateDemoEvents } from '@privacy-analytics/core/demo-data';
-import { errorMessage, type EventStore } from '@privacy-analytics/core/connectors/node';
-import { encodeRows } from '@privacy-analytics/core/connectors/node';
+import { encodeRows, errorMessage, openNativeStore, openWasmStore, type EventStore } from '@privacy-analytics/core/connectors/node';
 import { countryOf } from '../analyze/inputs';
-import { openNativeStore } from '@privacy-analytics/core/connectors/node';
-import { openWasmStore } from '@privacy-analytics/core/connectors/node';
 import { replicateEvents } from './replicate-events';
 
 export interface AnalyticsBenchOptions {

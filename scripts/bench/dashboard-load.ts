@@ -20,10 +20,8 @@ import { messagesToRows } from '@privacy-analytics/core/ingest';
 import { HmacIdHasher } from '@privacy-analytics/core/privacy';
 import type { EventRow } from '@privacy-analytics/core/schema';
 import type { ManifestEntry } from '@privacy-analytics/core/edge-api';
-import { eventFileKey, partitionOf } from '@privacy-analytics/core/parquet';
-import { encodeEventsParquet, type ParquetWasm } from '@privacy-analytics/core/parquet';
-import { REPO_ROOT, buildEngineHarness, freePort, launchChromium, serveHarness } from '../harness';
-import { openEngine } from '../harness';
+import { encodeEventsParquet, eventFileKey, partitionOf, type ParquetWasm } from '@privacy-analytics/core/parquet';
+import { buildEngineHarness, freePort, launchChromium, openEngine, REPO_ROOT, serveHarness } from '../harness';
 import type { DuckDbBundleName, LoadResult } from '@privacy-analytics/web/engine';
 import { generateDemoEvents } from '@privacy-analytics/core/demo-data';
 

@@ -12,14 +12,11 @@
  * Returns rows for a markdown table (see dashboardOverviewMarkdown).
  */
 import { rmSync } from 'node:fs';
-import { buildDashboard, freePort, launchChromium, serveDashboard, waitForOverview } from '../harness';
+import { buildDashboard, freePort, launchChromium, NativeDuckDb, serveDashboard, waitForOverview } from '../harness';
 import { demoDataset, filePath, serveEdgeStandIn, STAND_IN_SITE, STAND_IN_TOKEN } from './dashboard-load';
-import { NativeDuckDb } from '../harness';
 import type { Page } from 'playwright-core';
-import { overviewQueries, type OverviewSpec } from '@privacy-analytics/core/analytics';
+import { buildPersonMap, overviewQueries, runAnalysis, type OverviewSpec } from '@privacy-analytics/core/analytics';
 import type { QueryEngine, Row, SqlValue } from '@privacy-analytics/core/engine';
-import { buildPersonMap } from '@privacy-analytics/core/analytics';
-import { runAnalysis } from '@privacy-analytics/core/analytics';
 import { openNativeStore } from '@privacy-analytics/core/connectors/node';
 import { BENCH_QUERIES, timed } from './analytics';
 

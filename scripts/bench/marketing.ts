@@ -16,14 +16,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { attributionPathsSql, parseAttributionSpec, runAttribution } from '@privacy-analytics/core/analytics';
-import { fetchBaskets, parseBasketSpec, runBasket } from '@privacy-analytics/core/analytics';
-import { buildPersonMap } from '@privacy-analytics/core/analytics';
+import { attributionPathsSql, buildPersonMap, fetchBaskets, parseAttributionSpec, parseBasketSpec, runAttribution, runBasket } from '@privacy-analytics/core/analytics';
 import { writeEventsAsParquet } from '../collector/write-parquet';
 import { generateDemoEvents, type SegmentMessage, type TrackMessage } from '@privacy-analytics/core/demo-data';
-import type { EventStore } from '@privacy-analytics/core/connectors/node';
-import { openNativeStore } from '@privacy-analytics/core/connectors/node';
-import { openWasmStore } from '@privacy-analytics/core/connectors/node';
+import { openNativeStore, openWasmStore, type EventStore } from '@privacy-analytics/core/connectors/node';
 
 export interface MarketingBenchOptions {
   /** Demo events for attribution. */

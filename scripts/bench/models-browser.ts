@@ -14,8 +14,7 @@ import { createServer, type Server } from 'node:http';
 import { dirname, extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { buildDashboard, freePort, launchChromium, serveDashboard } from '../harness';
-import { demoData } from '../harness';
+import { buildDashboard, demoData, freePort, launchChromium, serveDashboard } from '../harness';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const ORT_DIST = join(REPO, 'node_modules', 'onnxruntime-web', 'dist');

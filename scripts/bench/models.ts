@@ -9,12 +9,8 @@
  * onnxruntime-web fixes its thread count when it first loads, so one call measures one `threads`
  * setting; run another process for another.
  */
-import { classifierScores } from '@privacy-analytics/models/train';
-import { trainPersonModel } from '@privacy-analytics/models/train';
+import { classifierScores, DeepFmItemScorer, deepFmLogit, DeepFmWorkspace, SeededRandom, trainPersonModel, trainRecommender } from '@privacy-analytics/models/train';
 import { openOrtScorer } from '@privacy-analytics/models/onnx/node';
-import { SeededRandom } from '@privacy-analytics/models/train';
-import { DeepFmItemScorer, deepFmLogit, DeepFmWorkspace } from '@privacy-analytics/models/train';
-import { trainRecommender } from '@privacy-analytics/models/train';
 import { personModelInput } from '@privacy-analytics/models/score';
 import { openDemoStore } from '../harness';
 

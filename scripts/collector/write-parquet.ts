@@ -9,8 +9,7 @@ import * as parquetWasm from 'parquet-wasm/node';
 import { messagesToRows } from '@privacy-analytics/core/ingest';
 import { HmacIdHasher } from '@privacy-analytics/core/privacy';
 import type { EventRow } from '@privacy-analytics/core/schema';
-import { eventFileKey, partitionOf } from '@privacy-analytics/core/parquet';
-import { encodeEventsParquet, type ParquetWasm } from '@privacy-analytics/core/parquet';
+import { encodeEventsParquet, eventFileKey, partitionOf, type ParquetWasm } from '@privacy-analytics/core/parquet';
 
 export interface WriteParquetOptions {
   dir: string;

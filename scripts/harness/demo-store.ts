@@ -15,10 +15,8 @@ import { identityHasher } from '@privacy-analytics/core/privacy';
 import type { EventRow } from '@privacy-analytics/core/schema';
 import { buildPersonMap } from '@privacy-analytics/core/analytics';
 import { generateDemoEvents, type PersonTruth } from '@privacy-analytics/core/demo-data';
-import type { EventStore } from '@privacy-analytics/core/connectors/node';
-import { encodeRows } from '@privacy-analytics/core/connectors/node';
+import { encodeRows, openWasmStore, type EventStore } from '@privacy-analytics/core/connectors/node';
 import { countryOf } from '../analyze/inputs';
-import { openWasmStore } from '@privacy-analytics/core/connectors/node';
 
 export interface DemoDataOptions {
   events: number;

@@ -12,8 +12,7 @@ import { preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { contentSecurityPolicy, dashboardConfig } from '../../vite.config';
 import { NAV_GROUPS } from '../src/views/nav';
-import { writeDemoParquet } from '@privacy-analytics/scripts/harness';
-import { freePort, launchChromium } from '@privacy-analytics/scripts/harness';
+import { freePort, launchChromium, writeDemoParquet } from '@privacy-analytics/scripts/harness';
 
 let dataDir: string;
 let files: string[];

@@ -9,21 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { openNativeStore } from '@privacy-analytics/core/connectors/node';
-import type { EventStore } from '@privacy-analytics/core/connectors/node';
-import { runAttribution, type AttributionResult } from '@privacy-analytics/core/analytics';
-import { runBasket } from '@privacy-analytics/core/analytics';
-import { runCampaignLift } from '@privacy-analytics/core/analytics';
-import { qualityReportFromCounters, runDataQuality } from '@privacy-analytics/core/analytics';
-import { runExperiment } from '@privacy-analytics/core/analytics';
-import { buildPersonMap } from '@privacy-analytics/core/analytics';
+import { openNativeStore, type EventStore } from '@privacy-analytics/core/connectors/node';
+import { buildPersonMap, qualityReportFromCounters, runAttribution, runBasket, runCampaignLift, runDataQuality, runExperiment, type AttributionResult } from '@privacy-analytics/core/analytics';
 import { attributionSpec, defaultAttributionForm } from '../src/lib/state/marketing/attribution-form';
 import { basketSpec, defaultBasketForm } from '../src/lib/state/marketing/basket-form';
 import { campaignLiftSpec, defaultCampaignForm } from '../src/lib/state/marketing/campaign-form';
 import { defaultExperimentForm, experimentSpec } from '../src/lib/state/marketing/experiment-form';
 import { defaultQualityForm, qualitySpec } from '../src/lib/state/marketing/quality-state.svelte.ts';
-import { writeDemoParquet } from '@privacy-analytics/scripts/harness';
-import { DEMO, freePort, launchChromium, recordRequests, serveDashboard, startFilledEdge, type FilledEdge, type ServedApp } from '@privacy-analytics/scripts/harness';
+import { DEMO, freePort, launchChromium, recordRequests, serveDashboard, startFilledEdge, writeDemoParquet, type FilledEdge, type ServedApp } from '@privacy-analytics/scripts/harness';
 
 
 let edge: FilledEdge;

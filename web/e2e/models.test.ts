@@ -11,9 +11,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runModelCommand } from '@privacy-analytics/scripts/analyze/commands-models';
-import { REPO_ROOT } from '@privacy-analytics/scripts/harness';
-import { writeDemoParquet } from '@privacy-analytics/scripts/harness';
-import { freePort, launchChromium, recordRequests, serveDashboard, type RequestLog, type ServedApp } from '@privacy-analytics/scripts/harness';
+import { freePort, launchChromium, recordRequests, REPO_ROOT, serveDashboard, writeDemoParquet, type RequestLog, type ServedApp } from '@privacy-analytics/scripts/harness';
 
 const EVENTS = Number(process.env.MODELS_E2E_EVENTS ?? 5_000);
 /** 60 days leave room for propensity's cut-offs (14 days of history, a 7-day horizon, a 28-day evaluation window) */

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { REPO_ROOT } from '@privacy-analytics/scripts/harness';
+import { NativeDuckDb, PANEL_TITLES, REPO_ROOT, type NativeOverview } from '@privacy-analytics/scripts/harness';
 import {
   DEMO,
   downloadEdgeFiles,
@@ -26,7 +26,6 @@ import {
   type RequestLog,
   type ServedApp,
 } from '@privacy-analytics/scripts/harness';
-import { NativeDuckDb, PANEL_TITLES, type NativeOverview } from '@privacy-analytics/scripts/harness';
 
 const EVENTS = Number(process.env.DASHBOARD_E2E_EVENTS ?? 10_000);
 const SCREENSHOTS = join(REPO_ROOT, 'docs', 'screenshots');

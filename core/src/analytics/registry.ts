@@ -1,5 +1,10 @@
-/** The analyses by name, each as spec parser + runner over any QueryEngine (dashboard, CLI, tests). */
+/** Every analysis by name, each as spec parser + runner over any QueryEngine (dashboard, CLI, tests, benchmarks). */
 import type { QueryEngine } from '../engine/query-engine';
+import { parseAttributionSpec, runAttribution } from './attribution';
+import { parseBasketSpec, runBasket } from './basket';
+import { parseCampaignLiftSpec, runCampaignLift } from './campaign-lift';
+import { parseDataQualitySpec, runDataQuality } from './data-quality';
+import { parseExperimentSpec, runExperiment } from './experiment';
 import { parseFunnelSpec, runFunnel } from './funnel';
 import { parsePathsSpec, runPaths } from './paths';
 import { parseRetentionSpec, runRetention } from './retention';
@@ -12,13 +17,25 @@ export const ANALYSES = {
   paths: { parse: parsePathsSpec, run: runPaths },
   segment: { parse: parseSegmentSpec, run: runSegment },
   rfm: { parse: parseRfmSpec, run: runRfm },
+  // Marketing analyses; attribution's runner also takes spend (see runAttribution), which runAnalysis does not pass.
+  attribution: { parse: parseAttributionSpec, run: runAttribution },
+  basket: { parse: parseBasketSpec, run: runBasket },
+  experiment: { parse: parseExperimentSpec, run: runExperiment },
+  'campaign-lift': { parse: parseCampaignLiftSpec, run: runCampaignLift },
+  'data-quality': { parse: parseDataQualitySpec, run: runDataQuality },
 } as const;
 
-export type AnalysisName = keyof typeof ANALYSES;
-export const ANALYSIS_NAMES = Object.keys(ANALYSES) as AnalysisName[];
+/** Any analysis. */
+export type AnyAnalysisName = keyof typeof ANALYSES;
+/** The behaviour analyses (the CLI's `analyze <name>` commands and the engines' cross-check). */
+export const ANALYSIS_NAMES = ['funnel', 'retention', 'paths', 'segment', 'rfm'] as const satisfies readonly AnyAnalysisName[];
+export type AnalysisName = (typeof ANALYSIS_NAMES)[number];
+/** The marketing analyses (the CLI's marketing commands). */
+export const MARKETING_ANALYSIS_NAMES = ['attribution', 'basket', 'experiment', 'campaign-lift', 'data-quality'] as const satisfies readonly AnyAnalysisName[];
+export type MarketingAnalysisName = (typeof MARKETING_ANALYSIS_NAMES)[number];
 
 /** Validates `spec` for `name` (throws SpecError) and runs it. */
-export async function runAnalysis(name: AnalysisName, engine: QueryEngine, spec: unknown): Promise<unknown> {
+export async function runAnalysis(name: AnyAnalysisName, engine: QueryEngine, spec: unknown): Promise<unknown> {
   const analysis = ANALYSES[name];
   const parsed = analysis.parse(spec);
   return (analysis.run as (engine: QueryEngine, spec: unknown) => Promise<unknown>)(engine, parsed);

@@ -1,6 +1,5 @@
 import { cleanUrl, referrerHost } from '../privacy/clean-url';
-import type { IdHasher } from '../privacy/keyed-hash';
-import { sha256Hex } from '../privacy/keyed-hash';
+import { sha256Hex, type IdHasher } from '../privacy/keyed-hash';
 import { scrubJson } from '../privacy/scrub-value';
 import { scrubText } from '../privacy/scrub-text';
 import { reduceUserAgent } from '../privacy/user-agent';

@@ -3,8 +3,7 @@
  * by a rule (recency bucket, RFM tier) and gets the label rate of that group in the training rows
  * (smoothed towards the overall rate, so small groups do not get 0 or 1).
  */
-import { RFM_TIERS } from '@privacy-analytics/core/analytics';
-import { DAY_MS } from '@privacy-analytics/core/analytics';
+import { DAY_MS, RFM_TIERS } from '@privacy-analytics/core/analytics';
 import type { PersonFeatureRow } from '../../features/person-features';
 
 export interface GroupRule {

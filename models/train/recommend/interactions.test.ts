@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EventStore } from '@privacy-analytics/core/connectors/node';
+import { openWasmStore, type EventStore } from '@privacy-analytics/core/connectors/node';
 import { loadRows, track } from '@privacy-analytics/core/testing';
-import { openWasmStore } from '@privacy-analytics/core/connectors/node';
 import { interactionOptionsSchema, loadInteractions, UNKNOWN_CATEGORY, type InteractionData } from './interactions';
 import { allPairs, leaveLastOut } from './leave-last-out';
 

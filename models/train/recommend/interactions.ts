@@ -11,9 +11,7 @@
  */
 import { z } from 'zod';
 import type { QueryEngine } from '@privacy-analytics/core/engine';
-import { ensurePersonMap, personEvents } from '@privacy-analytics/core/analytics';
-import { eventMatcherSchema, identitySchema } from '@privacy-analytics/core/analytics';
-import { columnsFor, eventCondition, literal, matcherProperties, sql, type Sql } from '@privacy-analytics/core/analytics';
+import { columnsFor, ensurePersonMap, eventCondition, eventMatcherSchema, identitySchema, literal, matcherProperties, personEvents, sql, type Sql } from '@privacy-analytics/core/analytics';
 
 export const interactionOptionsSchema = z.strictObject({
   viewEvent: z.string().min(1).max(256).default('Product Viewed'),

@@ -9,8 +9,7 @@
  */
 import { z } from 'zod';
 import type { QueryEngine } from '@privacy-analytics/core/engine';
-import type { RankingMetrics } from '../eval/ranking';
-import { rankingMetrics } from '../eval/ranking';
+import { rankingMetrics, type RankingMetrics } from '../eval/ranking';
 import { SeededRandom } from '../nn/random';
 import { TrainingDataError } from '../classifier/fit';
 import { MODEL_METADATA_KEY } from '../classifier/person-classifier';

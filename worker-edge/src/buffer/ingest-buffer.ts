@@ -6,8 +6,7 @@ import type { EventRow } from '@privacy-analytics/core/schema';
 import { putEventFile } from '../storage/event-file-store';
 import type { ManifestEntry } from '@privacy-analytics/core/edge-api';
 import { parquetForWorkers } from '../storage/parquet-wasm-workers';
-import { encodeEventsParquet } from '@privacy-analytics/core/parquet';
-import { eventFileKey, partitionOf, type Partition } from '@privacy-analytics/core/parquet';
+import { encodeEventsParquet, eventFileKey, partitionOf, type Partition } from '@privacy-analytics/core/parquet';
 import {
   counterWindows,
   countAccepted,

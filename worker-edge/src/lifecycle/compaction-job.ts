@@ -1,8 +1,7 @@
 import type { EventRow } from '@privacy-analytics/core/schema';
 import { putEventFile, readEventFile } from '../storage/event-file-store';
 import { parquetForWorkers } from '../storage/parquet-wasm-workers';
-import { encodeEventsParquet } from '@privacy-analytics/core/parquet';
-import { dayFileKey, eventFileKey } from '@privacy-analytics/core/parquet';
+import { dayFileKey, encodeEventsParquet, eventFileKey } from '@privacy-analytics/core/parquet';
 import { DEFAULT_COMPACTION, planCompaction, smallPartRows, type CompactionOptions, type CompactionTask } from './compaction-plan';
 import { scheduleDeletes } from './deferred-deletes';
 import type { JobContext, StepOutcome } from './job-context';

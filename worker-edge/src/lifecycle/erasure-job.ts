@@ -3,8 +3,7 @@ import { sha256Hex } from '@privacy-analytics/core/privacy';
 import { getEventFileBytes, putEventFile } from '../storage/event-file-store';
 import { decodeEventColumns, decodeEventsParquet } from '../storage/parquet-reader';
 import { parquetForWorkers } from '../storage/parquet-wasm-workers';
-import { encodeEventsParquet } from '@privacy-analytics/core/parquet';
-import { parseEventFileKey } from '@privacy-analytics/core/parquet';
+import { encodeEventsParquet, parseEventFileKey } from '@privacy-analytics/core/parquet';
 import { deleteDueObjects } from './deferred-deletes';
 import {
   activeErasure,

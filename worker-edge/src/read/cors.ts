@@ -1,5 +1,4 @@
-import type { SiteConfig } from '../config/sites';
-import { loadSitesConfig } from '../config/sites';
+import { loadSitesConfig, type SiteConfig } from '../config/sites';
 import type { Env } from '../env';
 
 /** CORS for the read API: only a site's configured dashboard origins. */

@@ -3,8 +3,7 @@ import { vi } from 'vitest';
 import { addCounts, countAccepted, type CountableRow, type MetricCounts } from '../../src/buffer/counters';
 import worker from '../../src/index';
 import { basicAuth, BROWSER_UA, EDGE } from '../helpers';
-import type { ReceivedWebhook } from './webhook-sink';
-import { SINK_ORIGIN } from './webhook-sink';
+import { SINK_ORIGIN, type ReceivedWebhook } from './webhook-sink';
 import { bufferOf } from '../../src/stubs';
 
 export { SINK_ORIGIN };

@@ -1,8 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { passesLuhn, passesMod11_2 } from '@privacy-analytics/core/privacy';
-import { isIpHost, isIpv4Literal, isIpv6Literal } from '@privacy-analytics/core/privacy';
-import { looksLikeCnResidentId, PII_KINDS, sortKinds } from '@privacy-analytics/core/privacy';
-import { scrubText } from '@privacy-analytics/core/privacy';
+import { isIpHost, isIpv4Literal, isIpv6Literal, looksLikeCnResidentId, passesLuhn, passesMod11_2, PII_KINDS, scrubText, sortKinds } from '@privacy-analytics/core/privacy';
 
 const scrubbed = (text: string): string => scrubText(text).text;
 

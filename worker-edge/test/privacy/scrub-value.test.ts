@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyKey, keyWords, normaliseEmail, normalisePhone } from '@privacy-analytics/core/privacy';
-import { REDACTED, scrubJson, TRUNCATED } from '@privacy-analytics/core/privacy';
+import { classifyKey, keyWords, normaliseEmail, normalisePhone, REDACTED, scrubJson, TRUNCATED } from '@privacy-analytics/core/privacy';
 
 const hashed: string[] = [];
 const hashIdentifier = async (value: string): Promise<string> => {

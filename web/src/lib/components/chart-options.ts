@@ -1,5 +1,4 @@
-import type { BreakdownRow, Granularity, TimePoint } from '@privacy-analytics/core/analytics';
-import type { EventCountPoint } from '@privacy-analytics/core/analytics';
+import type { BreakdownRow, EventCountPoint, Granularity, TimePoint } from '@privacy-analytics/core/analytics';
 import type { ChartOption } from './echarts-setup';
 import type { ResolvedTheme } from '../state/theme.svelte.ts';
 

@@ -3,8 +3,7 @@
  * .onnx bytes, read and checked with the same code the CLI uses (models/train/scoring.ts), the card,
  * and the recommender's id map.
  */
-import { readModel, type LoadedModel } from '@privacy-analytics/models/score';
-import { parseIdMap, type RecommenderIds } from '@privacy-analytics/models/score';
+import { parseIdMap, readModel, type LoadedModel, type RecommenderIds } from '@privacy-analytics/models/score';
 import { parseModelCard, type ModelCardSummary } from './model-card';
 
 const MAX_MODEL_BYTES = 64 * 1024 * 1024;

@@ -4,9 +4,7 @@
  * the products with the highest mean score among the members who have not bought them.
  */
 import type { QueryEngine } from '@privacy-analytics/core/engine';
-import { recommendationInput, topItems, type RecommendationInput, type ScoredItem } from '@privacy-analytics/models/score';
-import { segmentTopItems, type SegmentItem } from '@privacy-analytics/models/score';
-import type { RecommenderIds } from '@privacy-analytics/models/score';
+import { recommendationInput, segmentTopItems, topItems, type RecommendationInput, type RecommenderIds, type ScoredItem, type SegmentItem } from '@privacy-analytics/models/score';
 import type { RecommenderModel } from './model-files';
 import { SCORING_BATCH_ROWS, type BatchScorer } from './person-scoring';
 

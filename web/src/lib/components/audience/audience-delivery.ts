@@ -4,11 +4,9 @@
  * Webhooks are posted by the edge, so the page only ever talks to the edge (the dashboard's CSP allows no other host).
  */
 import { z } from 'zod';
-import { responsiveChannelSql, type AudienceSpecInput } from '@privacy-analytics/core/analytics';
-import { parseSegmentSpec, resolveAsOfInstant, segmentMembers } from '@privacy-analytics/core/analytics';
+import { parseAudienceSpec, parseSegmentSpec, resolveAsOfInstant, responsiveChannelSql, segmentMembers, type AudienceSpecInput } from '@privacy-analytics/core/analytics';
 import type { QueryEngine } from '@privacy-analytics/core/engine';
 import type { AudienceDelivery } from '../../engine/edge-admin';
-import { parseAudienceSpec } from '@privacy-analytics/core/analytics';
 
 export const PSEUDONYM = /^[0-9a-f]{32}$/;
 const CHANNEL = /^[A-Za-z0-9 _.:/-]{1,64}$/;

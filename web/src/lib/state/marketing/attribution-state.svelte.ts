@@ -1,5 +1,4 @@
-import { runAttribution, type AttributionResult, type AttributionSpecInput } from '@privacy-analytics/core/analytics';
-import { parseSpendCsv, SpendCsvError, MAX_SPEND_CSV_BYTES } from '@privacy-analytics/core/analytics';
+import { MAX_SPEND_CSV_BYTES, parseSpendCsv, runAttribution, SpendCsvError, type AttributionResult, type AttributionSpecInput } from '@privacy-analytics/core/analytics';
 import type { DataEngine, DateRange } from '../../engine/data-engine';
 import type { SavedReports } from '../../reports/saved-reports';
 import { errorMessage } from '../errors';

@@ -1,6 +1,5 @@
 /** The experiments view's form, the split text it takes, and the query listing experiments in the data. */
-import { parseExperimentSpec, type ExperimentSpecInput } from '@privacy-analytics/core/analytics';
-import { and, ident, sql, timeBounds, timeCondition, type Sql } from '@privacy-analytics/core/analytics';
+import { and, ident, parseExperimentSpec, sql, timeBounds, timeCondition, type ExperimentSpecInput, type Sql } from '@privacy-analytics/core/analytics';
 import type { DateRange } from '../../engine/data-engine';
 import { EVENTS_TABLE } from '@privacy-analytics/core/engine';
 

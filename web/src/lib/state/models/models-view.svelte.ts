@@ -5,19 +5,15 @@
  * errors as messages).
  */
 import type { DataEngine } from '../../engine/data-engine';
-import { buildPersonMap } from '@privacy-analytics/core/analytics';
-import { runSegment } from '@privacy-analytics/core/analytics';
+import { buildPersonMap, runSegment } from '@privacy-analytics/core/analytics';
 import { createModelEngine, type ModelEngine } from '../../ml/model-engine';
 import { parseModelCard } from '../../ml/model-card';
 import { fetchPersonModel, fetchRecommender, type ModelFile, type PersonModel } from '../../ml/model-files';
-import { startTraining, type TrainProgress, type TrainedModel, type TrainingRun } from '../../ml/model-trainer';
+import { startTraining, type TrainedModel, type TrainingRun, type TrainProgress } from '../../ml/model-trainer';
 import { scorePersons } from '../../ml/person-scoring';
-import { RECOMMENDER_NAME, Recommender } from '../../ml/recommendations';
+import { Recommender, RECOMMENDER_NAME } from '../../ml/recommendations';
 import type { SavedItem, SavedReports } from '../../reports/saved-reports';
-import { readModel } from '@privacy-analytics/models/score';
-import { riskList, scoreHistogram, writePersonScores, PERSON_SCORES_TABLE, type HistogramBin, type RiskRow } from '@privacy-analytics/models/score';
-import type { ScoredItem } from '@privacy-analytics/models/score';
-import type { SegmentItem } from '@privacy-analytics/models/score';
+import { PERSON_SCORES_TABLE, readModel, riskList, scoreHistogram, writePersonScores, type HistogramBin, type RiskRow, type ScoredItem, type SegmentItem } from '@privacy-analytics/models/score';
 import { AnalysisRun } from '../analysis-run.svelte.ts';
 import { errorMessage } from '../errors';
 

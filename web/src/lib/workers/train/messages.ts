@@ -1,6 +1,5 @@
 import type { Row, SqlValue } from '@privacy-analytics/core/engine';
-import type { PersonModelCard } from '@privacy-analytics/models/train';
-import type { RecommenderCard } from '@privacy-analytics/models/train';
+import type { PersonModelCard, RecommenderCard } from '@privacy-analytics/models/train';
 import type { RecommenderIds } from '@privacy-analytics/models/score';
 
 export type TrainTask = 'churn' | 'propensity' | 'recommend';

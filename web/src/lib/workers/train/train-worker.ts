@@ -8,9 +8,8 @@
 import * as Comlink from 'comlink';
 import { installErrorTransfer } from '../../engine/errors';
 import type { QueryEngine, Row, SqlValue } from '@privacy-analytics/core/engine';
-import { trainPersonModel } from '@privacy-analytics/models/train';
-import { trainRecommender } from '@privacy-analytics/models/train';
-import type { RemoteQuery, TrainProgress, TrainTask, TrainWorkerApi, TrainedModel } from './messages';
+import { trainPersonModel, trainRecommender } from '@privacy-analytics/models/train';
+import type { RemoteQuery, TrainedModel, TrainProgress, TrainTask, TrainWorkerApi } from './messages';
 
 installErrorTransfer();
 
