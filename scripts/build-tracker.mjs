@@ -1,6 +1,6 @@
 // Builds the first-party browser tracker (worker-edge/src/ingest/tracker/tracker.ts) into a minified IIFE that
-// the worker imports as a Text module and serves at GET /t.js. Run by wrangler's [build] command; also usable
-// directly: `node scripts/build-tracker.mjs`. Prints the minified and gzipped size (target: < 3 KB gzipped).
+// the worker imports as a Text module and serves at GET /t.js. Run by the npm scripts that start wrangler and by the
+// test harness (scripts/harness/local-edge.ts); also usable directly: `node scripts/build-tracker.mjs`. Prints the minified and gzipped size (target: < 3 KB gzipped).
 import { build } from 'esbuild';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -9,7 +9,7 @@ import { gzipSync } from 'node:zlib';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dir = join(root, 'worker-edge/src/ingest/tracker');
-// Outside the tracker's source folder (wrangler's watch_dir): writing it must never make `wrangler dev` reload.
+// Outside the tracker's source folder, beside the worker's sources rather than among them.
 const out = join(root, 'worker-edge/generated/tracker.min.js.txt');
 const GZIP_BUDGET = 3 * 1024;
 

@@ -11,7 +11,7 @@
  * wrangler is spawned detached (its own process group) and the whole group is signalled, so no workerd is left
  * behind; anything still running when the Node process exits is SIGKILLed. persistDir is never deleted here.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -131,7 +131,16 @@ export function portInUse(port: number): Promise<boolean> {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** The worker imports the built tracker; build it once per process (wrangler.toml has no [build] step). */
+let trackerBuilt = false;
+function buildTrackerOnce(): void {
+  if (trackerBuilt) return;
+  execFileSync(process.execPath, [join(REPO_ROOT, 'scripts/build-tracker.mjs')], { cwd: REPO_ROOT, stdio: 'ignore' });
+  trackerBuilt = true;
+}
+
 export async function startLocalEdge(opts: LocalEdgeOptions = {}): Promise<LocalEdge> {
+  buildTrackerOnce();
   const port = opts.port ?? (await freePort());
   const inspectorPort = await freePort();
   const persistDir = opts.persistDir ?? mkdtempSync(join(tmpdir(), 'pa-e2e-edge-'));
