@@ -14,18 +14,22 @@
  * - Frequent itemsets are exact (FP-growth, fp-growth.ts); rules keep confidence >= minConfidence and
  *   lift >= minLift, ordered by lift, confidence, count; at most `limit` are returned
  *   (`totalRules` tells how many there were).
+ * - `maxLength` counts the items of an itemset, so of a rule's antecedent and consequent together, as
+ *   arules' `maxlen` does; up to 10, arules' default. A run too large for the mining bounds
+ *   (fp-growth.ts) fails with a SpecError naming the minSupport and maxLength that fit.
  *
  * DuckDB-Wasm has no JSON extension, so the `products` arrays are read here with JSON.parse from the
  * properties text that SQL hands over (only for events whose text holds a `"products":` key).
  */
 import { z } from 'zod';
 import { EVENTS_TABLE, type QueryEngine } from '../engine/query-engine';
-import { alsoBought, associationRules, frequentItemsets, minimumCount, type AlsoBought, type AssociationRule } from './fp-growth';
+import { alsoBought, associationRules, frequentItemsets, MAX_FREQUENT_ITEMSETS, MAX_RULE_CANDIDATES, minimumCount, MiningLimitError, type AlsoBought, type AssociationRule, type FrequentItemset, type MiningLimit, type RuleSet } from './fp-growth';
 import { ensurePersonMap, personEvents } from './identity';
-import { checkRange, eventMatcherSchema, identitySchema, isoTime, parseSpec, propertyName, windowSchema } from './spec';
+import { checkRange, eventMatcherSchema, identitySchema, isoTime, parseSpec, propertyName, SpecError, windowSchema } from './spec';
 import { and, columnsFor, eventCondition, ident, JSON_KEY_PREFIX, matcherProperties, or, propertyAsText, resolveProperty, sql, timeBounds, timeCondition, WINDOW_UNITS, type Sql } from './sql';
 
-export const MAX_ITEMSET_LENGTH = 6;
+/** arules' default `maxlen`: items of an itemset, so of a rule's antecedent and consequent together. */
+export const MAX_ITEMSET_LENGTH = 10;
 
 export const basketSpecSchema = z
   .strictObject({
@@ -162,16 +166,61 @@ export async function fetchBaskets(engine: QueryEngine, spec: BasketSpec): Promi
   return baskets;
 }
 
+export interface BasketLimits {
+  /** Default MAX_FREQUENT_ITEMSETS. */
+  maxItemsets?: number;
+  /** Default MAX_RULE_CANDIDATES. */
+  maxRuleCandidates?: number;
+}
+
 /** Mines already fetched baskets (also used by the benchmark to time mining alone). */
-export function basketRules(baskets: readonly (readonly string[])[], spec: BasketSpec): BasketResult {
+export function basketRules(baskets: readonly (readonly string[])[], spec: BasketSpec, limits: BasketLimits = {}): BasketResult {
   const minCount = minimumCount(spec.minSupport, baskets.length);
-  const sets = frequentItemsets(baskets, minCount, spec.maxLength);
-  const rules = associationRules(sets, baskets.length, { minConfidence: spec.minConfidence, minLift: spec.minLift });
+  const { sets, rules } = mineWithin(baskets, spec, minCount, limits);
   const distinct = new Set<string>();
   for (const basket of baskets) for (const item of basket) distinct.add(item);
-  const result: BasketResult = { baskets: baskets.length, items: distinct.size, minCount, frequentItemsets: sets.length, totalRules: rules.length, rules: rules.slice(0, spec.limit) };
+  const result: BasketResult = { baskets: baskets.length, items: distinct.size, minCount, frequentItemsets: sets.length, totalRules: rules.total, rules: rules.rules };
   if (spec.alsoBought !== undefined) result.alsoBought = { item: spec.alsoBought, ...alsoBought(baskets, spec.alsoBought) };
   return result;
+}
+
+function mineWithin(baskets: readonly (readonly string[])[], spec: BasketSpec, minCount: number, limits: BasketLimits): { sets: FrequentItemset[]; rules: RuleSet } {
+  try {
+    const sets = frequentItemsets(baskets, minCount, spec.maxLength, limits.maxItemsets ?? MAX_FREQUENT_ITEMSETS);
+    const rules = associationRules(sets, baskets.length, { minConfidence: spec.minConfidence, minLift: spec.minLift, limit: spec.limit, maxCandidates: limits.maxRuleCandidates ?? MAX_RULE_CANDIDATES });
+    return { sets, rules };
+  } catch (error) {
+    if (error instanceof MiningLimitError) throw new SpecError(limitMessage(error.detail, spec, baskets.length, minCount), { cause: error });
+    throw error;
+  }
+}
+
+/** The mining bound in the spec's terms: what was asked, and the minSupport and maxLength that fit. */
+function limitMessage(limit: MiningLimit, spec: BasketSpec, baskets: number, minCount: number): string {
+  const whole = (n: number) => n.toLocaleString('en-US');
+  const asked = `minSupport ${spec.minSupport} (${whole(minCount)} of ${whole(baskets)} baskets) with maxLength ${spec.maxLength}`;
+  const found =
+    limit.limit === 'itemsets'
+      ? `finds more than ${whole(limit.cap)} frequent itemsets, the most one run mines`
+      : `gives ${whole(limit.candidates ?? 0)} candidate rules (2^k - 2 splits of each k-item frequent itemset), more than the ${whole(limit.cap)} one run considers`;
+  const fixes: string[] = [];
+  const support = supportForCount(limit.fitsFromCount, baskets);
+  if (support !== null) fixes.push(`raise minSupport to ${support.minSupport} or more (itemsets in at least ${whole(support.count)} baskets)`);
+  if (limit.fitsUpToLength !== null && limit.fitsUpToLength >= 2) fixes.push(`lower maxLength to ${limit.fitsUpToLength}`);
+  fixes.push('narrow the date range (from, to) to fewer baskets');
+  return `spec: ${asked} ${found}; ${fixes.length > 1 ? `${fixes.slice(0, -1).join(', ')}, or ${fixes.at(-1)}` : fixes[0]}`;
+}
+
+/** The shortest decimal minSupport whose support count is `count`; null when no minSupport up to 1 reaches it. */
+function supportForCount(count: number, baskets: number): { minSupport: number; count: number } | null {
+  if (count > baskets) return null;
+  for (let digits = 0; digits <= 17; digits++) {
+    const scale = 10 ** digits;
+    // Floor of the decimal, not of its binary error (0.02 * 100 may be 1.9999999999999998).
+    const minSupport = Math.floor((count / baskets) * scale + 1e-9) / scale;
+    if (minSupport > 0 && minimumCount(minSupport, baskets) === count) return { minSupport, count };
+  }
+  return { minSupport: count / baskets, count };
 }
 
 export async function runBasket(engine: QueryEngine, input: BasketSpec | BasketSpecInput): Promise<BasketResult> {

@@ -3,7 +3,49 @@
  * Baskets are sets: an item counted twice in one basket counts once. An itemset is frequent when
  * count / baskets >= minSupport, compared exactly as that division (see minimumCount), so the result
  * is identical to a level-wise apriori run with the same thresholds (fp-growth.test.ts checks it).
+ *
+ * Work is bounded by what a run produces, not by a short maximum length: a run mines at most
+ * `maxItemsets` frequent itemsets and considers at most `maxCandidates` rules (the 2^k - 2 splits of
+ * each k-item itemset). Past either bound it stops with a MiningLimitError that names the smallest
+ * support count and the largest itemset length at which the same run fits.
  */
+
+/**
+ * Frequent itemsets one run may mine: each holds about 130 bytes once mined (twice that while mining),
+ * so a run stays within tens of MB in the browser's worker, whatever the baskets.
+ */
+export const MAX_FREQUENT_ITEMSETS = 100_000;
+
+/**
+ * Rules one run may consider: every split of every frequent itemset, 2^k - 2 for k items, before the
+ * confidence and lift thresholds. Only the `limit` best rules are kept, so this bounds time, not
+ * memory: 100,000 itemsets of 10 items would otherwise be 100 million splits.
+ */
+export const MAX_RULE_CANDIDATES = 2_000_000;
+
+/** A run past one of the bounds, with the nearest settings that fit. */
+export interface MiningLimit {
+  limit: 'itemsets' | 'rules';
+  /** The bound that was passed. */
+  cap: number;
+  /** For `rules`: the run's rule candidates. For `itemsets` unknown, as mining stops at cap + 1. */
+  candidates: number | null;
+  /** The smallest support count at which the run fits with the same maxLength (may exceed the baskets). */
+  fitsFromCount: number;
+  /** The largest maxLength (at least 1) at which the run fits with the same support count; null when none does. */
+  fitsUpToLength: number | null;
+}
+
+export class MiningLimitError extends Error {
+  override name = 'MiningLimitError';
+  constructor(readonly detail: MiningLimit) {
+    const what = detail.limit === 'itemsets' ? `more than ${whole(detail.cap)} frequent itemsets` : `${whole(detail.candidates ?? 0)} candidate rules (splits of the frequent itemsets), more than ${whole(detail.cap)}`;
+    const length = detail.fitsUpToLength === null ? '' : ` or with itemsets of at most ${detail.fitsUpToLength} items`;
+    super(`${what}: the run fits from a support count of ${whole(detail.fitsFromCount)}${length}`);
+  }
+}
+
+const whole = (n: number) => n.toLocaleString('en-US');
 
 export interface FrequentItemset {
   /** Items in ascending string order. */
@@ -63,6 +105,7 @@ function buildTree(transactions: readonly WeightedTransaction[], minCount: numbe
   const totals = new Map<number, number>();
   for (const t of transactions) for (const item of t.items) totals.set(item, (totals.get(item) ?? 0) + t.weight);
   const counts = new Map([...totals].filter(([, n]) => n >= minCount));
+  if (counts.size === 0) return { header: new Map(), counts };
   const root: FpNode = { item: -1, count: 0, parent: null, children: new Map() };
   const header = new Map<number, FpNode[]>();
   for (const t of transactions) {
@@ -84,10 +127,11 @@ function buildTree(transactions: readonly WeightedTransaction[], minCount: numbe
   return { header, counts };
 }
 
-function mine(tree: FpTree, suffix: readonly number[], minCount: number, maxLength: number, emit: (items: number[], count: number) => void): void {
+/** Mines depth first; stops (returning false) as soon as `emit` returns false. */
+function mine(tree: FpTree, suffix: readonly number[], minCount: number, maxLength: number, emit: (items: number[], count: number) => boolean): boolean {
   for (const [item, nodes] of tree.header) {
     const itemset = [item, ...suffix];
-    emit(itemset, tree.counts.get(item)!);
+    if (!emit(itemset, tree.counts.get(item)!)) return false;
     if (itemset.length >= maxLength) continue;
     const base: WeightedTransaction[] = [];
     for (const node of nodes) {
@@ -97,29 +141,83 @@ function mine(tree: FpTree, suffix: readonly number[], minCount: number, maxLeng
     }
     if (base.length === 0) continue;
     const conditional = buildTree(base, minCount);
-    if (conditional.header.size) mine(conditional, itemset, minCount, maxLength, emit);
+    if (conditional.header.size && !mine(conditional, itemset, minCount, maxLength, emit)) return false;
   }
+  return true;
 }
 
-/** Every itemset of at most maxLength items in at least minCount baskets. */
-export function frequentItemsets(baskets: readonly (readonly string[])[], minCount: number, maxLength: number): FrequentItemset[] {
+/** Baskets as rank lists, ranked once for every support count a run and its probes mine at. */
+interface RankedBaskets {
+  /** Item of each rank; ranks go by descending basket count, ties by name. */
+  names: string[];
+  /** Basket count of each rank. */
+  counts: number[];
+  transactions: WeightedTransaction[];
+}
+
+function rankBaskets(baskets: readonly (readonly string[])[]): RankedBaskets {
   const singles = new Map<string, number>();
   const sets = baskets.map((basket) => [...new Set(basket)]);
   for (const set of sets) for (const item of set) singles.set(item, (singles.get(item) ?? 0) + 1);
-  const ranked = [...singles].filter(([, n]) => n >= minCount).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  const ranked = [...singles].sort((a, b) => b[1] - a[1] || compareText(a[0], b[0]));
   const rank = new Map(ranked.map(([item], i) => [item, i]));
-  const names = ranked.map(([item]) => item);
-  const transactions: WeightedTransaction[] = [];
-  for (const set of sets) {
-    const items = set.flatMap((item) => (rank.has(item) ? [rank.get(item)!] : [])).sort((a, b) => a - b);
-    if (items.length) transactions.push({ items, weight: 1 });
-  }
-  const result: FrequentItemset[] = [];
-  if (maxLength < 1) return result;
-  mine(buildTree(transactions, minCount), [], minCount, maxLength, (items, count) => {
-    result.push({ items: items.map((i) => names[i]!).sort(compareText), count });
+  const transactions = sets.filter((set) => set.length).map((set) => ({ items: set.map((item) => rank.get(item)!).sort((a, b) => a - b), weight: 1 }));
+  return { names: ranked.map(([item]) => item), counts: ranked.map(([, n]) => n), transactions };
+}
+
+interface Mined {
+  /** False when mining stopped past `maxItemsets`; `itemsets` then holds the first maxItemsets + 1. */
+  complete: boolean;
+  itemsets: { ranks: number[]; count: number }[];
+}
+
+function mineRanked(ranked: RankedBaskets, minCount: number, maxLength: number, maxItemsets: number): Mined {
+  const itemsets: Mined['itemsets'] = [];
+  if (maxLength < 1) return { complete: true, itemsets };
+  const complete = mine(buildTree(ranked.transactions, minCount), [], minCount, maxLength, (ranks, count) => {
+    itemsets.push({ ranks, count });
+    return itemsets.length <= maxItemsets;
   });
-  return result.sort((a, b) => a.items.length - b.items.length || compareItemLists(a.items, b.items));
+  return { complete, itemsets };
+}
+
+/**
+ * The nearest settings under the itemset bound, by probes that each stop past it. Fitting is monotone
+ * (a higher count or a shorter length only removes itemsets), so binary search finds the exact edge;
+ * a failed probe's maxItemsets + 1 itemsets all reach their smallest count, so no count up to it fits.
+ */
+function itemsetLimit(ranked: RankedBaskets, minCount: number, maxLength: number, maxItemsets: number, overflow: Mined): MiningLimit {
+  const smallestCount = (mined: Mined) => mined.itemsets.reduce((least, s) => Math.min(least, s.count), Infinity);
+  let tooLow = Math.max(minCount, smallestCount(overflow));
+  // Past the most frequent item nothing is frequent.
+  let fits = (ranked.counts[0] ?? 0) + 1;
+  while (fits - tooLow > 1) {
+    const count = Math.floor((tooLow + fits) / 2);
+    const probe = mineRanked(ranked, count, maxLength, maxItemsets);
+    if (probe.complete) fits = count;
+    else tooLow = smallestCount(probe);
+  }
+  let shortEnough = 0;
+  let tooLong = maxLength;
+  while (tooLong - shortEnough > 1) {
+    const length = Math.floor((shortEnough + tooLong) / 2);
+    if (mineRanked(ranked, minCount, length, maxItemsets).complete) shortEnough = length;
+    else tooLong = length;
+  }
+  return { limit: 'itemsets', cap: maxItemsets, candidates: null, fitsFromCount: fits, fitsUpToLength: shortEnough >= 1 ? shortEnough : null };
+}
+
+/**
+ * Every itemset of at most maxLength items in at least minCount baskets. Throws MiningLimitError when
+ * there are more than maxItemsets of them.
+ */
+export function frequentItemsets(baskets: readonly (readonly string[])[], minCount: number, maxLength: number, maxItemsets = MAX_FREQUENT_ITEMSETS): FrequentItemset[] {
+  const ranked = rankBaskets(baskets);
+  const mined = mineRanked(ranked, minCount, maxLength, maxItemsets);
+  if (!mined.complete) throw new MiningLimitError(itemsetLimit(ranked, minCount, maxLength, maxItemsets, mined));
+  return mined.itemsets
+    .map(({ ranks, count }) => ({ items: ranks.map((i) => ranked.names[i]!).sort(compareText), count }))
+    .sort((a, b) => a.items.length - b.items.length || compareItemLists(a.items, b.items));
 }
 
 export function compareText(a: string, b: string): number {
@@ -134,35 +232,171 @@ function compareItemLists(a: readonly string[], b: readonly string[]): number {
   return a.length - b.length;
 }
 
-const key = (items: readonly string[]) => items.join('\u0000');
-
 export interface RuleOptions {
   minConfidence: number;
   /** Keep rules with lift >= minLift (default 0: all). */
   minLift?: number;
+  /** Keep only the first `limit` rules in rule order (default: all); `total` still counts every rule. */
+  limit?: number;
+  /** Default MAX_RULE_CANDIDATES. */
+  maxCandidates?: number;
 }
 
-/** Rules X -> Y for every frequent itemset X u Y of two or more items and every split of it. */
-export function associationRules(itemsets: readonly FrequentItemset[], baskets: number, options: RuleOptions): AssociationRule[] {
-  const counts = new Map(itemsets.map((s) => [key(s.items), s.count]));
-  const rules: AssociationRule[] = [];
+export interface RuleSet {
+  /** Rules passing the thresholds, at most `limit`, by lift, confidence, count, then items. */
+  rules: AssociationRule[];
+  /** Rules passing the thresholds. */
+  total: number;
+}
+
+const splitsOf = (itemCount: number) => (itemCount < 2 ? 0 : 2 ** itemCount - 2);
+
+/** Rules a set of itemsets yields before thresholds: every split X -> Y of every itemset of two or more items. */
+export function ruleCandidates(itemsets: readonly FrequentItemset[]): number {
+  return itemsets.reduce((sum, set) => sum + splitsOf(set.items.length), 0);
+}
+
+/**
+ * The nearest settings under the rule bound, exactly from the itemsets at hand: a higher count or a
+ * shorter length keeps a subset of them, and their counts do not change.
+ */
+function ruleLimit(itemsets: readonly FrequentItemset[], maxCandidates: number, candidates: number): MiningLimit {
+  const byCount = new Map<number, number>();
+  const byLength: number[] = [];
+  for (const set of itemsets) {
+    byCount.set(set.count, (byCount.get(set.count) ?? 0) + splitsOf(set.items.length));
+    byLength[set.items.length] = (byLength[set.items.length] ?? 0) + splitsOf(set.items.length);
+  }
+  let fitsFromCount = 0;
+  let sum = 0;
+  for (const count of [...byCount.keys()].sort((a, b) => b - a)) {
+    sum += byCount.get(count)!;
+    if (sum > maxCandidates) {
+      fitsFromCount = count + 1;
+      break;
+    }
+  }
+  let fitsUpToLength = 1;
+  sum = 0;
+  for (let length = 2; length < byLength.length; length++) {
+    sum += byLength[length] ?? 0;
+    if (sum > maxCandidates) break;
+    fitsUpToLength = length;
+  }
+  return { limit: 'rules', cap: maxCandidates, candidates, fitsFromCount, fitsUpToLength };
+}
+
+/** compareRules of the split `mask` of `items` (bit i set: items[i] in the antecedent) against `rule`, building no arrays. */
+function compareSplit(lift: number, confidence: number, count: number, items: readonly string[], mask: number, rule: AssociationRule): number {
+  return rule.lift - lift || rule.confidence - confidence || rule.count - count || compareSide(items, mask, 1, rule.antecedent) || compareSide(items, mask, 0, rule.consequent);
+}
+
+/** compareItemLists of the items whose mask bit is `bit` against `list`. */
+function compareSide(items: readonly string[], mask: number, bit: number, list: readonly string[]): number {
+  let j = 0;
+  for (let i = 0; i < items.length; i++) {
+    if (((mask >> i) & 1) !== bit) continue;
+    if (j === list.length) return 1;
+    const c = compareText(items[i]!, list[j]!);
+    if (c) return c;
+    j++;
+  }
+  return j - list.length;
+}
+
+/**
+ * Moves the first `k` rules in rule order to the front, the k-th of them at k - 1 (Hoare's selection):
+ * linear on average, where sorting every batch made ties on lift, confidence and count cost seconds.
+ */
+function selectFirst(rules: AssociationRule[], k: number): void {
+  const target = k - 1;
+  let lo = 0;
+  let hi = rules.length - 1;
+  while (lo < hi) {
+    const pivot = rules[(lo + hi) >> 1]!;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (compareRules(rules[i]!, pivot) < 0) i++;
+      while (compareRules(rules[j]!, pivot) > 0) j--;
+      if (i <= j) {
+        [rules[i], rules[j]] = [rules[j]!, rules[i]!];
+        i++;
+        j--;
+      }
+    }
+    if (target <= j) hi = j;
+    else if (target >= i) lo = i;
+    else return;
+  }
+}
+
+function compareRules(a: AssociationRule, b: AssociationRule): number {
+  return b.lift - a.lift || b.confidence - a.confidence || b.count - a.count || compareItemLists(a.antecedent, b.antecedent) || compareItemLists(a.consequent, b.consequent);
+}
+
+interface CountNode {
+  count: number;
+  children: Map<string, CountNode>;
+}
+
+/** The itemsets' counts as a trie over their sorted items: every subset of an itemset is in it (downward closure). */
+function countTrie(itemsets: readonly FrequentItemset[]): CountNode {
+  const root: CountNode = { count: 0, children: new Map() };
+  for (const set of itemsets) {
+    let node = root;
+    for (const item of set.items) {
+      let child = node.children.get(item);
+      if (!child) {
+        child = { count: 0, children: new Map() };
+        node.children.set(item, child);
+      }
+      node = child;
+    }
+    node.count = set.count;
+  }
+  return root;
+}
+
+/**
+ * Rules X -> Y for every frequent itemset X u Y of two or more items and every split of it. Throws
+ * MiningLimitError when that is more than maxCandidates splits.
+ */
+export function associationRules(itemsets: readonly FrequentItemset[], baskets: number, options: RuleOptions): RuleSet {
+  const maxCandidates = options.maxCandidates ?? MAX_RULE_CANDIDATES;
+  const candidates = ruleCandidates(itemsets);
+  if (candidates > maxCandidates) throw new MiningLimitError(ruleLimit(itemsets, maxCandidates, candidates));
+  const limit = Math.max(1, options.limit ?? Infinity);
+  const minLift = options.minLift ?? 0;
+  const trie = countTrie(itemsets);
+  const kept: AssociationRule[] = [];
+  // The last kept rule once the kept rules were trimmed to `limit`; rules after it cannot be returned.
+  let worst: AssociationRule | null = null;
+  let total = 0;
   for (const set of itemsets) {
     const n = set.items.length;
     if (n < 2) continue;
-    for (let mask = 1; mask < (1 << n) - 1; mask++) {
-      const antecedent = set.items.filter((_, i) => mask & (1 << i));
-      const consequent = set.items.filter((_, i) => !(mask & (1 << i)));
-      const antecedentCount = counts.get(key(antecedent))!;
-      const consequentCount = counts.get(key(consequent))!;
-      const support = set.count / baskets;
+    const full = (1 << n) - 1;
+    // Subset `mask` is one trie step from the same subset without its last (highest-bit) item.
+    const subsets: CountNode[] = [trie];
+    for (let mask = 1; mask <= full; mask++) {
+      const last = 31 - Math.clz32(mask);
+      subsets[mask] = subsets[mask ^ (1 << last)]!.children.get(set.items[last]!)!;
+    }
+    const support = set.count / baskets;
+    for (let mask = 1; mask < full; mask++) {
+      const antecedentCount = subsets[mask]!.count;
+      const consequentCount = subsets[full ^ mask]!.count;
       const confidence = set.count / antecedentCount;
       if (confidence < options.minConfidence) continue;
       const consequentSupport = consequentCount / baskets;
       const lift = confidence / consequentSupport;
-      if (lift < (options.minLift ?? 0)) continue;
-      rules.push({
-        antecedent,
-        consequent,
+      if (lift < minLift) continue;
+      total++;
+      if (worst && compareSplit(lift, confidence, set.count, set.items, mask, worst) > 0) continue;
+      kept.push({
+        antecedent: set.items.filter((_, i) => mask & (1 << i)),
+        consequent: set.items.filter((_, i) => !(mask & (1 << i))),
         support,
         confidence,
         lift,
@@ -172,12 +406,17 @@ export function associationRules(itemsets: readonly FrequentItemset[], baskets: 
         antecedentCount,
         consequentCount,
       });
+      // Trimmed in batches, so memory stays at twice the limit however many rules pass.
+      if (kept.length >= 2 * limit) {
+        selectFirst(kept, limit);
+        kept.length = limit;
+        worst = kept[limit - 1]!;
+      }
     }
   }
-  return rules.sort(
-    (a, b) =>
-      b.lift - a.lift || b.confidence - a.confidence || b.count - a.count || compareItemLists(a.antecedent, b.antecedent) || compareItemLists(a.consequent, b.consequent),
-  );
+  kept.sort(compareRules);
+  if (kept.length > limit) kept.length = limit;
+  return { rules: kept, total };
 }
 
 export interface AlsoBought {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseBasketSpec } from '@privacy-analytics/core/analytics';
 import type { AssociationRule } from '@privacy-analytics/core/analytics';
-import { basketFormFromSpec, basketSpec, defaultBasketForm, itemsByBaskets, sortRules } from './basket-form';
+import { basketFormFromSpec, basketSpec, defaultBasketForm, itemsByBaskets, MAX_LENGTH_CHOICES, sortRules } from './basket-form';
 
 const range = { from: '2026-11-01', to: '2026-11-30' };
 const rule = (name: string, lift: number, confidence: number, support: number): AssociationRule => ({
@@ -20,7 +20,17 @@ describe('basket form', () => {
 
   it('names bad thresholds', () => {
     expect(() => basketSpec({ ...defaultBasketForm(), minSupportPercent: 0 }, range)).toThrow('min support must be above 0% and at most 100%, got 0%');
-    expect(() => basketSpec({ ...defaultBasketForm(), maxLength: 7 }, range)).toThrow('max length must be a whole number from 2 to 6, got 7');
+    expect(() => basketSpec({ ...defaultBasketForm(), maxLength: 11 }, range)).toThrow('max length must be a whole number from 2 to 10, got 11');
+    expect(() => basketSpec({ ...defaultBasketForm(), maxLength: 1 }, range)).toThrow('max length must be a whole number from 2 to 10, got 1');
+  });
+
+  it('offers and accepts itemsets of up to 10 items, as arules\' default maxlen', () => {
+    expect(MAX_LENGTH_CHOICES).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    for (const maxLength of MAX_LENGTH_CHOICES) {
+      const spec = basketSpec({ ...defaultBasketForm(), maxLength }, range);
+      expect(parseBasketSpec(spec).maxLength).toBe(maxLength);
+      expect(basketFormFromSpec(spec).maxLength).toBe(maxLength);
+    }
   });
 
   it('opens a saved spec back into the form', () => {

@@ -1,10 +1,13 @@
 /** The basket view's form, its spec (basket.ts), and the rule table's sort order. */
-import type { BasketSpecInput } from '@privacy-analytics/core/analytics';
+import { MAX_ITEMSET_LENGTH, type BasketSpecInput } from '@privacy-analytics/core/analytics';
 import type { AssociationRule } from '@privacy-analytics/core/analytics';
 import type { DateRange } from '../../engine/data-engine';
 import type { DurationUnit } from './attribution-form';
 
 export const ITEM_PROPERTIES = ['product_id', 'category'] as const;
+
+/** Itemset lengths the form offers: 2 to the spec's limit (arules' default maxlen, 10). */
+export const MAX_LENGTH_CHOICES = Array.from({ length: MAX_ITEMSET_LENGTH - 1 }, (_, i) => i + 2);
 
 export interface BasketForm {
   basket: 'order_id' | 'person';
@@ -32,7 +35,7 @@ export function basketSpec(form: BasketForm, range: DateRange): BasketSpecInput 
   if (!(form.minSupportPercent > 0 && form.minSupportPercent <= 100)) throw new Error(`min support must be above 0% and at most 100%, got ${form.minSupportPercent}%`);
   if (!(form.minConfidencePercent >= 0 && form.minConfidencePercent <= 100)) throw new Error(`min confidence must be from 0% to 100%, got ${form.minConfidencePercent}%`);
   if (!(form.minLift >= 0)) throw new Error(`min lift must be 0 or more, got ${form.minLift}`);
-  if (!Number.isInteger(form.maxLength) || form.maxLength < 2 || form.maxLength > 6) throw new Error(`max length must be a whole number from 2 to 6, got ${form.maxLength}`);
+  if (!Number.isInteger(form.maxLength) || form.maxLength < 2 || form.maxLength > MAX_ITEMSET_LENGTH) throw new Error(`max length must be a whole number from 2 to ${MAX_ITEMSET_LENGTH}, got ${form.maxLength}`);
   if (form.basket === 'person' && !(Number.isInteger(form.windowValue) && form.windowValue >= 1)) throw new Error(`the basket window must be a whole number of at least 1, got ${form.windowValue}`);
   return {
     basket: form.basket,
