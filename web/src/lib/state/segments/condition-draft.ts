@@ -111,6 +111,12 @@ export function emptyTree(): GroupDraft {
   return newGroup('and', [newLeaf('behaviour')]);
 }
 
+/** A first visit's builder: persons who did `event` (a purchase) at least once, ever up to the as-of day. */
+export function starterTree(event: string): GroupDraft {
+  const leaf: BehaviourDraft = { ...(newLeaf('behaviour') as BehaviourDraft), event, withinDays: null };
+  return newGroup('and', [leaf]);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Draft -> condition
 // ---------------------------------------------------------------------------------------------

@@ -105,4 +105,31 @@ describe('segment view state', () => {
     expect(state.formError).toMatch(/^this segment cannot be opened: spec\.condition/);
     expect(state.tree).toBe(before);
   });
+
+  it('opens with persons who did the data’s purchase event, and never replaces the user’s rows or an opened segment', () => {
+    const shop = ['page', 'Product Viewed', 'identify', 'Order Completed'].map((event, i) => ({ event, count: 100 - i }));
+    const blog = ['page', 'Comment Posted'].map((event, i) => ({ event, count: 100 - i }));
+    const state = new SegmentViewState(fakeContext());
+    state.offerStarter(shop);
+    expect(state.showsStarter).toBe(true);
+    expect(state.runSpec().condition).toEqual({ and: [{ type: 'behaviour', event: 'Order Completed', atLeast: 1 }] });
+    state.offerStarter(blog);
+    expect(state.runSpec().condition).toEqual({ and: [{ type: 'behaviour', event: 'Comment Posted', atLeast: 1 }] });
+
+    state.addCondition(state.tree.id, 'tag');
+    state.offerStarter(shop);
+    expect(state.tree.children.map((c) => (c.kind === 'behaviour' ? c.event : c.kind))).toEqual(['Comment Posted', 'tag']);
+    expect(state.showsStarter).toBe(false);
+
+    const opened = new SegmentViewState(fakeContext());
+    expect(opened.openSpec(funnelDropOff)).toBe(true);
+    opened.offerStarter(shop);
+    expect(opened.tree.children.map((c) => c.kind)).toEqual(['funnel']);
+
+    const cleared = new SegmentViewState(fakeContext());
+    cleared.offerStarter(shop);
+    cleared.reset();
+    cleared.offerStarter(shop);
+    expect(() => cleared.runSpec()).toThrow('choose an event for every behaviour condition');
+  });
 });
