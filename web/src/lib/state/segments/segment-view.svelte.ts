@@ -28,6 +28,8 @@ import { segmentReport, type SegmentReport } from './segment-report';
 
 export type SizePeriod = 'day' | 'week' | 'month';
 
+const DAY_MS = 86_400_000;
+
 /** What the segment view needs from the dashboard (a narrow slice, so tests can pass fakes). */
 export interface SegmentsContext {
   engine: QueryEngine & Cancellable;
@@ -92,8 +94,9 @@ export class SegmentViewState {
   }
 
   /**
-   * Fills the builder with persons who did the data's purchase event (the order event when the data has it), unless
-   * it holds anything the view did not put there. Called whenever the catalog changes and before a run.
+   * Fills the builder with persons who did the data's purchase event (the order event when the data has it) in the
+   * date range, unless it holds anything the view did not put there. Called whenever the catalog or the range
+   * changes and before a run.
    */
   offerStarter(events: readonly EventName[]): void {
     if (this.#ownTree === null) return;
@@ -104,9 +107,14 @@ export class SegmentViewState {
     }
     const event = purchaseEvent(events, this.options.orderEvent.trim());
     if (event === null) return;
-    const shown = this.tree.children[0];
-    if (this.#ownTree.starter && this.tree.children.length === 1 && shown?.kind === 'behaviour' && shown.event === event) return;
-    this.tree = starterTree(event);
+    const range = this.#context.range();
+    const rangeDays = (Date.parse(`${range.to}T00:00:00Z`) - Date.parse(`${range.from}T00:00:00Z`)) / DAY_MS + 1;
+    const starter = starterTree(event, rangeDays);
+    const [shown] = this.tree.children;
+    const [wanted] = starter.children;
+    const same = shown?.kind === 'behaviour' && wanted?.kind === 'behaviour' && shown.event === wanted.event && shown.withinDays === wanted.withinDays;
+    if (this.#ownTree.starter && this.tree.children.length === 1 && same) return;
+    this.tree = starter;
     this.#ownTree = { json: JSON.stringify(this.tree), starter: true };
   }
 

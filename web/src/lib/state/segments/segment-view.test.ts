@@ -112,9 +112,10 @@ describe('segment view state', () => {
     const state = new SegmentViewState(fakeContext());
     state.offerStarter(shop);
     expect(state.showsStarter).toBe(true);
-    expect(state.runSpec().condition).toEqual({ and: [{ type: 'behaviour', event: 'Order Completed', atLeast: 1 }] });
+    // the date range of fakeContext is March 2024: 31 days
+    expect(state.runSpec().condition).toEqual({ and: [{ type: 'behaviour', event: 'Order Completed', atLeast: 1, withinDays: 31 }] });
     state.offerStarter(blog);
-    expect(state.runSpec().condition).toEqual({ and: [{ type: 'behaviour', event: 'Comment Posted', atLeast: 1 }] });
+    expect(state.runSpec().condition).toEqual({ and: [{ type: 'behaviour', event: 'Comment Posted', atLeast: 1, withinDays: 31 }] });
 
     state.addCondition(state.tree.id, 'tag');
     state.offerStarter(shop);
@@ -125,6 +126,14 @@ describe('segment view state', () => {
     expect(opened.openSpec(funnelDropOff)).toBe(true);
     opened.offerStarter(shop);
     expect(opened.tree.children.map((c) => c.kind)).toEqual(['funnel']);
+
+    let range = { from: '2024-03-01', to: '2024-03-07' };
+    const ranged = new SegmentViewState({ ...fakeContext(), range: () => range });
+    ranged.offerStarter(shop);
+    expect((ranged.tree.children[0] as BehaviourDraft).withinDays).toBe(7);
+    range = { from: '2024-01-01', to: '2024-03-31' };
+    ranged.offerStarter(shop);
+    expect((ranged.tree.children[0] as BehaviourDraft).withinDays).toBe(91);
 
     const cleared = new SegmentViewState(fakeContext());
     cleared.offerStarter(shop);
