@@ -141,6 +141,92 @@ describe('behaviour views in Chromium', () => {
     expect(range).toEqual({ from: '2026-10-01', to: '2026-10-14' });
   });
 
+  it('opens funnels, retention and paths with starters from the loaded events and runs each without typing', async () => {
+    const shots = process.env.BEHAVIOUR_SCREENSHOTS;
+    await page.getByRole('link', { name: 'Funnels' }).click();
+    await run('funnels', 'Run funnel');
+    const funnelSpec: FunnelSpecInput = {
+      steps: [{ event: 'Product Viewed' }, { event: 'Product Added' }, { event: 'Checkout Started' }, { event: 'Order Completed' }],
+      order: 'sequential',
+      window: { value: 14, unit: 'day' },
+      count: 'persons',
+      ...range,
+    };
+    expect(await ranSpec('funnels')).toEqual(funnelSpec);
+    const funnelTruth = await runFunnel(native, funnelSpec);
+    expect(funnelTruth.steps[3]!.count).toBeGreaterThan(0);
+    expectStepsToMatch(await shownSteps(), funnelTruth.steps);
+    expect(await page.getByRole('alert').count()).toBe(0);
+    expect(await page.getByRole('note').textContent()).toContain('Filled in from the loaded events');
+    if (shots) await page.screenshot({ path: join(shots, 'funnel-starter.png'), fullPage: true });
+
+    await page.getByRole('link', { name: 'Retention' }).click();
+    await run('retention', 'Run retention');
+    const retentionSpec: RetentionSpecInput = {
+      startEvent: { event: 'page' },
+      returnEvent: { event: 'page' },
+      period: 'day',
+      periods: 8,
+      mode: 'recurring',
+      criterion: 'on',
+      weekStart: 'monday',
+      timeZone: 'UTC',
+      ...range,
+    };
+    expect(await ranSpec('retention')).toEqual(retentionSpec);
+    const retentionTruth = await runRetention(native, retentionSpec);
+    const sizes = await page.getByRole('table', { name: 'Retention cohorts' }).locator('tbody tr[data-cohort]').evaluateAll((rows) => rows.map((tr) => Number(tr.getAttribute('data-size'))));
+    expect(sizes).toEqual(retentionTruth.cohorts.map((c) => c.size));
+    expect(retentionTruth.cohorts.some((c) => (c.values[1] ?? 0) > 0)).toBe(true);
+    expect(await page.getByRole('alert').count()).toBe(0);
+    if (shots) await page.screenshot({ path: join(shots, 'retention-starter.png'), fullPage: true });
+
+    await page.getByRole('link', { name: 'Paths' }).click();
+    await run('paths', 'Run paths');
+    const pathsSpec: PathsSpecInput = { start: { event: 'page' }, steps: 5, sessionBound: false, exclude: ['identify', 'alias', 'group'], minPersons: 1, ...range };
+    expect(await ranSpec('paths')).toEqual(pathsSpec);
+    const pathsTruth = await runPaths(native, pathsSpec);
+    expect(pathsTruth.persons).toBeGreaterThan(0);
+    expect(Number(await page.locator('[data-persons]').first().getAttribute('data-persons'))).toBe(pathsTruth.persons);
+    expect(await page.getByRole('alert').count()).toBe(0);
+    await expect.poll(() => page.getByRole('img', { name: 'Paths Sankey diagram' }).getAttribute('data-rendered')).toBe('true');
+    if (shots) await page.screenshot({ path: join(shots, 'paths-starter.png'), fullPage: true });
+    expect(await page.getByText('choose an event').count()).toBe(0);
+  });
+
+  it('lists every loaded event with its count, most frequent first, in a field that holds a name, and filters as one types', async () => {
+    const catalog = await native.query<{ event: string; count: number }>('SELECT "event", count(*)::DOUBLE AS "count" FROM events GROUP BY 1 ORDER BY 2 DESC, 1');
+    await page.getByRole('link', { name: 'Funnels' }).click();
+    const field = eventInput('Step 2 event');
+    expect(await field.inputValue()).toBe('Product Added');
+    await field.click();
+    const list = page.getByRole('listbox', { name: 'Events for Step 2 event' });
+    await expect.poll(() => list.isVisible()).toBe(true);
+    const shown = await list.getByRole('option').evaluateAll((options) => options.map((o) => [o.querySelector('.name')!.textContent, o.querySelector('.count')!.textContent]));
+    expect(shown).toEqual(catalog.map((row) => [row.event, Number(row.count).toLocaleString('en-US')]));
+    const chosen = catalog.findIndex((row) => row.event === 'Product Added');
+    expect(await list.getByRole('option', { selected: true }).locator('.name').textContent()).toBe('Product Added');
+    if (process.env.BEHAVIOUR_SCREENSHOTS) await page.screenshot({ path: join(process.env.BEHAVIOUR_SCREENSHOTS, 'event-list.png'), fullPage: true });
+    await field.press('ArrowDown');
+    await field.press('Enter');
+    expect(await field.inputValue()).toBe(catalog[chosen + 1]!.event);
+    expect(await list.isVisible()).toBe(false);
+
+    await field.fill('check');
+    expect(await list.getByRole('option').locator('.name').allTextContents()).toEqual(catalog.filter((row) => row.event.toLowerCase().includes('check')).map((row) => row.event));
+    await list.getByRole('option').first().click();
+    expect(await field.inputValue()).toBe('Checkout Started');
+    expect(await list.isVisible()).toBe(false);
+
+    const leaveOut = page.getByRole('link', { name: 'Paths' });
+    await leaveOut.click();
+    const exclude = eventInput('Leave out events');
+    await exclude.fill('identify, alias, group, Prod');
+    await page.getByRole('listbox', { name: 'Events for Leave out events' }).getByRole('option', { name: /^Product Added/ }).click();
+    expect(await exclude.inputValue()).toBe('identify, alias, group, Product Added');
+    await exclude.fill('identify, alias, group');
+  });
+
   const funnel: FunnelSpecInput = {
     steps: [{ event: 'Product Viewed' }, { event: 'Product Added' }, { event: 'Order Completed', where: [{ property: 'revenue', op: 'gt', value: 50 }] }],
     order: 'sequential',
@@ -153,6 +239,8 @@ describe('behaviour views in Chromium', () => {
     await page.getByRole('link', { name: 'Funnels' }).click();
     await eventInput('Step 1 event').fill('Product Viewed');
     await eventInput('Step 2 event').fill('Product Added');
+    await page.getByRole('button', { name: 'Remove step 4' }).click();
+    await page.getByRole('button', { name: 'Remove step 3' }).click();
     await page.getByRole('button', { name: '+ Add step' }).click();
     await eventInput('Step 3 event').fill('Order Completed');
     const filters = page.getByRole('group', { name: 'Filters on Step 3 event' });

@@ -118,10 +118,23 @@ afterAll(async () => {
 }, 60_000);
 
 describe('segments and RFM in Chromium', () => {
-  it("builds the issue's example in the builder and counts what native DuckDB counts", async () => {
+  it('opens with a starter segment from the loaded events and runs it without typing', async () => {
     await page.goto(`${app.url}?view=connect`);
     await openFilesInPage();
     await page.getByRole('link', { name: 'Segments' }).click();
+    await builder().getByRole('button', { name: 'Run segment' }).click();
+    const rangeDays = (Date.parse(range.to) - Date.parse(range.from)) / 86_400_000 + 1;
+    const buyers: SegmentCondition = { and: [{ type: 'behaviour', event: 'Order Completed', atLeast: 1, withinDays: rangeDays }] };
+    const shown = await shownResult(buyers);
+    const expected = await runSegment(native, viewSpec(buyers));
+    expect(expected.size).toBeGreaterThan(0);
+    expect(shown.size).toBe(expected.size);
+    expect(await page.getByRole('alert').count()).toBe(0);
+    expect(await page.getByRole('note').textContent()).toContain('persons who did Order Completed at least once in the date range');
+    if (process.env.SEGMENTS_SCREENSHOTS) await page.screenshot({ path: join(process.env.SEGMENTS_SCREENSHOTS, 'segments-starter.png'), fullPage: true });
+  });
+
+  it("builds the issue's example in the builder and counts what native DuckDB counts", async () => {
 
     await condition('1').getByLabel('Event', { exact: true }).fill('Order Completed');
     await condition('1').getByLabel('At least (times)').fill('3');

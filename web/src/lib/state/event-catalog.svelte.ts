@@ -26,6 +26,12 @@ export class EventCatalogState {
     return this.#error;
   }
 
+  /** The events of `info`'s table once read (a read under way is awaited, not repeated). */
+  async eventsFor(info: TableInfo | null): Promise<readonly EventName[]> {
+    await this.refresh(info);
+    return this.#events;
+  }
+
   /** Reads the catalog unless it is already read for this table (rows and time span identify a load). */
   refresh(info: TableInfo | null): Promise<void> {
     const key = info && info.rows > 0 ? `${info.rows} ${info.minTime} ${info.maxTime}` : null;

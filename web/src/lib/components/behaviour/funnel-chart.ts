@@ -26,7 +26,7 @@ export function funnelChartOption(result: FunnelResult, theme: ResolvedTheme): C
   const base = chartBase(theme);
   const axes = {
     grid: { left: 8, right: 16, top: 36, bottom: 8, containLabel: true },
-    xAxis: { type: 'category', data: labels, axisLabel: { interval: 0, width: 120, overflow: 'truncate' } },
+    xAxis: { type: 'category', data: labels, axisLabel: { interval: 0, width: 150, overflow: 'break' } },
     yAxis: { type: 'value', minInterval: 1 },
     legend: { top: 0, textStyle: { color: textColor(theme) } },
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },

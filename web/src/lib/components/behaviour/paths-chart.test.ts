@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PathsResult } from '@privacy-analytics/core/analytics';
 import { DROP_OFF_COLOR } from './chart-base';
-import { pathLinkRows, sankeyData, topPathRows } from './paths-chart';
+import { MAX_NODES_PER_STEP, pathLinkRows, sankeyData, sankeyHeight, topPathRows } from './paths-chart';
 
 const FORWARD: PathsResult = {
   persons: 10,
@@ -59,6 +59,30 @@ describe('paths Sankey', () => {
       ['entry:-1', 1],
     ]);
     expect(links.filter((l) => l.source.startsWith('entry:'))).toHaveLength(2);
+  });
+
+  it('draws a step’s rarest nodes as one “others” node, keeping every person, so page paths stay readable', () => {
+    const landings = Array.from({ length: MAX_NODES_PER_STEP + 5 }, (_, i) => ({ name: `/p-${i}`, persons: 100 - i }));
+    const wide: PathsResult = {
+      persons: landings.reduce((n, l) => n + l.persons, 0),
+      nodes: [
+        ...landings.map((l) => ({ id: `0:${l.name}`, step: 0, name: l.name, persons: l.persons, dropOff: 1, dropOffRate: 1 / l.persons })),
+        { id: '1:/cart', step: 1, name: '/cart', persons: 40, dropOff: 0, dropOffRate: 0 },
+      ],
+      links: landings.map((l) => ({ source: `0:${l.name}`, target: '1:/cart', persons: 2 })),
+      topPaths: [],
+    };
+    const { nodes, links, labels } = sankeyData(wide, 'start');
+    expect(nodes.filter((n) => n.depth === 0)).toHaveLength(MAX_NODES_PER_STEP + 1);
+    expect(labels.get('others:0')).toBe('5 others');
+    expect(nodes.some((n) => n.name === `0:/p-${MAX_NODES_PER_STEP}`)).toBe(false);
+    expect(links.filter((l) => l.source === 'others:0').map((l) => [l.target, l.value])).toEqual([
+      ['1:/cart', 10],
+      ['drop:1', 5],
+    ]);
+    const total = (source: string) => links.filter((l) => l.source === source).reduce((n, l) => n + l.value, 0);
+    expect(nodes.filter((n) => n.depth === 0).reduce((n, node) => n + total(node.name), 0)).toBe(landings.length * 3);
+    expect(sankeyHeight(wide)).toBe(60 + 26 * (MAX_NODES_PER_STEP + 1));
   });
 
   it('lists transitions with names and their share of the anchored persons', () => {

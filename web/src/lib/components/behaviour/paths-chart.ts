@@ -10,6 +10,12 @@ export type PathDirection = 'start' | 'end';
 export const DROP_OFF_LABEL = 'Drop-off';
 export const PATH_START_LABEL = 'Path starts';
 const PATH_START_COLOR = '#8a93a6';
+const OTHER_COLOR = '#b4bac6';
+/**
+ * A step's nodes drawn one by one; the rest are drawn as one "others" node. Page paths make hundreds of nodes per
+ * step (every product page is one), and a column of hundreds of labels is unreadable. The tables keep every node.
+ */
+export const MAX_NODES_PER_STEP = 10;
 /** Event nodes never take the palette's red, which would read as drop-off. */
 const NODE_PALETTE = PALETTE.filter((colour) => colour !== '#c0504d');
 
@@ -47,11 +53,35 @@ export function sankeyData(result: PathsResult, direction: PathDirection): Sanke
     if (!colours.has(name)) colours.set(name, NODE_PALETTE[colours.size % NODE_PALETTE.length]!);
     return colours.get(name)!;
   };
-  const nodes: SankeyNode[] = result.nodes.map((n) => {
-    labels.set(n.id, n.name);
-    return { name: n.id, depth: n.step - lowest, itemStyle: { color: colourOf(n.name) } };
-  });
-  const links: SankeyLink[] = result.links.map((l) => ({ source: l.source, target: l.target, value: l.persons }));
+  // node id -> the id drawn for it: itself, or its step's "others" node
+  const drawnAs = new Map<string, string>();
+  const shownPerStep = new Map<number, number>();
+  const othersPerStep = new Map<number, number>();
+  const nodes: SankeyNode[] = [];
+  for (const n of [...result.nodes].sort((a, b) => a.step - b.step || b.persons - a.persons)) {
+    const shown = shownPerStep.get(n.step) ?? 0;
+    if (shown < MAX_NODES_PER_STEP) {
+      shownPerStep.set(n.step, shown + 1);
+      drawnAs.set(n.id, n.id);
+      labels.set(n.id, n.name);
+      nodes.push({ name: n.id, depth: n.step - lowest, itemStyle: { color: colourOf(n.name) } });
+      continue;
+    }
+    const id = `others:${n.step}`;
+    const count = (othersPerStep.get(n.step) ?? 0) + 1;
+    if (count === 1) nodes.push({ name: id, depth: n.step - lowest, itemStyle: { color: OTHER_COLOR } });
+    othersPerStep.set(n.step, count);
+    labels.set(id, `${count} others`);
+    drawnAs.set(n.id, id);
+  }
+  const linkValues = new Map<string, SankeyLink>();
+  const addLink = (source: string, target: string, value: number, lineStyle?: SankeyLink['lineStyle']) => {
+    const key = `${source}\n${target}`;
+    const link = linkValues.get(key);
+    if (link) link.value += value;
+    else linkValues.set(key, { source, target, value, ...(lineStyle ? { lineStyle } : {}) });
+  };
+  for (const l of result.links) addLink(drawnAs.get(l.source) ?? l.source, drawnAs.get(l.target) ?? l.target, l.persons);
   const extra = new Map<string, SankeyNode>();
   for (const node of result.nodes) {
     if (node.dropOff <= 0) continue;
@@ -62,9 +92,11 @@ export function sankeyData(result: PathsResult, direction: PathDirection): Sanke
       extra.set(id, { name: id, depth: step - lowest, itemStyle: { color: direction === 'start' ? DROP_OFF_COLOR : PATH_START_COLOR } });
     }
     const lineStyle = { color: direction === 'start' ? DROP_OFF_COLOR : PATH_START_COLOR, opacity: 0.3 };
-    links.push(direction === 'start' ? { source: node.id, target: id, value: node.dropOff, lineStyle } : { source: id, target: node.id, value: node.dropOff, lineStyle });
+    const drawn = drawnAs.get(node.id) ?? node.id;
+    if (direction === 'start') addLink(drawn, id, node.dropOff, lineStyle);
+    else addLink(id, drawn, node.dropOff, lineStyle);
   }
-  return { nodes: [...nodes, ...extra.values()], links, labels };
+  return { nodes: [...nodes, ...extra.values()], links: [...linkValues.values()], labels };
 }
 
 export function pathsSankeyOption(result: PathsResult, direction: PathDirection, theme: ResolvedTheme): ChartOption {
@@ -101,7 +133,7 @@ export function pathsSankeyOption(result: PathsResult, direction: PathDirection,
 export function sankeyHeight(result: PathsResult): number {
   const perStep = new Map<number, number>();
   for (const node of result.nodes) perStep.set(node.step, (perStep.get(node.step) ?? 0) + 1);
-  const busiest = Math.max(0, ...perStep.values());
+  const busiest = Math.min(MAX_NODES_PER_STEP + 1, Math.max(0, ...perStep.values()));
   return Math.max(320, Math.min(900, 60 + 26 * busiest));
 }
 

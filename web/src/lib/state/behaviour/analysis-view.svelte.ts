@@ -1,3 +1,4 @@
+import type { EventName } from '@privacy-analytics/core/analytics';
 import type { QueryEngine } from '@privacy-analytics/core/engine';
 import type { SavedItem, SavedReports } from '../../reports/saved-reports';
 import { AnalysisRun, type Cancellable } from '../analysis-run.svelte.ts';
@@ -11,6 +12,8 @@ export interface AnalysisDefinition<Form, Spec, Result> {
   /** the saved reports' view key, e.g. 'funnels' */
   view: string;
   emptyForm(): Form;
+  /** the form a first visit opens with, from the loaded data's events (most frequent first); null: keep the empty one */
+  starterForm(events: readonly EventName[]): Form | null;
   /** the form's question without the date range; throws a message naming the incomplete row */
   queryFromForm(form: Form): Spec;
   withRange(query: Spec, range: DateRange): Spec;
@@ -33,6 +36,11 @@ export interface Ran<Spec, Result> {
  */
 export class AnalysisViewState<Form, Spec, Result> {
   #form = $state() as Form;
+  /**
+   * The form as the view itself last filled it (empty, then a starter), as JSON; null once it holds anything else
+   * (the user's edits, a saved report), which a starter must never replace.
+   */
+  #ownForm = $state.raw<{ json: string; starter: boolean } | null>(null);
   #reportMessage = $state<string | null>(null);
   readonly run: AnalysisRun<Ran<Spec, Result>>;
   readonly reports: SavedReportList;
@@ -43,6 +51,7 @@ export class AnalysisViewState<Form, Spec, Result> {
     this.engine = engine;
     this.definition = definition;
     this.#form = definition.emptyForm();
+    this.#ownForm = { json: JSON.stringify(this.#form), starter: false };
     this.run = new AnalysisRun(engine);
     this.reports = new SavedReportList(saved, definition.view);
   }
@@ -61,8 +70,34 @@ export class AnalysisViewState<Form, Spec, Result> {
     return $state.snapshot(this.#form) as Form;
   }
 
+  /** True while the form is the starter drawn from the data, untouched. */
+  get showsStarter(): boolean {
+    return this.#ownForm !== null && this.#ownForm.starter && this.#ownForm.json === JSON.stringify(this.#form);
+  }
+
+  /**
+   * Fills the form with the starter for the loaded data's events, unless it holds anything the view did not put
+   * there. Called whenever the catalog changes (new data) and before a run, so a first Run has events to run.
+   */
+  offerStarter(events: readonly EventName[]): void {
+    if (this.#ownForm === null) return;
+    const current = JSON.stringify(this.snapshot());
+    if (current !== this.#ownForm.json) {
+      this.#ownForm = null;
+      return;
+    }
+    const starter = this.definition.starterForm(events);
+    if (starter === null) return;
+    const json = JSON.stringify(starter);
+    if (json === current) return;
+    this.#form = starter;
+    this.#ownForm = { json, starter: true };
+  }
+
+  /** Empties the form for good: no starter fills it again. */
   resetForm(): void {
     this.#form = this.definition.emptyForm();
+    this.#ownForm = null;
   }
 
   /**
@@ -100,6 +135,7 @@ export class AnalysisViewState<Form, Spec, Result> {
     this.#reportMessage = null;
     try {
       this.#form = this.definition.formFromSaved(item.spec);
+      this.#ownForm = null;
     } catch (error) {
       this.reports.fail(`the saved report “${item.name}” cannot be opened: ${errorMessage(error)}`);
       return false;

@@ -4,8 +4,9 @@
  * and `funnelFormFromSpec` opens a saved report back into the form.
  */
 import { FUNNEL_ORDERS, MAX_FUNNEL_STEPS, type FunnelSpec, type FunnelSpecInput } from '@privacy-analytics/core/analytics';
-import type { WindowUnit } from '@privacy-analytics/core/analytics';
+import type { EventName, WindowUnit } from '@privacy-analytics/core/analytics';
 import { emptyEventStep, toEventMatcher, toEventStepDraft, type EventStepDraft } from './event-step-form';
+import { starterFunnelSteps } from './starter-events';
 
 export type FunnelOrder = (typeof FUNNEL_ORDERS)[number];
 export type FunnelCount = FunnelSpec['count'];
@@ -31,6 +32,12 @@ export const WINDOW_UNIT_LABELS: Record<WindowUnit, string> = { second: 'seconds
 
 export function defaultFunnelForm(): FunnelForm {
   return { steps: [emptyEventStep(), emptyEventStep()], order: 'sequential', windowValue: 14, windowUnit: 'day', exclusions: [], breakdown: '', count: 'persons' };
+}
+
+/** The form a first visit opens with: the loaded data's e-commerce steps (or most frequent events); null without two. */
+export function starterFunnelForm(events: readonly EventName[]): FunnelForm | null {
+  const steps = starterFunnelSteps(events);
+  return steps.length ? { ...defaultFunnelForm(), steps: steps.map((event) => emptyEventStep(event)) } : null;
 }
 
 /**

@@ -5,11 +5,12 @@ import type { SavedReports } from '../../reports/saved-reports';
 import type { Cancellable } from '../analysis-run.svelte.ts';
 import { errorMessage } from '../errors';
 import { AnalysisViewState, type AnalysisDefinition } from './analysis-view.svelte.ts';
-import { defaultFunnelForm, funnelFormFromSpec, funnelQueryFromForm, type FunnelForm } from './funnel-form';
+import { defaultFunnelForm, funnelFormFromSpec, funnelQueryFromForm, starterFunnelForm, type FunnelForm } from './funnel-form';
 
 export const FUNNEL_ANALYSIS: AnalysisDefinition<FunnelForm, FunnelSpecInput, FunnelResult> = {
   view: 'funnels',
   emptyForm: defaultFunnelForm,
+  starterForm: starterFunnelForm,
   queryFromForm: funnelQueryFromForm,
   withRange: (query, range) => ({ ...query, from: range.from, to: range.to }),
   validate: (spec) => void parseFunnelSpec(spec),

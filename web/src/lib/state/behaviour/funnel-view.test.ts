@@ -1,7 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
-import { parseSegmentSpec } from '@privacy-analytics/core/analytics';
+import { parseSegmentSpec, type EventName } from '@privacy-analytics/core/analytics';
 import type { SavedItem, SavedKind, SavedReports } from '../../reports/saved-reports';
 import { FunnelViewState } from './funnel-view.svelte.ts';
+import { createPathsViewState } from './paths-view';
+import { createRetentionViewState } from './retention-view';
 
 /** SavedReports' interface over an array (no IndexedDB in Node). */
 function memorySaved(): { store: SavedReports; items: SavedItem[] } {
@@ -24,6 +26,68 @@ function engineAnswering(rows: Record<string, unknown>[]) {
 }
 
 const RANGE = { from: '2026-10-01', to: '2026-10-14' };
+
+/** A catalog as readEventCatalog returns it: most frequent first. */
+function catalog(...names: string[]): EventName[] {
+  return names.map((event, i) => ({ event, count: 1000 - i }));
+}
+const SHOP = catalog('page', 'Product Viewed', 'identify', 'Product Added', 'Checkout Started', 'Order Completed');
+const BLOG = catalog('page', 'Comment Posted', 'Newsletter Subscribed');
+
+describe('starters from the catalog', () => {
+  it('runs a first funnel without typing: the e-commerce steps the data has', async () => {
+    const engine = engineAnswering([{ n0: 10, n1: 6, n2: 4, n3: 3 }]);
+    const state = new FunnelViewState(engine, memorySaved().store);
+    state.offerStarter([]);
+    expect(state.form.steps.map((s) => s.event)).toEqual(['', '']);
+    expect(state.showsStarter).toBe(false);
+    state.offerStarter(SHOP);
+    expect(state.showsStarter).toBe(true);
+    await state.start(RANGE, 1);
+    expect(state.run.error).toBeNull();
+    expect(state.run.result?.spec.steps).toEqual([{ event: 'Product Viewed' }, { event: 'Product Added' }, { event: 'Checkout Started' }, { event: 'Order Completed' }]);
+  });
+
+  it('replaces an untouched starter when other data is loaded, and never what the user typed', () => {
+    const state = new FunnelViewState(engineAnswering([]), memorySaved().store);
+    state.offerStarter(SHOP);
+    state.offerStarter(BLOG);
+    expect(state.form.steps.map((s) => s.event)).toEqual(['page', 'Comment Posted', 'Newsletter Subscribed']);
+    state.form.steps[1]!.event = 'Comment Liked';
+    expect(state.showsStarter).toBe(false);
+    state.offerStarter(SHOP);
+    expect(state.form.steps.map((s) => s.event)).toEqual(['page', 'Comment Liked', 'Newsletter Subscribed']);
+    // typed back to the starter's very text: still the user's
+    state.form.steps[1]!.event = 'Comment Posted';
+    state.offerStarter(SHOP);
+    expect(state.form.steps.map((s) => s.event)).toEqual(['page', 'Comment Posted', 'Newsletter Subscribed']);
+  });
+
+  it('never fills a form the user started before the events arrived', () => {
+    const state = createRetentionViewState(engineAnswering([]), memorySaved().store);
+    state.form.returnEvent.event = 'Order Completed';
+    state.offerStarter(SHOP);
+    expect([state.form.startEvent.event, state.form.returnEvent.event]).toEqual(['', 'Order Completed']);
+  });
+
+  it('never replaces an opened saved report', () => {
+    const state = createPathsViewState(engineAnswering([]), memorySaved().store);
+    state.offerStarter(SHOP);
+    expect(state.form.event.event).toBe('page');
+    expect(state.openReport({ kind: 'report', view: 'paths', name: 'after cart', spec: { start: { event: 'Product Added' } }, savedAt: 0 })).toBe(true);
+    state.offerStarter(BLOG);
+    expect(state.form.event.event).toBe('Product Added');
+    expect(state.showsStarter).toBe(false);
+  });
+
+  it('leaves a cleared form empty', () => {
+    const state = new FunnelViewState(engineAnswering([]), memorySaved().store);
+    state.offerStarter(SHOP);
+    state.resetForm();
+    state.offerStarter(SHOP);
+    expect(state.form.steps.map((s) => s.event)).toEqual(['', '']);
+  });
+});
 
 describe('FunnelViewState', () => {
   it('shows a single-step funnel as a clear error without querying', async () => {

@@ -1,6 +1,8 @@
 /** The paths builder's form and its mapping to a paths spec (and back, for saved reports). */
 import type { PathsSpecInput } from '@privacy-analytics/core/analytics';
+import type { EventName } from '@privacy-analytics/core/analytics';
 import { emptyEventStep, splitNames, toEventMatcher, toEventStepDraft, type EventStepDraft } from './event-step-form';
+import { entryEvent } from './starter-events';
 
 export type PathAnchor = 'start' | 'end';
 
@@ -19,6 +21,12 @@ export const DEFAULT_PATH_EXCLUDES = 'identify, alias, group';
 
 export function defaultPathsForm(): PathsForm {
   return { anchor: 'start', event: emptyEventStep(), steps: 5, sessionBound: false, exclude: DEFAULT_PATH_EXCLUDES, minPersons: 1 };
+}
+
+/** The form a first visit opens with: paths after the most frequent arrival event (page views); null without events. */
+export function starterPathsForm(events: readonly EventName[]): PathsForm | null {
+  const event = entryEvent(events);
+  return event === null ? null : { ...defaultPathsForm(), event: emptyEventStep(event) };
 }
 
 /** Everything but the date range (a saved report's question). */

@@ -3,11 +3,12 @@ import type { QueryEngine } from '@privacy-analytics/core/engine';
 import type { SavedReports } from '../../reports/saved-reports';
 import type { Cancellable } from '../analysis-run.svelte.ts';
 import { AnalysisViewState, type AnalysisDefinition } from './analysis-view.svelte.ts';
-import { defaultPathsForm, pathsFormFromSpec, pathsQueryFromForm, type PathsForm } from './paths-form';
+import { defaultPathsForm, pathsFormFromSpec, pathsQueryFromForm, starterPathsForm, type PathsForm } from './paths-form';
 
 export const PATHS_ANALYSIS: AnalysisDefinition<PathsForm, PathsSpecInput, PathsResult> = {
   view: 'paths',
   emptyForm: defaultPathsForm,
+  starterForm: starterPathsForm,
   queryFromForm: pathsQueryFromForm,
   withRange: (query, range) => ({ ...query, from: range.from, to: range.to }),
   validate: (spec) => void parsePathsSpec(spec),

@@ -1,6 +1,8 @@
 /** The retention builder's form and its mapping to a retention spec (and back, for saved reports). */
 import type { RetentionSpec, RetentionSpecInput } from '@privacy-analytics/core/analytics';
+import type { EventName } from '@privacy-analytics/core/analytics';
 import { emptyEventStep, toEventMatcher, toEventStepDraft, type EventStepDraft } from './event-step-form';
+import { entryEvent } from './starter-events';
 
 export type RetentionPeriod = RetentionSpec['period'];
 export type RetentionMode = RetentionSpec['mode'];
@@ -22,6 +24,16 @@ export interface RetentionForm {
 
 export function defaultRetentionForm(): RetentionForm {
   return { startEvent: emptyEventStep(), returnEvent: emptyEventStep(), period: 'day', periods: 8, mode: 'recurring', criterion: 'on', weekStart: 'monday', breakdown: '', timeZone: 'UTC' };
+}
+
+/**
+ * The form a first visit opens with: persons who arrived (viewed a page, on a website) and came back to arrive
+ * again, i.e. visitor retention. Specs name their events (there is no "any event"), and arriving is what every
+ * returning visitor does; null without events.
+ */
+export function starterRetentionForm(events: readonly EventName[]): RetentionForm | null {
+  const event = entryEvent(events);
+  return event === null ? null : { ...defaultRetentionForm(), startEvent: emptyEventStep(event), returnEvent: emptyEventStep(event) };
 }
 
 /** Everything but the date range (a saved report's question). */

@@ -3,11 +3,12 @@ import type { QueryEngine } from '@privacy-analytics/core/engine';
 import type { SavedReports } from '../../reports/saved-reports';
 import type { Cancellable } from '../analysis-run.svelte.ts';
 import { AnalysisViewState, type AnalysisDefinition } from './analysis-view.svelte.ts';
-import { defaultRetentionForm, retentionFormFromSpec, retentionQueryFromForm, type RetentionForm } from './retention-form';
+import { defaultRetentionForm, retentionFormFromSpec, retentionQueryFromForm, starterRetentionForm, type RetentionForm } from './retention-form';
 
 export const RETENTION_ANALYSIS: AnalysisDefinition<RetentionForm, RetentionSpecInput, RetentionResult> = {
   view: 'retention',
   emptyForm: defaultRetentionForm,
+  starterForm: starterRetentionForm,
   queryFromForm: retentionQueryFromForm,
   withRange: (query, range) => ({ ...query, from: range.from, to: range.to }),
   validate: (spec) => void parseRetentionSpec(spec),

@@ -111,6 +111,19 @@ export function emptyTree(): GroupDraft {
   return newGroup('and', [newLeaf('behaviour')]);
 }
 
+/** The longest behaviour window the spec takes. */
+const MAX_WITHIN_DAYS = 3650;
+
+/**
+ * A first visit's builder: persons who did `event` (a purchase) at least once in the date range (`rangeDays` before
+ * its end, which is the as-of day unless set).
+ */
+export function starterTree(event: string, rangeDays: number): GroupDraft {
+  const withinDays = Math.min(Math.max(Math.round(rangeDays), 1), MAX_WITHIN_DAYS);
+  const leaf: BehaviourDraft = { ...(newLeaf('behaviour') as BehaviourDraft), event, withinDays };
+  return newGroup('and', [leaf]);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Draft -> condition
 // ---------------------------------------------------------------------------------------------

@@ -36,6 +36,9 @@ export async function segmentReport(engine: QueryEngine, input: SegmentSpecInput
       ...row,
       first_seen: isoOrNull(row.first_seen),
       last_seen: isoOrNull(row.last_seen),
+      // Sums of prices carry binary noise (60.980000000000004); the table shows money, the CSV keeps the sums.
+      revenue: centsOrNull(row.revenue),
+      aov: centsOrNull(row.aov),
     }));
   }
   return { spec, result, universe: Number(universeRow?.n ?? 0), sample };
@@ -43,4 +46,8 @@ export async function segmentReport(engine: QueryEngine, input: SegmentSpecInput
 
 function isoOrNull(value: unknown): string | null {
   return value === null || value === undefined ? null : new Date(Number(value)).toISOString();
+}
+
+function centsOrNull(value: unknown): number | null {
+  return value === null || value === undefined ? null : Math.round(Number(value) * 100) / 100;
 }

@@ -1,4 +1,4 @@
-import { parseSegmentSpec, scoredModels, segmentMembersCsv, type SegmentSpecInput } from '@privacy-analytics/core/analytics';
+import { parseSegmentSpec, scoredModels, segmentMembersCsv, type EventName, type SegmentSpecInput } from '@privacy-analytics/core/analytics';
 import type { QueryEngine } from '@privacy-analytics/core/engine';
 import type { SavedItem, SavedReports } from '../../reports/saved-reports';
 import { AnalysisRun, type Cancellable } from '../analysis-run.svelte.ts';
@@ -16,15 +16,19 @@ import {
   removeNode,
   replaceNode,
   setCombinator,
+  starterTree,
   toggleNegate,
   type Combinator,
   type GroupDraft,
   type LeafKind,
 } from './condition-draft';
+import { purchaseEvent } from '../behaviour/starter-events';
 import { freshPersonMap } from '../person-map';
 import { segmentReport, type SegmentReport } from './segment-report';
 
 export type SizePeriod = 'day' | 'week' | 'month';
+
+const DAY_MS = 86_400_000;
 
 /** What the segment view needs from the dashboard (a narrow slice, so tests can pass fakes). */
 export interface SegmentsContext {
@@ -71,11 +75,47 @@ export class SegmentViewState {
   #exporting = $state(false);
   #exportError = $state<string | null>(null);
   #models = $state.raw<string[]>([]);
+  /**
+   * The tree as the view itself last filled it (empty, then a starter), as JSON; null once it holds anything else
+   * (the user's edits, an opened segment), which a starter must never replace.
+   */
+  #ownTree = $state.raw<{ json: string; starter: boolean } | null>(null);
   #context: SegmentsContext;
 
   constructor(context: SegmentsContext) {
     this.#context = context;
     this.run = new AnalysisRun<SegmentReport>(context.engine);
+    this.#ownTree = { json: JSON.stringify(this.tree), starter: false };
+  }
+
+  /** True while the builder holds the starter drawn from the data, untouched. */
+  get showsStarter(): boolean {
+    return this.#ownTree !== null && this.#ownTree.starter && this.#ownTree.json === JSON.stringify(this.tree);
+  }
+
+  /**
+   * Fills the builder with persons who did the data's purchase event (the order event when the data has it) in the
+   * date range, unless it holds anything the view did not put there. Called whenever the catalog or the range
+   * changes and before a run.
+   */
+  offerStarter(events: readonly EventName[]): void {
+    if (this.#ownTree === null) return;
+    const current = JSON.stringify($state.snapshot(this.tree));
+    if (current !== this.#ownTree.json) {
+      this.#ownTree = null;
+      return;
+    }
+    const event = purchaseEvent(events, this.options.orderEvent.trim());
+    if (event === null) return;
+    const range = this.#context.range();
+    const rangeDays = (Date.parse(`${range.to}T00:00:00Z`) - Date.parse(`${range.from}T00:00:00Z`)) / DAY_MS + 1;
+    const starter = starterTree(event, rangeDays);
+    const [shown] = this.tree.children;
+    const [wanted] = starter.children;
+    const same = shown?.kind === 'behaviour' && wanted?.kind === 'behaviour' && shown.event === wanted.event && shown.withinDays === wanted.withinDays;
+    if (this.#ownTree.starter && this.tree.children.length === 1 && same) return;
+    this.tree = starter;
+    this.#ownTree = { json: JSON.stringify(this.tree), starter: true };
   }
 
   get formError(): string | null {
@@ -123,8 +163,10 @@ export class SegmentViewState {
     const negate = findNode(this.tree, nodeId)?.negate ?? false;
     this.tree = replaceNode(this.tree, nodeId, { ...newLeaf(kind), negate });
   }
+  /** Empties the builder for good: no starter fills it again. */
   reset(): void {
     this.tree = emptyTree();
+    this.#ownTree = null;
     this.options = defaultOptions();
     this.name = '';
     this.#formError = null;
@@ -268,6 +310,7 @@ export class SegmentViewState {
     }
     const defaults = defaultOptions();
     this.tree = conditionToDraft(spec.condition);
+    this.#ownTree = null;
     this.options = {
       orderEvent: spec.orderEvent.event,
       revenueProperty: spec.revenueProperty,

@@ -105,4 +105,40 @@ describe('segment view state', () => {
     expect(state.formError).toMatch(/^this segment cannot be opened: spec\.condition/);
     expect(state.tree).toBe(before);
   });
+
+  it('opens with persons who did the data’s purchase event, and never replaces the user’s rows or an opened segment', () => {
+    const shop = ['page', 'Product Viewed', 'identify', 'Order Completed'].map((event, i) => ({ event, count: 100 - i }));
+    const blog = ['page', 'Comment Posted'].map((event, i) => ({ event, count: 100 - i }));
+    const state = new SegmentViewState(fakeContext());
+    state.offerStarter(shop);
+    expect(state.showsStarter).toBe(true);
+    // the date range of fakeContext is March 2024: 31 days
+    expect(state.runSpec().condition).toEqual({ and: [{ type: 'behaviour', event: 'Order Completed', atLeast: 1, withinDays: 31 }] });
+    state.offerStarter(blog);
+    expect(state.runSpec().condition).toEqual({ and: [{ type: 'behaviour', event: 'Comment Posted', atLeast: 1, withinDays: 31 }] });
+
+    state.addCondition(state.tree.id, 'tag');
+    state.offerStarter(shop);
+    expect(state.tree.children.map((c) => (c.kind === 'behaviour' ? c.event : c.kind))).toEqual(['Comment Posted', 'tag']);
+    expect(state.showsStarter).toBe(false);
+
+    const opened = new SegmentViewState(fakeContext());
+    expect(opened.openSpec(funnelDropOff)).toBe(true);
+    opened.offerStarter(shop);
+    expect(opened.tree.children.map((c) => c.kind)).toEqual(['funnel']);
+
+    let range = { from: '2024-03-01', to: '2024-03-07' };
+    const ranged = new SegmentViewState({ ...fakeContext(), range: () => range });
+    ranged.offerStarter(shop);
+    expect((ranged.tree.children[0] as BehaviourDraft).withinDays).toBe(7);
+    range = { from: '2024-01-01', to: '2024-03-31' };
+    ranged.offerStarter(shop);
+    expect((ranged.tree.children[0] as BehaviourDraft).withinDays).toBe(91);
+
+    const cleared = new SegmentViewState(fakeContext());
+    cleared.offerStarter(shop);
+    cleared.reset();
+    cleared.offerStarter(shop);
+    expect(() => cleared.runSpec()).toThrow('choose an event for every behaviour condition');
+  });
 });
