@@ -129,6 +129,3 @@ export function logLossOfLogit(z: number, label: number): number {
   return Math.max(z, 0) - z * label + Math.log1p(Math.exp(-Math.abs(z)));
 }
 
-export function mlpParameterCount(mlp: Mlp): number {
-  return mlp.layers.reduce((n, l) => n + l.weights.length + l.bias.length, 0);
-}

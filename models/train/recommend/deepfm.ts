@@ -335,23 +335,3 @@ export class DeepFmItemScorer {
   }
 }
 
-/** Logits of every item for one person row, into `out` (one-off; reuse a DeepFmItemScorer for many persons). */
-export function deepFmScoresForPerson(model: DeepFm, personRow: number, out: Float64Array, scorer = new DeepFmItemScorer(model)): void {
-  scorer.scores(personRow, out);
-}
-
-export function cloneDeepFm(model: DeepFm): DeepFm {
-  return {
-    ...model,
-    bias: Float64Array.from(model.bias),
-    personWeight: Float64Array.from(model.personWeight),
-    itemWeight: Float64Array.from(model.itemWeight),
-    itemCategoryWeight: Float64Array.from(model.itemCategoryWeight),
-    personCategoryWeight: Float64Array.from(model.personCategoryWeight),
-    personEmbedding: Float64Array.from(model.personEmbedding),
-    itemEmbedding: Float64Array.from(model.itemEmbedding),
-    itemCategoryEmbedding: Float64Array.from(model.itemCategoryEmbedding),
-    personCategoryEmbedding: Float64Array.from(model.personCategoryEmbedding),
-    mlp: { layers: model.mlp.layers.map((l) => ({ ...l, weights: Float64Array.from(l.weights), bias: Float64Array.from(l.bias) })) },
-  };
-}

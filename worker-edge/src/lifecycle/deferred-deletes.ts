@@ -27,10 +27,6 @@ export function nextDeleteDue(sql: SqlStorage): number | null {
   return sql.exec<{ t: number | null }>(`SELECT MIN(due_at) AS t FROM deferred_deletes`).one().t;
 }
 
-export function pendingDeleteCount(sql: SqlStorage): number {
-  return sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM deferred_deletes`).one().n;
-}
-
 /** Deletes up to one batch of objects due by `now`; returns how many were deleted. */
 export async function deleteDueObjects(sql: SqlStorage, bucket: R2Bucket, now: number): Promise<number> {
   const keys = sql
