@@ -23,7 +23,8 @@
  */
 import { z } from 'zod';
 import { EVENTS_TABLE, type QueryEngine } from '../engine/query-engine';
-import { alsoBought, associationRules, frequentItemsets, MAX_FREQUENT_ITEMSETS, MAX_RULE_CANDIDATES, minimumCount, MiningLimitError, type AlsoBought, type AssociationRule, type FrequentItemset, type MiningLimit, type RuleSet } from './fp-growth';
+import { associationRules, type RuleSet } from './association-rules';
+import { alsoBought, frequentItemsets, MAX_FREQUENT_ITEMSETS, MAX_RULE_CANDIDATES, minimumCount, MiningLimitError, type AlsoBought, type AssociationRule, type FrequentItemset, type MiningLimit } from './fp-growth';
 import { ensurePersonMap, personEvents } from './identity';
 import { checkRange, eventMatcherSchema, identitySchema, isoTime, parseSpec, propertyName, SpecError, windowSchema } from './spec';
 import { and, columnsFor, eventCondition, ident, JSON_KEY_PREFIX, matcherProperties, or, propertyAsText, resolveProperty, sql, timeBounds, timeCondition, WINDOW_UNITS, type Sql } from './sql';

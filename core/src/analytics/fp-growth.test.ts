@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { alsoBought, associationRules, frequentItemsets, minimumCount, MiningLimitError, ruleCandidates, type AssociationRule, type FrequentItemset } from './fp-growth';
+import { associationRules, ruleCandidates } from './association-rules';
+import { alsoBought, frequentItemsets, minimumCount, MiningLimitError, type AssociationRule, type FrequentItemset } from './fp-growth';
 import { seededRng } from './stats';
 
 /**

@@ -1,3 +1,4 @@
+export * from './association-rules';
 export * from './attribution-models';
 export * from './attribution';
 export * from './audience';
