@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO, REPO_ROOT, startLocalEdge, type LocalEdge } from '@privacy-analytics/scripts/harness';
-import { decodeEventsParquet } from './read-back';
+import { readBackRows } from './read-back';
 
 const HASH_KEY = 'e2e-export-hash-key';
 const VIEWER_TOKEN = 'demo-viewer-token';
@@ -95,7 +95,7 @@ describe('npm run export against a local edge', () => {
     const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { files: { path: string; sha256: string; rows: number }[]; totals: { rows: number } };
     expect(manifest.files.map((f) => f.path).sort()).toEqual(files);
     for (const file of manifest.files) expect(sha256(readFileSync(join(out, file.path)))).toBe(file.sha256);
-    const rows = files.flatMap((f) => decodeEventsParquet(readFileSync(join(out, f))));
+    const rows = files.flatMap((f) => readBackRows(readFileSync(join(out, f))));
     expect(rows).toHaveLength(60);
     expect(manifest.totals.rows).toBe(60);
 
@@ -152,7 +152,7 @@ describe('npm run export against a local edge', () => {
     const out = mkdtempSync(join(tmpdir(), 'pa-export-'));
     expect((await runExport([...range, '--out', out, '--edge', edge.url, '--token', DEMO.readToken])).code).toBe(0);
     const erased = createHmac('sha256', HASH_KEY).update(erasedUser).digest('hex').slice(0, 32);
-    const before = parquetFiles(out).flatMap((f) => decodeEventsParquet(readFileSync(join(out, f))));
+    const before = parquetFiles(out).flatMap((f) => readBackRows(readFileSync(join(out, f))));
     expect(before.filter((r) => r.user_id === erased)).toHaveLength(6);
 
     const admin = { authorization: `Bearer ${DEMO.adminToken}`, 'content-type': 'application/json' };
@@ -169,7 +169,7 @@ describe('npm run export against a local edge', () => {
     const again = await runExport([...range, '--out', out, '--edge', edge.url, '--token', DEMO.readToken]);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toMatch(/[1-9]\d* stale removed/);
-    const after = parquetFiles(out).flatMap((f) => decodeEventsParquet(readFileSync(join(out, f))));
+    const after = parquetFiles(out).flatMap((f) => readBackRows(readFileSync(join(out, f))));
     const linkedDevices = new Set(before.filter((r) => r.user_id === erased).map((r) => r.anonymous_id));
     expect(after.filter((r) => r.user_id === erased || linkedDevices.has(r.anonymous_id))).toEqual([]);
     expect(after.length).toBe(before.length - status.rowsRemoved);

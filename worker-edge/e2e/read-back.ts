@@ -19,12 +19,12 @@ export async function readBack(edgeUrl: string, site: string, readToken: string)
   for (const file of files) {
     const body = await fetch(`${edgeUrl}/v1/sites/${site}/files/${file.key}`, { headers: auth });
     if (!body.ok) throw new Error(`file ${file.key}: ${body.status}`);
-    rows.push(...decodeEventsParquet(new Uint8Array(await body.arrayBuffer())));
+    rows.push(...readBackRows(new Uint8Array(await body.arrayBuffer())));
   }
   return rows;
 }
 
-export function decodeEventsParquet(bytes: Uint8Array): EventRow[] {
+export function readBackRows(bytes: Uint8Array): EventRow[] {
   const table = readParquet(bytes);
   return tableFromIPC(table.intoIPCStream(), { useDate: false }).toArray() as unknown as EventRow[];
 }

@@ -1,7 +1,7 @@
 import { runtimeSettings } from '../config/sites';
 import { sha256Hex } from '@privacy-analytics/core/privacy';
 import { getEventFileBytes, putEventFile } from '../storage/event-file-store';
-import { decodeEventColumns, decodeEventsParquet } from '../storage/parquet-reader';
+import { decodeEventColumns, decodeStoredEvents } from '../storage/parquet-reader';
 import { parquetForWorkers } from '../storage/parquet-wasm-workers';
 import { encodeEventsParquet, parseEventFileKey } from '@privacy-analytics/core/parquet';
 import { deleteDueObjects } from './deferred-deletes';
@@ -189,7 +189,7 @@ async function rewriteWithout(ctx: JobContext, job: ErasureRow, key: string, per
     await ctx.env.EVENTS.delete(key);
     return nothing;
   }
-  const rows = decodeEventsParquet(await getEventFileBytes(ctx.env.EVENTS, key), key);
+  const rows = decodeStoredEvents(await getEventFileBytes(ctx.env.EVENTS, key), key);
   const kept = rows.filter((row) => !mentionsAny(row, person));
   const rowsRemoved = rows.length - kept.length;
   if (rowsRemoved === 0) return nothing;

@@ -1,7 +1,7 @@
 import { toHex } from '@privacy-analytics/core/privacy';
 import { SCHEMA_VERSION, type EventRow } from '@privacy-analytics/core/schema';
 import type { ManifestEntry } from '@privacy-analytics/core/edge-api';
-import { decodeEventsParquet } from './parquet-reader';
+import { decodeStoredEvents } from './parquet-reader';
 import { parseEventFileKey } from '@privacy-analytics/core/parquet';
 
 export const PARQUET_CONTENT_TYPE = 'application/vnd.apache.parquet';
@@ -49,7 +49,7 @@ export async function getEventFileBytes(bucket: R2Bucket, key: string): Promise<
 }
 
 export async function readEventFile(bucket: R2Bucket, key: string): Promise<EventRow[]> {
-  return decodeEventsParquet(await getEventFileBytes(bucket, key), key);
+  return decodeStoredEvents(await getEventFileBytes(bucket, key), key);
 }
 
 export async function sha256OfBytes(bytes: Uint8Array): Promise<string> {

@@ -12,7 +12,7 @@ export class ParquetReadError extends Error {
 }
 
 /** Decodes an event file written by encodeEventsParquet back into rows (timestamps as epoch ms). */
-export function decodeEventsParquet(bytes: Uint8Array, key: string): EventRow[] {
+export function decodeStoredEvents(bytes: Uint8Array, key: string): EventRow[] {
   return decode(bytes, key, undefined) as EventRow[];
 }
 
