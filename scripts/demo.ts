@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { generateDemoEvents } from '@privacy-analytics/core/demo-data';
+import { withRetries } from '@privacy-analytics/core/edge-api';
 import { sendEvents } from './collector/send-events';
 import { watchEdge, type EdgeWatch } from './demo/edge-watch';
 import { DEMO_ADMIN_TOKEN, DEMO_READ_TOKEN, DEMO_SITE, DEMO_WRITE_KEY, ensureDevVars } from './dev-vars';
@@ -187,18 +188,19 @@ async function waitUntilUp(timeoutMs: number): Promise<void> {
  * wrangler dev sometimes leaves the first manifest request unanswered (the e2e harness does the same).
  */
 async function api(method: string, path: string, token: string) {
-  const attempts = method === 'GET' ? 5 : 1;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const res = await fetch(`${EDGE}${path}`, { method, headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(method === 'GET' ? 15_000 : 120_000) });
-      if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-      return res.json();
-    } catch (error) {
-      if (attempt >= attempts || !(error instanceof Error && error.name === 'TimeoutError')) throw error;
-      console.log(`[demo] ${method} ${path}: no answer within 15 s, asking again (${attempt} of ${attempts})`);
-    }
-  }
+  const request = async (attempt: number) => {
+    if (attempt > 1) console.log(`[demo] ${method} ${path}: asking again (attempt ${attempt})`);
+    const res = await fetch(`${EDGE}${path}`, { method, headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(method === 'GET' ? 15_000 : 120_000) });
+    if (res.status === 503) throw new EdgeBusyError(`${method} ${path}: 503 ${(await res.text()).slice(0, 200)}`);
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+    return res.json();
+  };
+  // Asked again: a request with no answer in time, or a 503 from wrangler dev ("Your worker restarted mid-request").
+  // Every call here may be repeated: reads, and the flush, whose plan is durable and rewrites the same files.
+  return withRetries(`${method} ${path}`, { attempts: 5, baseDelayMs: 500 }, request, (error) => error instanceof EdgeBusyError || (error instanceof Error && error.name === 'TimeoutError'));
 }
+
+class EdgeBusyError extends Error {}
 
 main().catch((error: unknown) => {
   console.error(`[demo] ${error instanceof Error ? error.message : String(error)}`);

@@ -54,3 +54,12 @@ declare module 'node:crypto' {
   export function createHash(algorithm: 'sha256'): Hash;
   export function createHmac(algorithm: 'sha256', key: string | Uint8Array): Hash;
 }
+
+declare function setTimeout(callback: () => void, ms?: number): unknown;
+declare function clearTimeout(handle: unknown): void;
+
+interface AbortSignal {
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+}

@@ -1,3 +1,5 @@
+import { withRetries } from '@privacy-analytics/core/edge-api';
+
 /** Posts Segment messages to a collector's /v1/batch, in batches, a few requests in flight. */
 export interface SendOptions {
   url: string;
@@ -58,28 +60,34 @@ export async function sendEvents(messages: Iterable<object> | AsyncIterable<obje
   return summary;
 }
 
+/** An answer worth sending the batch again for: none at all (network, cut off), 429 or 5xx. */
+class RetriableAnswer extends Error {}
+
 async function postBatch(options: SendOptions, batch: object[]): Promise<BatchAnswer> {
   const body = JSON.stringify({ batch, sentAt: new Date().toISOString() });
-  for (let attempt = 0; ; attempt++) {
-    let status = 0;
-    let text = '';
-    try {
-      const res = await fetch(`${options.url}/v1/batch`, {
-        method: 'POST',
-        headers: { authorization: `Basic ${Buffer.from(`${options.writeKey}:`).toString('base64')}`, 'content-type': 'application/json', 'user-agent': 'privacy-analytics-demo/1' },
-        body,
-      });
-      status = res.status;
-      text = await res.text();
-      if (status === 200 || status === 400) return JSON.parse(text) as BatchAnswer;
-    } catch (error) {
-      // No answer, or an answer cut off (a 200 whose body ends in "terminated" when the connection drops): the batch
-      // may or may not be stored, and sending it again is safe because the edge drops repeated messageIds.
-      status = 0;
-      text = error instanceof Error ? `${error.message}${error.cause instanceof Error ? ` (${error.cause.message})` : ''}` : String(error);
-    }
-    const retriable = status === 0 || status === 429 || status >= 500;
-    if (!retriable || attempt >= 6) throw new Error(`POST ${options.url}/v1/batch failed after ${attempt + 1} attempts: ${status} ${text.slice(0, 300)}`);
-    await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt * (0.5 + Math.random())));
-  }
+  const url = `${options.url}/v1/batch`;
+  return withRetries(
+    `POST ${url}`,
+    { attempts: 7, baseDelayMs: 250 },
+    async () => {
+      let res: Response;
+      let text: string;
+      try {
+        res = await fetch(url, {
+          method: 'POST',
+          headers: { authorization: `Basic ${Buffer.from(`${options.writeKey}:`).toString('base64')}`, 'content-type': 'application/json', 'user-agent': 'privacy-analytics-demo/1' },
+          body,
+        });
+        text = await res.text();
+      } catch (error) {
+        // No answer, or an answer cut off (a 200 whose body ends in "terminated" when the connection drops): the batch
+        // may or may not be stored, and sending it again is safe because the edge drops repeated messageIds.
+        throw new RetriableAnswer(`no complete answer (${error instanceof Error ? `${error.message}${error.cause instanceof Error ? `: ${error.cause.message}` : ''}` : String(error)})`);
+      }
+      if (res.status === 200 || res.status === 400) return JSON.parse(text) as BatchAnswer;
+      const problem = `${res.status} ${text.slice(0, 300)}`;
+      throw res.status === 429 || res.status >= 500 ? new RetriableAnswer(problem) : new Error(`POST ${url}: ${problem}`);
+    },
+    (error) => error instanceof RetriableAnswer,
+  );
 }

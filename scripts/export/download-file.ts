@@ -4,7 +4,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { ExportFile } from './export-listing';
+import type { ExportFile } from '@privacy-analytics/core/edge-api';
 
 export class ChecksumError extends Error {
   override name = 'ChecksumError';

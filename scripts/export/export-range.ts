@@ -2,7 +2,7 @@ import { readdir, rm, writeFile, mkdir } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import type { ExportOptions } from './args';
 import { ChecksumError, checkLocalFile, downloadFile } from './download-file';
-import { exportListingSchema, type ExportFile, type ExportListing } from './export-listing';
+import { exportListingSchema, type ExportFile, type ExportListing } from '@privacy-analytics/core/edge-api';
 
 export interface ExportSummary {
   files: number;

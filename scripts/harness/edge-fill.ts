@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DAY_MS } from '@privacy-analytics/core/analytics';
 import { generateDemoEvents } from '@privacy-analytics/core/demo-data';
-import type { ManifestEntry } from '@privacy-analytics/core/edge-api';
+import { manifestResponseSchema, withRetries, type ManifestEntry } from '@privacy-analytics/core/edge-api';
 import { sendEvents } from '../collector/send-events';
 import { DEMO, startLocalEdge, type LocalEdge } from './local-edge';
 
@@ -42,7 +42,7 @@ export async function edgeManifest(edgeUrl: string, range?: { from: string; to: 
   const query = range ? `?from=${range.from}&to=${range.to}` : '';
   const res = await fetch(`${edgeUrl}/v1/sites/${DEMO.site}/manifest${query}`, { headers: { authorization: `Bearer ${DEMO.readToken}` } });
   if (!res.ok) throw new Error(`manifest: ${res.status} ${await res.text()}`);
-  return ((await res.json()) as { files: ManifestEntry[] }).files;
+  return manifestResponseSchema.parse(await res.json()).files;
 }
 
 /** Downloads the manifest's files for `range` (the same bytes the dashboard reads) into a temp directory. */
@@ -106,17 +106,15 @@ export async function startFilledEdge(options: {
  * The first manifest request after a large flush sometimes gets no answer from wrangler dev (seen with the edge of
  * this branch); ask until it answers so that the tests start from an edge that serves reads.
  */
-async function manifestAnswers(edgeUrl: string, attempts = 5): Promise<void> {
-  let last: unknown;
-  for (let i = 0; i < attempts; i++) {
-    try {
+async function manifestAnswers(edgeUrl: string): Promise<void> {
+  await withRetries(
+    "the edge's manifest",
+    { attempts: 5, baseDelayMs: 200 },
+    async () => {
       const res = await fetch(`${edgeUrl}/v1/sites/${DEMO.site}/manifest`, { headers: { authorization: `Bearer ${DEMO.readToken}` }, signal: AbortSignal.timeout(15_000) });
       await res.arrayBuffer();
-      if (res.ok) return;
-      last = new Error(`HTTP ${res.status}`);
-    } catch (error) {
-      last = error;
-    }
-  }
-  throw new Error(`the edge's manifest did not answer after ${attempts} attempts`, { cause: last });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    },
+    () => true,
+  );
 }

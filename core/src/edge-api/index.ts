@@ -1,1 +1,2 @@
-export * from './manifest-entry';
+export * from './retry';
+export * from './wire-schemas';

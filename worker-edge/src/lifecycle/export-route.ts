@@ -2,6 +2,7 @@ import type { AccessGrant } from '../access/site-access';
 import type { Env } from '../env';
 import { jsonResponse } from '../http/http-error';
 import { parseDateRange } from '../read/manifest-route';
+import type { ExportListing } from '@privacy-analytics/core/edge-api';
 import { EVENT_COLUMNS, SCHEMA_VERSION } from '@privacy-analytics/core/schema';
 import { catalogOf } from '../stubs';
 
@@ -20,11 +21,11 @@ export async function handleExportListing(url: URL, env: Env, grant: AccessGrant
       columns: EVENT_COLUMNS.map(({ name, kind, nullable, doc }) => ({ name, kind, nullable, doc })),
       from: from ?? null,
       to: to ?? null,
-      files: files.map((file) => ({ ...file, path: `/v1/sites/${grant.site.id}/files/${file.key}` })),
+      files: files.map((file) => ({ ...file, sha256: file.sha256 ?? null, path: `/v1/sites/${grant.site.id}/files/${file.key}` })),
       totals: { files: files.length, rows: files.reduce((n, f) => n + f.rows, 0), bytes: files.reduce((n, f) => n + f.bytes, 0) },
       exportedBy: grant.tokenId,
       generatedAt: new Date().toISOString(),
-    },
+    } satisfies ExportListing,
     200,
     { ...headers, 'cache-control': 'no-store' },
   );

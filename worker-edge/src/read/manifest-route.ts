@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Env } from '../env';
 import { HttpError, jsonResponse } from '../http/http-error';
+import type { ManifestResponse } from '@privacy-analytics/core/edge-api';
 import { SCHEMA_VERSION, EVENT_COLUMNS } from '@privacy-analytics/core/schema';
 import { catalogOf } from '../stubs';
 
@@ -21,7 +22,7 @@ export async function handleManifest(url: URL, env: Env, siteId: string, headers
       files,
       totals: { files: files.length, rows: files.reduce((n, f) => n + f.rows, 0), bytes: files.reduce((n, f) => n + f.bytes, 0) },
       generatedAt: new Date().toISOString(),
-    },
+    } satisfies ManifestResponse,
     200,
     { ...headers, 'cache-control': 'no-store' },
   );
