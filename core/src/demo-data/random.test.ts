@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Random, WeightedTable } from './random';
 
@@ -65,8 +65,12 @@ describe('Random', () => {
   });
 
   it('the generator sources never call Math.random', () => {
-    for (const file of ['random.ts', 'catalog.ts', 'geo.ts', 'generate.ts']) {
-      const src = readFileSync(new URL(`./${file}`, import.meta.url), 'utf8');
+    const sources = (folder: string) =>
+      readdirSync(new URL(folder, import.meta.url), { recursive: true, encoding: 'utf8' })
+        .filter((file) => file.endsWith('.ts') && !file.endsWith('.test.ts'))
+        .map((file) => `${folder}${file}`);
+    for (const file of [...sources('./'), ...sources('../random/')]) {
+      const src = readFileSync(new URL(file, import.meta.url), 'utf8');
       expect(/Math\.random\s*\(/.test(src), file).toBe(false);
     }
   });

@@ -1,34 +1,13 @@
 /**
- * Small, fast, seeded pseudo-random number generator for the demo-data generator.
- *
- * sfc32 (Chris Doty-Humphrey's "Small Fast Chaotic" generator, 128-bit state, passes PractRand)
- * seeded through splitmix32, so nearby seeds give unrelated streams. Everything in the generator
- * draws from an instance of `Random`; Math.random is never used, so output is a pure function of
- * the seed.
+ * The demo-data generator's draws: uniform, integer, weighted, normal, Poisson, ... and ids, over sfc32 with the
+ * demo seeding (core/src/random). Everything in the generator draws from an instance of `Random`; Math.random is
+ * never used, so output is a pure function of the seed.
  */
+import { Sfc32, sfc32SeedFromSplitmix } from '../random/sfc32';
+import { hashInts } from '../random/splitmix32';
 
-const TWO_POW_32 = 4294967296;
-
-/** splitmix32: one step of a 32-bit mixing function, used to expand seeds. */
-function splitmix32(state: number): number {
-  let z = (state + 0x9e3779b9) | 0;
-  z = Math.imul(z ^ (z >>> 16), 0x21f0aaad);
-  z = Math.imul(z ^ (z >>> 15), 0x735a2d97);
-  return (z ^ (z >>> 15)) >>> 0;
-}
-
-/** Mixes any number of integers into one 32-bit value (used to derive independent sub-streams). */
-export function hashInts(...values: number[]): number {
-  let h = 0x6a09e667;
-  for (const v of values) {
-    // Fold in the low and high 32 bits so large integers (e.g. 2**40) stay distinct.
-    const lo = v | 0;
-    const hi = Math.floor(v / TWO_POW_32) | 0;
-    h = splitmix32(h ^ lo);
-    h = splitmix32(h ^ hi);
-  }
-  return h;
-}
+// Still exported from the demo-data entry, where it has always been; it lives with the other seedings now.
+export { hashInts };
 
 /** Hex strings for all 256 byte values, for fast id formatting. */
 const HEX_BYTE: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
@@ -38,47 +17,17 @@ function hex32(v: number): string {
 }
 
 /** Seeded PRNG with distribution helpers. Not cryptographically secure (it is not meant to be). */
-export class Random {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
+export class Random extends Sfc32 {
   private spareNormal = 0;
   private hasSpareNormal = false;
 
   constructor(seed: number, stream = 0) {
-    let s = hashInts(seed, stream);
-    this.a = s = splitmix32(s);
-    this.b = s = splitmix32(s);
-    this.c = s = splitmix32(s);
-    this.d = splitmix32(s) | 1;
-    // Discard the first outputs so the state is well mixed.
-    for (let i = 0; i < 12; i++) this.uint32();
+    super(sfc32SeedFromSplitmix(seed, stream));
   }
 
   /** A new generator whose stream depends on this generator's seed material and `key` only. */
   static derive(seed: number, ...key: number[]): Random {
     return new Random(hashInts(seed, ...key), key.length);
-  }
-
-  /** Uniform 32-bit unsigned integer. */
-  uint32(): number {
-    const a = this.a | 0;
-    const b = this.b | 0;
-    const c = this.c | 0;
-    const d = this.d | 0;
-    const t = (((a + b) | 0) + d) | 0;
-    this.d = (d + 1) | 0;
-    this.a = b ^ (b >>> 9);
-    this.b = (c + (c << 3)) | 0;
-    const r = (c << 21) | (c >>> 11);
-    this.c = (r + t) | 0;
-    return t >>> 0;
-  }
-
-  /** Uniform float in [0, 1) with 32 bits of randomness. */
-  next(): number {
-    return this.uint32() / TWO_POW_32;
   }
 
   /** Uniform float in [min, max). */

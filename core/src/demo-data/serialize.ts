@@ -5,10 +5,11 @@
  * message's `properties` is its `context.page`; their JSON is computed once and reused while the
  * same object comes back (by identity, so it assumes messages are not mutated in between, as
  * generate.ts documents). User-agent strings are escaped once.
- * The field order below is the order generate.ts creates fields in; any message whose shape
- * differs is serialised with JSON.stringify, so the result always equals JSON.stringify.
+ * The field order below is the order the simulation creates fields in (simulation/person-simulation.ts,
+ * simulation/accounts.ts); any message whose shape differs is serialised with JSON.stringify, so the
+ * result always equals JSON.stringify.
  */
-import type { SegmentContext, SegmentMessage } from './generate';
+import type { SegmentContext, SegmentMessage } from './messages';
 
 // Single-slot caches: messages sharing a context or page object are consecutive in the stream
 // (a WeakMap would make the garbage collector's life hard with millions of short-lived keys).

@@ -1,45 +1,16 @@
 /**
- * A seeded pseudo-random generator (sfc32, seeded through splitmix32) for weight initialisation,
- * shuffling and negative sampling: training is a pure function of its data and seed, in Node and in
- * a browser alike. Never Math.random.
+ * A seeded pseudo-random generator (sfc32 with the trainers' seeding, core/src/random) for weight initialisation,
+ * shuffling and negative sampling: training is a pure function of its data and seed, in Node and in a browser
+ * alike. Never Math.random.
  */
-export class SeededRandom {
-  #a: number;
-  #b: number;
-  #c: number;
-  #d: number;
+import { Sfc32, sfc32SeedFromMurmurSplitmix } from '@privacy-analytics/core/random';
+
+export class SeededRandom extends Sfc32 {
   #spareNormal: number | null = null;
 
   constructor(seed: number) {
     if (!Number.isSafeInteger(seed)) throw new Error(`seed must be an integer, got ${seed}`);
-    let state = (seed ^ Math.floor(seed / 2 ** 32)) >>> 0;
-    const splitmix = () => {
-      state = (state + 0x9e3779b9) | 0;
-      let z = state;
-      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-      return (z ^ (z >>> 16)) >>> 0;
-    };
-    this.#a = splitmix();
-    this.#b = splitmix();
-    this.#c = splitmix();
-    this.#d = splitmix();
-    for (let i = 0; i < 12; i++) this.uint32();
-  }
-
-  uint32(): number {
-    const t = (((this.#a + this.#b) | 0) + this.#d) | 0;
-    this.#d = (this.#d + 1) | 0;
-    this.#a = this.#b ^ (this.#b >>> 9);
-    this.#b = (this.#c + (this.#c << 3)) | 0;
-    this.#c = (this.#c << 21) | (this.#c >>> 11);
-    this.#c = (this.#c + t) | 0;
-    return t >>> 0;
-  }
-
-  /** Uniform in [0, 1). */
-  next(): number {
-    return this.uint32() / 4294967296;
+    super(sfc32SeedFromMurmurSplitmix(seed));
   }
 
   /** Uniform integer in [0, n). */
