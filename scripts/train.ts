@@ -37,9 +37,8 @@ export const USAGE = `usage: npm run train -- <${TASKS.join('|')}> --input <path
 
 Models and cards are documented in docs/models.md.`;
 
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+export { UsageError } from './usage-error';
+import { UsageError } from './usage-error';
 
 export interface TrainArgs extends Omit<InputOptions, 'spec' | 'threads'> {
   task: Task;

@@ -25,9 +25,8 @@ export const USAGE = `usage: npm run analyze -- <${ANALYSIS_NAMES.join('|')}> --
 
 Specs are documented in docs/analytics.md.`;
 
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+export { UsageError } from '../usage-error';
+import { UsageError } from '../usage-error';
 
 export interface CliArgs extends InputOptions {
   analysis: AnalysisName;

@@ -10,9 +10,8 @@ export interface ExportOptions {
   concurrency: number;
 }
 
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+export { UsageError } from '../usage-error';
+import { UsageError } from '../usage-error';
 
 export const DEFAULT_EDGE = 'http://127.0.0.1:8787';
 /** The local demo's analyst token (see scripts/dev-vars.ts); real deployments pass --token or ANALYTICS_TOKEN. */

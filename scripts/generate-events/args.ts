@@ -16,9 +16,8 @@ export interface CliOptions {
   parquet?: string;
 }
 
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+export { UsageError } from '../usage-error';
+import { UsageError } from '../usage-error';
 
 export const USAGE = `usage: npx tsx scripts/generate-events.ts [--events N] [--seed N] [--days N] [--start YYYY-MM-DD] [--site HOST] [--out PATH|-] [--send URL [--write-key K]] [--parquet DIR]
   --events  messages to write, ${MIN_EVENTS}..${MAX_EVENTS} (default 100000)
