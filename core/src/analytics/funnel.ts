@@ -14,9 +14,10 @@
  * - Exclusion {event, fromStep, toStep}: an attempt is disqualified when the exclusion event happens
  *   after its fromStep event and before its toStep event (or, if toStep was never reached, within
  *   the window). `any` order only allows exclusions spanning the whole funnel.
- * - count "persons": a person is removed entirely when a disqualifying exclusion happened before
- *   their first completion of the whole funnel; otherwise the person counts once, with their best
- *   attempt (furthest step, then earliest start). count "totals": every non-disqualified attempt.
+ * - count "persons": each person counts once, with their best attempt that was not disqualified
+ *   (furthest step, then earliest start), so an exclusion in one attempt does not block a later clean
+ *   one. A person whose every attempt was disqualified is removed entirely: the progress a disqualified
+ *   attempt made before its exclusion counts nowhere. count "totals": every non-disqualified attempt.
  * - Time to convert at step k: step k time minus step k-1 time of the counted attempt, in seconds;
  *   average and median (interpolated) over units that reached step k.
  * - Breakdown: the property's value on the counted attempt's first event (first touch).
@@ -232,35 +233,31 @@ export function funnelUnitsSql(input: FunnelSpec): Sql {
   }
 
   // Exclusions: the first exclusion event after the attempt's fromStep event.
-  const disqualifiers: { disqualified: Sql; position: Sql }[] = spec.exclusions.map((exclusion, e) => {
+  const disqualifiers = spec.exclusions.map((exclusion, e) => {
     const from = spec.order === 'any' ? ident('a') : stepAlias(exclusion.fromStep);
     const fromPos = spec.order !== 'any' && exclusion.fromStep > 0 ? sql`${from}.pos` : sql`a.p0`;
     const alias = ident(`xe${e}`);
     joins.push(sql`LEFT JOIN ${ident(`mx${e}`)} ${alias} ON ${alias}.person = a.person AND ${alias}.n = ${from}.${col('cx', e)} + 1`);
     const toPos = spec.order === 'any' ? sql`CASE WHEN ${level} = ${int(n)} THEN ${completionPos} END` : sql`${stepAlias(exclusion.toStep)}.pos`;
-    const disqualified = sql`coalesce(${fromPos} IS NOT NULL AND ${alias}.pos IS NOT NULL AND CASE WHEN ${toPos} IS NOT NULL THEN ${alias}.pos < ${toPos} ELSE ${alias}.ts <= ${windowEnd} END, false)`;
-    return { disqualified, position: sql`CASE WHEN ${disqualified} THEN ${alias}.pos END` };
+    return sql`coalesce(${fromPos} IS NOT NULL AND ${alias}.pos IS NOT NULL AND CASE WHEN ${toPos} IS NOT NULL THEN ${alias}.pos < ${toPos} ELSE ${alias}.ts <= ${windowEnd} END, false)`;
   });
-  const disqualified = disqualifiers.length ? or(disqualifiers.map((x) => x.disqualified)) : sql`false`;
-  const exclusionPos = disqualifiers.length ? sql`least(${join(disqualifiers.map((x) => x.position))})` : sql`NULL::BIGINT`;
+  // A disqualified attempt counts nowhere, not even a person's partial progress; the person's other attempts still count.
+  const clean = disqualifiers.length ? sql`WHERE NOT ${or(disqualifiers)}` : sql``;
 
   ctes.push(sql`a AS (SELECT ${startColumns} FROM seq WHERE ${startsHere})`);
-  ctes.push(sql`attempts AS (SELECT a.person, a.p0, a.bv, ${level} AS level, ${durations.length ? sql`${join(durations)},` : sql``}
-      ${disqualified} AS disq, ${exclusionPos} AS xpos, CASE WHEN ${level} = ${int(n)} THEN ${completionPos} END AS comp_pos
-    FROM a ${join(joins, ' ')})`);
+  ctes.push(sql`attempts AS (SELECT a.person, a.p0, a.bv, ${level} AS level${durations.length ? sql`, ${join(durations)}` : sql``}
+    FROM a ${join(joins, ' ')} ${clean})`);
 
   const unitFields = [ident('bv'), ident('level'), ...durations.map((_, i) => col('d', i + 1))];
   if (spec.count === 'totals') {
-    ctes.push(sql`units AS (SELECT person, ${join(unitFields)} FROM attempts WHERE NOT disq)`);
+    ctes.push(sql`units AS (SELECT person, ${join(unitFields)} FROM attempts)`);
   } else {
-    // The best attempt (furthest level, then earliest start) through one grouped arg_min rather than a
-    // window: positions count a person's events, so level dominates the key below 2^32 events.
-    ctes.push(sql`persons AS (SELECT person,
-        arg_min(struct_pack(${join(unitFields.map((f) => sql`${f} := ${f}`))}), p0 - level::BIGINT * 4294967296) FILTER (WHERE NOT disq) AS best,
-        min(comp_pos) AS first_completion, min(xpos) AS first_exclusion
+    // The best clean attempt (furthest level, then earliest start) through one grouped arg_min rather than a
+    // window: positions count a person's events, so level dominates the key below 2^32 events. A person whose every
+    // attempt was disqualified has no row here, so leaves the funnel entirely.
+    ctes.push(sql`persons AS (SELECT person, arg_min(struct_pack(${join(unitFields.map((f) => sql`${f} := ${f}`))}), p0 - level::BIGINT * 4294967296) AS best
       FROM attempts GROUP BY person)`);
-    ctes.push(sql`units AS (SELECT person, ${join(unitFields.map((f) => sql`best.${f} AS ${f}`))} FROM persons
-      WHERE best IS NOT NULL AND (first_exclusion IS NULL OR first_exclusion >= first_completion))`);
+    ctes.push(sql`units AS (SELECT person, ${join(unitFields.map((f) => sql`best.${f} AS ${f}`))} FROM persons)`);
   }
   return sql`WITH ${join(ctes, ',\n')}\nSELECT * FROM units`;
 }

@@ -43,8 +43,6 @@ interface Attempt {
   times: number[];
   bv: string | null;
   disqualified: boolean;
-  exclusionPos: number | null;
-  completionPos: number | null;
 }
 
 function attemptsOf(person: string, all: ReferenceEvent[], spec: FunnelSpec): Attempt[] {
@@ -100,20 +98,15 @@ function attemptsOf(person: string, all: ReferenceEvent[], spec: FunnelSpec): At
     }
     const completionPos = level === n ? Math.max(...(positions.filter((p) => p !== null) as number[])) : null;
     let disqualified = false;
-    let exclusionPos: number | null = null;
     spec.exclusions.forEach((exclusion) => {
       const fromPos = spec.order === 'any' ? i : (positions[exclusion.fromStep] ?? null);
       if (fromPos === null || fromPos === undefined) return;
       const j = events.findIndex((e, idx) => idx > fromPos && matches(e, exclusion));
       if (j === -1) return;
       const toPos = spec.order === 'any' ? completionPos : (positions[exclusion.toStep] ?? null);
-      const hit = toPos !== null && toPos !== undefined ? j < toPos : inWindow(j);
-      if (hit) {
-        disqualified = true;
-        exclusionPos = exclusionPos === null ? j : Math.min(exclusionPos, j);
-      }
+      if (toPos !== null && toPos !== undefined ? j < toPos : inWindow(j)) disqualified = true;
     });
-    attempts.push({ person, start: i, level, times, bv: bv === null ? null : String(bv), disqualified, exclusionPos, completionPos });
+    attempts.push({ person, start: i, level, times, bv: bv === null ? null : String(bv), disqualified });
   });
   return attempts;
 }
@@ -150,15 +143,13 @@ export function referenceFunnel(events: readonly ReferenceEvent[], spec: FunnelS
   for (const e of inRange) byPerson.set(e.person, [...(byPerson.get(e.person) ?? []), e]);
   const units: Attempt[] = [];
   for (const [person, list] of byPerson) {
-    const attempts = attemptsOf(person, list, spec);
+    const clean = attemptsOf(person, list, spec).filter((a) => !a.disqualified);
     if (spec.count === 'totals') {
-      units.push(...attempts.filter((a) => !a.disqualified));
+      units.push(...clean);
       continue;
     }
-    const completions = attempts.map((a) => a.completionPos).filter((p): p is number => p !== null);
-    const firstCompletion = completions.length ? Math.min(...completions) : null;
-    if (attempts.some((a) => a.disqualified && (firstCompletion === null || a.exclusionPos! < firstCompletion))) continue;
-    const best = attempts.filter((a) => !a.disqualified).sort((a, b) => b.level - a.level || a.start - b.start)[0];
+    // No clean attempt, no unit: the person leaves the funnel, whatever a disqualified attempt reached.
+    const best = clean.sort((a, b) => b.level - a.level || a.start - b.start)[0];
     if (best) units.push(best);
   }
   const result: FunnelResult = { steps: aggregate(spec, units) };
