@@ -36,8 +36,9 @@ function matches(event: ReferenceEvent, matcher: EventMatcher): boolean {
   return event.event === matcher.event && (matcher.where ?? []).every((f) => matchesFilter(event, f));
 }
 
-interface Attempt {
+export interface ReferenceAttempt {
   person: string;
+  /** The position of its first event among the person's events. */
   start: number;
   level: number;
   times: number[];
@@ -45,7 +46,7 @@ interface Attempt {
   disqualified: boolean;
 }
 
-function attemptsOf(person: string, all: ReferenceEvent[], spec: FunnelSpec): Attempt[] {
+function attemptsOf(person: string, all: ReferenceEvent[], spec: FunnelSpec): ReferenceAttempt[] {
   const n = spec.steps.length;
   const windowMs = spec.window.value * WINDOW_UNITS[spec.window.unit];
   const orderKey = (e: ReferenceEvent) => {
@@ -54,7 +55,7 @@ function attemptsOf(person: string, all: ReferenceEvent[], spec: FunnelSpec): At
   };
   const relevant = spec.order === 'strict' ? all : all.filter((e) => spec.steps.some((s) => matches(e, s)) || spec.exclusions.some((x) => matches(e, x)));
   const events = [...relevant].sort((a, b) => a.ts - b.ts || orderKey(a) - orderKey(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const attempts: Attempt[] = [];
+  const attempts: ReferenceAttempt[] = [];
   events.forEach((first, i) => {
     const starts = spec.order === 'any' ? spec.steps.some((s) => matches(first, s)) : matches(first, spec.steps[0]!);
     if (!starts) return;
@@ -118,7 +119,7 @@ function median(values: number[]): number | null {
   return (sorted[Math.floor(mid)]! + sorted[Math.ceil(mid)]!) / 2;
 }
 
-function aggregate(spec: FunnelSpec, units: Attempt[]): FunnelStepResult[] {
+function aggregate(spec: FunnelSpec, units: ReferenceAttempt[]): FunnelStepResult[] {
   const counts = spec.steps.map((_, k) => units.filter((u) => u.level >= k + 1).length);
   return spec.steps.map((step, k) => {
     const reached = units.filter((u) => u.level >= k + 1);
@@ -136,14 +137,19 @@ function aggregate(spec: FunnelSpec, units: Attempt[]): FunnelStepResult[] {
   });
 }
 
-export function referenceFunnel(events: readonly ReferenceEvent[], spec: FunnelSpec): FunnelResult {
+/** Every person's attempts, disqualified ones included: what a test's random stream exercised. */
+export function referenceAttempts(events: readonly ReferenceEvent[], spec: FunnelSpec): Map<string, ReferenceAttempt[]> {
   const bounds = timeBounds(spec.from, spec.to);
   const inRange = events.filter((e) => (bounds.fromMs === null || e.ts >= bounds.fromMs) && (bounds.toMs === null || e.ts < bounds.toMs));
   const byPerson = new Map<string, ReferenceEvent[]>();
   for (const e of inRange) byPerson.set(e.person, [...(byPerson.get(e.person) ?? []), e]);
-  const units: Attempt[] = [];
-  for (const [person, list] of byPerson) {
-    const clean = attemptsOf(person, list, spec).filter((a) => !a.disqualified);
+  return new Map([...byPerson].map(([person, list]) => [person, attemptsOf(person, list, spec)]));
+}
+
+export function referenceFunnel(events: readonly ReferenceEvent[], spec: FunnelSpec): FunnelResult {
+  const units: ReferenceAttempt[] = [];
+  for (const attempts of referenceAttempts(events, spec).values()) {
+    const clean = attempts.filter((a) => !a.disqualified);
     if (spec.count === 'totals') {
       units.push(...clean);
       continue;
