@@ -408,21 +408,56 @@ describe.each(['wasm', 'native'] as const)('issue 17: funnel exclusions must not
     expect(counts(await runFunnel(db, { ...spec, order: 'sequential' }))).toEqual([1, 1, 1, 1, 1]);
   });
 
-  it.each(['sequential', 'strict'] as const)('a disqualified attempt that got further does not hide a shorter clean one (%s order)', async (order) => {
-    // PostHog's ordered UDF removes such persons (its max step is the excluded attempt's); its unordered and
-    // pre-UDF funnels count the clean attempt, as we do (docs/analytics.md, "Compared with PostHog").
+  // PostHog's ordered funnels remove a person whose excluded attempt got a step past its exclusion, further than every
+  // clean attempt; its unordered funnels keep the best clean window. Strict order: the exclusion event itself ends the
+  // attempt, so it gets no step past it.
+  it.each([
+    { order: 'sequential', completion: [0, 0] },
+    { order: 'strict', completion: [1, 0] },
+    { order: 'any', completion: [1, 0] },
+  ] as const)('test_excluded_completion, test_exclusion_multiday_partial_first_day_*, $order order: an excluded attempt that got further', async ({ order, completion }) => {
     const db = stores[engine];
     await loadRows(db, [
-      track('further-excluded', 'a', hour(0)),
-      track('further-excluded', 'x', hour(0, 1)),
-      track('further-excluded', 'b', hour(0, 2)),
-      track('further-excluded', 'c', hour(0, 3)),
-      track('further-excluded', 'a', hour(5)),
-      track('further-excluded', 'b', hour(5, 10)),
-      track('stopped-excluded', 'a', hour(0)),
-      track('stopped-excluded', 'b', hour(0, 1)),
-      track('stopped-excluded', 'x', hour(0, 2)),
-      track('stopped-excluded', 'a', hour(5)),
+      // test_excluded_completion: the first attempt is clean (its window ends before the exclusion), the second not.
+      track('completion', 'step one', second(0)),
+      track('completion', 'exclusion', second(11)),
+      track('completion', 'step one', second(12)),
+      track('completion', 'exclusion', second(13)),
+      track('completion', 'step two', second(14)),
+    ]);
+    const spec: FunnelSpecInput = { ...twoSteps, order, window: { value: 10, unit: 'second' } };
+    expect(counts(await runFunnel(db, spec))).toEqual(completion);
+    await loadRows(db, [
+      // test_exclusion_multiday_partial_first_day_exclusion_second_day
+      track('partial', 'step one', second(0)),
+      track('partial', 'step one', second(86_430)),
+      track('partial', 'exclusion', second(86_431)),
+      track('partial', 'step two', second(86_432)),
+      // test_exclusion_multiday_partial_first_day_open_exclusion_second_day: no step two after the exclusion.
+      track('open', 'step one', second(0)),
+      track('open', 'step one', second(86_430)),
+      track('open', 'exclusion', second(86_431)),
+    ]);
+    // The same rule, so partial goes or stays with completion; open (excluded, no step past it) always stays.
+    expect(counts(await runFunnel(db, spec))).toEqual([completion[0] + 1, 0]);
+    expect(await funnelPersons(db, spec, 0, 'reached')).toEqual(completion[0] === 1 ? ['open', 'partial'] : ['open']);
+  });
+
+  it.each(['sequential', 'strict'] as const)('in %s order, a clean attempt as far as the excluded one got keeps the person', async (order) => {
+    const db = stores[engine];
+    await loadRows(db, [
+      // Excluded between a and b, so it reaches b (one step past the exclusion); the clean retry also reaches b.
+      track('caught-up', 'a', hour(0)),
+      track('caught-up', 'x', hour(0, 1)),
+      track('caught-up', 'b', hour(0, 2)),
+      track('caught-up', 'c', hour(0, 3)),
+      track('caught-up', 'a', hour(5)),
+      track('caught-up', 'b', hour(5, 10)),
+      // Excluded after b; the clean retry stops at a.
+      track('fell-short', 'a', hour(0)),
+      track('fell-short', 'b', hour(0, 1)),
+      track('fell-short', 'x', hour(0, 2)),
+      track('fell-short', 'a', hour(5)),
     ]);
     const spec: FunnelSpecInput = {
       steps: [{ event: 'a' }, { event: 'b' }, { event: 'c' }],
@@ -431,10 +466,10 @@ describe.each(['wasm', 'native'] as const)('issue 17: funnel exclusions must not
       exclusions: [{ event: 'x', fromStep: 0, toStep: 2 }],
     };
     const result = await runFunnel(db, spec);
-    expect(counts(result)).toEqual([2, 1, 0]);
+    expect(counts(result)).toEqual([1, 1, 0]);
     expect(times(result)[1]).toEqual([600, 600]);
-    expect(await funnelPersons(db, spec, 2, 'dropped')).toEqual(['further-excluded']);
-    expect(await funnelPersons(db, spec, 1, 'dropped')).toEqual(['stopped-excluded']);
+    expect(await funnelPersons(db, spec, 2, 'dropped')).toEqual(['caught-up']);
+    expect(counts(await runFunnel(db, { ...spec, count: 'totals' }))).toEqual([2, 1, 0]);
   });
 
   it.each(FUNNEL_ORDERS)('breaks a person down by the clean attempt that counts, not the excluded one (%s order)', async (order) => {

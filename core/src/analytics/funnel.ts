@@ -15,9 +15,11 @@
  *   after its fromStep event and before its toStep event (or, if toStep was never reached, within
  *   the window). `any` order only allows exclusions spanning the whole funnel.
  * - count "persons": each person counts once, with their best attempt that was not disqualified
- *   (furthest step, then earliest start), so an exclusion in one attempt does not block a later clean
- *   one. A person whose every attempt was disqualified is removed entirely: the progress a disqualified
- *   attempt made before its exclusion counts nowhere. count "totals": every non-disqualified attempt.
+ *   (furthest step, then earliest start), so an exclusion in one attempt does not block a clean one.
+ *   The person is removed entirely when no attempt is clean or, in sequential and strict order, when a
+ *   disqualified attempt reached further than every clean one; a disqualified attempt's reach is the
+ *   steps it did before its first exclusion event, plus the next step if it came (PostHog's ordered
+ *   funnels). Disqualified attempts never count themselves. count "totals": every non-disqualified attempt.
  * - Time to convert at step k: step k time minus step k-1 time of the counted attempt, in seconds;
  *   average and median (interpolated) over units that reached step k.
  * - Breakdown: the property's value on the counted attempt's first event (first touch).
@@ -239,25 +241,39 @@ export function funnelUnitsSql(input: FunnelSpec): Sql {
     const alias = ident(`xe${e}`);
     joins.push(sql`LEFT JOIN ${ident(`mx${e}`)} ${alias} ON ${alias}.person = a.person AND ${alias}.n = ${from}.${col('cx', e)} + 1`);
     const toPos = spec.order === 'any' ? sql`CASE WHEN ${level} = ${int(n)} THEN ${completionPos} END` : sql`${stepAlias(exclusion.toStep)}.pos`;
-    return sql`coalesce(${fromPos} IS NOT NULL AND ${alias}.pos IS NOT NULL AND CASE WHEN ${toPos} IS NOT NULL THEN ${alias}.pos < ${toPos} ELSE ${alias}.ts <= ${windowEnd} END, false)`;
+    const disqualified = sql`coalesce(${fromPos} IS NOT NULL AND ${alias}.pos IS NOT NULL AND CASE WHEN ${toPos} IS NOT NULL THEN ${alias}.pos < ${toPos} ELSE ${alias}.ts <= ${windowEnd} END, false)`;
+    return { disqualified, position: sql`CASE WHEN ${disqualified} THEN ${alias}.pos END` };
   });
-  // A disqualified attempt counts nowhere, not even a person's partial progress; the person's other attempts still count.
-  const clean = disqualifiers.length ? sql`WHERE NOT ${or(disqualifiers)}` : sql``;
+  const disqualified = or(disqualifiers.map((x) => x.disqualified));
+  // In order, a disqualified attempt still has a reach: the steps done before its first exclusion event, plus the
+  // step right after it when that came. A person whose reach there beats every clean attempt leaves the funnel.
+  const reachMatters = spec.count === 'persons' && spec.order !== 'any' && disqualifiers.length > 0;
+  let reach = sql`NULL::INTEGER`;
+  if (reachMatters) {
+    const exclusionPos = sql`least(${join(disqualifiers.map((x) => x.position))})`;
+    const before = Array.from({ length: n - 1 }, (_, i) => sql`+ coalesce(${stepAlias(i + 1)}.pos < ${exclusionPos}, false)::INTEGER`);
+    reach = sql`least(${level}, 2 ${join(before, ' ')})`;
+  }
 
   ctes.push(sql`a AS (SELECT ${startColumns} FROM seq WHERE ${startsHere})`);
-  ctes.push(sql`attempts AS (SELECT a.person, a.p0, a.bv, ${level} AS level${durations.length ? sql`, ${join(durations)}` : sql``}
-    FROM a ${join(joins, ' ')} ${clean})`);
+  ctes.push(sql`attempts AS (SELECT a.person, a.p0, a.bv, ${level} AS level${durations.length ? sql`, ${join(durations)}` : sql``}${reachMatters ? sql`, ${disqualified} AS disq, ${reach} AS reach` : sql``}
+    FROM a ${join(joins, ' ')}${disqualifiers.length && !reachMatters ? sql` WHERE NOT ${disqualified}` : sql``})`);
 
   const unitFields = [ident('bv'), ident('level'), ...durations.map((_, i) => col('d', i + 1))];
   if (spec.count === 'totals') {
     ctes.push(sql`units AS (SELECT person, ${join(unitFields)} FROM attempts)`);
   } else {
     // The best clean attempt (furthest level, then earliest start) through one grouped arg_min rather than a
-    // window: positions count a person's events, so level dominates the key below 2^32 events. A person whose every
-    // attempt was disqualified has no row here, so leaves the funnel entirely.
-    ctes.push(sql`persons AS (SELECT person, arg_min(struct_pack(${join(unitFields.map((f) => sql`${f} := ${f}`))}), p0 - level::BIGINT * 4294967296) AS best
-      FROM attempts GROUP BY person)`);
-    ctes.push(sql`units AS (SELECT person, ${join(unitFields.map((f) => sql`best.${f} AS ${f}`))} FROM persons)`);
+    // window: positions count a person's events, so level dominates the key below 2^32 events. A person with no
+    // clean attempt (or, in order, a disqualified one that reached further) leaves the funnel entirely.
+    const best = sql`arg_min(struct_pack(${join(unitFields.map((f) => sql`${f} := ${f}`))}), p0 - level::BIGINT * 4294967296)`;
+    ctes.push(
+      reachMatters
+        ? sql`persons AS (SELECT person, ${best} FILTER (WHERE NOT disq) AS best, max(reach) FILTER (WHERE disq) AS excluded_reach FROM attempts GROUP BY person)`
+        : sql`persons AS (SELECT person, ${best} AS best FROM attempts GROUP BY person)`,
+    );
+    const kept = reachMatters ? sql` WHERE best.level >= coalesce(excluded_reach, 0)` : sql``;
+    ctes.push(sql`units AS (SELECT person, ${join(unitFields.map((f) => sql`best.${f} AS ${f}`))} FROM persons${kept})`);
   }
   return sql`WITH ${join(ctes, ',\n')}\nSELECT * FROM units`;
 }

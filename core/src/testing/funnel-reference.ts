@@ -44,6 +44,8 @@ export interface ReferenceAttempt {
   times: number[];
   bv: string | null;
   disqualified: boolean;
+  /** Ordered funnels, disqualified attempts: steps done before the first exclusion event, plus the next if it came. */
+  reach: number | null;
 }
 
 function attemptsOf(person: string, all: ReferenceEvent[], spec: FunnelSpec): ReferenceAttempt[] {
@@ -98,16 +100,19 @@ function attemptsOf(person: string, all: ReferenceEvent[], spec: FunnelSpec): Re
       level = times.length;
     }
     const completionPos = level === n ? Math.max(...(positions.filter((p) => p !== null) as number[])) : null;
-    let disqualified = false;
-    spec.exclusions.forEach((exclusion) => {
+    let firstExclusion = Infinity;
+    for (const exclusion of spec.exclusions) {
       const fromPos = spec.order === 'any' ? i : (positions[exclusion.fromStep] ?? null);
-      if (fromPos === null || fromPos === undefined) return;
+      if (fromPos === null) continue;
       const j = events.findIndex((e, idx) => idx > fromPos && matches(e, exclusion));
-      if (j === -1) return;
+      if (j === -1) continue;
       const toPos = spec.order === 'any' ? completionPos : (positions[exclusion.toStep] ?? null);
-      if (toPos !== null && toPos !== undefined ? j < toPos : inWindow(j)) disqualified = true;
-    });
-    attempts.push({ person, start: i, level, times, bv: bv === null ? null : String(bv), disqualified });
+      if (toPos !== null ? j < toPos : inWindow(j)) firstExclusion = Math.min(firstExclusion, j);
+    }
+    const disqualified = firstExclusion !== Infinity;
+    const doneBefore = positions.filter((p) => p !== null && p < firstExclusion).length;
+    const reach = disqualified && spec.order !== 'any' ? Math.min(level, doneBefore + 1) : null;
+    attempts.push({ person, start: i, level, times, bv: bv === null ? null : String(bv), disqualified, reach });
   });
   return attempts;
 }
@@ -154,9 +159,9 @@ export function referenceFunnel(events: readonly ReferenceEvent[], spec: FunnelS
       units.push(...clean);
       continue;
     }
-    // No clean attempt, no unit: the person leaves the funnel, whatever a disqualified attempt reached.
     const best = clean.sort((a, b) => b.level - a.level || a.start - b.start)[0];
-    if (best) units.push(best);
+    const excludedReach = Math.max(0, ...attempts.map((a) => a.reach ?? 0));
+    if (best && best.level >= excludedReach) units.push(best);
   }
   const result: FunnelResult = { steps: aggregate(spec, units) };
   if (spec.breakdown) {
