@@ -248,16 +248,15 @@ export function funnelUnitsSql(input: FunnelSpec): Sql {
   // In order, a disqualified attempt still has a reach: the steps done before its first exclusion event, plus the
   // step right after it when that came. A person whose reach there beats every clean attempt leaves the funnel.
   const reachMatters = spec.count === 'persons' && spec.order !== 'any' && disqualifiers.length > 0;
-  let reach = sql`NULL::INTEGER`;
+  const attemptColumns = sql`a.person, a.p0, a.bv, ${level} AS level${durations.length ? sql`, ${join(durations)}` : sql``}`;
+  let attempts = sql`SELECT ${attemptColumns} FROM a ${join(joins, ' ')}${disqualifiers.length ? sql` WHERE NOT ${disqualified}` : sql``}`;
   if (reachMatters) {
     const exclusionPos = sql`least(${join(disqualifiers.map((x) => x.position))})`;
-    const before = Array.from({ length: n - 1 }, (_, i) => sql`+ coalesce(${stepAlias(i + 1)}.pos < ${exclusionPos}, false)::INTEGER`);
-    reach = sql`least(${level}, 2 ${join(before, ' ')})`;
+    const stepsBefore = Array.from({ length: n - 1 }, (_, i) => sql`+ coalesce(${stepAlias(i + 1)}.pos < ${exclusionPos}, false)::INTEGER`);
+    attempts = sql`SELECT ${attemptColumns}, ${disqualified} AS disq, least(${level}, 2 ${join(stepsBefore, ' ')}) AS reach FROM a ${join(joins, ' ')}`;
   }
-
   ctes.push(sql`a AS (SELECT ${startColumns} FROM seq WHERE ${startsHere})`);
-  ctes.push(sql`attempts AS (SELECT a.person, a.p0, a.bv, ${level} AS level${durations.length ? sql`, ${join(durations)}` : sql``}${reachMatters ? sql`, ${disqualified} AS disq, ${reach} AS reach` : sql``}
-    FROM a ${join(joins, ' ')}${disqualifiers.length && !reachMatters ? sql` WHERE NOT ${disqualified}` : sql``})`);
+  ctes.push(sql`attempts AS (${attempts})`);
 
   const unitFields = [ident('bv'), ident('level'), ...durations.map((_, i) => col('d', i + 1))];
   if (spec.count === 'totals') {
@@ -272,8 +271,8 @@ export function funnelUnitsSql(input: FunnelSpec): Sql {
         ? sql`persons AS (SELECT person, ${best} FILTER (WHERE NOT disq) AS best, max(reach) FILTER (WHERE disq) AS excluded_reach FROM attempts GROUP BY person)`
         : sql`persons AS (SELECT person, ${best} AS best FROM attempts GROUP BY person)`,
     );
-    const kept = reachMatters ? sql` WHERE best.level >= coalesce(excluded_reach, 0)` : sql``;
-    ctes.push(sql`units AS (SELECT person, ${join(unitFields.map((f) => sql`best.${f} AS ${f}`))} FROM persons${kept})`);
+    const notOutreached = reachMatters ? sql` WHERE best.level >= coalesce(excluded_reach, 0)` : sql``;
+    ctes.push(sql`units AS (SELECT person, ${join(unitFields.map((f) => sql`best.${f} AS ${f}`))} FROM persons${notOutreached})`);
   }
   return sql`WITH ${join(ctes, ',\n')}\nSELECT * FROM units`;
 }
