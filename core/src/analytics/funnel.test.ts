@@ -1,15 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EventStore } from '../connectors/node/event-store';
+import type { EngineKind, EventStore } from '../connectors/node/event-store';
 import { ev, loadRows, track } from '../testing/event-rows';
+import { openNativeStore } from '../connectors/node/duckdb-native-store';
 import { openWasmStore } from '../connectors/node/duckdb-wasm-store';
-import { funnelPersons, parseFunnelSpec, runFunnel, type FunnelSpecInput } from './funnel';
+import { FUNNEL_ORDERS, funnelPersons, isChainFunnel, parseFunnelSpec, runFunnel, type FunnelSpecInput } from './funnel';
 import { SpecError } from './spec';
 
 let store: EventStore;
+const stores = {} as Record<EngineKind, EventStore>;
 beforeAll(async () => {
   store = await openWasmStore();
+  stores.wasm = store;
+  stores.native = await openNativeStore({ threads: 1 });
 });
-afterAll(async () => store?.close());
+afterAll(async () => Promise.all([store?.close(), stores.native?.close()]));
 
 const counts = (result: { steps: { count: number }[] }) => result.steps.map((s) => s.count);
 const abc: FunnelSpecInput = { steps: [{ event: 'a' }, { event: 'b' }, { event: 'c' }] };
@@ -123,21 +127,6 @@ describe('funnel', () => {
     expect(counts(await runFunnel(store, { steps: spec.steps }))).toEqual([4, 2]);
   });
 
-  it('removes a person for an exclusion in an earlier attempt even when a later attempt is clean (as PostHog does)', async () => {
-    // "search -> search -> watch": the person who searched twice is out.
-    await loadRows(store, [
-      track('twice', 'search', '2024-01-01T00:00:00Z'),
-      track('twice', 'search', '2024-01-01T00:00:10Z'),
-      track('twice', 'watch', '2024-01-01T00:00:20Z'),
-      track('once', 'search', '2024-01-01T00:00:00Z'),
-      track('once', 'watch', '2024-01-01T00:00:20Z'),
-    ]);
-    const spec: FunnelSpecInput = { steps: [{ event: 'search' }, { event: 'watch' }], exclusions: [{ event: 'search', fromStep: 0, toStep: 1 }] };
-    expect(counts(await runFunnel(store, spec))).toEqual([1, 1]);
-    // Counting attempts instead, the clean second attempt of "twice" counts.
-    expect(counts(await runFunnel(store, { ...spec, count: 'totals' }))).toEqual([2, 2]);
-  });
-
   it('counts every attempt with count "totals"', async () => {
     await loadRows(store, [
       track('u1', 'a', '2024-01-01T00:00:00Z'),
@@ -210,5 +199,318 @@ describe('funnel', () => {
     expect(() => parseFunnelSpec({ steps: [{ event: 'a' }, { event: 'b' }, { event: 'c' }], order: 'any', exclusions: [{ event: 'x', fromStep: 0, toStep: 1 }] })).toThrow(
       /exclusions must span the whole funnel/,
     );
+  });
+});
+
+/** Seconds after 2021-05-01T00:00:00Z, the day PostHog's exclusion tests start on. */
+const second = (s: number) => new Date(Date.UTC(2021, 4, 1) + s * 1000).toISOString();
+const hour = (h: number, minutes = 0) => second(h * 3600 + minutes * 60);
+const times = (result: { steps: { avgTimeToConvertSeconds: number | null; medianTimeToConvertSeconds: number | null }[] }) =>
+  result.steps.map((s) => [s.avgTimeToConvertSeconds, s.medianTimeToConvertSeconds]);
+
+// The cases are PostHog's (posthog/hogql_queries/insights/funnels/test/: test_funnel.py, test_funnel_unordered.py,
+// test_funnel_trends_udf.py), under their names, with their events and expected counts.
+describe.each(['wasm', 'native'] as const)('issue 17: funnel exclusions must not block a later clean attempt (%s)', (engine) => {
+  const twoSteps: FunnelSpecInput = {
+    steps: [{ event: 'step one' }, { event: 'step two' }],
+    exclusions: [{ event: 'exclusion', fromStep: 0, toStep: 1 }],
+  };
+
+  it.each(FUNNEL_ORDERS)('test_short_exclusions, %s order: the clean second attempt converts, with its own time', async (order) => {
+    const db = stores[engine];
+    await loadRows(db, [
+      track('user_one', 'step one', second(0)),
+      track('user_one', 'exclusion', second(1)),
+      track('user_one', 'step two', second(31)),
+      track('user_one', 'step one', second(3600)),
+      track('user_one', 'step two', second(3629)),
+    ]);
+    const spec: FunnelSpecInput = { ...twoSteps, order, window: { value: 30, unit: 'second' } };
+    const persons = await runFunnel(db, spec);
+    expect(counts(persons)).toEqual([1, 1]);
+    expect(times(persons)).toEqual([
+      [null, null],
+      [29, 29],
+    ]);
+    expect(await funnelPersons(db, spec, 1, 'reached')).toEqual(['user_one']);
+    expect(counts(await runFunnel(db, { ...spec, count: 'totals' }))).toEqual(order === 'any' ? [3, 1] : [1, 1]);
+  });
+
+  it('test_short_exclusions without the exclusion: the chain plan finds the same later attempt', async () => {
+    const db = stores[engine];
+    await loadRows(db, [
+      track('user_one', 'step one', second(0)),
+      track('user_one', 'exclusion', second(1)),
+      track('user_one', 'step two', second(31)),
+      track('user_one', 'step one', second(3600)),
+      track('user_one', 'step two', second(3629)),
+    ]);
+    const spec = parseFunnelSpec({ steps: twoSteps.steps, window: { value: 30, unit: 'second' } });
+    expect(isChainFunnel(spec)).toBe(true);
+    const result = await runFunnel(db, spec);
+    expect(counts(result)).toEqual([1, 1]);
+    expect(times(result)[1]).toEqual([29, 29]);
+  });
+
+  it.each(FUNNEL_ORDERS)('test_funnel_exclusion_multiple_possible_no_end_event1..3, %s order: removed only when no attempt is clean', async (order) => {
+    const db = stores[engine];
+    await loadRows(db, [
+      // 1: excluded, then a clean attempt that stops at step one.
+      track('one', 'step one', second(0)),
+      track('one', 'exclusion', second(1)),
+      track('one', 'step one', second(31)),
+      // 2: a clean attempt, then an excluded one.
+      track('two', 'step one', second(0)),
+      track('two', 'step one', second(31)),
+      track('two', 'exclusion', second(32)),
+      // 3: the exclusion falls inside both attempts' windows.
+      track('three', 'step one', second(0)),
+      track('three', 'step one', second(1)),
+      track('three', 'exclusion', second(2)),
+    ]);
+    const spec: FunnelSpecInput = { ...twoSteps, order, window: { value: 10, unit: 'second' } };
+    expect(counts(await runFunnel(db, spec))).toEqual([2, 0]);
+    expect(await funnelPersons(db, spec, 0, 'reached')).toEqual(['one', 'two']);
+    expect(counts(await runFunnel(db, { ...spec, count: 'totals' }))).toEqual([2, 0]);
+  });
+
+  it.each(FUNNEL_ORDERS)('test_exclusion_after_goal, %s order: an exclusion in a later attempt does not undo a completed one', async (order) => {
+    const db = stores[engine];
+    await loadRows(db, [
+      track('user_one', 'step one', second(0)),
+      track('user_one', 'step two', second(1)),
+      track('user_one', 'step three', second(3)),
+      track('user_one', 'step one', second(4)),
+      track('user_one', 'step two', second(5)),
+      track('user_one', 'exclusion', second(6)),
+      track('user_one', 'step three', second(7)),
+    ]);
+    const steps = [{ event: 'step one' }, { event: 'step two' }, { event: 'step three' }];
+    const exclusions = [order === 'any' ? { event: 'exclusion', fromStep: 0, toStep: 2 } : { event: 'exclusion', fromStep: 1, toStep: 2 }];
+    const result = await runFunnel(db, { steps, exclusions, order, window: { value: 10, unit: 'second' } });
+    expect(counts(result)).toEqual([1, 1, 1]);
+    expect(times(result).slice(1)).toEqual([
+      [1, 1],
+      [2, 2],
+    ]);
+  });
+
+  it('test_advanced_funnel_exclusions_between_steps: what a person reached before an exclusion counts nowhere when no attempt is clean', async () => {
+    const db = stores[engine];
+    const journey = (person: string, events: [string, string][]) => events.map(([event, at]) => track(person, event, at));
+    await loadRows(db, [
+      ...journey('person1', [
+        ['user signed up', hour(1)],
+        ['$pageview', hour(2)],
+        ['x', hour(3)],
+        ['insight viewed', hour(4)],
+        ['x', hour(4, 30)],
+        ['invite teammate', hour(5)],
+        ['x', hour(5, 30)],
+        ['pageview2', hour(6)],
+      ]),
+      ...journey('person2', [
+        ['user signed up', hour(1)],
+        ['$pageview', hour(2)],
+        ['insight viewed', hour(4)],
+        ['x', hour(4, 30)],
+        ['invite teammate', hour(5)],
+        ['x', hour(5, 30)],
+        ['pageview2', hour(6)],
+      ]),
+      ...journey('person3', [
+        ['user signed up', hour(1)],
+        ['x', hour(1, 30)],
+        ['$pageview', hour(2)],
+        ['insight viewed', hour(4)],
+        ['invite teammate', hour(5)],
+        ['x', hour(5, 30)],
+        ['pageview2', hour(6)],
+      ]),
+    ]);
+    const steps = ['user signed up', '$pageview', 'insight viewed', 'invite teammate', 'pageview2'].map((event) => ({ event }));
+    const run = (fromStep: number, toStep: number) => runFunnel(db, { steps, exclusions: [{ event: 'x', fromStep, toStep }] });
+    const reached = (fromStep: number, toStep: number) => funnelPersons(db, { steps, exclusions: [{ event: 'x', fromStep, toStep }] }, 0, 'reached');
+    expect(counts(await run(0, 1))).toEqual([2, 2, 2, 2, 2]);
+    expect(await reached(0, 1)).toEqual(['person1', 'person2']);
+    expect(counts(await run(1, 2))).toEqual([2, 2, 2, 2, 2]);
+    expect(await reached(1, 2)).toEqual(['person2', 'person3']);
+    expect(counts(await run(2, 3))).toEqual([1, 1, 1, 1, 1]);
+    expect(await reached(2, 3)).toEqual(['person3']);
+    expect(counts(await run(3, 4))).toEqual([0, 0, 0, 0, 0]);
+    expect(counts(await run(1, 3))).toEqual([1, 1, 1, 1, 1]);
+    expect(await reached(1, 3)).toEqual(['person3']);
+  });
+
+  it('test_advanced_funnel_multiple_exclusions_between_steps (unordered): each person keeps their best clean window', async () => {
+    const db = stores[engine];
+    const journey = (person: string, events: [string, string][]) => events.map(([event, at]) => track(person, event, at));
+    await loadRows(db, [
+      ...journey('person1', [
+        ['user signed up', hour(1)],
+        ['x', hour(2)],
+        ['$pageview', hour(3)],
+        ['insight viewed', hour(4)],
+        ['y', hour(4, 30)],
+        ['invite teammate', hour(5)],
+        ['pageview2', hour(6)],
+      ]),
+      ...journey('person2', [
+        ['user signed up', hour(1)],
+        ['y', hour(1, 30)],
+        ['$pageview', hour(2)],
+        ['insight viewed', hour(4)],
+        ['y', hour(4, 30)],
+        ['invite teammate', hour(5)],
+        ['x', hour(5, 30)],
+        ['pageview2', hour(6)],
+      ]),
+      ...journey('person3', [
+        ['user signed up', hour(1)],
+        ['x', hour(1, 30)],
+        ['$pageview', hour(2)],
+        ['insight viewed', hour(4)],
+        ['invite teammate', hour(5)],
+        ['x', hour(5, 30)],
+        ['pageview2', hour(6)],
+      ]),
+      ...journey('person4', [
+        ['user signed up', hour(1)],
+        ['$pageview', hour(2)],
+        ['insight viewed', hour(4)],
+        ['invite teammate', hour(5)],
+        ['pageview2', hour(6)],
+      ]),
+      ...journey('person5', [
+        ['user signed up', hour(1)],
+        ['x', hour(1, 30)],
+        ['$pageview', hour(2)],
+        ['x', hour(2, 30)],
+        ['insight viewed', hour(4)],
+        ['y', hour(4, 30)],
+        ['invite teammate', hour(5)],
+        ['x', hour(5, 30)],
+        ['pageview2', hour(6)],
+      ]),
+    ]);
+    const steps = ['user signed up', '$pageview', 'insight viewed', 'invite teammate', 'pageview2'].map((event) => ({ event }));
+    const spec: FunnelSpecInput = {
+      steps,
+      order: 'any',
+      exclusions: [
+        { event: 'x', fromStep: 0, toStep: 4 },
+        { event: 'y', fromStep: 0, toStep: 4 },
+      ],
+    };
+    expect(counts(await runFunnel(db, spec))).toEqual([5, 2, 1, 1, 1]);
+    expect(await funnelPersons(db, spec, 1, 'reached')).toEqual(['person1', 'person4']);
+    // In order, each of these persons has one attempt, and only person4's is clean.
+    expect(counts(await runFunnel(db, { ...spec, order: 'sequential' }))).toEqual([1, 1, 1, 1, 1]);
+  });
+
+  // PostHog's ordered funnels remove a person whose excluded attempt got a step past its exclusion, further than every
+  // clean attempt; its unordered funnels keep the best clean window. Strict order: the exclusion event itself ends the
+  // attempt, so it gets no step past it.
+  it.each([
+    { order: 'sequential', completion: [0, 0] },
+    { order: 'strict', completion: [1, 0] },
+    { order: 'any', completion: [1, 0] },
+  ] as const)('test_excluded_completion, test_exclusion_multiday_partial_first_day_*, $order order: an excluded attempt that got further', async ({ order, completion }) => {
+    const db = stores[engine];
+    await loadRows(db, [
+      // test_excluded_completion: the first attempt is clean (its window ends before the exclusion), the second not.
+      track('completion', 'step one', second(0)),
+      track('completion', 'exclusion', second(11)),
+      track('completion', 'step one', second(12)),
+      track('completion', 'exclusion', second(13)),
+      track('completion', 'step two', second(14)),
+    ]);
+    const spec: FunnelSpecInput = { ...twoSteps, order, window: { value: 10, unit: 'second' } };
+    expect(counts(await runFunnel(db, spec))).toEqual(completion);
+    await loadRows(db, [
+      // test_exclusion_multiday_partial_first_day_exclusion_second_day
+      track('partial', 'step one', second(0)),
+      track('partial', 'step one', second(86_430)),
+      track('partial', 'exclusion', second(86_431)),
+      track('partial', 'step two', second(86_432)),
+      // test_exclusion_multiday_partial_first_day_open_exclusion_second_day: no step two after the exclusion.
+      track('open', 'step one', second(0)),
+      track('open', 'step one', second(86_430)),
+      track('open', 'exclusion', second(86_431)),
+    ]);
+    // The same rule, so partial goes or stays with completion; open (excluded, no step past it) always stays.
+    expect(counts(await runFunnel(db, spec))).toEqual([completion[0] + 1, 0]);
+    expect(await funnelPersons(db, spec, 0, 'reached')).toEqual(completion[0] === 1 ? ['open', 'partial'] : ['open']);
+  });
+
+  it.each(['sequential', 'strict'] as const)('in %s order, a clean attempt as far as the excluded one got keeps the person', async (order) => {
+    const db = stores[engine];
+    await loadRows(db, [
+      // Excluded between a and b, so it reaches b (one step past the exclusion); the clean retry also reaches b.
+      track('caught-up', 'a', hour(0)),
+      track('caught-up', 'x', hour(0, 1)),
+      track('caught-up', 'b', hour(0, 2)),
+      track('caught-up', 'c', hour(0, 3)),
+      track('caught-up', 'a', hour(5)),
+      track('caught-up', 'b', hour(5, 10)),
+      // Excluded after b; the clean retry stops at a.
+      track('fell-short', 'a', hour(0)),
+      track('fell-short', 'b', hour(0, 1)),
+      track('fell-short', 'x', hour(0, 2)),
+      track('fell-short', 'a', hour(5)),
+    ]);
+    const spec: FunnelSpecInput = {
+      steps: [{ event: 'a' }, { event: 'b' }, { event: 'c' }],
+      order,
+      window: { value: 1, unit: 'hour' },
+      exclusions: [{ event: 'x', fromStep: 0, toStep: 2 }],
+    };
+    const result = await runFunnel(db, spec);
+    expect(counts(result)).toEqual([1, 1, 0]);
+    expect(times(result)[1]).toEqual([600, 600]);
+    expect(await funnelPersons(db, spec, 2, 'dropped')).toEqual(['caught-up']);
+    expect(counts(await runFunnel(db, { ...spec, count: 'totals' }))).toEqual([2, 1, 0]);
+  });
+
+  it.each(FUNNEL_ORDERS)('breaks a person down by the clean attempt that counts, not the excluded one (%s order)', async (order) => {
+    const db = stores[engine];
+    await loadRows(db, [
+      track('switched', 'step one', second(0), { browser: 'Chrome' }),
+      track('switched', 'exclusion', second(1)),
+      track('switched', 'step two', second(5)),
+      track('switched', 'step one', second(3600), { browser: 'Safari' }),
+      track('switched', 'step two', second(3620)),
+      track('excluded', 'step one', second(0), { browser: 'Chrome' }),
+      track('excluded', 'exclusion', second(2)),
+      track('excluded', 'step two', second(4)),
+      track('clean', 'step one', second(0), { browser: 'Chrome' }),
+      track('clean', 'step two', second(10)),
+    ]);
+    const spec: FunnelSpecInput = { ...twoSteps, order, window: { value: 30, unit: 'second' }, breakdown: { property: 'browser' } };
+    const result = await runFunnel(db, spec);
+    // In any order the step-two event after an exclusion starts a clean attempt of its own, without a browser.
+    const afterExclusion = order === 'any' ? [[null, [1, 0], null]] : [];
+    expect(counts(result)).toEqual(order === 'any' ? [3, 2] : [2, 2]);
+    expect(result.breakdown!.map((b) => [b.value, counts(b), b.steps[1]!.avgTimeToConvertSeconds])).toEqual([
+      ['Chrome', [1, 1], 10],
+      ['Safari', [1, 1], 20],
+      ...afterExclusion,
+    ]);
+  });
+
+  it('search -> search -> watch: a repeated first step that is also the exclusion starts a clean attempt', async () => {
+    const db = stores[engine];
+    await loadRows(db, [
+      track('twice', 'search', '2024-01-01T00:00:00Z'),
+      track('twice', 'search', '2024-01-01T00:00:10Z'),
+      track('twice', 'watch', '2024-01-01T00:00:20Z'),
+      track('once', 'search', '2024-01-01T00:00:00Z'),
+      track('once', 'watch', '2024-01-01T00:00:20Z'),
+    ]);
+    const spec: FunnelSpecInput = { steps: [{ event: 'search' }, { event: 'watch' }], exclusions: [{ event: 'search', fromStep: 0, toStep: 1 }] };
+    const result = await runFunnel(db, spec);
+    expect(counts(result)).toEqual([2, 2]);
+    expect(times(result)[1]).toEqual([15, 15]);
+    expect(counts(await runFunnel(db, { ...spec, count: 'totals' }))).toEqual([2, 2]);
   });
 });

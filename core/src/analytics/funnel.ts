@@ -14,9 +14,12 @@
  * - Exclusion {event, fromStep, toStep}: an attempt is disqualified when the exclusion event happens
  *   after its fromStep event and before its toStep event (or, if toStep was never reached, within
  *   the window). `any` order only allows exclusions spanning the whole funnel.
- * - count "persons": a person is removed entirely when a disqualifying exclusion happened before
- *   their first completion of the whole funnel; otherwise the person counts once, with their best
- *   attempt (furthest step, then earliest start). count "totals": every non-disqualified attempt.
+ * - count "persons": each person counts once, with their best attempt that was not disqualified
+ *   (furthest step, then earliest start), so an exclusion in one attempt does not block a clean one.
+ *   The person is removed entirely when no attempt is clean or, in sequential and strict order, when a
+ *   disqualified attempt reached further than every clean one; a disqualified attempt's reach is the
+ *   steps it did before its first exclusion event, plus the next step if it came (PostHog's ordered
+ *   funnels). Disqualified attempts never count themselves. count "totals": every non-disqualified attempt.
  * - Time to convert at step k: step k time minus step k-1 time of the counted attempt, in seconds;
  *   average and median (interpolated) over units that reached step k.
  * - Breakdown: the property's value on the counted attempt's first event (first touch).
@@ -232,7 +235,7 @@ export function funnelUnitsSql(input: FunnelSpec): Sql {
   }
 
   // Exclusions: the first exclusion event after the attempt's fromStep event.
-  const disqualifiers: { disqualified: Sql; position: Sql }[] = spec.exclusions.map((exclusion, e) => {
+  const disqualifiers = spec.exclusions.map((exclusion, e) => {
     const from = spec.order === 'any' ? ident('a') : stepAlias(exclusion.fromStep);
     const fromPos = spec.order !== 'any' && exclusion.fromStep > 0 ? sql`${from}.pos` : sql`a.p0`;
     const alias = ident(`xe${e}`);
@@ -241,26 +244,35 @@ export function funnelUnitsSql(input: FunnelSpec): Sql {
     const disqualified = sql`coalesce(${fromPos} IS NOT NULL AND ${alias}.pos IS NOT NULL AND CASE WHEN ${toPos} IS NOT NULL THEN ${alias}.pos < ${toPos} ELSE ${alias}.ts <= ${windowEnd} END, false)`;
     return { disqualified, position: sql`CASE WHEN ${disqualified} THEN ${alias}.pos END` };
   });
-  const disqualified = disqualifiers.length ? or(disqualifiers.map((x) => x.disqualified)) : sql`false`;
-  const exclusionPos = disqualifiers.length ? sql`least(${join(disqualifiers.map((x) => x.position))})` : sql`NULL::BIGINT`;
-
+  const disqualified = or(disqualifiers.map((x) => x.disqualified));
+  // In order, a disqualified attempt still has a reach: the steps done before its first exclusion event, plus the
+  // step right after it when that came. A person whose reach there beats every clean attempt leaves the funnel.
+  const reachMatters = spec.count === 'persons' && spec.order !== 'any' && disqualifiers.length > 0;
+  const attemptColumns = sql`a.person, a.p0, a.bv, ${level} AS level${durations.length ? sql`, ${join(durations)}` : sql``}`;
+  let attempts = sql`SELECT ${attemptColumns} FROM a ${join(joins, ' ')}${disqualifiers.length ? sql` WHERE NOT ${disqualified}` : sql``}`;
+  if (reachMatters) {
+    const exclusionPos = sql`least(${join(disqualifiers.map((x) => x.position))})`;
+    const stepsBefore = Array.from({ length: n - 1 }, (_, i) => sql`+ coalesce(${stepAlias(i + 1)}.pos < ${exclusionPos}, false)::INTEGER`);
+    attempts = sql`SELECT ${attemptColumns}, ${disqualified} AS disq, least(${level}, 2 ${join(stepsBefore, ' ')}) AS reach FROM a ${join(joins, ' ')}`;
+  }
   ctes.push(sql`a AS (SELECT ${startColumns} FROM seq WHERE ${startsHere})`);
-  ctes.push(sql`attempts AS (SELECT a.person, a.p0, a.bv, ${level} AS level, ${durations.length ? sql`${join(durations)},` : sql``}
-      ${disqualified} AS disq, ${exclusionPos} AS xpos, CASE WHEN ${level} = ${int(n)} THEN ${completionPos} END AS comp_pos
-    FROM a ${join(joins, ' ')})`);
+  ctes.push(sql`attempts AS (${attempts})`);
 
   const unitFields = [ident('bv'), ident('level'), ...durations.map((_, i) => col('d', i + 1))];
   if (spec.count === 'totals') {
-    ctes.push(sql`units AS (SELECT person, ${join(unitFields)} FROM attempts WHERE NOT disq)`);
+    ctes.push(sql`units AS (SELECT person, ${join(unitFields)} FROM attempts)`);
   } else {
-    // The best attempt (furthest level, then earliest start) through one grouped arg_min rather than a
-    // window: positions count a person's events, so level dominates the key below 2^32 events.
-    ctes.push(sql`persons AS (SELECT person,
-        arg_min(struct_pack(${join(unitFields.map((f) => sql`${f} := ${f}`))}), p0 - level::BIGINT * 4294967296) FILTER (WHERE NOT disq) AS best,
-        min(comp_pos) AS first_completion, min(xpos) AS first_exclusion
-      FROM attempts GROUP BY person)`);
-    ctes.push(sql`units AS (SELECT person, ${join(unitFields.map((f) => sql`best.${f} AS ${f}`))} FROM persons
-      WHERE best IS NOT NULL AND (first_exclusion IS NULL OR first_exclusion >= first_completion))`);
+    // The best clean attempt (furthest level, then earliest start) through one grouped arg_min rather than a
+    // window: positions count a person's events, so level dominates the key below 2^32 events. A person with no
+    // clean attempt (or, in order, a disqualified one that reached further) leaves the funnel entirely.
+    const best = sql`arg_min(struct_pack(${join(unitFields.map((f) => sql`${f} := ${f}`))}), p0 - level::BIGINT * 4294967296)`;
+    ctes.push(
+      reachMatters
+        ? sql`persons AS (SELECT person, ${best} FILTER (WHERE NOT disq) AS best, max(reach) FILTER (WHERE disq) AS excluded_reach FROM attempts GROUP BY person)`
+        : sql`persons AS (SELECT person, ${best} AS best FROM attempts GROUP BY person)`,
+    );
+    const notOutreached = reachMatters ? sql` WHERE best.level >= coalesce(excluded_reach, 0)` : sql``;
+    ctes.push(sql`units AS (SELECT person, ${join(unitFields.map((f) => sql`best.${f} AS ${f}`))} FROM persons${notOutreached})`);
   }
   return sql`WITH ${join(ctes, ',\n')}\nSELECT * FROM units`;
 }

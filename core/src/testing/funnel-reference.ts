@@ -36,18 +36,19 @@ function matches(event: ReferenceEvent, matcher: EventMatcher): boolean {
   return event.event === matcher.event && (matcher.where ?? []).every((f) => matchesFilter(event, f));
 }
 
-interface Attempt {
+export interface ReferenceAttempt {
   person: string;
+  /** The position of its first event among the person's events. */
   start: number;
   level: number;
   times: number[];
   bv: string | null;
   disqualified: boolean;
-  exclusionPos: number | null;
-  completionPos: number | null;
+  /** Ordered funnels, disqualified attempts: steps done before the first exclusion event, plus the next if it came. */
+  reach: number | null;
 }
 
-function attemptsOf(person: string, all: ReferenceEvent[], spec: FunnelSpec): Attempt[] {
+function attemptsOf(person: string, all: ReferenceEvent[], spec: FunnelSpec): ReferenceAttempt[] {
   const n = spec.steps.length;
   const windowMs = spec.window.value * WINDOW_UNITS[spec.window.unit];
   const orderKey = (e: ReferenceEvent) => {
@@ -56,7 +57,7 @@ function attemptsOf(person: string, all: ReferenceEvent[], spec: FunnelSpec): At
   };
   const relevant = spec.order === 'strict' ? all : all.filter((e) => spec.steps.some((s) => matches(e, s)) || spec.exclusions.some((x) => matches(e, x)));
   const events = [...relevant].sort((a, b) => a.ts - b.ts || orderKey(a) - orderKey(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const attempts: Attempt[] = [];
+  const attempts: ReferenceAttempt[] = [];
   events.forEach((first, i) => {
     const starts = spec.order === 'any' ? spec.steps.some((s) => matches(first, s)) : matches(first, spec.steps[0]!);
     if (!starts) return;
@@ -99,21 +100,19 @@ function attemptsOf(person: string, all: ReferenceEvent[], spec: FunnelSpec): At
       level = times.length;
     }
     const completionPos = level === n ? Math.max(...(positions.filter((p) => p !== null) as number[])) : null;
-    let disqualified = false;
-    let exclusionPos: number | null = null;
-    spec.exclusions.forEach((exclusion) => {
+    let firstExclusion = Infinity;
+    for (const exclusion of spec.exclusions) {
       const fromPos = spec.order === 'any' ? i : (positions[exclusion.fromStep] ?? null);
-      if (fromPos === null || fromPos === undefined) return;
+      if (fromPos === null) continue;
       const j = events.findIndex((e, idx) => idx > fromPos && matches(e, exclusion));
-      if (j === -1) return;
+      if (j === -1) continue;
       const toPos = spec.order === 'any' ? completionPos : (positions[exclusion.toStep] ?? null);
-      const hit = toPos !== null && toPos !== undefined ? j < toPos : inWindow(j);
-      if (hit) {
-        disqualified = true;
-        exclusionPos = exclusionPos === null ? j : Math.min(exclusionPos, j);
-      }
-    });
-    attempts.push({ person, start: i, level, times, bv: bv === null ? null : String(bv), disqualified, exclusionPos, completionPos });
+      if (toPos !== null ? j < toPos : inWindow(j)) firstExclusion = Math.min(firstExclusion, j);
+    }
+    const disqualified = firstExclusion !== Infinity;
+    const doneBefore = positions.filter((p) => p !== null && p < firstExclusion).length;
+    const reach = disqualified && spec.order !== 'any' ? Math.min(level, doneBefore + 1) : null;
+    attempts.push({ person, start: i, level, times, bv: bv === null ? null : String(bv), disqualified, reach });
   });
   return attempts;
 }
@@ -125,7 +124,7 @@ function median(values: number[]): number | null {
   return (sorted[Math.floor(mid)]! + sorted[Math.ceil(mid)]!) / 2;
 }
 
-function aggregate(spec: FunnelSpec, units: Attempt[]): FunnelStepResult[] {
+function aggregate(spec: FunnelSpec, units: ReferenceAttempt[]): FunnelStepResult[] {
   const counts = spec.steps.map((_, k) => units.filter((u) => u.level >= k + 1).length);
   return spec.steps.map((step, k) => {
     const reached = units.filter((u) => u.level >= k + 1);
@@ -143,23 +142,26 @@ function aggregate(spec: FunnelSpec, units: Attempt[]): FunnelStepResult[] {
   });
 }
 
-export function referenceFunnel(events: readonly ReferenceEvent[], spec: FunnelSpec): FunnelResult {
+/** Every person's attempts, disqualified ones included: what a test's random stream exercised. */
+export function referenceAttempts(events: readonly ReferenceEvent[], spec: FunnelSpec): Map<string, ReferenceAttempt[]> {
   const bounds = timeBounds(spec.from, spec.to);
   const inRange = events.filter((e) => (bounds.fromMs === null || e.ts >= bounds.fromMs) && (bounds.toMs === null || e.ts < bounds.toMs));
   const byPerson = new Map<string, ReferenceEvent[]>();
   for (const e of inRange) byPerson.set(e.person, [...(byPerson.get(e.person) ?? []), e]);
-  const units: Attempt[] = [];
-  for (const [person, list] of byPerson) {
-    const attempts = attemptsOf(person, list, spec);
+  return new Map([...byPerson].map(([person, list]) => [person, attemptsOf(person, list, spec)]));
+}
+
+export function referenceFunnel(events: readonly ReferenceEvent[], spec: FunnelSpec): FunnelResult {
+  const units: ReferenceAttempt[] = [];
+  for (const attempts of referenceAttempts(events, spec).values()) {
+    const clean = attempts.filter((a) => !a.disqualified);
     if (spec.count === 'totals') {
-      units.push(...attempts.filter((a) => !a.disqualified));
+      units.push(...clean);
       continue;
     }
-    const completions = attempts.map((a) => a.completionPos).filter((p): p is number => p !== null);
-    const firstCompletion = completions.length ? Math.min(...completions) : null;
-    if (attempts.some((a) => a.disqualified && (firstCompletion === null || a.exclusionPos! < firstCompletion))) continue;
-    const best = attempts.filter((a) => !a.disqualified).sort((a, b) => b.level - a.level || a.start - b.start)[0];
-    if (best) units.push(best);
+    const best = clean.sort((a, b) => b.level - a.level || a.start - b.start)[0];
+    const excludedReach = Math.max(0, ...attempts.map((a) => a.reach ?? 0));
+    if (best && best.level >= excludedReach) units.push(best);
   }
   const result: FunnelResult = { steps: aggregate(spec, units) };
   if (spec.breakdown) {
