@@ -12,6 +12,7 @@
  */
 import { EVENT_COLUMNS, type ColumnKind, type ColumnName } from '../schema/event-columns';
 import type { SqlValue } from '../engine/query-engine';
+import { DAY_MS } from '../time/units';
 
 export interface Sql {
   readonly text: string;
@@ -310,7 +311,7 @@ export function eventCondition(matcher: EventMatcher, table?: string): Sql {
 
 const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/i;
-export const DAY_MS = 86_400_000;
+export { DAY_MS };
 
 /** A calendar date (YYYY-MM-DD) as the UTC midnight that starts it, or null. */
 export function parseDate(text: string): number | null {

@@ -4,8 +4,8 @@
  * and the SQL adds the offset in effect at each instant through a CASE over the transitions.
  */
 import { DAY_MS, join, milliseconds, sql, timestamp, type Sql } from './sql';
+import { MINUTE_MS } from '../time/units';
 
-const MINUTE_MS = 60_000;
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
 function formatter(zone: string): Intl.DateTimeFormat {

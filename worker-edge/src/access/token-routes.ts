@@ -7,12 +7,12 @@ import { newApiToken, newTokenId, tokenHashHex } from './api-token';
 import { ROLE_ACTIONS, ROLES } from './roles';
 import { configTokenIds, type AccessGrant } from './site-access';
 import type { NewTokenRecord, TokenInfo } from './token-store';
+import { DAY_MS } from '@privacy-analytics/core/time';
 
 /** Active API tokens per site: plenty for people and integrations, few enough to list. */
 export const MAX_ACTIVE_TOKENS = 200;
 const MAX_TOKEN_DAYS = 3650;
 const MAX_ROTATION_GRACE_SECONDS = 7 * 24 * 60 * 60;
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 const labelSchema = z.string().trim().min(1).max(100).regex(/^[^\u0000-\u001f\u007f]*$/, 'no control characters');
 

@@ -1,6 +1,7 @@
 import type { TimeWindow } from '../buffer/counters';
+import { DAY_MS } from '@privacy-analytics/core/time';
 
-export const DAY_MS = 24 * 60 * 60 * 1000;
+export { DAY_MS };
 export const WEEK_MS = 7 * DAY_MS;
 /** 1.4826 * MAD estimates the standard deviation of normally distributed values. */
 export const MAD_SCALE = 1.4826;

@@ -1,4 +1,5 @@
 import type { RegisteredFile } from '../storage/file-manifest';
+import { DAY_MS, HOUR_MS } from '@privacy-analytics/core/time';
 
 /**
  * Which files to merge. Two levels, so that a day in progress stays cache-friendly and a finished
@@ -36,8 +37,6 @@ export function smallPartRows(options: CompactionOptions): number {
   return options.partMaxRows / 2;
 }
 
-const HOUR_MS = 60 * 60 * 1000;
-const DAY_MS = 24 * HOUR_MS;
 
 /** Tasks for one date, given every file registered for it. Each task yields one output file. */
 export function planCompaction(date: string, files: readonly RegisteredFile[], now: number, options: CompactionOptions = DEFAULT_COMPACTION): CompactionTask[] {

@@ -1,8 +1,8 @@
+import { DAY_MS } from '@privacy-analytics/core/time';
 /** Records are kept at least 3 years (seeds.md, section 5), unless a site is configured otherwise. */
 export const DEFAULT_RETENTION_DAYS = 1095;
 export const MAX_RETENTION_DAYS = 36_500;
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface RetentionPolicy {
   retentionDays: number;

@@ -1,6 +1,6 @@
 /** Traffic and conversion by day: the weekday pattern, Singles' Day, Black Friday to Cyber Monday, Christmas, 618. */
 import type { FestivalGroup } from '../geo';
-import { DAY_MS } from './time-units';
+import { DAY_MS } from '../../time/units';
 
 export interface DayProfile {
   /** Multiplier on sessions per day. */

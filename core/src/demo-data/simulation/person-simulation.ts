@@ -9,7 +9,7 @@ import { round2 } from './money';
 import { AGE_BANDS, COUNTRY_TABLE, EMAIL_DOMAINS, GENDERS, HOUR_TABLE, PLANS, type CountryTables } from './population';
 import type { RunState } from './run-state';
 import { runSession } from './session';
-import { DAY_MS, HOUR_MS, MINUTE_MS } from './time-units';
+import { DAY_MS, HOUR_MS, MINUTE_MS } from '../../time/units';
 
 const LIBRARY = Object.freeze({ name: 'demo-generator', version: '1' }) as { name: 'demo-generator'; version: '1' };
 

@@ -3,7 +3,7 @@ import { IsoClock } from '../iso-clock';
 import { DEFAULT_SITE, type GenerateOptions } from '../options';
 import { WeightedTable } from '../random';
 import { dayProfile, type DayProfile } from './calendar';
-import { DAY_MS } from './time-units';
+import { DAY_MS } from '../../time/units';
 
 /** Simulated days before the period, so it opens with returning visitors and existing customers. */
 const WARMUP_DAYS = 42;

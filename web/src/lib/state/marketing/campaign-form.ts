@@ -1,6 +1,7 @@
 /** The campaign-lift view's form and its spec (campaign-lift.ts). */
 import type { CampaignLiftSpecInput } from '@privacy-analytics/core/analytics';
 import type { DateRange } from '../../engine/data-engine';
+import { DAY_MS } from '@privacy-analytics/core/time';
 
 export interface CampaignForm {
   campaign: DateRange;
@@ -12,7 +13,6 @@ export interface CampaignForm {
   retentionDays: number;
 }
 
-const DAY_MS = 86_400_000;
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 /** Campaign: the last `days` days of `range`; baseline: the `days` days before it. */

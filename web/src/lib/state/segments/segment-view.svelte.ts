@@ -25,10 +25,10 @@ import {
 import { purchaseEvent } from '../behaviour/starter-events';
 import { freshPersonMap } from '../person-map';
 import { segmentReport, type SegmentReport } from './segment-report';
+import { DAY_MS } from '@privacy-analytics/core/time';
 
 export type SizePeriod = 'day' | 'week' | 'month';
 
-const DAY_MS = 86_400_000;
 
 /** What the segment view needs from the dashboard (a narrow slice, so tests can pass fakes). */
 export interface SegmentsContext {
