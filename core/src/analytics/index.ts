@@ -1,6 +1,7 @@
 export * from './attribution-models';
 export * from './attribution';
 export * from './audience';
+export * from './basis';
 export * from './basket';
 export * from './campaign-lift';
 export * from './data-quality';
@@ -13,6 +14,7 @@ export * from './markov';
 export * from './overview';
 export * from './paths';
 export * from './person-tags';
+export * from './quality-gate';
 export * from './registry';
 export * from './retention';
 export * from './rfm';
