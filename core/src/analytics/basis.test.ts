@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineKind, EventStore } from '../connectors/node/event-store';
 import { openNativeStore } from '../connectors/node/duckdb-native-store';
 import { openWasmStore } from '../connectors/node/duckdb-wasm-store';
-import { ev, loadRows, track } from '../testing/event-rows';
+import { demoRows, ev, loadRows, track } from '../testing/event-rows';
 import type { EventRow } from '../schema/event-columns';
 import { runAttribution } from './attribution';
 import { runBasket } from './basket';
@@ -12,6 +12,7 @@ import { runDataQuality } from './data-quality';
 import { runExperiment } from './experiment';
 import { runFunnel } from './funnel';
 import { runPaths } from './paths';
+import { INVALID_QUALITY_FLAGS } from './quality-gate';
 import { runRetention } from './retention';
 import { runRfm } from './rfm';
 import { runSegment } from './segments';
@@ -157,5 +158,12 @@ describe('describeBasis', () => {
       '6 persons (identity "none": each user id, else anonymous id, is a person), 6 visitor ids as the overview counts visitors.',
       'Rows flagged as invalid are included: 1 event.',
     ]);
+  });
+});
+
+describe('the demo data', () => {
+  it('has no row the analyses leave out', async () => {
+    const flagged = (await demoRows()).filter((row) => INVALID_QUALITY_FLAGS.some((flag) => row.quality_flags.split(',').includes(flag)));
+    expect(flagged).toEqual([]);
   });
 });

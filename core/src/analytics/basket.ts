@@ -25,7 +25,7 @@ import { z } from 'zod';
 import { EVENTS_TABLE, type QueryEngine } from '../engine/query-engine';
 import { alsoBought, associationRules, frequentItemsets, MAX_FREQUENT_ITEMSETS, MAX_RULE_CANDIDATES, minimumCount, MiningLimitError, type AlsoBought, type AssociationRule, type FrequentItemset, type MiningLimit, type RuleSet } from './fp-growth';
 import { ensurePersonMap, personEvents } from './identity';
-import { analysisBasis, type WithBasis } from './basis';
+import { analysisBasis, type AnalysisBasis, type WithBasis } from './basis';
 import { unflaggedCondition } from './quality-gate';
 import { checkRange, eventMatcherSchema, identitySchema, includeFlaggedSchema, isoTime, parseSpec, propertyName, SpecError, windowSchema } from './spec';
 import { and, columnsFor, eventCondition, ident, JSON_KEY_PREFIX, matcherProperties, or, propertyAsText, resolveProperty, sql, timeBounds, timeCondition, WINDOW_UNITS, type Sql } from './sql';
@@ -231,6 +231,10 @@ export async function runBasket(engine: QueryEngine, input: BasketSpec | BasketS
   const spec = parseBasketSpec(input);
   if (spec.basket === 'person' && spec.identity === 'merged') await ensurePersonMap(engine);
   const result = basketRules(await fetchBaskets(engine, spec), spec);
-  const basis = await analysisBasis(engine, { identity: spec.identity, includeFlagged: spec.includeFlagged, spans: [timeBounds(spec.from, spec.to)], orders: { matchers: spec.events } });
-  return { ...result, basis };
+  return { ...result, basis: await basketBasis(engine, spec) };
+}
+
+/** The basis runBasket attaches; for callers that mine baskets they fetched themselves (the dashboard keeps them). */
+export function basketBasis(engine: QueryEngine, spec: BasketSpec): Promise<AnalysisBasis> {
+  return analysisBasis(engine, { identity: spec.identity, includeFlagged: spec.includeFlagged, spans: [timeBounds(spec.from, spec.to)], orders: { matchers: spec.events } });
 }
