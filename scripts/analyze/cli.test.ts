@@ -22,6 +22,18 @@ beforeAll(() => {
       '',
     ].join('\n'),
   );
+  writeFileSync(
+    join(dir, 'flagged.ndjson'),
+    [
+      message({ event: 'Signed Up', anonymousId: 'anon-1', messageId: 'm1', properties: { plan: 'pro' } }),
+      JSON.stringify({ type: 'identify', userId: 'alice', anonymousId: 'anon-1', timestamp: '2024-01-01T00:00:30Z', messageId: 'm2' }),
+      message({ event: 'Order Completed', userId: 'alice', timestamp: '2024-01-01T00:10:00Z', messageId: 'm3', properties: { revenue: 20, order_id: 'o1' } }),
+      message({ event: 'Signed Up', userId: 'bob', messageId: 'm4', properties: { plan: 'free' } }),
+      // a revenue that is no number: the edge's normaliser drops it and flags the row invalid_number
+      message({ event: 'Order Completed', userId: 'carol', timestamp: '2024-01-01T00:20:00Z', messageId: 'm5', properties: { revenue: 'twelve', order_id: 'o2' } }),
+      message({ event: 'Signed Up', userId: 'dave', timestamp: '2024-01-05T00:00:00Z', messageId: 'm6' }),
+    ].join('\n'),
+  );
   writeFileSync(join(dir, 'bad.ndjson'), [message({ event: 'Signed Up', userId: 'carol' }), '{not json', message({ event: '', userId: 'x' }), message({ event: 'Orphan' })].join('\n'));
   // The edge's Hive layout: site=/date=/hour=/part.parquet
   const hive = join(dir, 'lake', 'site=demo', 'date=2024-01-01', 'hour=00');
@@ -51,6 +63,31 @@ describe('analyze CLI', () => {
     const result = JSON.parse(out);
     expect(result.steps.map((s: { count: number }) => s.count)).toEqual([2, 1]);
     expect(result.steps[1].medianTimeToConvertSeconds).toBe(600);
+  });
+
+  it('states the basis of every result: in --json, and as one line above the tables', async () => {
+    const input = join(dir, 'flagged.ndjson');
+    const spec = { steps: [{ event: 'Signed Up' }, { event: 'Order Completed' }], from: '2024-01-01', to: '2024-01-01' };
+    const json = await cli('funnel', '--input', input, '--spec', JSON.stringify(spec), '--json');
+    expect(json.code).toBe(0);
+    const { basis } = JSON.parse(json.out);
+    expect(basis).toEqual({
+      range: { from: '2024-01-01T00:00:00.000Z', to: '2024-01-01T23:59:59.999Z' },
+      identity: 'merged',
+      includeFlagged: false,
+      events: { loaded: 6, considered: 4, flagged: 1, excluded: { outOfRange: 1, flagged: 1 } },
+      persons: { loaded: 4, considered: 2, flagged: 1, excluded: { outOfRange: 1, flagged: 1 }, unlinked: 0, visitors: 3 },
+    });
+    const included = JSON.parse((await cli('funnel', '--input', input, '--spec', JSON.stringify({ ...spec, includeFlagged: true }), '--json')).out);
+    expect(included.basis.events).toEqual({ loaded: 6, considered: 5, flagged: 1, excluded: { outOfRange: 1, flagged: 0 } });
+    expect(included.steps.map((s: { count: number }) => s.count)).toEqual([2, 1]);
+
+    const table = await cli('funnel', '--input', input, '--spec', JSON.stringify(spec));
+    expect(table.out).toContain('\nbasis: 2024-01-01 to 2024-01-01 (UTC): 4 of 6 loaded events (left out: 1 outside the range, 1 flagged as invalid). 2 persons');
+    const marketing = await cli('basket', '--input', input, '--spec', '{"minSupport":0.5}', '--json');
+    expect(marketing.code).toBe(0);
+    expect(JSON.parse(marketing.out).basis.orders).toEqual({ loaded: 2, considered: 1, flagged: 1, excluded: { outOfRange: 0, flagged: 1 }, events: ['Order Completed'] });
+    expect((await cli('basket', '--input', input, '--spec', '{"minSupport":0.5}')).out).toMatch(/\nbasis: all loaded data: 5 of 6 loaded events \(left out: 1 flagged as invalid\)\. .* 1 order \(Order Completed\) of 2/);
   });
 
   it('prints the most common whole paths in the paths table', async () => {

@@ -8,7 +8,7 @@ import { isMarketingCommand, runMarketingCommand } from './commands-marketing';
 import { isModelCommand, runModelCommand } from './commands-models';
 import { errorMessage, InputError, openNativeStore, openWasmStore, type EventStore } from '@privacy-analytics/core/connectors/node';
 import { applyInputOption, defaultInputOptions, requireInputsAndSpec, type InputOptions } from './input-options';
-import { formatResult } from './format';
+import { basisLine, formatResult } from './format';
 import { readSpec, specLabel } from './spec-file';
 import { describeBadLines, loadInputs } from './inputs';
 
@@ -80,7 +80,8 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     const result = await runAnalysis(args.analysis, store, spec);
     if (args.json) io.out(`${JSON.stringify(result)}\n`);
     else {
-      io.out(`${args.analysis} on ${report.rows.toLocaleString('en-US')} events (${args.engine}), ${identity.persons.toLocaleString('en-US')} persons, link rate ${(identity.linkRate * 100).toFixed(1)}%\n\n`);
+      io.out(`${args.analysis} on ${report.rows.toLocaleString('en-US')} events (${args.engine}), ${identity.persons.toLocaleString('en-US')} persons, link rate ${(identity.linkRate * 100).toFixed(1)}%\n`);
+      io.out(`${basisLine(result.basis)}\n\n`);
       io.out(`${formatResult(args.analysis, result)}\n`);
     }
     return 0;

@@ -32,11 +32,12 @@ import {
   type DataQualityResult,
   type ExperimentResult,
   type MarketingAnalysisName,
+  type WithBasis,
 } from '@privacy-analytics/core/analytics';
 import { isInlineSpec, readSpec, specLabel } from './spec-file';
 import type { Io } from './cli';
 import { errorMessage, InputError, openNativeStore, openWasmStore, type EventStore } from '@privacy-analytics/core/connectors/node';
-import { table } from './format';
+import { basisLine, table } from './format';
 import { describeBadLines, loadInputs } from './inputs';
 import { applyInputOption, defaultInputOptions, requireInputsAndSpec, type InputOptions } from './input-options';
 
@@ -131,7 +132,7 @@ export async function runMarketingCommand(argv: readonly string[], io: Io): Prom
     if (report.badLines.length) io.err(`analyze: skipped ${report.badLines.length} bad NDJSON line(s):\n${describeBadLines(report.badLines)}\n`);
     const identity = await buildPersonMap(store);
     let text: string;
-    let result: unknown;
+    let result: WithBasis<object>;
     switch (args.command) {
       case 'attribution': {
         const attribution = await runAttribution(store, spec as never, spendCsv === undefined ? {} : { spendCsv, spendLabel: spendPath! });
@@ -169,7 +170,8 @@ export async function runMarketingCommand(argv: readonly string[], io: Io): Prom
     }
     if (args.json) io.out(`${JSON.stringify(result)}\n`);
     else {
-      io.out(`${args.command} on ${report.rows.toLocaleString('en-US')} events (${args.engine}), ${identity.persons.toLocaleString('en-US')} persons, link rate ${(identity.linkRate * 100).toFixed(1)}%\n\n`);
+      io.out(`${args.command} on ${report.rows.toLocaleString('en-US')} events (${args.engine}), ${identity.persons.toLocaleString('en-US')} persons, link rate ${(identity.linkRate * 100).toFixed(1)}%\n`);
+      io.out(`${basisLine(result.basis)}\n\n`);
       io.out(`${text}\n`);
     }
     return 0;

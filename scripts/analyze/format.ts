@@ -1,7 +1,12 @@
 /** Readable tables for the command line (without --json). */
-import type { AnalysisName, FunnelResult, PathsResult, RetentionResult, RfmResult, SegmentResult } from '@privacy-analytics/core/analytics';
+import { describeBasis, type AnalysisBasis, type AnalysisName, type FunnelResult, type PathsResult, type RetentionResult, type RfmResult, type SegmentResult } from '@privacy-analytics/core/analytics';
 
 const SHOWN = 20;
+
+/** What the result was computed from, on one line (the same words as the dashboard's footnote). */
+export function basisLine(basis: AnalysisBasis): string {
+  return `basis: ${describeBasis(basis).join(' ')}`;
+}
 
 export function table(header: readonly string[], rows: readonly (readonly string[])[], rightAlign: (column: number) => boolean = (c) => c > 0): string {
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { writeDemoParquet } from '@privacy-analytics/scripts/harness';
 import { openNativeStore } from '@privacy-analytics/core/connectors/node';
 import type { EventStore } from '@privacy-analytics/core/connectors/node';
-import { runFunnel, type FunnelResult, type FunnelSpecInput } from '@privacy-analytics/core/analytics';
+import { describeBasis, runFunnel, type FunnelResult, type FunnelSpecInput } from '@privacy-analytics/core/analytics';
 import { runPaths, type PathsSpecInput } from '@privacy-analytics/core/analytics';
 import { runRetention, type RetentionSpecInput } from '@privacy-analytics/core/analytics';
 import { runSegment } from '@privacy-analytics/core/analytics';
@@ -252,9 +252,16 @@ describe('behaviour views in Chromium', () => {
 
     const spec = { ...funnel, ...range };
     expect(await ranSpec('funnels')).toEqual(spec);
-    firstFunnel = await runFunnel(native, spec);
+    const truth = await runFunnel(native, spec);
+    firstFunnel = truth;
     expect(firstFunnel.steps[2]!.count).toBeGreaterThan(0);
     expectStepsToMatch(await shownSteps(), firstFunnel.steps);
+    // The footnote: what the numbers are based on, as native DuckDB counts it, in the command line's words.
+    const footnote = page.locator('footer[data-basis]');
+    expect(JSON.parse((await footnote.getAttribute('data-basis'))!)).toEqual(truth.basis);
+    expect(await footnote.locator('p').textContent()).toBe(describeBasis(truth.basis).join(' '));
+    expect(truth.basis.events.flagged).toBe(0);
+    expect(await footnote.getByRole('checkbox').count()).toBe(0);
     expect(await page.getByRole('img', { name: 'Funnel chart: units per step' }).getAttribute('data-rendered')).toBe('true');
   });
 

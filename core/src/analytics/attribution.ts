@@ -25,7 +25,8 @@ import { channelCredits, HEURISTIC_MODELS, type HeuristicModel, type TouchPath }
 import { ensurePersonMap, personEvents, type IdentityMode } from './identity';
 import { markovAttribution, type Journey, type MarkovModel } from './markov';
 import { SESSION_GAP_MINUTES } from './overview';
-import { checkRange, eventMatcherSchema, identitySchema, isoTime, parseSpec, propertyFilterSchema, propertyName, SpecError, windowSchema } from './spec';
+import { analysisBasis, type WithBasis } from './basis';
+import { checkRange, eventMatcherSchema, identitySchema, includeFlaggedSchema, isoTime, parseSpec, propertyFilterSchema, propertyName, SpecError, windowSchema } from './spec';
 import { economics, parseSpendCsv, summariseSpend, type ChannelEconomics } from './spend';
 import {
   and,
@@ -74,6 +75,7 @@ export const attributionSpecSchema = z
     from: isoTime.optional(),
     to: isoTime.optional(),
     identity: identitySchema.default('merged'),
+    includeFlagged: includeFlaggedSchema,
   })
   .superRefine((spec, ctx) => {
     checkRange(spec, ctx);
@@ -134,7 +136,7 @@ function matchFlag(matcher: { event?: string | undefined; where?: PropertyFilter
  * CTEs `pe` (events with person, is_touch, is_conv, touch_value, revenue), `touches` (person, ts,
  * channel: one row per session with a touch) for the events in `bounds`. Shared with audience.ts.
  */
-export function touchCtes(options: { touch: TouchDefinition; conversion: EventMatcher; revenueProperty: string; identity: IdentityMode; bounds: TimeBounds }): Sql {
+export function touchCtes(options: { touch: TouchDefinition; conversion: EventMatcher; revenueProperty: string; identity: IdentityMode; includeFlagged?: boolean | undefined; bounds: TimeBounds }): Sql {
   const { touch, conversion } = options;
   const touchFlag = matchFlag(touch);
   const convFlag = matchFlag(conversion);
@@ -151,7 +153,7 @@ export function touchCtes(options: { touch: TouchDefinition; conversion: EventMa
       SELECT person, "timestamp" AS ts, event_id, session_id, is_touch, is_conv,
         CASE WHEN is_touch THEN coalesce(${propertyAsText(resolveProperty(touch.property))}, ${NO_VALUE}) END AS touch_value,
         CASE WHEN is_conv THEN coalesce(${amount}, 0) END AS revenue
-      FROM (SELECT *, ${touchFlag} AS is_touch, ${convFlag} AS is_conv FROM ${personEvents(options.identity, columns)} WHERE ${and(range)})
+      FROM (SELECT *, ${touchFlag} AS is_touch, ${convFlag} AS is_conv FROM ${personEvents(options.identity, columns, { includeFlagged: options.includeFlagged })} WHERE ${and(range)})
       WHERE is_touch OR is_conv OR session_id IS NULL
     ),
     inferred AS (
@@ -171,15 +173,21 @@ export function touchCtes(options: { touch: TouchDefinition; conversion: EventMa
     )`;
 }
 
+/** The events attribution reads: conversions in [from, to], touchpoints from `lookback` before `from` on. */
+function readBounds(spec: AttributionSpec): TimeBounds {
+  const bounds = timeBounds(spec.from, spec.to);
+  const lookbackMs = spec.lookback.value * WINDOW_UNITS[spec.lookback.unit];
+  return { fromMs: bounds.fromMs === null ? null : bounds.fromMs - lookbackMs, toMs: bounds.toMs };
+}
+
 /** Rows: kind 'c' (one per conversion: path, ages, revenue) and 'n' (distinct non-converting paths with their count). */
 export function attributionPathsSql(spec: AttributionSpec): Sql {
   const bounds = timeBounds(spec.from, spec.to);
-  const lookbackMs = spec.lookback.value * WINDOW_UNITS[spec.lookback.unit];
-  const lookback = milliseconds(lookbackMs);
-  const loaded: TimeBounds = { fromMs: bounds.fromMs === null ? null : bounds.fromMs - lookbackMs, toMs: bounds.toMs };
+  const lookback = milliseconds(spec.lookback.value * WINDOW_UNITS[spec.lookback.unit]);
+  const loaded = readBounds(spec);
   const from = bounds.fromMs === null ? sql`TRUE` : sql`c.ts >= ${timestamp(bounds.fromMs)}`;
   const lastFrom = bounds.fromMs === null ? sql`TRUE` : sql`e.last_ts >= ${timestamp(bounds.fromMs)}`;
-  return sql`WITH ${touchCtes({ touch: spec.touch, conversion: spec.conversion, revenueProperty: spec.revenueProperty, identity: spec.identity, bounds: loaded })},
+  return sql`WITH ${touchCtes({ touch: spec.touch, conversion: spec.conversion, revenueProperty: spec.revenueProperty, identity: spec.identity, includeFlagged: spec.includeFlagged, bounds: loaded })},
     converting AS (
       SELECT c.event_id, c.revenue,
         list(t.channel ORDER BY t.ts, t.channel) FILTER (WHERE t.ts IS NOT NULL) AS path,
@@ -216,14 +224,16 @@ export interface AttributionOptions {
   spendLabel?: string;
 }
 
-export async function runAttribution(engine: QueryEngine, input: AttributionSpec | AttributionSpecInput, options: AttributionOptions = {}): Promise<AttributionResult> {
+export async function runAttribution(engine: QueryEngine, input: AttributionSpec | AttributionSpecInput, options: AttributionOptions = {}): Promise<WithBasis<AttributionResult>> {
   const spec = parseAttributionSpec(input);
   if (spec.spend !== undefined && options.spendCsv === undefined) throw new SpecError(`spec.spend names a CSV file (${spec.spend}) but its text was not given`);
   const spendRows = options.spendCsv === undefined ? null : parseSpendCsv(options.spendCsv, options.spendLabel ?? spec.spend ?? 'spend CSV');
   if (spec.identity === 'merged') await ensurePersonMap(engine);
   const query = attributionPathsSql(spec);
   const rows = await engine.query<PathRow & Record<string, unknown>>(query.text, query.params);
-  return attribute(spec, rows, spendRows === null ? null : summariseSpend(spendRows, timeBounds(spec.from, spec.to)));
+  const result = attribute(spec, rows, spendRows === null ? null : summariseSpend(spendRows, timeBounds(spec.from, spec.to)));
+  const orders = { matchers: [spec.conversion], spans: [timeBounds(spec.from, spec.to)] };
+  return { ...result, basis: await analysisBasis(engine, { identity: spec.identity, includeFlagged: spec.includeFlagged, spans: [readBounds(spec)], orders }) };
 }
 
 function attribute(spec: AttributionSpec, rows: readonly PathRow[], spend: ReturnType<typeof summariseSpend> | null): AttributionResult {

@@ -26,7 +26,9 @@ import { EVENTS_TABLE, type QueryEngine } from '../engine/query-engine';
 import { associationRules, type RuleSet } from './association-rules';
 import { alsoBought, frequentItemsets, MAX_FREQUENT_ITEMSETS, MAX_RULE_CANDIDATES, minimumCount, MiningLimitError, type AlsoBought, type AssociationRule, type FrequentItemset, type MiningLimit } from './fp-growth';
 import { ensurePersonMap, personEvents } from './identity';
-import { checkRange, eventMatcherSchema, identitySchema, isoTime, parseSpec, propertyName, SpecError, windowSchema } from './spec';
+import { analysisBasis, type AnalysisBasis, type WithBasis } from './basis';
+import { unflaggedCondition } from './quality-gate';
+import { checkRange, eventMatcherSchema, identitySchema, includeFlaggedSchema, isoTime, parseSpec, propertyName, SpecError, windowSchema } from './spec';
 import { and, columnsFor, eventCondition, ident, JSON_KEY_PREFIX, matcherProperties, or, propertyAsText, resolveProperty, sql, timeBounds, timeCondition, WINDOW_UNITS, type Sql } from './sql';
 
 /** arules' default `maxlen`: items of an itemset, so of a rule's antecedent and consequent together. */
@@ -49,6 +51,7 @@ export const basketSpecSchema = z
     from: isoTime.optional(),
     to: isoTime.optional(),
     identity: identitySchema.default('merged'),
+    includeFlagged: includeFlaggedSchema,
   })
   .superRefine(checkRange);
 
@@ -76,7 +79,8 @@ export function purchaseRowsSql(spec: BasketSpec): Sql {
   const itemRef = resolveProperty(spec.item);
   const byPerson = spec.basket === 'person';
   const columns = columnsFor([spec.item, ...matcherProperties(spec.events)], ['event_id', 'timestamp', 'event', 'order_id', 'properties']);
-  const source = byPerson ? personEvents(spec.identity, columns) : sql`(SELECT *, NULL::VARCHAR AS person FROM ${ident(EVENTS_TABLE)})`;
+  const gate = spec.includeFlagged ? sql`` : sql` WHERE ${unflaggedCondition()}`;
+  const source = byPerson ? personEvents(spec.identity, columns, { includeFlagged: spec.includeFlagged }) : sql`(SELECT *, NULL::VARCHAR AS person FROM ${ident(EVENTS_TABLE)}${gate})`;
   const where = and([timeCondition(timeBounds(spec.from, spec.to)), or(spec.events.map((matcher) => sql`coalesce(${eventCondition(matcher)}, false)`))]);
   return sql`SELECT coalesce(order_id, 'event:' || event_id) AS basket_key, person, epoch_ms("timestamp") AS ts, ${propertyAsText(itemRef)} AS item,
       CASE WHEN strpos(properties, '"products":') > 0 THEN properties END AS properties_json
@@ -224,8 +228,14 @@ function supportForCount(count: number, baskets: number): { minSupport: number; 
   return { minSupport: count / baskets, count };
 }
 
-export async function runBasket(engine: QueryEngine, input: BasketSpec | BasketSpecInput): Promise<BasketResult> {
+export async function runBasket(engine: QueryEngine, input: BasketSpec | BasketSpecInput): Promise<WithBasis<BasketResult>> {
   const spec = parseBasketSpec(input);
   if (spec.basket === 'person' && spec.identity === 'merged') await ensurePersonMap(engine);
-  return basketRules(await fetchBaskets(engine, spec), spec);
+  const result = basketRules(await fetchBaskets(engine, spec), spec);
+  return { ...result, basis: await basketBasis(engine, spec) };
+}
+
+/** The basis runBasket attaches; for callers that mine baskets they fetched themselves (the dashboard keeps them). */
+export function basketBasis(engine: QueryEngine, spec: BasketSpec): Promise<AnalysisBasis> {
+  return analysisBasis(engine, { identity: spec.identity, includeFlagged: spec.includeFlagged, spans: [timeBounds(spec.from, spec.to)], orders: { matchers: spec.events } });
 }

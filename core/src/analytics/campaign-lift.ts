@@ -19,7 +19,9 @@
 import { z } from 'zod';
 import type { QueryEngine } from '../engine/query-engine';
 import { ensurePersonMap, personEvents } from './identity';
-import { eventMatcherSchema, identitySchema, isoTime, parseSpec, propertyName, windowSchema } from './spec';
+import { analysisBasis, type WithBasis } from './basis';
+import { unflaggedCondition } from './quality-gate';
+import { eventMatcherSchema, identitySchema, includeFlaggedSchema, isoTime, parseSpec, propertyName, windowSchema } from './spec';
 import {
   and,
   columnsFor,
@@ -53,6 +55,7 @@ export const campaignLiftSpecSchema = z
       .strictObject({ window: windowSchema.default({ value: 7, unit: 'day' }), returnEvent: eventMatcherSchema.optional() })
       .default({ window: { value: 7, unit: 'day' } }),
     identity: identitySchema.default('merged'),
+    includeFlagged: includeFlaggedSchema,
   })
   .superRefine((spec, ctx) => {
     const a = timeBounds(spec.campaign.from, spec.campaign.to);
@@ -110,7 +113,7 @@ function periodSql(spec: CampaignLiftSpec, fromMs: number, toMs: number): Sql {
   return sql`WITH pe AS MATERIALIZED (
       SELECT person, "timestamp" AS ts, ${flag(spec.active)} AS is_active, ${flag(spec.conversion)} AS is_conv, ${flag(spec.retention.returnEvent)} AS is_return,
         CASE WHEN ${flag(spec.conversion)} THEN coalesce(${amount}, 0) END AS amount
-      FROM ${personEvents(spec.identity, columns)}
+      FROM ${personEvents(spec.identity, columns, { includeFlagged: spec.includeFlagged })}
       WHERE ${and([sql`"timestamp" >= ${timestamp(fromMs)}`, sql`"timestamp" < ${timestamp(retentionEnd)}`])}
     ),
     active AS (SELECT DISTINCT person FROM pe WHERE ts < ${to} AND is_active),
@@ -130,7 +133,7 @@ function dailySql(spec: CampaignLiftSpec, fromMs: number, toMs: number): Sql {
   const revenue = propertyExpr(resolveProperty(spec.revenueProperty));
   const amount = revenue.kind === 'number' && !revenue.text ? revenue.sql : sql`TRY_CAST(${revenue.sql} AS DOUBLE)`;
   return sql`SELECT epoch_ms(date_trunc('day', "timestamp")) AS day, count(*)::BIGINT AS conversions, coalesce(sum(coalesce(${amount}, 0)), 0)::DOUBLE AS revenue
-    FROM events WHERE ${and([eventCondition(spec.conversion), sql`"timestamp" >= ${timestamp(fromMs)}`, sql`"timestamp" < ${timestamp(toMs)}`])}
+    FROM events WHERE ${and([eventCondition(spec.conversion), sql`"timestamp" >= ${timestamp(fromMs)}`, sql`"timestamp" < ${timestamp(toMs)}`, ...(spec.includeFlagged ? [] : [unflaggedCondition()])])}
     GROUP BY day ORDER BY day`;
 }
 
@@ -175,7 +178,7 @@ async function measure(engine: QueryEngine, spec: CampaignLiftSpec, period: { fr
   return { metrics, revenuePerPerson: { n: active, mean: metrics.revenuePerPerson, variance: n('revenue_variance') } };
 }
 
-export async function runCampaignLift(engine: QueryEngine, input: CampaignLiftSpec | CampaignLiftSpecInput): Promise<CampaignLiftResult> {
+export async function runCampaignLift(engine: QueryEngine, input: CampaignLiftSpec | CampaignLiftSpecInput): Promise<WithBasis<CampaignLiftResult>> {
   const spec = parseCampaignLiftSpec(input);
   if (spec.identity === 'merged') await ensurePersonMap(engine);
   const campaign = await measure(engine, spec, spec.campaign);
@@ -188,6 +191,9 @@ export async function runCampaignLift(engine: QueryEngine, input: CampaignLiftSp
     if (m.activePersons < 100) warnings.push(`the ${name} period has ${m.activePersons} active persons: rates are very uncertain`);
     if (m.days < 7) warnings.push(`the ${name} period has ${m.days} day(s): daily comparisons need about 7 or more days per period to be meaningful`);
   }
+  // The basis counts the two periods' events; the retention windows after them only answer who came back.
+  const spans = [timeBounds(spec.baseline.from, spec.baseline.to), timeBounds(spec.campaign.from, spec.campaign.to)];
+  const basis = await analysisBasis(engine, { identity: spec.identity, includeFlagged: spec.includeFlagged, spans, orders: { matchers: [spec.conversion] } });
   return {
     campaign: c,
     baseline: b,
@@ -199,5 +205,6 @@ export async function runCampaignLift(engine: QueryEngine, input: CampaignLiftSp
       retention: twoProportionTest(b.retention.retained, b.retention.cohort, c.retention.retained, c.retention.cohort),
     },
     warnings,
+    basis,
   };
 }

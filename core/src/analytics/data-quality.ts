@@ -22,6 +22,7 @@
 import { z } from 'zod';
 import { EVENTS_TABLE, type QueryEngine } from '../engine/query-engine';
 import { ensurePersonMap, personEvents } from './identity';
+import { analysisBasis, type WithBasis } from './basis';
 import { checkRange, eventMatcherSchema, identitySchema, isoTime, parseSpec, propertyName } from './spec';
 import {
   and,
@@ -118,7 +119,7 @@ function conversionsSql(spec: DataQualitySpec): Sql {
   return sql`WITH pe AS MATERIALIZED (
       SELECT person, "timestamp" AS ts, event_id, order_id, ${numeric(spec.revenueProperty)} AS revenue, ${key} AS k,
         coalesce(${eventCondition(spec.conversion)}, false) AS is_conv, coalesce(${eventCondition(spec.touch)}, false) AS is_touch
-      FROM ${personEvents(spec.identity, columns)}
+      FROM ${personEvents(spec.identity, columns, { includeFlagged: true })}
     ),
     first_touch AS (SELECT person, k, min(ts) AS ts FROM pe WHERE is_touch GROUP BY person, k)
     SELECT c.event_id, c.order_id, c.revenue,
@@ -142,7 +143,8 @@ function flagsSql(spec: DataQualitySpec): Sql {
     ) WHERE flag <> '' GROUP BY flag ORDER BY flag`;
 }
 
-export async function runDataQuality(engine: QueryEngine, input: DataQualitySpec | DataQualitySpecInput): Promise<DataQualityResult> {
+/** Data quality reads flagged rows too: reporting them is its purpose. */
+export async function runDataQuality(engine: QueryEngine, input: DataQualitySpec | DataQualitySpecInput): Promise<WithBasis<DataQualityResult>> {
   const spec = parseDataQualitySpec(input);
   if (spec.identity === 'merged') await ensurePersonMap(engine);
   const run = async <T extends Record<string, unknown>>(query: Sql) => engine.query<T>(query.text, query.params);
@@ -172,7 +174,9 @@ export async function runDataQuality(engine: QueryEngine, input: DataQualitySpec
   checks.push({ id: 'event_after_receipt', checked: events > 0, total: events, failing: Number(summary?.after_receipt ?? 0), examples: take(summary?.after_receipt_ids ?? []) });
 
   const flags = Object.fromEntries((await run<{ flag: string; n: number }>(flagsSql(spec))).map((r) => [r.flag, Number(r.n)]));
-  return { events, checks, flags };
+  const bounds = timeBounds(spec.from, spec.to);
+  const basis = await analysisBasis(engine, { identity: spec.identity, includeFlagged: true, spans: [bounds], orders: { matchers: [spec.conversion] } });
+  return { events, checks, flags, basis };
 }
 
 // ---------------------------------------------------------------------------------------------

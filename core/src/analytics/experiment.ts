@@ -23,7 +23,8 @@
 import { z } from 'zod';
 import type { QueryEngine } from '../engine/query-engine';
 import { ensurePersonMap, personEvents } from './identity';
-import { checkRange, eventMatcherSchema, identitySchema, isoTime, parseSpec, propertyName, windowSchema } from './spec';
+import { analysisBasis, type WithBasis } from './basis';
+import { checkRange, eventMatcherSchema, identitySchema, includeFlaggedSchema, isoTime, parseSpec, propertyName, windowSchema } from './spec';
 import { and, columnsFor, eventCondition, matcherProperties, milliseconds, or, propertyExpr, resolveProperty, sql, timeBounds, timestamp, WINDOW_UNITS, type Sql } from './sql';
 import {
   chiSquareGoodnessOfFit,
@@ -59,6 +60,7 @@ export const experimentSpecSchema = z
     from: isoTime.optional(),
     to: isoTime.optional(),
     identity: identitySchema.default('merged'),
+    includeFlagged: includeFlaggedSchema,
   })
   .superRefine(checkRange);
 
@@ -132,7 +134,7 @@ export function experimentSql(spec: ExperimentSpec): Sql {
   return sql`WITH pe AS MATERIALIZED (
       SELECT person, "timestamp" AS ts, event_id, variant, coalesce(${isExposure}, false) AS is_exposure, coalesce(${isGoal}, false) AS is_goal,
         CASE WHEN coalesce(${isGoal}, false) THEN coalesce(${amount}, 0) END AS amount
-      FROM ${personEvents(spec.identity, columns)} WHERE ${and([...upper, or([sql`coalesce(${isExposure}, false)`, sql`coalesce(${isGoal}, false)`])])}
+      FROM ${personEvents(spec.identity, columns, { includeFlagged: spec.includeFlagged })} WHERE ${and([...upper, or([sql`coalesce(${isExposure}, false)`, sql`coalesce(${isGoal}, false)`])])}
     ),
     exposures AS (
       SELECT person, min(ts) AS first_ts, first(variant ORDER BY ts, event_id) AS variant, count(DISTINCT variant) AS variants
@@ -169,7 +171,7 @@ interface VariantRow {
   multi: number;
 }
 
-export async function runExperiment(engine: QueryEngine, input: ExperimentSpec | ExperimentSpecInput): Promise<ExperimentResult> {
+export async function runExperiment(engine: QueryEngine, input: ExperimentSpec | ExperimentSpecInput): Promise<WithBasis<ExperimentResult>> {
   const spec = parseExperimentSpec(input);
   if (spec.identity === 'merged') await ensurePersonMap(engine);
   const query = experimentSql(spec);
@@ -245,6 +247,7 @@ export async function runExperiment(engine: QueryEngine, input: ExperimentSpec |
   }
 
   const guidance = sampleGuidance(spec, variants, summary, raw, chi.expected);
+  const basis = await analysisBasis(engine, { identity: spec.identity, includeFlagged: spec.includeFlagged, spans: [timeBounds(spec.from, spec.to)] });
   return {
     experiment: spec.experiment,
     metric: spec.metric,
@@ -261,6 +264,7 @@ export async function runExperiment(engine: QueryEngine, input: ExperimentSpec |
     guidance,
     multipleVariantPersons,
     warnings,
+    basis,
   };
 }
 

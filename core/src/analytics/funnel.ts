@@ -27,7 +27,8 @@
 import { z } from 'zod';
 import type { QueryEngine } from '../engine/query-engine';
 import { ensurePersonMap, personEvents, personIdsOf } from './identity';
-import { checkRange, eventMatcherSchema, identitySchema, isoTime, parseSpec, propertyName, windowSchema } from './spec';
+import { checkRange, eventMatcherSchema, identitySchema, includeFlaggedSchema, isoTime, parseSpec, propertyName, windowSchema } from './spec';
+import { analysisBasis, type WithBasis } from './basis';
 import {
   and,
   columnsFor,
@@ -70,6 +71,7 @@ export const funnelSpecSchema = z
     to: isoTime.optional(),
     count: z.enum(['persons', 'totals']).default('persons'),
     identity: identitySchema.default('merged'),
+    includeFlagged: includeFlaggedSchema,
   })
   .superRefine((spec, ctx) => {
     checkRange(spec, ctx);
@@ -189,7 +191,7 @@ export function funnelUnitsSql(input: FunnelSpec): Sql {
   // join on it four times over; an integer does all of that faster than the id text.
   const ctes: Sql[] = [
     sql`flagged AS (SELECT person, "timestamp" AS ts, event_id, ${join(flags)}, ${breakdown} AS bv
-      FROM ${personEvents(spec.identity, columns, { key: 'integer' })} WHERE ${and([timeCondition(timeBounds(spec.from, spec.to)), named])})`,
+      FROM ${personEvents(spec.identity, columns, { key: 'integer', includeFlagged: spec.includeFlagged })} WHERE ${and([timeCondition(timeBounds(spec.from, spec.to)), named])})`,
     sql`ev AS (SELECT *, ${orderKey} AS ok FROM flagged WHERE ${relevant})`,
     sql`seq AS MATERIALIZED (SELECT *, ${join(counters)} FROM ev
       WINDOW w AS (PARTITION BY person ORDER BY ts, ok, event_id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW))`,
@@ -309,7 +311,7 @@ function chainUnitsSql(spec: FunnelSpec): Sql {
   const stepAlias = (k: number): Sql => ident(`s${k}`);
   const ctes: Sql[] = [
     sql`flagged AS (SELECT person, "timestamp" AS ts, ${spec.breakdown ? sql`event_id, ` : sql``}${join(spec.steps.map((step, k) => sql`${matchFlag(step)} AS ${col('m', k)}`))}, ${breakdown} AS bv
-      FROM ${personEvents(spec.identity, columns, { key: 'integer' })} WHERE ${and([timeCondition(timeBounds(spec.from, spec.to)), sql`"event" IN (${names})`])})`,
+      FROM ${personEvents(spec.identity, columns, { key: 'integer', includeFlagged: spec.includeFlagged })} WHERE ${and([timeCondition(timeBounds(spec.from, spec.to)), sql`"event" IN (${names})`])})`,
     sql`starts AS (SELECT person, ts AS t0, ${spec.breakdown ? sql`event_id, ` : sql``}bv FROM flagged WHERE m0)`,
     sql`seq AS MATERIALIZED (SELECT person, ts, ${join(later.map((k) => col('m', k)))}${counters.length ? sql`, ${join(counters)}` : sql``}
       FROM flagged WHERE ${or(later.map((k) => col('m', k)))}
@@ -378,18 +380,19 @@ function stepsFrom(spec: FunnelSpec, row: Record<string, unknown>): FunnelStepRe
   });
 }
 
-export async function runFunnel(engine: QueryEngine, input: FunnelSpec | FunnelSpecInput): Promise<FunnelResult> {
+export async function runFunnel(engine: QueryEngine, input: FunnelSpec | FunnelSpecInput): Promise<WithBasis<FunnelResult>> {
   const spec = parseFunnelSpec(input);
   if (spec.identity === 'merged') await ensurePersonMap(engine);
   const query = aggregateSql(spec);
   const rows = await engine.query(query.text, query.params);
-  if (!spec.breakdown) return { steps: stepsFrom(spec, rows[0] ?? {}) };
+  const basis = await analysisBasis(engine, { identity: spec.identity, includeFlagged: spec.includeFlagged, spans: [timeBounds(spec.from, spec.to)] });
+  if (!spec.breakdown) return { steps: stepsFrom(spec, rows[0] ?? {}), basis };
   const total = rows.find((row) => Number(row.total) === 1) ?? {};
   const breakdown = rows
     .filter((row) => Number(row.total) === 0)
     .map((row) => ({ value: row.bv === null || row.bv === undefined ? null : String(row.bv), steps: stepsFrom(spec, row) }))
     .sort((x, y) => y.steps[0]!.count - x.steps[0]!.count || compareValues(x.value, y.value));
-  return { steps: stepsFrom(spec, total), breakdown };
+  return { steps: stepsFrom(spec, total), breakdown, basis };
 }
 
 function compareValues(a: string | null, b: string | null): number {

@@ -14,6 +14,7 @@
  * text. Analyses join events to it through `personEvents()`; call `buildPersonMap` again after loading more events.
  */
 import { EVENTS_TABLE, type QueryEngine } from '../engine/query-engine';
+import { unflaggedCondition } from './quality-gate';
 import { ident, join, sql, type Sql } from './sql';
 
 export const PERSON_MAP = 'person_map';
@@ -127,15 +128,23 @@ export async function ensurePersonMap(engine: QueryEngine): Promise<void> {
  * The events table with a `person` column: the merged person (default) or, with identity `none`,
  * the raw user_id else anonymous_id of each event. With `key: 'integer'` and merged identity, `person` is the
  * person's `person_key` instead of its id text (turn it back into ids with personIdsOf()); identity `none` has no
- * integer key and gives the id text either way.
+ * integer key and gives the id text either way. Rows flagged as invalid (quality-gate.ts) are left out unless
+ * `includeFlagged`.
  */
-export function personEvents(identity: IdentityMode = 'merged', columns?: readonly string[], options: { key?: 'id' | 'integer' } = {}): Sql {
+export function personEvents(identity: IdentityMode = 'merged', columns?: readonly string[], options: PersonEventsOptions = {}): Sql {
   const events = ident(EVENTS_TABLE);
   const selected = columns ? join(columns.map((c) => sql`e.${ident(c)}`)) : sql`e.*`;
-  if (identity === 'none') return sql`(SELECT ${selected}, coalesce(e.user_id, e.anonymous_id) AS person FROM ${events} e)`;
+  const gate = options.includeFlagged ? sql`` : sql` WHERE ${unflaggedCondition('e')}`;
+  if (identity === 'none') return sql`(SELECT ${selected}, coalesce(e.user_id, e.anonymous_id) AS person FROM ${events} e${gate})`;
   // every id of the events is in the map, so the map's key alone names the person
   const person = options.key === 'integer' ? sql`m.person_key` : sql`coalesce(m.person_id, e.user_id, e.anonymous_id)`;
-  return sql`(SELECT ${selected}, ${person} AS person FROM ${events} e LEFT JOIN ${ident(PERSON_MAP)} m ON m.id = coalesce(e.user_id, e.anonymous_id))`;
+  return sql`(SELECT ${selected}, ${person} AS person FROM ${events} e LEFT JOIN ${ident(PERSON_MAP)} m ON m.id = coalesce(e.user_id, e.anonymous_id)${gate})`;
+}
+
+export interface PersonEventsOptions {
+  key?: 'id' | 'integer' | undefined;
+  /** Keep rows flagged as invalid (default: leave them out). */
+  includeFlagged?: boolean | undefined;
 }
 
 /** The distinct persons of `persons` (a query with the `person` column of personEvents with `key: 'integer'`) as ids. */

@@ -18,7 +18,8 @@
 import { z } from 'zod';
 import type { QueryEngine } from '../engine/query-engine';
 import { ensurePersonMap, personEvents } from './identity';
-import { checkRange, eventMatcherSchema, identitySchema, isoTime, parseSpec } from './spec';
+import { analysisBasis, type WithBasis } from './basis';
+import { checkRange, eventMatcherSchema, identitySchema, includeFlaggedSchema, isoTime, parseSpec } from './spec';
 import { and, columnsFor, eventCondition, int, join, matcherProperties, sql, timeBounds, timeCondition, type Sql } from './sql';
 
 import { SESSION_GAP_MINUTES } from './overview';
@@ -35,6 +36,7 @@ export const pathsSpecSchema = z
     from: isoTime.optional(),
     to: isoTime.optional(),
     identity: identitySchema.default('merged'),
+    includeFlagged: includeFlaggedSchema,
   })
   .superRefine((spec, ctx) => {
     checkRange(spec, ctx);
@@ -112,7 +114,7 @@ export function pathsSql(spec: PathsSpec): Sql {
   const stepOf = forward ? sql`i - 1` : sql`i - len(labels)`;
   return sql`WITH pe AS (
       SELECT person, "timestamp" AS ts, event_id, session_id, ${label} AS label, coalesce(${eventCondition(anchor)}, false) AS is_anchor
-      FROM ${personEvents(spec.identity, columns, { key: 'integer' })} WHERE ${and([timeCondition(timeBounds(spec.from, spec.to)), excluded])}
+      FROM ${personEvents(spec.identity, columns, { key: 'integer', includeFlagged: spec.includeFlagged })} WHERE ${and([timeCondition(timeBounds(spec.from, spec.to)), excluded])}
     ),
     marked AS MATERIALIZED (
       SELECT person, label, is_anchor, row_number() OVER w AS pos, ${newRun} AS new_run${spec.sessionBound ? sql`, ${newSession} AS ns` : sql`, false AS ns`}
@@ -144,7 +146,7 @@ export function pathsSql(spec: PathsSpec): Sql {
     UNION ALL SELECT 'total', 0, NULL, NULL, (SELECT count(*) FROM anchors)::BIGINT, NULL, NULL`;
 }
 
-export async function runPaths(engine: QueryEngine, input: PathsSpec | PathsSpecInput): Promise<PathsResult> {
+export async function runPaths(engine: QueryEngine, input: PathsSpec | PathsSpecInput): Promise<WithBasis<PathsResult>> {
   const spec = parsePathsSpec(input);
   if (spec.identity === 'merged') await ensurePersonMap(engine);
   const query = pathsSql(spec);
@@ -176,5 +178,6 @@ export async function runPaths(engine: QueryEngine, input: PathsSpec | PathsSpec
       const count = Number(r.persons);
       return { steps, persons: count, share: persons === 0 ? 0 : count / persons, dropped: steps.length < spec.steps };
     });
-  return { persons, nodes, links, topPaths };
+  const basis = await analysisBasis(engine, { identity: spec.identity, includeFlagged: spec.includeFlagged, spans: [timeBounds(spec.from, spec.to)] });
+  return { persons, nodes, links, topPaths, basis };
 }

@@ -64,6 +64,8 @@ export interface TagOptions {
   revenueProperty: string;
   lifecycle: LifecycleThresholds;
   identity: IdentityMode;
+  /** Read rows flagged as invalid too (default: leave them out, as personEvents does). */
+  includeFlagged?: boolean | undefined;
 }
 
 /** What each tag is computed from: one query part per source, shared by the tags of that source. */
@@ -113,7 +115,7 @@ export function personTagsSql(options: TagOptions, asOfMs: number, tags: readonl
   const asOf = timestamp(asOfMs);
   const days = (n: number) => sql`${asOf} - ${milliseconds(n * DAY_MS)}`;
   const { newDays, activeDays, churnDays } = options.lifecycle;
-  const events = scope.events ?? personEvents(options.identity, tagEventColumns(options, tags));
+  const events = scope.events ?? personEvents(options.identity, tagEventColumns(options, tags), { includeFlagged: options.includeFlagged });
   const only = scope.persons ? sql` AND person IN (${scope.persons})` : sql``;
   // Given events are already a materialized CTE (segments): a second copy would double the memory.
   const ctes: Sql[] = [sql`te AS ${scope.events ? sql`` : sql`MATERIALIZED `}(SELECT * FROM ${events} WHERE "timestamp" < ${asOf}${only})`];
@@ -163,7 +165,7 @@ export function personTagsSql(options: TagOptions, asOfMs: number, tags: readonl
   }
   if (sources.has('rfm')) {
     const asOfDay = Math.floor((asOfMs - 1) / DAY_MS) * DAY_MS;
-    const rfm = rfmScoresSql({ order: options.orderEvent, revenueProperty: options.revenueProperty, identity: options.identity, asOf: undefined, from: undefined, to: undefined }, asOfDay);
+    const rfm = rfmScoresSql({ order: options.orderEvent, revenueProperty: options.revenueProperty, identity: options.identity, includeFlagged: options.includeFlagged, asOf: undefined, from: undefined, to: undefined }, asOfDay);
     ctes.push(sql`rfm AS (${rfm})`);
     joins.push(sql`LEFT JOIN rfm r ON r.person = s.person`);
   }

@@ -1,5 +1,6 @@
 /** Every analysis by name, each as spec parser + runner over any QueryEngine (dashboard, CLI, tests, benchmarks). */
 import type { QueryEngine } from '../engine/query-engine';
+import type { WithBasis } from './basis';
 import { parseAttributionSpec, runAttribution } from './attribution';
 import { parseBasketSpec, runBasket } from './basket';
 import { parseCampaignLiftSpec, runCampaignLift } from './campaign-lift';
@@ -34,11 +35,11 @@ export type AnalysisName = (typeof ANALYSIS_NAMES)[number];
 export const MARKETING_ANALYSIS_NAMES = ['attribution', 'basket', 'experiment', 'campaign-lift', 'data-quality'] as const satisfies readonly AnyAnalysisName[];
 export type MarketingAnalysisName = (typeof MARKETING_ANALYSIS_NAMES)[number];
 
-/** Validates `spec` for `name` (throws SpecError) and runs it. */
-export async function runAnalysis(name: AnyAnalysisName, engine: QueryEngine, spec: unknown): Promise<unknown> {
+/** Validates `spec` for `name` (throws SpecError) and runs it; every result states its basis. */
+export async function runAnalysis(name: AnyAnalysisName, engine: QueryEngine, spec: unknown): Promise<WithBasis<object>> {
   const analysis = ANALYSES[name];
   const parsed = analysis.parse(spec);
-  return (analysis.run as (engine: QueryEngine, spec: unknown) => Promise<unknown>)(engine, parsed);
+  return (analysis.run as (engine: QueryEngine, spec: unknown) => Promise<WithBasis<object>>)(engine, parsed);
 }
 
 export { buildPersonMap, identityStats } from './identity';

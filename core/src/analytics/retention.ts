@@ -16,7 +16,8 @@
 import { z } from 'zod';
 import type { QueryEngine } from '../engine/query-engine';
 import { ensurePersonMap, personEvents } from './identity';
-import { checkRange, eventMatcherSchema, identitySchema, isoTime, parseSpec, propertyName, timeZoneSchema } from './spec';
+import { analysisBasis, type WithBasis } from './basis';
+import { checkRange, eventMatcherSchema, identitySchema, includeFlaggedSchema, isoTime, parseSpec, propertyName, timeZoneSchema } from './spec';
 import { and, columnsFor, DAY_MS, eventCondition, matcherProperties, ident, int, propertyAsText, resolveProperty, sql, timeBounds, timeCondition, type Sql, type TimeBounds } from './sql';
 import { localMs, localTime } from './time-zone';
 
@@ -34,6 +35,7 @@ export const retentionSpecSchema = z
     from: isoTime.optional(),
     to: isoTime.optional(),
     identity: identitySchema.default('merged'),
+    includeFlagged: includeFlaggedSchema,
   })
   .superRefine(checkRange);
 
@@ -132,7 +134,7 @@ export function retentionSql(spec: RetentionSpec, extent: Extent): Sql {
             FROM starts s JOIN returns r ON r.person = s.person AND r.rp > s.cp GROUP BY ALL
           ) JOIN range(1, ${int(spec.periods)}) AS ks(k) ON k <= reach GROUP BY ALL`;
   const columns = columnsFor([...matcherProperties([spec.startEvent, spec.returnEvent]), ...(spec.breakdown ? [spec.breakdown.property] : [])], ['timestamp', 'event']);
-  return sql`WITH pe AS MATERIALIZED (SELECT * FROM ${personEvents(spec.identity, columns, { key: 'integer' })}),
+  return sql`WITH pe AS MATERIALIZED (SELECT * FROM ${personEvents(spec.identity, columns, { key: 'integer', includeFlagged: spec.includeFlagged })}),
     starts AS (${starts}),
     returns AS (SELECT DISTINCT person, ${period} AS rp FROM pe WHERE ${and([eventCondition(spec.returnEvent), inRange])}),
     sizes AS (SELECT cp, bv, 0::BIGINT AS k, count(*)::BIGINT AS n FROM starts GROUP BY ALL),
@@ -156,12 +158,13 @@ function cohortsFrom(spec: RetentionSpec, cells: Map<string, number[]>, first: s
   return cohorts;
 }
 
-export async function runRetention(engine: QueryEngine, input: RetentionSpec | RetentionSpecInput): Promise<RetentionResult> {
+export async function runRetention(engine: QueryEngine, input: RetentionSpec | RetentionSpecInput): Promise<WithBasis<RetentionResult>> {
   const spec = parseRetentionSpec(input);
   if (spec.identity === 'merged') await ensurePersonMap(engine);
   const bounds = timeBounds(spec.from, spec.to);
+  const basis = await analysisBasis(engine, { identity: spec.identity, includeFlagged: spec.includeFlagged, spans: [bounds] });
   const extent = await dataExtent(engine, { fromMs: null, toMs: null });
-  if (!extent) return spec.breakdown ? { cohorts: [], breakdown: [] } : { cohorts: [] };
+  if (!extent) return spec.breakdown ? { cohorts: [], breakdown: [], basis } : { cohorts: [], basis };
   const query = retentionSql(spec, extent);
   const rows = await engine.query<{ cohort: string; bv: string | null; k: number; n: number }>(query.text, query.params);
 
@@ -183,7 +186,7 @@ export async function runRetention(engine: QueryEngine, input: RetentionSpec | R
     if (!byValue.has(key)) byValue.set(key, new Map());
     add(byValue.get(key)!, row);
   }
-  const result: RetentionResult = { cohorts: cohortsFrom(spec, total, first, last) };
+  const result: WithBasis<RetentionResult> = { cohorts: cohortsFrom(spec, total, first, last), basis };
   if (spec.breakdown) {
     result.breakdown = [...byValue.entries()]
       .map(([value, cells]) => ({ value, cohorts: cohortsFrom(spec, cells, first, last), size: [...cells.values()].reduce((sum, v) => sum + (v[0] ?? 0), 0) }))

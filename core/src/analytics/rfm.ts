@@ -14,7 +14,8 @@
 import { z } from 'zod';
 import type { QueryEngine } from '../engine/query-engine';
 import { ensurePersonMap, personEvents } from './identity';
-import { checkRange, eventMatcherSchema, identitySchema, isoTime, parseSpec, propertyName } from './spec';
+import { analysisBasis, type WithBasis } from './basis';
+import { checkRange, eventMatcherSchema, identitySchema, includeFlaggedSchema, isoTime, parseSpec, propertyName } from './spec';
 import { and, DAY_MS, eventCondition, parseDate, parseInstant, propertyExpr, resolveProperty, sql, timeBounds, timeCondition, timestamp, type Sql } from './sql';
 
 export const RFM_TIERS = [
@@ -38,6 +39,7 @@ export const rfmSpecSchema = z
     from: isoTime.optional(),
     to: isoTime.optional(),
     identity: identitySchema.default('merged'),
+    includeFlagged: includeFlaggedSchema,
   })
   .superRefine(checkRange);
 
@@ -99,7 +101,7 @@ export function rfmScoresSql(spec: RfmSpec, asOfDayMs: number): Sql {
   const amount = revenue.kind === 'number' && !revenue.text ? revenue.sql : sql`TRY_CAST(${revenue.sql} AS DOUBLE)`;
   return sql`WITH orders AS (
       SELECT person, coalesce(order_id, event_id) AS order_key, max("timestamp") AS ts, max(${amount}) AS amount
-      FROM ${personEvents(spec.identity)}
+      FROM ${personEvents(spec.identity, undefined, { includeFlagged: spec.includeFlagged })}
       WHERE ${and([eventCondition(spec.order), timeCondition(bounds), sql`"timestamp" < ${cutoff}`])}
       GROUP BY person, order_key
     ),
@@ -124,7 +126,7 @@ export async function resolveAsOf(engine: QueryEngine, asOf: string | undefined)
   return Math.floor(last / DAY_MS) * DAY_MS;
 }
 
-export async function runRfm(engine: QueryEngine, input: RfmSpec | RfmSpecInput): Promise<RfmResult> {
+export async function runRfm(engine: QueryEngine, input: RfmSpec | RfmSpecInput): Promise<WithBasis<RfmResult>> {
   const spec = parseRfmSpec(input);
   if (spec.identity === 'merged') await ensurePersonMap(engine);
   const day = await resolveAsOf(engine, spec.asOf);
@@ -149,5 +151,9 @@ export async function runRfm(engine: QueryEngine, input: RfmSpec | RfmSpecInput)
     const revenue = members.reduce((sum, p) => sum + p.monetary, 0);
     return { tier, persons: members.length, revenueShare: totalRevenue === 0 ? 0 : revenue / totalRevenue };
   });
-  return { asOf: new Date(day).toISOString().slice(0, 10), persons, tiers };
+  const bounds = timeBounds(spec.from, spec.to);
+  const cutoff = day + DAY_MS;
+  const span = { fromMs: bounds.fromMs, toMs: Math.min(bounds.toMs ?? cutoff, cutoff) };
+  const basis = await analysisBasis(engine, { identity: spec.identity, includeFlagged: spec.includeFlagged, spans: [span], orders: { matchers: [spec.order] } });
+  return { asOf: new Date(day).toISOString().slice(0, 10), persons, tiers, basis };
 }

@@ -21,7 +21,8 @@ import type { QueryEngine } from '../engine/query-engine';
 import { funnelPersonsSql, funnelSpecSchema } from './funnel';
 import { ensurePersonMap, personEvents, type IdentityMode } from './identity';
 import { PERSON_TAG_NAMES, PERSON_TAGS, personTagsSql, tagEventColumns, tagOptionsSchema, type PersonTag } from './person-tags';
-import { checkFilterValue, checkRange, eventMatcherSchema, filterShape, identitySchema, isoTime, parseSpec, propertyName } from './spec';
+import { analysisBasis, type WithBasis } from './basis';
+import { checkFilterValue, checkRange, eventMatcherSchema, filterShape, identitySchema, includeFlaggedSchema, isoTime, parseSpec, propertyName } from './spec';
 import {
   and,
   columnsFor,
@@ -96,6 +97,7 @@ export const segmentSpecSchema = tagOptionsSchema
     from: isoTime.optional(),
     to: isoTime.optional(),
     identity: identitySchema.default('merged'),
+    includeFlagged: includeFlaggedSchema,
     sizeOverTime: z.strictObject({ period: z.enum(['day', 'week', 'month']), points: z.number().int().min(1).max(60) }).optional(),
   })
   .superRefine(checkRange);
@@ -208,13 +210,13 @@ function conditionTags(condition: SegmentCondition): PersonTag[] {
 export function segmentMembersSql(spec: SegmentSpec, asOfMs: number, output: 'person' | 'tags' = 'person'): Sql {
   const asOf = timestamp(asOfMs);
   const context: Context = { asOf, identity: spec.identity };
-  const tagOptions = { orderEvent: spec.orderEvent, revenueProperty: spec.revenueProperty, lifecycle: spec.lifecycle, identity: spec.identity };
+  const tagOptions = { orderEvent: spec.orderEvent, revenueProperty: spec.revenueProperty, lifecycle: spec.lifecycle, identity: spec.identity, includeFlagged: spec.includeFlagged };
   const usedTags = [...new Set(conditionTags(spec.condition))];
   const range = timeCondition(timeBounds(spec.from, spec.to));
   // One read of the events serves the conditions and the tags they use.
   const columns = columnsFor(conditionProperties(spec.condition), ['timestamp', 'event', ...tagEventColumns(tagOptions, usedTags)]);
   const ctes = [
-    sql`pe AS MATERIALIZED (SELECT * FROM ${personEvents(spec.identity, columns)})`,
+    sql`pe AS MATERIALIZED (SELECT * FROM ${personEvents(spec.identity, columns, { includeFlagged: spec.includeFlagged })})`,
     ...(usedTags.length ? [sql`tags AS MATERIALIZED (${personTagsSql(tagOptions, asOfMs, usedTags, { events: sql`pe` })})`] : []),
     sql`universe AS (SELECT DISTINCT person FROM pe WHERE "timestamp" < ${asOf} AND ${range})`,
     sql`members AS (SELECT p.person FROM universe p ${usedTags.length ? sql`LEFT JOIN tags t ON t.person = p.person` : sql``}
@@ -251,14 +253,17 @@ function stepBack(ms: number, period: 'day' | 'week' | 'month', count: number): 
   return ms - count * (period === 'week' ? 7 : 1) * DAY_MS;
 }
 
-export async function runSegment(engine: QueryEngine, input: SegmentSpec | SegmentSpecInput): Promise<SegmentResult> {
+export async function runSegment(engine: QueryEngine, input: SegmentSpec | SegmentSpecInput): Promise<WithBasis<SegmentResult>> {
   const spec = parseSegmentSpec(input);
   validateFunnelSteps(spec.condition);
   await checkScores(engine, spec.condition);
   if (spec.identity === 'merged') await ensurePersonMap(engine);
   const asOfMs = await resolveAsOfInstant(engine, spec.asOf);
   const members = (await segmentMembers(engine, spec, asOfMs)).map((row) => String(row.person));
-  const result: SegmentResult = { asOf: new Date(asOfMs - 1).toISOString(), size: members.length, members };
+  const bounds = timeBounds(spec.from, spec.to);
+  const universe = { fromMs: bounds.fromMs, toMs: Math.min(bounds.toMs ?? asOfMs, asOfMs) };
+  const basis = await analysisBasis(engine, { identity: spec.identity, includeFlagged: spec.includeFlagged, spans: [universe] });
+  const result: WithBasis<SegmentResult> = { asOf: new Date(asOfMs - 1).toISOString(), size: members.length, members, basis };
   if (spec.sizeOverTime) {
     const points: { at: string; size: number }[] = [];
     for (let i = spec.sizeOverTime.points - 1; i >= 0; i--) {

@@ -67,6 +67,9 @@ export const windowSchema = z.strictObject({
 
 export const identitySchema = z.enum(['merged', 'none']);
 
+/** Rows flagged as invalid (quality-gate.ts) are left out unless this is true. */
+export const includeFlaggedSchema = z.boolean().optional();
+
 export const timeZoneSchema = z
   .string()
   .max(64)

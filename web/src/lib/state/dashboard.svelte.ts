@@ -36,6 +36,7 @@ export class Dashboard {
   #viewStates = new Map<string, unknown>();
   #startError = $state<string | null>(null);
   #started = $state(false);
+  #includeFlagged = $state(false);
 
   constructor(engine: DataEngine, options: { initialUrl?: UrlState; theme?: ThemeState; saved?: SavedReports } = {}) {
     this.engine = engine;
@@ -56,6 +57,17 @@ export class Dashboard {
   }
   get startError(): string | null {
     return this.#startError;
+  }
+
+  /**
+   * Whether the analyses read rows flagged as invalid (off by default; each result's footnote offers the switch).
+   * Like the date range it belongs to the dashboard, not to saved reports.
+   */
+  get includeFlagged(): boolean {
+    return this.#includeFlagged;
+  }
+  setIncludeFlagged(include: boolean): void {
+    this.#includeFlagged = include;
   }
 
   /** On page open: restore the saved connection, show cached data at once, then fetch what is new from the edge. */

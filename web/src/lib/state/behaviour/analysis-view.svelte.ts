@@ -34,7 +34,7 @@ export interface Ran<Spec, Result> {
  * A behaviour view's state, kept across navigation by `dashboard.viewState`: the form being edited, the run
  * (newest request wins, cancellable) and the view's saved reports.
  */
-export class AnalysisViewState<Form, Spec, Result> {
+export class AnalysisViewState<Form, Spec extends { includeFlagged?: boolean | undefined }, Result> {
   #form = $state() as Form;
   /**
    * The form as the view itself last filled it (empty, then a starter), as JSON; null once it holds anything else
@@ -103,12 +103,14 @@ export class AnalysisViewState<Form, Spec, Result> {
   /**
    * Runs the form's analysis over `range`; a form or spec problem shows as the run's error. `dataVersion` identifies
    * the loaded table: the analyses build the identity map once and would not notice a new table, so it is rebuilt
-   * once per load (shared with the segment views).
+   * once per load (shared with the segment views). `includeFlagged` is the dashboard's choice, kept in the spec that
+   * ran but not in saved reports.
    */
-  start(range: DateRange, dataVersion: number): Promise<void> {
+  start(range: DateRange, dataVersion: number, includeFlagged = false): Promise<void> {
     const form = this.snapshot();
     return this.run.run(async () => {
-      const spec = this.definition.withRange(this.definition.queryFromForm(form), range);
+      const ranged = this.definition.withRange(this.definition.queryFromForm(form), range);
+      const spec: Spec = includeFlagged ? { ...ranged, includeFlagged } : ranged;
       this.definition.validate(spec);
       await freshPersonMap(this.engine, dataVersion);
       return { spec, result: await this.definition.analyse(this.engine, spec) };

@@ -1,4 +1,4 @@
-import { parseFunnelSpec, runFunnel, type FunnelResult, type FunnelSpecInput } from '@privacy-analytics/core/analytics';
+import { parseFunnelSpec, runFunnel, type FunnelResult, type WithBasis, type FunnelSpecInput } from '@privacy-analytics/core/analytics';
 import { parseSegmentSpec, type SegmentSpecInput } from '@privacy-analytics/core/analytics';
 import type { QueryEngine } from '@privacy-analytics/core/engine';
 import type { SavedReports } from '../../reports/saved-reports';
@@ -7,7 +7,7 @@ import { errorMessage } from '../errors';
 import { AnalysisViewState, type AnalysisDefinition } from './analysis-view.svelte.ts';
 import { defaultFunnelForm, funnelFormFromSpec, funnelQueryFromForm, starterFunnelForm, type FunnelForm } from './funnel-form';
 
-export const FUNNEL_ANALYSIS: AnalysisDefinition<FunnelForm, FunnelSpecInput, FunnelResult> = {
+export const FUNNEL_ANALYSIS: AnalysisDefinition<FunnelForm, FunnelSpecInput, WithBasis<FunnelResult>> = {
   view: 'funnels',
   emptyForm: defaultFunnelForm,
   starterForm: starterFunnelForm,
@@ -26,7 +26,7 @@ export function droppedSegmentSpec(funnel: FunnelSpecInput, step: number): Segme
   return { condition: { type: 'funnel', funnel, step, outcome: 'dropped' } };
 }
 
-export class FunnelViewState extends AnalysisViewState<FunnelForm, FunnelSpecInput, FunnelResult> {
+export class FunnelViewState extends AnalysisViewState<FunnelForm, FunnelSpecInput, WithBasis<FunnelResult>> {
   #segmentMessage = $state<string | null>(null);
   #segmentError = $state<string | null>(null);
   #saved: SavedReports;

@@ -1,11 +1,11 @@
-import { parsePathsSpec, runPaths, type PathsResult, type PathsSpecInput } from '@privacy-analytics/core/analytics';
+import { parsePathsSpec, runPaths, type PathsResult, type WithBasis, type PathsSpecInput } from '@privacy-analytics/core/analytics';
 import type { QueryEngine } from '@privacy-analytics/core/engine';
 import type { SavedReports } from '../../reports/saved-reports';
 import type { Cancellable } from '../analysis-run.svelte.ts';
 import { AnalysisViewState, type AnalysisDefinition } from './analysis-view.svelte.ts';
 import { defaultPathsForm, pathsFormFromSpec, pathsQueryFromForm, starterPathsForm, type PathsForm } from './paths-form';
 
-export const PATHS_ANALYSIS: AnalysisDefinition<PathsForm, PathsSpecInput, PathsResult> = {
+export const PATHS_ANALYSIS: AnalysisDefinition<PathsForm, PathsSpecInput, WithBasis<PathsResult>> = {
   view: 'paths',
   emptyForm: defaultPathsForm,
   starterForm: starterPathsForm,
@@ -16,7 +16,7 @@ export const PATHS_ANALYSIS: AnalysisDefinition<PathsForm, PathsSpecInput, Paths
   analyse: runPaths,
 };
 
-export type PathsViewState = AnalysisViewState<PathsForm, PathsSpecInput, PathsResult>;
+export type PathsViewState = AnalysisViewState<PathsForm, PathsSpecInput, WithBasis<PathsResult>>;
 
 export function createPathsViewState(engine: QueryEngine & Cancellable, saved: SavedReports): PathsViewState {
   return new AnalysisViewState(engine, saved, PATHS_ANALYSIS);

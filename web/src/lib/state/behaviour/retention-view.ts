@@ -1,11 +1,11 @@
-import { parseRetentionSpec, runRetention, type RetentionResult, type RetentionSpecInput } from '@privacy-analytics/core/analytics';
+import { parseRetentionSpec, runRetention, type RetentionResult, type WithBasis, type RetentionSpecInput } from '@privacy-analytics/core/analytics';
 import type { QueryEngine } from '@privacy-analytics/core/engine';
 import type { SavedReports } from '../../reports/saved-reports';
 import type { Cancellable } from '../analysis-run.svelte.ts';
 import { AnalysisViewState, type AnalysisDefinition } from './analysis-view.svelte.ts';
 import { defaultRetentionForm, retentionFormFromSpec, retentionQueryFromForm, starterRetentionForm, type RetentionForm } from './retention-form';
 
-export const RETENTION_ANALYSIS: AnalysisDefinition<RetentionForm, RetentionSpecInput, RetentionResult> = {
+export const RETENTION_ANALYSIS: AnalysisDefinition<RetentionForm, RetentionSpecInput, WithBasis<RetentionResult>> = {
   view: 'retention',
   emptyForm: defaultRetentionForm,
   starterForm: starterRetentionForm,
@@ -16,7 +16,7 @@ export const RETENTION_ANALYSIS: AnalysisDefinition<RetentionForm, RetentionSpec
   analyse: runRetention,
 };
 
-export type RetentionViewState = AnalysisViewState<RetentionForm, RetentionSpecInput, RetentionResult>;
+export type RetentionViewState = AnalysisViewState<RetentionForm, RetentionSpecInput, WithBasis<RetentionResult>>;
 
 export function createRetentionViewState(engine: QueryEngine & Cancellable, saved: SavedReports): RetentionViewState {
   return new AnalysisViewState(engine, saved, RETENTION_ANALYSIS);

@@ -1,4 +1,4 @@
-import { MAX_SPEND_CSV_BYTES, parseSpendCsv, runAttribution, SpendCsvError, type AttributionResult, type AttributionSpecInput } from '@privacy-analytics/core/analytics';
+import { MAX_SPEND_CSV_BYTES, parseSpendCsv, runAttribution, SpendCsvError, type AttributionResult, type AttributionSpecInput, type WithBasis } from '@privacy-analytics/core/analytics';
 import type { DataEngine, DateRange } from '../../engine/data-engine';
 import type { SavedReports } from '../../reports/saved-reports';
 import { errorMessage } from '../errors';
@@ -13,7 +13,7 @@ export interface SpendFile {
 }
 
 /** The attribution view's state, kept across navigation: form, spend file, the run and saved reports. */
-export class AttributionState extends FormAnalysisState<AttributionForm, AttributionSpecInput, AttributionResult> {
+export class AttributionState extends FormAnalysisState<AttributionForm, AttributionSpecInput, WithBasis<AttributionResult>> {
   #spend = $state<SpendFile | null>(null);
   #spendError = $state<string | null>(null);
 
@@ -60,9 +60,11 @@ export class AttributionState extends FormAnalysisState<AttributionForm, Attribu
     return this.specOf(() => attributionSpec(this.form, range));
   }
 
-  async start(range: DateRange, dataVersion: number): Promise<void> {
-    const spec = this.spec(range);
-    if (!spec) return;
+  /** Runs over `range`, reading rows flagged as invalid when `includeFlagged` (the dashboard's choice). */
+  async start(range: DateRange, dataVersion: number, includeFlagged = false): Promise<void> {
+    const formed = this.spec(range);
+    if (!formed) return;
+    const spec = includeFlagged ? { ...formed, includeFlagged } : formed;
     const spend = this.#spend;
     await this.run.run(async () => {
       await freshPersonMap(this.engine, dataVersion);

@@ -1,11 +1,11 @@
-import { runCampaignLift, type CampaignLiftResult, type CampaignLiftSpecInput } from '@privacy-analytics/core/analytics';
+import { runCampaignLift, type CampaignLiftResult, type CampaignLiftSpecInput, type WithBasis } from '@privacy-analytics/core/analytics';
 import type { DataEngine, DateRange } from '../../engine/data-engine';
 import type { SavedReports } from '../../reports/saved-reports';
 import { campaignFormFromSpec, campaignLiftSpec, defaultCampaignForm, type CampaignForm } from './campaign-form';
 import { freshPersonMap } from '../person-map';
 import { FormAnalysisState } from './form-analysis-state.svelte.ts';
 
-export class CampaignState extends FormAnalysisState<CampaignForm, CampaignLiftSpecInput, CampaignLiftResult> {
+export class CampaignState extends FormAnalysisState<CampaignForm, CampaignLiftSpecInput, WithBasis<CampaignLiftResult>> {
   constructor(engine: DataEngine, saved: SavedReports, range: DateRange) {
     super(engine, saved, 'campaigns', defaultCampaignForm(range));
   }
@@ -21,9 +21,11 @@ export class CampaignState extends FormAnalysisState<CampaignForm, CampaignLiftS
     this.form.baseline = baseline;
   }
 
-  async start(dataVersion: number): Promise<void> {
-    const spec = this.spec();
-    if (!spec) return;
+  /** Runs the form's periods, reading rows flagged as invalid when `includeFlagged` (the dashboard's choice). */
+  async start(dataVersion: number, includeFlagged = false): Promise<void> {
+    const formed = this.spec();
+    if (!formed) return;
+    const spec = includeFlagged ? { ...formed, includeFlagged } : formed;
     await this.run.run(async () => {
       await freshPersonMap(this.engine, dataVersion);
       return runCampaignLift(this.engine, spec);

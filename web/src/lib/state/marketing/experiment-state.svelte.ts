@@ -1,4 +1,4 @@
-import { runExperiment, type ExperimentResult, type ExperimentSpecInput } from '@privacy-analytics/core/analytics';
+import { runExperiment, type ExperimentResult, type ExperimentSpecInput, type WithBasis } from '@privacy-analytics/core/analytics';
 import type { DataEngine, DateRange } from '../../engine/data-engine';
 import type { SavedReports } from '../../reports/saved-reports';
 import { AnalysisRun } from '../analysis-run.svelte.ts';
@@ -6,7 +6,7 @@ import { defaultExperimentForm, experimentFormFromSpec, experimentListSql, exper
 import { freshPersonMap } from '../person-map';
 import { FormAnalysisState, withoutRange } from './form-analysis-state.svelte.ts';
 
-export class ExperimentState extends FormAnalysisState<ExperimentForm, ExperimentSpecInput, ExperimentResult> {
+export class ExperimentState extends FormAnalysisState<ExperimentForm, ExperimentSpecInput, WithBasis<ExperimentResult>> {
   readonly listing: AnalysisRun<ExperimentListing[]>;
   #listedFor: string | null = null;
 
@@ -33,9 +33,11 @@ export class ExperimentState extends FormAnalysisState<ExperimentForm, Experimen
     return this.specOf(() => experimentSpec(this.form, range));
   }
 
-  async start(range: DateRange, dataVersion: number): Promise<void> {
-    const spec = this.spec(range);
-    if (!spec) return;
+  /** Runs over `range`, reading rows flagged as invalid when `includeFlagged` (the dashboard's choice). */
+  async start(range: DateRange, dataVersion: number, includeFlagged = false): Promise<void> {
+    const formed = this.spec(range);
+    if (!formed) return;
+    const spec = includeFlagged ? { ...formed, includeFlagged } : formed;
     await this.run.run(async () => {
       await freshPersonMap(this.engine, dataVersion);
       return runExperiment(this.engine, spec);

@@ -1,4 +1,4 @@
-import { qualityReportFromCounters, runDataQuality, type CollectionQualityReport, type DataQualityResult, type DataQualitySpecInput } from '@privacy-analytics/core/analytics';
+import { qualityReportFromCounters, runDataQuality, type CollectionQualityReport, type DataQualityResult, type DataQualitySpecInput, type WithBasis } from '@privacy-analytics/core/analytics';
 import type { DataEngine, DateRange, EdgeConnection } from '../../engine/data-engine';
 import { EdgeAdmin, roleProblem } from '../../engine/edge-admin';
 import type { SavedReports } from '../../reports/saved-reports';
@@ -44,7 +44,7 @@ export type EdgeQuality = { kind: 'report'; report: CollectionQualityReport } | 
 
 export const COUNTER_MINUTES = 60;
 
-export class QualityState extends FormAnalysisState<QualityForm, DataQualitySpecInput, DataQualityResult> {
+export class QualityState extends FormAnalysisState<QualityForm, DataQualitySpecInput, WithBasis<DataQualityResult>> {
   readonly edge: AnalysisRun<EdgeQuality>;
 
   constructor(engine: DataEngine, saved: SavedReports) {

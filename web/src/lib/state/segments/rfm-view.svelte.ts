@@ -1,4 +1,4 @@
-import { runRfm, type RfmResult, type RfmSpecInput, type RfmTier, parseRfmSpec } from '@privacy-analytics/core/analytics';
+import { runRfm, type RfmResult, type RfmSpecInput, type RfmTier, type WithBasis, parseRfmSpec } from '@privacy-analytics/core/analytics';
 import type { QueryEngine } from '@privacy-analytics/core/engine';
 import { AnalysisRun, type Cancellable } from '../analysis-run.svelte.ts';
 import type { Dashboard } from '../dashboard.svelte.ts';
@@ -12,11 +12,13 @@ export interface RfmContext {
   engine: QueryEngine & Cancellable;
   range(): DateRange;
   dataVersion(): number;
+  /** the dashboard's choice to read rows flagged as invalid (default: no) */
+  includeFlagged?(): boolean;
 }
 
 export interface RfmReport {
   spec: RfmSpecInput;
-  result: RfmResult;
+  result: WithBasis<RfmResult>;
   grid: RfmGrid;
 }
 
@@ -53,6 +55,7 @@ export class RfmViewState {
     if (!order) throw new Error('choose the order event');
     if (!revenue) throw new Error('choose the revenue property');
     const spec: RfmSpecInput = { order: { event: order }, revenueProperty: revenue, asOf: this.asOf || range.to };
+    if (this.#context.includeFlagged?.()) spec.includeFlagged = true;
     parseRfmSpec(spec);
     return spec;
   }
@@ -116,6 +119,12 @@ export class RfmViewState {
 export function rfmViewState(dashboard: Dashboard): RfmViewState {
   return dashboard.viewState(
     'rfm',
-    () => new RfmViewState({ engine: dashboard.engine, range: () => dashboard.view.range, dataVersion: () => dashboard.load.dataVersion }),
+    () =>
+      new RfmViewState({
+        engine: dashboard.engine,
+        range: () => dashboard.view.range,
+        dataVersion: () => dashboard.load.dataVersion,
+        includeFlagged: () => dashboard.includeFlagged,
+      }),
   );
 }

@@ -4,14 +4,14 @@
  */
 import { personEvents } from '@privacy-analytics/core/analytics';
 import { PERSON_TAG_NAMES } from '@privacy-analytics/core/analytics';
-import { parseSegmentSpec, resolveAsOfInstant, runSegment, segmentMembersSql, type SegmentResult, type SegmentSpecInput } from '@privacy-analytics/core/analytics';
+import { parseSegmentSpec, resolveAsOfInstant, runSegment, segmentMembersSql, type SegmentResult, type SegmentSpecInput, type WithBasis } from '@privacy-analytics/core/analytics';
 import { int, sql, timeBounds, timeCondition, timestamp } from '@privacy-analytics/core/analytics';
 import type { QueryEngine, Row } from '@privacy-analytics/core/engine';
 
 export interface SegmentReport {
   /** the spec that ran, with asOf resolved to the instant used */
   spec: SegmentSpecInput;
-  result: SegmentResult;
+  result: WithBasis<SegmentResult>;
   /** persons with an event before asOf in the range: the segment's universe */
   universe: number;
   /** up to `sampleSize` members with their tags (first_seen / last_seen as ISO times) */
@@ -26,7 +26,7 @@ export async function segmentReport(engine: QueryEngine, input: SegmentSpecInput
   // An instant (not a date) so that runSegment resolves it to exactly asOfMs.
   const spec: SegmentSpecInput = { ...input, asOf: new Date(asOfMs - 1).toISOString() };
   const result = await runSegment(engine, spec);
-  const universeSql = sql`SELECT count(DISTINCT person)::BIGINT AS n FROM ${personEvents(parsed.identity, ['timestamp'])}
+  const universeSql = sql`SELECT count(DISTINCT person)::BIGINT AS n FROM ${personEvents(parsed.identity, ['timestamp'], { includeFlagged: parsed.includeFlagged })}
     WHERE "timestamp" < ${timestamp(asOfMs)} AND ${timeCondition(timeBounds(parsed.from, parsed.to))}`;
   const [universeRow] = await engine.query<{ n: number }>(universeSql.text, universeSql.params);
   let sample: Row[] = [];

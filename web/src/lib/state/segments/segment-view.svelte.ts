@@ -36,6 +36,8 @@ export interface SegmentsContext {
   saved: Pick<SavedReports, 'list' | 'save' | 'remove'>;
   range(): DateRange;
   dataVersion(): number;
+  /** the dashboard's choice to read rows flagged as invalid (default: no) */
+  includeFlagged?(): boolean;
 }
 
 export const SAVED_VIEW = 'segments';
@@ -194,10 +196,14 @@ export class SegmentViewState {
     return spec;
   }
 
-  /** The spec that runs: the saved spec within the date range, as of the end of the range unless asOf is set. */
+  /**
+   * The spec that runs: the saved spec within the date range, as of the end of the range unless asOf is set, with
+   * the dashboard's choice on flagged rows.
+   */
   runSpec(range: DateRange = this.#context.range()): SegmentSpecInput {
     const spec = { ...this.savedSpec(), from: range.from, to: range.to };
     if (spec.asOf === undefined) spec.asOf = range.to;
+    if (this.#context.includeFlagged?.()) spec.includeFlagged = true;
     parseSegmentSpec(spec);
     return spec;
   }
@@ -343,6 +349,7 @@ export function segmentViewState(dashboard: Dashboard): SegmentViewState {
         saved: dashboard.saved,
         range: () => dashboard.view.range,
         dataVersion: () => dashboard.load.dataVersion,
+        includeFlagged: () => dashboard.includeFlagged,
       }),
   );
 }
