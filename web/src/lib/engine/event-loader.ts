@@ -240,16 +240,21 @@ export class EventLoader {
     return this.#build(sources, ALL_COLUMNS, signal, onProgress, { keepOnEmpty: true, target: { kind: 'replace', scope: null } });
   }
 
+  /**
+   * The table as queries see it, read on a connection of its own (DuckDbSession.read), not the load connection: a
+   * load runs its statements and its swap transaction there while the dashboard asks (issue 17).
+   */
   async tableInfo(): Promise<TableInfo> {
     // before DuckDB has started nothing can have been loaded: the table is empty (and asking would wait seconds)
     if (!this.#session) return { rows: 0, minTime: null, maxTime: null, sources: [] };
     const session = this.#session;
+    const sources = this.#sources.map(({ key, rows, origin }) => ({ key, rows, origin }));
     const hasTime = this.#columns.some((c) => c.name === 'timestamp');
-    const [row] = await session.exec(
+    const [row] = await session.read(
       `SELECT count(*) AS rows${hasTime ? ', min("timestamp") AS min_time, max("timestamp") AS max_time' : ''} FROM ${EVENTS_TABLE}`,
     );
     const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : null);
-    return { rows: Number(row?.rows ?? 0), minTime: iso(row?.min_time), maxTime: iso(row?.max_time), sources: this.#sources.map(({ key, rows, origin }) => ({ key, rows, origin })) };
+    return { rows: Number(row?.rows ?? 0), minTime: iso(row?.min_time), maxTime: iso(row?.max_time), sources };
   }
 
   /**
