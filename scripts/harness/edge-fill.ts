@@ -13,7 +13,7 @@ export function isoDay(ms: number): string {
 }
 
 /** A real edge under wrangler dev whose read API accepts the given dashboard origins. */
-export function startEdgeFor(appOrigins: readonly string[], options: { persistDir?: string; port?: number } = {}): Promise<LocalEdge> {
+export function startEdgeFor(appOrigins: readonly string[], options: { persistDir?: string; port?: number; testScheduled?: boolean } = {}): Promise<LocalEdge> {
   const sites = JSON.stringify({ [DEMO.site]: { mode: 'pseudonymous', queryParams: ['ref', 'q'], dashboardOrigins: appOrigins } });
   return startLocalEdge({ vars: { SITES: sites, FLUSH_MAX_ROWS: '200000' }, ...options });
 }
@@ -38,9 +38,48 @@ export async function flushEdge(edgeUrl: string): Promise<void> {
   if (!res.ok) throw new Error(`flush: ${res.status} ${await res.text()}`);
 }
 
-export async function edgeManifest(edgeUrl: string, range?: { from: string; to: string }): Promise<ManifestEntry[]> {
+/**
+ * Runs the edge's 5-minute cron once, as `npm run demo` does: every site's lifecycle then checks retention and
+ * merges past hours and days into larger files, in the background. The edge must run with `testScheduled`.
+ */
+export async function runLifecycleCron(edgeUrl: string): Promise<void> {
+  const res = await fetch(`${edgeUrl}/__scheduled?cron=${encodeURIComponent('*/5 * * * *')}`);
+  await res.arrayBuffer();
+  if (!res.ok) throw new Error(`the edge did not run its cron: HTTP ${res.status} (started without testScheduled?)`);
+}
+
+/**
+ * Waits until the manifest of `range` stops changing (the same files in three reads a second apart) after it has
+ * changed from `before`: the lifecycle has finished with those days. While a compaction step runs, wrangler dev
+ * answers nothing for seconds and may never answer a request made then, so each read gives up after 10 s.
+ */
+export async function manifestSettled(edgeUrl: string, range: { from: string; to: string }, before: readonly ManifestEntry[], timeoutMs = 120_000): Promise<ManifestEntry[]> {
+  const keys = (files: readonly ManifestEntry[]) => files.map((f) => f.key).sort().join('\n');
+  const deadline = Date.now() + timeoutMs;
+  let last = keys(before);
+  let same = 0;
+  let lastError: unknown = null;
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    let files: ManifestEntry[];
+    try {
+      files = await edgeManifest(edgeUrl, range, AbortSignal.timeout(10_000));
+    } catch (error) {
+      lastError = error;
+      same = 0;
+      continue;
+    }
+    const now = keys(files);
+    same = now === last && now !== keys(before) ? same + 1 : 0;
+    last = now;
+    if (same >= 2) return files;
+  }
+  throw new Error(`the manifest of ${range.from}..${range.to} did not settle within ${timeoutMs / 1000} s`, { cause: lastError });
+}
+
+export async function edgeManifest(edgeUrl: string, range?: { from: string; to: string }, signal?: AbortSignal): Promise<ManifestEntry[]> {
   const query = range ? `?from=${range.from}&to=${range.to}` : '';
-  const res = await fetch(`${edgeUrl}/v1/sites/${DEMO.site}/manifest${query}`, { headers: { authorization: `Bearer ${DEMO.readToken}` } });
+  const res = await fetch(`${edgeUrl}/v1/sites/${DEMO.site}/manifest${query}`, { headers: { authorization: `Bearer ${DEMO.readToken}` }, ...(signal ? { signal } : {}) });
   if (!res.ok) throw new Error(`manifest: ${res.status} ${await res.text()}`);
   return manifestResponseSchema.parse(await res.json()).files;
 }

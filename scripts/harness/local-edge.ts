@@ -25,6 +25,8 @@ export interface LocalEdgeOptions {
   vars?: Record<string, string>;
   /** Port to listen on (default: a free port). */
   port?: number;
+  /** Serve `/__scheduled?cron=…`, which runs the cron triggers at once (wrangler's --test-scheduled); see runLifecycleCron. */
+  testScheduled?: boolean;
 }
 
 export interface LocalEdge {
@@ -157,6 +159,7 @@ export async function startLocalEdge(opts: LocalEdgeOptions = {}): Promise<Local
     '--persist-to', persistDir,
     ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
     '--show-interactive-dev-session=false',
+    ...(opts.testScheduled ? ['--test-scheduled'] : []),
   ];
   const child = spawn(join(REPO_ROOT, 'node_modules/.bin/wrangler'), args, {
     cwd: REPO_ROOT,

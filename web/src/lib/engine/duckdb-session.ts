@@ -82,8 +82,8 @@ const LOAD_YIELD_MAX_MS = 2_000;
 const WASM_TRAP = /^(RuntimeError|Aborted\(|memory access out of bounds|unreachable|table index is out of bounds)/;
 
 /**
- * DuckDB-Wasm in its own worker, opened from our origin, with one connection for queries (serial; cancellable)
- * and one for loading, so a load never waits behind a long query.
+ * DuckDB-Wasm in its own worker, opened from our origin, with one connection for queries (serial; cancellable),
+ * one for loading, so a load never waits behind a long query, and one for the engine's reads of the loaded table.
  */
 export class DuckDbSession {
   readonly info: EngineInfo;
@@ -91,8 +91,11 @@ export class DuckDbSession {
   readonly #worker: Worker;
   #queryConn: duckdb.AsyncDuckDBConnection;
   readonly #loadConn: duckdb.AsyncDuckDBConnection;
+  readonly #readConn: duckdb.AsyncDuckDBConnection;
   readonly #options: SessionOptions;
   #queue: Promise<unknown> = Promise.resolve();
+  readonly #loadTurns = new InTurn();
+  readonly #readTurns = new InTurn();
   #cancelledUpTo = 0;
   #runningId: number | null = null;
   #pendingCalls = 0;
@@ -100,11 +103,18 @@ export class DuckDbSession {
   #watchdog: ReturnType<typeof setInterval> | null = null;
   #dead = false;
 
-  private constructor(db: duckdb.AsyncDuckDB, worker: Worker, queryConn: duckdb.AsyncDuckDBConnection, loadConn: duckdb.AsyncDuckDBConnection, info: EngineInfo, options: SessionOptions) {
+  private constructor(
+    db: duckdb.AsyncDuckDB,
+    worker: Worker,
+    connections: { query: duckdb.AsyncDuckDBConnection; load: duckdb.AsyncDuckDBConnection; read: duckdb.AsyncDuckDBConnection },
+    info: EngineInfo,
+    options: SessionOptions,
+  ) {
     this.#db = db;
     this.#worker = worker;
-    this.#queryConn = queryConn;
-    this.#loadConn = loadConn;
+    this.#queryConn = connections.query;
+    this.#loadConn = connections.load;
+    this.#readConn = connections.read;
     this.info = info;
     this.#options = options;
   }
@@ -128,11 +138,10 @@ export class DuckDbSession {
       filesystem: { allowFullHTTPReads: false },
       query: { castBigIntToDouble: false, castDecimalToDouble: true, castTimestampToDate: false },
     });
-    const queryConn = await db.connect();
-    const loadConn = await db.connect();
-    for (const statement of startupStatements(new URL('/wasm/no-extensions', self.location.origin).href)) await queryConn.query(statement);
+    const connections = { query: await db.connect(), load: await db.connect(), read: await db.connect() };
+    for (const statement of startupStatements(new URL('/wasm/no-extensions', self.location.origin).href)) await connections.query.query(statement);
     const info: EngineInfo = { bundle: name, crossOriginIsolated: globalThis.crossOriginIsolated === true, threads, duckdbVersion: await db.getVersion() };
-    session = new DuckDbSession(db, worker, queryConn, loadConn, info, options);
+    session = new DuckDbSession(db, worker, connections, info, options);
     return session;
   }
 
@@ -170,16 +179,29 @@ export class DuckDbSession {
     return this.#watch(cancelled.cancelSent());
   }
 
+  /**
+   * One of the engine's own reads (the loaded table's summary), on a connection of its own: it sees only what loads
+   * have committed, never a load's open swap transaction, and it waits neither for a long SQL console query nor for
+   * a load, nor does cancelQuery() touch it.
+   */
+  read(sql: string): Promise<Row[]> {
+    return this.#readTurns.run(async () => tableToRows(await this.#watch(this.#run(sql, this.#readConn))));
+  }
+
   /** One statement on the load connection, after the queries already queued (see #afterQueries). */
-  async exec(sql: string): Promise<Row[]> {
-    await this.#afterQueries();
-    return tableToRows(await this.#watch(this.#run(sql, this.#loadConn)));
+  exec(sql: string): Promise<Row[]> {
+    return this.#loadTurns.run(async () => {
+      await this.#afterQueries();
+      return tableToRows(await this.#watch(this.#run(sql, this.#loadConn)));
+    });
   }
 
   /** Appends an Arrow IPC stream to `table` (columns in table order), or creates `table` from it. */
-  async insertIpc(table: string, ipc: Uint8Array, create: boolean): Promise<void> {
-    await this.#afterQueries();
-    await this.#watch(this.#loadConn.insertArrowFromIPCStream(ipc, { name: table, create }));
+  insertIpc(table: string, ipc: Uint8Array, create: boolean): Promise<void> {
+    return this.#loadTurns.run(async () => {
+      await this.#afterQueries();
+      await this.#watch(this.#loadConn.insertArrowFromIPCStream(ipc, { name: table, create }));
+    });
   }
 
   /**
@@ -260,5 +282,20 @@ export class DuckDbSession {
     this.#dead = true;
     this.#stopWatchdog();
     this.#options.onFatal(error);
+  }
+}
+
+/**
+ * One statement at a time on a connection. DuckDB-Wasm streams a result by fetching the next batch of whatever its
+ * connection runs now: a statement started meanwhile hands the first one its batches, which then fail to decode
+ * against the first one's schema ("Cannot destructure property 'length' of …", issue 17).
+ */
+class InTurn {
+  #tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.#tail.then(work, work);
+    this.#tail = result.catch(() => undefined);
+    return result;
   }
 }

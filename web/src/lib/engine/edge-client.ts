@@ -34,6 +34,12 @@ export interface RetryPolicy {
 
 export const FILE_RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 250 };
 const MANIFEST_TIMEOUT_MS = 30_000;
+/**
+ * A file request with no response after this long is abandoned and tried again: while a compaction step runs, the
+ * local edge (wrangler dev) answers every request late and some never (seen with 1 of 60 downloads; the others took
+ * up to 9 s on 2 busy cores), which would leave the load waiting for ever.
+ */
+const FILE_ANSWER_TIMEOUT_MS = 30_000;
 
 /** The edge's read API: manifest, files, live counters. Bearer token in a header, never in the URL. */
 export class EdgeClient {
@@ -69,8 +75,11 @@ export class EdgeClient {
     let lastError: Error = new Error('not attempted');
     for (let attempt = 1; attempt <= policy.attempts; attempt++) {
       signal.throwIfAborted();
+      const answer = new AbortController();
+      const timer = setTimeout(() => answer.abort(new DOMException(`no answer within ${FILE_ANSWER_TIMEOUT_MS / 1000} s`, 'TimeoutError')), FILE_ANSWER_TIMEOUT_MS);
       try {
-        const res = await fetch(url, { headers: this.#headers(), signal, cache: 'no-store' });
+        const res = await fetch(url, { headers: this.#headers(), signal: AbortSignal.any([signal, answer.signal]), cache: 'no-store' });
+        clearTimeout(timer);
         if (res.ok) return { bytes: new Uint8Array(await res.arrayBuffer()), etag: res.headers.get('etag'), attempts: attempt };
         const detail = await errorDetail(res);
         lastError = new EdgeRequestError(`HTTP ${res.status}${detail}`, res.status);
@@ -79,6 +88,8 @@ export class EdgeClient {
         if (signal.aborted) throw error;
         if (error instanceof EdgeRequestError && !retryable(error.status)) throw withAttempts(error, attempt);
         lastError = error instanceof EdgeRequestError ? error : new EdgeRequestError(`network error: ${errorMessage(error)}`, null, { cause: error });
+      } finally {
+        clearTimeout(timer);
       }
       if (attempt < policy.attempts) await sleep(policy.baseDelayMs * 4 ** (attempt - 1) * (0.5 + Math.random()), signal);
     }

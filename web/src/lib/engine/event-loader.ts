@@ -2,7 +2,7 @@ import type { ColumnSpec } from '@privacy-analytics/core/schema';
 import type { DateRange, EdgeConnection, FileSpan, LoadFailure, LoadProgress, LoadResult, SourceOrigin, TableInfo } from './data-engine';
 import type { DuckDbSession } from './duckdb-session';
 import { EdgeClient, sameEtag, type ManifestFile } from './edge-client';
-import { errorMessage } from './errors';
+import { EdgeRequestError, errorMessage } from './errors';
 import { coalesceIpcStream } from './arrow-coalesce';
 import { compactIfLarge } from '@privacy-analytics/core/engine';
 import { joinIpcStreams, sameBytes, splitIpcStream } from './arrow-ipc';
@@ -23,6 +23,12 @@ const CONCURRENCY = 16;
  */
 const CONCURRENCY_WHILE_STARTING = 2;
 const PROGRESS_EVERY_MS = 100;
+/**
+ * How often one load reads the manifest again because files it listed were gone when downloaded (merged by
+ * compaction after the grace period, deleted by retention or an erasure); then the files left missing are reported.
+ */
+const MANIFEST_CHANGES_FOLLOWED = 2;
+const FILE_GONE = 'no longer on the edge: it was merged into a larger file or deleted after the list of files was read. Retry loads the current list.';
 /** The largest local file accepted (an ArrayBuffer of it must fit in memory next to the decoded data). */
 export const MAX_LOCAL_FILE_BYTES = 1024 * 1024 * 1024;
 
@@ -123,6 +129,22 @@ export class EventLoader {
 
   async #loadRange(conn: EdgeConnection, range: DateRange, columns: ColumnSpec[], signal: AbortSignal, onProgress: ProgressListener): Promise<LoadResult> {
     const client = new EdgeClient(conn);
+    for (let pass = 0; ; pass++) {
+      const { result, gone } = await this.#loadListed(client, conn, range, columns, signal, onProgress);
+      // files the manifest listed a moment ago are gone: the edge's list changed under the load; load the new list
+      if (result.cancelled || gone === 0 || pass === MANIFEST_CHANGES_FOLLOWED) return result;
+    }
+  }
+
+  /** One pass of loadRange over the manifest as the edge lists it now; `gone`: listed files the edge no longer has. */
+  async #loadListed(
+    client: EdgeClient,
+    conn: EdgeConnection,
+    range: DateRange,
+    columns: ColumnSpec[],
+    signal: AbortSignal,
+    onProgress: ProgressListener,
+  ): Promise<{ result: LoadResult; gone: number }> {
     const scope = cacheScope(conn.url, conn.site);
     // the cache's entries of the range are read while the manifest is on its way (one index scan, not one get per file)
     const inCache = this.#cache.inRange(scope, range);
@@ -131,7 +153,7 @@ export class EventLoader {
     try {
       manifest = await client.manifest(range, signal);
     } catch (error) {
-      if (signal.aborted) return cancelledBeforeStart();
+      if (signal.aborted) return { result: cancelledBeforeStart(), gone: 0 };
       throw error;
     }
     // newest first: with progressive loading the latest days show first
@@ -140,6 +162,7 @@ export class EventLoader {
     const kept = this.#reusable(scope, columns, files);
     const wanted = kept ? files.filter((f) => !kept.some((k) => k.key === f.key)) : files;
     const cached = new Map((await inCache).map((entry) => [entry.key, entry]));
+    const gone = new Set<string>();
     const download = (file: ManifestFile): Source => ({
       key: file.key,
       bytes: file.bytes,
@@ -148,8 +171,14 @@ export class EventLoader {
       etag: file.etag,
       span: spanOf(file),
       read: async (s) => {
-        const got = await client.file(file.key, s);
-        return { bytes: got.bytes, attempts: got.attempts, origin: 'edge', etag: got.etag };
+        try {
+          const got = await client.file(file.key, s);
+          return { bytes: got.bytes, attempts: got.attempts, origin: 'edge', etag: got.etag };
+        } catch (error) {
+          if (!(error instanceof EdgeRequestError && error.status === 404)) throw error;
+          gone.add(file.key);
+          throw Object.assign(new Error(FILE_GONE, { cause: error }), { attempts: 1 });
+        }
       },
     });
     const sources = wanted.map((file): Source => {
@@ -178,7 +207,7 @@ export class EventLoader {
       await this.#cache.touch(hits).catch(() => undefined);
       await this.#cache.removeUnlisted(scope, range, pinned).catch(() => undefined);
     }
-    return result;
+    return { result, gone: result.failures.filter((f) => gone.has(f.key)).length };
   }
 
   /**
@@ -240,16 +269,21 @@ export class EventLoader {
     return this.#build(sources, ALL_COLUMNS, signal, onProgress, { keepOnEmpty: true, target: { kind: 'replace', scope: null } });
   }
 
+  /**
+   * The table as queries see it, read on a connection of its own (DuckDbSession.read), not the load connection: a
+   * load runs its statements and its swap transaction there while the dashboard asks (issue 17).
+   */
   async tableInfo(): Promise<TableInfo> {
     // before DuckDB has started nothing can have been loaded: the table is empty (and asking would wait seconds)
     if (!this.#session) return { rows: 0, minTime: null, maxTime: null, sources: [] };
     const session = this.#session;
+    const sources = this.#sources.map(({ key, rows, origin }) => ({ key, rows, origin }));
     const hasTime = this.#columns.some((c) => c.name === 'timestamp');
-    const [row] = await session.exec(
+    const [row] = await session.read(
       `SELECT count(*) AS rows${hasTime ? ', min("timestamp") AS min_time, max("timestamp") AS max_time' : ''} FROM ${EVENTS_TABLE}`,
     );
     const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : null);
-    return { rows: Number(row?.rows ?? 0), minTime: iso(row?.min_time), maxTime: iso(row?.max_time), sources: this.#sources.map(({ key, rows, origin }) => ({ key, rows, origin })) };
+    return { rows: Number(row?.rows ?? 0), minTime: iso(row?.min_time), maxTime: iso(row?.max_time), sources };
   }
 
   /**

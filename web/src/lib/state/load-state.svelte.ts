@@ -14,6 +14,9 @@ export class LoadState {
   #progress = $state<LoadProgress | null>(null);
   #failures = $state<LoadFailure[]>([]);
   #error = $state<string | null>(null);
+  /** the last table read's failure: unlike a load's, it lasts only until a later read succeeds */
+  #infoError = $state<string | null>(null);
+  #infoReads = 0;
   #notice = $state<string | null>(null);
   #info = $state<TableInfo | null>(null);
   #cache = $state<CacheStats | null>(null);
@@ -37,7 +40,7 @@ export class LoadState {
     return this.#failures;
   }
   get error(): string | null {
-    return this.#error;
+    return this.#error ?? this.#infoError;
   }
   get notice(): string | null {
     return this.#notice;
@@ -78,10 +81,16 @@ export class LoadState {
     return this.#run('files', (engine, signal, onProgress) => engine.loadFiles(files, { signal, onProgress }));
   }
 
-  /** Loads again what failed: the same range from the edge (cached files are not fetched again), or the failed files. */
+  /**
+   * Loads again what failed: the same range from the edge (cached files are not fetched again), or the failed files;
+   * with no load to repeat, reads the table again.
+   */
   async retry(): Promise<LoadResult | null> {
     const last = this.#last;
-    if (!last) return null;
+    if (!last) {
+      await this.refreshInfo();
+      return null;
+    }
     if (last.kind === 'edge') return this.fromEdge(last.range);
     const failed = new Set(this.#failures.map((f) => f.key));
     const files = last.files.filter((f) => failed.has(f.name));
@@ -100,11 +109,17 @@ export class LoadState {
     this.#controller?.abort();
   }
 
+  /** Reads the table's size and span; when reads overlap (a load's early one, its last one), the last asked wins. */
   async refreshInfo(): Promise<void> {
+    const read = ++this.#infoReads;
     try {
-      this.#info = await this.#engine.tableInfo();
+      const info = await this.#engine.tableInfo();
+      if (read !== this.#infoReads) return;
+      this.#info = info;
+      this.#infoError = null;
     } catch (error) {
-      this.#error = `could not read the loaded table: ${errorMessage(error)}`;
+      if (read !== this.#infoReads) return;
+      this.#infoError = describeTableReadError(error);
     }
   }
 
@@ -132,6 +147,7 @@ export class LoadState {
 
   dismissError(): void {
     this.#error = null;
+    this.#infoError = null;
   }
 
   async #run(
@@ -143,6 +159,7 @@ export class LoadState {
     this.#controller = controller;
     this.#running = kind;
     this.#error = null;
+    this.#infoError = null;
     this.#notice = null;
     this.#progress = null;
     this.#fileIndex = null;
@@ -196,8 +213,25 @@ function tableSignature(info: TableInfo | null): string {
 }
 
 function describeLoadError(kind: LoadKind, error: unknown): string {
-  const message = errorMessage(error);
+  const message = readableReason(error) ?? 'the dashboard hit an internal error (details in the browser console)';
   if (kind === 'edge') return `Could not load from the edge: ${message}. Cached data, if any, is still shown.`;
   if (kind === 'files') return `Could not open the files: ${message}. The data loaded before is unchanged.`;
   return `Could not read the local cache: ${message}`;
+}
+
+function describeTableReadError(error: unknown): string {
+  const reason = readableReason(error);
+  return `The loaded data could not be read${reason ? ` (${reason})` : ''}. Retry loads it again.`;
+}
+
+/**
+ * The first line of an error's message, or null for an error in the dashboard's own code (a TypeError and the like):
+ * its text ("Cannot destructure property 'length' of …") tells the user nothing, so it goes to the console instead.
+ * A failed fetch is a TypeError too, but says what happened.
+ */
+function readableReason(error: unknown): string | null {
+  const internal = error instanceof Error && /^(TypeError|RangeError|ReferenceError|SyntaxError)$/.test(error.name) && !/fetch|network/i.test(error.message);
+  if (!internal) return errorMessage(error).split('\n')[0]!.trim();
+  console.error(error);
+  return null;
 }
