@@ -68,7 +68,8 @@ export function pieOption(rows: readonly BreakdownRow[], theme: ResolvedTheme, s
   return {
     ...base(theme),
     tooltip: { trigger: 'item' },
-    legend: { bottom: 0, textStyle: { color: theme === 'dark' ? '#d7dbe3' : '#2a2f3a' } },
+    // One scrolling line: with many values a wrapped legend grew over the ring (ten browsers did).
+    legend: { type: 'scroll', bottom: 0, textStyle: { color: theme === 'dark' ? '#d7dbe3' : '#2a2f3a' } },
     series: [
       {
         name: seriesName,

@@ -1,30 +1,23 @@
+import { manifestEntrySchema, type ManifestEntry } from '@privacy-analytics/core/edge-api';
 import { z } from 'zod';
 import type { DateRange, EdgeConnection } from './data-engine';
 import { validEdgeUrl } from './edge-url';
 import { EdgeRequestError, errorMessage } from './errors';
 
-/** The manifest as the edge serves it (worker-edge/src/read/manifest-route.ts), validated at the boundary. */
-const manifestFileSchema = z.object({
-  key: z.string().min(1).max(512),
-  date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
-  // null for a day-level file written by compaction (events/site=…/date=…/c….parquet)
-  hour: z.number().int().min(0).max(23).nullable(),
-  bytes: z.number().int().nonnegative(),
-  rows: z.number().int().nonnegative(),
-  minTime: z.string(),
-  maxTime: z.string(),
-  etag: z.string().max(256),
-  createdAt: z.string(),
-});
+/**
+ * The manifest as the edge serves it, validated at the boundary: each file by core's wire schema (the edge's answer
+ * satisfies the same type); of the envelope only what the loader reads, so that stand-in edges (benchmarks) may omit
+ * the rest.
+ */
 const manifestSchema = z.object({
   schemaVersion: z.number().int(),
-  files: z.array(manifestFileSchema).max(200_000),
+  files: z.array(manifestEntrySchema).max(200_000),
 });
 const liveSchema = z.object({
   minutes: z.array(z.object({ minute: z.string(), accepted: z.number().optional() }).passthrough()).max(48 * 60),
 });
 
-export type ManifestFile = z.infer<typeof manifestFileSchema>;
+export type ManifestFile = ManifestEntry;
 export type Manifest = z.infer<typeof manifestSchema>;
 
 export interface RetryPolicy {
