@@ -109,12 +109,16 @@ async function readNdjson(path: string, options: NormaliseOptions, onRows: (rows
       fail(`invalid JSON (${errorMessage(error)})`);
       continue;
     }
-    const facts = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? factsFromMessageTime(raw as Record<string, unknown>, countryOf(raw as Record<string, unknown>)) : null;
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+      fail('not a Segment message: not a JSON object');
+      continue;
+    }
+    const facts = factsFromMessageTime(raw as Record<string, unknown>, countryOf(raw as Record<string, unknown>));
     if (typeof facts === 'string') {
       fail(facts);
       continue;
     }
-    const outcome = await messageToRow(raw, facts ?? { receivedAt: 0, country: null, region: null, requestUserAgent: null }, options);
+    const outcome = await messageToRow(raw, facts, options);
     if (outcome.kind !== 'row') {
       fail(outcome.reason.replace(/^invalid_message: /, 'not a Segment message: '));
       continue;

@@ -131,8 +131,7 @@ export async function startFilledEdge(options: {
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
     if (summary.rejected > summary.sent / 100) throw new Error(`edge rejected ${summary.rejected} of ${summary.sent} events: ${summary.rejectionSamples.join(' | ')}`);
-    const flushed = await fetch(`${edge.url}/v1/sites/${DEMO.site}/flush`, { method: 'POST', headers: { authorization: `Bearer ${DEMO.adminToken}` } });
-    if (!flushed.ok) throw new Error(`flush: ${flushed.status} ${await flushed.text()}`);
+    await flushEdge(edge.url);
     await manifestAnswers(edge.url);
     return { ...edge, range: { from: isoDay(start.getTime()), to: isoDay(today - 86_400_000) }, accepted: summary.accepted };
   } catch (error) {

@@ -1,5 +1,6 @@
 import { HyperLogLog } from '../buffer/hyperloglog';
 import type { Env } from '../env';
+import { HttpError } from '../http/http-error';
 import { buffersOf } from '../stubs';
 
 export interface SiteCounters {
@@ -7,6 +8,17 @@ export interface SiteCounters {
   perMinute: Map<number, Record<string, number>>;
   /** Per UTC day (YYYY-MM-DD), each metric summed over the shards. */
   daily: Map<string, Record<string, number>>;
+}
+
+/** The last `?minutes=` minutes (1 to 2880, default `fallback`) as epoch minutes, both ends included. */
+export function minuteWindow(url: URL, fallback: number): { since: number; now: number } {
+  const minutesText = url.searchParams.get('minutes') ?? String(fallback);
+  const minutes = Number(minutesText);
+  if (!Number.isInteger(minutes) || minutes < 1 || minutes > 48 * 60) {
+    throw new HttpError(400, 'invalid_parameter', `minutes: expected an integer from 1 to 2880, got "${minutesText.slice(0, 40)}"`);
+  }
+  const now = Math.floor(Date.now() / 60_000);
+  return { since: now - minutes + 1, now };
 }
 
 /** The one reader of the buffers' counters: `/live` and `/metrics` both sum every shard through it. */
