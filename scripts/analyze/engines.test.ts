@@ -37,7 +37,7 @@ describe('DuckDB-Wasm and native DuckDB agree', () => {
   }
 });
 
-describe('compactIfLarge (web/src/lib/engine/compact-tables.ts)', () => {
+describe('compactIfLarge (core/src/engine)', () => {
   const tableBytes = async (store: EventStore) =>
     Number((await store.query<{ b: number }>(`SELECT coalesce(sum(memory_usage_bytes), 0)::DOUBLE AS b FROM duckdb_memory() WHERE tag = 'IN_MEMORY_TABLE'`))[0]?.b);
   const digest = 'SELECT count(*)::BIGINT AS n, count(DISTINCT event_id)::BIGINT AS ids, sum(revenue) AS revenue, min("timestamp") AS first FROM events';

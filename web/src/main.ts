@@ -4,7 +4,8 @@
  * all of them run before the worker exists.
  */
 import './lib/zod-config';
-import { createDataEngine, isDuckDbBundleName } from './lib/engine/data-engine';
+import { isDuckDbBundleName } from './lib/engine/data-engine';
+import { createDataEngine } from './lib/engine/worker-data-engine';
 
 /** `?engine=coi|eh|mvp` forces a DuckDB build (diagnostics, benchmarks); by default it is chosen by browser and cores. */
 const forced = new URLSearchParams(location.search).get('engine');

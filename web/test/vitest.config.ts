@@ -11,7 +11,7 @@ export default defineConfig({
   root: fileURLToPath(new URL('../..', import.meta.url)),
   test: {
     environment: 'node',
-    include: ['web/test/**/*.test.ts', 'web/src/lib/engine/**/*.test.ts'],
+    include: ['web/test/**/*.test.ts', 'web/src/lib/workers/data/**/*.test.ts'],
     globalSetup: ['web/test/global-setup.ts'],
     testTimeout: 180_000,
     hookTimeout: 240_000,

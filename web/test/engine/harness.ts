@@ -3,7 +3,7 @@
  * LoadState (what turns the engine's answers into the load banner), so the tests exercise the same facade the UI
  * uses, built and served like the app.
  */
-import { createDataEngine } from '../../src/lib/engine/data-engine';
+import { createDataEngine } from '../../src/lib/engine/worker-data-engine';
 import { createModelEngine } from '../../src/lib/ml/model-engine';
 import { LoadState } from '../../src/lib/state/load-state.svelte.ts';
 

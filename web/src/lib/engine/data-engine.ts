@@ -1,5 +1,4 @@
 import type { QueryEngine } from '@privacy-analytics/core/engine';
-import { WorkerDataEngine } from './worker-data-engine';
 
 /** Where the edge collector is, which site, and a read token. Kept in IndexedDB, never in the URL. */
 export interface EdgeConnection {
@@ -140,6 +139,3 @@ export interface DataEngineOptions {
   databaseName?: string;
 }
 
-export function createDataEngine(options: DataEngineOptions = {}): DataEngine {
-  return new WorkerDataEngine(options);
-}

@@ -24,6 +24,3 @@ export function wasmAssetUrl(base: string, file: string): string {
   return `${base.endsWith('/') ? base : `${base}/`}${file}?v=${staged.sha256.slice(0, 16)}`;
 }
 
-export function stagedVersion(pkg: string): string | undefined {
-  return [...STAGED.values()].find((f) => f.package === pkg)?.version;
-}

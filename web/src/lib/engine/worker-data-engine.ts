@@ -15,7 +15,7 @@ import type {
   SimulatedCrash,
   TableInfo,
 } from './data-engine';
-import { validEdgeUrl } from './edge-url';
+import { validEdgeUrl } from '../edge/edge-url';
 import { EngineCrashedError, QueryCancelledError, QueryError, deserializeError, type SerializedError } from './errors';
 import { DEFAULT_DATABASE_NAME, LocalDb } from './local-db';
 import type { Row, SqlValue } from '@privacy-analytics/core/engine';
@@ -209,4 +209,9 @@ export class WorkerDataEngine implements DataEngine {
       signal?.removeEventListener('abort', onAbort);
     }
   }
+}
+
+/** The dashboard's data engine: DuckDB-Wasm and the loader in a supervised worker. */
+export function createDataEngine(options: DataEngineOptions = {}): DataEngine {
+  return new WorkerDataEngine(options);
 }

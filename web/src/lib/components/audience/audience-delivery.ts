@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { parseAudienceSpec, parseSegmentSpec, resolveAsOfInstant, responsiveChannelSql, segmentMembers, type AudienceSpecInput } from '@privacy-analytics/core/analytics';
 import type { QueryEngine } from '@privacy-analytics/core/engine';
-import type { AudienceDelivery } from '../../engine/edge-admin';
+import type { AudienceDelivery } from '../../edge/edge-admin';
 
 export const PSEUDONYM = /^[0-9a-f]{32}$/;
 const CHANNEL = /^[A-Za-z0-9 _.:/-]{1,64}$/;

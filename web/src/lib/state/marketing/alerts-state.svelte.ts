@@ -1,5 +1,5 @@
 import type { EdgeConnection } from '../../engine/data-engine';
-import { EdgeAdmin, roleProblem, type AlertRuleInfo, type FiredAlert, type WhoAmI } from '../../engine/edge-admin';
+import { EdgeAdmin, roleProblem, type AlertRuleInfo, type FiredAlert, type WhoAmI } from '../../edge/edge-admin';
 import { AnalysisRun } from '../analysis-run.svelte.ts';
 import { errorMessage } from '../errors';
 

@@ -1,6 +1,6 @@
 import { qualityReportFromCounters, runDataQuality, type CollectionQualityReport, type DataQualityResult, type DataQualitySpecInput, type WithBasis } from '@privacy-analytics/core/analytics';
 import type { DataEngine, DateRange, EdgeConnection } from '../../engine/data-engine';
-import { EdgeAdmin, roleProblem } from '../../engine/edge-admin';
+import { EdgeAdmin, roleProblem } from '../../edge/edge-admin';
 import type { SavedReports } from '../../reports/saved-reports';
 import { AnalysisRun } from '../analysis-run.svelte.ts';
 import { freshPersonMap } from '../person-map';

@@ -4,13 +4,13 @@
  * the IndexedDB file cache. Reached only through comlink by the DataEngine facade.
  */
 import * as Comlink from 'comlink';
-import { DuckDbSession, chooseBundle, localBundles } from '../../engine/duckdb-session';
-import { EdgeClient } from '../../engine/edge-client';
+import { DuckDbSession, chooseBundle, localBundles } from './duckdb-session';
+import { EdgeClient } from '../../edge/edge-client';
 import { errorMessage, installErrorTransfer, serializeError, type SerializedError } from '../../engine/errors';
-import { EventLoader } from '../../engine/event-loader';
-import { FileCache } from '../../engine/file-cache';
+import { EventLoader } from './event-loader';
+import { FileCache } from './file-cache';
 import { LocalDb } from '../../engine/local-db';
-import { prefetchParquetWasm } from '../../engine/parquet-decoder';
+import { prefetchParquetWasm } from './parquet-decoder';
 import { wasmAssetUrl } from '../../engine/wasm-assets';
 import type { LoadProgress } from '../../engine/data-engine';
 import type { DataWorkerApi, DataWorkerInit } from './messages';

@@ -1,4 +1,4 @@
-import { EdgeRequestError } from './errors';
+import { EdgeRequestError } from '../engine/errors';
 
 /** http(s) URL without a trailing slash; anything else is refused before a request is made. */
 export function validEdgeUrl(raw: string): string {

@@ -5,9 +5,9 @@
  * from "bad token" (401), so views can say which role is missing.
  */
 import { z } from 'zod';
-import type { EdgeConnection } from './data-engine';
+import type { EdgeConnection } from '../engine/data-engine';
 import { validEdgeUrl } from './edge-url';
-import { EdgeRequestError, errorMessage } from './errors';
+import { EdgeRequestError, errorMessage } from '../engine/errors';
 
 const REQUEST_TIMEOUT_MS = 30_000;
 /** Delivery posts up to 50 batches to the destination with retries; give it time. */

@@ -1,5 +1,5 @@
-import type { CacheStats, DateRange } from './data-engine';
-import type { CachedFile, LocalDb } from './local-db';
+import type { CacheStats, DateRange } from '../../engine/data-engine';
+import type { CachedFile, LocalDb } from '../../engine/local-db';
 
 export interface CacheableFile {
   key: string;

@@ -1,14 +1,14 @@
 import type { ColumnSpec } from '@privacy-analytics/core/schema';
-import type { DateRange, EdgeConnection, FileSpan, LoadFailure, LoadProgress, LoadResult, SourceOrigin, TableInfo } from './data-engine';
+import type { DateRange, EdgeConnection, FileSpan, LoadFailure, LoadProgress, LoadResult, SourceOrigin, TableInfo } from '../../engine/data-engine';
 import type { DuckDbSession } from './duckdb-session';
-import { EdgeClient, sameEtag, type ManifestFile } from './edge-client';
-import { EdgeRequestError, errorMessage } from './errors';
+import { EdgeClient, sameEtag, type ManifestFile } from '../../edge/edge-client';
+import { EdgeRequestError, errorMessage } from '../../engine/errors';
 import { coalesceIpcStream } from './arrow-coalesce';
 import { compactIfLarge } from '@privacy-analytics/core/engine';
 import { joinIpcStreams, sameBytes, splitIpcStream } from './arrow-ipc';
 import { ALL_COLUMNS, EVENTS_TABLE, createTableSql, quoteIdentifier, resolveColumns } from './event-table';
 import { FileCache } from './file-cache';
-import { cacheScope, type CachedFile } from './local-db';
+import { cacheScope, type CachedFile } from '../../engine/local-db';
 import { mapConcurrently } from './map-concurrently';
 import { decodeEventsParquet, type DecodedEvents } from './parquet-decoder';
 

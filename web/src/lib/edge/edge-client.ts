@@ -1,8 +1,8 @@
 import { manifestEntrySchema, type ManifestEntry } from '@privacy-analytics/core/edge-api';
 import { z } from 'zod';
-import type { DateRange, EdgeConnection } from './data-engine';
+import type { DateRange, EdgeConnection } from '../engine/data-engine';
 import { validEdgeUrl } from './edge-url';
-import { EdgeRequestError, errorMessage } from './errors';
+import { EdgeRequestError, errorMessage } from '../engine/errors';
 
 /**
  * The manifest as the edge serves it, validated at the boundary: each file by core's wire schema (the edge's answer

@@ -1,11 +1,11 @@
 import * as duckdb from '@duckdb/duckdb-wasm';
 import { Table } from 'apache-arrow';
 import { tableToRows } from '@privacy-analytics/core/connectors/arrow';
-import type { DuckDbBundleName, EngineInfo } from './data-engine';
-import { QueryCancelledError, errorMessage } from './errors';
+import type { DuckDbBundleName, EngineInfo } from '../../engine/data-engine';
+import { QueryCancelledError, errorMessage } from '../../engine/errors';
 import type { Row, SqlValue } from '@privacy-analytics/core/engine';
 import { bindParameters } from '@privacy-analytics/core/engine';
-import { wasmAssetUrl } from './wasm-assets';
+import { wasmAssetUrl } from '../../engine/wasm-assets';
 
 /** A DuckDB build the page can run: chooseBundle's answer. */
 export interface ChosenBundle {

@@ -2,7 +2,7 @@ import { DataType, Schema, Table, tableFromIPC, tableToIPC, type Field } from 'a
 import initParquetWasm, { ParquetFile, readParquet, readSchema, type Table as WasmTable } from 'parquet-wasm/esm';
 import { joinIpcStreams, splitIpcStream } from './arrow-ipc';
 import type { ColumnKind, ColumnSpec } from '@privacy-analytics/core/schema';
-import { errorMessage } from './errors';
+import { errorMessage } from '../../engine/errors';
 
 /** Rows per Arrow record batch handed to DuckDB (the edge writes row groups of 64 Ki rows). */
 const BATCH_ROWS = 64 * 1024;
