@@ -221,13 +221,13 @@ describe('issue 17: the first connect while the edge compacts', () => {
     }, range);
     expect(state).toEqual({ error: null, rows: rowsOf(listed) });
     // what the SQL console can do: the table is not there when the dashboard reads it
-    await queryInPage(page, 'ALTER TABLE events RENAME TO events_aside');
+    await queryInPage(page, 'ALTER VIEW events RENAME TO events_aside');
     const failed = await page.evaluate(async () => {
       await window.loadState.refreshInfo();
       return window.loadState.error;
     });
     expect(failed).toMatch(/^The loaded data could not be read \(Catalog Error: .*events.*\)\. Retry loads it again\.$/);
-    await queryInPage(page, 'ALTER TABLE events_aside RENAME TO events');
+    await queryInPage(page, 'ALTER VIEW events_aside RENAME TO events');
     const after = await page.evaluate(async () => {
       await window.loadState.refreshInfo();
       return { error: window.loadState.error, rows: window.loadState.info?.rows };

@@ -56,6 +56,10 @@ export interface TableInfo {
   minTime: string | null;
   maxTime: string | null;
   sources: { key: string; rows: number; origin: SourceOrigin }[];
+  /** where the local warehouse is kept (see EngineInfo.storage); absent before DuckDB has started */
+  storage?: 'opfs' | 'memory';
+  /** why it is in memory only */
+  storageNote?: string | null;
 }
 
 export type EngineStatus = 'starting' | 'ready' | 'crashed';
@@ -74,6 +78,13 @@ export interface EngineInfo {
   /** DuckDB worker threads (1 unless the page is cross-origin isolated) */
   threads: number;
   duckdbVersion: string;
+  /**
+   * Where the local warehouse (the loaded events) is kept: in a DuckDB file in the browser's Origin Private File
+   * System, so the next visit opens it without reading anything again, or in memory (read again on every visit).
+   */
+  storage: 'opfs' | 'memory';
+  /** why the warehouse is in memory; null when it is in OPFS */
+  storageNote: string | null;
 }
 
 export interface LoadOptions {

@@ -44,7 +44,9 @@ const api: DataWorkerApi = {
     // the page offers a restart. parquet-wasm is downloaded now and instantiated on the first decode (a failure there
     // fails the files, each saying why).
     const build = await chooseBundle(localBundles(options.wasmBase), options.cores, options.bundle);
-    const opening = DuckDbSession.open({ build, cores: options.cores, unresponsiveAfterMs: options.unresponsiveAfterMs, onFatal: fatal });
+    // the local warehouse: one DuckDB file per IndexedDB database name (tests use their own names)
+    const databasePath = `opfs://${options.databaseName.replace(/[^A-Za-z0-9_-]/g, '_')}.duckdb`;
+    const opening = DuckDbSession.open({ build, cores: options.cores, unresponsiveAfterMs: options.unresponsiveAfterMs, onFatal: fatal, databasePath });
     prefetchParquetWasm(wasmAssetUrl(options.wasmBase, 'parquet_wasm_bg.wasm'));
     const db = new LocalDb(options.databaseName);
     db.open().catch(() => undefined); // now, not on the first load's first cache read (a failure shows there)

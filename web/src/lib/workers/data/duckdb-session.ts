@@ -22,6 +22,11 @@ export interface SessionOptions {
   unresponsiveAfterMs: number;
   /** the DuckDB worker died or its wasm trapped: the session is unusable */
   onFatal: (error: Error) => void;
+  /**
+   * The database file to keep between visits (`opfs://<name>.duckdb`, the local warehouse). When it cannot be opened
+   * (no OPFS, or another tab holds it) DuckDB runs in memory and EngineInfo.storageNote says why.
+   */
+  databasePath?: string;
 }
 
 /** Our own-origin copies of DuckDB's three builds (never getJsDelivrBundles). */
@@ -74,6 +79,21 @@ export function startupStatements(extensionRepository: string): string[] {
     'SET preserve_insertion_order = false',
     'SET lock_configuration = true',
   ];
+}
+
+/** Why this worker cannot keep a database in OPFS, or null when it can. */
+async function opfsUnavailable(): Promise<string | null> {
+  const storage = (globalThis.navigator as Navigator | undefined)?.storage;
+  if (!storage?.getDirectory) return 'this browser has no Origin Private File System';
+  if (typeof (globalThis as { FileSystemSyncAccessHandle?: unknown }).FileSystemSyncAccessHandle === 'undefined') {
+    return 'this browser cannot write OPFS files from a worker';
+  }
+  try {
+    await storage.getDirectory();
+    return null;
+  } catch (error) {
+    return `the Origin Private File System is not available here (${errorMessage(error)})`;
+  }
 }
 
 /** The longest a load statement waits for queued queries before it goes ahead anyway. */
@@ -132,15 +152,38 @@ export class DuckDbSession {
     const db = new duckdb.AsyncDuckDB(new duckdb.VoidLogger(), worker);
     await db.instantiate(bundle.mainModule, bundle.pthreadWorker);
     const threads = name === 'coi' ? Math.max(2, Math.min(options.cores, 8)) : 1;
-    await db.open({
+    const config: duckdb.DuckDBConfig = {
       maximumThreads: threads,
       allowUnsignedExtensions: false,
       filesystem: { allowFullHTTPReads: false },
       query: { castBigIntToDouble: false, castDecimalToDouble: true, castTimestampToDate: false },
-    });
+    };
+    let storage: EngineInfo['storage'] = 'memory';
+    let storageNote: string | null = options.databasePath ? null : 'no database file was asked for';
+    if (options.databasePath) {
+      const why = await opfsUnavailable();
+      if (why) storageNote = why;
+      else {
+        try {
+          await db.open({ ...config, path: options.databasePath, accessMode: duckdb.DuckDBAccessMode.READ_WRITE });
+          storage = 'opfs';
+        } catch (error) {
+          console.warn(`local warehouse ${options.databasePath} not opened: ${errorMessage(error)}`);
+          storageNote = 'another tab of this dashboard has the local database open (or the browser refused it)';
+        }
+      }
+    }
+    if (storage === 'memory') await db.open(config);
     const connections = { query: await db.connect(), load: await db.connect(), read: await db.connect() };
     for (const statement of startupStatements(new URL('/wasm/no-extensions', self.location.origin).href)) await connections.query.query(statement);
-    const info: EngineInfo = { bundle: name, crossOriginIsolated: globalThis.crossOriginIsolated === true, threads, duckdbVersion: await db.getVersion() };
+    const info: EngineInfo = {
+      bundle: name,
+      crossOriginIsolated: globalThis.crossOriginIsolated === true,
+      threads,
+      duckdbVersion: await db.getVersion(),
+      storage,
+      storageNote,
+    };
     session = new DuckDbSession(db, worker, connections, info, options);
     return session;
   }
