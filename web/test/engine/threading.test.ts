@@ -55,13 +55,22 @@ afterAll(async () => {
 
 describe('DuckDB build selection', () => {
   it('uses the threaded COI build when the page is cross-origin isolated and has 4 or more cores', async () => {
-    const { page, foreign } = await enginePage(isolated, { databaseName: 'threads-coi' }, 8);
+    // threads are chosen when the warehouse is kept in memory (with OPFS the single-threaded build runs)
+    const { page, foreign } = await enginePage(isolated, { databaseName: 'threads-coi', warehouse: 'memory' }, 8);
     expect(await page.evaluate(() => navigator.hardwareConcurrency)).toBe(8);
     expect(await page.evaluate(() => ({ isolated: crossOriginIsolated, sab: typeof SharedArrayBuffer }))).toEqual({ isolated: true, sab: 'function' });
     const info = await page.evaluate(() => window.engine.info());
     expect(info).toMatchObject({ bundle: 'coi', crossOriginIsolated: true });
     expect(info.threads).toBeGreaterThanOrEqual(2);
     expect(await queryInPage(page, "SELECT current_setting('threads') AS threads")).toEqual([{ threads: info.threads }]);
+    await loadFilesInPage(page, [file]);
+    expect(await queryInPage(page, SQL)).toEqual(expected);
+    expect(foreign).toEqual([]);
+  });
+
+  it('keeps the warehouse in OPFS with the single-threaded EH build on an isolated page with 4 or more cores', async () => {
+    const { page, foreign } = await enginePage(isolated, { databaseName: 'threads-opfs' }, 8);
+    expect(await page.evaluate(() => window.engine.info())).toMatchObject({ bundle: 'eh', threads: 1, storage: 'opfs', storageNote: null });
     await loadFilesInPage(page, [file]);
     expect(await queryInPage(page, SQL)).toEqual(expected);
     expect(foreign).toEqual([]);

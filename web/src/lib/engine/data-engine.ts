@@ -30,7 +30,10 @@ export interface LoadProgress {
   bytesDone: number;
   bytesTotal: number;
   rows: number;
+  /** files kept from the local warehouse or read from the Parquet cache (not downloaded) */
   fromCache: number;
+  /** files decoded from Parquet by this load (0 on a warm visit: the warehouse holds the rows) */
+  decoded?: number;
   failures: LoadFailure[];
   /**
    * Rows of this load already queryable in `events` while it runs: a load into an empty table publishes its first
@@ -146,7 +149,13 @@ export interface DataEngineOptions {
   cacheQuotaBytes?: number;
   /** A worker that does not answer a ping for this long while calls are pending counts as crashed (default 60 s). */
   unresponsiveAfterMs?: number;
-  /** IndexedDB database name (default `pa-dashboard`). */
+  /** IndexedDB database name (default `pa-dashboard`); also names the warehouse's OPFS file. */
   databaseName?: string;
+  /**
+   * Where the local warehouse lives: `opfs` (default) keeps it between visits when the browser can (a DuckDB file in
+   * the Origin Private File System; Parquet is not cached besides); `memory` reads the files again on every visit and
+   * keeps their Parquet bytes in the IndexedDB cache instead (also what happens when OPFS cannot be used).
+   */
+  warehouse?: 'opfs' | 'memory';
 }
 

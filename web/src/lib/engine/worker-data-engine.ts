@@ -53,6 +53,7 @@ export class WorkerDataEngine implements DataEngine {
       cores: navigator.hardwareConcurrency || 1,
       unresponsiveAfterMs,
       databaseName,
+      warehouse: options.warehouse ?? 'opfs',
       ...(options.bundle ? { bundle: options.bundle } : {}),
       ...(options.cacheQuotaBytes !== undefined ? { cacheQuotaBytes: options.cacheQuotaBytes } : {}),
     };

@@ -43,15 +43,15 @@ const api: DataWorkerApi = {
     // decodes meanwhile, and every DuckDB call waits for it. If it cannot start, the worker reports a fatal error and
     // the page offers a restart. parquet-wasm is downloaded now and instantiated on the first decode (a failure there
     // fails the files, each saying why).
-    const build = await chooseBundle(localBundles(options.wasmBase), options.cores, options.bundle);
+    const build = await chooseBundle(localBundles(options.wasmBase), options.cores, options.bundle, options.warehouse === 'opfs');
     // the local warehouse: one DuckDB file per IndexedDB database name (tests use their own names)
-    const databasePath = `opfs://${options.databaseName.replace(/[^A-Za-z0-9_-]/g, '_')}.duckdb`;
+    const databasePath = options.warehouse === 'opfs' ? `opfs://${options.databaseName.replace(/[^A-Za-z0-9_-]/g, '_')}.duckdb` : undefined;
     const opening = DuckDbSession.open({ build, cores: options.cores, unresponsiveAfterMs: options.unresponsiveAfterMs, onFatal: fatal, databasePath });
     prefetchParquetWasm(wasmAssetUrl(options.wasmBase, 'parquet_wasm_bg.wasm'));
     const db = new LocalDb(options.databaseName);
     db.open().catch(() => undefined); // now, not on the first load's first cache read (a failure shows there)
     const cache = new FileCache(db, options.cacheQuotaBytes);
-    const loader = new EventLoader(opening, cache);
+    const loader = new EventLoader(opening, cache, databasePath !== undefined && build.name !== 'coi');
     loader.ready().catch((error: unknown) => fatal(new Error(`DuckDB could not start: ${errorMessage(error)}`, { cause: error })));
     engine = { loader, cache };
   },

@@ -48,12 +48,14 @@ export const THREADED_MIN_CORES = 4;
 
 /**
  * COI (threads) when the page is cross-origin isolated, has SharedArrayBuffer and at least THREADED_MIN_CORES
- * cores; else EH; MVP for browsers without wasm exceptions.
+ * cores, and the warehouse is to be kept in memory; else EH; MVP for browsers without wasm exceptions. With the
+ * warehouse in OPFS the single-threaded build runs: the threaded one stopped answering when it wrote its database
+ * to OPFS (DuckDB-Wasm 1.32, Chromium), and a warm visit that decodes nothing gains more than threads do.
  */
-export async function chooseBundle(bundles: duckdb.DuckDBBundles, cores: number, forced?: DuckDbBundleName): Promise<ChosenBundle> {
+export async function chooseBundle(bundles: duckdb.DuckDBBundles, cores: number, forced?: DuckDbBundleName, persistent = false): Promise<ChosenBundle> {
   const features = await duckdb.getPlatformFeatures();
   const isolated = globalThis.crossOriginIsolated === true && typeof SharedArrayBuffer !== 'undefined';
-  const threaded = isolated && cores >= THREADED_MIN_CORES && features.wasmThreads && features.wasmExceptions && features.wasmSIMD;
+  const threaded = !persistent && isolated && cores >= THREADED_MIN_CORES && features.wasmThreads && features.wasmExceptions && features.wasmSIMD;
   const name: DuckDbBundleName = forced ?? (threaded ? 'coi' : features.wasmExceptions ? 'eh' : 'mvp');
   if (name === 'coi') {
     if (!isolated) throw new Error('the threaded DuckDB build needs a cross-origin isolated page (COOP/COEP headers)');
@@ -159,8 +161,9 @@ export class DuckDbSession {
       query: { castBigIntToDouble: false, castDecimalToDouble: true, castTimestampToDate: false },
     };
     let storage: EngineInfo['storage'] = 'memory';
-    let storageNote: string | null = options.databasePath ? null : 'no database file was asked for';
-    if (options.databasePath) {
+    let storageNote: string | null = options.databasePath ? null : 'the dashboard was opened with the in-memory warehouse';
+    if (options.databasePath && name === 'coi') storageNote = 'the threaded DuckDB build keeps its database in memory';
+    else if (options.databasePath) {
       const why = await opfsUnavailable();
       if (why) storageNote = why;
       else {

@@ -68,6 +68,7 @@ export class EventLoader {
   #warehouse: Warehouse | null = null;
   readonly #ready: Promise<DuckDbSession>;
   readonly #cache: FileCache;
+  readonly #warehouseInOpfs: boolean;
   #current: AbortController | null = null;
   #currentToken: number | undefined;
   #tail: Promise<unknown> = Promise.resolve();
@@ -76,8 +77,10 @@ export class EventLoader {
    * `session` may still be starting: loads begin at once (manifest, downloads, cache reads and decoding overlap
    * with DuckDB's start) and only their DuckDB statements wait for it.
    */
-  constructor(session: DuckDbSession | Promise<DuckDbSession>, cache: FileCache) {
+  /** `warehouseInOpfs`: the warehouse was asked to live in OPFS (a reopen then waits for DuckDB to open it). */
+  constructor(session: DuckDbSession | Promise<DuckDbSession>, cache: FileCache, warehouseInOpfs = false) {
     this.#cache = cache;
+    this.#warehouseInOpfs = warehouseInOpfs;
     this.#ready = Promise.resolve(session).then(async (started) => {
       this.#warehouse = await Warehouse.open(started, started.info.storage);
       this.#session = started;
@@ -131,8 +134,10 @@ export class EventLoader {
     onProgress: ProgressListener,
   ): Promise<{ result: LoadResult; gone: number }> {
     const scope = cacheScope(conn.url, conn.site);
-    // the cache's entries of the range are read while the manifest is on its way (one index scan, not one get per file)
-    const inCache = this.#cache.inRange(scope, range);
+    // With the warehouse in OPFS the Parquet bytes are not kept besides (one copy); in memory, the IndexedDB cache
+    // keeps them for the next visit. Its entries of the range are read while the manifest is on its way.
+    const persistent = this.#warehouse?.persistent ?? (await this.#wh()).persistent;
+    const inCache = persistent ? Promise.resolve([]) : this.#cache.inRange(scope, range);
     inCache.catch(() => undefined);
     let manifest;
     try {
@@ -152,7 +157,10 @@ export class EventLoader {
       return file !== undefined && f.etag !== null && sameEtag(f.etag, file.etag);
     });
     const keptKeys = new Set(kept.map((f) => f.key));
-    const removed = committed.filter((f) => !keptKeys.has(f.key)).map((f) => f.key);
+    // in memory, only the range shown is kept (as before the warehouse: memory is the limit); in OPFS every synced day
+    // stays for the next visit
+    const outside = persistent ? [] : warehouse.files(scope).filter((f) => !committed.includes(f)).map((f) => f.key);
+    const removed = [...committed.filter((f) => !keptKeys.has(f.key)).map((f) => f.key), ...outside];
     const wanted = files.filter((f) => !keptKeys.has(f.key));
     const cached = new Map((await inCache).map((entry) => [entry.key, entry]));
     const gone = new Set<string>();
@@ -195,7 +203,7 @@ export class EventLoader {
       keepOnEmpty: false,
       replaceScope: false,
       afterRead: async (source, bytes, etag) => {
-        if (source.origin !== 'edge' || !source.manifest) return;
+        if (persistent || source.origin !== 'edge' || !source.manifest) return;
         const file = { ...source.manifest, etag: etag ?? source.manifest.etag };
         await this.#cache.put(scope, file, bytes, pinned).catch((error: unknown) => console.warn(`not cached: ${file.key}: ${errorMessage(error)}`));
       },
@@ -203,7 +211,8 @@ export class EventLoader {
     if (!result.cancelled) {
       const hits = wanted.map((f) => cached.get(f.key)).filter((e): e is CachedFile => e !== undefined);
       await this.#cache.touch(hits).catch(() => undefined);
-      await this.#cache.removeUnlisted(scope, range, pinned).catch(() => undefined);
+      // in OPFS mode, Parquet copies of an earlier version are not needed any more: the warehouse holds the rows
+      await this.#cache.removeUnlisted(scope, range, persistent ? new Set() : pinned).catch(() => undefined);
     }
     return { result, gone: result.failures.filter((f) => gone.has(f.key)).length };
   }
@@ -220,11 +229,14 @@ export class EventLoader {
    */
   async #loadCached(conn: Pick<EdgeConnection, 'url' | 'site'>, range: DateRange, columns: ColumnSpec[], signal: AbortSignal, onProgress: ProgressListener): Promise<LoadResult> {
     const scope = cacheScope(conn.url, conn.site);
-    const entries = (await this.#cache.inRange(scope, range)).sort((a, b) => b.key.localeCompare(a.key));
-    // nothing cached (and nothing in the warehouse, once it is open): a first visit goes on to the edge without
-    // waiting for DuckDB to start
-    if (entries.length === 0 && (this.#warehouse?.files(scope, range).length ?? 0) === 0) return { ...emptyProgress(), cancelled: false };
+    // in OPFS mode the warehouse is the only copy: the cache holds nothing (or leftovers of an earlier version)
+    const persistent = this.#warehouse?.persistent ?? null;
+    const entries = persistent ? [] : (await this.#cache.inRange(scope, range)).sort((a, b) => b.key.localeCompare(a.key));
+    // in memory with nothing cached: a first visit goes on to the edge without waiting for DuckDB to start (with the
+    // warehouse in OPFS, DuckDB has to open it to know what it holds)
+    if (!this.#warehouseInOpfs && entries.length === 0 && (this.#warehouse?.files(scope, range).length ?? 0) === 0) return { ...emptyProgress(), cancelled: false };
     const warehouse = await this.#wh();
+    if (warehouse.persistent) entries.length = 0;
     const kept = warehouse.files(scope, range);
     const have = new Map(kept.map((f) => [f.key, f]));
     const missing = entries.filter((e) => {
@@ -340,6 +352,7 @@ export class EventLoader {
       bytesTotal: sources.reduce((n, s) => n + s.bytes, 0) + kept.reduce((n, s) => n + s.bytes, 0),
       rows: kept.reduce((n, s) => n + s.rows, 0),
       fromCache: kept.length,
+      decoded: 0,
       failures: [],
     };
     for (const file of kept) this.#origins.set(file.key, 'cache');
@@ -400,6 +413,7 @@ export class EventLoader {
         }
         const { source, read, decoded } = outcome;
         progress.bytesDone += read.bytes.byteLength;
+        progress.decoded = (progress.decoded ?? 0) + 1;
         if (options.afterRead) background.push(options.afterRead(source, read.bytes, read.etag));
         const table = await warehouse.newFileTable();
         try {

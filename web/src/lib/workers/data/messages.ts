@@ -10,6 +10,7 @@ export interface DataWorkerInit {
   cacheQuotaBytes?: number;
   unresponsiveAfterMs: number;
   databaseName: string;
+  warehouse: 'opfs' | 'memory';
 }
 
 /** Crashes the data worker can stage on request: an uncaught error, or its DuckDB worker vanishing. */

@@ -1,0 +1,209 @@
+/**
+ * The local warehouse (issue 18) against a real edge (wrangler dev, local R2) in Chromium with a persistent profile:
+ * a warm visit decodes nothing and asks the edge for the manifest only; files the edge merged (compaction) or
+ * rewrote (erasure) leave the warehouse at the next sync, and an erased person has no local rows; a data worker
+ * killed in the middle of a sync leaves the previous version, which the next sync brings up to date.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page, type Route } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { ManifestEntry } from '@privacy-analytics/core/edge-api';
+import type { DateRange, LoadResult } from '../../src/lib/engine/data-engine';
+import {
+  CHROMIUM_ARGS,
+  DEMO,
+  edgeManifest,
+  fillEdge,
+  flushEdge,
+  freePort,
+  manifestSettled,
+  openEngine,
+  queryInPage,
+  recordRequests,
+  runLifecycleCron,
+  serveHarness,
+  startEdgeFor,
+  type LocalEdge,
+  type RequestLog,
+  type ServedHarness,
+} from '@privacy-analytics/scripts/harness';
+
+let app: ServedHarness;
+let edge: LocalEdge;
+let range: DateRange;
+const profile = mkdtempSync(join(tmpdir(), 'pa-warehouse-profile-'));
+const open: BrowserContext[] = [];
+
+/** A browser on the persistent profile (a browser restart: the OPFS database file stays), with the engine open. */
+async function visit(): Promise<{ context: BrowserContext; page: Page; requests: RequestLog }> {
+  const context = await chromium.launchPersistentContext(profile, { executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  open.push(context);
+  const requests = await recordRequests(context, [app.origin, edge.url]);
+  const page = context.pages()[0] ?? (await context.newPage());
+  await openEngine(page, app.url, { databaseName: 'warehouse' });
+  await page.evaluate((conn) => window.engine.saveConnection(conn), { url: edge.url, site: DEMO.site, token: DEMO.readToken });
+  return { context, page, requests };
+}
+
+async function leave(context: BrowserContext): Promise<void> {
+  await context.close();
+  open.splice(open.indexOf(context), 1);
+}
+
+const loadRange = (page: Page, r: DateRange): Promise<LoadResult> => page.evaluate((r) => window.engine.loadRange(r), r);
+const rowsOf = (files: readonly ManifestEntry[]) => files.reduce((n, f) => n + f.rows, 0);
+const keysOf = (files: readonly { key: string }[]) => files.map((f) => f.key).sort();
+const SUMMARY_SQL = `SELECT count(*) AS events, count(DISTINCT event_id) AS distinct_events, count(DISTINCT anonymous_id) AS visitors FROM events`;
+/** the warehouse's own bookkeeping: committed files, and file tables (a table no file names would be a leftover) */
+const CATALOG_SQL = `SELECT (SELECT count(*) FROM pa_files) AS files, (SELECT count(*) FROM duckdb_tables() WHERE regexp_full_match(table_name, 'pa_f_[0-9]+')) AS tables`;
+
+beforeAll(async () => {
+  app = await serveHarness(inject('harnessDir'), { port: await freePort() });
+  edge = await startEdgeFor([app.origin], { testScheduled: true });
+  const filled = await fillEdge(edge.url, { events: 3000, days: 3, seed: 18 });
+  range = { from: filled.from, to: filled.to };
+}, 300_000);
+
+afterAll(async () => {
+  for (const context of [...open]) await context.close().catch(() => undefined);
+  await edge?.stop();
+  await app?.close();
+});
+
+describe('the local warehouse across visits', () => {
+  let listed: ManifestEntry[];
+  let summary: Record<string, unknown>[];
+
+  it('a first visit decodes every file and keeps the rows in an OPFS database', async () => {
+    listed = await edgeManifest(edge.url, range);
+    const { context, page } = await visit();
+    expect(await page.evaluate(() => window.engine.info())).toMatchObject({ storage: 'opfs', storageNote: null });
+    const first = await loadRange(page, range);
+    expect(first).toMatchObject({ cancelled: false, failures: [], rows: rowsOf(listed), decoded: listed.length });
+    summary = await queryInPage(page, SUMMARY_SQL);
+    expect(summary).toEqual([{ events: rowsOf(listed), distinct_events: rowsOf(listed), visitors: expect.any(Number) }]);
+    expect(await queryInPage(page, CATALOG_SQL)).toEqual([{ files: listed.length, tables: listed.length }]);
+    await leave(context);
+  });
+
+  it('a warm visit after a browser restart decodes nothing and asks the edge for the manifest only', async () => {
+    const { context, page, requests } = await visit();
+    requests.reset();
+    const reopened = await page.evaluate((r) => window.engine.loadCachedOnly(r), range);
+    expect(reopened).toMatchObject({ failures: [], rows: rowsOf(listed), decoded: 0 });
+    expect(await queryInPage(page, SUMMARY_SQL)).toEqual(summary);
+    const synced = await loadRange(page, range);
+    expect(synced).toMatchObject({ failures: [], rows: rowsOf(listed), fromCache: listed.length, decoded: 0 });
+    const edgeRequests = requests.urls.filter((u) => u.startsWith(edge.url));
+    expect(edgeRequests).toHaveLength(1);
+    expect(edgeRequests[0]).toMatch(/\/v1\/sites\/demo\/manifest\?/);
+    expect(requests.fileFetches()).toEqual([]);
+    await leave(context);
+  });
+
+  it('files merged by compaction leave the warehouse at the next sync; the events stay, each once', async () => {
+    await runLifecycleCron(edge.url);
+    const merged = await manifestSettled(edge.url, range, listed);
+    expect(merged.length).toBeLessThan(listed.length);
+    const { context, page, requests } = await visit();
+    requests.reset();
+    const synced = await loadRange(page, range);
+    expect(synced).toMatchObject({ failures: [], rows: rowsOf(merged) });
+    // only what the edge changed is downloaded
+    const unchanged = merged.filter((f) => listed.some((l) => l.key === f.key && l.etag === f.etag));
+    expect(requests.fileFetches().sort()).toEqual(keysOf(merged.filter((f) => !unchanged.includes(f))));
+    const info = await page.evaluate(() => window.engine.tableInfo());
+    expect(keysOf(info.sources)).toEqual(keysOf(merged));
+    expect(await queryInPage(page, SUMMARY_SQL)).toEqual(summary);
+    expect(await queryInPage(page, CATALOG_SQL)).toEqual([{ files: merged.length, tables: merged.length }]);
+    listed = merged;
+    await leave(context);
+  });
+
+  it('a person erased at the edge has no rows in the warehouse after the next sync', async () => {
+    const { context, page } = await visit();
+    await page.evaluate((r) => window.engine.loadCachedOnly(r), range);
+    const [person] = await queryInPage<{ user_id: string; n: number }>(page, `SELECT user_id, count(*)::INTEGER AS n FROM events WHERE user_id IS NOT NULL GROUP BY 1 ORDER BY n DESC, user_id LIMIT 1`);
+    expect(person!.n).toBeGreaterThan(0);
+    const admin = { authorization: `Bearer ${DEMO.adminToken}`, 'content-type': 'application/json' };
+    const requested = (await (await fetch(`${edge.url}/v1/sites/${DEMO.site}/erasure`, { method: 'POST', headers: admin, body: JSON.stringify({ hashedId: person!.user_id }) })).json()) as { statusUrl: string };
+    let status = { status: 'pending', rowsRemoved: 0 };
+    for (const deadline = Date.now() + 120_000; status.status !== 'done' && Date.now() < deadline; ) {
+      await new Promise((r) => setTimeout(r, 500));
+      status = (await (await fetch(`${edge.url}${requested.statusUrl}`, { headers: admin })).json()) as typeof status;
+      expect(status.status).not.toBe('failed');
+    }
+    expect(status).toMatchObject({ status: 'done' });
+    expect(status.rowsRemoved).toBeGreaterThanOrEqual(person!.n);
+    const rewritten = await edgeManifest(edge.url, range);
+    const synced = await loadRange(page, range);
+    expect(synced).toMatchObject({ failures: [], rows: rowsOf(rewritten) });
+    expect(await queryInPage(page, `SELECT count(*)::INTEGER AS n FROM events WHERE user_id = ?`, [person!.user_id])).toEqual([{ n: 0 }]);
+    // not only hidden: no table of the warehouse holds the person's rows any more
+    const tables = await queryInPage<{ table_name: string }>(page, `SELECT table_name FROM duckdb_tables() WHERE regexp_full_match(table_name, 'pa_f_[0-9]+')`);
+    for (const { table_name } of tables) {
+      expect(await queryInPage(page, `SELECT count(*)::INTEGER AS n FROM "${table_name}" WHERE user_id = ?`, [person!.user_id])).toEqual([{ n: 0 }]);
+    }
+    expect(await queryInPage(page, CATALOG_SQL)).toEqual([{ files: rewritten.length, tables: rewritten.length }]);
+    listed = rewritten;
+    summary = await queryInPage(page, SUMMARY_SQL);
+    await leave(context);
+  });
+
+  it('a worker killed in the middle of a sync leaves the previous version; the next sync completes it', async () => {
+    // new events on the edge: the next sync has files to add
+    const more = await fillEdge(edge.url, { events: 1000, days: 3, seed: 81 });
+    await flushEdge(edge.url);
+    expect(more.accepted).toBeGreaterThan(0);
+    const now = await edgeManifest(edge.url, range);
+    const added = now.filter((f) => !listed.some((l) => l.key === f.key));
+    expect(added.length).toBeGreaterThan(1);
+
+    const { context, page } = await visit();
+    await page.evaluate((r) => window.engine.loadCachedOnly(r), range);
+    // the first new file downloads, the others wait: the sync has inserted a file but not committed
+    let passed = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let insertedOne!: () => void;
+    const oneThrough = new Promise<void>((resolve) => (insertedOne = resolve));
+    await context.route(`${edge.url}/v1/sites/${DEMO.site}/files/**`, async (route: Route) => {
+      if (passed++ === 0) {
+        await route.fallback();
+        setTimeout(insertedOne, 3_000);
+        return;
+      }
+      await gate;
+      await route.abort().catch(() => undefined);
+    });
+    await page.evaluate((r) => {
+      (window as unknown as { syncOutcome: unknown }).syncOutcome = null;
+      void window.engine.loadRange(r).then(
+        (result) => ((window as unknown as { syncOutcome: unknown }).syncOutcome = result),
+        (error: Error) => ((window as unknown as { syncOutcome: unknown }).syncOutcome = error.message),
+      );
+    }, range);
+    await oneThrough;
+    // still syncing: the other files are held
+    expect(await page.evaluate(() => (window as unknown as { syncOutcome: unknown }).syncOutcome)).toBeNull();
+    // the data worker (and its DuckDB worker) dies mid-sync, as when the browser kills it; then the browser closes
+    await page.evaluate(() => window.engine.simulateCrash('terminate'));
+    release();
+    await leave(context);
+
+    const after = await visit();
+    await after.page.evaluate((r) => window.engine.loadCachedOnly(r), range);
+    // the previous version, whole: the same rows, no table the catalog does not name
+    expect(await queryInPage(after.page, SUMMARY_SQL)).toEqual(summary);
+    expect(await queryInPage(after.page, CATALOG_SQL)).toEqual([{ files: listed.length, tables: listed.length }]);
+    const synced = await loadRange(after.page, range);
+    expect(synced).toMatchObject({ failures: [], rows: rowsOf(now) });
+    expect(await queryInPage(after.page, CATALOG_SQL)).toEqual([{ files: now.length, tables: now.length }]);
+    expect(await queryInPage(after.page, `SELECT count(*) AS events, count(DISTINCT event_id) AS distinct_events FROM events`)).toEqual([
+      { events: rowsOf(now), distinct_events: rowsOf(now) },
+    ]);
+    await leave(after.context);
+  });
+});
