@@ -29,10 +29,10 @@ import { freePort, REPO_ROOT } from '../harness';
 export const LAYOUT_SITE = 'demo';
 export const LAYOUT_TOKEN = 'bench-read-token';
 
-/** Bump when the layout written here changes (the cache key includes it). */
+/** Bump when the layout written here changes (the cache key includes it, not this file's text). */
 const LAYOUT_VERSION = 1;
 const GENERATED_MAX = 1_000_000;
-const SOURCES = ['core/src/demo-data', 'core/src/ingest', 'core/src/privacy', 'core/src/parquet', 'scripts/bench/edge-layout.ts'];
+const SOURCES = ['core/src/demo-data', 'core/src/ingest', 'core/src/privacy', 'core/src/parquet'];
 const ID_COLUMNS = ['event_id', 'anonymous_id', 'user_id', 'previous_id', 'group_id', 'session_id', 'order_id'] as const;
 
 export interface LayoutDataset {
@@ -78,14 +78,19 @@ const person = (row: EventRow) => row.user_id ?? row.anonymous_id ?? '';
 /** compaction-job.ts's order */
 const sortByTimeAndPerson = (rows: EventRow[]) => rows.sort((a, b) => a.timestamp - b.timestamp || compare(person(a), person(b)) || compare(a.event_id, b.event_id));
 
+/** Where the dataset of these options is cached. */
+export function layoutDir(events: number, days = 30, seed = 42): string {
+  return join(cacheRoot(), `layout-${events}-${days}d-seed${seed}-${sourceHash()}`);
+}
+
 /** The demo events of these options in the edge's layout, generated once and then read from the cache. */
 export async function edgeLayoutDataset(options: LayoutOptions): Promise<LayoutDataset> {
   const days = options.days ?? 30;
   const seed = options.seed ?? 42;
   const log = options.log ?? (() => undefined);
-  const dir = join(cacheRoot(), `layout-${options.events}-${days}d-seed${seed}-${sourceHash()}`);
+  const dir = layoutDir(options.events, days, seed);
   const manifestPath = join(dir, 'dataset.json');
-  if (existsSync(manifestPath)) return JSON.parse(readFileSync(manifestPath, 'utf8')) as LayoutDataset;
+  if (existsSync(manifestPath)) return { ...(JSON.parse(readFileSync(manifestPath, 'utf8')) as LayoutDataset), dir, objects: join(dir, 'objects') };
 
   const copies = options.events > GENERATED_MAX && options.events % GENERATED_MAX === 0 ? options.events / GENERATED_MAX : 1;
   const generated = options.events / copies;
