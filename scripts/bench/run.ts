@@ -18,6 +18,7 @@ import { benchMarketing, marketingMarkdown } from './marketing';
 import { benchModels, modelsBenchTable } from './models';
 import { benchModelsBrowser, modelsBrowserMarkdown } from './models-browser';
 import { benchParquetWriters } from './parquet-writers';
+import { loadavg } from 'node:os';
 import { EVENT_COLUMNS } from '@privacy-analytics/core/schema';
 import { machineLine, writeResultsSection } from './results-file';
 
@@ -80,10 +81,11 @@ async function main(): Promise<void> {
   if (sections.has('dashboard-instant')) {
     const sizes = (process.env.BENCH_INSTANT_SIZES ?? `${events},${events * 10}`).split(',').map(Number);
     const limitMs = Number(process.env.BENCH_INSTANT_LIMIT_S ?? 600) * 1000;
+    const loadBefore = loadavg()[0]!;
     const rows = await benchDashboardInstant({ sizes, limitMs, log });
     writeResultsSection('dashboard-instant', `## Instant dashboard at any size: Chromium beside native DuckDB (1 thread), same files, same queries
 
-Machine: ${machineLine()}. Sizes: ${sizes.map((n) => n.toLocaleString('en-US')).join(', ')} events.
+Machine: ${machineLine()}; load average ${loadBefore.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end (2 cores). Sizes: ${sizes.map((n) => n.toLocaleString('en-US')).join(', ')} events.
 
 ${dashboardInstantMarkdown(rows)}
 
