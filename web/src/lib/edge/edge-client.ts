@@ -88,6 +88,8 @@ export class EdgeClient {
     const timer = setTimeout(() => answer.abort(new DOMException(`no answer within ${FILE_ANSWER_TIMEOUT_MS / 1000} s`, 'TimeoutError')), FILE_ANSWER_TIMEOUT_MS);
     try {
       const res = await fetch(url, { headers: this.#headers(), signal: AbortSignal.any([signal, answer.signal]), cache: 'no-store' });
+      // The limit is on the answer's start: a large body may take longer to arrive.
+      clearTimeout(timer);
       if (res.ok) return { bytes: new Uint8Array(await res.arrayBuffer()), etag: res.headers.get('etag') };
       throw new EdgeRequestError(`HTTP ${res.status}${await errorDetail(res)}`, res.status);
     } catch (error) {
