@@ -1,3 +1,5 @@
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 import { TEST_WORKERS } from '@privacy-analytics/scripts/test-workers';
 import { defineConfig } from 'vitest/config';
@@ -5,8 +7,15 @@ import { ALERT_TEST_SITE_SECRETS, ALERT_TEST_SITES } from './test/alerts/alert-f
 import { webhookSink } from './test/alerts/webhook-sink.ts';
 import { TEST_SITE_SECRETS, TEST_SITES } from './test/fixtures/sites.ts';
 
-// Tests run inside workerd with local R2 and Durable Objects (Miniflare), using the real wrangler.toml.
+// The edge's tests, one project per kind of runner (from the repo root):
+//  - edge, lifecycle: inside workerd with local R2 and Durable Objects (Miniflare), using the real wrangler.toml;
+//      npm run test:edge   (vitest run --config worker-edge/vitest.config.ts --project edge --project lifecycle)
+//  - e2e: in Node, against a real `wrangler dev` per file (scripts/harness/local-edge.ts);
+//      npm run test:e2e    (vitest run --config worker-edge/vitest.config.ts --project e2e)
+// The workerd pool (the plugin below) reaches only the projects that extend this config; e2e does not.
+// Two files at a time (TEST_WORKERS).
 export default defineConfig({
+  root: dirname(fileURLToPath(import.meta.url)),
   plugins: [
     cloudflareTest({
       wrangler: { configPath: '../wrangler.toml' },
@@ -45,6 +54,20 @@ export default defineConfig({
         // The lifecycle files (erasure, retention, compaction) keep fresh modules: sharing them, the erasure test failed
         // about one run in three (the hourly files it rewrites were still listed beside the compacted ones).
         test: { name: 'lifecycle', include: ['test/lifecycle/**/*.test.ts'], isolate: true },
+      },
+      {
+        // Plain Node, no workerd: each file starts its own wrangler/workerd on a free port and mostly waits on it. Rooted
+        // at the repo, as its own config was: rooted at worker-edge/, the export test's erasure part took 55 s instead
+        // of 11 s (reason not found) and timed out on a busy machine.
+        root: '..',
+        test: {
+          name: 'e2e',
+          environment: 'node',
+          include: ['worker-edge/e2e/**/*.test.ts'],
+          // Generous: an export test spawns several CLI runs against wrangler dev, slow on a busy 2-core machine.
+          testTimeout: 300_000,
+          hookTimeout: 120_000,
+        },
       },
     ],
   },

@@ -1,22 +1,18 @@
 /**
  * Analytics benchmark: funnel (5 steps), retention (weekly, 8 periods), paths (5 steps), a segmentation query and RFM
  * on N demo events, DuckDB-Wasm (Node, blocking bindings: the browser's engine build) beside native
- * DuckDB single-threaded (SET threads=1), running the identical SQL. Demo messages are normalised by
- * the edge's code and written as Parquet by the edge's writer, then loaded the way the CLI loads them. Sizes
+ * DuckDB single-threaded (SET threads=1), running the identical SQL. The events are the test harness's demo data
+ * (harness/demo-store.ts: the edge's normaliser and Parquet writer), loaded the way the CLI loads them. Sizes
  * above 1M that are a multiple of it are 1M generated events in disjoint copies (replicate-events.ts).
  *
  *   const rows = await benchAnalytics({ events: 1_000_000 });  // rows for a markdown table
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { messagesToRows } from '@privacy-analytics/core/ingest';
-import { identityHasher } from '@privacy-analytics/core/privacy';
-import type { EventRow } from '@privacy-analytics/core/schema';
 import { buildPersonMap, runAnalysis, type AnalysisName } from '@privacy-analytics/core/analytics';
-import { generateDemoEvents } from '@privacy-analytics/core/demo-data';
-import { encodeRows, errorMessage, openNativeStore, openWasmStore, type EventStore } from '@privacy-analytics/core/connectors/node';
-import { countryOf } from '../analyze/inputs';
+import { errorMessage, openNativeStore, openWasmStore, type EventStore } from '@privacy-analytics/core/connectors/node';
+import { demoData } from '../harness/demo-store';
 import { replicateEvents } from './replicate-events';
 
 export interface AnalyticsBenchOptions {
@@ -24,7 +20,8 @@ export interface AnalyticsBenchOptions {
   seed?: number;
   /** Days the demo data spans (default 90). */
   days?: number;
-  start?: Date;
+  /** First day, YYYY-MM-DD (default 2026-08-01). */
+  start?: string;
   /** Timed runs per query after one warm-up run; the median is reported (default 3). */
   repeats?: number;
   log?: (line: string) => void;
@@ -69,48 +66,19 @@ export const BENCH_QUERIES: { name: string; analysis: AnalysisName; spec: unknow
   { name: 'RFM (scores and tiers)', analysis: 'rfm', spec: { order: { event: 'Order Completed' }, revenueProperty: 'revenue' } },
 ];
 
-const CHUNK = 100_000;
-
 /** The most events generated one by one; larger sizes that are a multiple of it are copies (see replicateEvents). */
 const GENERATED_MAX = 1_000_000;
 
 /**
- * The demo events as Parquet files into `dir`; returns the paths. Up to GENERATED_MAX events they are generated
- * (CHUNK rows per file); a multiple of that is GENERATED_MAX generated events in disjoint copies.
+ * The demo events as Parquet files; returns the paths. Up to GENERATED_MAX events they are the harness's demo data
+ * (generated once, then kept in its cache under the OS temp dir); a multiple of that is GENERATED_MAX of them in
+ * disjoint copies written into `dir`.
  */
-async function writeDemoParquet(dir: string, options: AnalyticsBenchOptions): Promise<string[]> {
-  if (options.events <= GENERATED_MAX || options.events % GENERATED_MAX !== 0) return generateDemoParquet(dir, options);
-  const base = await mkdtemp(join(tmpdir(), 'pa-bench-analytics-base-'));
-  try {
-    const files = await generateDemoParquet(base, { ...options, events: GENERATED_MAX });
-    return await replicateEvents(files, options.events / GENERATED_MAX, dir);
-  } finally {
-    await rm(base, { recursive: true, force: true });
-  }
-}
-
-/** Generates the demo events and writes them as Parquet files of CHUNK rows into `dir`; returns the paths. */
-async function generateDemoParquet(dir: string, options: AnalyticsBenchOptions): Promise<string[]> {
-  const paths: string[] = [];
-  let rows: EventRow[] = [];
-  const flush = async () => {
-    const path = join(dir, `part-${String(paths.length).padStart(4, '0')}.parquet`);
-    await writeFile(path, encodeRows(rows));
-    paths.push(path);
-    rows = [];
-  };
-  const messages = generateDemoEvents({ seed: options.seed ?? 7, events: options.events, start: options.start ?? new Date('2026-08-01T00:00:00Z'), days: options.days ?? 90 });
-  const outcomes = messagesToRows(
-    messages,
-    (raw) => ({ receivedAt: Date.parse(String(raw.timestamp)), ...countryOf(raw), requestUserAgent: null }),
-    { site: 'demo', hasher: identityHasher, queryParams: [], scrub: false },
-  );
-  for await (const outcome of outcomes) {
-    if (outcome.kind === 'row') rows.push(outcome.row);
-    if (rows.length >= CHUNK) await flush();
-  }
-  if (rows.length) await flush();
-  return paths;
+async function demoParquetFiles(dir: string, options: AnalyticsBenchOptions): Promise<string[]> {
+  const demo = async (events: number) =>
+    (await demoData({ events, seed: options.seed ?? 7, days: options.days ?? 90, start: options.start ?? '2026-08-01' })).parquetFiles;
+  if (options.events <= GENERATED_MAX || options.events % GENERATED_MAX !== 0) return demo(options.events);
+  return replicateEvents(await demo(GENERATED_MAX), options.events / GENERATED_MAX, dir);
 }
 
 /**
@@ -140,7 +108,7 @@ export async function benchAnalytics(options: AnalyticsBenchOptions): Promise<An
   let native: EventStore | undefined;
   try {
     let began = performance.now();
-    const files = await writeDemoParquet(dir, options);
+    const files = await demoParquetFiles(dir, options);
     log(`[bench] ${options.events.toLocaleString('en-US')} demo events as ${files.length} Parquet files in ${((performance.now() - began) / 1000).toFixed(1)} s`);
     wasm = await openWasmStore();
     native = await openNativeStore({ threads: 1 });

@@ -1,26 +1,20 @@
 /**
  * The Segments and RFM views in real Chromium on local Parquet (no edge): demo events from the project's generator,
- * normalised and written by the edge's own code into one file, opened through the page's file input. Every number
- * the page shows is checked against the same analytics modules run by native DuckDB in Node over the same file.
+ * normalised and written by the edge's own code into one file (the harness's writeDemoParquet), opened through the
+ * page's file input. Every number the page shows is checked against the same analytics modules run by native DuckDB
+ * in Node over the same file.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as parquetWasm from 'parquet-wasm/node';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { EventStore } from '@privacy-analytics/core/connectors/node';
 import { openNativeStore } from '@privacy-analytics/core/connectors/node';
-import { generateDemoEvents } from '@privacy-analytics/core/demo-data';
-import { normaliseMessage } from '@privacy-analytics/core/ingest';
-import { HmacIdHasher } from '@privacy-analytics/core/privacy';
-import type { EventRow } from '@privacy-analytics/core/schema';
-import { segmentMessageSchema } from '@privacy-analytics/core/schema';
-import { encodeEventsParquet, type ParquetWasm } from '@privacy-analytics/core/parquet';
 import { runRfm, type RfmResult } from '@privacy-analytics/core/analytics';
 import { runSegment, segmentMembersCsv, type SegmentCondition, type SegmentSpecInput } from '@privacy-analytics/core/analytics';
 import { buildRfmGrid } from '../src/lib/state/segments/rfm-grid';
-import { freePort, launchChromium, serveDashboard, type ServedApp } from '@privacy-analytics/scripts/harness';
+import { freePort, launchChromium, serveDashboard, writeDemoParquet, type ServedApp } from '@privacy-analytics/scripts/harness';
 
 const EVENTS = Number(process.env.SEGMENTS_E2E_EVENTS ?? 10_000);
 
@@ -33,21 +27,6 @@ let outDir: string;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
-
-/** Demo events as the edge stores them (its normaliser and Parquet writer), in one file: one file input, one decode. */
-async function writeDemoParquet(path: string): Promise<void> {
-  const hasher = new HmacIdHasher('demo-hash-key-local-only');
-  const rows: EventRow[] = [];
-  for (const message of generateDemoEvents({ seed: 7, events: EVENTS, start: new Date('2026-10-24T00:00:00Z'), days: 30 })) {
-    const parsed = segmentMessageSchema.safeParse(message);
-    if (!parsed.success) continue;
-    const sentAt = parsed.data.timestamp ?? Date.now();
-    const result = await normaliseMessage(parsed.data, { receivedAt: sentAt + 500, country: null, region: null, requestUserAgent: null }, { site: 'demo', hasher, queryParams: [], scrub: true });
-    if (result.ok) rows.push(result.row);
-  }
-  rows.sort((a, b) => a.timestamp - b.timestamp);
-  writeFileSync(path, encodeEventsParquet(rows, parquetWasm as unknown as ParquetWasm));
-}
 
 function example(atLeast: number): SegmentCondition {
   return {
@@ -92,9 +71,8 @@ async function openFilesInPage(): Promise<void> {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pa-segments-e2e-'));
-  parquetFile = join(dir, 'demo.parquet');
   const data = (async () => {
-    await writeDemoParquet(parquetFile);
+    parquetFile = await writeDemoParquet(dir, { seed: 7, events: EVENTS, start: '2026-10-24', days: 30 });
     native = await openNativeStore({ threads: 1 });
     await native.resetEvents();
     await native.loadParquetFiles([parquetFile]);

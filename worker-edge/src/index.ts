@@ -23,7 +23,7 @@ import { handleManifest } from './read/manifest-route';
 export { SiteAlerts } from './alerts/site-alerts';
 export { IngestBuffer } from './buffer/ingest-buffer';
 export { SiteLifecycle } from './lifecycle/site-lifecycle';
-export { SiteCatalog } from './storage/site-catalog';
+export { SiteState } from './storage/site-state';
 
 const SITE_ROUTE = /^\/v1\/sites\/([a-z0-9][a-z0-9_-]{0,62})\/([a-z]+)(?:\/(.+))?$/;
 

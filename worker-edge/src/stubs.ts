@@ -7,7 +7,7 @@ import type { SiteAlerts } from './alerts/site-alerts';
 import { runtimeSettings } from './config/sites';
 import type { Env } from './env';
 import type { SiteLifecycle } from './lifecycle/site-lifecycle';
-import type { SiteCatalog } from './storage/site-catalog';
+import type { SiteState } from './storage/site-state';
 
 /** One shard of a site's ingest buffer (`<site>/<shard>`). */
 export function bufferOf(env: Env, site: string, shard: number): DurableObjectStub<IngestBuffer> {
@@ -19,8 +19,8 @@ export function buffersOf(env: Env, site: string): DurableObjectStub<IngestBuffe
   return Array.from({ length: runtimeSettings(env).bufferShards }, (_, shard) => bufferOf(env, site, shard));
 }
 
-/** The site's catalog: manifest, salts, tokens, settings, audit log. */
-export function catalogOf(env: Env, site: string): DurableObjectStub<SiteCatalog> {
+/** The site's SiteState: manifest, salts, tokens, settings, audit log, erased ids (binding SITE_CATALOG, its old name). */
+export function catalogOf(env: Env, site: string): DurableObjectStub<SiteState> {
   return env.SITE_CATALOG.get(env.SITE_CATALOG.idFromName(site));
 }
 

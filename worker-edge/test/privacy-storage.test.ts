@@ -1,7 +1,7 @@
 import { env, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '@privacy-analytics/core/privacy';
-import type { SiteCatalog } from '../src/storage/site-catalog';
+import type { SiteState } from '../src/storage/site-state';
 import { BROWSER_UA, flush, post, readStoredRows } from './helpers';
 import { catalogOf } from '../src/stubs';
 
@@ -109,7 +109,7 @@ describe('pseudonymisation modes', () => {
 
   it('cookieless: salts are deleted 48 h after creation', async () => {
     const catalog = catalogOf(env, 'anon');
-    await runInDurableObject(catalog, async (instance: SiteCatalog, state) => {
+    await runInDurableObject(catalog, async (instance: SiteState, state) => {
       state.storage.sql.exec(`INSERT OR REPLACE INTO salts (date, salt, created_at) VALUES ('2020-01-01', 'old', ?)`, Date.now() - 49 * 3600_000);
       await instance.alarm();
       expect(instance.saltDates()).not.toContain('2020-01-01');

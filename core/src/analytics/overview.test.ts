@@ -2,6 +2,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { EVENT_COLUMNS, type EventRow } from '../schema/event-columns';
 import type { QueryEngine, Row, SqlValue } from '../engine/query-engine';
+import { createTableSql } from '../engine/events-table';
 import {
   BREAKDOWN_PANELS,
   breakdown,
@@ -15,8 +16,6 @@ import {
   type OverviewSpec,
 } from './overview';
 import { seriesFromFileIndex, type FileSpan } from './series-from-index';
-
-const SQL_TYPES = { string: 'VARCHAR', timestamp: 'TIMESTAMP', float64: 'DOUBLE', int32: 'INTEGER' } as const;
 
 let connection: DuckDBConnection;
 const engine: QueryEngine = {
@@ -53,7 +52,7 @@ const track = (at: string, event: string, rest: Omit<EventInput, 'at'> = {}) => 
 
 async function loadEvents(rows: EventRow[]): Promise<void> {
   await connection.run('DROP TABLE IF EXISTS events');
-  await connection.run(`CREATE TABLE events (${EVENT_COLUMNS.map((c) => `"${c.name}" ${SQL_TYPES[c.kind]}`).join(', ')})`);
+  await connection.run(createTableSql('events', EVENT_COLUMNS));
   for (const row of rows) {
     const values = EVENT_COLUMNS.map((c) => {
       const v = row[c.name];

@@ -12,6 +12,7 @@
  */
 import { EVENT_COLUMNS, type ColumnKind, type ColumnName } from '../schema/event-columns';
 import type { SqlValue } from '../engine/query-engine';
+import { quoteIdentifier } from '../engine/events-table';
 import { DAY_MS } from '../time/units';
 
 export interface Sql {
@@ -51,7 +52,7 @@ export function join(parts: readonly Sql[], separator = ', '): Sql {
 /** A quoted identifier: `"name"` with embedded quotes doubled. */
 export function ident(name: string): Sql {
   if (name.length === 0 || name.includes('\u0000')) throw new Error(`invalid SQL identifier ${JSON.stringify(name)}`);
-  return { text: `"${name.replaceAll('"', '""')}"`, params: [] };
+  return { text: quoteIdentifier(name), params: [] };
 }
 
 /** An inline integer (windows, limits, offsets): only finite safe integers are accepted. */

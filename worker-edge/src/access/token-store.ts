@@ -1,7 +1,7 @@
 import type { Role } from './roles';
 import { hexToBytes, sameHash } from './api-token';
 
-/** The `tokens` table of the SiteCatalog: API tokens of one site, stored as SHA-256 only. */
+/** The `tokens` table of the SiteState: API tokens of one site, stored as SHA-256 only. */
 
 export type TokenStatus = 'active' | 'revoked' | 'expired';
 

@@ -1,5 +1,5 @@
 import type { Env } from '../env';
-import type { SiteCatalog } from '../storage/site-catalog';
+import type { SiteState } from '../storage/site-state';
 import {  } from '../stubs';
 
 /** What a lifecycle job step needs: its site, the bindings and the SiteLifecycle's own storage. */
@@ -8,7 +8,7 @@ export interface JobContext {
   env: Env;
   sql: SqlStorage;
   storage: DurableObjectStorage;
-  catalog: DurableObjectStub<SiteCatalog>;
+  catalog: DurableObjectStub<SiteState>;
   now(): number;
 }
 

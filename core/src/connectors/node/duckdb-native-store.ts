@@ -12,7 +12,9 @@ import { EVENT_COLUMNS } from '../../schema/event-columns';
 import type { Row, SqlValue } from '../../engine/query-engine';
 import { compactIfLarge } from '../../engine/compact-tables';
 import { bindParameters } from '../../engine/sql-params';
-import { CREATE_EVENTS_SQL, errorMessage, InputError, insertEventsSql, NO_EXTENSION_DOWNLOADS, QueryError, type EventStore } from './event-store';
+import { errorMessage, QueryError } from '../../engine/errors';
+import { CREATE_EVENTS_SQL, insertEventsSql } from '../../engine/events-table';
+import { InputError, NO_EXTENSION_DOWNLOADS, type EventStore } from './event-store';
 
 export interface NativeOptions {
   /** DuckDB worker threads; the benchmark compares single-threaded. Default: DuckDB's own. */

@@ -14,7 +14,9 @@ import { tableToRows } from '../arrow-rows';
 import type { Row, SqlValue } from '../../engine/query-engine';
 import { bindParameters } from '../../engine/sql-params';
 import { compactIfLarge } from '../../engine/compact-tables';
-import { CREATE_EVENTS_SQL, errorMessage, InputError, insertEventsSql, NO_EXTENSION_DOWNLOADS, QueryError, type EventStore } from './event-store';
+import { errorMessage, QueryError } from '../../engine/errors';
+import { CREATE_EVENTS_SQL, insertEventsSql } from '../../engine/events-table';
+import { InputError, NO_EXTENSION_DOWNLOADS, type EventStore } from './event-store';
 
 type Blocking = typeof import('@duckdb/duckdb-wasm/blocking');
 type Connection = ReturnType<Awaited<ReturnType<Blocking['createDuckDB']>>['connect']>;

@@ -1,18 +1,10 @@
 import type { BreakdownRow, EventCountPoint, Granularity, TimePoint } from '@privacy-analytics/core/analytics';
 import type { ChartOption } from './echarts-setup';
+import { chartBase, textColor } from './chart-base';
 import type { ResolvedTheme } from '../state/theme.svelte.ts';
 
-const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
-const PALETTE = ['#3b6fd8', '#e0823d', '#3fa57a', '#c0504d', '#8064a2', '#4bacc6', '#9c8b3c', '#d16ba5', '#6b7a8f', '#5aa02c'];
-
 function base(theme: ResolvedTheme): ChartOption {
-  return {
-    backgroundColor: 'transparent',
-    color: PALETTE,
-    textStyle: { fontFamily: FONT, color: theme === 'dark' ? '#d7dbe3' : '#2a2f3a' },
-    animationDuration: 300,
-    tooltip: { trigger: 'axis' },
-  };
+  return { ...chartBase(theme), tooltip: { trigger: 'axis' } };
 }
 
 function bucketLabel(bucket: string, granularity: Granularity): string {
@@ -27,7 +19,7 @@ export function timeSeriesOption(points: readonly SeriesPoint[], granularity: Gr
   const detailed = points.every((p) => p.pageViews !== undefined && p.visitors !== undefined);
   return {
     ...base(theme),
-    legend: { top: 0, textStyle: { color: theme === 'dark' ? '#d7dbe3' : '#2a2f3a' } },
+    legend: { top: 0, textStyle: { color: textColor(theme) } },
     grid: { left: 48, right: 16, top: 36, bottom: 28 },
     xAxis: { type: 'category', data: points.map((p) => bucketLabel(p.bucket, granularity)), boundaryGap: false },
     yAxis: { type: 'value', minInterval: 1 },
@@ -69,7 +61,7 @@ export function pieOption(rows: readonly BreakdownRow[], theme: ResolvedTheme, s
     ...base(theme),
     tooltip: { trigger: 'item' },
     // One scrolling line: with many values a wrapped legend grew over the ring (ten browsers did).
-    legend: { type: 'scroll', bottom: 0, textStyle: { color: theme === 'dark' ? '#d7dbe3' : '#2a2f3a' } },
+    legend: { type: 'scroll', bottom: 0, textStyle: { color: textColor(theme) } },
     series: [
       {
         name: seriesName,

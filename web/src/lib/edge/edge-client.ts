@@ -1,4 +1,4 @@
-import { manifestEntrySchema, type ManifestEntry } from '@privacy-analytics/core/edge-api';
+import { manifestEntrySchema, RetriesExhaustedError, withRetries, type ManifestEntry, type RetryPolicy } from '@privacy-analytics/core/edge-api';
 import { z } from 'zod';
 import type { DateRange, EdgeConnection } from '../engine/data-engine';
 import { validEdgeUrl } from './edge-url';
@@ -20,12 +20,8 @@ const liveSchema = z.object({
 export type ManifestFile = ManifestEntry;
 export type Manifest = z.infer<typeof manifestSchema>;
 
-export interface RetryPolicy {
-  attempts: number;
-  baseDelayMs: number;
-}
-
-export const FILE_RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 250 };
+/** Three tries, waiting about 0.25 s and then 1 s (jittered) between them. */
+export const FILE_RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 250, factor: 4 };
 const MANIFEST_TIMEOUT_MS = 30_000;
 /**
  * A file request with no response after this long is abandoned and tried again: while a compaction step runs, the
@@ -65,28 +61,43 @@ export class EdgeClient {
    */
   async file(key: string, signal: AbortSignal, policy: RetryPolicy = FILE_RETRY): Promise<{ bytes: Uint8Array; etag: string | null; attempts: number }> {
     const url = `${this.#base}/files/${key.split('/').map(encodeURIComponent).join('/')}`;
-    let lastError: Error = new Error('not attempted');
-    for (let attempt = 1; attempt <= policy.attempts; attempt++) {
-      signal.throwIfAborted();
-      const answer = new AbortController();
-      const timer = setTimeout(() => answer.abort(new DOMException(`no answer within ${FILE_ANSWER_TIMEOUT_MS / 1000} s`, 'TimeoutError')), FILE_ANSWER_TIMEOUT_MS);
-      try {
-        const res = await fetch(url, { headers: this.#headers(), signal: AbortSignal.any([signal, answer.signal]), cache: 'no-store' });
-        clearTimeout(timer);
-        if (res.ok) return { bytes: new Uint8Array(await res.arrayBuffer()), etag: res.headers.get('etag'), attempts: attempt };
-        const detail = await errorDetail(res);
-        lastError = new EdgeRequestError(`HTTP ${res.status}${detail}`, res.status);
-        if (!retryable(res.status)) throw withAttempts(lastError, attempt);
-      } catch (error) {
-        if (signal.aborted) throw error;
-        if (error instanceof EdgeRequestError && !retryable(error.status)) throw withAttempts(error, attempt);
-        lastError = error instanceof EdgeRequestError ? error : new EdgeRequestError(`network error: ${errorMessage(error)}`, null, { cause: error });
-      } finally {
-        clearTimeout(timer);
-      }
-      if (attempt < policy.attempts) await sleep(policy.baseDelayMs * 4 ** (attempt - 1) * (0.5 + Math.random()), signal);
+    let attempts = 0;
+    try {
+      return await withRetries(
+        `download of ${key}`,
+        policy,
+        async (attempt) => {
+          attempts = attempt;
+          signal.throwIfAborted();
+          return { ...(await this.#fileOnce(url, signal)), attempts: attempt };
+        },
+        (error) => !signal.aborted && error instanceof EdgeRequestError && retryable(error.status),
+        signal,
+      );
+    } catch (error) {
+      // An abort ends the download as it is; any other failure is the last try's, with the tries it took.
+      if (signal.aborted || !(error instanceof Error)) throw error;
+      const last = error instanceof RetriesExhaustedError && error.cause instanceof Error ? error.cause : error;
+      throw withAttempts(last, attempts);
     }
-    throw withAttempts(lastError, policy.attempts);
+  }
+
+  /** One try: the file, or an EdgeRequestError (`status` null when the edge could not be reached or did not answer). */
+  async #fileOnce(url: string, signal: AbortSignal): Promise<{ bytes: Uint8Array; etag: string | null }> {
+    const answer = new AbortController();
+    const timer = setTimeout(() => answer.abort(new DOMException(`no answer within ${FILE_ANSWER_TIMEOUT_MS / 1000} s`, 'TimeoutError')), FILE_ANSWER_TIMEOUT_MS);
+    try {
+      const res = await fetch(url, { headers: this.#headers(), signal: AbortSignal.any([signal, answer.signal]), cache: 'no-store' });
+      // The limit is on the answer's start: a large body may take longer to arrive.
+      clearTimeout(timer);
+      if (res.ok) return { bytes: new Uint8Array(await res.arrayBuffer()), etag: res.headers.get('etag') };
+      throw new EdgeRequestError(`HTTP ${res.status}${await errorDetail(res)}`, res.status);
+    } catch (error) {
+      if (signal.aborted || error instanceof EdgeRequestError) throw error;
+      throw new EdgeRequestError(`network error: ${errorMessage(error)}`, null, { cause: error });
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   #headers(): Record<string, string> {
@@ -136,18 +147,4 @@ async function errorDetail(res: Response): Promise<string> {
   } catch {
     return '';
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      },
-      { once: true },
-    );
-  });
 }

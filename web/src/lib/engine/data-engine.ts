@@ -1,4 +1,5 @@
 import type { QueryEngine } from '@privacy-analytics/core/engine';
+import type { DateRange } from '@privacy-analytics/core/time';
 
 /** Where the edge collector is, which site, and a read token. Kept in IndexedDB, never in the URL. */
 export interface EdgeConnection {
@@ -8,10 +9,7 @@ export interface EdgeConnection {
 }
 
 /** YYYY-MM-DD, both inclusive, UTC. */
-export interface DateRange {
-  from: string;
-  to: string;
-}
+export type { DateRange };
 
 export interface LoadFailure {
   key: string;

@@ -1,5 +1,8 @@
 import * as Comlink from 'comlink';
 
+// QueryError (a failed statement, carrying its SQL and the engine's error) and errorMessage are core's.
+export { errorMessage, QueryError } from '@privacy-analytics/core/engine';
+
 /** An error as it crosses a worker boundary (structured clone drops Error subclasses, names and causes). */
 export interface SerializedError {
   name: string;
@@ -57,16 +60,6 @@ export class EngineCrashedError extends Error {
   override name = 'EngineCrashedError';
 }
 
-/** A SQL statement failed; the message ends with the statement, `cause` is the DuckDB error. */
-export class QueryError extends Error {
-  override name = 'QueryError';
-  readonly sql: string;
-  constructor(sql: string, cause: Error) {
-    super(`${cause.message}\n-- while running:\n${truncate(sql, 2000)}`, { cause });
-    this.sql = sql;
-  }
-}
-
 /** A query cancelled by cancelQuery() (or superseded by a newer one). */
 export class QueryCancelledError extends Error {
   override name = 'QueryCancelledError';
@@ -80,12 +73,4 @@ export class EdgeRequestError extends Error {
     super(message, options);
     this.status = status;
   }
-}
-
-export function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length - max} more characters)`;
-}
-
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -87,7 +87,7 @@ export class WorkerDataEngine implements DataEngine {
       const cause = error instanceof Error ? error : new Error(String(error));
       if (cause instanceof EngineCrashedError) throw new EngineCrashedError(`${cause.message}\n-- while running:\n${sql.slice(0, 2000)}`, { cause });
       if (cause.name === 'QueryCancelledError') throw new QueryCancelledError(`${cause.message}\n-- while running:\n${sql.slice(0, 2000)}`, { cause });
-      throw new QueryError(sql, cause);
+      throw QueryError.whileRunning(sql, cause);
     }
   }
 

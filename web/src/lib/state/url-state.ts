@@ -7,6 +7,7 @@
  * Filter values are percent-encoded before joining with commas, so commas and colons inside values survive.
  */
 import { z } from 'zod';
+import type { DateRange } from '@privacy-analytics/core/time';
 import { COLUMN_FILTER_OPS, isColumnName, type ColumnFilter, type ColumnFilterOp, type Granularity } from '@privacy-analytics/core/analytics';
 
 export const VIEWS = [
@@ -32,10 +33,7 @@ export const PRESETS = ['7d', '30d', '90d'] as const;
 export type RangePreset = (typeof PRESETS)[number];
 export const PRESET_DAYS: Record<RangePreset, number> = { '7d': 7, '30d': 30, '90d': 90 };
 
-export interface DateRange {
-  from: string;
-  to: string;
-}
+export type { DateRange };
 
 export interface UrlState {
   view: ViewName;

@@ -4,7 +4,7 @@ import type { Row } from '@privacy-analytics/core/engine';
 import type { ResolvedTheme } from '../../state/theme.svelte.ts';
 import type { ChartOption } from '../echarts-setup';
 import { formatPercent } from '../format';
-import { chartBase, DROP_OFF_COLOR, textColor } from './chart-base';
+import { chartBase, DROP_OFF_COLOR, textColor } from '../chart-base';
 
 /** Breakdown values drawn as series; the table lists them all. */
 export const MAX_BREAKDOWN_SERIES = 8;

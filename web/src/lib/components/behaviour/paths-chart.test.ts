@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PathsResult } from '@privacy-analytics/core/analytics';
-import { DROP_OFF_COLOR } from './chart-base';
+import { DROP_OFF_COLOR } from '../chart-base';
 import { MAX_NODES_PER_STEP, pathLinkRows, sankeyData, sankeyHeight, topPathRows } from './paths-chart';
 
 const FORWARD: PathsResult = {

@@ -3,7 +3,7 @@ import type { PathsResult } from '@privacy-analytics/core/analytics';
 import type { Row } from '@privacy-analytics/core/engine';
 import type { ResolvedTheme } from '../../state/theme.svelte.ts';
 import type { ChartOption } from '../echarts-setup';
-import { chartBase, DROP_OFF_COLOR, PALETTE, textColor } from './chart-base';
+import { chartBase, DROP_OFF_COLOR, PALETTE, textColor } from '../chart-base';
 
 export type PathDirection = 'start' | 'end';
 

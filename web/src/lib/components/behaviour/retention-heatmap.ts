@@ -3,7 +3,7 @@ import type { RetentionCohort, RetentionSpec } from '@privacy-analytics/core/ana
 import type { Row } from '@privacy-analytics/core/engine';
 import type { ResolvedTheme } from '../../state/theme.svelte.ts';
 import type { ChartOption } from '../echarts-setup';
-import { chartBase } from './chart-base';
+import { chartBase } from '../chart-base';
 
 export interface HeatCell {
   /** 0..100: how much of the accent colour the cell's background mixes in */

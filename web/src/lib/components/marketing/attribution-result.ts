@@ -3,14 +3,15 @@ import type { AttributionModel, AttributionResult } from '@privacy-analytics/cor
 import type { ResolvedTheme } from '../../state/theme.svelte.ts';
 import { MODEL_LABELS } from '../../state/marketing/attribution-form';
 import type { ChartOption } from '../echarts-setup';
-import { marketingChartBase } from './chart-base';
+import { chartBase, textColor } from '../chart-base';
 
 /** Conversions per channel (x) with one bar per model (series): the models side by side. */
 export function attributionChartOption(result: AttributionResult, theme: ResolvedTheme, maxChannels = 12): ChartOption {
   const channels = result.channels.slice(0, maxChannels);
   return {
-    ...marketingChartBase(theme),
-    legend: { top: 0, textStyle: { color: theme === 'dark' ? '#d7dbe3' : '#2a2f3a' } },
+    ...chartBase(theme),
+    tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
+    legend: { top: 0, textStyle: { color: textColor(theme) } },
     grid: { left: 8, right: 16, top: 40, bottom: 8, containLabel: true },
     xAxis: { type: 'category', data: channels.map((c) => c.channel), axisLabel: { interval: 0, rotate: channels.length > 6 ? 30 : 0 } },
     yAxis: { type: 'value', name: 'conversions' },

@@ -1,10 +1,11 @@
 import type { ChartOption } from '../echarts-setup';
+import { textColor } from '../chart-base';
 import type { ResolvedTheme } from '../../state/theme.svelte.ts';
 import type { HistogramBin } from '@privacy-analytics/models/score';
 
 /** Bars over score bins; the bins above 0.7 (the "at risk" segment) in the accent's warm counterpart. */
 export function histogramOption(bins: readonly HistogramBin[], theme: ResolvedTheme, seriesName: string): ChartOption {
-  const text = theme === 'dark' ? '#d7dbe3' : '#2a2f3a';
+  const text = textColor(theme);
   return {
     backgroundColor: 'transparent',
     textStyle: { color: text },

@@ -29,8 +29,9 @@ const SALT_LIFETIME_MS = 48 * 60 * 60 * 1000;
  * the daily salts of cookieless mode, API tokens (hashed), the audit log, settings and the set
  * of erased ids. Heavy work (rewriting Parquet) happens in SiteLifecycle, which calls in here to
  * switch the manifest in one transaction; keeping this object light keeps reads fast meanwhile.
+ * (Called SiteCatalog until it held more than the manifest: wrangler.toml's migration v4 renames it.)
  */
-export class SiteCatalog extends DurableObject<Env> {
+export class SiteState extends DurableObject<Env> {
   readonly #sql: SqlStorage;
 
   constructor(ctx: DurableObjectState, env: Env) {
