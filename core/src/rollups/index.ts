@@ -4,3 +4,4 @@ export * from './overview-from-rollups';
 export * from './rollup-parquet';
 export * from './rollup-rows';
 export * from './compare-overviews';
+export * from './overview-reference';

@@ -16,6 +16,7 @@ import { overviewFromRollups, rollupsCannotAnswer } from './overview-from-rollup
 import { encodeRollupParquet, rollupKeyOf, toRollupRow } from './rollup-parquet';
 import { pageHost, rollupRows, type RollupRow } from './rollup-rows';
 import { compareOverviews, SESSION_TOLERANCE } from './compare-overviews';
+import { overviewReference } from './overview-reference';
 
 const parquet = parquetWasm as unknown as ParquetWasm;
 const hex = (n: number) => new HmacIdHasher('sketch-test').hashId(`id-${n}`);
@@ -144,6 +145,16 @@ describe('overview from rollups on demo data', { timeout: 240_000 }, () => {
     console.log(`flush files of two shards: ${JSON.stringify({ sessions: report.sessions, bounceRate: report.bounceRate, avgSessionSeconds: report.avgSessionSeconds })}`);
     expect(report.problems).toEqual([]);
     expect(report.sessions.relative).toBeGreaterThan(0);
+  });
+
+  it.each(['hour', 'day', 'week'] as const)('the TypeScript reference (the raw figures in workerd) equals the SQL exactly, %s buckets', async (granularity) => {
+    const s = spec({ granularity, topN: 15 });
+    const sql = await runOverview(store, s);
+    const reference = overviewReference(rows, s);
+    expect(reference).toEqual({
+      ...sql,
+      kpis: { ...sql.kpis, revenue: expect.closeTo(sql.kpis.revenue, 6), avgSessionSeconds: expect.closeTo(sql.kpis.avgSessionSeconds!, 9) },
+    });
   });
 
   it('answers only specs without filters and with the default purchase event', () => {
