@@ -12,6 +12,7 @@ import { runOverview, type OverviewSpec } from '../analytics/overview';
 import type { ParquetWasm } from '../parquet/parquet-writer';
 import { partitionOf } from '../parquet/partition-key';
 import { DistinctSketch, sketchStandardError } from './distinct-sketch';
+import { manifestEntrySchema } from '../edge-api/wire-schemas';
 import { overviewFromRollups, rollupsCannotAnswer } from './overview-from-rollups';
 import { encodeRollupParquet, rollupKeyOf, toRollupRow } from './rollup-parquet';
 import { pageHost, rollupRows, type RollupRow } from './rollup-rows';
@@ -50,6 +51,16 @@ describe('DistinctSketch', () => {
   it('refuses bytes that are not a sketch', () => {
     expect(() => DistinctSketch.decode(new Uint8Array([2, 12, 1]))).toThrow('not a sketch');
     expect(() => new DistinctSketch().mergeBytes(new DistinctSketch(10).encode())).toThrow('cannot merge precision 10');
+  });
+});
+
+describe('the manifest entry', () => {
+  const entry = { key: 'events/site=demo/date=2026-03-01/hour=09/s0-f1.parquet', date: '2026-03-01', hour: 9, bytes: 10, rows: 1, minTime: 't', maxTime: 't', etag: 'e', createdAt: 't' };
+  it('parses with and without a rollup (files written before rollups have none)', () => {
+    expect(manifestEntrySchema.parse(entry).rollup).toBeUndefined();
+    const rollup = { key: rollupKeyOf(entry.key), bytes: 5, etag: 'r' };
+    expect(manifestEntrySchema.parse({ ...entry, rollup }).rollup).toEqual(rollup);
+    expect(manifestEntrySchema.safeParse({ ...entry, rollup: { ...rollup, key: entry.key } }).success).toBe(false);
   });
 });
 

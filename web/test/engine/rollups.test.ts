@@ -102,4 +102,22 @@ describe('overview from rollups', () => {
     const filtered = await rollupOverview({ ...range, filters: [{ column: 'country', op: 'eq', values: ['DE'] }], granularity: 'day' });
     expect(filtered).toMatchObject({ result: null, reason: 'a filter needs event rows' });
   });
+
+  it('falls back to events when a file of the range has no rollup (written before rollups)', async () => {
+    // The manifest as an edge lists files written before rollups: no `rollup` on the first entry.
+    const isManifest = (url: URL) => url.href.startsWith(`${edge.url}/v1/sites/${DEMO.site}/manifest`);
+    await context.route(isManifest, async (route) => {
+      const response = await route.fetch();
+      const body = (await response.json()) as { files: { rollup?: unknown }[] };
+      delete body.files[0]!.rollup;
+      await route.fulfill({ response, json: body });
+    });
+    try {
+      const answer = await rollupOverview({ ...range, filters: [], granularity: 'day' });
+      expect(answer.result).toBeNull();
+      expect(answer.reason).toMatch(/^1 of \d+ event files have no rollup/);
+    } finally {
+      await context.unroute(isManifest);
+    }
+  });
 });
