@@ -8,6 +8,17 @@ import { z } from 'zod';
 /** Where the edge writes event files: events/site=<site>/date=<YYYY-MM-DD>/[hour=<HH>/]<name>.parquet */
 export const EVENT_FILE_KEY = /^events\/site=[a-z0-9][a-z0-9_-]{0,62}\/date=\d{4}-\d{2}-\d{2}\/(?:hour=\d{2}\/)?[A-Za-z0-9._-]{1,128}\.parquet$/;
 
+/** Where the edge writes the rollup of an event file: the event file's key with `rollups/` for `events/`. */
+export const ROLLUP_FILE_KEY = /^rollups\/site=[a-z0-9][a-z0-9_-]{0,62}\/date=\d{4}-\d{2}-\d{2}\/(?:hour=\d{2}\/)?[A-Za-z0-9._-]{1,128}\.parquet$/;
+
+/** The rollup file written with an event file (core/src/rollups): small aggregates of the same rows. */
+export const rollupEntrySchema = z.object({
+  key: z.string().max(512).regex(ROLLUP_FILE_KEY, 'expected a rollup file key rollups/site=…/date=…/….parquet'),
+  bytes: z.number().int().nonnegative(),
+  etag: z.string().max(256),
+});
+export type RollupEntry = z.infer<typeof rollupEntrySchema>;
+
 /** One Parquet file as the manifest lists it. */
 export const manifestEntrySchema = z.object({
   key: z.string().max(512).regex(EVENT_FILE_KEY, 'expected an event file key events/site=…/date=…/….parquet'),
@@ -25,6 +36,8 @@ export const manifestEntrySchema = z.object({
    */
   sha256: z.string().regex(/^[0-9a-f]{64}$/).nullable().optional(),
   createdAt: z.string(),
+  /** Its rollup; absent for files written before the edge wrote rollups (readers then need the rows). */
+  rollup: rollupEntrySchema.optional(),
 });
 export type ManifestEntry = z.infer<typeof manifestEntrySchema>;
 

@@ -1,4 +1,4 @@
-import { HyperLogLog } from '../buffer/hyperloglog';
+import { HyperLogLog } from '@privacy-analytics/core/rollups';
 import type { TimeWindow } from '../buffer/counters';
 import { runtimeSettings } from '../config/sites';
 import type { Env } from '../env';

@@ -1,4 +1,4 @@
-import { HyperLogLog } from './hyperloglog';
+import { HyperLogLog } from '@privacy-analytics/core/rollups';
 
 /**
  * Per-minute counters kept 49 h (live panel), the same counters in 5-minute buckets kept 30 days

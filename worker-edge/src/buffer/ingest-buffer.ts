@@ -3,10 +3,9 @@ import { loadSitesConfig, runtimeSettings } from '../config/sites';
 import type { Env } from '../env';
 import { mentionsAny, personIdsOf } from '../lifecycle/identity-links';
 import type { EventRow } from '@privacy-analytics/core/schema';
-import { putEventFile } from '../storage/event-file-store';
+import { putEventFileWithRollup } from '../storage/event-file-store';
 import type { ManifestEntry } from '@privacy-analytics/core/edge-api';
-import { parquetForWorkers } from '../storage/parquet-wasm-workers';
-import { encodeEventsParquet, eventFileKey, partitionOf, type Partition } from '@privacy-analytics/core/parquet';
+import { eventFileKey, partitionOf, type Partition } from '@privacy-analytics/core/parquet';
 import {
   counterWindows,
   countAccepted,
@@ -243,14 +242,12 @@ export class IngestBuffer extends DurableObject<Env> {
       group.rows.push(event);
       byPartition.set(id, group);
     }
-    const parquet = parquetForWorkers();
     const createdAt = new Date().toISOString();
     const files: ManifestEntry[] = [];
     for (const { partition, rows } of byPartition.values()) {
       rows.sort((a, b) => a.timestamp - b.timestamp || (a.event_id < b.event_id ? -1 : 1));
-      const bytes = encodeEventsParquet(rows, parquet);
       const key = eventFileKey(site, partition, `s${shard}-f${String(plan.flushId).padStart(10, '0')}`);
-      files.push(await putEventFile(this.env.EVENTS, key, bytes, rows, createdAt));
+      files.push(await putEventFileWithRollup(this.env.EVENTS, key, rows, createdAt));
     }
     const catalog = catalogOf(this.env, site);
     await catalog.registerFiles(files);

@@ -1,7 +1,6 @@
 import type { EventRow } from '@privacy-analytics/core/schema';
-import { putEventFile, readEventFile } from '../storage/event-file-store';
-import { parquetForWorkers } from '../storage/parquet-wasm-workers';
-import { dayFileKey, encodeEventsParquet, eventFileKey } from '@privacy-analytics/core/parquet';
+import { putEventFileWithRollup, readEventFile } from '../storage/event-file-store';
+import { dayFileKey, eventFileKey } from '@privacy-analytics/core/parquet';
 import { DEFAULT_COMPACTION, planCompaction, smallPartRows, type CompactionOptions, type CompactionTask } from './compaction-plan';
 import { scheduleDeletes } from './deferred-deletes';
 import type { JobContext, StepOutcome } from './job-context';
@@ -61,7 +60,9 @@ async function compact(ctx: JobContext, task: CompactionTask): Promise<Compactio
   const rows: EventRow[] = [];
   for (const key of inputKeys) rows.push(...(await readEventFile(ctx.env.EVENTS, key)));
   const merged = sortByTimeAndPerson(dropDuplicateEvents(rows));
-  const entry = await putEventFile(ctx.env.EVENTS, output, encodeEventsParquet(merged, parquetForWorkers()), merged);
+  // The output's rollup is computed from the merged rows (sessions now whole within the output); the inputs' rollups
+  // leave with the inputs (scheduleDeletes deletes each event key's rollup too).
+  const entry = await putEventFileWithRollup(ctx.env.EVENTS, output, merged);
   const swap = await ctx.catalog.replaceFiles(inputKeys, [entry]);
   ctx.storage.transactionSync(() => {
     if (swap.replaced) scheduleDeletes(ctx.sql, inputKeys, ctx.now() + COMPACTION_GRACE_MS, `compacted into ${output}`);

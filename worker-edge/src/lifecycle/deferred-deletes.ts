@@ -4,6 +4,8 @@
  * the key here before the manifest forgets it means a crash can never orphan an object.
  */
 
+import { withRollupKeys } from '../storage/event-file-store';
+
 /** R2 deletes at most 1,000 keys per call. */
 export const R2_DELETE_BATCH = 1000;
 
@@ -14,8 +16,9 @@ export function createDeferredDeleteTables(sql: SqlStorage): void {
   `);
 }
 
+/** Event files are scheduled with their rollups (rollups/… beside events/…): one never outlives the other. */
 export function scheduleDeletes(sql: SqlStorage, keys: readonly string[], dueAt: number, reason: string): void {
-  for (const key of keys) {
+  for (const key of withRollupKeys(keys)) {
     sql.exec(
       `INSERT INTO deferred_deletes (key, due_at, reason) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET due_at = MIN(due_at, excluded.due_at)`,
       key, dueAt, reason,

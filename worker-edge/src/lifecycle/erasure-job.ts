@@ -1,9 +1,8 @@
 import { runtimeSettings } from '../config/sites';
 import { sha256Hex } from '@privacy-analytics/core/privacy';
-import { getEventFileBytes, putEventFile } from '../storage/event-file-store';
+import { getEventFileBytes, putEventFileWithRollup, withRollupKeys } from '../storage/event-file-store';
 import { decodeEventColumns, decodeStoredEvents } from '../storage/parquet-reader';
-import { parquetForWorkers } from '../storage/parquet-wasm-workers';
-import { encodeEventsParquet, parseEventFileKey } from '@privacy-analytics/core/parquet';
+import { parseEventFileKey } from '@privacy-analytics/core/parquet';
 import { deleteDueObjects } from './deferred-deletes';
 import {
   activeErasure,
@@ -186,17 +185,18 @@ async function rewriteWithout(ctx: JobContext, job: ErasureRow, key: string, per
   const registered = await ctx.catalog.fileByKey(key);
   if (!registered) {
     // Swapped out already (this step was interrupted after the switch) or replaced by another job: the object must go either way.
-    await ctx.env.EVENTS.delete(key);
+    await ctx.env.EVENTS.delete(withRollupKeys([key]));
     return nothing;
   }
   const rows = decodeStoredEvents(await getEventFileBytes(ctx.env.EVENTS, key), key);
   const kept = rows.filter((row) => !mentionsAny(row, person));
   const rowsRemoved = rows.length - kept.length;
   if (rowsRemoved === 0) return nothing;
-  const replacement = kept.length > 0 ? await putEventFile(ctx.env.EVENTS, await rewrittenKey(key, job.id), encodeEventsParquet(kept, parquetForWorkers()), kept) : null;
+  // The replacement's rollup is recomputed from the kept rows: the person's contribution leaves the rollup with the file.
+  const replacement = kept.length > 0 ? await putEventFileWithRollup(ctx.env.EVENTS, await rewrittenKey(key, job.id), kept) : null;
   const swap = await ctx.catalog.replaceFiles([key], replacement ? [replacement] : []);
-  if (!swap.replaced && replacement) await ctx.env.EVENTS.delete(replacement.key);
-  await ctx.env.EVENTS.delete(key);
+  if (!swap.replaced && replacement) await ctx.env.EVENTS.delete(withRollupKeys([replacement.key]));
+  await ctx.env.EVENTS.delete(withRollupKeys([key]));
   if (!swap.replaced) return nothing;
   return { rewritten: replacement !== null, deleted: replacement === null, rowsRemoved };
 }

@@ -1,6 +1,7 @@
 import { loadSitesConfig } from '../config/sites';
 import { partitionPrefix as siteEventsPrefix } from '@privacy-analytics/core/parquet';
 import { deleteDueObjects, R2_DELETE_BATCH, scheduleDeletes } from './deferred-deletes';
+import { eventKeyOfRollup, rollupKeyOf } from '@privacy-analytics/core/rollups';
 import type { JobContext, StepOutcome } from './job-context';
 import { effectiveRetention, retentionCutoff } from './retention-policy';
 
@@ -54,7 +55,13 @@ export async function runRetentionStep(ctx: JobContext): Promise<{ outcome: Step
 }
 
 async function deleteStrayObjects(ctx: JobContext, cutoff: string): Promise<number> {
-  const prefix = `${siteEventsPrefix(ctx.site)}date=`;
+  const events = await deleteStrayObjectsUnder(ctx, cutoff, `${siteEventsPrefix(ctx.site)}date=`, (key) => key);
+  // Rollups whose event file is not listed: left by an interrupted write or delete.
+  const rollups = await deleteStrayObjectsUnder(ctx, cutoff, `${rollupKeyOf(siteEventsPrefix(ctx.site))}date=`, (key) => eventKeyOfRollup(key) ?? key);
+  return events + rollups;
+}
+
+async function deleteStrayObjectsUnder(ctx: JobContext, cutoff: string, prefix: string, eventKeyOf: (key: string) => string): Promise<number> {
   const dateOf = (key: string) => key.slice(prefix.length, prefix.length + 10);
   // Keys list in date order, so the first page holds the oldest dates.
   const page = await ctx.env.EVENTS.list({ prefix, limit: R2_DELETE_BATCH });
@@ -63,7 +70,7 @@ async function deleteStrayObjects(ctx: JobContext, cutoff: string): Promise<numb
   for (const date of new Set(expired.map(dateOf))) {
     for (const file of await ctx.catalog.filesOfDate(date)) registered.add(file.key);
   }
-  const unlisted = expired.filter((key) => !registered.has(key));
+  const unlisted = expired.filter((key) => !registered.has(eventKeyOf(key)));
   if (unlisted.length > 0) await ctx.env.EVENTS.delete(unlisted);
   return unlisted.length;
 }

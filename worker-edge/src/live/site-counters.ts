@@ -1,4 +1,4 @@
-import { HyperLogLog } from '../buffer/hyperloglog';
+import { HyperLogLog } from '@privacy-analytics/core/rollups';
 import type { Env } from '../env';
 import { HttpError } from '../http/http-error';
 import { buffersOf } from '../stubs';

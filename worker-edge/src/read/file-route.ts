@@ -1,11 +1,15 @@
 import type { Env } from '../env';
 import { HttpError } from '../http/http-error';
 import { parseEventFileKey } from '@privacy-analytics/core/parquet';
+import { eventKeyOfRollup } from '@privacy-analytics/core/rollups';
 
-/** GET|HEAD /v1/sites/<site>/files/<key>: streams one Parquet file, with Range and ETag support. */
+/**
+ * GET|HEAD /v1/sites/<site>/files/<key>: streams one Parquet file, an event file or its rollup (rollups/…, the same
+ * roles read both), with Range and ETag support.
+ */
 export async function handleFile(request: Request, env: Env, siteId: string, key: string, headers: Record<string, string>): Promise<Response> {
-  const parsed = parseEventFileKey(key);
-  if (!parsed) throw new HttpError(400, 'invalid_key', `not an event file key: "${key.slice(0, 200)}"`);
+  const parsed = parseEventFileKey(eventKeyOfRollup(key) ?? key);
+  if (!parsed) throw new HttpError(400, 'invalid_key', `not an event or rollup file key: "${key.slice(0, 200)}"`);
   if (parsed.site !== siteId) throw new HttpError(403, 'forbidden', `key "${key}" belongs to another site`);
   const object =
     request.method === 'HEAD'

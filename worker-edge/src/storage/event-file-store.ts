@@ -2,7 +2,9 @@ import { toHex } from '@privacy-analytics/core/privacy';
 import { SCHEMA_VERSION, type EventRow } from '@privacy-analytics/core/schema';
 import type { ManifestEntry } from '@privacy-analytics/core/edge-api';
 import { decodeStoredEvents } from './parquet-reader';
-import { parseEventFileKey } from '@privacy-analytics/core/parquet';
+import { encodeEventsParquet, parseEventFileKey } from '@privacy-analytics/core/parquet';
+import { encodeRollupParquet, rollupKeyOf, rollupRows } from '@privacy-analytics/core/rollups';
+import { parquetForWorkers } from './parquet-wasm-workers';
 
 export const PARQUET_CONTENT_TYPE = 'application/vnd.apache.parquet';
 
@@ -40,6 +42,28 @@ export async function putEventFile(
     customMetadata: { rows: String(rows.length), minTime, maxTime, schemaVersion: String(SCHEMA_VERSION), sha256 },
   });
   return { key, date: parsed.date, hour: parsed.hour, bytes: bytes.byteLength, rows: rows.length, minTime, maxTime, etag: object.httpEtag, sha256, createdAt };
+}
+
+/**
+ * Writes an event file and its rollup (rollups/… beside events/…), both computed from these rows, and describes the
+ * pair for the manifest. The rollup goes first: a listed event file always has its rollup in R2. Every writer of
+ * event files (flush, compaction, erasure rewrite) comes through here.
+ */
+export async function putEventFileWithRollup(bucket: R2Bucket, key: string, rows: readonly EventRow[], createdAt = new Date().toISOString()): Promise<ManifestEntry> {
+  const parquet = parquetForWorkers();
+  const rollupKey = rollupKeyOf(key);
+  const rollupBytes = encodeRollupParquet(rollupRows(rows), parquet);
+  const rollup = await bucket.put(rollupKey, rollupBytes, {
+    httpMetadata: { contentType: PARQUET_CONTENT_TYPE },
+    customMetadata: { eventFile: key, schemaVersion: String(SCHEMA_VERSION) },
+  });
+  const entry = await putEventFile(bucket, key, encodeEventsParquet(rows, parquet), rows, createdAt);
+  return { ...entry, rollup: { key: rollupKey, bytes: rollupBytes.byteLength, etag: rollup.httpEtag } };
+}
+
+/** The keys to delete with event files: each one and its rollup (a missing rollup is no error to R2). */
+export function withRollupKeys(keys: readonly string[]): string[] {
+  return keys.flatMap((key) => (key.startsWith('events/') ? [key, rollupKeyOf(key)] : [key]));
 }
 
 export async function getEventFileBytes(bucket: R2Bucket, key: string): Promise<Uint8Array> {

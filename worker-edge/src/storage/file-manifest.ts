@@ -1,4 +1,5 @@
 import type { ManifestEntry } from '@privacy-analytics/core/edge-api';
+import { rollupKeyOf } from '@privacy-analytics/core/rollups';
 
 /**
  * The `files` table of the SiteCatalog: the manifest. Every change that replaces files
@@ -21,6 +22,9 @@ interface FileRow {
   sha256: string | null;
   created_at: number;
   seq: number;
+  /** the rollup's size and ETag; null for files written before rollups (its key follows from the file's key) */
+  rollup_bytes: number | null;
+  rollup_etag: string | null;
   [column: string]: SqlStorageValue;
 }
 
@@ -45,18 +49,21 @@ export function createFileManifestTables(sql: SqlStorage): void {
     sql.exec(`UPDATE files SET seq = rowid`);
   }
   sql.exec(`CREATE INDEX IF NOT EXISTS files_by_seq ON files (seq)`);
+  if (!columns.has('rollup_bytes')) sql.exec(`ALTER TABLE files ADD COLUMN rollup_bytes INTEGER`);
+  if (!columns.has('rollup_etag')) sql.exec(`ALTER TABLE files ADD COLUMN rollup_etag TEXT`);
 }
 
 /** Upsert: a retried flush re-registers the same key (with a new sequence number) instead of listing it twice. */
 export function registerFiles(sql: SqlStorage, entries: readonly ManifestEntry[]): void {
   for (const e of entries) {
     sql.exec(
-      `INSERT INTO files (key, date, hour, bytes, rows, min_time, max_time, etag, sha256, created_at, seq)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO files (key, date, hour, bytes, rows, min_time, max_time, etag, sha256, created_at, seq, rollup_bytes, rollup_etag)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (key) DO UPDATE SET bytes = excluded.bytes, rows = excluded.rows, min_time = excluded.min_time,
-         max_time = excluded.max_time, etag = excluded.etag, sha256 = excluded.sha256, seq = excluded.seq`,
+         max_time = excluded.max_time, etag = excluded.etag, sha256 = excluded.sha256, seq = excluded.seq,
+         rollup_bytes = excluded.rollup_bytes, rollup_etag = excluded.rollup_etag`,
       e.key, e.date, e.hour ?? DAY_LEVEL_HOUR, e.bytes, e.rows, Date.parse(e.minTime), Date.parse(e.maxTime), e.etag, e.sha256 ?? null,
-      Date.parse(e.createdAt), nextSeq(sql),
+      Date.parse(e.createdAt), nextSeq(sql), e.rollup?.bytes ?? null, e.rollup?.etag ?? null,
     );
   }
 }
@@ -159,6 +166,7 @@ function maxStoredSeq(sql: SqlStorage): number {
 }
 
 function toEntry(r: FileRow): RegisteredFile {
+  const rollup = r.rollup_etag === null || r.rollup_bytes === null ? {} : { rollup: { key: rollupKeyOf(r.key), bytes: r.rollup_bytes, etag: r.rollup_etag } };
   return {
     key: r.key,
     date: r.date,
@@ -171,5 +179,6 @@ function toEntry(r: FileRow): RegisteredFile {
     sha256: r.sha256,
     createdAt: new Date(r.created_at).toISOString(),
     seq: r.seq,
+    ...rollup,
   };
 }

@@ -1,5 +1,6 @@
 import type { QueryEngine } from '@privacy-analytics/core/engine';
 import type { DateRange } from '@privacy-analytics/core/time';
+import type { OverviewResult, OverviewSpec } from '@privacy-analytics/core/analytics';
 
 /** Where the edge collector is, which site, and a read token. Kept in IndexedDB, never in the URL. */
 export interface EdgeConnection {
@@ -104,6 +105,23 @@ export interface CacheStats {
   quota: number | null;
 }
 
+/** The overview from the edge's rollups, or why it could not be drawn from them (then the events are queried). */
+export interface RollupOverview {
+  result: OverviewResult | null;
+  reason: string | null;
+  /**
+   * Some files of the range are flush files not yet compacted (one per hour and ingest shard): their session
+   * fragments are far from whole sessions (docs/rollups.md), so the session figures must come from the events.
+   */
+  sessionsFromEvents: boolean;
+  /** rollup files of the range (or event files, when some had no rollup) */
+  files: number;
+  bytes: number;
+  /** rollup files downloaded for this answer (the others were decoded before) */
+  downloaded: number;
+  ms: number;
+}
+
 /** How a worker is made to fail on purpose, for tests and for trying the crash banner. */
 export type SimulatedCrash = 'error' | 'terminate' | 'duckdb';
 
@@ -125,6 +143,11 @@ export interface DataEngine extends QueryEngine {
   /** Offline reopen: whatever the cache holds for the range of the saved connection. */
   loadCachedOnly(range: DateRange, opts?: RangeLoadOptions): Promise<LoadResult>;
   liveCounts(minutes: number): Promise<{ minute: string; accepted: number }[]>;
+  /**
+   * The overview of `spec` from the saved connection's rollups (no event row needed), when the spec has no filter
+   * and every event file of its range has a rollup; otherwise `result` is null and `reason` says why.
+   */
+  rollupOverview(spec: OverviewSpec): Promise<RollupOverview>;
   tableInfo(): Promise<TableInfo>;
   /** Empties the file cache, forgets the saved connection and drops the `events` table. */
   clearLocalData(): Promise<void>;

@@ -12,6 +12,7 @@ import type {
   LoadProgress,
   LoadResult,
   RangeLoadOptions,
+  RollupOverview,
   SimulatedCrash,
   TableInfo,
 } from './data-engine';
@@ -19,6 +20,7 @@ import { validEdgeUrl } from '../edge/edge-url';
 import { EngineCrashedError, QueryCancelledError, QueryError, deserializeError, type SerializedError } from './errors';
 import { DEFAULT_DATABASE_NAME, LocalDb } from './local-db';
 import type { Row, SqlValue } from '@privacy-analytics/core/engine';
+import type { OverviewSpec } from '@privacy-analytics/core/analytics';
 import { SupervisedWorker } from './supervised-worker';
 import { defaultWasmBase } from './wasm-assets';
 
@@ -142,6 +144,11 @@ export class WorkerDataEngine implements DataEngine {
     if (!Number.isInteger(minutes) || minutes < 1 || minutes > 2880) throw new Error(`minutes: expected an integer from 1 to 2880, got ${minutes}`);
     const conn = await this.#requireConnection();
     return this.#worker.call('liveCounts', (api) => api.liveCounts(conn, minutes));
+  }
+
+  async rollupOverview(spec: OverviewSpec): Promise<RollupOverview> {
+    const conn = await this.#requireConnection();
+    return this.#worker.call('rollupOverview', (api) => api.rollupOverview(conn, { ...spec, filters: spec.filters.map((f) => ({ ...f, values: [...f.values] })) }));
   }
 
   tableInfo(): Promise<TableInfo> {

@@ -10,9 +10,21 @@ import {
   type TimePoint,
 } from '@privacy-analytics/core/analytics';
 import type { QueryEngine } from '@privacy-analytics/core/engine';
+import type { RollupOverview } from '../engine/data-engine';
 import { errorMessage } from './errors';
 
 export type PanelStatus = 'empty' | 'loading' | 'ready' | 'error';
+
+/** Where the shown figures come from: the edge's rollups, or queries over the loaded events. */
+export type OverviewSource = 'rollups' | 'events';
+
+export interface RefreshOptions {
+  chartFromIndex?: boolean;
+  /** the overview from rollups (tried first when given; the events are queried when it has no result) */
+  rollups?: () => Promise<RollupOverview>;
+  /** false while no event is loaded yet: without rollups the panels then wait (default true) */
+  eventsReady?: boolean;
+}
 
 export interface Panel<T> {
   status: PanelStatus;
@@ -35,6 +47,9 @@ export class OverviewData {
   #generation = 0;
   #running = $state(false);
   #completedKey = $state<string | null>(null);
+  #source = $state<OverviewSource | null>(null);
+  #sourceNote = $state<string | null>(null);
+  #sessionsFromEvents = $state(false);
   #settledWaiters: (() => void)[] = [];
 
   get kpis(): Panel<OverviewKpis> {
@@ -50,6 +65,18 @@ export class OverviewData {
   /** the key passed to the last refresh that finished (tests and benchmarks wait for it) */
   get completedKey(): string | null {
     return this.#completedKey;
+  }
+  /** where the figures of the last finished refresh come from */
+  get source(): OverviewSource | null {
+    return this.#source;
+  }
+  /** figures from rollups, but sessions, bounce rate and duration from the events (flush files in the range) */
+  get sessionsFromEvents(): boolean {
+    return this.#sessionsFromEvents;
+  }
+  /** why the figures come from events although rollups were asked for (a filter, files without rollups, …) */
+  get sourceNote(): string | null {
+    return this.#sourceNote;
   }
   breakdown(id: BreakdownPanelId): Panel<BreakdownRow[]> {
     return this.#breakdowns[id];
@@ -71,6 +98,8 @@ export class OverviewData {
     this.#generation++;
     this.#running = false;
     this.#completedKey = null;
+    this.#source = null;
+    this.#sourceNote = null;
     this.#kpis = emptyPanel();
     this.#series = emptyPanel();
     this.#breakdowns = emptyBreakdowns();
@@ -80,7 +109,7 @@ export class OverviewData {
    * Runs every panel's query in turn (the engine runs one query at a time): the chart over time, the figures, then
    * the breakdowns; the figures first when the page already draws the chart over time from the file index.
    */
-  async refresh(engine: QueryEngine, spec: OverviewSpec, key: string | null = null, options: { chartFromIndex?: boolean } = {}): Promise<void> {
+  async refresh(engine: QueryEngine, spec: OverviewSpec, key: string | null = null, options: RefreshOptions = {}): Promise<void> {
     const generation = ++this.#generation;
     const current = () => generation === this.#generation;
     this.#running = true;
@@ -96,6 +125,47 @@ export class OverviewData {
         if (current()) assign({ status: 'error', data: null, error: errorMessage(error) });
       }
     };
+    if (options.rollups) {
+      let note: string | null;
+      try {
+        const answer = await options.rollups();
+        if (!current()) return;
+        if (answer.result) {
+          const ready = <T>(data: T): Panel<T> => ({ status: 'ready', data, error: null });
+          this.#series = ready(answer.result.series);
+          for (const panel of BREAKDOWN_PANELS) this.#breakdowns[panel.id] = ready(answer.result.breakdowns[panel.id]);
+          this.#source = 'rollups';
+          this.#sourceNote = null;
+          this.#sessionsFromEvents = answer.sessionsFromEvents;
+          if (!answer.sessionsFromEvents) this.#kpis = ready(answer.result.kpis);
+          else if (options.eventsReady === false) {
+            // the session figures wait for the events (the page refreshes again when they arrive)
+            this.#running = false;
+            return;
+          } else {
+            const rollups = answer.result.kpis;
+            await settle(() => overviewKpis(engine, spec), (p) => (this.#kpis = p.data ? { ...p, data: { ...rollups, sessions: p.data.sessions, bounceRate: p.data.bounceRate, avgSessionSeconds: p.data.avgSessionSeconds } } : p));
+            if (!current()) return;
+          }
+          this.#finish(key);
+          return;
+        }
+        note = answer.reason;
+      } catch (error) {
+        if (!current()) return;
+        note = `rollups failed: ${errorMessage(error)}`;
+      }
+      this.#sourceNote = note;
+      if (options.eventsReady === false) {
+        // nothing to query yet: the panels wait for the events (the page refreshes again when they arrive)
+        this.#running = false;
+        return;
+      }
+    } else {
+      this.#sourceNote = null;
+    }
+    this.#source = 'events';
+    this.#sessionsFromEvents = false;
     // the chart first: it is what a reader looks for, and the cheapest of the three kinds of query
     const chart = () => settle(() => eventsOverTime(engine, spec), (p) => (this.#series = p));
     const figures = () => settle(() => overviewKpis(engine, spec), (p) => (this.#kpis = p));
@@ -107,10 +177,12 @@ export class OverviewData {
       if (!current()) return;
       await settle(() => breakdown(engine, spec, panel), (p) => (this.#breakdowns[panel.id] = p));
     }
-    if (current()) {
-      this.#running = false;
-      this.#completedKey = key;
-      for (const wake of this.#settledWaiters.splice(0)) wake();
-    }
+    if (current()) this.#finish(key);
+  }
+
+  #finish(key: string | null): void {
+    this.#running = false;
+    this.#completedKey = key;
+    for (const wake of this.#settledWaiters.splice(0)) wake();
   }
 }

@@ -34,3 +34,45 @@ describe('OverviewData.refresh', () => {
     expect(overview.completedKey).toBe('k');
   });
 });
+
+describe('OverviewData.refresh with rollups', () => {
+  const result = {
+    kpis: { events: 5, pageViews: 3, visitors: 2, sessions: 9, bounceRate: 0.5, avgSessionSeconds: 10, purchasers: 1, conversionRate: 0.5, orders: 1, revenue: 20 },
+    series: [{ bucket: '2026-03-01T00:00:00Z', events: 5, pageViews: 3, visitors: 2 }],
+    breakdowns: { pages: [], channels: [{ value: 'direct', visitors: 2, count: 5 }], referrers: [], campaigns: [], countries: [], devices: [], browsers: [] },
+  };
+  const answer = (over: Record<string, unknown> = {}) => async () => ({ result, reason: null, sessionsFromEvents: false, files: 1, bytes: 100, downloaded: 1, ms: 1, ...over });
+
+  it('draws every panel from the rollups without a query, and says so', async () => {
+    const { engine, asked } = recordingEngine();
+    const overview = new OverviewData();
+    await overview.refresh(engine, spec, 'k', { rollups: answer() });
+    expect(asked).toEqual([]);
+    expect(overview.source).toBe('rollups');
+    expect(overview.kpis.data).toEqual(result.kpis);
+    expect(overview.breakdown('channels').data).toEqual(result.breakdowns.channels);
+    expect(overview.completedKey).toBe('k');
+  });
+
+  it('takes sessions, bounce rate and duration from the events while flush files are in the range', async () => {
+    const { engine, asked } = recordingEngine();
+    const overview = new OverviewData();
+    await overview.refresh(engine, spec, 'k', { rollups: answer({ sessionsFromEvents: true }) });
+    expect(asked).toEqual([kpisQuery(spec).sql]);
+    expect(overview.kpis.data).toEqual({ ...result.kpis, sessions: 0, bounceRate: null, avgSessionSeconds: null });
+    expect(overview.sessionsFromEvents).toBe(true);
+  });
+
+  it('queries the events when the rollups cannot answer, and waits for them when none are loaded yet', async () => {
+    const { engine, asked } = recordingEngine();
+    const overview = new OverviewData();
+    await overview.refresh(engine, spec, 'k', { rollups: answer({ result: null, reason: '2 of 3 event files have no rollup' }), eventsReady: false });
+    expect(asked).toEqual([]);
+    expect(overview.completedKey).toBeNull();
+    await overview.refresh(engine, spec, 'k2', { rollups: answer({ result: null, reason: '2 of 3 event files have no rollup' }) });
+    expect(asked.length).toBeGreaterThan(2);
+    expect(overview.source).toBe('events');
+    expect(overview.sourceNote).toBe('2 of 3 event files have no rollup');
+    expect(overview.completedKey).toBe('k2');
+  });
+});

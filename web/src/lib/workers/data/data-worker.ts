@@ -11,6 +11,7 @@ import { EventLoader } from './event-loader';
 import { FileCache } from './file-cache';
 import { LocalDb } from '../../engine/local-db';
 import { prefetchParquetWasm } from './parquet-decoder';
+import { RollupLoader } from './rollup-loader';
 import { wasmAssetUrl } from '../../engine/wasm-assets';
 import type { LoadProgress } from '../../engine/data-engine';
 import type { DataWorkerApi, DataWorkerInit } from './messages';
@@ -23,6 +24,7 @@ interface Engine {
 }
 
 let engine: Engine | null = null;
+const rollups = new RollupLoader();
 
 function ready(): Engine {
   if (!engine) throw new Error('the data worker is not initialised');
@@ -64,6 +66,7 @@ const api: DataWorkerApi = {
   loadFiles: (token, files, onProgress) => withProgress(onProgress, (report) => ready().loader.loadFiles(files, report, token)),
   cancelLoad: (token) => ready().loader.cancel(token),
   liveCounts: (conn, minutes) => new EdgeClient(conn).live(minutes),
+  rollupOverview: (conn, spec) => rollups.overview(conn, spec),
   tableInfo: () => ready().loader.tableInfo(),
 
   async clearData() {

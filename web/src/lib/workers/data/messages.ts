@@ -1,4 +1,5 @@
-import type { CacheStats, DateRange, DuckDbBundleName, EdgeConnection, EngineInfo, LoadProgress, LoadResult, TableInfo } from '../../engine/data-engine';
+import type { CacheStats, DateRange, DuckDbBundleName, EdgeConnection, EngineInfo, LoadProgress, LoadResult, RollupOverview, TableInfo } from '../../engine/data-engine';
+import type { OverviewSpec } from '@privacy-analytics/core/analytics';
 import type { SerializedError } from '../../engine/errors';
 import type { Row, SqlValue } from '@privacy-analytics/core/engine';
 
@@ -34,6 +35,8 @@ export interface DataWorkerApi {
   loadFiles(token: number, files: File[], onProgress: (p: LoadProgress) => void): Promise<LoadResult>;
   cancelLoad(token: number): void;
   liveCounts(conn: EdgeConnection, minutes: number): Promise<{ minute: string; accepted: number }[]>;
+  /** the overview from the edge's rollups (rollup-loader.ts) */
+  rollupOverview(conn: EdgeConnection, spec: OverviewSpec): Promise<RollupOverview>;
   tableInfo(): Promise<TableInfo>;
   /** empties the file cache and the events table */
   clearData(): Promise<void>;

@@ -1,6 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { HLL_REGISTERS, HyperLogLog } from '../../src/buffer/hyperloglog';
-import { hashedIdOf } from './alert-helpers';
+import { HLL_REGISTERS, HyperLogLog } from './hyperloglog';
+
+/** A 32-hex id standing for a hashed person id (mulberry32 draws). */
+export function hashedIdOf(n: number): string {
+  let a = (n * 7919 + 17) >>> 0;
+  const random = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return Array.from({ length: 4 }, () => Math.floor(random() * 2 ** 32).toString(16).padStart(8, '0')).join('');
+}
 
 function sketchOf(ids: Iterable<string>): HyperLogLog {
   const sketch = new HyperLogLog();

@@ -1,4 +1,6 @@
 /**
+ * Moved from worker-edge (live counters) to core so that the rollups (distinct-sketch.ts) hash persons the same way.
+ *
  * Distinct persons per minute and per 5-minute bucket without keeping their ids: a HyperLogLog
  * sketch of 2^10 registers (standard error about 3 %, exact in practice below a few hundred
  * thousand distinct ids thanks to linear counting). Sketches of shards and of consecutive buckets
@@ -8,7 +10,6 @@
 export const HLL_PRECISION = 10;
 export const HLL_REGISTERS = 1 << HLL_PRECISION;
 
-const ALPHA = 0.7213 / (1 + 1.079 / HLL_REGISTERS);
 const HEX_ID = /^[0-9a-f]{16}/i;
 
 export class HyperLogLog {
@@ -21,7 +22,7 @@ export class HyperLogLog {
 
   /** Ids at the edge are already keyed hashes (32 hex): their first 64 bits are used as the hash. */
   add(id: string): void {
-    const [high, low] = HEX_ID.test(id) ? [Number.parseInt(id.slice(0, 8), 16), Number.parseInt(id.slice(8, 16), 16)] : fnv64(id);
+    const [high, low] = idHash64(id);
     const index = high >>> (32 - HLL_PRECISION);
     const rest = (high << HLL_PRECISION) >>> 0;
     const rank = rest === 0 ? 32 - HLL_PRECISION + Math.clz32(low) + 1 : Math.clz32(rest) + 1;
@@ -34,15 +35,7 @@ export class HyperLogLog {
   }
 
   estimate(): number {
-    let sum = 0;
-    let zeros = 0;
-    for (const register of this.registers) {
-      sum += 2 ** -register;
-      if (register === 0) zeros++;
-    }
-    const raw = (ALPHA * HLL_REGISTERS * HLL_REGISTERS) / sum;
-    if (raw <= 2.5 * HLL_REGISTERS && zeros > 0) return Math.round(HLL_REGISTERS * Math.log(HLL_REGISTERS / zeros));
-    return Math.round(raw);
+    return hllEstimate(this.registers);
   }
 
   /** Sparse (index, rank) triples while that is smaller; the dense registers otherwise. */
@@ -69,6 +62,29 @@ export class HyperLogLog {
     for (let offset = 0; offset < data.length; offset += 3) sketch.registers[(data[offset]! << 8) | data[offset + 1]!] = data[offset + 2]!;
     return sketch;
   }
+}
+
+/**
+ * The classic HyperLogLog estimate of registers of any power-of-two length m (Flajolet et al. 2007): the harmonic
+ * mean of 2^register, with linear counting m ln(m / zeros) while the raw estimate is below 2.5 m.
+ */
+export function hllEstimate(registers: Uint8Array): number {
+  const m = registers.length;
+  const alpha = 0.7213 / (1 + 1.079 / m);
+  let sum = 0;
+  let zeros = 0;
+  for (const register of registers) {
+    sum += 2 ** -register;
+    if (register === 0) zeros++;
+  }
+  const raw = (alpha * m * m) / sum;
+  if (raw <= 2.5 * m && zeros > 0) return Math.round(m * Math.log(m / zeros));
+  return Math.round(raw);
+}
+
+/** 64 bits of an id as two unsigned 32-bit halves: ids at the edge are keyed hashes (hex), taken as they are. */
+export function idHash64(id: string): [number, number] {
+  return HEX_ID.test(id) ? [Number.parseInt(id.slice(0, 8), 16), Number.parseInt(id.slice(8, 16), 16)] : fnv64(id);
 }
 
 /** Two 32-bit FNV-1a hashes with different offsets: only for ids that are not hex hashes already. */
