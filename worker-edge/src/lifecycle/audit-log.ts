@@ -1,5 +1,5 @@
 /**
- * The `audit` table of the SiteCatalog: who changed access or deleted data, configured alerts or
+ * The `audit` table of the SiteState: who changed access or deleted data, configured alerts or
  * exported audiences, and when. Entries hold hashed ids, token ids and counts only; never a raw
  * identifier, a token or the members of an audience.
  */

@@ -1,5 +1,5 @@
 /**
- * The `erased_ids` table of the SiteCatalog: hashed ids of people who asked to be erased. Ingest
+ * The `erased_ids` table of the SiteState: hashed ids of people who asked to be erased. Ingest
  * shards keep a copy and drop new events carrying any of them; a new shard copies the set.
  */
 export function createErasedIdTables(sql: SqlStorage): void {

@@ -42,7 +42,7 @@ export interface DrainOptions {
 /**
  * One per site: runs the heavy lifecycle work (erasure, retention, compaction, deferred deletes)
  * in alarm-driven bounded steps, with all progress in its own SQLite storage so it resumes after
- * a restart. Kept apart from SiteCatalog so Parquet rewriting never stalls manifest reads.
+ * a restart. Kept apart from SiteState so Parquet rewriting never stalls manifest reads.
  * Only one job runs at a time; an erasure in progress holds back compaction.
  */
 export class SiteLifecycle extends DurableObject<Env> {

@@ -2,7 +2,7 @@ import type { ManifestEntry } from '@privacy-analytics/core/edge-api';
 import { rollupKeyOf } from '@privacy-analytics/core/rollups';
 
 /**
- * The `files` table of the SiteCatalog: the manifest. Every change that replaces files
+ * The `files` table of the SiteState: the manifest. Every change that replaces files
  * (compaction, erasure) happens in one SQLite transaction, so a reader's manifest lists either
  * the old files or the new ones, never both and never neither.
  */
