@@ -23,6 +23,7 @@ import { HmacIdHasher } from '@privacy-analytics/core/privacy';
 import { EVENT_COLUMNS, SCHEMA_VERSION, type EventRow } from '@privacy-analytics/core/schema';
 import type { ManifestEntry } from '@privacy-analytics/core/edge-api';
 import { dayFileKey, encodeEventsParquet, eventFileKey, partitionOf, type ParquetWasm } from '@privacy-analytics/core/parquet';
+import { encodeRollupParquet, rollupKeyOf, rollupRows } from '@privacy-analytics/core/rollups';
 import { generateDemoEvents } from '@privacy-analytics/core/demo-data';
 import { freePort, REPO_ROOT } from '../harness';
 
@@ -30,7 +31,8 @@ export const LAYOUT_SITE = 'demo';
 export const LAYOUT_TOKEN = 'bench-read-token';
 
 /** Bump when the layout written here changes (the cache key includes it, not this file's text). */
-const LAYOUT_VERSION = 1;
+/** 2: each event file has its rollup (rollups/<same key>, listed as the manifest entry's `rollup`), as the edge writes it */
+const LAYOUT_VERSION = 2;
 const GENERATED_MAX = 1_000_000;
 const SOURCES = ['core/src/demo-data', 'core/src/ingest', 'core/src/privacy', 'core/src/parquet'];
 const ID_COLUMNS = ['event_id', 'anonymous_id', 'user_id', 'previous_id', 'group_id', 'session_id', 'order_id'] as const;
@@ -127,7 +129,12 @@ export async function edgeLayoutDataset(options: LayoutOptions): Promise<LayoutD
     const path = join(objects, key);
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, bytes);
+    const rollupKey = rollupKeyOf(key);
+    const rollupBytes = encodeRollupParquet(rollupRows(rows), parquetWasm as unknown as ParquetWasm);
+    mkdirSync(dirname(join(objects, rollupKey)), { recursive: true });
+    writeFileSync(join(objects, rollupKey), rollupBytes);
     files.push({
+      rollup: { key: rollupKey, bytes: rollupBytes.byteLength, etag: `"${createHash('md5').update(rollupBytes).digest('hex')}"` },
       key,
       date,
       hour,
