@@ -96,7 +96,9 @@ const HELPERS = `(() => {
         if (!panel) return false;
         let sum = 0;
         for (const cell of panel.querySelectorAll('tbody tr [data-count]')) sum += Number(attr(cell, 'data-count'));
-        if (sum !== want.panels[id]) return false;
+        // breakdown panels ranked by visitors: from rollups the visitor counts are sketches (docs/rollups.md), so a
+        // value near the tenth place may swap with the eleventh; the panel counts as shown within 5% of native's
+        if (Math.abs(sum - want.panels[id]) > 0.05 * want.panels[id]) return false;
       }
       return true;
     },

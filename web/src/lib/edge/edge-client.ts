@@ -57,9 +57,17 @@ export class EdgeClient {
 
   /**
    * Downloads one file, retrying network errors, 408, 429 and 5xx with jittered backoff. `attempts` in the result
-   * (or in the error's `attempts`) counts the tries made.
+   * (or in the error's `attempts`) counts the tries made. `fetchOptions`: the request's priority (rollups go before
+   * event files on the browser's few connections to the edge) and HTTP cache mode (event files `no-store`: the
+   * warehouse or the IndexedDB cache keeps them; rollups may stay in the browser's HTTP cache, their keys are
+   * immutable).
    */
-  async file(key: string, signal: AbortSignal, policy: RetryPolicy = FILE_RETRY): Promise<{ bytes: Uint8Array; etag: string | null; attempts: number }> {
+  async file(
+    key: string,
+    signal: AbortSignal,
+    policy: RetryPolicy = FILE_RETRY,
+    fetchOptions: { priority?: RequestPriority; cache?: RequestCache } = {},
+  ): Promise<{ bytes: Uint8Array; etag: string | null; attempts: number }> {
     const url = `${this.#base}/files/${key.split('/').map(encodeURIComponent).join('/')}`;
     let attempts = 0;
     try {
@@ -69,7 +77,7 @@ export class EdgeClient {
         async (attempt) => {
           attempts = attempt;
           signal.throwIfAborted();
-          return { ...(await this.#fileOnce(url, signal)), attempts: attempt };
+          return { ...(await this.#fileOnce(url, signal, fetchOptions)), attempts: attempt };
         },
         (error) => !signal.aborted && error instanceof EdgeRequestError && retryable(error.status),
         signal,
@@ -83,11 +91,11 @@ export class EdgeClient {
   }
 
   /** One try: the file, or an EdgeRequestError (`status` null when the edge could not be reached or did not answer). */
-  async #fileOnce(url: string, signal: AbortSignal): Promise<{ bytes: Uint8Array; etag: string | null }> {
+  async #fileOnce(url: string, signal: AbortSignal, options: { priority?: RequestPriority; cache?: RequestCache }): Promise<{ bytes: Uint8Array; etag: string | null }> {
     const answer = new AbortController();
     const timer = setTimeout(() => answer.abort(new DOMException(`no answer within ${FILE_ANSWER_TIMEOUT_MS / 1000} s`, 'TimeoutError')), FILE_ANSWER_TIMEOUT_MS);
     try {
-      const res = await fetch(url, { headers: this.#headers(), signal: AbortSignal.any([signal, answer.signal]), cache: 'no-store' });
+      const res = await fetch(url, { headers: this.#headers(), signal: AbortSignal.any([signal, answer.signal]), cache: options.cache ?? 'no-store', priority: options.priority ?? 'auto' });
       // The limit is on the answer's start: a large body may take longer to arrive.
       clearTimeout(timer);
       if (res.ok) return { bytes: new Uint8Array(await res.arrayBuffer()), etag: res.headers.get('etag') };

@@ -174,7 +174,7 @@ export class EventLoader {
       date: file.date,
       read: async (s) => {
         try {
-          const got = await client.file(file.key, s);
+          const got = await client.file(file.key, s, undefined, { priority: 'low' });
           return { bytes: got.bytes, attempts: got.attempts, origin: 'edge', etag: got.etag };
         } catch (error) {
           if (!(error instanceof EdgeRequestError && error.status === 404)) throw error;

@@ -41,7 +41,7 @@ export class RollupLoader {
     const controller = new AbortController();
     try {
       for await (const { rollup, rows } of mapConcurrently(toFetch, () => DOWNLOADS_IN_FLIGHT, controller.signal, async (rollup) => {
-        const { bytes } = await client.file(rollup.key, controller.signal);
+        const { bytes } = await client.file(rollup.key, controller.signal, undefined, { priority: 'high', cache: 'default' });
         return { rollup, rows: decodeRollup(bytes, rollup.key) };
       })) {
         this.#decoded.set(id(rollup), rows);
