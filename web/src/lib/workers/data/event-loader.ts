@@ -69,6 +69,9 @@ export class EventLoader {
   readonly #ready: Promise<DuckDbSession>;
   readonly #cache: FileCache;
   readonly #warehouseInOpfs: boolean;
+  /** Where this session's loads read each file (edge or cache); files found in the warehouse count as cache. */
+  readonly #origins = new Map<string, 'edge' | 'cache'>();
+  #manifestReads = 0;
   #current: AbortController | null = null;
   #currentToken: number | undefined;
   #tail: Promise<unknown> = Promise.resolve();
@@ -92,6 +95,21 @@ export class EventLoader {
   /** The session, once DuckDB has started and the warehouse is open (rejects if DuckDB could not start). */
   ready(): Promise<DuckDbSession> {
     return this.#ready;
+  }
+
+  /** The Parquet cache is not used: the warehouse is in OPFS (or, before DuckDB has opened it, is meant to be). */
+  get #parquetCacheUnused(): boolean {
+    return this.#warehouse ? this.#warehouse.persistent : this.#warehouseInOpfs;
+  }
+
+  /** A load is in progress. */
+  get loading(): boolean {
+    return this.#current !== null;
+  }
+
+  /** How many manifests loads have read: the edge's list may have changed since a reader's last look when this grew. */
+  get manifestReads(): number {
+    return this.#manifestReads;
   }
 
   async #wh(): Promise<Warehouse> {
@@ -135,12 +153,13 @@ export class EventLoader {
   ): Promise<{ result: LoadResult; gone: number }> {
     const scope = cacheScope(conn.url, conn.site);
     // With the warehouse in OPFS the Parquet bytes are not kept besides (one copy); in memory, the IndexedDB cache
-    // keeps them for the next visit. Its entries of the range are read while the manifest is on its way.
-    const persistent = this.#warehouse?.persistent ?? (await this.#wh()).persistent;
-    const inCache = persistent ? Promise.resolve([]) : this.#cache.inRange(scope, range);
+    // keeps them for the next visit. Its entries of the range are read while the manifest is on its way, and neither
+    // waits for DuckDB to start.
+    const inCache = this.#parquetCacheUnused ? Promise.resolve([]) : this.#cache.inRange(scope, range);
     inCache.catch(() => undefined);
     let manifest;
     try {
+      this.#manifestReads++;
       manifest = await client.manifest(range, signal);
     } catch (error) {
       if (signal.aborted) return { result: cancelledBeforeStart(), gone: 0 };
@@ -151,6 +170,7 @@ export class EventLoader {
     const listed = new Map(files.map((f) => [f.key, f]));
     const pinned = new Set(listed.keys());
     const warehouse = await this.#wh();
+    const persistent = warehouse.persistent;
     const committed = warehouse.files(scope, range);
     const kept = committed.filter((f) => {
       const file = listed.get(f.key);
@@ -162,7 +182,7 @@ export class EventLoader {
     const outside = persistent ? [] : warehouse.files(scope).filter((f) => !committed.includes(f)).map((f) => f.key);
     const removed = [...committed.filter((f) => !keptKeys.has(f.key)).map((f) => f.key), ...outside];
     const wanted = files.filter((f) => !keptKeys.has(f.key));
-    const cached = new Map((await inCache).map((entry) => [entry.key, entry]));
+    const cached = new Map((persistent ? [] : await inCache).map((entry) => [entry.key, entry]));
     const gone = new Set<string>();
     const download = (file: ManifestFile): Source => ({
       key: file.key,
@@ -230,16 +250,14 @@ export class EventLoader {
   async #loadCached(conn: Pick<EdgeConnection, 'url' | 'site'>, range: DateRange, columns: ColumnSpec[], signal: AbortSignal, onProgress: ProgressListener): Promise<LoadResult> {
     const scope = cacheScope(conn.url, conn.site);
     // in OPFS mode the warehouse is the only copy: the cache holds nothing (or leftovers of an earlier version)
-    const persistent = this.#warehouse?.persistent ?? null;
-    const entries = persistent ? [] : (await this.#cache.inRange(scope, range)).sort((a, b) => b.key.localeCompare(a.key));
+    const entries = this.#parquetCacheUnused ? [] : (await this.#cache.inRange(scope, range)).sort((a, b) => b.key.localeCompare(a.key));
     // in memory with nothing cached: a first visit goes on to the edge without waiting for DuckDB to start (with the
     // warehouse in OPFS, DuckDB has to open it to know what it holds)
     if (!this.#warehouseInOpfs && entries.length === 0 && (this.#warehouse?.files(scope, range).length ?? 0) === 0) return { ...emptyProgress(), cancelled: false };
     const warehouse = await this.#wh();
-    if (warehouse.persistent) entries.length = 0;
     const kept = warehouse.files(scope, range);
     const have = new Map(kept.map((f) => [f.key, f]));
-    const missing = entries.filter((e) => {
+    const missing = (warehouse.persistent ? [] : entries).filter((e) => {
       const f = have.get(e.key);
       return !f || f.etag === null || !sameEtag(f.etag, e.etag);
     });
@@ -309,9 +327,6 @@ export class EventLoader {
     const { storage, storageNote } = this.#session.info;
     return { rows, minTime: normal(minTime), maxTime: normal(maxTime), sources, storage, storageNote };
   }
-
-  /** Where this session's loads read each file (edge or cache); files found in the warehouse count as cache. */
-  readonly #origins = new Map<string, 'edge' | 'cache'>();
 
   /**
    * A new load cancels the one in progress (the newer request wins) and starts once that one has cleaned up, so two

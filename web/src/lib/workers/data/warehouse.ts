@@ -104,15 +104,19 @@ export class Warehouse {
       });
     }
     const referenced = new Set([...this.#allFiles()].map((f) => f.table));
-    const tables = await exec(`SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND regexp_full_match(table_name, '${FILE_TABLE_PREFIX}[0-9]+')`);
-    for (const { table_name } of tables) {
-      const name = String(table_name);
+    for (const name of await this.#fileTables()) {
       const n = Number(name.slice(FILE_TABLE_PREFIX.length));
       if (Number.isFinite(n)) this.#seq = Math.max(this.#seq, n);
       if (!referenced.has(name)) await exec(`DROP TABLE IF EXISTS ${quoteIdentifier(name)}`);
     }
     for (const file of this.#allFiles()) this.#seq = Math.max(this.#seq, Number(file.table.slice(FILE_TABLE_PREFIX.length)) || 0);
     await this.#setView(null);
+  }
+
+  /** Every `pa_f_<n>` table in the database, committed or left behind. */
+  async #fileTables(): Promise<string[]> {
+    const rows = await this.#session.exec(`SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND regexp_full_match(table_name, '${FILE_TABLE_PREFIX}[0-9]+')`);
+    return rows.map((row) => String(row.table_name));
   }
 
   *#allFiles(): Iterable<WarehouseFile> {
@@ -238,8 +242,7 @@ export class Warehouse {
   async #dropEverything(): Promise<void> {
     const exec = (sql: string) => this.#session.exec(sql);
     await exec(`CREATE OR REPLACE VIEW ${EVENTS_TABLE} AS SELECT 1 AS placeholder WHERE false`);
-    const tables = await exec(`SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND regexp_full_match(table_name, '${FILE_TABLE_PREFIX}[0-9]+')`);
-    for (const { table_name } of tables) await exec(`DROP TABLE IF EXISTS ${quoteIdentifier(String(table_name))}`);
+    for (const name of await this.#fileTables()) await exec(`DROP TABLE IF EXISTS ${quoteIdentifier(name)}`);
     await exec(`DROP TABLE IF EXISTS ${CATALOG}`);
     await exec(CATALOG_DDL);
     this.#files.clear();
