@@ -66,7 +66,7 @@ const api: DataWorkerApi = {
   loadFiles: (token, files, onProgress) => withProgress(onProgress, (report) => ready().loader.loadFiles(files, report, token)),
   cancelLoad: (token) => ready().loader.cancel(token),
   liveCounts: (conn, minutes) => new EdgeClient(conn).live(minutes),
-  rollupOverview: (conn, spec) => rollups.overview(conn, spec, engine?.loader.loading ? engine.loader.manifestReads : null),
+  rollupOverview: (conn, spec) => rollups.overview(conn, spec),
   tableInfo: () => ready().loader.tableInfo(),
 
   async clearData() {

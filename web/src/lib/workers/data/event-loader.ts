@@ -71,7 +71,6 @@ export class EventLoader {
   readonly #warehouseInOpfs: boolean;
   /** Where this session's loads read each file (edge or cache); files found in the warehouse count as cache. */
   readonly #origins = new Map<string, 'edge' | 'cache'>();
-  #manifestReads = 0;
   #current: AbortController | null = null;
   #currentToken: number | undefined;
   #tail: Promise<unknown> = Promise.resolve();
@@ -100,16 +99,6 @@ export class EventLoader {
   /** The Parquet cache is not used: the warehouse is in OPFS (or, before DuckDB has opened it, is meant to be). */
   get #parquetCacheUnused(): boolean {
     return this.#warehouse ? this.#warehouse.persistent : this.#warehouseInOpfs;
-  }
-
-  /** A load is in progress. */
-  get loading(): boolean {
-    return this.#current !== null;
-  }
-
-  /** How many manifests loads have read: the edge's list may have changed since a reader's last look when this grew. */
-  get manifestReads(): number {
-    return this.#manifestReads;
   }
 
   async #wh(): Promise<Warehouse> {
@@ -159,7 +148,6 @@ export class EventLoader {
     inCache.catch(() => undefined);
     let manifest;
     try {
-      this.#manifestReads++;
       manifest = await client.manifest(range, signal);
     } catch (error) {
       if (signal.aborted) return { result: cancelledBeforeStart(), gone: 0 };

@@ -17,40 +17,19 @@ import { mapConcurrently } from './map-concurrently';
 import { initParquet } from './parquet-decoder';
 
 const DOWNLOADS_IN_FLIGHT = 6;
-/**
- * While a load runs, the overview asks again each time the loaded events change (every publish of a first load, a
- * second or two apart); the manifest read for the same range during that load is used again, for at most this long,
- * instead of asking the edge each time. Outside a load every answer reads the manifest.
- */
-const MANIFEST_REUSE_MS = 10_000;
 /** A flush file (one ingest shard's rows of an hour, not yet compacted): `s<shard>-f<flush>[-e<erasure>].parquet`. */
 const FLUSH_FILE = /\/s\d+-f\d+(?:-e[0-9a-f]{8})?\.parquet$/;
 
-type ManifestFiles = Awaited<ReturnType<EdgeClient['manifest']>>['files'];
-
 export class RollupLoader {
   #decoded = new Map<string, RollupRow[]>();
-  #manifest: { id: string; at: number; files: Promise<ManifestFiles> } | null = null;
 
-  #manifestFiles(client: EdgeClient, conn: EdgeConnection, spec: OverviewSpec, loadManifestReads: number | null): Promise<ManifestFiles> {
-    const id = `${conn.url}\n${conn.site}\n${spec.from}\n${spec.to}\n${loadManifestReads}`;
-    const now = performance.now();
-    if (loadManifestReads === null || this.#manifest?.id !== id || now - this.#manifest.at > MANIFEST_REUSE_MS) {
-      const files = client.manifest({ from: spec.from, to: spec.to }).then((m) => m.files);
-      files.catch(() => (this.#manifest = null));
-      this.#manifest = { id, at: now, files };
-    }
-    return this.#manifest.files;
-  }
-
-  /** `loadManifestReads`: while a load runs, the event loader's count of manifests read; else null (see MANIFEST_REUSE_MS). */
-  async overview(conn: EdgeConnection, spec: OverviewSpec, loadManifestReads: number | null = null): Promise<RollupOverview> {
+  async overview(conn: EdgeConnection, spec: OverviewSpec): Promise<RollupOverview> {
     const started = performance.now();
     const answer = (over: Partial<RollupOverview>): RollupOverview => ({ result: null, reason: null, sessionsFromEvents: false, files: 0, bytes: 0, downloaded: 0, ms: Math.round(performance.now() - started), ...over });
     const cannot = rollupsCannotAnswer(spec);
     if (cannot) return answer({ reason: cannot });
     const client = new EdgeClient(conn);
-    const manifest = { files: await this.#manifestFiles(client, conn, spec, loadManifestReads) };
+    const manifest = await client.manifest({ from: spec.from, to: spec.to });
     const rollups = manifest.files.flatMap((file) => (file.rollup ? [file.rollup] : []));
     const missing = manifest.files.length - rollups.length;
     if (missing > 0) return answer({ reason: `${missing} of ${manifest.files.length} event files have no rollup (written before rollups)`, files: manifest.files.length });
