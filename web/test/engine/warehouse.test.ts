@@ -56,8 +56,18 @@ const loadRange = (page: Page, r: DateRange): Promise<LoadResult> => page.evalua
 const rowsOf = (files: readonly ManifestEntry[]) => files.reduce((n, f) => n + f.rows, 0);
 const keysOf = (files: readonly { key: string }[]) => files.map((f) => f.key).sort();
 const SUMMARY_SQL = `SELECT count(*) AS events, count(DISTINCT event_id) AS distinct_events, count(DISTINCT anonymous_id) AS visitors FROM events`;
-/** the warehouse's own bookkeeping: committed files, and file tables (a table no file names would be a leftover) */
-const CATALOG_SQL = `SELECT (SELECT count(*) FROM pa_files) AS files, (SELECT count(*) FROM duckdb_tables() WHERE regexp_full_match(table_name, 'pa_f_[0-9]+')) AS tables`;
+/**
+ * The warehouse's own bookkeeping: committed files, the tables they name (small files of a day share one) and every
+ * file table there is (a table no file names would be a leftover).
+ */
+const CATALOG_SQL = `SELECT (SELECT count(*) FROM pa_files)::INTEGER AS files, (SELECT count(DISTINCT tbl) FROM pa_files)::INTEGER AS named, (SELECT count(*) FROM duckdb_tables() WHERE regexp_full_match(table_name, 'pa_f_[0-9]+'))::INTEGER AS tables`;
+async function expectCatalog(page: Page, files: number, maxTables = files): Promise<void> {
+  const [row] = await queryInPage<{ files: number; named: number; tables: number }>(page, CATALOG_SQL);
+  expect(row!.files).toBe(files);
+  expect(row!.named).toBeLessThanOrEqual(maxTables);
+  expect(row!.tables, 'tables no committed file names').toBe(row!.named);
+  expect(row!.named).toBeLessThanOrEqual(files);
+}
 
 beforeAll(async () => {
   app = await serveHarness(inject('harnessDir'), { port: await freePort() });
@@ -84,7 +94,8 @@ describe('the local warehouse across visits', () => {
     expect(first).toMatchObject({ cancelled: false, failures: [], rows: rowsOf(listed), decoded: listed.length });
     summary = await queryInPage(page, SUMMARY_SQL);
     expect(summary).toEqual([{ events: rowsOf(listed), distinct_events: rowsOf(listed), visitors: expect.any(Number) }]);
-    expect(await queryInPage(page, CATALOG_SQL)).toEqual([{ files: listed.length, tables: listed.length }]);
+    // the edge's flush files are small: those of a day share a table
+    await expectCatalog(page, listed.length, 3 * 2);
     await leave(context);
   });
 
@@ -117,7 +128,7 @@ describe('the local warehouse across visits', () => {
     const info = await page.evaluate(() => window.engine.tableInfo());
     expect(keysOf(info.sources)).toEqual(keysOf(merged));
     expect(await queryInPage(page, SUMMARY_SQL)).toEqual(summary);
-    expect(await queryInPage(page, CATALOG_SQL)).toEqual([{ files: merged.length, tables: merged.length }]);
+    await expectCatalog(page, merged.length);
     listed = merged;
     await leave(context);
   });
@@ -146,7 +157,7 @@ describe('the local warehouse across visits', () => {
     for (const { table_name } of tables) {
       expect(await queryInPage(page, `SELECT count(*)::INTEGER AS n FROM "${table_name}" WHERE user_id = ?`, [person!.user_id])).toEqual([{ n: 0 }]);
     }
-    expect(await queryInPage(page, CATALOG_SQL)).toEqual([{ files: rewritten.length, tables: rewritten.length }]);
+    await expectCatalog(page, rewritten.length);
     listed = rewritten;
     summary = await queryInPage(page, SUMMARY_SQL);
     await leave(context);
@@ -197,10 +208,10 @@ describe('the local warehouse across visits', () => {
     await after.page.evaluate((r) => window.engine.loadCachedOnly(r), range);
     // the previous version, whole: the same rows, no table the catalog does not name
     expect(await queryInPage(after.page, SUMMARY_SQL)).toEqual(summary);
-    expect(await queryInPage(after.page, CATALOG_SQL)).toEqual([{ files: listed.length, tables: listed.length }]);
+    await expectCatalog(after.page, listed.length);
     const synced = await loadRange(after.page, range);
     expect(synced).toMatchObject({ failures: [], rows: rowsOf(now) });
-    expect(await queryInPage(after.page, CATALOG_SQL)).toEqual([{ files: now.length, tables: now.length }]);
+    await expectCatalog(after.page, now.length);
     expect(await queryInPage(after.page, `SELECT count(*) AS events, count(DISTINCT event_id) AS distinct_events FROM events`)).toEqual([
       { events: rowsOf(now), distinct_events: rowsOf(now) },
     ]);

@@ -8,9 +8,10 @@ import type { DuckDbSession } from './duckdb-session';
 import { ALL_COLUMNS, EVENTS_TABLE, quoteIdentifier, resolveColumns } from './event-table';
 import type { FileCache } from './file-cache';
 import { coalesceIpcStream } from './arrow-coalesce';
+import { joinIpcStreams, sameBytes, splitIpcStream } from './arrow-ipc';
 import { mapConcurrently } from './map-concurrently';
 import type { DecodedEvents } from './parquet-decoder';
-import { fileIndex, fromCache, readAndDecode, spanOf, type Source } from './sources';
+import { fileIndex, fromCache, readAndDecode, spanOf, type Prepared, type Source } from './sources';
 import { LOCAL_SCOPE, Warehouse, type WarehouseFile, type WarehouseView } from './warehouse';
 
 /**
@@ -37,6 +38,14 @@ const FIRST_PUBLISH_ROWS = 32 * 1024;
 const FIRST_PUBLISH_MS = 700;
 /** ...and then what it has added, at most this often (each publish is a commit and a new `events` view). */
 const PUBLISH_EVERY_MS = 1_500;
+/**
+ * Files of a day with fewer rows than this share a table, up to this many rows in all (see warehouse.ts): the edge
+ * writes a file per flush, hundreds a day before its compaction merges them.
+ */
+const GROUP_ROWS = 64 * 1024;
+/** Small files of a day decoded and waiting are inserted together once they have this many rows or files. */
+const BATCH_ROWS = 16 * 1024;
+const BATCH_FILES = 64;
 
 export type ProgressListener = (progress: LoadProgress) => void;
 
@@ -160,15 +169,18 @@ export class EventLoader {
     const warehouse = await this.#wh();
     const persistent = warehouse.persistent;
     const committed = warehouse.files(scope, range);
-    const kept = committed.filter((f) => {
+    const changed = committed.filter((f) => {
       const file = listed.get(f.key);
-      return file !== undefined && f.etag !== null && sameEtag(f.etag, file.etag);
+      return file === undefined || f.etag === null || !sameEtag(f.etag, file.etag);
     });
-    const keptKeys = new Set(kept.map((f) => f.key));
     // in memory, only the range shown is kept (as before the warehouse: memory is the limit); in OPFS every synced day
     // stays for the next visit
     const outside = persistent ? [] : warehouse.files(scope).filter((f) => !committed.includes(f)).map((f) => f.key);
-    const removed = [...committed.filter((f) => !keptKeys.has(f.key)).map((f) => f.key), ...outside];
+    // a file leaves with its table: files sharing it leave too and, when still listed, are read again below
+    const leaving = warehouse.withTableMates(scope, [...changed.map((f) => f.key), ...outside]);
+    const kept = committed.filter((f) => !leaving.has(f.key));
+    const keptKeys = new Set(kept.map((f) => f.key));
+    const removed = [...leaving];
     const wanted = files.filter((f) => !keptKeys.has(f.key));
     const cached = new Map((persistent ? [] : await inCache).map((entry) => [entry.key, entry]));
     const gone = new Set<string>();
@@ -249,7 +261,7 @@ export class EventLoader {
       const f = have.get(e.key);
       return !f || f.etag === null || !sameEtag(f.etag, e.etag);
     });
-    const stale = new Set(missing.map((e) => e.key));
+    const stale = warehouse.withTableMates(scope, missing.map((e) => e.key));
     const result = await this.#build(
       missing.map((entry) => fromCache(this.#cache, entry)),
       { scope, range, columns, kept: kept.filter((f) => !stale.has(f.key)), removed: kept.filter((f) => stale.has(f.key)).map((f) => f.key), keepOnEmpty: false, replaceScope: false },
@@ -390,6 +402,13 @@ export class EventLoader {
       return { ...progress, failures: [], cancelled: false };
     }
     const background: Promise<void>[] = [];
+    /** tables made by this load and not committed yet (dropped if it fails or a sync is cancelled) */
+    const uncommitted = new Set<string>();
+    /** the open shared table of each day's small files; closed by a publish (committed tables take no more rows) */
+    const groups = new Map<string, { table: string; rows: number }>();
+    /** small files decoded and not inserted yet, by day */
+    const batches = new Map<string, { files: Decoded[]; rows: number }>();
+    const buffered = () => [...batches.values()].reduce((n, b) => n + b.rows, 0);
     let pending: WarehouseFile[] = [];
     let removedPending = [...options.removed];
     const added: WarehouseFile[] = [];
@@ -400,12 +419,63 @@ export class EventLoader {
       if (pending.length === 0 && removedPending.length === 0) return;
       const replaced = options.replaceScope ? warehouse.files(scope).map((f) => f.key).filter((key) => !added.some((a) => a.key === key)) : [];
       await warehouse.commit(scope, pending, [...removedPending, ...replaced], view);
+      uncommitted.clear();
+      groups.clear();
       pending = [];
       removedPending = [];
       published = true;
       lastPublish = performance.now();
       progress.visibleRows = progress.rows;
       report(true);
+    };
+    /** a file whose rows are in `table` (not committed yet) */
+    const added1 = ({ source, read, decoded }: Decoded, table: string) => {
+      const file: WarehouseFile = {
+        scope,
+        key: source.key,
+        etag: read.etag ?? source.etag ?? null,
+        date: source.date,
+        rows: decoded.rows,
+        bytes: source.bytes,
+        minTime: source.span?.minTime ?? null,
+        maxTime: source.span?.maxTime ?? null,
+        table,
+      };
+      pending.push(file);
+      added.push(file);
+      this.#origins.set(file.key, read.origin === 'edge' ? 'edge' : 'cache');
+      progress.filesDone += 1;
+      progress.rows += decoded.rows;
+      if (read.origin === 'cache') progress.fromCache += 1;
+    };
+    /** A day's waiting small files into its open shared table (a new one when full or after a publish). */
+    const flush = async (date: string) => {
+      const batch = batches.get(date);
+      batches.delete(date);
+      if (!batch || batch.files.length === 0) return;
+      let group = groups.get(date);
+      if (!group || group.rows + batch.rows > GROUP_ROWS) {
+        group = { table: await warehouse.newFileTable(), rows: 0 };
+        uncommitted.add(group.table);
+        groups.set(date, group);
+      }
+      const table = group.table;
+      try {
+        await this.#append(table, batch.files.map((f) => f.decoded));
+        for (const file of batch.files) added1(file, table);
+        group.rows += batch.rows;
+      } catch {
+        // one file spoilt the insert (none of it went in): each on its own, so only the bad one fails
+        for (const file of batch.files) {
+          try {
+            await this.#append(table, [file.decoded]);
+            added1(file, table);
+            group.rows += file.decoded.rows;
+          } catch (error) {
+            fail({ key: file.source.key, error: `${file.source.key}: DuckDB could not append it: ${errorMessage(error)}`, attempts: file.read.attempts });
+          }
+        }
+      }
     };
     try {
       for await (const outcome of outcomes) {
@@ -418,60 +488,84 @@ export class EventLoader {
         progress.bytesDone += read.bytes.byteLength;
         progress.decoded = (progress.decoded ?? 0) + 1;
         if (options.afterRead) background.push(options.afterRead(source, read.bytes, read.etag));
-        const table = await warehouse.newFileTable();
-        try {
-          await this.#insert(table, decoded);
-        } catch (error) {
-          await warehouse.discard([table]).catch(() => undefined);
-          fail({ key: source.key, error: `${source.key}: DuckDB could not append it: ${errorMessage(error)}`, attempts: read.attempts });
-          continue;
+        if (source.date !== null && decoded.rows < GROUP_ROWS) {
+          // a small file waits for others of its day: they go in with one insert
+          let batch = batches.get(source.date);
+          if (!batch) batches.set(source.date, (batch = { files: [], rows: 0 }));
+          batch.files.push(outcome);
+          batch.rows += decoded.rows;
+          if (batch.rows >= BATCH_ROWS || batch.files.length >= BATCH_FILES) await flush(source.date);
+        } else {
+          const table = await warehouse.newFileTable();
+          uncommitted.add(table);
+          try {
+            await this.#insert(table, decoded);
+            added1(outcome, table);
+          } catch (error) {
+            fail({ key: source.key, error: `${source.key}: DuckDB could not append it: ${errorMessage(error)}`, attempts: read.attempts });
+          }
         }
-        const etag = read.etag ?? source.etag ?? null;
-        const file: WarehouseFile = {
-          scope,
-          key: source.key,
-          etag,
-          date: source.date,
-          rows: decoded.rows,
-          bytes: source.bytes,
-          minTime: source.span?.minTime ?? null,
-          maxTime: source.span?.maxTime ?? null,
-          table,
-        };
-        pending.push(file);
-        added.push(file);
-        this.#origins.set(file.key, read.origin === 'edge' ? 'edge' : 'cache');
-        progress.filesDone += 1;
-        progress.rows += decoded.rows;
-        if (read.origin === 'cache') progress.fromCache += 1;
-        if (progressive) {
+        if (progressive && !signal.aborted) {
           const now = performance.now();
-          const due = published ? now - lastPublish >= PUBLISH_EVERY_MS : progress.rows >= FIRST_PUBLISH_ROWS || now - started >= FIRST_PUBLISH_MS;
-          if (due && !signal.aborted) await publish();
+          const due = published ? now - lastPublish >= PUBLISH_EVERY_MS : progress.rows + buffered() >= FIRST_PUBLISH_ROWS || now - started >= FIRST_PUBLISH_MS;
+          if (due) {
+            for (const date of [...batches.keys()]) await flush(date);
+            await publish();
+          }
         }
         report();
       }
+      if (!signal.aborted || progressive) for (const date of [...batches.keys()]) await flush(date);
       await Promise.all(background);
       const cancelled = signal.aborted;
       if (cancelled && !progressive) {
         // a sync that did not finish changes nothing: the previous version stays
-        await warehouse.discard(pending.map((f) => f.table));
+        await warehouse.discard([...uncommitted]);
         report(true);
         return { ...progress, failures: [...progress.failures], cancelled };
       }
       if (options.keepOnEmpty && added.length === 0) {
+        await warehouse.discard([...uncommitted]);
         report(true);
         return { ...progress, failures: [...progress.failures], cancelled };
       }
       // a first load keeps what it has read also when cancelled (the dashboard shows it as such)
       await publish();
+      await warehouse.discard([...uncommitted]);
       if (!published) await warehouse.setView(view);
       await warehouse.checkpoint();
       if (!warehouse.persistent) await compactIfLarge((sql) => this.#session!.exec(sql));
       report(true);
       return { ...progress, failures: [...progress.failures], cancelled };
     } catch (error) {
-      await warehouse.discard(pending.map((f) => f.table)).catch(() => undefined);
+      await warehouse.discard([...uncommitted]).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /**
+   * Small files' rows appended to a day's shared table, all or nothing: into a scratch table first (their Arrow
+   * streams spliced into one when they have the same schema: one insert instead of one per file), then one INSERT
+   * (a statement that fails adds no row, so a bad file leaves its table-mates as they were).
+   */
+  async #append(table: string, files: readonly DecodedEvents[]): Promise<void> {
+    const session = this.#session!;
+    const streams = spliced(files.filter((f) => f.rows > 0));
+    if (streams.length === 0) return;
+    const name = this.#warehouse!.scratchName();
+    const scratch = quoteIdentifier(name);
+    const list = ALL_COLUMNS.map((c) => quoteIdentifier(c.name)).join(', ');
+    try {
+      await session.insertIpc(name, streams[0]!, true);
+      await session.exec(`INSERT INTO ${quoteIdentifier(table)} (${list}) SELECT ${list} FROM ${scratch}`);
+      for (const stream of streams.slice(1)) {
+        await session.exec(`DROP TABLE ${scratch}`);
+        await session.insertIpc(name, stream, true);
+        await session.exec(`INSERT INTO ${quoteIdentifier(table)} (${list}) SELECT ${list} FROM ${scratch}`);
+      }
+      await session.exec(`DROP TABLE ${scratch}`);
+    } catch (error) {
+      await session.exec(`DROP TABLE IF EXISTS ${scratch}`).catch(() => undefined);
       throw error;
     }
   }
@@ -491,6 +585,28 @@ export class EventLoader {
       await session.exec(`DROP TABLE IF EXISTS ${quoteIdentifier(scratch)}`);
     }
   }
+}
+
+type Decoded = Extract<Prepared, { ok: true }>;
+
+/**
+ * The files' Arrow streams, those of the same schema (same column order and types, no dictionaries: see
+ * DecodedEvents.spliceable) joined into one; a file that cannot be spliced stays a stream of its own.
+ */
+function spliced(files: readonly DecodedEvents[]): Uint8Array[] {
+  const groups: { schema: Uint8Array; parts: Uint8Array[] }[] = [];
+  const alone: Uint8Array[] = [];
+  for (const file of files) {
+    if (!file.spliceable) {
+      alone.push(file.ipc);
+      continue;
+    }
+    const { schema, batches } = splitIpcStream(file.ipc);
+    const group = groups.find((g) => sameBytes(g.schema, schema));
+    if (group) group.parts.push(batches);
+    else groups.push({ schema, parts: [batches] });
+  }
+  return [...groups.map((g) => joinIpcStreams(g.schema, g.parts)), ...alone];
 }
 
 function emptyProgress(): LoadProgress {

@@ -22,6 +22,11 @@ const FLUSH_FILE = /\/s\d+-f\d+(?:-e[0-9a-f]{8})?\.parquet$/;
 
 export class RollupLoader {
   #decoded = new Map<string, RollupRow[]>();
+  /**
+   * Downloads in flight, by key and ETag: the overview asks again each time a load publishes rows, often before the
+   * previous answer's downloads are done, and a second ask waits for them instead of downloading them again.
+   */
+  #inFlight = new Map<string, Promise<RollupRow[]>>();
 
   async overview(conn: EdgeConnection, spec: OverviewSpec): Promise<RollupOverview> {
     const started = performance.now();
@@ -38,19 +43,45 @@ export class RollupLoader {
     const wanted = new Set(rollups.map(id));
     for (const key of this.#decoded.keys()) if (!wanted.has(key)) this.#decoded.delete(key);
     const toFetch = rollups.filter((r) => !this.#decoded.has(id(r)));
+    const own = toFetch.filter((r) => !this.#inFlight.has(id(r)));
     const controller = new AbortController();
-    try {
-      for await (const { rollup, rows } of mapConcurrently(toFetch, () => DOWNLOADS_IN_FLIGHT, controller.signal, async (rollup) => {
-        const { bytes } = await client.file(rollup.key, controller.signal, undefined, { priority: 'high', cache: 'default' });
-        return { rollup, rows: decodeRollup(bytes, rollup.key) };
-      })) {
-        this.#decoded.set(id(rollup), rows);
+    // this ask's downloads, six at a time; each one's promise is shared with asks made while it runs
+    const slots = new Map<string, { resolve(rows: RollupRow[]): void; reject(error: unknown): void }>();
+    for (const rollup of own) {
+      const promise = new Promise<RollupRow[]>((resolve, reject) => slots.set(id(rollup), { resolve, reject }));
+      promise.catch(() => undefined);
+      this.#inFlight.set(id(rollup), promise);
+    }
+    const downloads = (async () => {
+      try {
+        for await (const { rollup, rows } of mapConcurrently(own, () => DOWNLOADS_IN_FLIGHT, controller.signal, async (rollup) => {
+          const { bytes } = await client.file(rollup.key, controller.signal, undefined, { priority: 'high', cache: 'default' });
+          return { rollup, rows: decodeRollup(bytes, rollup.key) };
+        })) {
+          this.#decoded.set(id(rollup), rows);
+          slots.get(id(rollup))!.resolve(rows);
+        }
+      } catch (error) {
+        controller.abort();
+        for (const slot of slots.values()) slot.reject(error);
+        throw error;
+      } finally {
+        for (const rollup of own) this.#inFlight.delete(id(rollup));
       }
+    })();
+    const pending = toFetch.map((r) => this.#inFlight.get(id(r)) ?? Promise.reject(new Error(`${r.key}: download lost`)));
+    const have = new Map(rollups.flatMap((r) => {
+      const rows = this.#decoded.get(id(r));
+      return rows ? [[id(r), rows] as const] : [];
+    }));
+    try {
+      await downloads;
+      const fetched = await Promise.all(pending);
+      toFetch.forEach((r, i) => have.set(id(r), fetched[i]!));
     } catch (error) {
-      controller.abort();
       return answer({ reason: `rollups could not be read: ${errorMessage(error)}`, files: rollups.length });
     }
-    const rows = rollups.flatMap((r) => this.#decoded.get(id(r)) ?? []);
+    const rows = rollups.flatMap((r) => have.get(id(r))!);
     return answer({
       result: overviewFromRollups(rows, spec),
       sessionsFromEvents: manifest.files.some((f) => FLUSH_FILE.test(f.key)),

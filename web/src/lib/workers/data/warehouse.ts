@@ -5,9 +5,13 @@
  * Layout, all inside DuckDB:
  *  - `pa_files`: the catalog, one row per loaded file: its scope (edge + site, or local files), key, ETag, date,
  *    rows, time span and the table holding its rows;
- *  - `pa_f_<n>`: one table per file. Inserting each file into a new table is several times faster in DuckDB-Wasm
- *    than appending every file to one growing table (1M events: 3.6 s against 20 s), and a file leaves the
- *    warehouse by dropping its table, with no DELETE;
+ *  - `pa_f_<n>`: the tables holding the rows. A large file gets a table of its own: inserting each file into a new
+ *    table is several times faster in DuckDB-Wasm than appending every file to one growing table (1M events: 3.6 s
+ *    against 20 s). Small files of one day (the edge's flush files, before its compaction merges them) share a table
+ *    of at most GROUP_ROWS rows: a day's hundreds of flush files as hundreds of tables made every query bind a
+ *    UNION ALL of hundreds of tables (10k demo events in 652 files: 20 s from the last file to the overview). A file
+ *    leaves the warehouse with its table, with no DELETE: when one file of a shared table changes, its table-mates
+ *    leave with it and the same sync reads them again (see withTableMates);
  *  - `events`: a view, UNION ALL over the tables of the files the dashboard looks at (scope, date range, columns).
  *
  * A file enters and leaves the warehouse whole: its table and its catalog row change in one transaction, and a
@@ -145,12 +149,29 @@ export class Warehouse {
     return this.#view ? this.files(this.#view.scope, this.#view.range).sort((a, b) => a.key.localeCompare(b.key)) : [];
   }
 
-  /** A new, empty table for one file's rows (outside the catalog until commit). */
+  /**
+   * `keys` of `scope` and every other file sharing a table with one of them: what has to leave the warehouse for
+   * `keys` to leave (tables are dropped whole).
+   */
+  withTableMates(scope: string, keys: Iterable<string>): Set<string> {
+    const files = [...(this.#files.get(scope)?.values() ?? [])];
+    const out = new Set(keys);
+    const tables = new Set(files.filter((f) => out.has(f.key)).map((f) => f.table));
+    for (const file of files) if (tables.has(file.table)) out.add(file.key);
+    return out;
+  }
+
+  /** A new, empty table for one file's rows, or a day's small files (outside the catalog until commit). */
   async newFileTable(columns: readonly ColumnSpec[] = ALL_COLUMNS): Promise<string> {
     const table = `${FILE_TABLE_PREFIX}${++this.#seq}`;
     await this.#session.exec(`DROP TABLE IF EXISTS ${quoteIdentifier(table)}`);
     await this.#session.exec(createTableSql(table, columns));
     return table;
+  }
+
+  /** A fresh table name for a scratch table (a crash leaves it to the clean-up on open, like any uncommitted table). */
+  scratchName(): string {
+    return `${FILE_TABLE_PREFIX}${++this.#seq}`;
   }
 
   /** Drops tables that were filled but never committed (a cancelled or failed load). */
@@ -160,12 +181,15 @@ export class Warehouse {
 
   /**
    * One transaction: `added` enter the catalog (replacing files of the same key), `removed` (keys of `scope`) leave
-   * it with their tables, and the `events` view is set to `view` (kept as it is when undefined).
+   * it with their tables (and the files sharing those tables), and the `events` view is set to `view` (kept as it is when undefined).
    */
   async commit(scope: string, added: readonly WarehouseFile[], removed: readonly string[], view?: WarehouseView | null): Promise<void> {
     const exec = (sql: string) => this.#session.exec(sql);
     const known = this.#files.get(scope) ?? new Map<string, WarehouseFile>();
-    const replaced = [...new Set([...removed, ...added.map((f) => f.key)])].map((key) => known.get(key)).filter((f): f is WarehouseFile => f !== undefined);
+    // a table leaves whole: files sharing one with a leaving file leave too (the loader reads them again, see
+    // withTableMates), so no row of a removed file stays visible
+    const leaving = this.withTableMates(scope, [...removed, ...added.map((f) => f.key)]);
+    const replaced = [...leaving].map((key) => known.get(key)).filter((f): f is WarehouseFile => f !== undefined);
     const nextView = view === undefined ? this.#view : view;
     // one request to the DuckDB worker: a sync of hundreds of small files would otherwise queue hundreds of
     // statements behind the dashboard's queries
@@ -194,7 +218,8 @@ export class Warehouse {
     for (const file of replaced) after.delete(file.key);
     for (const file of added) after.set(file.key, file);
     statements.push(this.#viewSql(nextView, nextView?.scope === scope ? [...after.values()] : undefined));
-    for (const file of replaced) if (!added.some((a) => a.table === file.table)) statements.push(`DROP TABLE IF EXISTS ${quoteIdentifier(file.table)}`);
+    const stillUsed = new Set([...after.values()].map((f) => f.table));
+    for (const table of new Set(replaced.map((f) => f.table))) if (!stillUsed.has(table)) statements.push(`DROP TABLE IF EXISTS ${quoteIdentifier(table)}`);
     statements.push('COMMIT');
     try {
       await exec(statements.join(';\n'));
@@ -223,7 +248,9 @@ export class Warehouse {
     const list = columns.map((c) => quoteIdentifier(c.name)).join(', ');
     const inRange = (f: WarehouseFile) => !view?.range || f.date === null || (f.date >= view.range.from && f.date <= view.range.to);
     const files = view ? (scopeFiles ?? this.files(view.scope)).filter(inRange).sort((a, b) => b.key.localeCompare(a.key)) : [];
-    const selects = files.length > 0 ? files.map((f) => `SELECT ${list} FROM ${quoteIdentifier(f.table)}`) : [`SELECT ${list} FROM ${EMPTY}`];
+    // a shared table holds files of one day only, so it is in the range whole or not at all
+    const tables = [...new Set(files.map((f) => f.table))];
+    const selects = tables.length > 0 ? tables.map((table) => `SELECT ${list} FROM ${quoteIdentifier(table)}`) : [`SELECT ${list} FROM ${EMPTY}`];
     return `CREATE OR REPLACE VIEW ${EVENTS_TABLE} AS ${selects.join('\nUNION ALL ')}`;
   }
 
