@@ -3,7 +3,7 @@ import { loadSitesConfig, runtimeSettings } from '../config/sites';
 import type { Env } from '../env';
 import { mentionsAny, personIdsOf } from '../lifecycle/identity-links';
 import type { EventRow } from '@privacy-analytics/core/schema';
-import { putEventFileWithRollup } from '../storage/event-file-store';
+import { putEventFileWithRollup, withRollupKeys } from '../storage/event-file-store';
 import type { ManifestEntry } from '@privacy-analytics/core/edge-api';
 import { eventFileKey, partitionOf, type Partition } from '@privacy-analytics/core/parquet';
 import {
@@ -244,18 +244,25 @@ export class IngestBuffer extends DurableObject<Env> {
     }
     const createdAt = new Date().toISOString();
     const files: ManifestEntry[] = [];
+    const catalog = catalogOf(this.env, site);
+    const keyOf = (partition: Partition) => eventFileKey(site, partition, `s${shard}-f${String(plan.flushId).padStart(10, '0')}`);
+    // A plan retried after its commit went through (the reply was lost) may find its files merged by compaction or
+    // expired since: those keys are not written or listed again (their rows are in the merged file already).
+    const retired = new Set(await catalog.retiredKeys([...byPartition.values()].map((g) => keyOf(g.partition))));
     for (const { partition, rows } of byPartition.values()) {
+      const key = keyOf(partition);
+      if (retired.has(key)) continue;
       rows.sort((a, b) => a.timestamp - b.timestamp || (a.event_id < b.event_id ? -1 : 1));
-      const key = eventFileKey(site, partition, `s${shard}-f${String(plan.flushId).padStart(10, '0')}`);
       files.push(await putEventFileWithRollup(this.env.EVENTS, key, rows, createdAt));
     }
-    const catalog = catalogOf(this.env, site);
-    await catalog.registerFiles(files);
+    // ...and if one left between that check and this commit, the catalog skips it: the copy just written goes
+    const skipped = await catalog.registerFiles(files);
+    if (skipped.length > 0) await this.env.EVENTS.delete(withRollupKeys(skipped));
     this.ctx.storage.transactionSync(() => {
       this.#sql.exec(`DELETE FROM buffer WHERE seq <= ?`, plan.maxSeq);
       this.#sql.exec(`DELETE FROM meta WHERE key = 'flush_plan'`);
     });
-    return { files, rows: stored.length };
+    return { files: files.filter((f) => !skipped.includes(f.key)), rows: stored.length };
   }
 
   #erasedIds(): Set<string> {

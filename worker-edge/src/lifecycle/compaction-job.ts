@@ -55,7 +55,13 @@ async function compact(ctx: JobContext, task: CompactionTask): Promise<Compactio
   const output = task.hour === null ? dayFileKey(ctx.site, task.date, name) : eventFileKey(ctx.site, { date: task.date, hour: task.hour }, name);
   const inputKeys = task.inputs.map((f) => f.key);
   const summary = { date: task.date, hour: task.hour, inputs: inputKeys };
-  ctx.sql.exec(`INSERT INTO compaction_run (id, task, output, started_at) VALUES (?, ?, ?, ?)`, runId, JSON.stringify(summary), output, ctx.now());
+  // The inputs' deletion is recorded before the manifest switch, so no crash can leave them in R2 unlisted and
+  // forgotten. Should the switch not happen (a crash, a lost race), they are still listed when due and
+  // deleteDueObjects keeps them.
+  ctx.storage.transactionSync(() => {
+    ctx.sql.exec(`INSERT INTO compaction_run (id, task, output, started_at) VALUES (?, ?, ?, ?)`, runId, JSON.stringify(summary), output, ctx.now());
+    scheduleDeletes(ctx.sql, inputKeys, ctx.now() + COMPACTION_GRACE_MS, `compacted into ${output}`);
+  });
 
   const rows: EventRow[] = [];
   for (const key of inputKeys) rows.push(...(await readEventFile(ctx.env.EVENTS, key)));
@@ -65,8 +71,7 @@ async function compact(ctx: JobContext, task: CompactionTask): Promise<Compactio
   const entry = await putEventFileWithRollup(ctx.env.EVENTS, output, merged);
   const swap = await ctx.catalog.replaceFiles(inputKeys, [entry]);
   ctx.storage.transactionSync(() => {
-    if (swap.replaced) scheduleDeletes(ctx.sql, inputKeys, ctx.now() + COMPACTION_GRACE_MS, `compacted into ${output}`);
-    else scheduleDeletes(ctx.sql, [output], ctx.now(), `compaction lost a race: ${swap.missing.join(', ')} changed`);
+    if (!swap.replaced) scheduleDeletes(ctx.sql, [output], ctx.now(), `compaction lost a race: ${swap.missing.join(', ')} changed`);
     ctx.sql.exec(`DELETE FROM compaction_run WHERE id = ?`, runId);
   });
   return { task: summary, output: swap.replaced ? output : null, rows: merged.length, duplicatesDropped: rows.length - merged.length, swapped: swap.replaced };

@@ -4,7 +4,9 @@
  * the key here before the manifest forgets it means a crash can never orphan an object.
  */
 
+import { eventKeyOfRollup } from '@privacy-analytics/core/rollups';
 import { withRollupKeys } from '../storage/event-file-store';
+import type { JobContext } from './job-context';
 
 /** R2 deletes at most 1,000 keys per call. */
 export const R2_DELETE_BATCH = 1000;
@@ -30,14 +32,25 @@ export function nextDeleteDue(sql: SqlStorage): number | null {
   return sql.exec<{ t: number | null }>(`SELECT MIN(due_at) AS t FROM deferred_deletes`).one().t;
 }
 
-/** Deletes up to one batch of objects due by `now`; returns how many were deleted. */
-export async function deleteDueObjects(sql: SqlStorage, bucket: R2Bucket, now: number): Promise<number> {
-  const keys = sql
+/**
+ * Deletes up to one batch of objects due by `now`; returns how many left the table. The manifest is asked first: an
+ * object whose file (for a rollup: its event file) is listed again is not deleted, only unscheduled. That is what
+ * lets compaction schedule its inputs' deletion before it switches the manifest (a crash or a lost race in between
+ * leaves them listed, so they stay), and no deferred delete can take a listed file away.
+ */
+export async function deleteDueObjects(ctx: Pick<JobContext, 'sql' | 'storage' | 'env' | 'catalog'>, now: number): Promise<number> {
+  const keys = ctx.sql
     .exec<{ key: string }>(`SELECT key FROM deferred_deletes WHERE due_at <= ? ORDER BY due_at LIMIT ?`, now, R2_DELETE_BATCH)
     .toArray()
     .map((r) => r.key);
   if (keys.length === 0) return 0;
-  await bucket.delete(keys);
-  for (const key of keys) sql.exec(`DELETE FROM deferred_deletes WHERE key = ?`, key);
+  const eventKey = (key: string) => eventKeyOfRollup(key) ?? key;
+  const listed = new Set(await ctx.catalog.listedKeys([...new Set(keys.map(eventKey))]));
+  const gone = keys.filter((key) => !listed.has(eventKey(key)));
+  if (gone.length > 0) await ctx.env.EVENTS.delete(gone);
+  if (gone.length < keys.length) console.warn(`deferred deletes: ${keys.length - gone.length} object(s) kept, their files are listed in the manifest`);
+  ctx.storage.transactionSync(() => {
+    for (const key of keys) ctx.sql.exec(`DELETE FROM deferred_deletes WHERE key = ?`, key);
+  });
   return keys.length;
 }

@@ -108,7 +108,7 @@ const PHASES: Record<ErasureRow['phase'], Phase> = {
       return;
     }
     // Compaction inputs waiting out their grace period are no longer listed but may hold the person's rows.
-    while ((await deleteDueObjects(ctx.sql, ctx.env.EVENTS, Number.MAX_SAFE_INTEGER)) > 0);
+    while ((await deleteDueObjects(ctx, Number.MAX_SAFE_INTEGER)) > 0);
     updateErasure(ctx.sql, job.id, { phase: 'rewrite', sweep_cursor: job.snapshot_seq });
   },
 

@@ -50,7 +50,7 @@ export async function runRetentionStep(ctx: JobContext): Promise<{ outcome: Step
     actor: 'system',
     details: { retentionDays: policy.retentionDays, retentionSource: policy.source, ...result },
   });
-  while ((await deleteDueObjects(ctx.sql, ctx.env.EVENTS, ctx.now())) > 0);
+  while ((await deleteDueObjects(ctx, ctx.now())) > 0);
   return { outcome: 'progress', result };
 }
 

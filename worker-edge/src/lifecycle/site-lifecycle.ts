@@ -143,7 +143,7 @@ export class SiteLifecycle extends DurableObject<Env> {
     const ctx = this.#context();
     if (!ctx) return 'idle';
     if ((await runErasureStep(ctx)) === 'progress') return 'progress';
-    if ((await deleteDueObjects(this.#sql, this.env.EVENTS, ctx.now())) > 0) return 'progress';
+    if ((await deleteDueObjects(ctx, ctx.now())) > 0) return 'progress';
     if (this.#hasWork('retention')) return this.#runWork('retention', ctx, async () => (await runRetentionStep(ctx)).outcome);
     if (this.#hasWork('compaction') && !activeErasure(this.#sql)) {
       return this.#runWork('compaction', ctx, async () => (await runCompactionStep(ctx, this.#compaction)).outcome);

@@ -7,6 +7,13 @@ import { rollupKeyOf } from '@privacy-analytics/core/rollups';
  * the old files or the new ones, never both and never neither.
  */
 
+/**
+ * How long a key that left the manifest is remembered (`retired_files`), so that a flush retried after its first
+ * commit (the reply was lost) cannot list it again after compaction or retention removed it. Far longer than any
+ * flush retry: a flush plan is retried by the buffer's alarm within minutes while R2 and the catalog answer.
+ */
+export const RETIRED_KEY_DAYS = 90;
+
 /** Day-level (compacted) files are stored with this hour so the original NOT NULL column still holds. */
 const DAY_LEVEL_HOUR = -1;
 
@@ -41,6 +48,7 @@ export function createFileManifestTables(sql: SqlStorage): void {
       etag TEXT NOT NULL, created_at INTEGER NOT NULL);
     CREATE INDEX IF NOT EXISTS files_by_date ON files (date);
     CREATE TABLE IF NOT EXISTS catalog_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS retired_files (key TEXT PRIMARY KEY, retired_at INTEGER NOT NULL);
   `);
   const columns = new Set(sql.exec<{ name: string }>(`PRAGMA table_info(files)`).toArray().map((c) => c.name));
   if (!columns.has('sha256')) sql.exec(`ALTER TABLE files ADD COLUMN sha256 TEXT`);
@@ -53,9 +61,15 @@ export function createFileManifestTables(sql: SqlStorage): void {
   if (!columns.has('rollup_etag')) sql.exec(`ALTER TABLE files ADD COLUMN rollup_etag TEXT`);
 }
 
-/** Upsert: a retried flush re-registers the same key (with a new sequence number) instead of listing it twice. */
-export function registerFiles(sql: SqlStorage, entries: readonly ManifestEntry[]): void {
+/**
+ * Upsert: a retried flush re-registers the same key (with a new sequence number) instead of listing it twice. A key
+ * that was listed and has left the manifest (compaction merged it, retention or an erasure removed it) is never
+ * listed again: it is skipped and returned, and the caller deletes the object it wrote again.
+ */
+export function registerFiles(sql: SqlStorage, entries: readonly ManifestEntry[]): string[] {
+  const retired = new Set(retiredKeys(sql, entries.map((e) => e.key)));
   for (const e of entries) {
+    if (retired.has(e.key)) continue;
     sql.exec(
       `INSERT INTO files (key, date, hour, bytes, rows, min_time, max_time, etag, sha256, created_at, seq, rollup_bytes, rollup_etag)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -66,6 +80,24 @@ export function registerFiles(sql: SqlStorage, entries: readonly ManifestEntry[]
       Date.parse(e.createdAt), nextSeq(sql), e.rollup?.bytes ?? null, e.rollup?.etag ?? null,
     );
   }
+  return [...retired];
+}
+
+/** The keys among `keys` that were listed once and have left the manifest (see RETIRED_KEY_DAYS). */
+export function retiredKeys(sql: SqlStorage, keys: readonly string[]): string[] {
+  return keys.filter((key) => sql.exec(`SELECT 1 FROM retired_files WHERE key = ?`, key).toArray().length > 0);
+}
+
+/** The keys among `keys` the manifest lists now. */
+export function listedKeys(sql: SqlStorage, keys: readonly string[]): string[] {
+  return keys.filter((key) => sql.exec(`SELECT 1 FROM files WHERE key = ?`, key).toArray().length > 0);
+}
+
+/** Deletes `key` from the manifest and remembers it as retired (older memories are forgotten here too). */
+function retire(sql: SqlStorage, key: string, now = Date.now()): void {
+  sql.exec(`DELETE FROM files WHERE key = ?`, key);
+  sql.exec(`INSERT INTO retired_files (key, retired_at) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET retired_at = excluded.retired_at`, key, now);
+  sql.exec(`DELETE FROM retired_files WHERE retired_at < ?`, now - RETIRED_KEY_DAYS * 86_400_000);
 }
 
 export type ReplaceResult = { replaced: true; removed: RegisteredFile[] } | { replaced: false; missing: string[] };
@@ -79,7 +111,7 @@ export function replaceFiles(sql: SqlStorage, removeKeys: readonly string[], add
   const removed = removeKeys.map((key) => fileByKey(sql, key));
   const missing = removeKeys.filter((_, i) => removed[i] === null);
   if (missing.length > 0) return { replaced: false, missing };
-  for (const key of removeKeys) sql.exec(`DELETE FROM files WHERE key = ?`, key);
+  for (const key of removeKeys) retire(sql, key);
   registerFiles(sql, add);
   return { replaced: true, removed: removed as RegisteredFile[] };
 }
@@ -90,7 +122,7 @@ export function removeFiles(sql: SqlStorage, keys: readonly string[]): Registere
   for (const key of keys) {
     const file = fileByKey(sql, key);
     if (!file) continue;
-    sql.exec(`DELETE FROM files WHERE key = ?`, key);
+    retire(sql, key);
     removed.push(file);
   }
   return removed;

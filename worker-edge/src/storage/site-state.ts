@@ -13,8 +13,10 @@ import {
   fileByKey,
   filesBySeq,
   listFiles,
+  listedKeys,
   registerFiles,
   removeFiles,
+  retiredKeys,
   replaceFiles,
   type DateSummary,
   type RegisteredFile,
@@ -47,8 +49,19 @@ export class SiteState extends DurableObject<Env> {
     });
   }
 
-  registerFiles(entries: readonly ManifestEntry[]): void {
-    this.ctx.storage.transactionSync(() => registerFiles(this.#sql, entries));
+  /** Lists `entries`, except keys that have left the manifest before (returned: see file-manifest.ts). */
+  registerFiles(entries: readonly ManifestEntry[]): string[] {
+    return this.ctx.storage.transactionSync(() => registerFiles(this.#sql, entries));
+  }
+
+  /** The keys among `keys` that were listed once and have left the manifest. */
+  retiredKeys(keys: readonly string[]): string[] {
+    return retiredKeys(this.#sql, keys);
+  }
+
+  /** The keys among `keys` the manifest lists now. */
+  listedKeys(keys: readonly string[]): string[] {
+    return listedKeys(this.#sql, keys);
   }
 
   /** Files whose partition date lies in [from, to] (inclusive, YYYY-MM-DD; either may be omitted). */

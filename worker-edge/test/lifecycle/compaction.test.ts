@@ -6,7 +6,8 @@ import type { EventRow } from '@privacy-analytics/core/schema';
 import type { ManifestEntry } from '@privacy-analytics/core/edge-api';
 import { decodeParquet, EDGE } from '../helpers';
 import { at, drain, event, flushSite, ingest, manifestOf, objectKeys, siteTokens } from './lifecycle-helpers';
-import { lifecycleOf } from '../../src/stubs';
+import { buffersOf, lifecycleOf } from '../../src/stubs';
+import type { IngestBuffer } from '../../src/buffer/ingest-buffer';
 
 const SITE = 'compaction';
 const auth = { authorization: `Bearer ${siteTokens(SITE).read}` };
@@ -177,4 +178,80 @@ describe('compaction', { timeout: 90_000 }, () => {
       expect((await objectKeys(SITE)).filter((key) => key.includes(`date=${day(dayOffset)}/`))).toEqual(files.map((f) => f.key));
     });
   }
+
+  it('a flush retried after compaction merged its files (its first commit went through, the reply was lost) lists nothing again', async () => {
+    const dayOffset = -7;
+    const range = `?from=${day(dayOffset)}&to=${day(dayOffset)}`;
+    await smallFilesFor(dayOffset, 2, 20);
+    // a third batch whose flush commits to the catalog, then loses the reply: the buffer keeps its plan and rows
+    const batch = Array.from({ length: 20 }, (_, i) => event({ anonymousId: `late-${i % 4}`, timestamp: at(dayOffset, 9, i) }));
+    await ingest(SITE, batch);
+    let lost = 0;
+    for (const stub of buffersOf(env, SITE)) {
+      await runInDurableObject(stub, async (instance: IngestBuffer) => {
+        if (instance.bufferedRows() === 0) return;
+        const self = instance as unknown as { env: typeof env };
+        const realEnv = self.env;
+        const lossyCatalog = {
+          idFromName: (name: string) => realEnv.SITE_CATALOG.idFromName(name),
+          get: (objectId: DurableObjectId) => {
+            const real = realEnv.SITE_CATALOG.get(objectId) as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+            return new Proxy({}, {
+              get: (_target, method: string) => async (...args: unknown[]) => {
+                const result = await Reflect.apply(real[method]!, real, args);
+                if (method === 'registerFiles') {
+                  lost++;
+                  throw new Error('simulated: the catalog committed, the reply was lost');
+                }
+                return result;
+              },
+            });
+          },
+        };
+        self.env = { ...realEnv, SITE_CATALOG: lossyCatalog as unknown as typeof env.SITE_CATALOG };
+        try {
+          await expect(instance.flush()).rejects.toThrow('reply was lost');
+        } finally {
+          self.env = realEnv;
+        }
+        expect(instance.bufferedRows()).toBeGreaterThan(0);
+      });
+    }
+    expect(lost).toBeGreaterThan(0);
+    const expected = eventIds(await readFiles(await manifestOf(SITE, range)));
+    expect(expected).toHaveLength(60);
+
+    // compaction merges the day, and the inputs' grace period ends: their objects are deleted
+    await lifecycleOf(env, SITE).tick(SITE);
+    await drain(SITE);
+    await drain(SITE, { now: Date.now() + 2 * HOUR });
+    const merged = await manifestOf(SITE, range);
+    expect(merged).toHaveLength(1);
+
+    // the buffer retries its saved plan: its keys left the manifest, so they are neither written nor listed again
+    await flushSite(SITE);
+    for (const stub of buffersOf(env, SITE)) expect(await stub.bufferedRows()).toBe(0);
+    const after = await manifestOf(SITE, range);
+    expect(after.map((f) => f.key)).toEqual(merged.map((f) => f.key));
+    expect(eventIds(await readFiles(after))).toEqual(expected);
+    expect((await objectKeys(SITE)).filter((key) => key.includes(`date=${day(dayOffset)}/`))).toEqual(after.map((f) => f.key));
+  });
+
+  it('a deferred delete never takes away a file the manifest lists', async () => {
+    const dayOffset = -9;
+    const range = `?from=${day(dayOffset)}&to=${day(dayOffset)}`;
+    await smallFilesFor(dayOffset, 2, 10);
+    const listed = await manifestOf(SITE, range);
+    const stub = lifecycleOf(env, SITE);
+    await stub.tick(SITE);
+    // as if a compaction had scheduled its inputs and then lost the manifest switch
+    await runInDurableObject(stub, async (_instance: SiteLifecycle, state: DurableObjectState) => {
+      for (const file of listed) state.storage.sql.exec(`INSERT INTO deferred_deletes (key, due_at, reason) VALUES (?, 0, 'test')`, file.key);
+    });
+    await drain(SITE, { maxSteps: 1 });
+    for (const file of listed) expect((await SELF.fetch(`${EDGE}/v1/sites/${SITE}/files/${file.key}`, { headers: auth })).status).toBe(200);
+    await runInDurableObject(stub, async (_instance: SiteLifecycle, state: DurableObjectState) => {
+      expect(state.storage.sql.exec(`SELECT count(*) AS n FROM deferred_deletes WHERE reason = 'test'`).one().n).toBe(0);
+    });
+  });
 });
