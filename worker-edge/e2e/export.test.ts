@@ -91,7 +91,7 @@ describe('npm run export against a local edge', () => {
     expect(first.code, first.stderr).toBe(0);
     const files = parquetFiles(out);
     expect(files.length).toBeGreaterThanOrEqual(3);
-    expect(files.every((f) => /^events\/site=demo\/date=2026-11-0[123]\/hour=\d{2}\/[^/]+\.parquet$/.test(f))).toBe(true);
+    expect(files.every((f) => /^events\/site=demo\/date=2026-11-0[123]\/(hour=\d{2}\/)?[^/]+\.parquet$/.test(f))).toBe(true);
     const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { files: { path: string; sha256: string; rows: number }[]; totals: { rows: number } };
     expect(manifest.files.map((f) => f.path).sort()).toEqual(files);
     for (const file of manifest.files) expect(sha256(readFileSync(join(out, file.path)))).toBe(file.sha256);

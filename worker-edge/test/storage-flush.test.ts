@@ -20,7 +20,8 @@ describe('flush to R2', () => {
     const flushed = await flush();
     const mine = flushed.files.filter((f) => f.date === '2026-11-20');
     expect(mine.length).toBeGreaterThan(0);
-    for (const file of mine) expect(file.key).toMatch(/^events\/site=demo\/date=2026-11-20\/hour=13\/s\d+-f\d{10}\.parquet$/);
+    // more than a day old: one day-level file per date and shard (not one per hour)
+    for (const file of mine) expect(file).toMatchObject({ hour: null, key: expect.stringMatching(/^events\/site=demo\/date=2026-11-20\/s\d+-f\d{10}\.parquet$/) });
 
     const object = await env.EVENTS.get(mine[0]!.key);
     const bytes = new Uint8Array(await object!.arrayBuffer());
@@ -80,7 +81,10 @@ describe('flush to R2', () => {
         const realEnv = (instance as unknown as { env: typeof env }).env;
         const failingCatalog = {
           idFromName: (name: string) => realEnv.SITE_CATALOG.idFromName(name),
-          get: () => ({ registerFiles: () => Promise.reject(new Error('simulated crash after R2 put')) }),
+          get: (id: DurableObjectId) => ({
+            retiredKeys: (keys: string[]) => realEnv.SITE_CATALOG.get(id).retiredKeys(keys),
+            registerFiles: () => Promise.reject(new Error('simulated crash after R2 put')),
+          }),
         };
         (instance as unknown as { env: unknown }).env = { ...realEnv, SITE_CATALOG: failingCatalog };
         try {

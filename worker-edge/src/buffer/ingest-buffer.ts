@@ -5,7 +5,8 @@ import { mentionsAny, personIdsOf } from '../lifecycle/identity-links';
 import type { EventRow } from '@privacy-analytics/core/schema';
 import { putEventFileWithRollup, withRollupKeys } from '../storage/event-file-store';
 import type { ManifestEntry } from '@privacy-analytics/core/edge-api';
-import { eventFileKey, partitionOf, type Partition } from '@privacy-analytics/core/parquet';
+import { dayFileKey, eventFileKey, partitionOf, type Partition } from '@privacy-analytics/core/parquet';
+import { DAY_MS } from '@privacy-analytics/core/time';
 import {
   counterWindows,
   countAccepted,
@@ -233,24 +234,30 @@ export class IngestBuffer extends DurableObject<Env> {
     const shard = this.#getMeta('shard');
     if (site === null || shard === null) throw new Error('IngestBuffer: flush before any append (site unknown)');
     const stored = this.#sql.exec<{ row: string }>(`SELECT row FROM buffer WHERE seq <= ? ORDER BY seq`, plan.maxSeq).toArray();
-    const byPartition = new Map<string, { partition: Partition; rows: EventRow[] }>();
+    // Events of today and yesterday (UTC) go to hour-level files, older ones (a backfill, an SDK's late queue) to
+    // one day-level file per date: a batch with timestamps in 2,500 different past hours used to write 2,500 files.
+    const recentFrom = new Date(Date.now() - DAY_MS).toISOString().slice(0, 10);
+    const byPartition = new Map<string, { partition: Partition; dayLevel: boolean; rows: EventRow[] }>();
     for (const { row } of stored) {
       const event = JSON.parse(row) as EventRow;
       const partition = partitionOf(event.timestamp);
-      const id = `${partition.date}/${partition.hour}`;
-      const group = byPartition.get(id) ?? { partition, rows: [] };
+      const dayLevel = partition.date < recentFrom;
+      const id = dayLevel ? partition.date : `${partition.date}/${partition.hour}`;
+      const group = byPartition.get(id) ?? { partition, dayLevel, rows: [] };
       group.rows.push(event);
       byPartition.set(id, group);
     }
     const createdAt = new Date().toISOString();
     const files: ManifestEntry[] = [];
     const catalog = catalogOf(this.env, site);
-    const keyOf = (partition: Partition) => eventFileKey(site, partition, `s${shard}-f${String(plan.flushId).padStart(10, '0')}`);
+    const name = `s${shard}-f${String(plan.flushId).padStart(10, '0')}`;
+    const keyOf = (g: { partition: Partition; dayLevel: boolean }) => (g.dayLevel ? dayFileKey(site, g.partition.date, name) : eventFileKey(site, g.partition, name));
     // A plan retried after its commit went through (the reply was lost) may find its files merged by compaction or
     // expired since: those keys are not written or listed again (their rows are in the merged file already).
-    const retired = new Set(await catalog.retiredKeys([...byPartition.values()].map((g) => keyOf(g.partition))));
-    for (const { partition, rows } of byPartition.values()) {
-      const key = keyOf(partition);
+    const retired = new Set(await catalog.retiredKeys([...byPartition.values()].map(keyOf)));
+    for (const group of byPartition.values()) {
+      const { rows } = group;
+      const key = keyOf(group);
       if (retired.has(key)) continue;
       rows.sort((a, b) => a.timestamp - b.timestamp || (a.event_id < b.event_id ? -1 : 1));
       files.push(await putEventFileWithRollup(this.env.EVENTS, key, rows, createdAt));

@@ -32,6 +32,14 @@ export interface CompactionTask {
   inputs: RegisteredFile[];
 }
 
+/** A flush's file: `s<shard>-f<flush>…`, hour-level, or day-level for late events (see IngestBuffer's flush). */
+const FLUSH_FILE = /\/s\d+-f\d+[^/]*\.parquet$/;
+
+/** Not merged by compaction yet: an hour-level file or a flush's day-level file. */
+function isLoose(file: RegisteredFile): boolean {
+  return file.hour !== null || FLUSH_FILE.test(file.key);
+}
+
 /** Day-level parts below this many rows are merged again with late files. */
 export function smallPartRows(options: CompactionOptions): number {
   return options.partMaxRows / 2;
@@ -42,8 +50,8 @@ export function smallPartRows(options: CompactionOptions): number {
 export function planCompaction(date: string, files: readonly RegisteredFile[], now: number, options: CompactionOptions = DEFAULT_COMPACTION): CompactionTask[] {
   const dayStart = Date.parse(`${date}T00:00:00Z`);
   if (dayStart + DAY_MS + options.daySettleMs <= now) {
-    const inputs = files.filter((f) => f.hour !== null || f.rows < smallPartRows(options));
-    if (!inputs.some((f) => f.hour !== null)) return [];
+    const inputs = files.filter((f) => isLoose(f) || f.rows < smallPartRows(options));
+    if (!inputs.some(isLoose)) return [];
     return groupIntoParts(inputs, options.partMaxRows).map((group) => ({ date, hour: null, inputs: group }));
   }
   const tasks: CompactionTask[] = [];

@@ -170,18 +170,21 @@ export function datesBefore(sql: SqlStorage, beforeDate: string, limit: number):
     .toArray();
 }
 
+/** A file compaction has not merged yet: hour-level, or a flush's day-level file of late events (`s<n>-f<n>…`). */
+const LOOSE = `hour >= 0 OR key GLOB '*/s[0-9]*-f[0-9]*.parquet'`;
+
 /**
- * Dates where compaction may have something to merge, oldest first: two or more hour-level
- * files, or one beside a day-level part smaller than `smallPartRows`. A lone late file next to
- * full parts is left alone, so such dates are not revisited on every run.
+ * Dates where compaction may have something to merge, oldest first: two or more loose files (see LOOSE), or one
+ * beside a day-level part smaller than `smallPartRows`. A lone late file next to full parts is left alone, so such
+ * dates are not revisited on every run.
  */
 export function compactionCandidateDates(sql: SqlStorage, smallPartRows: number): string[] {
   return sql
     .exec<{ date: string }>(
       `SELECT date FROM files GROUP BY date
-       HAVING SUM(hour >= 0) >= 2 OR (SUM(hour >= 0) >= 1 AND SUM(hour = ? AND rows < ?) >= 1)
+       HAVING SUM(${LOOSE}) >= 2 OR (SUM(${LOOSE}) >= 1 AND SUM(NOT (${LOOSE}) AND rows < ?) >= 1)
        ORDER BY date`,
-      DAY_LEVEL_HOUR, smallPartRows,
+      smallPartRows,
     )
     .toArray()
     .map((r) => r.date);

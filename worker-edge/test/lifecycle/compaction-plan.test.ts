@@ -48,4 +48,12 @@ describe('planCompaction', () => {
       { hour: null, inputs: [small.key, late.key] },
     ]);
   });
+
+  it("merges a flush's day-level files of late events like hour-level ones, whatever their size", () => {
+    const flushFile = (rows: number, seq: number): RegisteredFile => ({ ...file('2026-11-01', null, rows, seq), key: `events/site=s/date=2026-11-01/s1-f${seq}.parquet` });
+    const late = [flushFile(60, 1), flushFile(30, 2), flushFile(5, 3)];
+    expect(keys(planCompaction('2026-11-01', late, Date.parse('2026-11-05T00:00:00Z'), OPTIONS)).map((t) => t.inputs.length).reduce((a, b) => a + b, 0)).toBe(3);
+    // one alone is left as it is
+    expect(planCompaction('2026-11-01', [flushFile(60, 1), file('2026-11-01', null, 95)], Date.parse('2026-11-05T00:00:00Z'), OPTIONS)).toEqual([]);
+  });
 });
