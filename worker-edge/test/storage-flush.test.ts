@@ -1,8 +1,8 @@
-import { env, runInDurableObject } from 'cloudflare:test';
+import { env, runInDurableObject, SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import type { IngestBuffer } from '../src/buffer/ingest-buffer';
 import { EVENT_COLUMNS, SCHEMA_VERSION } from '@privacy-analytics/core/schema';
-import { decodeParquet, flush, manifest, post, readStoredRows, trackMessage } from './helpers';
+import { decodeParquet, EDGE, flush, manifest, post, READ_TOKEN, readStoredRows, trackMessage } from './helpers';
 import { bufferOf } from '../src/stubs';
 
 describe('flush to R2', () => {
@@ -114,5 +114,90 @@ describe('flush to R2', () => {
     expect(alarm! - Date.now()).toBeLessThanOrEqual(1000);
     // Let the flushes that alarm starts finish before the file ends, or teardown cuts them off mid-RPC.
     await Promise.all([0, 1].map((shard) => bufferOf(env, 'demo', shard).flush()));
+  });
+
+  it('sizes flush plans in bytes: a burst of large events is written in several plans', async () => {
+    await flush();
+    const marker = crypto.randomUUID();
+    // strings are cut to 1,024 characters: eight of them make a row of about 8 KB
+    const notes = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`note_${i}`, `${'lorem ipsum dolor sit amet '.repeat(37)}`.slice(0, 1000)]));
+    const batch = Array.from({ length: 40 }, () => trackMessage({ properties: { marker, ...notes } }));
+    expect(await (await post('/v1/batch', { batch })).json()).toMatchObject({ accepted: 40 });
+    const flushIds = new Set<string>();
+    for (const shard of [0, 1]) {
+      await runInDurableObject(bufferOf(env, 'demo', shard), async (instance: IngestBuffer) => {
+        const self = instance as unknown as { env: typeof env };
+        const realEnv = self.env;
+        self.env = { ...realEnv, FLUSH_MAX_BYTES: String(64 * 1024) };
+        try {
+          const result = await instance.flush();
+          for (const file of result.files) flushIds.add(file.key.match(/-f(\d+)/)![1]!);
+        } finally {
+          self.env = realEnv;
+        }
+      });
+    }
+    // about 8 KB a row, 40 rows over 2 shards: no plan can take more than 8 of them
+    expect(flushIds.size).toBeGreaterThanOrEqual(5);
+    const rows = (await readStoredRows()).filter((r) => r.properties.includes(marker));
+    expect(rows).toHaveLength(40);
+    expect(new Set(rows.map((r) => r.event_id)).size).toBe(40);
+  });
+
+  it('a plan that keeps failing splits itself after three tries; every row is written once', async () => {
+    await flush();
+    const marker = crypto.randomUUID();
+    const batch = Array.from({ length: 30 }, () => trackMessage({ properties: { marker } }));
+    expect(await (await post('/v1/batch', { batch })).json()).toMatchObject({ accepted: 30 });
+    const sizes = await Promise.all([0, 1].map((shard) => bufferOf(env, 'demo', shard).bufferedRows()));
+    const shard = sizes[0]! >= sizes[1]! ? 0 : 1;
+    const stub = bufferOf(env, 'demo', shard);
+    const written: string[] = [];
+    await runInDurableObject(stub, async (instance: IngestBuffer, state: DurableObjectState) => {
+      const self = instance as unknown as { env: typeof env };
+      const realEnv = self.env;
+      const failingBucket = new Proxy(realEnv.EVENTS, {
+        get: (target, method: string) => (method === 'put' ? () => Promise.reject(new Error('simulated: the isolate runs out of memory')) : Reflect.get(target, method).bind(target)),
+      });
+      self.env = { ...realEnv, EVENTS: failingBucket };
+      try {
+        for (let attempt = 1; attempt <= 3; attempt++) {
+          await expect(instance.flush()).rejects.toThrow(/out of memory/);
+          expect(instance.flushLag().planAttempts).toBe(attempt);
+        }
+      } finally {
+        self.env = realEnv;
+      }
+      const failed = JSON.parse(state.storage.sql.exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'flush_plan'`).one().value) as { flushId: number };
+      const result = await instance.flush();
+      expect(instance.bufferedRows()).toBe(0);
+      for (const file of result.files) {
+        written.push(file.key);
+        expect(file.key).not.toMatch(new RegExp(`-f${String(failed.flushId).padStart(10, '0')}`));
+      }
+    });
+    await flush();
+    // the failed plan's rows went out in two plans at least (its first half, then the rest)
+    expect(new Set(written.map((key) => key.match(/-f(\d+)/)![1])).size).toBeGreaterThanOrEqual(2);
+    const rows = (await readStoredRows()).filter((r) => r.properties.includes(marker));
+    expect(rows).toHaveLength(30);
+    expect(new Set(rows.map((r) => r.event_id)).size).toBe(30);
+  });
+
+  it("reports each shard's flush lag: the age of its oldest acknowledged event not yet in R2", async () => {
+    await flush();
+    expect(await (await post('/v1/batch', { batch: [trackMessage({}), trackMessage({})] })).json()).toMatchObject({ accepted: 2 });
+    const metrics = async () => (await (await SELF.fetch(`${EDGE}/v1/sites/demo/metrics?minutes=5`, { headers: { authorization: `Bearer ${READ_TOKEN}` } })).json()) as {
+      flushLagSeconds: number;
+      shards: { shard: number; bufferedRows: number; oldestUnflushedAt: string | null; flushAttempts: number }[];
+    };
+    const waiting = await metrics();
+    expect(waiting.shards).toHaveLength(2);
+    expect(waiting.shards.reduce((n, s) => n + s.bufferedRows, 0)).toBeGreaterThanOrEqual(2);
+    expect(waiting.shards.some((s) => s.oldestUnflushedAt !== null && Date.parse(s.oldestUnflushedAt) <= Date.now())).toBe(true);
+    await flush();
+    const flushed = await metrics();
+    expect(flushed.shards.every((s) => s.bufferedRows === 0 && s.oldestUnflushedAt === null)).toBe(true);
+    expect(flushed.flushLagSeconds).toBe(0);
   });
 });

@@ -1,14 +1,28 @@
 import type { Env } from '../env';
 import { jsonResponse } from '../http/http-error';
 import { minuteWindow, readSiteCounters, readSitePersons } from '../live/site-counters';
+import { buffersOf } from '../stubs';
 
 /**
  * GET /v1/sites/<site>/metrics?minutes=60 (viewer): events, distinct persons and conversions per
- * minute, over every buffer shard, for the live panel and the alert views (kept 49 hours).
+ * minute, over every buffer shard, for the live panel and the alert views (kept 49 hours); and each shard's flush
+ * lag (the age of its oldest acknowledged event not yet written to R2) for monitoring.
  */
 export async function handleMetrics(url: URL, env: Env, siteId: string, headers: Record<string, string>): Promise<Response> {
   const { since, now: nowMinute } = minuteWindow(url, 60);
-  const [{ perMinute }, persons] = await Promise.all([readSiteCounters(env, siteId, since, nowMinute), readSitePersons(env, siteId, since)]);
+  const [{ perMinute }, persons, lags] = await Promise.all([
+    readSiteCounters(env, siteId, since, nowMinute),
+    readSitePersons(env, siteId, since),
+    Promise.all(buffersOf(env, siteId).map((buffer) => buffer.flushLag())),
+  ]);
+  const now = Date.now();
+  const shards = lags.map((lag, shard) => ({
+    shard,
+    bufferedRows: lag.bufferedRows,
+    oldestUnflushedAt: lag.oldestUnflushedAt === null ? null : new Date(lag.oldestUnflushedAt).toISOString(),
+    oldestUnflushedSeconds: lag.oldestUnflushedAt === null ? 0 : Math.max(0, Math.round((now - lag.oldestUnflushedAt) / 1000)),
+    flushAttempts: lag.planAttempts,
+  }));
   const rows = [...perMinute].map(([minute, counts]) => ({
     minute: new Date(minute * 60_000).toISOString(),
     events: counts.accepted ?? 0,
@@ -19,6 +33,9 @@ export async function handleMetrics(url: URL, env: Env, siteId: string, headers:
     {
       site: siteId,
       minutes: rows,
+      // the age of the oldest acknowledged event not yet in R2, per buffer shard and at most over them
+      flushLagSeconds: Math.max(0, ...shards.map((s) => s.oldestUnflushedSeconds)),
+      shards,
       generatedAt: new Date().toISOString(),
     },
     200,

@@ -47,7 +47,26 @@ export interface FlushResult {
 interface FlushPlan {
   flushId: number;
   maxSeq: number;
+  /** tries started (counted before each, so a try that takes the isolate down counts too) */
+  attempts?: number;
+  /** the keys this plan writes, recorded before its first put */
+  keys?: string[];
 }
+
+/** A plan that has been tried this many times without finishing is split in two (see #splitPlan). */
+export const FLUSH_SPLIT_AFTER_ATTEMPTS = 3;
+
+/** Each shard's flush state, for /metrics and the flush-lag warning. */
+export interface FlushLag {
+  bufferedRows: number;
+  /** when the oldest row waiting for a flush was received (null: none, or rows buffered before this was recorded) */
+  oldestUnflushedAt: number | null;
+  /** tries of the pending plan so far (0: none pending) */
+  planAttempts: number;
+}
+
+/** A shard whose oldest unflushed row is older than this logs a warning on every alarm (an operator alert hook). */
+export const FLUSH_LAG_WARN_MS = 5 * 60 * 1000;
 
 /**
  * The durable ingest buffer: one per site shard. An append is acknowledged only once SQLite
@@ -70,6 +89,8 @@ export class IngestBuffer extends DurableObject<Env> {
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS erased (hashed_id TEXT PRIMARY KEY);
     `);
+    const columns = new Set(this.#sql.exec<{ name: string }>(`PRAGMA table_info(buffer)`).toArray().map((c) => c.name));
+    if (!columns.has('received_at')) this.#sql.exec(`ALTER TABLE buffer ADD COLUMN received_at INTEGER`);
     createCounterTables(this.#sql);
   }
 
@@ -91,7 +112,7 @@ export class IngestBuffer extends DurableObject<Env> {
         }
         const inserted = this.#sql.exec(`INSERT OR IGNORE INTO seen (event_id, at) VALUES (?, ?)`, row.event_id, now).rowsWritten;
         if (inserted === 0) continue;
-        this.#sql.exec(`INSERT INTO buffer (row) VALUES (?)`, JSON.stringify(row));
+        this.#sql.exec(`INSERT INTO buffer (row, received_at) VALUES (?, ?)`, JSON.stringify(row), now);
         acceptedRows.push(row);
         accepted++;
       }
@@ -165,6 +186,16 @@ export class IngestBuffer extends DurableObject<Env> {
     return this.#sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM buffer`).one().n;
   }
 
+  flushLag(): FlushLag {
+    const oldest = this.#sql.exec<{ at: number | null }>(`SELECT received_at AS at FROM buffer ORDER BY seq LIMIT 1`).toArray()[0];
+    const plan = this.#getMeta('flush_plan');
+    return {
+      bufferedRows: this.bufferedRows(),
+      oldestUnflushedAt: oldest?.at ?? null,
+      planAttempts: plan === null ? 0 : ((JSON.parse(plan) as FlushPlan).attempts ?? 0),
+    };
+  }
+
   counters(sinceMinute: number): CounterSeries {
     return readCounters(this.#sql, sinceMinute);
   }
@@ -184,6 +215,10 @@ export class IngestBuffer extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
+    const lag = this.flushLag();
+    if (lag.oldestUnflushedAt !== null && Date.now() - lag.oldestUnflushedAt > FLUSH_LAG_WARN_MS) {
+      console.warn(JSON.stringify({ warning: 'flush_lag', site: this.#getMeta('site'), shard: this.#getMeta('shard'), oldestUnflushedSeconds: Math.round((Date.now() - lag.oldestUnflushedAt) / 1000), ...lag }));
+    }
     const result = await this.flush();
     if (result.remaining > 0) await this.ctx.storage.setAlarm(Date.now());
   }
@@ -196,12 +231,12 @@ export class IngestBuffer extends DurableObject<Env> {
   }
 
   async #flushAll(): Promise<FlushResult> {
-    const { flushMaxRows } = runtimeSettings(this.env);
+    const { flushMaxRows, flushMaxBytes } = runtimeSettings(this.env);
     const files: ManifestEntry[] = [];
     let rows = 0;
     // Bounded so one alarm never holds more than a few flushes' worth of rows in memory.
     for (let round = 0; round < 8; round++) {
-      const plan = this.#currentPlan(flushMaxRows);
+      const plan = this.#currentPlan(flushMaxRows, flushMaxBytes);
       if (!plan) break;
       const written = await this.#writePlan(plan);
       files.push(...written.files);
@@ -212,14 +247,24 @@ export class IngestBuffer extends DurableObject<Env> {
     return { files, rows, remaining: this.bufferedRows() };
   }
 
-  #currentPlan(maxRows: number): FlushPlan | null {
+  /**
+   * The pending plan, or a new one: the oldest rows, at most `maxRows` of them and at most `maxBytes` of their JSON
+   * (at least one row). Sized in bytes too because a burst of large events (long titles, 16 KB of properties each)
+   * made a row-count plan too big for a 128 MB isolate, and a saved plan then failed the same way on every retry.
+   */
+  #currentPlan(maxRows: number, maxBytes: number): FlushPlan | null {
     const pending = this.#getMeta('flush_plan');
     if (pending) return JSON.parse(pending) as FlushPlan;
-    const last = this.#sql
-      .exec<{ seq: number }>(`SELECT seq FROM buffer ORDER BY seq LIMIT 1 OFFSET ?`, maxRows - 1)
+    const first = this.#sql.exec<{ seq: number }>(`SELECT seq FROM buffer ORDER BY seq LIMIT 1`).toArray()[0];
+    if (!first) return null;
+    const fits = this.#sql
+      .exec<{ seq: number }>(
+        `SELECT seq FROM (SELECT seq, SUM(length(row)) OVER (ORDER BY seq ROWS UNBOUNDED PRECEDING) AS total FROM (SELECT seq, row FROM buffer ORDER BY seq LIMIT ?))
+         WHERE total <= ? ORDER BY seq DESC LIMIT 1`,
+        maxRows, maxBytes,
+      )
       .toArray()[0];
-    const maxSeq = last?.seq ?? this.#sql.exec<{ m: number | null }>(`SELECT MAX(seq) AS m FROM buffer`).one().m;
-    if (maxSeq === null) return null;
+    const maxSeq = fits?.seq ?? first.seq;
     const flushId = Number(this.#getMeta('next_flush_id') ?? '1');
     const plan: FlushPlan = { flushId, maxSeq };
     this.ctx.storage.transactionSync(() => {
@@ -229,10 +274,12 @@ export class IngestBuffer extends DurableObject<Env> {
     return plan;
   }
 
-  async #writePlan(plan: FlushPlan): Promise<{ files: ManifestEntry[]; rows: number }> {
+  async #writePlan(tried: FlushPlan): Promise<{ files: ManifestEntry[]; rows: number }> {
     const site = this.#getMeta('site');
     const shard = this.#getMeta('shard');
     if (site === null || shard === null) throw new Error('IngestBuffer: flush before any append (site unknown)');
+    const plan = await this.#countAttempt(tried, site);
+    if (plan === null) return { files: [], rows: 0 };
     const stored = this.#sql.exec<{ row: string }>(`SELECT row FROM buffer WHERE seq <= ? ORDER BY seq`, plan.maxSeq).toArray();
     // Events of today and yesterday (UTC) go to hour-level files, older ones (a backfill, an SDK's late queue) to
     // one day-level file per date: a batch with timestamps in 2,500 different past hours used to write 2,500 files.
@@ -254,7 +301,9 @@ export class IngestBuffer extends DurableObject<Env> {
     const keyOf = (g: { partition: Partition; dayLevel: boolean }) => (g.dayLevel ? dayFileKey(site, g.partition.date, name) : eventFileKey(site, g.partition, name));
     // A plan retried after its commit went through (the reply was lost) may find its files merged by compaction or
     // expired since: those keys are not written or listed again (their rows are in the merged file already).
-    const retired = new Set(await catalog.retiredKeys([...byPartition.values()].map(keyOf)));
+    const keys = [...byPartition.values()].map(keyOf);
+    if (plan.keys === undefined) this.#setMeta('flush_plan', JSON.stringify({ ...plan, keys }));
+    const retired = new Set(await catalog.retiredKeys(keys));
     for (const group of byPartition.values()) {
       const { rows } = group;
       const key = keyOf(group);
@@ -270,6 +319,42 @@ export class IngestBuffer extends DurableObject<Env> {
       this.#sql.exec(`DELETE FROM meta WHERE key = 'flush_plan'`);
     });
     return { files: files.filter((f) => !skipped.includes(f.key)), rows: stored.length };
+  }
+
+  /**
+   * Counts a try of `plan` before it starts. A plan tried FLUSH_SPLIT_AFTER_ATTEMPTS times without finishing (each
+   * failed, or took the isolate down) is split: if its catalog commit went through after all (the reply was lost),
+   * its rows are done and leave the buffer (null); otherwise what it wrote is deleted and its first half becomes a
+   * new plan under a new flush id, the rest going to the plans after it.
+   */
+  async #countAttempt(plan: FlushPlan, site: string): Promise<FlushPlan | null> {
+    const attempts = (plan.attempts ?? 0) + 1;
+    if (attempts <= FLUSH_SPLIT_AFTER_ATTEMPTS) {
+      const counted = { ...plan, attempts };
+      this.#setMeta('flush_plan', JSON.stringify(counted));
+      return counted;
+    }
+    const catalog = catalogOf(this.env, site);
+    if (plan.keys && plan.keys.length > 0) {
+      const [listed, retired] = await Promise.all([catalog.listedKeys(plan.keys), catalog.retiredKeys(plan.keys)]);
+      if (listed.length > 0 || retired.length > 0) {
+        this.ctx.storage.transactionSync(() => {
+          this.#sql.exec(`DELETE FROM buffer WHERE seq <= ?`, plan.maxSeq);
+          this.#sql.exec(`DELETE FROM meta WHERE key = 'flush_plan'`);
+        });
+        return null;
+      }
+      await this.env.EVENTS.delete(withRollupKeys(plan.keys));
+    }
+    const seqs = this.#sql.exec<{ seq: number }>(`SELECT seq FROM buffer WHERE seq <= ? ORDER BY seq`, plan.maxSeq).toArray().map((r) => r.seq);
+    const flushId = Number(this.#getMeta('next_flush_id') ?? '1');
+    const half: FlushPlan = { flushId, maxSeq: seqs.length > 1 ? seqs[Math.floor(seqs.length / 2) - 1]! : plan.maxSeq, attempts: 1 };
+    this.ctx.storage.transactionSync(() => {
+      this.#setMeta('flush_plan', JSON.stringify(half));
+      this.#setMeta('next_flush_id', String(flushId + 1));
+    });
+    console.warn(JSON.stringify({ warning: 'flush_plan_split', site, shard: this.#getMeta('shard'), failedFlushId: plan.flushId, attempts: plan.attempts, rows: seqs.length, newFlushId: flushId, newRows: seqs.filter((q) => q <= half.maxSeq).length }));
+    return half;
   }
 
   #erasedIds(): Set<string> {

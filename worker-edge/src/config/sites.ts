@@ -90,6 +90,8 @@ function parseJson<T>(text: string, name: string, schema: z.ZodType<T>): T {
 export interface RuntimeSettings {
   flushIntervalMs: number;
   flushMaxRows: number;
+  /** a flush plan holds at most this many bytes of buffered rows (their JSON), whatever their count */
+  flushMaxBytes: number;
   bufferShards: number;
 }
 
@@ -97,6 +99,7 @@ export function runtimeSettings(env: Env): RuntimeSettings {
   return {
     flushIntervalMs: boundedInt(env.FLUSH_INTERVAL_SECONDS, 'FLUSH_INTERVAL_SECONDS', 30, 1, 60) * 1000,
     flushMaxRows: boundedInt(env.FLUSH_MAX_ROWS, 'FLUSH_MAX_ROWS', 20_000, 1, 200_000),
+    flushMaxBytes: boundedInt(env.FLUSH_MAX_BYTES, 'FLUSH_MAX_BYTES', 8 * 1024 * 1024, 64 * 1024, 64 * 1024 * 1024),
     bufferShards: boundedInt(env.BUFFER_SHARDS, 'BUFFER_SHARDS', 2, 1, 64),
   };
 }
