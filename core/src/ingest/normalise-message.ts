@@ -86,7 +86,7 @@ export async function normaliseMessage(
   const commerce = extractCommerce(rawProperties, flags);
   for (const key of PAGE_PROPERTY_KEYS) if (message.type === 'page' || message.type === 'screen') delete rawProperties[key];
   const payload = message.type === 'identify' || message.type === 'group' ? { ...message.traits } : rawProperties;
-  const properties = await propertiesJson(payload, options, flags);
+  const properties = await propertiesJson(payload, message.type === 'identify', options, flags);
 
   const [eventId, anonymousId, userId, previousId, groupId, sessionId] = await Promise.all([
     sha256Hex(`${options.site}\n${message.messageId ?? crypto.randomUUID()}`),
@@ -209,11 +209,16 @@ function pageFields(type: SegmentMessage['type'], properties: Record<string, unk
 
 const MAX_PROPERTIES_CHARS = 16 * 1024;
 
-async function propertiesJson(payload: Record<string, unknown>, options: NormaliseOptions, flags: Set<QualityFlag>): Promise<string> {
+async function propertiesJson(
+  payload: Record<string, unknown>,
+  personTraits: boolean,
+  options: NormaliseOptions,
+  flags: Set<QualityFlag>,
+): Promise<string> {
   if (Object.keys(payload).length === 0) return '{}';
   let value: unknown = payload;
   if (options.scrub) {
-    const scrubbed = await scrubJson(payload, { hashIdentifier: (v) => options.hasher.hashId(v) });
+    const scrubbed = await scrubJson(payload, { hashIdentifier: (v) => options.hasher.hashId(v), personTraits });
     if (scrubbed.found.length) flags.add('pii_scrubbed');
     if (scrubbed.truncated) flags.add('value_truncated');
     value = scrubbed.value;

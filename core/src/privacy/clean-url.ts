@@ -1,4 +1,5 @@
 import { isIpHost } from './ip-address';
+import { isOpaqueSegment } from './opaque-tokens';
 import { placeholder, sortKinds, type PiiKind } from './pii-patterns';
 import { scrubText } from './scrub-text';
 
@@ -9,7 +10,8 @@ import { scrubText } from './scrub-text';
  * - userinfo (`user:pass@`) and the fragment are dropped; the host is lower-cased and an IP-literal host
  *   becomes `[ip]`;
  * - each path segment is percent-decoded and scrubbed (so `/u/jane%40x.com` is caught) and re-encoded
- *   only if something was replaced, so clean paths keep their exact original encoding;
+ *   only if something was replaced, so clean paths keep their exact original encoding; a segment holding
+ *   a token or long id (`isOpaqueSegment`: JWTs, UUIDs, hashes, session ids) becomes `[token]` whole;
  * - query parameters survive only if allow-listed or `utm_*` (values scrubbed). Click ids are recorded
  *   by name and their values dropped: they identify one ad click. Name matching is case-insensitive.
  * `found` lists the personal data replaced in what is kept; dropped parts are not inspected.
@@ -156,8 +158,12 @@ function parseWebUrl(raw: string): { url: URL; relative: boolean } | null {
 function scrubPathSegment(segment: string, found: Set<PiiKind>): string {
   if (segment === '') return segment;
   const scrubbed = scrubText(safeDecode(segment));
-  if (scrubbed.found.length === 0) return segment;
   for (const kind of scrubbed.found) found.add(kind);
+  if (isOpaqueSegment(scrubbed.text)) {
+    found.add('token');
+    return placeholder('token');
+  }
+  if (scrubbed.found.length === 0) return segment;
   // Brackets are legal in paths; keeping them leaves placeholders readable.
   return encodeURIComponent(scrubbed.text).replace(/%5B/g, '[').replace(/%5D/g, ']');
 }

@@ -1,13 +1,21 @@
 import { passesLuhn, passesMod11_2 } from './checksums';
 import { isIpv4Literal, isIpv6Literal } from './ip-address';
+import { JWT } from './opaque-tokens';
 
 /**
  * Detectors for personal data in free text, applied by `scrubText` in the order of `PII_PATTERNS`.
  * An earlier pattern claims its span first; later candidates overlapping a claimed span are ignored.
  *
  * Decisions (privacy wins when a token is ambiguous):
+ * - Text is matched in its NFKC form (`fold-text.ts`), so full-width digits and signs count as ASCII.
  * - E-mail runs first so its digits and dots are never re-read as phones or IPs. The `%40` / `%2540`
- *   forms are matched because query strings arrive percent-encoded.
+ *   forms are matched because query strings arrive percent-encoded. Internationalised addresses
+ *   (`josé@exämple.de`, `用户@例子.公司`) are matched too. A local part is either Latin-script (ASCII and
+ *   accented letters) or other-script letters, never a mix, so `联系我jane@example.com` keeps `联系我`;
+ *   the price is that a mixed local part is cut (`janeжена@x.com` becomes `jane[email]`). Other-script text
+ *   glued to the front of an other-script address (`请联系用户@例子.公司`) cannot be told apart from it and
+ *   is replaced with it.
+ * - JWTs are replaced whole as `[token]` (see `opaque-tokens.ts`).
  * - UUIDs and ISO-8601 dates/timestamps are claimed as "keep" before any numeric detector, so their
  *   digit groups are never read as cards or phones.
  * - A four-part dotted number with every part <= 255 (`1.2.3.4`, `Chrome/120.0.0.0`) cannot be told
@@ -26,7 +34,7 @@ import { isIpv4Literal, isIpv6Literal } from './ip-address';
  * - Numbers glued to letters (hex hashes, `ORD123...`) or decimals (`0.4111...`) are never matched.
  */
 
-export const PII_KINDS = ['email', 'phone', 'cn_id', 'card', 'ip'] as const;
+export const PII_KINDS = ['email', 'phone', 'cn_id', 'card', 'ip', 'token'] as const;
 export type PiiKind = (typeof PII_KINDS)[number];
 
 export function placeholder(kind: PiiKind): string {
@@ -64,8 +72,15 @@ const wholeMatchIf =
 
 // Encoded local-part characters are limited to + - . _ ' so an encoded space or colon ends the address.
 // Bounded repetitions keep every pattern linear-ish on hostile input (no nested unbounded quantifiers).
-const EMAIL =
-  /(?<![A-Za-z0-9._+-])[A-Za-z0-9_](?:[A-Za-z0-9._+-]|%(?:2[BbDdEe7]|5[Ff])){0,191}(?:@|%40|%2540)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,8}[A-Za-z]{2,63}(?![A-Za-z0-9-])/g;
+const LATIN_LOCAL_PART = String.raw`(?<![\p{Script=Latin}\p{M}0-9._+-])[\p{Script=Latin}0-9_](?:[\p{Script=Latin}\p{M}0-9._+-]|%(?:2[BbDdEe7]|5[Ff])){0,191}`;
+const OTHER_CHAR = String.raw`(?!\p{Script=Latin})[\p{L}\p{N}\p{M}]`;
+const OTHER_LOCAL_PART = String.raw`(?<!${OTHER_CHAR}|[._+-])(?!\p{M})${OTHER_CHAR}(?:${OTHER_CHAR}|[._+-]){0,63}`;
+const DOMAIN_LABEL = String.raw`[\p{L}\p{N}](?:[\p{L}\p{N}\p{M}-]{0,61}[\p{L}\p{N}\p{M}])?`;
+const TOP_LEVEL_DOMAIN = String.raw`(?:[A-Za-z]{2,63}(?![\p{Script=Latin}\p{M}0-9-])|(?:(?!\p{Script=Latin})\p{L}\p{M}*){2,63}(?![\p{L}\p{N}\p{M}-]))`;
+const EMAIL = new RegExp(
+  String.raw`(?:${LATIN_LOCAL_PART}|${OTHER_LOCAL_PART})(?:@|%40|%2540)(?:${DOMAIN_LABEL}\.){1,8}${TOP_LEVEL_DOMAIN}`,
+  'gu',
+);
 
 const UUID = /(?<![A-Za-z0-9])[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}(?![A-Za-z0-9])/g;
 
@@ -166,6 +181,7 @@ function isPhoneBody(body: string, prefix: string): boolean {
 /** Priority order: earlier entries claim text first. */
 export const PII_PATTERNS: readonly PiiPattern[] = [
   { kind: 'email', regex: EMAIL, accept: wholeMatch },
+  { kind: 'token', regex: JWT, accept: wholeMatch },
   { kind: 'keep', regex: UUID, accept: wholeMatch },
   { kind: 'keep', regex: ISO_DATE_TIME, accept: wholeMatch },
   // Requiring a decimal digit spares prose like `a::b`; real addresses (`::1`, `fe80::…`) nearly always have one.

@@ -11,7 +11,13 @@ import { scrubText } from './scrub-text';
  *   list and the reasoning for hashed vs redacted live in `pii-keys.ts`. Arrays inherit their key's
  *   treatment (`emails: [...]`); objects under a hashed key are walked normally, objects under a
  *   redacted key are redacted whole. Null and booleans are kept everywhere: they identify no one.
- * - Numbers stay numbers unless their key names an identifier (`phone: 13812345678`).
+ * - Numbers are scrubbed like strings, under any key: a number whose digits `scrubText` recognises
+ *   (`contact: 13812345678`, `ref: 4111111111111111`) becomes that placeholder string (`"[phone]"`,
+ *   `"[card]"`); any other number stays a number. Integers are read as written (13812345678, not
+ *   1.3812345678e10). Integers beyond 2^53 reach the edge already rounded by JSON parsing and are read as
+ *   rounded (an 18-digit id number still matches by its region and birth date).
+ * - With `personTraits` (identify traits), top-level keys that name the person there (`name`) are
+ *   redacted too; see `pii-keys.ts`.
  * - Containers nested deeper than `maxDepth` become '[truncated]'.
  * - Values JSON cannot carry (undefined, functions, bigint, class instances) become null.
  * - Two keys that scrub to the same text (two e-mail addresses used as keys) collapse into one; the later wins.
@@ -26,6 +32,8 @@ export interface ScrubJsonOptions {
   maxDepth?: number;
   /** Characters kept per string after scrubbing. Default 1024. */
   maxStringLength?: number;
+  /** The value is a person's traits (an identify call): its top-level `name` is the person's. */
+  personTraits?: boolean;
 }
 
 export interface ScrubJsonResult {
@@ -38,6 +46,7 @@ interface Walk {
   hashIdentifier: (value: string) => Promise<string>;
   maxDepth: number;
   maxStringLength: number;
+  personTraits: boolean;
   found: Set<PiiKind>;
   truncated: boolean;
 }
@@ -47,6 +56,7 @@ export async function scrubJson(value: unknown, opts: ScrubJsonOptions): Promise
     hashIdentifier: opts.hashIdentifier,
     maxDepth: positiveInteger('maxDepth', opts.maxDepth ?? 8, 0),
     maxStringLength: positiveInteger('maxStringLength', opts.maxStringLength ?? 1024, 1),
+    personTraits: opts.personTraits ?? false,
     found: new Set(),
     truncated: false,
   };
@@ -82,7 +92,8 @@ async function scrubNode(value: unknown, depth: number, treatment: KeyTreatment 
   const entries: [string, unknown][] = [];
   for (const [key, child] of Object.entries(value)) {
     // Object.fromEntries defines own properties, so a "__proto__" key cannot touch the prototype.
-    entries.push([scrubString(key, walk), await scrubNode(child, depth + 1, classifyKey(key), walk)]);
+    const treatment = classifyKey(key, { personTrait: walk.personTraits && depth === 0 });
+    entries.push([scrubString(key, walk), await scrubNode(child, depth + 1, treatment, walk)]);
   }
   return Object.fromEntries(entries);
 }
@@ -101,7 +112,16 @@ async function scrubLeaf(value: string | number, treatment: KeyTreatment | null,
       return walk.hashIdentifier(normalised);
     }
   }
-  return typeof value === 'number' ? value : scrubString(value, walk);
+  return typeof value === 'number' ? scrubNumber(value, walk) : scrubString(value, walk);
+}
+
+function scrubNumber(value: number, walk: Walk): number | string {
+  const text = numberText(value);
+  if (text === null) return value;
+  const scrubbed = scrubText(text);
+  if (scrubbed.found.length === 0) return value;
+  for (const kind of scrubbed.found) walk.found.add(kind);
+  return scrubbed.text;
 }
 
 function redactLeaf(text: string | null, treatment: KeyTreatment & { action: 'redact' }, walk: Walk): string {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cleanUrl, referrerHost } from '@privacy-analytics/core/privacy';
+import { cleanUrl, isOpaqueSegment, referrerHost } from '@privacy-analytics/core/privacy';
 
 const NO_UTM = { source: null, medium: null, campaign: null, term: null, content: null };
 
@@ -46,6 +46,47 @@ describe('cleanUrl', () => {
     expect(cleanUrl('https://example.com/users/13812345678/profile', []).path).toBe('/users/[phone]/profile');
     expect(cleanUrl('https://example.com/ip/10.0.0.1', []).path).toBe('/ip/[ip]');
     expect(cleanUrl('https://example.com/x/a%2Fjane@x.com', []).path).toBe('/x/a%2F[email]');
+  });
+
+  it('replaces path segments holding tokens and long ids with [token]', () => {
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyLTQyIn0.c2lnbmF0dXJlLWJ5dGVz';
+    const result = cleanUrl(`https://example.com/reset/${jwt}/confirm?page=2`, ['page']);
+    expect(result).toMatchObject({ url: 'https://example.com/reset/[token]/confirm?page=2', path: '/reset/[token]/confirm', found: ['token'] });
+
+    expect(cleanUrl('https://example.com/orders/123e4567-e89b-12d3-a456-426614174000/receipt', []).path).toBe('/orders/[token]/receipt');
+    expect(cleanUrl('https://example.com/verify/d41d8cd98f00b204e9800998ecf8427e', []).path).toBe('/verify/[token]');
+    expect(cleanUrl('https://example.com/s/aB3dE-fG5hI_jK7lM9nO0pQ2rS4tU6', []).path).toBe('/s/[token]');
+    expect(cleanUrl('https://example.com/u/1234567890123456789/posts', []).path).toBe('/u/[token]/posts');
+    expect(cleanUrl('/share/X9kQ2mZ7pL4vR8tN1wY6', []).path).toBe('/share/[token]');
+    // encoded, and with a prefix: the whole segment goes
+    expect(cleanUrl('https://example.com/magic/login%3Dk3J9x0Q2m8Z7w5V1pL4tR6yN', []).path).toBe('/magic/[token]');
+  });
+
+  it('keeps slugs, short ids and dates in paths', () => {
+    const kept = [
+      '/blog/how-to-use-analytics-2024',
+      '/product/123',
+      '/orders/ORD-000123',
+      '/orders/ORD-20261123-000123',
+      '/p/B08N5WRWNW',
+      '/shop/iphone-15-pro-max-case',
+      '/sale/Spring-Sale-2024-Women-Dresses-50-Off',
+      '/docs/HowToUseAnalytics2024',
+      '/archive/2024-11-23/index.html',
+      '/assets/bundle.3f9a2b1c.js',
+      '/settings/user_profile_settings_page',
+      '/words/internationalization',
+    ];
+    for (const path of kept) expect(cleanUrl(`https://example.com${path}`, [])).toMatchObject({ path, found: [] });
+  });
+
+  it('states the opaque-segment rule at its edges', () => {
+    expect(isOpaqueSegment('123456789012345')).toBe(false); // 15 digits
+    expect(isOpaqueSegment('1234567890123456')).toBe(true); // 16 digits
+    expect(isOpaqueSegment('iphone15promaxcase2024')).toBe(false); // 22 mixed, 3 switches
+    expect(isOpaqueSegment('iphone15promaxcase2024ed')).toBe(true); // 24 letters and digits, mixed
+    expect(isOpaqueSegment('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa')).toBe(false); // letters only
+    expect(isOpaqueSegment('k3j9x0q2m8z7w5v1')).toBe(true); // 16, switching at every pair
   });
 
   it('drops userinfo and fragment, keeps a non-default port, lower-cases the host', () => {

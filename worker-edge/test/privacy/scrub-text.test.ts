@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { isIpHost, isIpv4Literal, isIpv6Literal, looksLikeCnResidentId, passesLuhn, passesMod11_2, PII_KINDS, scrubText, sortKinds } from '@privacy-analytics/core/privacy';
+import {
+  decodeBase64Text,
+  foldText,
+  isIpHost,
+  isIpv4Literal,
+  isIpv6Literal,
+  looksLikeCnResidentId,
+  passesLuhn,
+  passesMod11_2,
+  PII_KINDS,
+  scrubText,
+  sortKinds,
+} from '@privacy-analytics/core/privacy';
 
 const scrubbed = (text: string): string => scrubText(text).text;
 
@@ -26,6 +38,98 @@ describe('scrubText: e-mail', () => {
     for (const text of ['@handle', 'user@localhost', 'a @ b.com', 'price@ 10', 'foo@bar']) {
       expect(scrubText(text)).toEqual({ text, found: [] });
     }
+  });
+});
+
+describe('scrubText: internationalised e-mail addresses', () => {
+  it.each([
+    ['用户@例子.公司', '[email]'],
+    ['josé@exämple.de', '[email]'],
+    ['写信给 josé@exämple.de 吧', '写信给 [email] 吧'],
+    ['иван@пример.рф', '[email]'],
+    ['Ärger.Müller@straße.de!', '[email]!'],
+    // e + combining acute accent (not precomposed)
+    ['jose\u0301@example.de', '[email]'],
+    ['contact: 用户@例子.公司。', 'contact: [email]。'],
+    ['abc用户@例子.公司', 'abc[email]'],
+  ])('%s', (input, expected) => {
+    expect(scrubText(input)).toEqual({ text: expected, found: ['email'] });
+  });
+
+  it('keeps other-script text before a Latin address and after the domain', () => {
+    expect(scrubbed('联系我jane@example.com谢谢')).toBe('联系我[email]谢谢');
+    expect(scrubbed('邮箱：josé@exämple.de，谢谢')).toBe('邮箱：[email]，谢谢');
+  });
+
+  it('leaves @ in other scripts that is no address', () => {
+    for (const text of ['用户@例子', '@用户', '价格@ 10元']) expect(scrubText(text)).toEqual({ text, found: [] });
+  });
+});
+
+describe('scrubText: full-width and other compatibility forms (NFKC)', () => {
+  it.each([
+    ['电话：１３８１２３４５６７８。', '电话：[phone]。', 'phone'],
+    ['call ＋４４ ２０ ７９４６ ０９５８ now', 'call [phone] now', 'phone'],
+    ['ｊａｎｅ＠ｅｘａｍｐｌｅ．ｃｏｍ', '[email]', 'email'],
+    ['mail jane＠example.com', 'mail [email]', 'email'],
+    ['jane﹫example.com', '[email]', 'email'],
+    ['卡号４１１１ １１１１ １１１１ １１１１', '卡号[card]', 'card'],
+    ['身份证１１０１０５１９４９１２３１００２Ｘ', '身份证[cn_id]', 'cn_id'],
+    ['ｉｐ ２０３．０．１１３．９', 'ｉｐ [ip]', 'ip'],
+  ])('%s', (input, expected, kind) => {
+    expect(scrubText(input)).toEqual({ text: expected, found: [kind] });
+  });
+
+  it('returns clean text exactly as given, not normalised', () => {
+    for (const text of ['ｆｕｌｌ ｗｉｄｔｈ ｔｅｘｔ', 'ﬁne ligature', '①②③', 'Ｒｏｏｍ １２']) {
+      expect(scrubText(text)).toEqual({ text, found: [] });
+    }
+    expect(scrubbed('ｆｕｌｌ １３８１２３４５６７８ ﬁne')).toBe('ｆｕｌｌ [phone] ﬁne');
+  });
+
+  it('maps folded positions back to whole original code points', () => {
+    const folded = foldText('a１😀㈱b');
+    expect(folded.text).toBe('a1😀(株)b');
+    expect([0, 1, 2, 4, 5, 6, 7, 8].map((i) => folded.originalStart(i))).toEqual([0, 1, 2, 4, 4, 4, 5, 6]);
+    expect(folded.originalEnd(2)).toBe(2);
+    expect(folded.originalEnd(5)).toBe(5);
+    expect(folded.originalEnd(8)).toBe(6);
+  });
+});
+
+describe('scrubText: JWTs and base64 payloads', () => {
+  const jwt =
+    'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c';
+
+  it('replaces a JWT whole, whatever its payload', () => {
+    expect(scrubText(`Authorization: Bearer ${jwt}`)).toEqual({ text: 'Authorization: Bearer [token]', found: ['token'] });
+    expect(scrubbed(`/reset?t=${jwt}&x=1`)).toBe('/reset?t=[token]&x=1');
+    expect(scrubbed('unsigned eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0. token')).toBe('unsigned [token] token');
+  });
+
+  it('replaces base64 and base64url blobs that decode to personal data', () => {
+    expect(scrubText(`ref ${btoa('jane.doe@example.com')} end`)).toEqual({ text: 'ref [token] end', found: ['token'] });
+    expect(scrubbed(`state=${btoa('{"phone":"13812345678"}')}`)).toBe('state=[token]');
+    // base64url of {"u":"jane@example.com","q":">>>???"}, with '-' and '_' and no padding
+    expect(scrubbed('s=eyJ1IjoiamFuZUBleGFtcGxlLmNvbSIsInEiOiI-Pj4_Pz8ifQ')).toBe('s=[token]');
+    expect(scrubbed(`/u/${btoa('jane@example.com').replace(/=+$/, '')}/orders`)).toBe('/u/[token]/orders');
+  });
+
+  it('keeps base64 without personal data, binary blobs and ordinary long words', () => {
+    for (const text of [
+      `greeting ${btoa('Hello world from the web')}`,
+      'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
+      'internationalization and localization',
+      'Sw9mQ3kTz7LpXcVbNa4e', // random, not base64 of text
+    ]) {
+      expect(scrubText(text)).toEqual({ text, found: [] });
+    }
+  });
+
+  it('decodes only printable UTF-8', () => {
+    expect(decodeBase64Text(btoa('jane@example.com'))).toBe('jane@example.com');
+    expect(decodeBase64Text('AAECAwQFBgcICQoL')).toBeNull();
+    expect(decodeBase64Text('not base64!')).toBeNull();
   });
 });
 
@@ -265,6 +369,6 @@ describe('checksum helpers', () => {
 
   it('sortKinds dedupes into canonical order', () => {
     expect(sortKinds(['ip', 'email', 'ip'])).toEqual(['email', 'ip']);
-    expect(PII_KINDS).toEqual(['email', 'phone', 'cn_id', 'card', 'ip']);
+    expect(PII_KINDS).toEqual(['email', 'phone', 'cn_id', 'card', 'ip', 'token']);
   });
 });

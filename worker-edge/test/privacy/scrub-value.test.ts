@@ -55,6 +55,12 @@ describe('classifyKey', () => {
     ['firstName', 'redact'],
     ['last_name', 'redact'],
     ['customer_name', 'redact'],
+    ['username', 'redact'],
+    ['user_name', 'redact'],
+    ['nickname', 'redact'],
+    ['birthday', 'redact'],
+    ['date_of_birth', 'redact'],
+    ['dob', 'redact'],
   ])('%s -> %s', (key, action) => {
     expect(classifyKey(key)?.action).toBe(action);
   });
@@ -80,9 +86,67 @@ describe('classifyKey', () => {
     expect(classifyKey(key)).toBeNull();
   });
 
+  it.each([
+    ['手机号', 'hash'],
+    ['手机号码', 'hash'],
+    ['用户手机号', 'hash'],
+    ['联系电话', 'hash'],
+    ['邮箱', 'hash'],
+    ['电子邮件地址', 'hash'],
+    ['身份证号', 'redact'],
+    ['身份证号码', 'redact'],
+    ['姓名', 'redact'],
+    ['真实姓名', 'redact'],
+    ['地址', 'redact'],
+    ['收货地址', 'redact'],
+    ['用户名', 'redact'],
+    ['生日', 'redact'],
+    ['telefono', 'hash'],
+    ['teléfono', 'hash'],
+    ['Teléfono', 'hash'],
+    ['numero_de_telefono', 'hash'],
+    ['telefon', 'hash'],
+    ['Telefonnummer', 'hash'],
+    ['correo', 'hash'],
+    ['correo_electronico', 'hash'],
+    ['courriel', 'hash'],
+    ['adresse', 'redact'],
+    ['dirección', 'redact'],
+    ['Straße', 'redact'],
+    ['fecha_de_nacimiento', 'redact'],
+    ['電話番号', 'hash'],
+    ['メールアドレス', 'hash'],
+    ['住所', 'redact'],
+    ['전화번호', 'hash'],
+    ['телефон', 'hash'],
+    ['ｅｍａｉｌ', 'hash'],
+  ])('other languages and forms: %s -> %s', (key, action) => {
+    expect(classifyKey(key)?.action).toBe(action);
+  });
+
+  it.each(['手机型号', '商品名称', '订单号', 'telefono_modelo', 'direction', 'nombre', '名前'])('%s is not a personal-identifier key', (key) => {
+    expect(classifyKey(key)).toBeNull();
+  });
+
+  it('knows the IP kind of an IP key in Chinese', () => {
+    expect(classifyKey('IP地址')).toEqual({ action: 'redact', kind: 'ip' });
+  });
+
+  it('treats a bare name as personal only among the top-level traits of a person', () => {
+    for (const key of ['name', 'Name', 'display_name', 'displayName', 'nombre', 'nom', '名前', '名字']) {
+      expect(classifyKey(key)).toBeNull();
+      expect(classifyKey(key, { personTrait: true })?.action).toBe('redact');
+    }
+    for (const key of ['company_name', 'plan_name', 'product_name']) expect(classifyKey(key, { personTrait: true })).toBeNull();
+  });
+
   it('splits keys into words', () => {
     expect(keyWords('billing_phoneNumber-2')).toEqual(['billing', 'phone', 'number', '2']);
     expect(keyWords('IPAddress')).toEqual(['ip', 'address']);
+    expect(keyWords('númeroDeTeléfono')).toEqual(['numero', 'de', 'telefono']);
+    expect(keyWords('用户_手机号')).toEqual(['用户', '手机号']);
+    expect(keyWords('ＰｈｏｎｅＮｕｍｂｅｒ')).toEqual(['phone', 'number']);
+    expect(keyWords('メールアドレス')).toEqual(['メールアドレス']);
   });
 });
 
@@ -91,6 +155,8 @@ describe('identifier normalisation', () => {
     expect(normaliseEmail('  Jane.Doe@Example.COM ')).toBe('jane.doe@example.com');
     expect(normaliseEmail('jane%40example.com')).toBe('jane@example.com');
     expect(normaliseEmail('not an email')).toBeNull();
+    expect(normaliseEmail('ｊａｎｅ＠ｅｘａｍｐｌｅ．ｃｏｍ')).toBe('jane@example.com');
+    expect(normaliseEmail('JOSÉ@Exämple.de')).toBe('josé@exämple.de');
   });
 
   it('phones become digits with a leading + kept', () => {
@@ -98,6 +164,7 @@ describe('identifier normalisation', () => {
     expect(normalisePhone('138-1234-5678')).toBe('13812345678');
     expect(normalisePhone('0086 138 1234 5678')).toBe('008613812345678');
     expect(normalisePhone('12345')).toBeNull();
+    expect(normalisePhone('＋８６ １３８ １２３４ ５６７８')).toBe('+8613812345678');
   });
 });
 
@@ -161,7 +228,7 @@ describe('scrubJson', () => {
       note: 'call me on 13812345678 or jane@example.com',
       price: 129.99,
       order_id: 'ORD-000123',
-      count: 13812345678,
+      count: 1732381200000,
       at: '2026-11-23T17:00:00Z',
       tags: ['sale', 'mail 203.0.113.9'],
       nested: [{ deep: { text: 'ssn-free', n: null } }],
@@ -172,7 +239,7 @@ describe('scrubJson', () => {
         note: 'call me on [phone] or [email]',
         price: 129.99,
         order_id: 'ORD-000123',
-        count: 13812345678,
+        count: 1732381200000,
         at: '2026-11-23T17:00:00Z',
         tags: ['sale', 'mail [ip]'],
         nested: [{ deep: { text: 'ssn-free', n: null } }],
@@ -180,6 +247,62 @@ describe('scrubJson', () => {
       found: ['email', 'phone', 'ip'],
       truncated: false,
     });
+  });
+
+  it('scrubs numbers under keys it does not recognise as it scrubs strings', async () => {
+    const result = await scrub({
+      contact: 13812345678,
+      ref: 4111111111111111,
+      negative: -13812345678,
+      list: [5500005555555559, 7],
+      nested: { deep: 8613812345678 },
+      price: 129.99,
+      epoch_ms: 1732381200000,
+      small: 123,
+      fails_luhn: 4111111111111112,
+    });
+    expect(result).toEqual({
+      value: {
+        contact: '[phone]',
+        ref: '[card]',
+        negative: '-[phone]',
+        list: ['[card]', 7],
+        nested: { deep: '[phone]' },
+        price: 129.99,
+        epoch_ms: 1732381200000,
+        small: 123,
+        fails_luhn: 4111111111111112,
+      },
+      found: ['phone', 'card'],
+      truncated: false,
+    });
+  });
+
+  it('reads integers beyond 2^53 as JSON parsing left them: a rounded resident id is still one', async () => {
+    const parsed: unknown = JSON.parse('{"ref": 440304198510101232}');
+    expect((await scrub(parsed)).value).toEqual({ ref: '[cn_id]' });
+  });
+
+  it('hashes identifiers under keys in other languages and full-width values', async () => {
+    const result = await scrub({ 手机号: '１３８１２３４５６７８', teléfono: '612 345 678', 邮箱: '用户@例子.公司', correo: 'Jane@Example.com' });
+    expect(result.value).toEqual({
+      手机号: 'h(13812345678)',
+      teléfono: 'h(612345678)',
+      邮箱: 'h(用户@例子.公司)',
+      correo: 'h(jane@example.com)',
+    });
+  });
+
+  it('redacts the name of a person in identify traits, not in event properties or nested traits', async () => {
+    const traits = { name: 'Jane Doe', username: 'janedoe84', birthday: '1984-03-14', company: { name: 'Acme' }, plan_name: 'Pro' };
+    expect((await scrubJson(traits, { hashIdentifier, personTraits: true })).value).toEqual({
+      name: REDACTED,
+      username: REDACTED,
+      birthday: REDACTED,
+      company: { name: 'Acme' },
+      plan_name: 'Pro',
+    });
+    expect((await scrub(traits)).value).toEqual({ ...traits, username: REDACTED, birthday: REDACTED });
   });
 
   it('scrubs scalars at the root and object keys', async () => {
