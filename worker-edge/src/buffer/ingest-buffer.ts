@@ -22,8 +22,11 @@ import {
 } from './counters';
 import { catalogOf } from '../stubs';
 
-/** How long a messageId is remembered for deduplication. */
+/** How long a messageId is remembered for deduplication (at least; up to one day more, see #dedupTables). */
 export const DEDUP_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
+const DAY_OF = (ms: number) => Math.floor(ms / DAY_MS);
+/** The table of the ids first seen on epoch day `day`: `seen_d<day>`, a WITHOUT ROWID B-tree of the ids alone. */
+const dedupTable = (day: number) => `seen_d${day}`;
 
 export interface AppendResult {
   accepted: number;
@@ -84,13 +87,12 @@ export class IngestBuffer extends DurableObject<Env> {
     this.#sql = ctx.storage.sql;
     this.#sql.exec(`
       CREATE TABLE IF NOT EXISTS buffer (seq INTEGER PRIMARY KEY AUTOINCREMENT, row TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS seen (event_id TEXT PRIMARY KEY, at INTEGER NOT NULL);
-      CREATE INDEX IF NOT EXISTS seen_by_time ON seen (at);
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS erased (hashed_id TEXT PRIMARY KEY);
     `);
     const columns = new Set(this.#sql.exec<{ name: string }>(`PRAGMA table_info(buffer)`).toArray().map((c) => c.name));
     if (!columns.has('received_at')) this.#sql.exec(`ALTER TABLE buffer ADD COLUMN received_at INTEGER`);
+    if (this.#getMeta('buffered_rows') === null) this.#setMeta('buffered_rows', String(this.#sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM buffer`).one().n));
     createCounterTables(this.#sql);
   }
 
@@ -105,17 +107,23 @@ export class IngestBuffer extends DurableObject<Env> {
     this.ctx.storage.transactionSync(() => {
       this.#setMeta('site', site);
       this.#setMeta('shard', String(shard));
+      const today = dedupTable(DAY_OF(now));
+      this.#sql.exec(`CREATE TABLE IF NOT EXISTS ${today} (event_id TEXT PRIMARY KEY) WITHOUT ROWID`);
+      const earlier = this.#dedupTables().filter((t) => t !== today);
+      const seenBefore = earlier.length === 0 ? null : earlier.map((t) => `SELECT 1 FROM ${t} WHERE event_id = ?1`).join(' UNION ALL ') + ' LIMIT 1';
       for (const row of rows) {
         if (erasedIds.size > 0 && mentionsAny(row, erasedIds)) {
           erased++;
           continue;
         }
-        const inserted = this.#sql.exec(`INSERT OR IGNORE INTO seen (event_id, at) VALUES (?, ?)`, row.event_id, now).rowsWritten;
+        if (seenBefore !== null && this.#sql.exec(seenBefore, row.event_id).toArray().length > 0) continue;
+        const inserted = this.#sql.exec(`INSERT OR IGNORE INTO ${today} (event_id) VALUES (?)`, row.event_id).rowsWritten;
         if (inserted === 0) continue;
         this.#sql.exec(`INSERT INTO buffer (row, received_at) VALUES (?, ?)`, JSON.stringify(row), now);
         acceptedRows.push(row);
         accepted++;
       }
+      this.#countBuffered(accepted);
       const duplicates = rows.length - accepted - erased;
       countAccepted(this.#sql, now, acceptedRows, conversionEvents, {
         ...counts,
@@ -167,7 +175,7 @@ export class IngestBuffer extends DurableObject<Env> {
       for (const id of personIdsOf(event)) linked.add(id);
     }
     this.ctx.storage.transactionSync(() => {
-      for (const seq of doomed) this.#sql.exec(`DELETE FROM buffer WHERE seq = ?`, seq);
+      for (const seq of doomed) this.#countBuffered(-this.#sql.exec(`DELETE FROM buffer WHERE seq = ?`, seq).rowsWritten);
     });
     return { rowsRemoved: doomed.length, linkedIds: [...linked] };
   }
@@ -182,8 +190,39 @@ export class IngestBuffer extends DurableObject<Env> {
     return this.#flushing;
   }
 
+  /** Rows waiting for a flush: a counter kept with every insert and delete (a COUNT(*) on every append scanned them all). */
   bufferedRows(): number {
-    return this.#sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM buffer`).one().n;
+    return Number(this.#getMeta('buffered_rows') ?? '0');
+  }
+
+  /** Adds `delta` to the buffered-rows counter; call inside the transaction that inserted or deleted the rows. */
+  #countBuffered(delta: number): void {
+    if (delta !== 0) this.#setMeta('buffered_rows', String(Math.max(0, this.bufferedRows() + delta)));
+  }
+
+  /**
+   * The dedup tables, one per day an id was first seen. A day's table is dropped whole once its last id is older
+   * than DEDUP_WINDOW_MS: a DELETE of the expired ids wrote every row again, and the old single table with its time
+   * index took about three times the storage per id. (A `seen` table of an older version is read until it expires.)
+   */
+  #dedupTables(): string[] {
+    return this.#sql
+      .exec<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table' AND (name = 'seen' OR name GLOB 'seen_d[0-9]*') ORDER BY name DESC`)
+      .toArray()
+      .map((r) => r.name);
+  }
+
+  #dropExpiredDedupTables(now: number): void {
+    const horizon = now - DEDUP_WINDOW_MS;
+    for (const table of this.#dedupTables()) {
+      if (table === 'seen') {
+        this.#sql.exec(`DELETE FROM seen WHERE at < ?`, horizon);
+        if (this.#sql.exec(`SELECT 1 FROM seen LIMIT 1`).toArray().length === 0) this.#sql.exec(`DROP TABLE seen`);
+        continue;
+      }
+      const day = Number(table.slice('seen_d'.length));
+      if ((day + 1) * DAY_MS <= horizon) this.#sql.exec(`DROP TABLE ${table}`);
+    }
   }
 
   flushLag(): FlushLag {
@@ -243,7 +282,11 @@ export class IngestBuffer extends DurableObject<Env> {
       rows += written.rows;
     }
     pruneCounters(this.#sql, Date.now());
-    this.#sql.exec(`DELETE FROM seen WHERE at < ?`, Date.now() - DEDUP_WINDOW_MS);
+    this.ctx.storage.transactionSync(() => {
+      this.#dropExpiredDedupTables(Date.now());
+      // the counter heals itself whenever the buffer is empty
+      if (this.#sql.exec(`SELECT 1 FROM buffer LIMIT 1`).toArray().length === 0) this.#setMeta('buffered_rows', '0');
+    });
     return { files, rows, remaining: this.bufferedRows() };
   }
 
@@ -315,7 +358,7 @@ export class IngestBuffer extends DurableObject<Env> {
     const skipped = await catalog.registerFiles(files);
     if (skipped.length > 0) await this.env.EVENTS.delete(withRollupKeys(skipped));
     this.ctx.storage.transactionSync(() => {
-      this.#sql.exec(`DELETE FROM buffer WHERE seq <= ?`, plan.maxSeq);
+      this.#countBuffered(-this.#sql.exec(`DELETE FROM buffer WHERE seq <= ?`, plan.maxSeq).rowsWritten);
       this.#sql.exec(`DELETE FROM meta WHERE key = 'flush_plan'`);
     });
     return { files: files.filter((f) => !skipped.includes(f.key)), rows: stored.length };
@@ -339,7 +382,7 @@ export class IngestBuffer extends DurableObject<Env> {
       const [listed, retired] = await Promise.all([catalog.listedKeys(plan.keys), catalog.retiredKeys(plan.keys)]);
       if (listed.length > 0 || retired.length > 0) {
         this.ctx.storage.transactionSync(() => {
-          this.#sql.exec(`DELETE FROM buffer WHERE seq <= ?`, plan.maxSeq);
+          this.#countBuffered(-this.#sql.exec(`DELETE FROM buffer WHERE seq <= ?`, plan.maxSeq).rowsWritten);
           this.#sql.exec(`DELETE FROM meta WHERE key = 'flush_plan'`);
         });
         return null;
