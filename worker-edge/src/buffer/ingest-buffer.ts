@@ -73,7 +73,7 @@ export class IngestBuffer extends DurableObject<Env> {
   }
 
   async append(site: string, shard: number, rows: readonly EventRow[], counts: MetricCounts = {}): Promise<AppendResult> {
-    await this.#syncErasedIds(site);
+    await this.#joinSite(site, shard);
     const now = Date.now();
     const erasedIds = this.#erasedIds();
     const conversionEvents = new Set(loadSitesConfig(this.env).sites.get(site)?.conversionEvents ?? []);
@@ -263,12 +263,16 @@ export class IngestBuffer extends DurableObject<Env> {
     return this.#erased;
   }
 
-  /** A shard created after an erasure (first use, or more BUFFER_SHARDS) copies the site's erased set once. */
-  async #syncErasedIds(site: string): Promise<void> {
-    if (this.#getMeta('erased_synced') !== null) return;
-    const ids = await catalogOf(this.env, site).erasedIds();
+  /**
+   * Once per shard, before its first row: registers with the site's SiteState, so that erasure and flush reach this
+   * shard even after BUFFER_SHARDS is lowered, and copies the erased ids. (Shards from before the registry, marked
+   * `erased_synced` only, join on their next append.)
+   */
+  async #joinSite(site: string, shard: number): Promise<void> {
+    if (this.#getMeta('joined_site') !== null) return;
+    const ids = await catalogOf(this.env, site).joinBufferShard(shard);
     this.blockIds(ids);
-    this.#setMeta('erased_synced', String(Date.now()));
+    this.#setMeta('joined_site', String(Date.now()));
   }
 
   #getMeta(key: string): string | null {

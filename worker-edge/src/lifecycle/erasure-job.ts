@@ -1,4 +1,3 @@
-import { runtimeSettings } from '../config/sites';
 import { sha256Hex } from '@privacy-analytics/core/privacy';
 import { getEventFileBytes, putEventFileWithRollup, withRollupKeys } from '../storage/event-file-store';
 import { decodeEventColumns, decodeStoredEvents } from '../storage/parquet-reader';
@@ -20,7 +19,7 @@ import {
 import { extendPerson, mentionsAny, PERSON_ID_COLUMNS } from './identity-links';
 import type { AuditValue } from './audit-log';
 import type { JobContext, StepOutcome } from './job-context';
-import { bufferOf } from '../stubs';
+import { everyBufferOf } from '../stubs';
 
 /** Files scanned per step: id columns only, so this is cheap even for compacted files. */
 const SCAN_FILES_PER_STEP = 25;
@@ -75,7 +74,7 @@ const PHASES: Record<ErasureRow['phase'], Phase> = {
   block: async (ctx, job) => {
     const ids = [...personIds(ctx.sql, job.id)];
     await ctx.catalog.addErasedIds(ids, job.id);
-    const shards = shardStubs(ctx);
+    const shards = await everyBufferOf(ctx.env, ctx.site);
     await Promise.all(shards.map((shard) => shard.blockIds(ids)));
     await Promise.all(shards.map((shard) => shard.flush()));
     startLinkPass(ctx, job, 1, await ctx.catalog.currentFileSeq());
@@ -96,7 +95,7 @@ const PHASES: Record<ErasureRow['phase'], Phase> = {
     const person = personIds(ctx.sql, job.id);
     const ids = [...person];
     await ctx.catalog.addErasedIds(ids, job.id);
-    const results = await Promise.all(shardStubs(ctx).map((shard) => shard.purgeIds(ids)));
+    const results = await Promise.all((await everyBufferOf(ctx.env, ctx.site)).map((shard) => shard.purgeIds(ids)));
     const removed = results.reduce((n, r) => n + r.rowsRemoved, 0);
     const linked = results.flatMap((r) => r.linkedIds).filter((id) => !person.has(id));
     ctx.storage.transactionSync(() => {
@@ -230,9 +229,4 @@ function auditSummary(ctx: JobContext, id: string): Record<string, AuditValue> {
     rowsRemoved: status.rowsRemoved,
     bufferedRowsRemoved: status.bufferedRowsRemoved,
   };
-}
-
-function shardStubs(ctx: JobContext) {
-  const { bufferShards } = runtimeSettings(ctx.env);
-  return Array.from({ length: bufferShards }, (_, shard) => bufferOf(ctx.env, ctx.site, shard));
 }

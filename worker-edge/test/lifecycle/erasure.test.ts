@@ -4,7 +4,7 @@ import type { SiteLifecycle } from '../../src/lifecycle/site-lifecycle';
 import type { EventRow } from '@privacy-analytics/core/schema';
 import { EDGE } from '../helpers';
 import { adminCall, at, byEventId, drain, event, flushSite, hashedId, ingest, manifestOf, objectKeys, rowsInManifest } from './lifecycle-helpers';
-import { catalogOf, lifecycleOf } from '../../src/stubs';
+import { bufferOf, catalogOf, lifecycleOf } from '../../src/stubs';
 
 const SITE = 'erasure';
 
@@ -175,6 +175,33 @@ describe('erasure', { timeout: 90_000 }, () => {
     expect((await adminCall(SITE, 'POST', '/erasure', { hashedId: 'not-hex' })).status).toBe(400);
     expect((await adminCall(SITE, 'POST', '/erasure', { userId: 'x', hashedId: '0'.repeat(32) })).status).toBe(400);
     expect((await adminCall(SITE, 'GET', '/erasure/0123456789abcdef')).status).toBe(404);
+  });
+
+  it('includes the buffer shards beyond a lowered BUFFER_SHARDS: rows buffered before the count went down are erased too', async () => {
+    const R = 'person-r';
+    const r = await hashedId(SITE, R);
+    // Fixed message ids: the shard of an event follows from its id, and these put rows on both shards.
+    await ingest(SITE, Array.from({ length: 8 }, (_, i) => event({ messageId: `lowered-shards-${i}`, anonymousId: R, timestamp: at(-1, 6, i) })));
+    expect(await bufferOf(env, SITE, 1).bufferedRows()).toBeGreaterThan(0);
+    const requested = await adminCall(SITE, 'POST', '/erasure', { hashedId: r });
+    expect(requested.status).toBe(202);
+
+    // The job runs with BUFFER_SHARDS lowered from 2 to 1 while shard 1 still holds rows of the person.
+    await runInDurableObject(lifecycleOf(env, SITE), async (instance: SiteLifecycle) => {
+      const self = instance as unknown as { env: typeof env };
+      const realEnv = self.env;
+      self.env = { ...realEnv, BUFFER_SHARDS: '1' };
+      try {
+        await instance.drainWork();
+      } finally {
+        self.env = realEnv;
+      }
+    });
+    const status = (await adminCall(SITE, 'GET', `/erasure/${requested.body.id as string}`)).body;
+    expect(status).toMatchObject({ status: 'done' });
+    expect(Number(status.rowsRemoved) + Number(status.bufferedRowsRemoved)).toBe(8);
+    await flushSite(SITE);
+    expect((await rowsInManifest(SITE)).filter((row) => row.anonymous_id === r)).toEqual([]);
   });
 
   it('on a cookieless site, erases what the live daily salts can still tie to the user id', async () => {
