@@ -135,6 +135,13 @@ export function insertErasure(
   }
 }
 
+/** Undoes insertErasure (its audit entry could not be written). */
+export function deleteErasure(sql: SqlStorage, id: string): void {
+  sql.exec(`DELETE FROM erasures WHERE id = ?`, id);
+  sql.exec(`DELETE FROM erasure_ids WHERE request_id = ?`, id);
+  sql.exec(`DELETE FROM erasure_ties WHERE request_id = ?`, id);
+}
+
 export function erasureById(sql: SqlStorage, id: string): ErasureRow | null {
   return sql.exec<ErasureRow>(`SELECT * FROM erasures WHERE id = ?`, id).toArray()[0] ?? null;
 }

@@ -8,6 +8,7 @@ import { erasureRetryAt, runErasureStep } from './erasure-job';
 import {
   activeErasure,
   createErasureTables,
+  deleteErasure,
   erasureById,
   insertErasure,
   listErasures,
@@ -97,7 +98,7 @@ export class SiteLifecycle extends DurableObject<Env> {
         details: { requestId: id, hashedIds: seeds, via: input.via, confirmed: input.confirm },
       });
     } catch (cause) {
-      this.#sql.exec(`DELETE FROM erasures WHERE id = ?`, id);
+      deleteErasure(this.#sql, id);
       throw new Error(`erasure request ${id}: could not write the audit entry`, { cause });
     }
     if (seeds.length === 0) {
