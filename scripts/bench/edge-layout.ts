@@ -210,7 +210,7 @@ export interface EdgeStandIn {
 /**
  * The edge's read API over a layout dataset, on loopback, answering as worker-edge/src/read does: the manifest
  * (date-pruned, `no-store`, every field of each entry passed through, so a `rollup` or other new field reaches the
- * page) and files with ETag / If-None-Match, Range, HEAD and the edge's `immutable` cache header. Any object that
+ * page) and files with ETag / If-None-Match, Range, HEAD and the edge's cache header (private, 5 minutes, then revalidated). Any object that
  * exists under `objects/` is served (event files and whatever else a manifest may list, e.g. rollups/...).
  * `<dir>/manifest-extra.json`, when present, is merged into every manifest answer (top-level fields).
  */
@@ -266,7 +266,8 @@ export async function serveEdgeLayout(data: LayoutDataset, appOrigin: string): P
     if (!path || !existsSync(path) || !statSync(path).isFile()) return res.writeHead(404, cors).end();
     const bytes = readFileSync(path);
     const etag = etags.get(key) ?? `"${createHash('md5').update(bytes).digest('hex')}"`;
-    const headers = { ...cors, etag, 'accept-ranges': 'bytes', 'cache-control': 'private, max-age=31536000, immutable', 'content-type': 'application/vnd.apache.parquet' };
+    // The edge's FILE_CACHE_CONTROL (worker-edge/src/read/file-route.ts).
+    const headers = { ...cors, etag, 'accept-ranges': 'bytes', 'cache-control': 'private, max-age=300, must-revalidate', 'content-type': 'application/vnd.apache.parquet' };
     if (req.method === 'HEAD') return res.writeHead(200, { ...headers, 'content-length': bytes.byteLength }).end();
     const ifNoneMatch = req.headers['if-none-match'];
     if (ifNoneMatch && ifNoneMatch.split(',').some((t) => t.trim().replace(/^W\//, '') === etag)) return res.writeHead(304, headers).end();

@@ -27,7 +27,7 @@ const RUDDERSTACK_PUBLISHED_EVENTS_PER_SECOND = 1700;
 const INSTANT_NOTES = `How it is measured (\`scripts/bench/dashboard-instant.ts\`): demo events laid out as the edge keeps them in R2 (past
 days compacted into one file each, \`hour: null\` in the manifest; the last day in hourly files; sizes above 1M are
 the 1M generated set in disjoint copies), served on loopback by a stand-in of the edge's read API (manifest, files
-with ETag, Range and the edge's \`immutable\` cache header; any other object under the dataset, e.g. rollups, too).
+with ETag, Range and the edge's cache header, 5 minutes then revalidated; any other object under the dataset, e.g. rollups, too).
 Cold: a fresh Chromium profile that knows only the edge connection (HTTP cache cleared, browser restarted). Warm: the
 same profile after the cold visit, browser restarted (second visit). "Every overview panel": the KPIs, the chart over
 time and the 7 breakdowns all show the figures native DuckDB computes over all the data for that range and filter

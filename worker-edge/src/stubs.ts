@@ -19,6 +19,16 @@ export function buffersOf(env: Env, site: string): DurableObjectStub<IngestBuffe
   return Array.from({ length: runtimeSettings(env).bufferShards }, (_, shard) => bufferOf(env, site, shard));
 }
 
+/**
+ * The configured shards and every shard the site's SiteState has seen take events: after BUFFER_SHARDS was lowered, a
+ * higher shard may still hold rows. For work that must reach every buffered row (erasure, flush).
+ */
+export async function everyBufferOf(env: Env, site: string): Promise<DurableObjectStub<IngestBuffer>[]> {
+  const shards = new Set(Array.from({ length: runtimeSettings(env).bufferShards }, (_, shard) => shard));
+  for (const shard of await catalogOf(env, site).bufferShards()) shards.add(shard);
+  return [...shards].sort((a, b) => a - b).map((shard) => bufferOf(env, site, shard));
+}
+
 /** The site's SiteState: manifest, salts, tokens, settings, audit log, erased ids (binding SITE_CATALOG, its old name). */
 export function catalogOf(env: Env, site: string): DurableObjectStub<SiteState> {
   return env.SITE_CATALOG.get(env.SITE_CATALOG.idFromName(site));

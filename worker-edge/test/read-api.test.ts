@@ -53,6 +53,25 @@ describe('files', () => {
     expect(cached.status).toBe(304);
   });
 
+  it('serves files with a short private cache lifetime and ETag revalidation, not "immutable": an erased file must leave caches', async () => {
+    await post('/v1/batch', { batch: [trackMessage()] });
+    await flush();
+    const file = (await manifest()).files[0]!;
+    const auth = { authorization: 'Bearer demo-read-token' };
+    for (const res of [await get(`/v1/sites/demo/files/${file.key}`, auth), await SELF.fetch(`${EDGE}/v1/sites/demo/files/${file.key}`, { method: 'HEAD', headers: auth })]) {
+      expect(res.status).toBe(200);
+      const cacheControl = res.headers.get('cache-control') ?? '';
+      expect(cacheControl).not.toContain('immutable');
+      expect(cacheControl).toContain('private');
+      expect(cacheControl).toContain('must-revalidate');
+      expect(Number(/max-age=(\d+)/.exec(cacheControl)?.[1])).toBeLessThanOrEqual(3600);
+      expect(res.headers.get('etag')).toBe(file.etag);
+    }
+    const revalidated = await get(`/v1/sites/demo/files/${file.key}`, { ...auth, 'if-none-match': file.etag });
+    expect(revalidated.status).toBe(304);
+    expect(revalidated.headers.get('etag')).toBe(file.etag);
+  });
+
   it('refuses keys outside the site and unknown files', async () => {
     const auth = { authorization: 'Bearer demo-read-token' };
     expect((await get('/v1/sites/demo/files/events/site=anon/date=2026-01-01/hour=00/x.parquet', auth)).status).toBe(403);

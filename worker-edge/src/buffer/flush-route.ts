@@ -1,12 +1,10 @@
-import { runtimeSettings } from '../config/sites';
 import type { Env } from '../env';
 import { jsonResponse } from '../http/http-error';
-import { bufferOf } from '../stubs';
+import { everyBufferOf } from '../stubs';
 
 /** POST /v1/sites/<site>/flush (admin token): writes every shard's buffer to R2 now and lists the files. */
 export async function handleFlush(env: Env, siteId: string, headers: Record<string, string>): Promise<Response> {
-  const { bufferShards } = runtimeSettings(env);
-  const results = await Promise.all(Array.from({ length: bufferShards }, (_, shard) => bufferOf(env, siteId, shard).flush()));
+  const results = await Promise.all((await everyBufferOf(env, siteId)).map((buffer) => buffer.flush()));
   const files = results.flatMap((r) => r.files);
   return jsonResponse(
     { site: siteId, files, rows: results.reduce((n, r) => n + r.rows, 0), remaining: results.reduce((n, r) => n + r.remaining, 0) },

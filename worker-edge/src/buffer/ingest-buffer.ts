@@ -1,7 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { loadSitesConfig, runtimeSettings } from '../config/sites';
 import type { Env } from '../env';
-import { mentionsAny, personIdsOf } from '../lifecycle/identity-links';
+import { mentionsAny, type PersonIds } from '../lifecycle/identity-links';
 import type { EventRow } from '@privacy-analytics/core/schema';
 import { putEventFileWithRollup, withRollupKeys } from '../storage/event-file-store';
 import type { ManifestEntry } from '@privacy-analytics/core/edge-api';
@@ -37,8 +37,8 @@ export interface AppendResult {
 
 export interface PurgeResult {
   rowsRemoved: number;
-  /** Every person id on the removed rows: links the erasure must follow too. */
-  linkedIds: string[];
+  /** The id columns of the removed rows (once each): links the erasure must weigh and follow too. */
+  removedIds: PersonIds[];
 }
 
 export interface FlushResult {
@@ -97,7 +97,7 @@ export class IngestBuffer extends DurableObject<Env> {
   }
 
   async append(site: string, shard: number, rows: readonly EventRow[], counts: MetricCounts = {}): Promise<AppendResult> {
-    await this.#syncErasedIds(site);
+    await this.#joinSite(site, shard);
     const now = Date.now();
     const erasedIds = this.#erasedIds();
     const conversionEvents = new Set(loadSitesConfig(this.env).sites.get(site)?.conversionEvents ?? []);
@@ -147,13 +147,15 @@ export class IngestBuffer extends DurableObject<Env> {
   }
 
   /**
-   * Blocks these people and deletes their buffered rows. Any flush that already read those rows
+   * Blocks `blockIds` and deletes the buffered rows carrying any of `eraseIds` or of the blocked
+   * ids. An erased id is not always blocked: an id shared with other people (see erasure-links.ts)
+   * loses its rows of the moment, not its future events. Any flush that already read those rows
    * is waited for (and a flush left half-done by a crash is completed) first, so when this
    * returns every copy outside the buffer is a file registered in the catalog, where the
    * erasure will find it.
    */
-  async purgeIds(ids: readonly string[]): Promise<PurgeResult> {
-    this.blockIds(ids);
+  async purgeIds(eraseIds: readonly string[], blockIds: readonly string[]): Promise<PurgeResult> {
+    this.blockIds(blockIds);
     for (;;) {
       if (this.#flushing) {
         await this.#flushing.catch(() => undefined);
@@ -165,19 +167,20 @@ export class IngestBuffer extends DurableObject<Env> {
       }
       break;
     }
-    const erased = this.#erasedIds();
+    const doomedIds = new Set([...this.#erasedIds(), ...eraseIds]);
     const doomed: number[] = [];
-    const linked = new Set<string>();
+    const removedIds = new Map<string, PersonIds>();
     for (const { seq, row } of this.#sql.exec<{ seq: number; row: string }>(`SELECT seq, row FROM buffer`)) {
       const event = JSON.parse(row) as EventRow;
-      if (!mentionsAny(event, erased)) continue;
+      if (!mentionsAny(event, doomedIds)) continue;
       doomed.push(seq);
-      for (const id of personIdsOf(event)) linked.add(id);
+      const ids: PersonIds = { user_id: event.user_id, anonymous_id: event.anonymous_id, previous_id: event.previous_id };
+      removedIds.set(JSON.stringify(ids), ids);
     }
     this.ctx.storage.transactionSync(() => {
       for (const seq of doomed) this.#countBuffered(-this.#sql.exec(`DELETE FROM buffer WHERE seq = ?`, seq).rowsWritten);
     });
-    return { rowsRemoved: doomed.length, linkedIds: [...linked] };
+    return { rowsRemoved: doomed.length, removedIds: [...removedIds.values()] };
   }
 
   /** Writes everything buffered to R2 now (operators and tests; the alarm does the same). */
@@ -405,12 +408,16 @@ export class IngestBuffer extends DurableObject<Env> {
     return this.#erased;
   }
 
-  /** A shard created after an erasure (first use, or more BUFFER_SHARDS) copies the site's erased set once. */
-  async #syncErasedIds(site: string): Promise<void> {
-    if (this.#getMeta('erased_synced') !== null) return;
-    const ids = await catalogOf(this.env, site).erasedIds();
+  /**
+   * Once per shard, before its first row: registers with the site's SiteState, so that erasure and flush reach this
+   * shard even after BUFFER_SHARDS is lowered, and copies the erased ids. (Shards from before the registry, marked
+   * `erased_synced` only, join on their next append.)
+   */
+  async #joinSite(site: string, shard: number): Promise<void> {
+    if (this.#getMeta('joined_site') !== null) return;
+    const ids = await catalogOf(this.env, site).joinBufferShard(shard);
     this.blockIds(ids);
-    this.#setMeta('erased_synced', String(Date.now()));
+    this.#setMeta('joined_site', String(Date.now()));
   }
 
   #getMeta(key: string): string | null {

@@ -104,6 +104,21 @@ export function runtimeSettings(env: Env): RuntimeSettings {
   };
 }
 
+export interface ErasureSettings {
+  /** Expansion does not pass through an id linked to more than this many other ids (ERASURE_LINK_MAX_IDS). */
+  linkMaxIds: number;
+  /** A request that would erase more ids than this waits for "confirm": true (ERASURE_CONFIRM_ABOVE_IDS). */
+  confirmAboveIds: number;
+}
+
+/** Read where erasure runs only, so that a bad value stops erasures instead of ingest. */
+export function erasureSettings(env: Env): ErasureSettings {
+  return {
+    linkMaxIds: boundedInt(env.ERASURE_LINK_MAX_IDS, 'ERASURE_LINK_MAX_IDS', 20, 1, 10_000),
+    confirmAboveIds: boundedInt(env.ERASURE_CONFIRM_ABOVE_IDS, 'ERASURE_CONFIRM_ABOVE_IDS', 50, 1, 1_000_000),
+  };
+}
+
 function boundedInt(text: string | undefined, name: string, fallback: number, min: number, max: number): number {
   if (text === undefined || text === '') return fallback;
   const value = Number(text);

@@ -8,6 +8,7 @@ export const AUDIT_ACTIONS = [
   'token.revoke',
   'token.rotate',
   'erasure.request',
+  'erasure.confirm',
   'erasure.done',
   'erasure.failed',
   'retention.update',

@@ -1,4 +1,4 @@
-import { runtimeSettings } from '../config/sites';
+import { erasureSettings } from '../config/sites';
 import { sha256Hex } from '@privacy-analytics/core/privacy';
 import { getEventFileBytes, putEventFileWithRollup, withRollupKeys } from '../storage/event-file-store';
 import { decodeEventColumns, decodeStoredEvents } from '../storage/parquet-reader';
@@ -6,21 +6,25 @@ import { parseEventFileKey } from '@privacy-analytics/core/parquet';
 import { deleteDueObjects } from './deferred-deletes';
 import {
   activeErasure,
-  addPersonIds,
   addTarget,
   clearTargets,
+  decideBlockedIds,
+  erasedIdsOf,
   erasureById,
+  judgeCandidates,
+  loadPersonLinks,
   markTargetDone,
   nextTarget,
-  personIds,
+  saveLinkScan,
   toErasureStatus,
   updateErasure,
   type ErasureRow,
 } from './erasure-store';
-import { extendPerson, mentionsAny, PERSON_ID_COLUMNS } from './identity-links';
+import { scanLinks } from './erasure-links';
+import { mentionsAny, PERSON_ID_COLUMNS } from './identity-links';
 import type { AuditValue } from './audit-log';
 import type { JobContext, StepOutcome } from './job-context';
-import { bufferOf } from '../stubs';
+import { everyBufferOf } from '../stubs';
 
 /** Files scanned per step: id columns only, so this is cheap even for compacted files. */
 const SCAN_FILES_PER_STEP = 25;
@@ -30,14 +34,18 @@ export const MAX_ERASURE_ATTEMPTS = 5;
 const RETRY_BASE_MS = 30_000;
 
 /**
- * One bounded step of the oldest unfinished erasure. Phases:
- * - block: add the seed ids to the erased set (catalog and every ingest shard), then flush the
- *   shards so that links still buffered (identify, alias) are in R2 where the next phase looks;
- * - link: full passes over the manifest up to a snapshot, growing the person's ids through every
- *   row that shares an id with them, until a pass adds nothing; the files matched in that last
- *   pass are the targets;
- * - purge: block all the ids and delete the person's rows still buffered in the shards (ids on
- *   those rows that are new send the job back to link); delete compaction leftovers now;
+ * One bounded step of the active erasure. Phases:
+ * - block: add the request's ids to the erased set (catalog and every ingest shard) when they are
+ *   user ids given as such (a hashed id may turn out shared, so it waits for the purge), then flush
+ *   the shards so that links still buffered (identify, alias) are in R2 where the next phase looks;
+ * - link: full passes over the manifest up to a snapshot. A pass notes the ids found beside the
+ *   person's ids (candidates) and the ties of every candidate; at its end the candidates whose rows
+ *   it read in full become members or stops (erasure-links.ts). Passes repeat until one changes
+ *   nothing; the files matched in that last pass are the targets;
+ * - confirm: a request that would erase more than ERASURE_CONFIRM_ABOVE_IDS ids waits here, as a
+ *   dry run, until it is confirmed (nothing is erased or blocked beyond the block phase);
+ * - purge: block the person's own ids and delete the person's rows still buffered in the shards
+ *   (ids on those rows that are new send the job back to link); delete compaction leftovers now;
  * - rewrite: one target per step: write the file without the person's rows under a new key,
  *   swap it into the manifest in one catalog transaction, delete the old object;
  * - sweep: check files registered since the snapshot (flushed meanwhile), then done.
@@ -46,7 +54,7 @@ const RETRY_BASE_MS = 30_000;
 export async function runErasureStep(ctx: JobContext): Promise<StepOutcome> {
   const job = activeErasure(ctx.sql);
   if (!job || job.next_attempt_at > ctx.now()) return 'idle';
-  if (job.status === 'pending') updateErasure(ctx.sql, job.id, { status: 'running', started_at: ctx.now() });
+  if (job.status === 'pending') updateErasure(ctx.sql, job.id, { status: 'running', started_at: job.started_at ?? ctx.now() });
   try {
     await PHASES[job.phase](ctx, { ...job, status: 'running' });
     if (job.attempts > 0) updateErasure(ctx.sql, job.id, { attempts: 0, next_attempt_at: 0, error: null });
@@ -73,37 +81,50 @@ type Phase = (ctx: JobContext, job: ErasureRow) => Promise<void>;
 
 const PHASES: Record<ErasureRow['phase'], Phase> = {
   block: async (ctx, job) => {
-    const ids = [...personIds(ctx.sql, job.id)];
-    await ctx.catalog.addErasedIds(ids, job.id);
-    const shards = shardStubs(ctx);
-    await Promise.all(shards.map((shard) => shard.blockIds(ids)));
+    const shards = await everyBufferOf(ctx.env, ctx.site);
+    if (job.via === 'userId') {
+      const seeds = JSON.parse(job.seeds) as string[];
+      await ctx.catalog.addErasedIds(seeds, job.id);
+      await Promise.all(shards.map((shard) => shard.blockIds(seeds)));
+    }
     await Promise.all(shards.map((shard) => shard.flush()));
-    startLinkPass(ctx, job, 1, await ctx.catalog.currentFileSeq());
+    startLinkPass(ctx, job, job.pass + 1, await ctx.catalog.currentFileSeq());
   },
 
   link: async (ctx, job) => {
     const files = await ctx.catalog.filesBySeq(job.cursor, job.snapshot_seq, SCAN_FILES_PER_STEP);
-    if (files.length === 0) {
-      if (job.grew) startLinkPass(ctx, job, job.pass + 1, job.snapshot_seq);
-      else updateErasure(ctx.sql, job.id, { phase: 'purge' });
+    if (files.length > 0) {
+      const scanned = await scanForPerson(ctx, job, job.cursor, files);
+      updateErasure(ctx.sql, job.id, {
+        cursor: scanned.lastSeq,
+        grew: job.grew || scanned.grew ? 1 : 0,
+        files_scanned: job.files_scanned + scanned.count,
+        rows_matched: job.rows_matched + scanned.matchedRows,
+      });
       return;
     }
-    const scanned = await scanForPerson(ctx, job, files);
-    updateErasure(ctx.sql, job.id, { cursor: scanned.lastSeq, grew: job.grew || scanned.grew ? 1 : 0, files_scanned: job.files_scanned + scanned.count });
+    const members = ctx.storage.transactionSync(() => judgeCandidates(ctx.sql, job.id, job.pass, erasureSettings(ctx.env).linkMaxIds));
+    if (job.grew || members > 0) startLinkPass(ctx, job, job.pass + 1, job.snapshot_seq);
+    else if (!job.confirmed && erasedIdsOf(ctx.sql, job.id).size > erasureSettings(ctx.env).confirmAboveIds) {
+      updateErasure(ctx.sql, job.id, { status: 'awaiting_confirmation', phase: 'confirm' });
+    } else updateErasure(ctx.sql, job.id, { phase: 'purge' });
   },
 
+  // Not active while awaiting; a confirmation moves the request back to block (requestErasure).
+  confirm: async () => undefined,
+
   purge: async (ctx, job) => {
-    const person = personIds(ctx.sql, job.id);
-    const ids = [...person];
-    await ctx.catalog.addErasedIds(ids, job.id);
-    const results = await Promise.all(shardStubs(ctx).map((shard) => shard.purgeIds(ids)));
+    const erased = [...erasedIdsOf(ctx.sql, job.id)];
+    const blocked = ctx.storage.transactionSync(() => decideBlockedIds(ctx.sql, job.id));
+    await ctx.catalog.addErasedIds(blocked, job.id);
+    const results = await Promise.all((await everyBufferOf(ctx.env, ctx.site)).map((shard) => shard.purgeIds(erased, blocked)));
     const removed = results.reduce((n, r) => n + r.rowsRemoved, 0);
-    const linked = results.flatMap((r) => r.linkedIds).filter((id) => !person.has(id));
+    const scan = scanLinks(results.flatMap((r) => r.removedIds), loadPersonLinks(ctx.sql, job.id), erasureSettings(ctx.env).linkMaxIds);
     ctx.storage.transactionSync(() => {
       updateErasure(ctx.sql, job.id, { buffered_rows_removed: job.buffered_rows_removed + removed });
-      addPersonIds(ctx.sql, job.id, linked);
+      saveLinkScan(ctx.sql, job.id, job.pass, scan);
     });
-    if (linked.length > 0) {
+    if (scan.found.length > 0) {
       startLinkPass(ctx, job, job.pass + 1, await ctx.catalog.currentFileSeq());
       return;
     }
@@ -118,7 +139,7 @@ const PHASES: Record<ErasureRow['phase'], Phase> = {
       updateErasure(ctx.sql, job.id, { phase: 'sweep' });
       return;
     }
-    const outcome = await rewriteWithout(ctx, job, key, personIds(ctx.sql, job.id));
+    const outcome = await rewriteWithout(ctx, job, key, erasedIdsOf(ctx.sql, job.id));
     ctx.storage.transactionSync(() => {
       markTargetDone(ctx.sql, job.id, key);
       updateErasure(ctx.sql, job.id, {
@@ -137,9 +158,9 @@ const PHASES: Record<ErasureRow['phase'], Phase> = {
       else await finish(ctx, job);
       return;
     }
-    const scanned = await scanForPerson(ctx, job, files);
+    const scanned = await scanForPerson(ctx, job, job.sweep_cursor, files);
     updateErasure(ctx.sql, job.id, { sweep_cursor: scanned.lastSeq, files_scanned: job.files_scanned + scanned.count });
-    // New ids here mean links the earlier passes could not follow: start over with the larger person.
+    // New candidates here are links the earlier passes could not see: judge them over all files, then go on.
     if (scanned.grew) startLinkPass(ctx, job, job.pass + 1, upTo);
   },
 
@@ -149,29 +170,33 @@ const PHASES: Record<ErasureRow['phase'], Phase> = {
 function startLinkPass(ctx: JobContext, job: ErasureRow, pass: number, snapshotSeq: number): void {
   ctx.storage.transactionSync(() => {
     clearTargets(ctx.sql, job.id);
-    updateErasure(ctx.sql, job.id, { phase: 'link', pass, cursor: 0, grew: 0, snapshot_seq: snapshotSeq });
+    updateErasure(ctx.sql, job.id, { phase: 'link', pass, cursor: 0, grew: 0, snapshot_seq: snapshotSeq, rows_matched: 0 });
   });
 }
 
-async function scanForPerson(ctx: JobContext, job: ErasureRow, files: readonly { key: string; seq: number }[]) {
-  const person = personIds(ctx.sql, job.id);
+/** Reads the id columns of these files: targets (files with rows to erase), new candidates and ties. */
+async function scanForPerson(ctx: JobContext, job: ErasureRow, fromSeq: number, files: readonly { key: string; seq: number }[]) {
+  const person = loadPersonLinks(ctx.sql, job.id);
+  const { linkMaxIds } = erasureSettings(ctx.env);
   const started = Date.now();
-  let lastSeq = job.cursor;
+  let lastSeq = fromSeq;
   let count = 0;
   let grew = false;
+  let matchedRows = 0;
   for (const file of files) {
     const rows = decodeEventColumns(await getEventFileBytes(ctx.env.EVENTS, file.key), file.key, PERSON_ID_COLUMNS);
-    const scan = extendPerson(rows, person);
+    const scan = scanLinks(rows, person, linkMaxIds);
     ctx.storage.transactionSync(() => {
-      if (scan.added.length > 0) addPersonIds(ctx.sql, job.id, scan.added);
-      if (scan.matched) addTarget(ctx.sql, job.id, file.key);
+      saveLinkScan(ctx.sql, job.id, job.pass, scan);
+      if (scan.matchedRows > 0) addTarget(ctx.sql, job.id, file.key);
     });
-    grew ||= scan.added.length > 0;
+    grew ||= scan.found.length > 0;
+    matchedRows += scan.matchedRows;
     lastSeq = file.seq;
     count++;
     if (Date.now() - started > SCAN_BUDGET_MS) break;
   }
-  return { lastSeq, count, grew };
+  return { lastSeq, count, grew, matchedRows };
 }
 
 interface RewriteOutcome {
@@ -223,6 +248,9 @@ function auditSummary(ctx: JobContext, id: string): Record<string, AuditValue> {
     requestId: status.id,
     hashedIds: status.hashedIds,
     linkedIds: status.linkedIds,
+    blockedIds: status.blockedIds,
+    stops: status.stopCount,
+    confirmed: status.confirmed,
     passes: status.passes,
     filesScanned: status.filesScanned,
     filesRewritten: status.filesRewritten,
@@ -230,9 +258,4 @@ function auditSummary(ctx: JobContext, id: string): Record<string, AuditValue> {
     rowsRemoved: status.rowsRemoved,
     bufferedRowsRemoved: status.bufferedRowsRemoved,
   };
-}
-
-function shardStubs(ctx: JobContext) {
-  const { bufferShards } = runtimeSettings(ctx.env);
-  return Array.from({ length: bufferShards }, (_, shard) => bufferOf(ctx.env, ctx.site, shard));
 }

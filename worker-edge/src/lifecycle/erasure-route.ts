@@ -6,20 +6,23 @@ import { readValidatedBody } from '../http/validated-body';
 import { hasherFor } from '../ingest/ingest-route';
 import { catalogOf, lifecycleOf } from '../stubs';
 
+/** "confirm": true runs a request whose expansion is large (a dry run otherwise), or confirms one awaiting it. */
+const confirmField = { confirm: z.boolean().optional() };
 const erasureBodySchema = z.union([
-  z.object({ userId: z.string().min(1).max(500) }).strict(),
-  z.object({ hashedId: z.string().regex(/^[0-9a-fA-F]{32}$/, 'a hashed id is 32 hex characters') }).strict(),
+  z.object({ userId: z.string().min(1).max(500), ...confirmField }).strict(),
+  z.object({ hashedId: z.string().regex(/^[0-9a-fA-F]{32}$/, 'a hashed id is 32 hex characters'), ...confirmField }).strict(),
 ]);
 
 const requestIdSchema = z.string().regex(/^[0-9a-f]{16}$/);
 
 /**
- * POST /v1/sites/<site>/erasure with {"userId": "..."} or {"hashedId": "<32 hex>"}. A user id is
- * hashed here exactly as ingest hashes ids, and only the hash goes further. 202 with the request
- * (200 with the existing one if the same person is already being erased).
+ * POST /v1/sites/<site>/erasure with {"userId": "..."} or {"hashedId": "<32 hex>"}, and "confirm": true to let a large
+ * expansion run. A user id is hashed here exactly as ingest hashes ids, and only the hash goes further. 202 with the
+ * request (200 with the existing one if the same person is already being erased or awaits confirmation; with
+ * "confirm": true, that one is confirmed).
  */
 export async function handleRequestErasure(request: Request, env: Env, grant: AccessGrant, headers: Record<string, string>): Promise<Response> {
-  const body = await readValidatedBody(request, erasureBodySchema, '{"userId": "<id as sent by your app>"} or {"hashedId": "<32 hex characters>"}');
+  const body = await readValidatedBody(request, erasureBodySchema, '{"userId": "<id as sent by your app>"} or {"hashedId": "<32 hex characters>"}, and optionally "confirm": true');
   const site = grant.site;
   let seeds: string[];
   if ('hashedId' in body) seeds = [body.hashedId.toLowerCase()];
@@ -31,6 +34,7 @@ export async function handleRequestErasure(request: Request, env: Env, grant: Ac
     seeds,
     via: 'hashedId' in body ? 'hashedId' : 'userId',
     requestedBy: grant.tokenId,
+    confirm: body.confirm === true,
   });
   return jsonResponse({ ...erasure, statusUrl: `/v1/sites/${site.id}/erasure/${erasure.id}` }, created ? 202 : 200, { ...headers, 'cache-control': 'no-store' });
 }

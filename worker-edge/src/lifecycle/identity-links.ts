@@ -21,30 +21,3 @@ export function mentionsAny(row: PersonIds, ids: ReadonlySet<string>): boolean {
   }
   return false;
 }
-
-export interface LinkScan {
-  /** True when at least one row mentions the person. */
-  matched: boolean;
-  /** Identifiers added to the person while scanning these rows. */
-  added: string[];
-}
-
-/**
- * Grows `person` (a set of hashed ids, mutated in place) with every id that shares a row with one
- * of its ids. One scan over all rows can miss a link seen before the id it hangs on was added, so
- * callers repeat full passes until a pass adds nothing: the fixed point is the connected component.
- */
-export function extendPerson(rows: Iterable<PersonIds>, person: Set<string>): LinkScan {
-  const added: string[] = [];
-  let matched = false;
-  for (const row of rows) {
-    if (!mentionsAny(row, person)) continue;
-    matched = true;
-    for (const id of personIdsOf(row)) {
-      if (person.has(id)) continue;
-      person.add(id);
-      added.push(id);
-    }
-  }
-  return { matched, added };
-}

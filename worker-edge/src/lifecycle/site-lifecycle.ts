@@ -8,12 +8,14 @@ import { erasureRetryAt, runErasureStep } from './erasure-job';
 import {
   activeErasure,
   createErasureTables,
+  deleteErasure,
   erasureById,
   insertErasure,
   listErasures,
   toErasureStatus,
   unfinishedErasureWithSeeds,
   updateErasure,
+  type ErasureRow,
   type ErasureStatus,
 } from './erasure-store';
 import { type JobContext, type StepOutcome } from './job-context';
@@ -30,6 +32,8 @@ export interface ErasureRequestInput {
   seeds: readonly string[];
   via: ErasureStatus['via'];
   requestedBy: string;
+  /** Run even when the expansion is large (over ERASURE_CONFIRM_ABOVE_IDS ids); confirms a request awaiting it. */
+  confirm: boolean;
 }
 
 export interface DrainOptions {
@@ -80,18 +84,21 @@ export class SiteLifecycle extends DurableObject<Env> {
     this.#setSite(input.site);
     const seeds = [...new Set(input.seeds)].sort();
     const existing = unfinishedErasureWithSeeds(this.#sql, seeds);
-    if (existing) return { erasure: toErasureStatus(this.#sql, existing), created: false };
+    if (existing) {
+      if (input.confirm && !existing.confirmed) await this.#confirm(input.site, existing, input.requestedBy);
+      return { erasure: toErasureStatus(this.#sql, erasureById(this.#sql, existing.id)!), created: false };
+    }
     const id = toHex(crypto.getRandomValues(new Uint8Array(8)));
     const now = Date.now();
-    insertErasure(this.#sql, { id, seeds, via: input.via, requestedBy: input.requestedBy, now });
+    insertErasure(this.#sql, { id, seeds, via: input.via, requestedBy: input.requestedBy, now, confirmed: input.confirm });
     try {
       await catalogOf(this.env, input.site).appendAudit({
         action: 'erasure.request',
         actor: input.requestedBy,
-        details: { requestId: id, hashedIds: seeds, via: input.via },
+        details: { requestId: id, hashedIds: seeds, via: input.via, confirmed: input.confirm },
       });
     } catch (cause) {
-      this.#sql.exec(`DELETE FROM erasures WHERE id = ?`, id);
+      deleteErasure(this.#sql, id);
       throw new Error(`erasure request ${id}: could not write the audit entry`, { cause });
     }
     if (seeds.length === 0) {
@@ -101,6 +108,19 @@ export class SiteLifecycle extends DurableObject<Env> {
     }
     await this.#scheduleNext();
     return { erasure: toErasureStatus(this.#sql, erasureById(this.#sql, id)!), created: true };
+  }
+
+  /** A request awaiting confirmation starts again from its block phase (a fresh flush and snapshot), in its turn. */
+  async #confirm(site: string, erasure: ErasureRow, by: string): Promise<void> {
+    const status = toErasureStatus(this.#sql, erasure);
+    await catalogOf(this.env, site).appendAudit({
+      action: 'erasure.confirm',
+      actor: by,
+      details: { requestId: erasure.id, hashedIds: status.hashedIds, ids: status.linkedIds, awaiting: erasure.status === 'awaiting_confirmation' },
+    });
+    if (erasure.status === 'awaiting_confirmation') updateErasure(this.#sql, erasure.id, { confirmed: 1, status: 'pending', phase: 'block' });
+    else updateErasure(this.#sql, erasure.id, { confirmed: 1 });
+    await this.#scheduleNext();
   }
 
   erasureStatus(id: string): ErasureStatus | null {

@@ -4,6 +4,13 @@ import { parseEventFileKey } from '@privacy-analytics/core/parquet';
 import { eventKeyOfRollup } from '@privacy-analytics/core/rollups';
 
 /**
+ * A key never changes content, but erasure and retention delete files, so a cached copy must not outlive its file: it
+ * is reused for at most 5 minutes, then only once the edge confirms it (If-None-Match: 304; a deleted file: 404).
+ * `private`: never kept by a shared cache.
+ */
+export const FILE_CACHE_CONTROL = 'private, max-age=300, must-revalidate';
+
+/**
  * GET|HEAD /v1/sites/<site>/files/<key>: streams one Parquet file, an event file or its rollup (rollups/…, the same
  * roles read both), with Range and ETag support.
  */
@@ -20,7 +27,7 @@ export async function handleFile(request: Request, env: Env, siteId: string, key
   object.writeHttpMetadata(out);
   out.set('etag', object.httpEtag);
   out.set('accept-ranges', 'bytes');
-  out.set('cache-control', 'private, max-age=31536000, immutable');
+  out.set('cache-control', FILE_CACHE_CONTROL);
   if (request.method === 'HEAD') {
     out.set('content-length', String(object.size));
     return new Response(null, { status: 200, headers: out });

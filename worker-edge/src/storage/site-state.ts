@@ -3,6 +3,7 @@ import { createTokenTables, checkToken, countActiveTokens, insertToken, listToke
 import type { Env } from '../env';
 import { appendAudit, createAuditTables, listAudit, type AuditEntry, type AuditQuery, type NewAuditEntry } from '../lifecycle/audit-log';
 import { addErasedIds, createErasedIdTables, erasedIds } from '../lifecycle/erased-ids';
+import { createShardRegistryTables, registeredShards, registerShard } from '../buffer/shard-registry';
 import { createSettingsTables, retentionOverride, setRetentionOverride } from '../lifecycle/retention-policy';
 import { HmacIdHasher, toHex } from '@privacy-analytics/core/privacy';
 import {
@@ -46,6 +47,7 @@ export class SiteState extends DurableObject<Env> {
       createAuditTables(this.#sql);
       createSettingsTables(this.#sql);
       createErasedIdTables(this.#sql);
+      createShardRegistryTables(this.#sql);
     });
   }
 
@@ -188,6 +190,19 @@ export class SiteState extends DurableObject<Env> {
 
   erasedIds(): string[] {
     return erasedIds(this.#sql);
+  }
+
+  /** A buffer shard's first call: it is registered (so erasure and flush reach it later) and copies the erased ids. */
+  joinBufferShard(shard: number): string[] {
+    return this.ctx.storage.transactionSync(() => {
+      registerShard(this.#sql, shard, Date.now());
+      return erasedIds(this.#sql);
+    });
+  }
+
+  /** Every buffer shard that ever took an event for this site, whatever BUFFER_SHARDS says now. */
+  bufferShards(): number[] {
+    return registeredShards(this.#sql);
   }
 
   // --- cookieless salts -----------------------------------------------------------------------

@@ -59,8 +59,9 @@ export class EdgeClient {
    * Downloads one file, retrying network errors, 408, 429 and 5xx with jittered backoff. `attempts` in the result
    * (or in the error's `attempts`) counts the tries made. `fetchOptions`: the request's priority (rollups go before
    * event files on the browser's few connections to the edge) and HTTP cache mode (event files `no-store`: the
-   * warehouse or the IndexedDB cache keeps them; rollups may stay in the browser's HTTP cache, their keys are
-   * immutable).
+   * warehouse or the IndexedDB cache keeps them; rollups may stay in the browser's HTTP cache: a key never changes
+   * content, and the edge lets a copy be reused for 5 minutes, then revalidated by its ETag, so that an erased file
+   * leaves the cache).
    */
   async file(
     key: string,
