@@ -31,10 +31,41 @@ export function webhookUrlProblem(text: string, policy: WebhookPolicy): string |
   } else if (url.protocol !== 'https:') {
     return `must use https, got ${url.protocol}`;
   }
+  const listed = policy.allowList.some((allowed) => sameUrl(allowed, url));
+  if (url.protocol === 'https:' && !listed) {
+    const internal = internalDestination(url.hostname);
+    if (internal) return `${describeDestination(url.href)} points at ${internal}: allowed only when the exact URL is in this site's ${policy.listName} (configured in SITES)`;
+  }
   if (policy.listRequired && policy.allowList.length === 0) return `this site has no ${policy.listName} configured in SITES`;
   if (policy.allowList.length > 0 && !policy.allowList.some((allowed) => sameUrl(allowed, url))) {
     return `${describeDestination(url.href)} is not one of this site's ${policy.listName} (configured in SITES)`;
   }
+  return null;
+}
+
+/**
+ * Why a host is not a public web destination (an IP literal, or a name for this machine or a private network), or
+ * null. An edge posting to whatever URL a rule names could otherwise be pointed at internal services (server-side
+ * request forgery); such a URL must be allow-listed by the operator, exactly.
+ */
+export function internalDestination(hostname: string): string | null {
+  const host = hostname.toLowerCase().replace(/\.$/, '');
+  if (host.startsWith('[')) return 'an IP address (IPv6 literal)';
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(host)) {
+    const [a, b] = host.split('.').map(Number) as [number, number];
+    const kind =
+      a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) ? 'a private network address'
+      : a === 127 ? 'this machine'
+      : a === 169 && b === 254 ? 'a link-local address (cloud metadata services live there)'
+      : a === 100 && b >= 64 && b <= 127 ? 'a carrier-grade NAT address'
+      : a === 0 || a >= 224 ? 'a reserved address'
+      : 'an IP address';
+    return `${kind} (IP literal)`;
+  }
+  if (/^\d+$/.test(host) || /^0x[0-9a-f]+$/.test(host)) return 'an IP address written as a number';
+  if (host === 'localhost' || host.endsWith('.localhost')) return 'this machine';
+  if (!host.includes('.')) return 'a name without a domain (an intranet host)';
+  if (/\.(local|internal|intranet|lan|home|corp|private|home\.arpa)$/.test(host)) return 'a private network name';
   return null;
 }
 

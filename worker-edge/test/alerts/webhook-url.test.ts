@@ -26,4 +26,28 @@ describe('webhook URL policy', () => {
     expect(describeDestination('https://crm.example.com/hooks/audience-exports-march')).toBe('https://crm.example.com/hooks/audience-exports-march');
     expect(describeDestination('https://discord.com/api/webhooks/123456789012345678/abcdefghijklmnopqrstuvwxyz-ABCDEFG')).toBe('https://discord.com/api/webhooks/…/…');
   });
+
+  it('refuses IP literals and private names over https unless that exact URL is allow-listed', () => {
+    for (const url of [
+      'https://10.1.2.3/hook',
+      'https://192.168.0.10/hook',
+      'https://172.20.0.1/hook',
+      'https://169.254.169.254/latest/meta-data',
+      'https://127.0.0.1/hook',
+      'https://8.8.8.8/hook',
+      'https://[::1]/hook',
+      'https://[fd00::1]/hook',
+      'https://2130706433/hook',
+      'https://localhost/hook',
+      'https://api.localhost/hook',
+      'https://intranet/hook',
+      'https://crm.corp/hook',
+      'https://metadata.google.internal/computeMetadata',
+      'https://printer.local/hook',
+    ]) {
+      expect(webhookUrlProblem(url, OPEN), url).toMatch(/points at .* allowed only when the exact URL is in this site's alertWebhookUrls/);
+    }
+    expect(webhookUrlProblem('https://10.1.2.3/hook', { ...OPEN, allowList: ['https://10.1.2.3/hook'] })).toBeNull();
+    expect(webhookUrlProblem('https://hooks.internal-tools.example.com/x', OPEN)).toBeNull();
+  });
 });
