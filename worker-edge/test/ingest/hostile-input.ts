@@ -128,7 +128,7 @@ export function hostileValue(random: SeededRandom): HostileValue {
     case 2:
       return small(random.pick(['"2026-13-45T99:99:99Z"', '"+275760-09-13T00:00:00.001Z"', '"-271821-04-20T00:00:00.000Z"', '"yesterday"', '""', '"0"', '"1e400"', '"NaN"', '"Infinity"', '"1733400000000000000"']));
     case 3: {
-      const length = random.pick([300, 2000, 5000, 5000, 40_000]);
+      const length = random.pick([300, 300, 1000, 2000, 5000, 40_000]);
       const pattern = random.pick(LONG_PATTERNS);
       const repeated = pattern.repeat(Math.ceil(length / Math.max(1, pattern.length)));
       return { text: `"${repeated}"`, big: length > 10_000 };
@@ -155,7 +155,7 @@ export function hostileValue(random: SeededRandom): HostileValue {
         ]),
       );
     case 8: {
-      const items = random.pick([1000, 5000]);
+      const items = random.pick([100, 1000, 5000]);
       return { text: `[${Array.from({ length: items }, (_, i) => i).join(',')}]`, big: items >= 5000 };
     }
     default:

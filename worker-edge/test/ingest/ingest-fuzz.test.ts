@@ -80,7 +80,7 @@ describe('ingest fuzz: hostile messages never cost their batch-mates', () => {
     while (hostileSent < HOSTILE_MESSAGES) {
       const batch: GeneratedMessage[] = [];
       let bytes = 0;
-      while (bytes < BODY_BUDGET_BYTES && batch.length < 400) {
+      while (bytes < BODY_BUDGET_BYTES && batch.length < 600) {
         const roll = random.next();
         const message = roll < 0.2 ? messages.valid() : roll < 0.23 && sentValid.length > 0 ? random.pick(sentValid) : messages.hostile();
         const size = encoder.encode(message.text).byteLength + 1;
