@@ -48,8 +48,8 @@ interface Route {
 
 const SITE_ROUTES: readonly Route[] = [
   { resource: 'manifest', rest: null, method: 'GET', action: 'data.read', handle: (c) => handleManifest(c.url, c.env, c.grant.site.id, c.cors) },
-  { resource: 'files', rest: /^(.+)$/, method: 'GET', action: 'data.read', handle: (c) => handleFile(c.request, c.env, c.grant.site.id, decodeURIComponent(c.params[0]!), c.cors) },
-  { resource: 'files', rest: /^(.+)$/, method: 'HEAD', action: 'data.read', handle: (c) => handleFile(c.request, c.env, c.grant.site.id, decodeURIComponent(c.params[0]!), c.cors) },
+  { resource: 'files', rest: /^(.+)$/, method: 'GET', action: 'data.read', handle: (c) => handleFile(c.request, c.env, c.grant.site.id, c.params[0]!, c.cors) },
+  { resource: 'files', rest: /^(.+)$/, method: 'HEAD', action: 'data.read', handle: (c) => handleFile(c.request, c.env, c.grant.site.id, c.params[0]!, c.cors) },
   { resource: 'live', rest: null, method: 'GET', action: 'live.read', handle: (c) => handleLive(c.url, c.env, c.grant.site.id, c.cors) },
   { resource: 'whoami', rest: null, method: 'GET', action: null, handle: (c) => handleWhoAmI(c.grant, c.cors) },
   { resource: 'export', rest: null, method: 'GET', action: 'data.export', handle: (c) => handleExportListing(c.url, c.env, c.grant, c.cors) },

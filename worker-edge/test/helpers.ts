@@ -33,7 +33,8 @@ export async function post(path: string, body: unknown, init: { writeKey?: strin
   };
   const writeKey = init.writeKey === undefined ? WRITE_KEY : init.writeKey;
   if (writeKey) headers.authorization = basicAuth(writeKey);
-  return SELF.fetch(`${EDGE}${path}`, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  // A string or bytes is sent as it is (raw JSON text, bytes that are not UTF-8); anything else as JSON.
+  return SELF.fetch(`${EDGE}${path}`, { method: 'POST', headers, body: typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body) });
 }
 
 let messageCounter = 0;

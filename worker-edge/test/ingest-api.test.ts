@@ -94,6 +94,79 @@ describe('malformed input', () => {
   });
 });
 
+describe('one bad message never costs its batch-mates', () => {
+  type Answer = { accepted: number; rejected: { index: number; reason: string }[]; error?: string; message?: string };
+  const batchText = (...messages: string[]) => `{"batch":[${messages.join(',')}]}`;
+  const valid = () => JSON.stringify(trackMessage());
+
+  it('a nanosecond epoch timestamp rejects only its message, naming timestamp', async () => {
+    const res = await post('/v1/batch', batchText(valid(), JSON.stringify(trackMessage({ timestamp: 1733400000000000000 })), valid()));
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as Answer;
+    expect(body.accepted).toBe(2);
+    expect(body.rejected).toEqual([{ index: 1, reason: expect.stringMatching(/^invalid_message: timestamp: 1733400000000000000 is out of range/) }]);
+  });
+
+  it('a sentAt beyond ±8.64e15 ms rejects only its message, naming sentAt', async () => {
+    const res = await post('/v1/batch', batchText(valid(), JSON.stringify(trackMessage({ sentAt: 9e15 })), JSON.stringify(trackMessage({ sentAt: -8.7e15 }))));
+    const body = (await res.json()) as Answer;
+    expect(res.status).toBe(200);
+    expect(body.accepted).toBe(1);
+    expect(body.rejected.map((r) => r.index)).toEqual([1, 2]);
+    for (const { reason } of body.rejected) expect(reason).toMatch(/^invalid_message: sentAt: -?[\d.e]+ is out of range/);
+  });
+
+  it('a sentAt correction that moves the time out of Date\'s range is rejected naming timestamp and sentAt', async () => {
+    const res = await post('/v1/batch', batchText(valid(), JSON.stringify(trackMessage({ timestamp: 8.6e15, sentAt: -8.6e15 }))));
+    const body = (await res.json()) as Answer;
+    expect(res.status).toBe(200);
+    expect(body.rejected).toEqual([{ index: 1, reason: expect.stringMatching(/^timestamp_in_future: timestamp corrected by sentAt \(17\d{15} ms since 1970\)/) }]);
+  });
+
+  it('a batch sentAt beyond ±8.64e15 ms answers 400 naming sentAt', async () => {
+    const res = await post('/v1/batch', `{"sentAt":1733400000000000000,"batch":[${valid()}]}`);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: 'invalid_batch', message: expect.stringMatching(/^batch envelope: sentAt: 1733400000000000000 is out of range/) });
+  });
+
+  it('properties nested 15,000 levels deep (under 32 KB) reject only their message, naming the path', async () => {
+    const deep = JSON.stringify(trackMessage({ properties: { deep: '@' } })).replace('"@"', `${'['.repeat(15_000)}1${']'.repeat(15_000)}`);
+    expect(new TextEncoder().encode(deep).byteLength).toBeLessThan(MAX_EVENT_BYTES);
+    const res = await post('/v1/batch', batchText(valid(), deep, valid()));
+    const body = (await res.json()) as Answer;
+    expect(res.status).toBe(200);
+    expect(body.accepted).toBe(2);
+    expect(body.rejected).toEqual([{ index: 1, reason: 'invalid_message: properties.deep.0.0.0.0…: nested deeper than 64 levels' }]);
+  });
+
+  it('a message context that is not an object is rejected naming context, under a batch context too', async () => {
+    const res = await post('/v1/batch', `{"context":{"locale":"de-DE"},"batch":[${valid()},${JSON.stringify(trackMessage({ context: 'abc' }))}]}`);
+    const body = (await res.json()) as Answer;
+    expect(res.status).toBe(200);
+    expect(body.rejected).toEqual([{ index: 1, reason: expect.stringMatching(/^invalid_message: context: .*expected object/) }]);
+  });
+
+  it('prototype keys, duplicate keys, huge numbers, lone surrogates and invalid UTF-8 leave a valid message valid', async () => {
+    const marker = crypto.randomUUID();
+    const odd = JSON.stringify(trackMessage({ event: 'Odd Keys', properties: { marker } }))
+      .replace('{', '{"__proto__":{"type":"alias"},"constructor":{"prototype":{"x":1}},"event":5,')
+      .replace(`"marker":"${marker}"`, `"marker":"${marker}","__proto__":{"price":99},"constructor":{"prototype":{"x":1}},"big":1e400,"lone":"\\ud800","bytes":"a@b"`);
+    const sibling = JSON.stringify(trackMessage({ event: 'Sibling', properties: { marker } }));
+    const bytes = new TextEncoder().encode(batchText(odd, sibling));
+    bytes[bytes.indexOf(0x40)] = 0xff; // the "@" above becomes a byte that is not UTF-8
+    const res = await post('/v1/batch', bytes);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ accepted: 2, rejected: [] });
+    await flush();
+    const rows = (await readStoredRows()).filter((r) => r.properties.includes(marker));
+    expect(rows.map((r) => r.event).sort()).toEqual(['Odd Keys', 'Sibling']);
+    const oddRow = rows.find((r) => r.event === 'Odd Keys')!;
+    expect(oddRow.type).toBe('track');
+    expect(oddRow.price).toBeNull();
+    expect(JSON.parse(oddRow.properties)).toMatchObject({ constructor: { prototype: { x: 1 } }, big: null, lone: '\ud800', bytes: 'a\ufffdb' });
+  });
+});
+
 describe('Segment endpoints', () => {
   it.each(['track', 'page', 'screen', 'identify', 'alias', 'group'])('accepts /v1/%s', async (type) => {
     const message = {

@@ -1,4 +1,4 @@
-import { SELF } from 'cloudflare:test';
+import { env, SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { EDGE, flush, manifest, post, trackMessage } from './helpers';
 
@@ -77,6 +77,33 @@ describe('files', () => {
     expect((await get('/v1/sites/demo/files/events/site=anon/date=2026-01-01/hour=00/x.parquet', auth)).status).toBe(403);
     expect((await get('/v1/sites/demo/files/events%2Fsite=demo%2F..%2F..%2Fsecrets', auth)).status).toBe(400);
     expect((await get('/v1/sites/demo/files/events/site=demo/date=2026-01-01/hour=00/missing.parquet', auth)).status).toBe(404);
+  });
+
+  it('400, not 500, for a malformed percent escape in the file key', async () => {
+    const auth = { authorization: 'Bearer demo-read-token' };
+    for (const key of ['events%2Fsite=demo%2Fdate=2026-01-01%2F%E0%A4%A.parquet', 'events/site=demo/date=2026-01-01/%zz.parquet', '%', 'rollups/%ED%A0%80']) {
+      const res = await get(`/v1/sites/demo/files/${key}`, auth);
+      expect(res.status, key).toBe(400);
+      expect(await res.json()).toMatchObject({ error: 'invalid_key', message: expect.stringMatching(/percent-encoding/) });
+    }
+  });
+
+  it('serves only keys the manifest lists: an unlisted copy left in R2 answers 404', async () => {
+    await post('/v1/batch', { batch: Array.from({ length: 3 }, () => trackMessage()) });
+    await flush();
+    const listed = (await manifest()).files[0]!;
+    const auth = { authorization: 'Bearer demo-read-token' };
+    const bytes = new Uint8Array(await (await env.EVENTS.get(listed.key))!.arrayBuffer());
+    // What an interrupted erasure or flush can leave behind: a Parquet file (and its rollup) the manifest does not list.
+    const stray = listed.key.replace(/\.parquet$/, '-old-copy.parquet');
+    await env.EVENTS.put(stray, bytes);
+    await env.EVENTS.put(`rollups/${stray.slice('events/'.length)}`, bytes);
+    for (const key of [stray, `rollups/${stray.slice('events/'.length)}`, encodeURIComponent(stray)]) {
+      expect((await get(`/v1/sites/demo/files/${key}`, auth)).status, key).toBe(404);
+      expect((await SELF.fetch(`${EDGE}/v1/sites/demo/files/${key}`, { method: 'HEAD', headers: auth })).status, `HEAD ${key}`).toBe(404);
+    }
+    expect((await get(`/v1/sites/demo/files/${listed.key}`, auth)).status).toBe(200);
+    expect((await get(`/v1/sites/demo/files/${listed.rollup!.key}`, auth)).status).toBe(200);
   });
 });
 

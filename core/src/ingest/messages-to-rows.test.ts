@@ -18,20 +18,33 @@ describe('messageToRow', () => {
     expect(outcome.kind).toBe('row');
   });
 
-  it('a nanosecond epoch timestamp is rejected with a reason, not thrown', async () => {
+  it('a nanosecond epoch timestamp is rejected naming timestamp, not thrown', async () => {
     const outcome = await messageToRow({ ...valid(2), timestamp: 1733400000000000000 }, facts, options);
-    expect(outcome).toMatchObject({ kind: 'rejected' });
-    expect(outcome.kind === 'rejected' && outcome.reason).toMatch(/^(invalid_message|invalid_timestamp|timestamp)/);
+    expect(outcome).toEqual({ kind: 'rejected', reason: expect.stringMatching(/^invalid_message: timestamp: 1733400000000000000 is out of range/) as unknown as string });
   });
 
-  it('a sentAt beyond 8.64e15 ms is rejected with a reason, not thrown', async () => {
+  it('a sentAt beyond 8.64e15 ms is rejected naming sentAt, not thrown', async () => {
     const outcome = await messageToRow({ ...valid(3), sentAt: 9e15 }, { ...facts, batchSentAt: undefined }, options);
-    expect(outcome.kind).not.toBe('row');
+    expect(outcome).toEqual({ kind: 'rejected', reason: expect.stringMatching(/^invalid_message: sentAt: 9000000000000000 is out of range/) as unknown as string });
   });
 
-  it('properties nested tens of thousands of levels deep are rejected, not thrown', async () => {
+  it('a sentAt correction beyond the range of Date is rejected naming both fields, not thrown', async () => {
+    const outcome = await messageToRow({ ...valid(3), timestamp: -8.6e15, sentAt: 8.6e15 }, facts, options);
+    expect(outcome).toEqual({ kind: 'rejected', reason: expect.stringMatching(/^timestamp_too_old: timestamp corrected by sentAt \(-1\d{16} ms since 1970\)/) as unknown as string });
+    const byBatch = await messageToRow({ ...valid(3), timestamp: 8.6e15 }, { ...facts, batchSentAt: -8.6e15 }, options);
+    expect(byBatch).toEqual({ kind: 'rejected', reason: expect.stringMatching(/^timestamp_in_future: timestamp corrected by the batch's sentAt/) as unknown as string });
+  });
+
+  it('properties nested tens of thousands of levels deep are rejected naming the path, not thrown', async () => {
     const outcome = await messageToRow({ ...valid(4), properties: { deep: nested(50_000) } }, facts, { ...options, maxEventBytes: 32 * 1024 });
-    expect(outcome).toEqual({ kind: 'rejected', reason: expect.stringMatching(/^invalid_message: /) as unknown as string });
+    expect(outcome).toEqual({ kind: 'rejected', reason: 'invalid_message: properties.deep.0.0.0.0…: nested deeper than 64 levels' });
+  });
+
+  it('a context that is not an object is rejected naming context, also under a batch context', async () => {
+    for (const batchContext of [undefined, { locale: 'de-DE' }]) {
+      const outcome = await messageToRow({ ...valid(6), context: 'abc' }, facts, { ...options, batchContext });
+      expect(outcome).toEqual({ kind: 'rejected', reason: expect.stringMatching(/^invalid_message: context: .*expected object/) as unknown as string });
+    }
   });
 
   it('drops bots only when asked', async () => {

@@ -4,7 +4,7 @@ import { scrubJson } from '../privacy/scrub-value';
 import { scrubText } from '../privacy/scrub-text';
 import { reduceUserAgent } from '../privacy/user-agent';
 import { SCHEMA_VERSION, type EventRow, type QualityFlag } from '../schema/event-columns';
-import type { SegmentMessage } from '../schema/segment-message';
+import { MAX_DATE_MS, type SegmentMessage } from '../schema/segment-message';
 import { deriveChannel } from './channel';
 import { extractCommerce } from './extract-commerce';
 
@@ -171,24 +171,32 @@ function correctTimestamp(
   maxFutureMs: number,
   flags: Set<QualityFlag>,
 ): { ok: true; ms: number } | { ok: false; reason: string } {
+  const field = message.timestamp !== undefined ? 'timestamp' : 'originalTimestamp';
   const sent = message.timestamp ?? message.originalTimestamp;
   if (sent === undefined) {
     flags.add('timestamp_missing');
     return { ok: true, ms: facts.receivedAt };
   }
   let ms = sent;
+  let named = field;
   const sentAt = message.sentAt ?? facts.batchSentAt;
   if (sentAt !== undefined) {
     const corrected = facts.receivedAt - (sentAt - sent);
     if (Math.abs(corrected - sent) > SKEW_TOLERANCE_MS) flags.add('clock_skew_corrected');
     ms = corrected;
+    named = `${field} corrected by ${message.sentAt !== undefined ? 'sentAt' : "the batch's sentAt"}`;
   }
   if (ms > facts.receivedAt + maxFutureMs) {
-    return { ok: false, reason: `timestamp_in_future: ${new Date(ms).toISOString()} is after receipt plus ${maxFutureMs / 60000} min` };
+    return { ok: false, reason: `timestamp_in_future: ${named} (${timeText(ms)}) is after receipt plus ${maxFutureMs / 60000} min` };
   }
-  if (ms < EARLIEST_VALID_TIME) return { ok: false, reason: `timestamp_too_old: ${new Date(ms).toISOString()} is before 2000-01-01` };
+  if (ms < EARLIEST_VALID_TIME) return { ok: false, reason: `timestamp_too_old: ${named} (${timeText(ms)}) is before 2000-01-01` };
   if (ms < facts.receivedAt - LATE_AFTER_MS) flags.add('late');
   return { ok: true, ms: Math.round(ms) };
+}
+
+/** ISO 8601 where Date can hold the time; a sentAt correction can push two valid times past its ±8.64e15 ms. */
+function timeText(ms: number): string {
+  return Math.abs(ms) <= MAX_DATE_MS ? new Date(ms).toISOString() : `${ms} ms since 1970`;
 }
 
 interface PageFields {

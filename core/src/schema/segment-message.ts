@@ -8,6 +8,11 @@ export const MAX_EVENT_BYTES = 32 * 1024;
 export const MAX_REQUEST_BYTES = 500 * 1024;
 export const MAX_BATCH_MESSAGES = 2500;
 
+/** Containers on the path from a message's root to its deepest value; deeper messages are rejected before anything recursive reads them. */
+export const MAX_NESTING_DEPTH = 64;
+/** The largest distance from 1970 a JavaScript Date can hold (ms). */
+export const MAX_DATE_MS = 8.64e15;
+
 const id = z.union([z.string().max(256), z.number().finite().transform(String)]);
 const isoTime = z
   .union([z.string().max(64), z.number().finite()])
@@ -15,6 +20,11 @@ const isoTime = z
     const ms = typeof value === 'number' ? value : Date.parse(value);
     if (!Number.isFinite(ms)) {
       ctx.addIssue({ code: 'custom', message: `not an ISO-8601 time: "${String(value).slice(0, 64)}"` });
+      return z.NEVER;
+    }
+    if (Math.abs(ms) > MAX_DATE_MS) {
+      // Date cannot hold it: most often a nanosecond or microsecond epoch number.
+      ctx.addIssue({ code: 'custom', message: `${String(value).slice(0, 40)} is out of range: expected milliseconds since 1970 (within ±8.64e15) or ISO 8601` });
       return z.NEVER;
     }
     return ms;

@@ -28,6 +28,11 @@ export function scheduleDeletes(sql: SqlStorage, keys: readonly string[], dueAt:
   }
 }
 
+/** Whether `key` is unlisted but still kept for readers holding an older manifest (a compaction input in its grace period). */
+export function isKeptForReaders(sql: SqlStorage, key: string, now: number): boolean {
+  return sql.exec(`SELECT 1 FROM deferred_deletes WHERE key = ? AND due_at > ?`, key, now).toArray().length > 0;
+}
+
 export function nextDeleteDue(sql: SqlStorage): number | null {
   return sql.exec<{ t: number | null }>(`SELECT MIN(due_at) AS t FROM deferred_deletes`).one().t;
 }

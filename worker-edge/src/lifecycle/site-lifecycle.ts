@@ -3,7 +3,7 @@ import type { Env } from '../env';
 import { toHex } from '@privacy-analytics/core/privacy';
 import { createCompactionTables, runCompactionStep } from './compaction-job';
 import { DEFAULT_COMPACTION, type CompactionOptions } from './compaction-plan';
-import { createDeferredDeleteTables, deleteDueObjects, nextDeleteDue } from './deferred-deletes';
+import { createDeferredDeleteTables, deleteDueObjects, isKeptForReaders, nextDeleteDue } from './deferred-deletes';
 import { erasureRetryAt, runErasureStep } from './erasure-job';
 import {
   activeErasure,
@@ -130,6 +130,11 @@ export class SiteLifecycle extends DurableObject<Env> {
 
   listErasures(limit: number): ErasureStatus[] {
     return listErasures(this.#sql, limit).map((row) => toErasureStatus(this.#sql, row));
+  }
+
+  /** The file route's question for a key the manifest does not list: is it a replaced file still kept for readers? */
+  isKeptForReaders(key: string): boolean {
+    return isKeptForReaders(this.#sql, key, Date.now());
   }
 
   /** Runs steps until there is nothing left to do now (or maxSteps); returns the number of steps. Tests and operators. */

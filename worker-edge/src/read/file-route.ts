@@ -2,6 +2,7 @@ import type { Env } from '../env';
 import { HttpError } from '../http/http-error';
 import { parseEventFileKey } from '@privacy-analytics/core/parquet';
 import { eventKeyOfRollup } from '@privacy-analytics/core/rollups';
+import { catalogOf, lifecycleOf } from '../stubs';
 
 /**
  * A key never changes content, but erasure and retention delete files, so a cached copy must not outlive its file: it
@@ -12,12 +13,19 @@ export const FILE_CACHE_CONTROL = 'private, max-age=300, must-revalidate';
 
 /**
  * GET|HEAD /v1/sites/<site>/files/<key>: streams one Parquet file, an event file or its rollup (rollups/…, the same
- * roles read both), with Range and ETag support.
+ * roles read both), with Range and ETag support. `encodedKey` is the path after files/, percent-encoded or not.
+ *
+ * Only what the manifest lists is served, and compaction inputs during their grace period (kept for readers holding
+ * the manifest from before the compaction): any other object under the site's prefix (a copy an interrupted erasure
+ * or flush left behind) answers 404 as if it were not there.
  */
-export async function handleFile(request: Request, env: Env, siteId: string, key: string, headers: Record<string, string>): Promise<Response> {
-  const parsed = parseEventFileKey(eventKeyOfRollup(key) ?? key);
+export async function handleFile(request: Request, env: Env, siteId: string, encodedKey: string, headers: Record<string, string>): Promise<Response> {
+  const key = decodeFileKey(encodedKey);
+  const eventKey = eventKeyOfRollup(key) ?? key;
+  const parsed = parseEventFileKey(eventKey);
   if (!parsed) throw new HttpError(400, 'invalid_key', `not an event or rollup file key: "${key.slice(0, 200)}"`);
   if (parsed.site !== siteId) throw new HttpError(403, 'forbidden', `key "${key}" belongs to another site`);
+  if (!(await isServable(env, siteId, key, eventKey))) throw new HttpError(404, 'not_found', `no file "${key}"`);
   const object =
     request.method === 'HEAD'
       ? await env.EVENTS.head(key)
@@ -48,4 +56,18 @@ export async function handleFile(request: Request, env: Env, siteId: string, key
   }
   out.set('content-length', String(object.size));
   return new Response(body, { status: 200, headers: out });
+}
+
+function decodeFileKey(encodedKey: string): string {
+  try {
+    return decodeURIComponent(encodedKey);
+  } catch {
+    throw new HttpError(400, 'invalid_key', `malformed percent-encoding in the file key: "${encodedKey.slice(0, 200)}"`);
+  }
+}
+
+async function isServable(env: Env, siteId: string, key: string, eventKey: string): Promise<boolean> {
+  const listed = await catalogOf(env, siteId).fileByKey(eventKey);
+  if (listed) return key === eventKey || listed.rollup?.key === key;
+  return lifecycleOf(env, siteId).isKeptForReaders(key);
 }
