@@ -38,6 +38,28 @@ async function readFiles(files: readonly ManifestEntry[]): Promise<EventRow[]> {
   return rows;
 }
 
+/**
+ * Runs `work` with the Durable Object's SiteState calls going through `intercept` (which may call the real method,
+ * fail before or after it): a crash or a lost reply around a catalog call.
+ */
+async function withCatalog(instance: object, intercept: (method: string, call: () => Promise<unknown>) => Promise<unknown>, work: () => Promise<unknown>): Promise<void> {
+  const self = instance as unknown as { env: typeof env };
+  const realEnv = self.env;
+  const catalog = {
+    idFromName: (name: string) => realEnv.SITE_CATALOG.idFromName(name),
+    get: (objectId: DurableObjectId) => {
+      const real = realEnv.SITE_CATALOG.get(objectId) as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+      return new Proxy({}, { get: (_target, method: string) => (...args: unknown[]) => intercept(method, () => Reflect.apply(real[method]!, real, args)) });
+    },
+  };
+  self.env = { ...realEnv, SITE_CATALOG: catalog as unknown as typeof env.SITE_CATALOG };
+  try {
+    await work();
+  } finally {
+    self.env = realEnv;
+  }
+}
+
 const eventIds = (rows: readonly EventRow[]) => rows.map((r) => r.event_id).sort();
 const day = (offset: number) => at(offset, 0).slice(0, 10);
 
@@ -146,29 +168,13 @@ describe('compaction', { timeout: 90_000 }, () => {
       const stub = lifecycleOf(env, SITE);
       await stub.tick(SITE);
       await runInDurableObject(stub, async (instance: SiteLifecycle) => {
-        const self = instance as unknown as { env: typeof env };
-        const realEnv = self.env;
         let failed = false;
-        const flakyCatalog = {
-          idFromName: (name: string) => realEnv.SITE_CATALOG.idFromName(name),
-          get: (objectId: DurableObjectId) => {
-            const real = realEnv.SITE_CATALOG.get(objectId) as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
-            return new Proxy({}, {
-              get: (_target, method: string) => async (...args: unknown[]) => {
-                if (method !== 'replaceFiles' || failed) return Reflect.apply(real[method]!, real, args);
-                failed = true;
-                if (failAfterSwitch) await Reflect.apply(real[method]!, real, args);
-                throw new Error('simulated crash around the manifest switch');
-              },
-            });
-          },
-        };
-        self.env = { ...realEnv, SITE_CATALOG: flakyCatalog as unknown as typeof env.SITE_CATALOG };
-        try {
-          await instance.drainWork({ maxSteps: 20 });
-        } finally {
-          self.env = realEnv;
-        }
+        await withCatalog(instance, async (method, call) => {
+          if (method !== 'replaceFiles' || failed) return call();
+          failed = true;
+          if (failAfterSwitch) await call();
+          throw new Error('simulated crash around the manifest switch');
+        }, () => instance.drainWork({ maxSteps: 20 }));
         expect(failed).toBe(true);
       });
       expect(eventIds(await readFiles(await manifestOf(SITE, range)))).toEqual(expected);
@@ -193,30 +199,12 @@ describe('compaction', { timeout: 90_000 }, () => {
     for (const stub of buffersOf(env, SITE)) {
       await runInDurableObject(stub, async (instance: IngestBuffer) => {
         if (instance.bufferedRows() === 0) return;
-        const self = instance as unknown as { env: typeof env };
-        const realEnv = self.env;
-        const lossyCatalog = {
-          idFromName: (name: string) => realEnv.SITE_CATALOG.idFromName(name),
-          get: (objectId: DurableObjectId) => {
-            const real = realEnv.SITE_CATALOG.get(objectId) as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
-            return new Proxy({}, {
-              get: (_target, method: string) => async (...args: unknown[]) => {
-                const result = await Reflect.apply(real[method]!, real, args);
-                if (method === 'registerFiles') {
-                  lost++;
-                  throw new Error('simulated: the catalog committed, the reply was lost');
-                }
-                return result;
-              },
-            });
-          },
-        };
-        self.env = { ...realEnv, SITE_CATALOG: lossyCatalog as unknown as typeof env.SITE_CATALOG };
-        try {
-          await expect(instance.flush()).rejects.toThrow('reply was lost');
-        } finally {
-          self.env = realEnv;
-        }
+        await withCatalog(instance, async (method, call) => {
+          const result = await call();
+          if (method !== 'registerFiles') return result;
+          lost++;
+          throw new Error('simulated: the catalog committed, the reply was lost');
+        }, () => expect(instance.flush()).rejects.toThrow('reply was lost'));
         expect(instance.bufferedRows()).toBeGreaterThan(0);
       });
     }
