@@ -126,7 +126,8 @@ describe('issue 17: the first connect while the edge compacts', () => {
   it('tableInfo while a load appends, swaps and extends the table never fails ("Cannot destructure property \'length\'")', async () => {
     const { page } = await newEnginePage('info-during-load');
     const hourly = await edgeManifest(edge.url, range);
-    expect(hourly.length).toBeGreaterThan(100);
+    // many files (flush files: hourly for recent days, one per day and shard before), so the load publishes in steps
+    expect(hourly.length).toBeGreaterThan(30);
     // the first load into an empty table publishes early and appends the rest to `events`
     const first = await loadWhileReadingInfo(page, range);
     expect(first.errors).toEqual([]);
