@@ -102,7 +102,7 @@ async function startDashboard(): Promise<string> {
  */
 async function compactDemoDays(): Promise<string | null> {
   const before = (await api('GET', `/v1/sites/${DEMO_SITE}/manifest`, DEMO_READ_TOKEN)).totals.files as number;
-  console.log(`[demo] merging the ${before} hourly files of past days into daily files in the background (lifecycle cron)`);
+  console.log(`[demo] merging the ${before} flush files of past days into daily files in the background (lifecycle cron)`);
   const res = await fetch(`${EDGE}/__scheduled?cron=${encodeURIComponent('*/5 * * * *')}`);
   if (!res.ok) return null;
   let files = before;
