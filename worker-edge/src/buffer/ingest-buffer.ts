@@ -346,10 +346,11 @@ export class IngestBuffer extends DurableObject<Env> {
     const name = `s${shard}-f${String(plan.flushId).padStart(10, '0')}`;
     const keyOf = (g: { partition: Partition; dayLevel: boolean }) => (g.dayLevel ? dayFileKey(site, g.partition.date, name) : eventFileKey(site, g.partition, name));
     // A plan retried after its commit went through (the reply was lost) may find its files merged by compaction or
-    // expired since: those keys are not written or listed again (their rows are in the merged file already).
+    // expired since: those keys are not written or listed again (their rows are in the merged file already). A first
+    // try has written nothing before, so only a retry asks (registerFiles skips such keys in any case).
     const keys = [...byPartition.values()].map(keyOf);
     if (plan.keys === undefined) this.#setMeta('flush_plan', JSON.stringify({ ...plan, keys }));
-    const retired = new Set(await catalog.retiredKeys(keys));
+    const retired = new Set((plan.attempts ?? 1) > 1 ? await catalog.retiredKeys(keys) : []);
     for (const group of byPartition.values()) {
       const { rows } = group;
       const key = keyOf(group);

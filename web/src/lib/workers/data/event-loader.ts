@@ -429,7 +429,7 @@ export class EventLoader {
       report(true);
     };
     /** a file whose rows are in `table` (not committed yet) */
-    const added1 = ({ source, read, decoded }: Decoded, table: string) => {
+    const markInserted = ({ source, read, decoded }: Decoded, table: string) => {
       const file: WarehouseFile = {
         scope,
         key: source.key,
@@ -462,14 +462,14 @@ export class EventLoader {
       const table = group.table;
       try {
         await this.#append(table, batch.files.map((f) => f.decoded));
-        for (const file of batch.files) added1(file, table);
+        for (const file of batch.files) markInserted(file, table);
         group.rows += batch.rows;
       } catch {
         // one file spoilt the insert (none of it went in): each on its own, so only the bad one fails
         for (const file of batch.files) {
           try {
             await this.#append(table, [file.decoded]);
-            added1(file, table);
+            markInserted(file, table);
             group.rows += file.decoded.rows;
           } catch (error) {
             fail({ key: file.source.key, error: `${file.source.key}: DuckDB could not append it: ${errorMessage(error)}`, attempts: file.read.attempts });
@@ -500,7 +500,7 @@ export class EventLoader {
           uncommitted.add(table);
           try {
             await this.#insert(table, decoded);
-            added1(outcome, table);
+            markInserted(outcome, table);
           } catch (error) {
             fail({ key: source.key, error: `${source.key}: DuckDB could not append it: ${errorMessage(error)}`, attempts: read.attempts });
           }
