@@ -45,7 +45,7 @@ export interface DashboardLoadRow {
 }
 
 export const STAND_IN_SITE = 'demo';
-export const STAND_IN_TOKEN = 'bench-read-token';
+export const STAND_IN_TOKEN = 'bench-read-token-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G';
 const SITE = STAND_IN_SITE;
 const TOKEN = STAND_IN_TOKEN;
 const FEW_COLUMNS = ['timestamp', 'event', 'anonymous_id', 'session_id', 'page_path'];

@@ -28,7 +28,7 @@ import { generateDemoEvents } from '@privacy-analytics/core/demo-data';
 import { freePort, REPO_ROOT } from '../harness';
 
 export const LAYOUT_SITE = 'demo';
-export const LAYOUT_TOKEN = 'bench-read-token';
+export const LAYOUT_TOKEN = 'bench-read-token-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G';
 
 /** Bump when the layout written here changes (the cache key includes it, not this file's text). */
 /** 2: each event file has its rollup (rollups/<same key>, listed as the manifest entry's `rollup`), as the edge writes it */

@@ -35,7 +35,7 @@ const MAX_BUFFERED_ROWS = 400_000;
 export async function writeEventsAsParquet(messages: Iterable<object> | AsyncIterable<object>, options: WriteParquetOptions): Promise<WriteParquetSummary> {
   const site = options.site ?? 'demo';
   const rowsPerFile = options.rowsPerFile ?? 250_000;
-  const hasher = new HmacIdHasher(options.hashKey ?? 'demo-hash-key-local-only');
+  const hasher = new HmacIdHasher(options.hashKey ?? 'demo-hash-key-local-only-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G');
   const parquet = parquetWasm as unknown as ParquetWasm;
   const partitions = new Map<string, EventRow[]>();
   const fileCounts = new Map<string, number>();

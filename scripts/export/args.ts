@@ -15,7 +15,7 @@ import { UsageError } from '../usage-error';
 
 export const DEFAULT_EDGE = 'http://127.0.0.1:8787';
 /** The local demo's analyst token (see scripts/dev-vars.ts); real deployments pass --token or ANALYTICS_TOKEN. */
-export const DEFAULT_TOKEN = 'demo-read-token';
+export const DEFAULT_TOKEN = 'demo-read-token-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G';
 
 export const USAGE = `usage: npm run export -- --site SITE --from YYYY-MM-DD --to YYYY-MM-DD --out DIR [--edge URL] [--token TOKEN] [--concurrency N]
   --site         site id, e.g. demo

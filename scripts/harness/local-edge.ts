@@ -44,8 +44,8 @@ export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..
 export const DEMO = {
   site: 'demo',
   writeKey: 'demo-write-key',
-  readToken: 'demo-read-token',
-  adminToken: 'demo-admin-token',
+  readToken: 'demo-read-token-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G',
+  adminToken: 'demo-admin-token-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G',
 } as const;
 
 export const DEFAULT_EDGE_VARS: Readonly<Record<string, string>> = {
@@ -54,7 +54,7 @@ export const DEFAULT_EDGE_VARS: Readonly<Record<string, string>> = {
       writeKeys: [DEMO.writeKey],
       readTokens: [DEMO.readToken],
       adminTokens: [DEMO.adminToken],
-      hashKey: 'e2e-hash-key',
+      hashKey: 'e2e-hash-key-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G',
     },
   }),
 };

@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO, REPO_ROOT, startLocalEdge, type LocalEdge } from '@privacy-analytics/scripts/harness';
 import { readBackRows } from './read-back';
 
-const HASH_KEY = 'e2e-export-hash-key';
-const VIEWER_TOKEN = 'demo-viewer-token';
+const HASH_KEY = 'e2e-export-hash-key-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G';
+const VIEWER_TOKEN = 'demo-viewer-token-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G';
 
 interface CliRun {
   code: number | null;

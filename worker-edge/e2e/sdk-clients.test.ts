@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO, startLocalEdge, type LocalEdge } from '@privacy-analytics/scripts/harness';
 import { flushAndReadBack } from './read-back';
 
-const HASH_KEY = 'e2e-hash-key';
+const HASH_KEY = 'e2e-hash-key-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G';
 const pseudonym = (id: string) => createHmac('sha256', HASH_KEY).update(id).digest('hex').slice(0, 32);
 
 let edge: LocalEdge;

@@ -7,8 +7,8 @@ import type { ManifestEntry } from '@privacy-analytics/core/edge-api';
 
 export const EDGE = 'https://edge.test';
 export const WRITE_KEY = 'demo-write-key';
-export const READ_TOKEN = 'demo-read-token';
-export const ADMIN_TOKEN = 'demo-admin-token';
+export const READ_TOKEN = 'demo-read-token-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G';
+export const ADMIN_TOKEN = 'demo-admin-token-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G';
 
 let ipCounter = 0;
 /** A fresh client address per call, so the rate limiter only trips where a test wants it to. */

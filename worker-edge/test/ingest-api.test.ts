@@ -240,7 +240,7 @@ describe('bots', () => {
     expect(await res.json()).toMatchObject({ accepted: 1, bots: 2, rejected: [] });
     const empty = await post('/v1/track', trackMessage({ context: {} }), { headers: { 'user-agent': '' } });
     expect(await empty.json()).toMatchObject({ accepted: 0, bots: 1 });
-    const live = await SELF.fetch(`${EDGE}/v1/sites/demo/live?minutes=5`, { headers: { authorization: 'Bearer demo-read-token' } });
+    const live = await SELF.fetch(`${EDGE}/v1/sites/demo/live?minutes=5`, { headers: { authorization: 'Bearer demo-read-token-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G' } });
     const body = (await live.json()) as { minutes: Record<string, number>[] };
     const total = (metric: string) => body.minutes.reduce((n, m) => n + (m[metric] ?? 0), 0);
     expect(total('bot:crawler')).toBeGreaterThanOrEqual(1);

@@ -119,7 +119,7 @@ describe.each(['demo', 'anon'])('no personal data is stored (site %s)', (site) =
       expect(findNeedles(buffered)).toEqual([]);
     }
 
-    await flush(site, `${site}-admin-token`);
+    await flush(site, `${site}-admin-token-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G`);
     const listed = await env.EVENTS.list({ prefix: `events/site=${site}/` });
     for (const object of listed.objects) {
       const raw = new Uint8Array(await (await env.EVENTS.get(object.key))!.arrayBuffer());
@@ -170,7 +170,7 @@ describe('pseudonymisation modes', () => {
     expect((await visit(1, '192.0.2.10')).status).toBe(200);
     expect((await visit(2, '192.0.2.10')).status).toBe(200);
     expect((await visit(3, '192.0.2.11')).status).toBe(200);
-    await flush('anon', 'anon-admin-token');
+    await flush('anon', 'anon-admin-token-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G');
     const rows = (await readStoredRows('anon')).filter((r) => r.properties.includes(marker)).sort((a, b) => a.event_id.localeCompare(b.event_id));
     const ids = new Set(rows.map((r) => r.anonymous_id));
     expect(rows).toHaveLength(3);

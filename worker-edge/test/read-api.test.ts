@@ -12,18 +12,18 @@ describe('read API authorisation', () => {
 
   it('403 for a write key used as a read token, and for another site', async () => {
     expect((await get('/v1/sites/demo/manifest', { authorization: 'Bearer demo-write-key' })).status).toBe(403);
-    expect((await get('/v1/sites/demo/manifest', { authorization: 'Bearer anon-read-token' })).status).toBe(403);
-    expect((await get('/v1/sites/anon/manifest', { authorization: 'Bearer anon-read-token' })).status).toBe(200);
+    expect((await get('/v1/sites/demo/manifest', { authorization: 'Bearer anon-read-token-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G' })).status).toBe(403);
+    expect((await get('/v1/sites/anon/manifest', { authorization: 'Bearer anon-read-token-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G' })).status).toBe(200);
   });
 
   it('flush needs an admin token: a read token gets 403', async () => {
-    const res = await SELF.fetch(`${EDGE}/v1/sites/demo/flush`, { method: 'POST', headers: { authorization: 'Bearer demo-read-token' } });
+    const res = await SELF.fetch(`${EDGE}/v1/sites/demo/flush`, { method: 'POST', headers: { authorization: 'Bearer demo-read-token-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G' } });
     expect(res.status).toBe(403);
   });
 
   it('400 for a bad date parameter or an inverted range', async () => {
-    expect((await get('/v1/sites/demo/manifest?from=2026-13', { authorization: 'Bearer demo-read-token' })).status).toBe(400);
-    expect((await get('/v1/sites/demo/manifest?from=2026-11-02&to=2026-11-01', { authorization: 'Bearer demo-read-token' })).status).toBe(400);
+    expect((await get('/v1/sites/demo/manifest?from=2026-13', { authorization: 'Bearer demo-read-token-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G' })).status).toBe(400);
+    expect((await get('/v1/sites/demo/manifest?from=2026-11-02&to=2026-11-01', { authorization: 'Bearer demo-read-token-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G' })).status).toBe(400);
   });
 });
 
@@ -33,7 +33,7 @@ describe('files', () => {
     await flush();
     const { files } = await manifest();
     const file = files[0]!;
-    const auth = { authorization: 'Bearer demo-read-token' };
+    const auth = { authorization: 'Bearer demo-read-token-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G' };
     const full = await get(`/v1/sites/demo/files/${file.key}`, auth);
     expect(full.status).toBe(200);
     const bytes = new Uint8Array(await full.arrayBuffer());
@@ -57,7 +57,7 @@ describe('files', () => {
     await post('/v1/batch', { batch: [trackMessage()] });
     await flush();
     const file = (await manifest()).files[0]!;
-    const auth = { authorization: 'Bearer demo-read-token' };
+    const auth = { authorization: 'Bearer demo-read-token-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G' };
     for (const res of [await get(`/v1/sites/demo/files/${file.key}`, auth), await SELF.fetch(`${EDGE}/v1/sites/demo/files/${file.key}`, { method: 'HEAD', headers: auth })]) {
       expect(res.status).toBe(200);
       const cacheControl = res.headers.get('cache-control') ?? '';
@@ -73,14 +73,14 @@ describe('files', () => {
   });
 
   it('refuses keys outside the site and unknown files', async () => {
-    const auth = { authorization: 'Bearer demo-read-token' };
+    const auth = { authorization: 'Bearer demo-read-token-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G' };
     expect((await get('/v1/sites/demo/files/events/site=anon/date=2026-01-01/hour=00/x.parquet', auth)).status).toBe(403);
     expect((await get('/v1/sites/demo/files/events%2Fsite=demo%2F..%2F..%2Fsecrets', auth)).status).toBe(400);
     expect((await get('/v1/sites/demo/files/events/site=demo/date=2026-01-01/hour=00/missing.parquet', auth)).status).toBe(404);
   });
 
   it('400, not 500, for a malformed percent escape in the file key', async () => {
-    const auth = { authorization: 'Bearer demo-read-token' };
+    const auth = { authorization: 'Bearer demo-read-token-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G' };
     for (const key of ['events%2Fsite=demo%2Fdate=2026-01-01%2F%E0%A4%A.parquet', 'events/site=demo/date=2026-01-01/%zz.parquet', '%', 'rollups/%ED%A0%80']) {
       const res = await get(`/v1/sites/demo/files/${key}`, auth);
       expect(res.status, key).toBe(400);
@@ -92,7 +92,7 @@ describe('files', () => {
     await post('/v1/batch', { batch: Array.from({ length: 3 }, () => trackMessage()) });
     await flush();
     const listed = (await manifest()).files[0]!;
-    const auth = { authorization: 'Bearer demo-read-token' };
+    const auth = { authorization: 'Bearer demo-read-token-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G' };
     const bytes = new Uint8Array(await (await env.EVENTS.get(listed.key))!.arrayBuffer());
     // What an interrupted erasure or flush can leave behind: a Parquet file (and its rollup) the manifest does not list.
     const stray = listed.key.replace(/\.parquet$/, '-old-copy.parquet');
@@ -109,9 +109,9 @@ describe('files', () => {
 
 describe('CORS for the dashboard', () => {
   it('allows configured dashboard origins only', async () => {
-    const allowed = await get('/v1/sites/demo/manifest', { authorization: 'Bearer demo-read-token', origin: 'http://localhost:5173' });
+    const allowed = await get('/v1/sites/demo/manifest', { authorization: 'Bearer demo-read-token-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G', origin: 'http://localhost:5173' });
     expect(allowed.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
-    const denied = await get('/v1/sites/demo/manifest', { authorization: 'Bearer demo-read-token', origin: 'https://evil.example' });
+    const denied = await get('/v1/sites/demo/manifest', { authorization: 'Bearer demo-read-token-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G', origin: 'https://evil.example' });
     expect(denied.headers.get('access-control-allow-origin')).toBeNull();
     const preflight = await SELF.fetch(`${EDGE}/v1/sites/demo/files/x`, { method: 'OPTIONS', headers: { origin: 'http://localhost:5173' } });
     expect(preflight.status).toBe(204);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Env } from '../env';
 import { MAX_RETENTION_DAYS } from '../lifecycle/retention-policy';
+import { secretWeakness } from './secret-strength';
 
 const siteIdSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'site ids are 1-63 chars of a-z, 0-9, _ and -');
 
@@ -30,8 +31,13 @@ const siteSecretsSchema = z.object({
   viewerTokens: z.array(z.string().min(8).max(200)).default([]),
   readTokens: z.array(z.string().min(8).max(200)).default([]),
   adminTokens: z.array(z.string().min(8).max(200)).default([]),
-  /** Secret key for HMAC-SHA256 pseudonymisation; never leaves the edge. */
-  hashKey: z.string().min(8).max(500),
+  /** Secret key for HMAC-SHA256 pseudonymisation (at least 32 random bytes); never leaves the edge. */
+  hashKey: z.string().max(500),
+  /**
+   * Keys `hashKey` had before a rotation, newest first. Ingest uses `hashKey` only; erasure by user id also hashes
+   * with these, so rows written before the rotation are found. Drop a key once retention has deleted its rows.
+   */
+  previousHashKeys: z.array(z.string().min(8).max(500)).max(20).default([]),
   /** Signs webhook bodies (alerts, audiences): header `x-webhook-signature: sha256=<hex HMAC of the body>`. */
   webhookSecret: z.string().min(16).max(500).optional(),
 });
@@ -70,9 +76,27 @@ export function loadSitesConfig(env: Pick<Env, 'SITES' | 'SITE_SECRETS'>): Sites
       siteByWriteKey.set(key, site);
     }
   }
+  for (const [id, secret] of Object.entries(secrets)) checkSecrets(id, secret, siteByWriteKey);
   const config = { sites, siteByWriteKey };
   cached = { sites: env.SITES, secrets: secretsText, config };
   return config;
+}
+
+/** Tokens and the hash key carry 32 random bytes, and no token is a write key (write keys are public). */
+function checkSecrets(id: string, secret: SiteSecrets, siteByWriteKey: ReadonlyMap<string, SiteConfig>): void {
+  const named: Array<[string, string]> = [['hashKey', secret.hashKey]];
+  for (const field of ['viewerTokens', 'readTokens', 'adminTokens'] as const) {
+    secret[field].forEach((token, index) => named.push([`${field}[${index}]`, token]));
+  }
+  for (const [field, value] of named) {
+    const weakness = secretWeakness(value);
+    if (weakness) {
+      throw new ConfigError(`SITE_SECRETS: site "${id}" ${field} is too weak: it ${weakness}. Generate one with \`openssl rand -base64 32\``);
+    }
+    if (field !== 'hashKey' && siteByWriteKey.has(value)) {
+      throw new ConfigError(`SITE_SECRETS: site "${id}" ${field} equals a write key of site "${siteByWriteKey.get(value)?.id}"; write keys are public, so a token must differ from every one`);
+    }
+  }
 }
 
 function parseJson<T>(text: string, name: string, schema: z.ZodType<T>): T {

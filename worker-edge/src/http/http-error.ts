@@ -25,6 +25,11 @@ export function errorResponse(error: unknown, headers: HeadersInit = {}): Respon
       ...error.headers,
     });
   }
+  if (error instanceof Error && error.name === 'ConfigError') {
+    // The operator's configuration, not the request, is at fault: say so without echoing it to the caller.
+    console.error('configuration error', error.message);
+    return jsonResponse({ success: false, error: 'edge_misconfigured', message: "the collector's configuration is invalid; its operator finds why in the worker logs" }, 503, headers);
+  }
   console.error('unhandled error', error instanceof Error ? (error.stack ?? error.message) : error);
   return jsonResponse({ success: false, error: 'internal_error', message: 'internal error; see the worker logs' }, 500, headers);
 }

@@ -52,6 +52,8 @@ export interface LinkScan {
 }
 
 const USERS_KEPT = 2;
+/** Stands for all seeds in `IdTies.users`; not a 32-hex pseudonym, so no real id equals it. */
+const THE_PERSON = 'the person';
 
 export function isErasedRole(role: LinkRole | undefined): boolean {
   return role === 'seed' || role === 'member';
@@ -89,9 +91,11 @@ function recordTies(person: PersonLinks, scan: LinkScan, linkMaxIds: number, id:
     ties.isUser = true;
     scan.ties.push({ id, kind: 'self', other: '' });
   }
-  const users = role === 'candidate' ? [row.user_id, ...ids.filter((other) => person.roles.get(other) === 'seed')] : [row.user_id];
+  // Every seed is the person (the pseudonyms of one user id under each hashKey version or live salt): one user.
+  const asUser = (user: string | null) => (user !== null && person.roles.get(user) === 'seed' ? THE_PERSON : user);
+  const users = role === 'candidate' ? [row.user_id, ...ids.filter((other) => person.roles.get(other) === 'seed')].map(asUser) : [asUser(row.user_id)];
   for (const user of users) {
-    if (!user || user === id || ties.users.size >= USERS_KEPT || ties.users.has(user)) continue;
+    if (!user || user === id || (role === 'seed' && user === THE_PERSON) || ties.users.size >= USERS_KEPT || ties.users.has(user)) continue;
     ties.users.add(user);
     scan.ties.push({ id, kind: 'user', other: user });
   }

@@ -4,6 +4,7 @@ import type { Env } from '../env';
 import { HttpError, jsonResponse } from '../http/http-error';
 import { readValidatedBody } from '../http/validated-body';
 import { hasherFor } from '../ingest/ingest-route';
+import { HmacIdHasher } from '@privacy-analytics/core/privacy';
 import { catalogOf, lifecycleOf } from '../stubs';
 
 /** "confirm": true runs a request whose expansion is large (a dry run otherwise), or confirms one awaiting it. */
@@ -26,7 +27,12 @@ export async function handleRequestErasure(request: Request, env: Env, grant: Ac
   const site = grant.site;
   let seeds: string[];
   if ('hashedId' in body) seeds = [body.hashedId.toLowerCase()];
-  else if (site.mode === 'pseudonymous') seeds = [await (await hasherFor(site, env, Date.now())).hashId(body.userId)];
+  else if (site.mode === 'pseudonymous') {
+    // Rows written before a hashKey rotation carry the old key's pseudonym: seed with every key version.
+    const current = await (await hasherFor(site, env, Date.now())).hashId(body.userId);
+    const previous = await Promise.all(site.previousHashKeys.map((key) => new HmacIdHasher(key).hashId(body.userId)));
+    seeds = [...new Set([current, ...previous])];
+  }
   // Cookieless ids are hashed with a daily salt kept 48 h: only rows under a live salt can be tied to this user id.
   else seeds = await catalogOf(env, site.id).hashWithLiveSalts(body.userId);
   const { erasure, created } = await lifecycleOf(env, site.id).requestErasure({

@@ -4,7 +4,7 @@ import { EDGE } from '../helpers';
 import { catalogOf } from '../../src/stubs';
 
 const SITE = 'access';
-const TOKENS = { viewer: 'access-viewer-token', analyst: 'access-read-token', admin: 'access-admin-token' } as const;
+const TOKENS = { viewer: 'access-viewer-token-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G', analyst: 'access-read-token-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G', admin: 'access-admin-token-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G' } as const;
 
 async function call(method: string, path: string, authorization: string | null, body?: unknown) {
   const headers: Record<string, string> = {};
@@ -17,7 +17,7 @@ async function call(method: string, path: string, authorization: string | null, 
 
 const bearer = (token: string) => `Bearer ${token}`;
 
-async function issue(role: string, label = `test ${role}`, site = SITE, admin = `${site}-admin-token`) {
+async function issue(role: string, label = `test ${role}`, site = SITE, admin = `${site}-admin-token-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G`) {
   const res = await call('POST', `/v1/sites/${site}/tokens`, bearer(admin), { role, label });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   return res.body as { token: string; id: string; role: string };
@@ -36,7 +36,7 @@ describe('every 401 path', () => {
   });
 
   it('malformed: not "Bearer <token>", or an API token of the wrong shape', async () => {
-    for (const header of ['Basic YWNjZXNzOg==', 'Bearer', 'Bearer two tokens', 'Token access-read-token', `Bearer ${'x'.repeat(600)}`, 'Bearer pat.access.123.abc']) {
+    for (const header of ['Basic YWNjZXNzOg==', 'Bearer', 'Bearer two tokens', 'Token access-read-token-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G', `Bearer ${'x'.repeat(600)}`, 'Bearer pat.access.123.abc']) {
       const res = await call('GET', manifest, header);
       expect(res.status, header).toBe(401);
       expect(res.body.error, header).toBe('malformed_token');
@@ -75,8 +75,8 @@ describe('every 401 path', () => {
 
 describe('every 403 path', () => {
   it('wrong site: a SITE_SECRETS token or an API token of another site', async () => {
-    const other = await issue('admin', 'other site', 'demo', 'demo-admin-token');
-    for (const token of ['demo-admin-token', 'demo-read-token', other.token]) {
+    const other = await issue('admin', 'other site', 'demo', 'demo-admin-token-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G');
+    for (const token of ['demo-admin-token-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G', 'demo-read-token-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G', other.token]) {
       const res = await call('GET', `/v1/sites/${SITE}/manifest`, bearer(token));
       expect(res.status, token).toBe(403);
       expect(res.body.error).toBe('wrong_site');
@@ -143,10 +143,10 @@ describe('each role can do exactly what it should', () => {
     expect(res.body).toMatchObject({ site: SITE, role: 'analyst', tokenId: 'config:analyst:0', source: 'config', actions: ['data.read', 'live.read', 'data.export'] });
   });
 
-  it('the demo defaults keep working: demo-read-token is an analyst, demo-admin-token an admin', async () => {
-    expect((await call('GET', '/v1/sites/demo/whoami', bearer('demo-read-token'))).body.role).toBe('analyst');
-    expect((await call('GET', '/v1/sites/demo/whoami', bearer('demo-admin-token'))).body.role).toBe('admin');
-    expect((await call('GET', '/v1/sites/demo/whoami', bearer('demo-viewer-token'))).body.role).toBe('viewer');
+  it('the demo defaults keep working: demo-read-token-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G is an analyst, demo-admin-token-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G an admin', async () => {
+    expect((await call('GET', '/v1/sites/demo/whoami', bearer('demo-read-token-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G'))).body.role).toBe('analyst');
+    expect((await call('GET', '/v1/sites/demo/whoami', bearer('demo-admin-token-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G'))).body.role).toBe('admin');
+    expect((await call('GET', '/v1/sites/demo/whoami', bearer('demo-viewer-token-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G'))).body.role).toBe('viewer');
   });
 });
 

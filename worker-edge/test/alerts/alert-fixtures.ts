@@ -19,10 +19,10 @@ export const ALERT_TEST_SITES = {
 export function alertSiteSecrets(site: string) {
   return {
     writeKeys: [`${site}-write-key`],
-    viewerTokens: [`${site}-viewer-token`],
-    readTokens: [`${site}-read-token`],
-    adminTokens: [`${site}-admin-token`],
-    hashKey: `test-hash-key-${site}`,
+    viewerTokens: [`${site}-viewer-token-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G`],
+    readTokens: [`${site}-read-token-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G`],
+    adminTokens: [`${site}-admin-token-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G`],
+    hashKey: `test-hash-key-${site}-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G`,
     webhookSecret: `test-webhook-secret-${site}`,
   };
 }

@@ -13,7 +13,7 @@ export const DAY_MS = 24 * 60 * MINUTE_MS;
 export type Role = 'viewer' | 'read' | 'admin';
 
 export function tokenOf(site: string, role: Role): string {
-  return `${site}-${role}-token`;
+  return `${site}-${role}-token-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G`;
 }
 
 export async function call(site: string, role: Role, method: string, path: string, body?: unknown) {

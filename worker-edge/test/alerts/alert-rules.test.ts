@@ -141,7 +141,7 @@ describe('alert access', () => {
   });
 
   it('401 without a token, 403 with an admin token of another site', async () => {
-    const cross = await SELF.fetch(`${EDGE}/v1/sites/alerts/alerts`, { headers: { authorization: 'Bearer alerts-listed-admin-token' } });
+    const cross = await SELF.fetch(`${EDGE}/v1/sites/alerts/alerts`, { headers: { authorization: 'Bearer alerts-listed-admin-token-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G' } });
     expect(cross.status).toBe(403);
     expect(((await cross.json()) as { error: string }).error).toBe('wrong_site');
     const anonymous = await SELF.fetch(`${EDGE}/v1/sites/alerts/alerts/events`);

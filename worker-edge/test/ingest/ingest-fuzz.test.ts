@@ -146,7 +146,7 @@ describe('ingest fuzz: hostile messages never cost their batch-mates', () => {
     expect(failures.slice(0, 20)).toEqual([]);
     expect(hostileSent).toBeGreaterThanOrEqual(HOSTILE_MESSAGES);
 
-    await flush(SITE, `${SITE}-admin-token`);
+    await flush(SITE, `${SITE}-admin-token-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G`);
     const stored = await readStoredRows(SITE);
     const timesStored = new Map<string, number>();
     for (const row of stored) timesStored.set(row.event_id, (timesStored.get(row.event_id) ?? 0) + 1);

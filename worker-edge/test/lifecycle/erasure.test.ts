@@ -81,7 +81,7 @@ describe('erasure', { timeout: 90_000 }, () => {
     expect(late.accepted).toBe(3);
     await drain(SITE);
 
-    const status = await SELF.fetch(`${EDGE}${statusUrl}`, { headers: { authorization: 'Bearer erasure-admin-token' } });
+    const status = await SELF.fetch(`${EDGE}${statusUrl}`, { headers: { authorization: 'Bearer erasure-admin-token-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G' } });
     const report = (await status.json()) as Record<string, number | string>;
     expect(report).toMatchObject({ status: 'done', phase: 'done', rowsRemoved: 16, bufferedRowsRemoved: 3, linkedIds: 5, blockedIds: 5, stops: [], attempts: 0, error: null });
     expect(report.passes).toBeGreaterThanOrEqual(3);
@@ -96,7 +96,7 @@ describe('erasure', { timeout: 90_000 }, () => {
     expect((await ingest(SITE, [event({ anonymousId: ids.A4, timestamp: at(0, 1) }), event({ userId: U, timestamp: at(0, 1) })])).accepted).toBe(0);
     await flushSite(SITE);
     expect((await rowsInManifest(SITE)).filter(isPersonRow(person))).toEqual([]);
-    const live = await SELF.fetch(`${EDGE}/v1/sites/${SITE}/live?minutes=5`, { headers: { authorization: 'Bearer erasure-read-token' } });
+    const live = await SELF.fetch(`${EDGE}/v1/sites/${SITE}/live?minutes=5`, { headers: { authorization: 'Bearer erasure-read-token-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G' } });
     const minutes = ((await live.json()) as { minutes: Record<string, number>[] }).minutes;
     expect(minutes.reduce((n, m) => n + (m['dropped:erased'] ?? 0), 0)).toBeGreaterThanOrEqual(3);
 
@@ -214,13 +214,13 @@ describe('erasure', { timeout: 90_000 }, () => {
     expect(res.status).toBe(200);
     const erase = await SELF.fetch(`${EDGE}/v1/sites/anon/erasure`, {
       method: 'POST',
-      headers: { authorization: 'Bearer anon-admin-token', 'content-type': 'application/json' },
+      headers: { authorization: 'Bearer anon-admin-token-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G', 'content-type': 'application/json' },
       body: JSON.stringify({ userId: 'cookieless-user' }),
     });
     const request = (await erase.json()) as { id: string; hashedIds: string[] };
     expect(request.hashedIds).toHaveLength(1);
     await drain('anon');
-    const status = await SELF.fetch(`${EDGE}/v1/sites/anon/erasure/${request.id}`, { headers: { authorization: 'Bearer anon-admin-token' } });
+    const status = await SELF.fetch(`${EDGE}/v1/sites/anon/erasure/${request.id}`, { headers: { authorization: 'Bearer anon-admin-token-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G' } });
     expect(await status.json()).toMatchObject({ status: 'done', rowsRemoved: 1 });
     const remaining = (await rowsInManifest('anon')).filter((r) => r.properties.includes(marker));
     expect(remaining).toHaveLength(1);

@@ -10,7 +10,7 @@ import { lifecycleOf } from '../../src/stubs';
 export const DAY_MS = 24 * 60 * 60 * 1000;
 
 export function siteTokens(site: string) {
-  return { writeKey: `${site}-write-key`, read: `${site}-read-token`, admin: `${site}-admin-token` };
+  return { writeKey: `${site}-write-key`, read: `${site}-read-token-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G`, admin: `${site}-admin-token-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G` };
 }
 
 export async function adminCall(site: string, method: string, path: string, body?: unknown) {
@@ -83,7 +83,7 @@ export function drain(site: string, options: DrainOptions = {}): Promise<number>
 }
 
 export function hashedId(site: string, value: string): Promise<string> {
-  return new HmacIdHasher(`test-hash-key-${site}`).hashId(value);
+  return new HmacIdHasher(`test-hash-key-${site}-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G`).hashId(value);
 }
 
 export function at(dayOffset: number, hour: number, minute = 0): string {

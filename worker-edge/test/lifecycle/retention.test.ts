@@ -92,7 +92,7 @@ describe('scheduled retention', () => {
   });
 
   it('the default is three years', async () => {
-    const res = await SELF.fetch('https://edge.test/v1/sites/demo/settings/retention', { headers: { authorization: 'Bearer demo-admin-token' } });
+    const res = await SELF.fetch('https://edge.test/v1/sites/demo/settings/retention', { headers: { authorization: 'Bearer demo-admin-token-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G' } });
     expect(await res.json()).toMatchObject({ retentionDays: 1095, source: 'default', oldestKeptDate: new Date(Math.floor(Date.now() / DAY_MS) * DAY_MS - 1095 * DAY_MS).toISOString().slice(0, 10) });
   });
 });
