@@ -32,7 +32,7 @@ const siteSecretsSchema = z.object({
   adminTokens: z.array(z.string().min(8).max(200)).default([]),
   /** Secret key for HMAC-SHA256 pseudonymisation; never leaves the edge. */
   hashKey: z.string().min(8).max(500),
-  /** Signs webhook bodies (alerts, audiences): header `x-webhook-signature: sha256=<hex HMAC of the body>`. */
+  /** Signs webhooks (alerts, audiences): `x-webhook-signature: t=<ts>,v1=<hex HMAC of "<ts>.<body>">`; audience delivery requires it. */
   webhookSecret: z.string().min(16).max(500).optional(),
 });
 
