@@ -120,7 +120,7 @@ export async function handleListAudienceLog(url: URL, env: Env, grant: AccessGra
   const page = [...deliveries, ...exports].sort((a, b) => b.id - a.id).slice(0, limit);
   const deliveryIds = page.flatMap((entry) => (entry.action === 'audience.deliver' && typeof entry.details.deliveryId === 'string' ? [entry.details.deliveryId] : []));
   const outcomes = new Map<string, Outcome>();
-  for (const info of await audiencesOf(env, grant.site.id).deliveries(deliveryIds)) outcomes.set(info.deliveryId, info);
+  if (deliveryIds.length > 0) for (const info of await audiencesOf(env, grant.site.id).deliveries(deliveryIds)) outcomes.set(info.deliveryId, info);
   if (deliveryIds.some((id) => !outcomes.has(id))) {
     const oldest = page.at(-1)!.id;
     for (const action of ['audience.delivered', 'audience.delivery_failed'] as const) {

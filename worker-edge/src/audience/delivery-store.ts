@@ -214,7 +214,8 @@ export function pruneDeliveries(sql: SqlStorage): void {
 export function describeDeliveries(sql: SqlStorage, ids: readonly string[]): AudienceDeliveryInfo[] {
   if (ids.length === 0) return [];
   return sql
-    .exec<DeliveryRow>(`SELECT * FROM audience_deliveries WHERE id IN (${ids.map(() => '?').join(', ')})`, ...ids)
+    // One JSON parameter: Durable Object SQLite binds at most 100 parameters per statement, a listing page asks for up to 500.
+    .exec<DeliveryRow>(`SELECT * FROM audience_deliveries WHERE id IN (SELECT value FROM json_each(?))`, JSON.stringify(ids))
     .toArray()
     .map(describeDelivery);
 }

@@ -289,6 +289,13 @@ describe('audience delivery refusals', () => {
     expect((await deliver({ name: 'By admin', source: 'segment:x', members: members(1, 50) }, 'admin')).status).toBe(202);
   });
 
+  it('the listing looks up a page of up to 500 deliveries at once (Durable Object SQLite binds at most 100 parameters)', async () => {
+    const res = await deliver({ name: 'Looked up', source: 'segment:x', members: members(1, 850) });
+    const ids = [...Array.from({ length: 499 }, (_, i) => i.toString(16).padStart(16, '0')), res.body.deliveryId as string];
+    const found = await audiencesOf(env, SITE).deliveries(ids);
+    expect(found.map((d) => [d.deliveryId, d.status])).toEqual([[res.body.deliveryId, 'queued']]);
+  });
+
   it('one delivery: 400 for a malformed id, 404 for an unknown one', async () => {
     const bad = await call(SITE, 'read', 'GET', '/audiences/deliveries/not-an-id');
     expect(bad.status).toBe(400);
@@ -344,6 +351,7 @@ describe('CSV exports made in the browser', () => {
     expect(log.body.next).toBe(log.body.records[1].id);
     const older = await call(SITE, 'read', 'GET', `/audiences/deliveries?before=${log.body.next}&limit=500`);
     expect(older.body.records.map((r: { name: string; status: string }) => [r.name, r.status])).toEqual([
+      ['Looked up', 'delivered'],
       ['By admin', 'delivered'],
       ['Large', 'delivered'],
       ['Secret withdrawn', 'failed'],
