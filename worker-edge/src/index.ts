@@ -4,7 +4,7 @@ import { handleCreateToken, handleListTokens, handleRevokeToken, handleRotateTok
 import { handleCreateAlertRule, handleDeleteAlertRule, handleListAlertEvents, handleListAlertRules } from './alerts/alert-routes';
 import { handleMetrics } from './alerts/metrics-route';
 import { runScheduledAlerts } from './alerts/scheduled';
-import { handleDeliverAudience, handleListAudienceLog, handleRecordCsvExport } from './audience/audience-routes';
+import { handleAudienceDeliveryStatus, handleDeliverAudience, handleListAudienceLog, handleRecordCsvExport } from './audience/audience-routes';
 import { handleFlush } from './buffer/flush-route';
 import type { Env } from './env';
 import { errorResponse, HttpError, jsonResponse } from './http/http-error';
@@ -21,6 +21,7 @@ import { handleFile } from './read/file-route';
 import { handleManifest } from './read/manifest-route';
 
 export { SiteAlerts } from './alerts/site-alerts';
+export { SiteAudiences } from './audience/site-audiences';
 export { IngestBuffer } from './buffer/ingest-buffer';
 export { SiteLifecycle } from './lifecycle/site-lifecycle';
 export { SiteState } from './storage/site-state';
@@ -71,6 +72,7 @@ const SITE_ROUTES: readonly Route[] = [
   { resource: 'alerts', rest: /^([^/]+)$/, method: 'DELETE', action: 'alerts.manage', handle: (c) => handleDeleteAlertRule(c.env, c.grant, c.params[0]!, c.cors) },
   { resource: 'audiences', rest: /^deliveries$/, method: 'POST', action: 'data.export', handle: (c) => handleDeliverAudience(c.request, c.env, c.grant, c.cors) },
   { resource: 'audiences', rest: /^deliveries$/, method: 'GET', action: 'data.export', handle: (c) => handleListAudienceLog(c.url, c.env, c.grant, c.cors) },
+  { resource: 'audiences', rest: /^deliveries\/([^/]+)$/, method: 'GET', action: 'data.export', handle: (c) => handleAudienceDeliveryStatus(c.env, c.grant, c.params[0]!, c.cors) },
   { resource: 'audiences', rest: /^exports$/, method: 'POST', action: 'data.export', handle: (c) => handleRecordCsvExport(c.request, c.env, c.grant, c.cors) },
 ];
 

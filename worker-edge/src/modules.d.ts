@@ -6,7 +6,7 @@ declare module '*.min.js.txt' {
   const text: string;
   export default text;
 }
-// The slice of node:crypto the edge uses (nodejs_compat); declared here so the worker build does not
+// The slice of node:crypto the edge and its tests use (nodejs_compat); declared here so the worker build does not
 // pull in all of @types/node beside the Workers types.
 declare module 'node:crypto' {
   interface Digest {
@@ -15,4 +15,5 @@ declare module 'node:crypto' {
   }
   export function createHmac(algorithm: 'sha256', key: string | Uint8Array): Digest;
   export function createHash(algorithm: 'sha256'): Digest;
+  export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean;
 }

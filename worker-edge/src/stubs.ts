@@ -4,6 +4,7 @@
  */
 import type { IngestBuffer } from './buffer/ingest-buffer';
 import type { SiteAlerts } from './alerts/site-alerts';
+import type { SiteAudiences } from './audience/site-audiences';
 import { runtimeSettings } from './config/sites';
 import type { Env } from './env';
 import type { SiteLifecycle } from './lifecycle/site-lifecycle';
@@ -42,4 +43,9 @@ export function lifecycleOf(env: Env, site: string): DurableObjectStub<SiteLifec
 /** The site's alert rules and their evaluation. */
 export function alertsOf(env: Env, site: string): DurableObjectStub<SiteAlerts> {
   return env.SITE_ALERTS.get(env.SITE_ALERTS.idFromName(site));
+}
+
+/** The site's queue of audience deliveries to webhooks. */
+export function audiencesOf(env: Env, site: string): DurableObjectStub<SiteAudiences> {
+  return env.SITE_AUDIENCES.get(env.SITE_AUDIENCES.idFromName(site));
 }

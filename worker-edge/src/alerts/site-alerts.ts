@@ -32,18 +32,14 @@ import {
 import { readMetricWindows } from './metric-windows';
 import { assess, baselineWindows, type Outcome } from './seasonal-baseline';
 import { postWebhook, type WebhookAttempt } from './webhook-post';
+import { retryDelayMs } from './webhook-retry';
 import { alertWebhookPolicy, webhookUrlProblem } from './webhook-url';
-import {  } from '../stubs';
 
 /** Evaluations without the anomaly that end an episode (and re-arm the rule). */
 export const RECOVERY_EVALUATIONS = 2;
 /** Attempts per alert delivery: the first at once, then after 30 s, 1, 2, 4, 8, 16 and 32 minutes. */
 export const MAX_DELIVERY_ATTEMPTS = 8;
 const DELIVERIES_PER_RUN = 20;
-
-export function retryDelayMs(attemptsMade: number): number {
-  return Math.min(30_000 * 2 ** (attemptsMade - 1), 60 * 60 * 1000);
-}
 
 export interface RuleEvaluation {
   ruleId: string;
@@ -185,10 +181,10 @@ export class SiteAlerts extends DurableObject<Env> {
       // The site's allow-list may have been tightened since the rule was created.
       const problem = config ? webhookUrlProblem(delivery.url, alertWebhookPolicy(this.env, config)) : `site "${site}" is no longer configured`;
       const result: WebhookAttempt = problem
-        ? { ok: false, retryable: false, status: null, error: `webhook not allowed: ${problem}`, durationMs: 0 }
+        ? { ok: false, retryable: false, status: null, error: `webhook not allowed: ${problem}`, durationMs: 0, retryAfterMs: null }
         : await postWebhook({ url: delivery.url, body: delivery.payload, id: `alert-${site}-${delivery.alertId}`, event: 'alert.fired', secret: config?.webhookSecret });
       const attemptsMade = delivery.attempts + 1;
-      const retryAt = !result.ok && result.retryable && attemptsMade < MAX_DELIVERY_ATTEMPTS ? now + retryDelayMs(attemptsMade) : null;
+      const retryAt = !result.ok && result.retryable && attemptsMade < MAX_DELIVERY_ATTEMPTS ? now + retryDelayMs(attemptsMade, result.retryAfterMs) : null;
       const status = recordAttempt(this.#sql, delivery, result, now, retryAt);
       attempted++;
       const log = { delivery: status, site, alertId: delivery.alertId, attempt: attemptsMade, httpStatus: result.status, error: result.error, retryAt: retryAt === null ? null : new Date(retryAt).toISOString() };

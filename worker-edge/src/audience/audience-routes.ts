@@ -1,55 +1,68 @@
 import type { AccessGrant } from '../access/site-access';
 import { readBody } from '../alerts/request-body';
-import { audienceWebhookPolicy, describeDestination, webhookUrlProblem } from '../alerts/webhook-url';
+import { audienceWebhookPolicy, webhookUrlProblem } from '../alerts/webhook-url';
 import type { Env } from '../env';
 import { HttpError, jsonResponse } from '../http/http-error';
 import type { AuditEntry } from '../lifecycle/audit-log';
 import { boundedLimit } from '../lifecycle/erasure-route';
-import { catalogOf } from '../stubs';
+import { audiencesOf, catalogOf } from '../stubs';
 import { toHex } from '@privacy-analytics/core/privacy';
-import { deliverAudience, AUDIENCE_BATCH_SIZE } from './audience-delivery';
 import { CSV_EXPORT_BODY_HELP, csvExportBodySchema, DELIVERY_BODY_HELP, deliveryBodySchema } from './audience-request';
+import { MAX_DELIVERIES_KEPT, type AudienceDeliveryStatus } from './delivery-store';
 
 /** 50,000 members of about 70 bytes each, with room to spare. */
 const MAX_DELIVERY_BODY_BYTES = 4 * 1024 * 1024;
 const MAX_EXPORT_BODY_BYTES = 4096;
 /** Outcome entries scanned to complete one page of the listing. */
 const MAX_OUTCOME_SCAN = 5000;
+const DELIVERY_ID_PATTERN = /^[0-9a-f]{16}$/;
 
 /**
- * POST /v1/sites/<site>/audiences/deliveries (analyst): posts an audience computed in the browser
- * to one of the site's allow-listed webhooks. The audit log records who sent how many members of
- * which audience where, before the first batch leaves (audience.deliver), and the outcome after
- * (audience.delivered); never the members.
+ * POST /v1/sites/<site>/audiences/deliveries (analyst): queues an audience computed in the browser for one of the
+ * site's allow-listed webhooks and answers 202 with the delivery id; the site's SiteAudiences posts it from its alarm.
+ * The audit log records who sent how many members of which audience where (audience.deliver) before the first batch
+ * leaves, and the outcome (audience.delivered, audience.delivery_failed); never the members.
  */
 export async function handleDeliverAudience(request: Request, env: Env, grant: AccessGrant, headers: Record<string, string>): Promise<Response> {
   const site = grant.site;
-  const body = await readBody(request, deliveryBodySchema, MAX_DELIVERY_BODY_BYTES, 'invalid_audience', DELIVERY_BODY_HELP);
   if (site.audienceWebhookUrls.length === 0) {
     throw new HttpError(409, 'no_audience_webhook', `site "${site.id}" has no audienceWebhookUrls configured in SITES; an operator must allow a destination first`);
   }
+  if (!site.webhookSecret) {
+    throw new HttpError(
+      409,
+      'webhook_secret_required',
+      `site "${site.id}" has no webhookSecret in SITE_SECRETS: audience deliveries are always signed, so an operator must set one (at least 16 characters) first; CSV exports are not affected`,
+    );
+  }
+  const body = await readBody(request, deliveryBodySchema, MAX_DELIVERY_BODY_BYTES, 'invalid_audience', DELIVERY_BODY_HELP);
   const url = body.webhookUrl ?? site.audienceWebhookUrls[0]!;
   const problem = webhookUrlProblem(url, audienceWebhookPolicy(env, site));
   if (problem) throw new HttpError(400, 'webhook_not_allowed', `webhookUrl: ${problem}`);
 
-  const catalog = catalogOf(env, site.id);
   const deliveryId = toHex(crypto.getRandomValues(new Uint8Array(8)));
-  const facts = {
+  const delivery = await audiencesOf(env, site.id).enqueue({
     deliveryId,
+    site: site.id,
     name: body.name,
     source: body.source,
-    members: body.members.length,
-    withChannel: body.members.filter((m) => m.channel !== undefined).length,
-    destination: describeDestination(url),
-    batches: Math.ceil(body.members.length / AUDIENCE_BATCH_SIZE),
+    url,
+    members: body.members,
+    requestedBy: grant.tokenId,
     tokenLabel: grant.label,
-  };
-  await catalog.appendAudit({ action: 'audience.deliver', actor: grant.tokenId, details: facts });
-  const report = await deliverAudience({ deliveryId, site: site.id, name: body.name, source: body.source, url, secret: site.webhookSecret, members: body.members });
-  await catalog.appendAudit({ action: 'audience.delivered', actor: grant.tokenId, details: { ...facts, ...report } });
-  const answer = { site: site.id, ...facts, ...report };
-  if (report.status === 'delivered') return jsonResponse(answer, 200, { ...headers, 'cache-control': 'no-store' });
-  throw new HttpError(502, 'webhook_failed', `audience delivery ${deliveryId} stopped: ${report.failure}`, answer);
+  });
+  const location = `/v1/sites/${site.id}/audiences/deliveries/${deliveryId}`;
+  return jsonResponse({ site: site.id, ...delivery, statusUrl: location }, 202, { ...headers, 'cache-control': 'no-store', location });
+}
+
+/** GET /v1/sites/<site>/audiences/deliveries/<delivery id> (analyst): one delivery's progress. */
+export async function handleAudienceDeliveryStatus(env: Env, grant: AccessGrant, deliveryId: string, headers: Record<string, string>): Promise<Response> {
+  if (!DELIVERY_ID_PATTERN.test(deliveryId)) throw new HttpError(400, 'invalid_parameter', `delivery id: expected 16 hex characters, got "${deliveryId.slice(0, 40)}"`);
+  const delivery = await audiencesOf(env, grant.site.id).delivery(deliveryId);
+  if (!delivery) {
+    throw new HttpError(404, 'delivery_not_found', `no audience delivery ${deliveryId} on site "${grant.site.id}" (the newest ${MAX_DELIVERIES_KEPT} finished ones are kept; older outcomes are in GET …/audiences/deliveries)`);
+  }
+  return jsonResponse({ site: grant.site.id, ...delivery }, 200, { ...headers, 'cache-control': 'no-store' });
 }
 
 /** POST /v1/sites/<site>/audiences/exports (analyst): records a CSV export the dashboard made in the browser. */
@@ -72,9 +85,23 @@ export interface AudienceLogRecord {
   members: number | null;
   destination: string | null;
   deliveryId: string | null;
-  /** csv: recorded; webhook: delivered, failed, or sending while no outcome is logged. */
-  status: 'recorded' | 'sending' | 'delivered' | 'failed';
+  /** csv: recorded; webhook: the delivery's status, `unknown` when neither the queue nor the audit log has its outcome. */
+  status: 'recorded' | AudienceDeliveryStatus | 'unknown';
   membersDelivered: number | null;
+  attempts: number | null;
+  lastError: string | null;
+  nextAttemptAt: string | null;
+  failure: string | null;
+  finishedAt: string | null;
+}
+
+/** An outcome as the listing needs it, from the delivery queue or (for deliveries it no longer holds) the audit log. */
+interface Outcome {
+  status: AudienceDeliveryStatus | 'unknown';
+  membersDelivered: number | null;
+  attempts: number | null;
+  lastError: string | null;
+  nextAttemptAt: string | null;
   failure: string | null;
   finishedAt: string | null;
 }
@@ -91,39 +118,66 @@ export async function handleListAudienceLog(url: URL, env: Env, grant: AccessGra
     catalog.listAudit({ action: 'audience.export', beforeId: before, limit }),
   ]);
   const page = [...deliveries, ...exports].sort((a, b) => b.id - a.id).slice(0, limit);
-  const outcomes = new Map<string, AuditEntry>();
-  const oldest = page.at(-1)?.id ?? 0;
-  let cursor: number | undefined;
-  for (let scanned = 0; page.length > 0 && scanned < MAX_OUTCOME_SCAN; scanned += 1000) {
-    const batch = await catalog.listAudit({ action: 'audience.delivered', beforeId: cursor, limit: 1000 });
-    for (const entry of batch) if (typeof entry.details.deliveryId === 'string') outcomes.set(entry.details.deliveryId, entry);
-    if (batch.length < 1000 || batch.at(-1)!.id < oldest) break;
-    cursor = batch.at(-1)!.id;
+  const deliveryIds = page.flatMap((entry) => (entry.action === 'audience.deliver' && typeof entry.details.deliveryId === 'string' ? [entry.details.deliveryId] : []));
+  const outcomes = new Map<string, Outcome>();
+  if (deliveryIds.length > 0) for (const info of await audiencesOf(env, grant.site.id).deliveries(deliveryIds)) outcomes.set(info.deliveryId, info);
+  if (deliveryIds.some((id) => !outcomes.has(id))) {
+    const oldest = page.at(-1)!.id;
+    for (const action of ['audience.delivered', 'audience.delivery_failed'] as const) {
+      for (const entry of await outcomeEntries(catalog, action, oldest)) {
+        const id = entry.details.deliveryId;
+        if (typeof id === 'string' && !outcomes.has(id)) outcomes.set(id, outcomeFromAudit(entry));
+      }
+    }
   }
   const records = page.map((entry) => toRecord(entry, outcomes));
   const next = page.length === limit ? page.at(-1)!.id : null;
   return jsonResponse({ site: grant.site.id, records, next }, 200, { ...headers, 'cache-control': 'no-store' });
 }
 
-function toRecord(entry: AuditEntry, outcomes: ReadonlyMap<string, AuditEntry>): AudienceLogRecord {
+/** Outcome entries of one kind, newest first, back to the audit id `oldest` (at most MAX_OUTCOME_SCAN of them). */
+async function outcomeEntries(catalog: ReturnType<typeof catalogOf>, action: 'audience.delivered' | 'audience.delivery_failed', oldest: number): Promise<AuditEntry[]> {
+  const entries: AuditEntry[] = [];
+  let cursor: number | undefined;
+  for (let scanned = 0; scanned < MAX_OUTCOME_SCAN; scanned += 1000) {
+    const batch = await catalog.listAudit({ action, beforeId: cursor, limit: 1000 });
+    entries.push(...batch);
+    if (batch.length < 1000 || batch.at(-1)!.id < oldest) break;
+    cursor = batch.at(-1)!.id;
+  }
+  return entries;
+}
+
+function outcomeFromAudit(entry: AuditEntry): Outcome {
   const d = entry.details;
-  const text = (value: unknown) => (typeof value === 'string' ? value : null);
-  const count = (value: unknown) => (typeof value === 'number' ? value : null);
+  const status = d.status === 'delivered' || d.status === 'failed' ? d.status : 'unknown';
+  return { status, membersDelivered: count(d.membersDelivered), attempts: count(d.attempts), lastError: null, nextAttemptAt: null, failure: text(d.failure), finishedAt: entry.at };
+}
+
+function toRecord(entry: AuditEntry, outcomes: ReadonlyMap<string, Outcome>): AudienceLogRecord {
+  const d = entry.details;
   const base = { id: entry.id, at: entry.at, by: entry.actor, tokenLabel: text(d.tokenLabel), name: text(d.name), source: text(d.source), members: count(d.members) };
   if (entry.action === 'audience.export') {
-    return { ...base, kind: 'csv', destination: null, deliveryId: null, status: 'recorded', membersDelivered: null, failure: null, finishedAt: null };
+    return { ...base, kind: 'csv', destination: null, deliveryId: null, status: 'recorded', membersDelivered: null, attempts: null, lastError: null, nextAttemptAt: null, failure: null, finishedAt: null };
   }
   const deliveryId = text(d.deliveryId);
-  const outcome = deliveryId === null ? undefined : outcomes.get(deliveryId);
-  const status = outcome?.details.status === 'delivered' || outcome?.details.status === 'failed' ? outcome.details.status : 'sending';
-  return {
-    ...base,
-    kind: 'webhook',
-    destination: text(d.destination),
-    deliveryId,
-    status,
-    membersDelivered: count(outcome?.details.membersDelivered),
-    failure: text(outcome?.details.failure),
-    finishedAt: outcome?.at ?? null,
+  const outcome = (deliveryId === null ? undefined : outcomes.get(deliveryId)) ?? {
+    status: 'unknown',
+    membersDelivered: null,
+    attempts: null,
+    lastError: null,
+    nextAttemptAt: null,
+    failure: null,
+    finishedAt: null,
   };
+  const { status, membersDelivered, attempts, lastError, nextAttemptAt, failure, finishedAt } = outcome;
+  return { ...base, kind: 'webhook', destination: text(d.destination), deliveryId, status, membersDelivered, attempts, lastError, nextAttemptAt, failure, finishedAt };
+}
+
+function text(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}
+
+function count(value: unknown): number | null {
+  return typeof value === 'number' ? value : null;
 }

@@ -38,7 +38,7 @@ const siteSecretsSchema = z.object({
    * with these, so rows written before the rotation are found. Drop a key once retention has deleted its rows.
    */
   previousHashKeys: z.array(z.string().min(8).max(500)).max(20).default([]),
-  /** Signs webhook bodies (alerts, audiences): header `x-webhook-signature: sha256=<hex HMAC of the body>`. */
+  /** Signs webhooks (alerts, audiences): `x-webhook-signature: t=<ts>,v1=<hex HMAC of "<ts>.<body>">`; audience delivery requires it. */
   webhookSecret: z.string().min(16).max(500).optional(),
 });
 

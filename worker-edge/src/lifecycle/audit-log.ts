@@ -17,6 +17,7 @@ export const AUDIT_ACTIONS = [
   'alert.rule.delete',
   'audience.deliver',
   'audience.delivered',
+  'audience.delivery_failed',
   'audience.export',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

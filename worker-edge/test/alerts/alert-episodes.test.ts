@@ -1,7 +1,8 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AlertEvent } from '../../src/alerts/alert-store';
-import { MAX_DELIVERY_ATTEMPTS, retryDelayMs } from '../../src/alerts/site-alerts';
+import { MAX_DELIVERY_ATTEMPTS } from '../../src/alerts/site-alerts';
+import { retryDelayMs } from '../../src/alerts/webhook-retry';
 import { call, DAY_MS, hookUrl, MINUTE_MS, received, restoreClock, setClock, writeCounts } from './alert-helpers';
 import { alertsOf } from '../../src/stubs';
 

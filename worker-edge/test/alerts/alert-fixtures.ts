@@ -11,10 +11,22 @@ export const ALERT_TEST_SITES = {
   counting: { mode: 'pseudonymous', conversionEvents: ['Order Completed', 'Signed Up'] },
   audience: {
     mode: 'pseudonymous',
-    audienceWebhookUrls: [`${SINK_ORIGIN}/hooks/audience`, `${SINK_ORIGIN}/hooks/audience-flaky?fail=1`, `${SINK_ORIGIN}/hooks/audience-down?status=500`],
+    audienceWebhookUrls: [
+      `${SINK_ORIGIN}/hooks/audience`,
+      `${SINK_ORIGIN}/hooks/audience-flaky?fail=2`,
+      `${SINK_ORIGIN}/hooks/audience-down?status=500`,
+      `${SINK_ORIGIN}/hooks/audience-rejecting?status=400`,
+      `${SINK_ORIGIN}/hooks/audience-throttled?fail=1&failStatus=429&retryAfter=600`,
+      `${SINK_ORIGIN}/hooks/audience-restart?fail=1`,
+      `${SINK_ORIGIN}/hooks/audience-large`,
+    ],
   },
   'audience-none': { mode: 'pseudonymous' },
+  /** Destinations allowed, but no webhookSecret: audience delivery is refused. */
+  'audience-unsigned': { mode: 'pseudonymous', audienceWebhookUrls: [`${SINK_ORIGIN}/hooks/audience-unsigned`] },
 };
+
+const SITES_WITHOUT_WEBHOOK_SECRET = new Set(['audience-unsigned']);
 
 export function alertSiteSecrets(site: string) {
   return {
@@ -23,7 +35,7 @@ export function alertSiteSecrets(site: string) {
     readTokens: [`${site}-read-token-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G`],
     adminTokens: [`${site}-admin-token-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G`],
     hashKey: `test-hash-key-${site}-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G`,
-    webhookSecret: `test-webhook-secret-${site}`,
+    ...(SITES_WITHOUT_WEBHOOK_SECRET.has(site) ? {} : { webhookSecret: `test-webhook-secret-${site}` }),
   };
 }
 

@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CountableRow } from '../../src/buffer/counters';
 import {
@@ -16,6 +15,7 @@ import {
   runCron,
   setClock,
 } from './alert-helpers';
+import { verifyWebhook } from './verify-webhook';
 
 /**
  * The issue's acceptance test: a day of synthetic e-commerce traffic replayed through the real
@@ -155,8 +155,10 @@ describe('replay of a day with a planted conversion drop', () => {
     });
     expect(payload.baseline.windows).toHaveLength(7);
     expect(payload.message).toMatch(/^\[alerts-drop\] conversions per 10 min dropped to \d+ \(-\d+ %\) in 14:\d\d–14:\d\d UTC/);
-    const signature = createHmac('sha256', `test-webhook-secret-${SITES.drop}`).update(posts[0]!.body).digest('hex');
-    expect(posts[0]!.headers['x-webhook-signature']).toBe(`sha256=${signature}`);
+    // Signed over "<timestamp>.<body>" at the (simulated) time of the POST, which fell on the test day.
+    const signedAt = Number(posts[0]!.headers['x-webhook-timestamp']) * 1000;
+    expect(signedAt >= TEST_DAY && signedAt < TEST_DAY + DAY_MS).toBe(true);
+    expect(verifyWebhook(`test-webhook-secret-${SITES.drop}`, posts[0]!.headers, posts[0]!.body, signedAt / 1000)).toBe(true);
     expect(posts[0]!.headers['x-webhook-id']).toBe(`alert-${SITES.drop}-${alert.id}`);
   });
 

@@ -10,8 +10,6 @@ import { validEdgeUrl } from './edge-url';
 import { EdgeRequestError, errorMessage } from '../engine/errors';
 
 const REQUEST_TIMEOUT_MS = 30_000;
-/** Delivery posts up to 50 batches to the destination with retries; give it time. */
-const DELIVERY_TIMEOUT_MS = 180_000;
 
 const whoAmISchema = z.object({
   site: z.string(),
@@ -56,8 +54,21 @@ export type FiredAlert = z.infer<typeof alertSchema>;
 const rulesSchema = z.object({ rules: z.array(ruleSchema).max(1000) });
 const alertsSchema = z.object({ alerts: z.array(alertSchema).max(1000), next: z.number().nullable() });
 
+/** A queued audience delivery and its progress (POST answers 202 with it; GET …/deliveries/<id> follows it). */
 const deliverySchema = z
-  .object({ deliveryId: z.string(), status: z.string(), members: z.number(), membersDelivered: z.number().optional(), destination: z.string().optional(), batches: z.number().optional() })
+  .object({
+    deliveryId: z.string(),
+    status: z.enum(['queued', 'delivering', 'delivered', 'failed']),
+    members: z.number(),
+    membersDelivered: z.number(),
+    batches: z.number(),
+    batchesDelivered: z.number(),
+    attempts: z.number(),
+    destination: z.string(),
+    lastError: z.string().nullable(),
+    failure: z.string().nullable(),
+    nextAttemptAt: z.string().nullable(),
+  })
   .passthrough();
 export type DeliveryReport = z.infer<typeof deliverySchema>;
 
@@ -119,9 +130,14 @@ export class EdgeAdmin {
     return this.#request('GET', `live?minutes=${Math.max(1, Math.min(2880, Math.round(minutes)))}`, 'collection counters', undefined, signal);
   }
 
-  /** Posts an audience to one of the site's allowed webhooks through the edge (analyst role: data.export). */
+  /** Queues an audience for one of the site's allowed webhooks; the edge posts it in the background (analyst role: data.export). */
   async deliverAudience(body: AudienceDelivery, signal?: AbortSignal): Promise<DeliveryReport> {
-    return parse(deliverySchema, await this.#request('POST', 'audiences/deliveries', 'audience delivery', body, signal, DELIVERY_TIMEOUT_MS), 'audience delivery');
+    return parse(deliverySchema, await this.#request('POST', 'audiences/deliveries', 'audience delivery', body, signal), 'audience delivery');
+  }
+
+  /** One queued delivery's progress (analyst role). */
+  async audienceDelivery(deliveryId: string, signal?: AbortSignal): Promise<DeliveryReport> {
+    return parse(deliverySchema, await this.#request('GET', `audiences/deliveries/${encodeURIComponent(deliveryId)}`, 'delivery status', undefined, signal), 'delivery status');
   }
 
   /** Records a CSV export made in this browser in the edge's audit log (analyst role: data.export). */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { audienceFileName, audienceSourceSchema, deliveryRequests, hashKeyProblem, MAX_MEMBERS_PER_DELIVERY } from './audience-delivery';
+import type { DeliveryReport } from '../../edge/edge-admin';
+import { audienceFileName, audienceSourceSchema, deliveryProgress, deliveryRequests, hashKeyProblem, MAX_MEMBERS_PER_DELIVERY } from './audience-delivery';
 
 const id = (n: number) => n.toString(16).padStart(32, '0');
 
@@ -38,5 +39,39 @@ describe('audience delivery requests', () => {
     expect(audienceSourceSchema.safeParse('segment:At risk').success).toBe(true);
     expect(audienceSourceSchema.safeParse('rfm').success).toBe(false);
     expect(audienceFileName('At risk, March!')).toBe('audience-at-risk-march');
+  });
+});
+
+describe('delivery progress', () => {
+  const report = (over: Partial<DeliveryReport>): DeliveryReport => ({
+    deliveryId: 'd1',
+    status: 'queued',
+    members: 2500,
+    membersDelivered: 0,
+    batches: 3,
+    batchesDelivered: 0,
+    attempts: 0,
+    destination: 'https://crm.example.com/hooks/audiences',
+    lastError: null,
+    failure: null,
+    nextAttemptAt: null,
+    ...over,
+  });
+
+  it('says queued, retrying, delivered or failed, with how many persons arrived', () => {
+    expect(deliveryProgress([report({})])).toEqual({ text: '0 of 2,500 persons sent to https://crm.example.com/hooks/audiences (queued, delivery d1).', finished: false, failed: false });
+    expect(deliveryProgress([report({ status: 'delivering', membersDelivered: 1000, lastError: 'HTTP 503', nextAttemptAt: '2031-01-01T12:00:30.000Z' })]).text).toBe(
+      '1,000 of 2,500 persons sent to https://crm.example.com/hooks/audiences (delivering, delivery d1). The receiver answered HTTP 503; the edge tries again at 12:00:30 UTC.',
+    );
+    expect(deliveryProgress([report({ status: 'delivered', membersDelivered: 2500 }), report({ deliveryId: 'd2', status: 'delivered', members: 10, membersDelivered: 10 })])).toEqual({
+      text: 'Delivered 2,510 persons through the edge to https://crm.example.com/hooks/audiences (delivery d1, d2).',
+      finished: true,
+      failed: false,
+    });
+    expect(deliveryProgress([report({ status: 'failed', membersDelivered: 1000, failure: 'batch 2 of 3: HTTP 500 (after 8 attempts)' })])).toEqual({
+      text: 'Delivery d1 failed: batch 2 of 3: HTTP 500 (after 8 attempts). 1,000 of 2,500 persons arrived.',
+      finished: true,
+      failed: true,
+    });
   });
 });

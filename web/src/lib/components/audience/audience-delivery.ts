@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import { parseAudienceSpec, parseSegmentSpec, resolveAsOfInstant, responsiveChannelSql, segmentMembers, type AudienceSpecInput } from '@privacy-analytics/core/analytics';
 import type { QueryEngine } from '@privacy-analytics/core/engine';
-import type { AudienceDelivery } from '../../edge/edge-admin';
+import type { AudienceDelivery, DeliveryReport } from '../../edge/edge-admin';
+import { formatInteger } from '../format';
 
 export const PSEUDONYM = /^[0-9a-f]{32}$/;
 const CHANNEL = /^[A-Za-z0-9 _.:/-]{1,64}$/;
@@ -74,4 +75,23 @@ export function hashKeyProblem(key: string): string | null {
 /** A file name from the audience name: letters, digits and dashes. */
 export function audienceFileName(name: string): string {
   return `audience-${name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60) || 'export'}`;
+}
+
+/** What to tell the user about queued deliveries (one per request of deliveryRequests), and whether they all ended. */
+export function deliveryProgress(deliveries: readonly DeliveryReport[]): { text: string; finished: boolean; failed: boolean } {
+  const members = deliveries.reduce((sum, d) => sum + d.members, 0);
+  const arrived = deliveries.reduce((sum, d) => sum + d.membersDelivered, 0);
+  const ids = deliveries.map((d) => d.deliveryId).join(', ');
+  const destination = deliveries[0]?.destination ?? 'the webhook';
+  const failed = deliveries.find((d) => d.status === 'failed');
+  if (failed) {
+    return { text: `Delivery ${failed.deliveryId} failed: ${failed.failure ?? 'no reason given'}. ${formatInteger(arrived)} of ${formatInteger(members)} persons arrived.`, finished: true, failed: true };
+  }
+  if (deliveries.every((d) => d.status === 'delivered')) {
+    return { text: `Delivered ${formatInteger(members)} persons through the edge to ${destination} (delivery ${ids}).`, finished: true, failed: false };
+  }
+  const retrying = deliveries.find((d) => d.lastError !== null && d.status === 'delivering');
+  const retry = retrying ? ` The receiver answered ${retrying.lastError}; the edge tries again${retrying.nextAttemptAt ? ` at ${retrying.nextAttemptAt.slice(11, 19)} UTC` : ''}.` : '';
+  const state = deliveries.some((d) => d.status === 'delivering') ? 'delivering' : 'queued';
+  return { text: `${formatInteger(arrived)} of ${formatInteger(members)} persons sent to ${destination} (${state}, delivery ${ids}).${retry}`, finished: false, failed: false };
 }
