@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { BUCKET_MS } from '../buffer/counters';
 import { baselineOffsets, MIN_BASELINE_WINDOWS, type BaselineSpec, type Direction, type ThresholdSpec } from './seasonal-baseline';
 import { webhookUrlProblem, type WebhookPolicy } from './webhook-url';
+import { DEFAULT_FLUSH_LAG_LIMIT_SECONDS, FLUSH_LAG_METRIC } from './flush-lag-rule';
 
 export const MAX_RULES_PER_SITE = 50;
 const WINDOW_STEP_MINUTES = BUCKET_MS / 60_000;
@@ -14,8 +15,9 @@ export const RULE_DEFAULTS = {
 };
 
 /** events = accepted rows, persons = distinct hashed ids, conversions = accepted conversion events; or any live counter. */
-export const METRIC_PATTERN = /^(events|persons|conversions|accepted|duplicate|(bot|rejected|flag|dropped):[a-z0-9_]{1,60})$/;
-const METRIC_HELP = 'events, persons, conversions or a live counter (accepted, duplicate, bot:<reason>, rejected:<reason>, flag:<flag>, dropped:<reason>)';
+export const METRIC_PATTERN = /^(events|persons|conversions|accepted|duplicate|flush_lag|(bot|rejected|flag|dropped):[a-z0-9_]{1,60})$/;
+const METRIC_HELP =
+  'events, persons, conversions or a live counter (accepted, duplicate, bot:<reason>, rejected:<reason>, flag:<flag>, dropped:<reason>), or flush_lag (seconds the oldest unwritten event has waited; fires above limitSeconds)';
 
 export interface AlertRule {
   id: string;
@@ -26,6 +28,8 @@ export interface AlertRule {
   baseline: BaselineSpec;
   threshold: ThresholdSpec;
   webhookUrl: string;
+  /** flush_lag rules only: fire when the oldest unwritten event has waited longer than this. */
+  limitSeconds?: number;
   createdAt: string;
   createdBy: string;
 }
@@ -33,8 +37,8 @@ export interface AlertRule {
 export type AlertRuleInput = Omit<AlertRule, 'id' | 'createdAt' | 'createdBy'>;
 
 export const RULE_BODY_HELP =
-  '{"metric": "events" | "persons" | "conversions" | "<counter>", "webhookUrl": "https://…", "name"?: "…", "windowMinutes"?: 5-1440 (multiple of 5), ' +
-  '"direction"?: "drop" | "spike" | "both", "baseline"?: {"days"?: 0-14, "weeks"?: 0-4}, "threshold"?: {"k"?: 1-10, "minRelativeChange"?: 0-10, "minBaselineVolume"?: >= 0}}';
+  '{"metric": "events" | "persons" | "conversions" | "<counter>" | "flush_lag", "webhookUrl": "https://…", "name"?: "…", "windowMinutes"?: 5-1440 (multiple of 5), ' +
+  '"limitSeconds"?: 60-86400 (flush_lag only, default 600), "direction"?: "drop" | "spike" | "both", "baseline"?: {"days"?: 0-14, "weeks"?: 0-4}, "threshold"?: {"k"?: 1-10, "minRelativeChange"?: 0-10, "minBaselineVolume"?: >= 0}}';
 
 const nameSchema = z.string().trim().min(1, 'must not be empty').max(100, 'at most 100 characters').regex(/^[^\u0000-\u001f\u007f]*$/, 'no control characters');
 
@@ -73,6 +77,7 @@ export function alertRuleBodySchema(policy: WebhookPolicy): z.ZodType<AlertRuleI
         })
         .strict()
         .default(RULE_DEFAULTS.threshold),
+      limitSeconds: z.number().int('must be a whole number of seconds').min(60, 'at least 60').max(86_400, 'at most 86400 (one day)').optional(),
       webhookUrl: z
         .string('required: the URL alerts are posted to')
         .max(2048, 'at most 2048 characters')
@@ -82,11 +87,18 @@ export function alertRuleBodySchema(policy: WebhookPolicy): z.ZodType<AlertRuleI
         }),
     })
     .strict()
-    .transform((body) => ({
-      ...body,
-      name: body.name ?? `${body.metric} per ${body.windowMinutes} min (${body.direction})`,
-      webhookUrl: new URL(body.webhookUrl).href,
-    }));
+    .superRefine((body, ctx) => {
+      if (body.limitSeconds !== undefined && body.metric !== FLUSH_LAG_METRIC) {
+        ctx.addIssue({ code: 'custom', path: ['limitSeconds'], message: 'only flush_lag rules take a limit; other metrics are judged against their own baseline' });
+      }
+    })
+    .transform((body) => {
+      if (body.metric === FLUSH_LAG_METRIC) {
+        const limitSeconds = body.limitSeconds ?? DEFAULT_FLUSH_LAG_LIMIT_SECONDS;
+        return { ...body, direction: 'spike' as const, limitSeconds, name: body.name ?? `flush lag over ${limitSeconds} s`, webhookUrl: new URL(body.webhookUrl).href };
+      }
+      return { ...body, name: body.name ?? `${body.metric} per ${body.windowMinutes} min (${body.direction})`, webhookUrl: new URL(body.webhookUrl).href };
+    });
 }
 
 export const ruleIdSchema = z.string().regex(/^[0-9a-f]{16}$/);

@@ -30,7 +30,8 @@ import {
   type RuleState,
 } from './alert-store';
 import { readMetricWindows } from './metric-windows';
-import { assess, baselineWindows, type Outcome } from './seasonal-baseline';
+import { assess, baselineWindows, type Assessment, type Outcome } from './seasonal-baseline';
+import { assessFlushLag, currentFlushLagSeconds, DEFAULT_FLUSH_LAG_LIMIT_SECONDS, FLUSH_LAG_METRIC, flushLagMessage } from './flush-lag-rule';
 import { postWebhook, type WebhookAttempt } from './webhook-post';
 import { retryDelayMs } from './webhook-retry';
 import { alertWebhookPolicy, webhookUrlProblem } from './webhook-url';
@@ -128,12 +129,21 @@ export class SiteAlerts extends DurableObject<Env> {
     if (initialState.lastWindowEnd !== null && initialState.lastWindowEnd >= window.to) {
       return { ...unchanged, outcome: 'already_evaluated', value: null, median: null };
     }
-    const comparisons = baselineWindows(window, rule.baseline);
-    const { values, oldestDataAt } = await readMetricWindows(this.env, site, rule.metric, [window, ...comparisons]);
-    const [value, ...baselineValues] = values as [number, ...number[]];
-    // A comparison window from before the site sent anything is unknown, not zero.
-    const known = comparisons.flatMap((w, i) => (oldestDataAt !== null && w.from >= oldestDataAt ? [{ window: w, value: baselineValues[i]! }] : []));
-    const assessment = assess(value, known.map((k) => k.value), rule.direction, rule.threshold);
+    let value: number;
+    let assessment: Assessment;
+    let known: { window: TimeWindow; value: number }[] = [];
+    if (rule.metric === FLUSH_LAG_METRIC) {
+      value = await currentFlushLagSeconds(this.env, site, now);
+      assessment = assessFlushLag(value, rule.limitSeconds ?? DEFAULT_FLUSH_LAG_LIMIT_SECONDS);
+    } else {
+      const comparisons = baselineWindows(window, rule.baseline);
+      const { values, oldestDataAt } = await readMetricWindows(this.env, site, rule.metric, [window, ...comparisons]);
+      const [current, ...baselineValues] = values as [number, ...number[]];
+      value = current;
+      // A comparison window from before the site sent anything is unknown, not zero.
+      known = comparisons.flatMap((w, i) => (oldestDataAt !== null && w.from >= oldestDataAt ? [{ window: w, value: baselineValues[i]! }] : []));
+      assessment = assess(value, known.map((k) => k.value), rule.direction, rule.threshold);
+    }
     const anomaly = assessment.outcome === 'drop' || assessment.outcome === 'spike' ? assessment.outcome : null;
 
     const { fired, resolved } = this.ctx.storage.transactionSync(() => {
@@ -153,7 +163,7 @@ export class SiteAlerts extends DurableObject<Env> {
           resolved = state.openAlertId;
         }
         const facts: AlertFacts = { site, rule, direction: anomaly, window, assessment, baselineWindows: known.map((k) => k.window), firedAt: now };
-        const message = alertMessage(facts);
+        const message = rule.metric === FLUSH_LAG_METRIC ? flushLagMessage(site, rule.name, value, assessment.upper ?? 0) : alertMessage(facts);
         fired = insertAlert(this.#sql, { rule, direction: anomaly, windowFrom: window.from, windowTo: window.to, assessment, message, firedAt: now }, (id) =>
           JSON.stringify(alertPayload(id, facts, message)),
         );

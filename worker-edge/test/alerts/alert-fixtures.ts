@@ -8,6 +8,7 @@ export const ALERT_TEST_SITES = {
   'alerts-normal': { mode: 'pseudonymous' },
   'alerts-episodes': { mode: 'pseudonymous' },
   'alerts-new': { mode: 'pseudonymous' },
+  'alerts-flush-lag': { mode: 'pseudonymous' },
   counting: { mode: 'pseudonymous', conversionEvents: ['Order Completed', 'Signed Up'] },
   audience: {
     mode: 'pseudonymous',
