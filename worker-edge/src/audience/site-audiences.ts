@@ -132,7 +132,7 @@ export class SiteAudiences extends DurableObject<Env> {
     let posts = 0;
     while (posts < budget) {
       const index = delivery.batches_delivered;
-      const { body, size } = this.#batchBody(delivery, index);
+      const { body, size } = await this.#batchBody(delivery, index);
       const result = await postWebhook({ url: delivery.url, body, id: `${delivery.id}-${index}`, event: 'audience.batch', secret: config!.webhookSecret });
       posts++;
       const at = Date.now();
@@ -147,14 +147,19 @@ export class SiteAudiences extends DurableObject<Env> {
     return posts;
   }
 
-  /** The batch's body: built and stored at its first POST, the same bytes on every retry. */
-  #batchBody(delivery: DeliveryRow, index: number): { body: string; size: number } {
+  /**
+   * The batch's body: built and stored at its first POST, the same bytes on every retry. Members erased since the
+   * delivery was queued are left out (the catalog's erased ids are read when the batch is built).
+   */
+  async #batchBody(delivery: DeliveryRow, index: number): Promise<{ body: string; size: number }> {
     const stored = storedBatch(this.#sql, delivery.id, index);
     if (stored.body !== null) return { body: stored.body, size: stored.size };
+    const erased = new Set(await catalogOf(this.env, delivery.site).erasedIds());
+    const members = erased.size === 0 ? stored.members : stored.members.filter((member) => !erased.has(member.id));
     const facts = { deliveryId: delivery.id, site: delivery.site, name: delivery.name, source: delivery.source, size: delivery.members, batches: delivery.batches };
-    const body = JSON.stringify(batchPayload(facts, index, stored.members, Date.now()));
+    const body = JSON.stringify(batchPayload(facts, index, members, Date.now()));
     this.ctx.storage.transactionSync(() => saveBatchBody(this.#sql, delivery.id, index, body));
-    return { body, size: stored.size };
+    return { body, size: members.length };
   }
 
   /** Writes the audit entries not written yet; true when some still are not (the catalog did not answer). */

@@ -4,7 +4,7 @@ import { retryDelayMs } from '../../src/alerts/webhook-retry';
 import { MAX_BATCH_ATTEMPTS } from '../../src/audience/audience-delivery';
 import type { SiteAudiences } from '../../src/audience/site-audiences';
 import type { Env } from '../../src/env';
-import { audiencesOf } from '../../src/stubs';
+import { audiencesOf, catalogOf } from '../../src/stubs';
 import { call, DAY_MS, hashedIdOf, hookUrl, received, restoreClock, setClock } from '../alerts/alert-helpers';
 import { verifyWebhook } from '../alerts/verify-webhook';
 
@@ -249,6 +249,18 @@ describe('audience delivery through the queue', () => {
     expect((await auditOf(res.body.deliveryId)).map((e) => e.action)).toEqual(['audience.delivery_failed', 'audience.deliver']);
   });
 
+  it('leaves out members erased after the delivery was queued', async () => {
+    const audience = members(4, 900_000);
+    const res = await deliver({ name: 'Erased meanwhile', source: 'segment:erased', members: audience });
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    await catalogOf(env, SITE).addErasedIds([audience[1]!.id], 'erasure-before-send');
+    await runAlarmsUntilIdle();
+    const post = (await received('audience')).find((p) => p.headers['x-webhook-id'] === `${res.body.deliveryId}-0`)!;
+    const sent = JSON.parse(post.body) as { members: { id: string }[] };
+    expect(sent.members.map((m) => m.id)).toEqual([audience[0]!.id, audience[2]!.id, audience[3]!.id]);
+    expect(await status(res.body.deliveryId as string)).toMatchObject({ status: 'delivered', membersDelivered: 3 });
+  });
+
   it('a delivery larger than one alarm run (25 POSTs) goes on in the next run', async () => {
     const res = await deliver({ name: 'Large', source: 'segment:everyone', webhookUrl: hookUrl('audience-large'), members: members(26_000, 10_000) });
     expect(res.status).toBe(202);
@@ -354,6 +366,7 @@ describe('CSV exports made in the browser', () => {
       ['Looked up', 'delivered'],
       ['By admin', 'delivered'],
       ['Large', 'delivered'],
+      ['Erased meanwhile', 'delivered'],
       ['Secret withdrawn', 'failed'],
       ['Restarted', 'delivered'],
       ['Rejected', 'failed'],
