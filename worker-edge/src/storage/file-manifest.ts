@@ -174,10 +174,12 @@ export function rangeTotals(sql: SqlStorage, from?: string, to?: string): Manife
  * manifest. Within a site, key order is (date, key) order (`events/site=<s>/date=<d>/…`).
  */
 export function filesPage(sql: SqlStorage, limit: number, from?: string, to?: string, after?: { date: string; key: string }): RegisteredFile[] {
+  // The index search starts at the cursor's date (not at `from`), so a page costs its own rows, not the pages before.
+  const low = after && after.date > (from ?? '') ? after.date : (from ?? '0000-00-00');
   return sql
     .exec<FileRow>(
-      `SELECT * FROM files WHERE date >= ? AND date <= ? AND (date, key) > (?, ?) ORDER BY date, key LIMIT ?`,
-      from ?? '0000-00-00', to ?? '9999-99-99', after?.date ?? '', after?.key ?? '', limit,
+      `SELECT * FROM files INDEXED BY files_by_date_key WHERE date >= ? AND date <= ? AND (date > ? OR key > ?) ORDER BY date, key LIMIT ?`,
+      low, to ?? '9999-99-99', after?.date ?? '', after?.key ?? '', limit,
     )
     .toArray()
     .map(toEntry);
@@ -201,7 +203,7 @@ export function listingChange(sql: SqlStorage, position: ListingPosition, from?:
   if (removed) return `${removed.key}, listed on an earlier page, has been replaced or removed since`;
   const added = sql
     .exec<{ key: string }>(
-      `SELECT key FROM files WHERE seq > ? AND date >= ? AND (date, key) <= (?, ?) AND NOT (${FLUSH_FILE}) LIMIT 1`,
+      `SELECT key FROM files INDEXED BY files_by_seq WHERE seq > ? AND date >= ? AND (date, key) <= (?, ?) AND NOT (${FLUSH_FILE}) LIMIT 1`,
       position.startSeq, low, position.afterDate, position.afterKey,
     )
     .toArray()[0];
