@@ -8,6 +8,8 @@ export interface ExportOptions {
   edge: string;
   token: string;
   concurrency: number;
+  /** Files per listing page asked of the edge; null: the edge's default (5,000). */
+  pageSize: number | null;
 }
 
 export { UsageError } from '../usage-error';
@@ -17,13 +19,14 @@ export const DEFAULT_EDGE = 'http://127.0.0.1:8787';
 /** The local demo's analyst token (see scripts/dev-vars.ts); real deployments pass --token or ANALYTICS_TOKEN. */
 export const DEFAULT_TOKEN = 'demo-read-token-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G';
 
-export const USAGE = `usage: npm run export -- --site SITE --from YYYY-MM-DD --to YYYY-MM-DD --out DIR [--edge URL] [--token TOKEN] [--concurrency N]
+export const USAGE = `usage: npm run export -- --site SITE --from YYYY-MM-DD --to YYYY-MM-DD --out DIR [--edge URL] [--token TOKEN] [--concurrency N] [--page-size N]
   --site         site id, e.g. demo
   --from, --to   first and last date (UTC, inclusive)
   --out          folder; files keep their Hive layout (events/site=…/date=…/…) and manifest.json goes beside them
   --edge         edge origin (default ${DEFAULT_EDGE}, or EDGE_URL)
   --token        analyst or admin token (default ANALYTICS_TOKEN, else the local demo's ${DEFAULT_TOKEN})
   --concurrency  parallel downloads, 1..16 (default 4)
+  --page-size    files per page of the edge's listing, 1..20000 (default: the edge's, 5000); every page is read
 Files already in DIR with the right SHA-256 are skipped, so an interrupted export can simply be run again.`;
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -45,7 +48,7 @@ export function parseExportArgs(argv: readonly string[], env: Readonly<Record<st
       value = next;
       i++;
     }
-    if (!['site', 'from', 'to', 'out', 'edge', 'token', 'concurrency'].includes(name)) throw new UsageError(`unknown option --${name}`);
+    if (!['site', 'from', 'to', 'out', 'edge', 'token', 'concurrency', 'page-size'].includes(name)) throw new UsageError(`unknown option --${name}`);
     if (values.has(name)) throw new UsageError(`--${name} given more than once`);
     values.set(name, value);
   }
@@ -68,7 +71,12 @@ export function parseExportArgs(argv: readonly string[], env: Readonly<Record<st
   const concurrencyText = values.get('concurrency') ?? '4';
   const concurrency = Number(concurrencyText);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 16) throw new UsageError(`--concurrency must be an integer from 1 to 16, got "${concurrencyText}"`);
-  return { site, from, to, out, edge, token, concurrency };
+  const pageSizeText = values.get('page-size');
+  const pageSize = pageSizeText === undefined ? null : Number(pageSizeText);
+  if (pageSize !== null && (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 20_000)) {
+    throw new UsageError(`--page-size must be an integer from 1 to 20000, got "${pageSizeText}"`);
+  }
+  return { site, from, to, out, edge, token, concurrency, pageSize };
 }
 
 function parseDate(name: string, raw: string): string {

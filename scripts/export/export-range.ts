@@ -43,8 +43,35 @@ export async function exportRange(options: ExportOptions, log: Log): Promise<Exp
   return summary;
 }
 
+/** A listing that changed while it was paged (409) is read again from its first page, this many times at most. */
+const LISTING_TRIES = 3;
+
+/** The whole listing of the range: every page, following nextCursor; read again from the start if it changed meanwhile. */
 async function fetchListing(options: ExportOptions): Promise<ExportListing> {
-  const url = `${options.edge}/v1/sites/${options.site}/export?from=${options.from}&to=${options.to}`;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fetchAllPages(options);
+    } catch (error) {
+      if (!(error instanceof ListingChanged) || attempt >= LISTING_TRIES) throw error instanceof ListingChanged ? new ExportError(`${error.message} (${attempt} tries)`) : error;
+    }
+  }
+}
+
+class ListingChanged extends Error {}
+
+async function fetchAllPages(options: ExportOptions): Promise<ExportListing> {
+  const base = `${options.edge}/v1/sites/${options.site}/export?from=${options.from}&to=${options.to}${options.pageSize === null ? '' : `&limit=${options.pageSize}`}`;
+  const first = await fetchPage(options, base);
+  const files = [...first.files];
+  for (let cursor = first.nextCursor ?? null; cursor !== null; ) {
+    const page = await fetchPage(options, `${base}&cursor=${encodeURIComponent(cursor)}`);
+    files.push(...page.files);
+    cursor = page.nextCursor ?? null;
+  }
+  return { ...first, files, nextCursor: null };
+}
+
+async function fetchPage(options: ExportOptions, url: string): Promise<ExportListing> {
   let response: Response;
   try {
     response = await fetch(url, { headers: { authorization: `Bearer ${options.token}` } });
@@ -60,6 +87,7 @@ async function fetchListing(options: ExportOptions): Promise<ExportListing> {
     } catch {
       // not JSON: keep the text
     }
+    if (response.status === 409) throw new ListingChanged(`the edge's listing kept changing while it was paged: ${message}`);
     const hint = response.status === 401 || response.status === 403 ? ' (--token needs an analyst or admin token of this site)' : '';
     throw new ExportError(`the edge answered ${response.status} to ${url}: ${message}${hint}`);
   }

@@ -77,11 +77,20 @@ export async function manifestSettled(edgeUrl: string, range: { from: string; to
   throw new Error(`the manifest of ${range.from}..${range.to} did not settle within ${timeoutMs / 1000} s`, { cause: lastError });
 }
 
+/** Every file of the manifest (of `range`), page after page; a listing that changed meanwhile (409) throws. */
 export async function edgeManifest(edgeUrl: string, range?: { from: string; to: string }, signal?: AbortSignal): Promise<ManifestEntry[]> {
-  const query = range ? `?from=${range.from}&to=${range.to}` : '';
-  const res = await fetch(`${edgeUrl}/v1/sites/${DEMO.site}/manifest${query}`, { headers: { authorization: `Bearer ${DEMO.readToken}` }, ...(signal ? { signal } : {}) });
-  if (!res.ok) throw new Error(`manifest: ${res.status} ${await res.text()}`);
-  return manifestResponseSchema.parse(await res.json()).files;
+  const query = range ? `from=${range.from}&to=${range.to}` : '';
+  const files: ManifestEntry[] = [];
+  let cursor: string | null = null;
+  do {
+    const url = `${edgeUrl}/v1/sites/${DEMO.site}/manifest?${query}${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`;
+    const res = await fetch(url, { headers: { authorization: `Bearer ${DEMO.readToken}` }, ...(signal ? { signal } : {}) });
+    if (!res.ok) throw new Error(`manifest: ${res.status} ${await res.text()}`);
+    const page = manifestResponseSchema.parse(await res.json());
+    files.push(...page.files);
+    cursor = page.nextCursor ?? null;
+  } while (cursor !== null);
+  return files;
 }
 
 /** Downloads the manifest's files for `range` (the same bytes the dashboard reads) into a temp directory. */

@@ -9,6 +9,8 @@ import { DEMO, REPO_ROOT, startLocalEdge, type LocalEdge } from '@privacy-analyt
 import { readBackRows } from './read-back';
 
 const HASH_KEY = 'e2e-export-hash-key-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G';
+/** Three days ending three days ago (UTC): past days, inside the edge's ingest horizon. */
+const DATES = [5, 4, 3].map((daysAgo) => new Date((Math.floor(Date.now() / 86_400_000) - daysAgo) * 86_400_000).toISOString().slice(0, 10));
 const VIEWER_TOKEN = 'demo-viewer-token-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G';
 
 interface CliRun {
@@ -66,7 +68,7 @@ describe('npm run export against a local edge', () => {
       messageId: `export-e2e-${i}`,
       anonymousId: `visitor-${i % 9}`,
       ...(i % 10 === 0 ? { userId: erasedUser } : {}),
-      timestamp: `2026-11-0${1 + (i % 3)}T${String((i * 5) % 24).padStart(2, '0')}:15:00.000Z`,
+      timestamp: `${DATES[i % 3]}T${String((i * 5) % 24).padStart(2, '0')}:15:00.000Z`,
       properties: { product_id: `p-${i % 4}` },
     }));
     const sent = await fetch(`${edge.url}/v1/batch`, {
@@ -83,15 +85,16 @@ describe('npm run export against a local edge', () => {
     await edge?.stop();
   });
 
-  const range = ['--site', 'demo', '--from', '2026-11-01', '--to', '2026-11-03'];
+  const range = ['--site', 'demo', '--from', DATES[0]!, '--to', DATES[2]!];
 
   it('downloads the range in Hive layout, verified, with manifest.json; a second run skips; a corrupted local file is repaired', async () => {
     const out = mkdtempSync(join(tmpdir(), 'pa-export-'));
-    const first = await runExport([...range, '--out', out, '--edge', edge.url, '--token', DEMO.readToken]);
+    // pages of 2 files: the CLI follows the listing's nextCursor through every page
+    const first = await runExport([...range, '--out', out, '--edge', edge.url, '--token', DEMO.readToken, '--page-size', '2']);
     expect(first.code, first.stderr).toBe(0);
     const files = parquetFiles(out);
     expect(files.length).toBeGreaterThanOrEqual(3);
-    expect(files.every((f) => /^events\/site=demo\/date=2026-11-0[123]\/(hour=\d{2}\/)?[^/]+\.parquet$/.test(f))).toBe(true);
+    expect(files.every((f) => new RegExp(`^events/site=demo/date=(${DATES.join('|')})/(hour=\\d{2}/)?[^/]+\\.parquet$`).test(f))).toBe(true);
     const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { files: { path: string; sha256: string; rows: number }[]; totals: { rows: number } };
     expect(manifest.files.map((f) => f.path).sort()).toEqual(files);
     for (const file of manifest.files) expect(sha256(readFileSync(join(out, file.path)))).toBe(file.sha256);
@@ -116,7 +119,7 @@ describe('npm run export against a local edge', () => {
 
   it('detects a file corrupted in transit, keeps no copy of it and exits 1', async () => {
     let target = '';
-    const listing = await fetch(`${edge.url}/v1/sites/demo/export?from=2026-11-01&to=2026-11-03`, { headers: { authorization: `Bearer ${DEMO.readToken}` } });
+    const listing = await fetch(`${edge.url}/v1/sites/demo/export?from=${DATES[0]}&to=${DATES[2]}`, { headers: { authorization: `Bearer ${DEMO.readToken}` } });
     target = ((await listing.json()) as { files: { key: string }[] }).files[1]!.key;
     const proxy = await corruptingProxy(edge.url, () => target);
     try {

@@ -44,7 +44,16 @@ export type ManifestEntry = z.infer<typeof manifestEntrySchema>;
 const totalsSchema = z.object({ files: z.number().int().nonnegative(), rows: z.number().int().nonnegative(), bytes: z.number().int().nonnegative() });
 const dateOrNull = z.string().regex(/^\d{4}-\d{2}-\d{2}$/).nullable();
 
-/** GET /v1/sites/<site>/manifest?from=&to= */
+/**
+ * The next page of a listing: pass it back as `cursor` (with the same from and to). Null on the last page. Optional
+ * on the wire so that stand-in edges (benchmarks) and edges from before paging read as one page.
+ */
+const nextCursor = z.string().max(2048).nullable().optional();
+
+/**
+ * GET /v1/sites/<site>/manifest?from=&to=&limit=&cursor=: a page of files (5,000 unless `limit` says otherwise);
+ * `totals` are the whole range's, as at the first page.
+ */
 export const manifestResponseSchema = z.object({
   site: z.string(),
   schemaVersion: z.number().int(),
@@ -53,11 +62,12 @@ export const manifestResponseSchema = z.object({
   to: dateOrNull,
   files: z.array(manifestEntrySchema).max(1_000_000),
   totals: totalsSchema,
+  nextCursor,
   generatedAt: z.string(),
 });
 export type ManifestResponse = z.infer<typeof manifestResponseSchema>;
 
-/** GET /v1/sites/<site>/export?from=&to= (analyst): the manifest's files with their download paths and checksums. */
+/** GET /v1/sites/<site>/export?from=&to=&limit=&cursor= (analyst): the manifest's files with their download paths and checksums, paged as the manifest. */
 export const exportListingSchema = z.object({
   site: z.string(),
   schemaVersion: z.number().int(),
@@ -66,6 +76,7 @@ export const exportListingSchema = z.object({
   to: dateOrNull,
   files: z.array(manifestEntrySchema.extend({ sha256: z.string().regex(/^[0-9a-f]{64}$/).nullable(), path: z.string().startsWith('/v1/sites/') })).max(1_000_000),
   totals: totalsSchema,
+  nextCursor,
   exportedBy: z.string(),
   generatedAt: z.string(),
 });

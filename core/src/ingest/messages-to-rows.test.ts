@@ -35,6 +35,14 @@ describe('messageToRow', () => {
     expect(byBatch).toEqual({ kind: 'rejected', reason: expect.stringMatching(/^timestamp_in_future: timestamp corrected by the batch's sentAt/) as unknown as string });
   });
 
+  it('a message older than the oldest accepted time is rejected as timestamp_too_old with the reason given', async () => {
+    const oldestAccepted = { ms: facts.receivedAt - 30 * 86_400_000, why: 'the oldest day this site accepts (30-day horizon)' };
+    const old = await messageToRow({ ...valid(7), timestamp: new Date(oldestAccepted.ms - 1).toISOString() }, { ...facts, batchSentAt: undefined }, { ...options, oldestAccepted });
+    expect(old).toEqual({ kind: 'rejected', reason: `timestamp_too_old: timestamp (${new Date(oldestAccepted.ms - 1).toISOString()}) is before ${new Date(oldestAccepted.ms).toISOString()}, ${oldestAccepted.why}` });
+    const atTheEdge = await messageToRow({ ...valid(7), timestamp: new Date(oldestAccepted.ms).toISOString() }, { ...facts, batchSentAt: undefined }, { ...options, oldestAccepted });
+    expect(atTheEdge.kind).toBe('row');
+  });
+
   it('properties nested tens of thousands of levels deep are rejected naming the path, not thrown', async () => {
     const outcome = await messageToRow({ ...valid(4), properties: { deep: nested(50_000) } }, facts, { ...options, maxEventBytes: 32 * 1024 });
     expect(outcome).toEqual({ kind: 'rejected', reason: 'invalid_message: properties.deep.0.0.0.0…: nested deeper than 64 levels' });

@@ -27,6 +27,11 @@ export interface NormaliseOptions {
   /** Remove personal data from free text (always on at the edge). */
   scrub: boolean;
   maxFutureMs?: number;
+  /**
+   * The oldest time accepted (epoch ms, inclusive; the edge passes the start of the oldest day its horizon keeps):
+   * an older message is rejected as `timestamp_too_old`. Unset: anything from 2000-01-01 on (files of past data).
+   */
+  oldestAccepted?: { ms: number; why: string };
 }
 
 export type NormaliseResult = { ok: true; row: EventRow } | { ok: false; reason: string };
@@ -43,7 +48,7 @@ export async function normaliseMessage(
   options: NormaliseOptions,
 ): Promise<NormaliseResult> {
   const flags = new Set<QualityFlag>();
-  const time = correctTimestamp(message, facts, options.maxFutureMs ?? DEFAULT_MAX_FUTURE_MS, flags);
+  const time = correctTimestamp(message, facts, options.maxFutureMs ?? DEFAULT_MAX_FUTURE_MS, options.oldestAccepted, flags);
   if (!time.ok) return time;
 
   const anonymousSource = message.anonymousId ?? facts.visitorSeed ?? null;
@@ -169,6 +174,7 @@ function correctTimestamp(
   message: SegmentMessage,
   facts: RequestFacts,
   maxFutureMs: number,
+  oldestAccepted: NormaliseOptions['oldestAccepted'],
   flags: Set<QualityFlag>,
 ): { ok: true; ms: number } | { ok: false; reason: string } {
   const field = message.timestamp !== undefined ? 'timestamp' : 'originalTimestamp';
@@ -190,6 +196,9 @@ function correctTimestamp(
     return { ok: false, reason: `timestamp_in_future: ${named} (${timeText(ms)}) is after receipt plus ${maxFutureMs / 60000} min` };
   }
   if (ms < EARLIEST_VALID_TIME) return { ok: false, reason: `timestamp_too_old: ${named} (${timeText(ms)}) is before 2000-01-01` };
+  if (oldestAccepted && ms < oldestAccepted.ms) {
+    return { ok: false, reason: `timestamp_too_old: ${named} (${timeText(ms)}) is before ${timeText(oldestAccepted.ms)}, ${oldestAccepted.why}` };
+  }
   if (ms < facts.receivedAt - LATE_AFTER_MS) flags.add('late');
   return { ok: true, ms: Math.round(ms) };
 }

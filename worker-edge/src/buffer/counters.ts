@@ -92,6 +92,11 @@ function updateSketch(sql: SqlStorage, table: 'minute_persons' | 'bucket_persons
   sql.exec(`INSERT INTO ${table} (${key}, sketch) VALUES (?, ?) ON CONFLICT (${key}) DO UPDATE SET sketch = excluded.sketch`, at, sketch.encode());
 }
 
+/** One metric's count in the minute of `now` (a primary-key lookup: cheap enough for every append). */
+export function countThisMinute(sql: SqlStorage, now: number, metric: string): number {
+  return sql.exec<{ count: number }>(`SELECT count FROM counters WHERE minute = ? AND metric = ?`, Math.floor(now / 60_000), metric).toArray()[0]?.count ?? 0;
+}
+
 export function pruneCounters(sql: SqlStorage, now: number): void {
   const oldestMinute = Math.floor((now - MINUTE_RETENTION_MS) / 60_000);
   const oldestBucket = Math.floor((now - BUCKET_RETENTION_MS) / BUCKET_MS);

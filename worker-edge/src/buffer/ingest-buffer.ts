@@ -8,8 +8,10 @@ import type { ManifestEntry } from '@privacy-analytics/core/edge-api';
 import { dayFileKey, eventFileKey, partitionOf, type Partition } from '@privacy-analytics/core/parquet';
 import { DAY_MS } from '@privacy-analytics/core/time';
 import {
+  addCounts,
   counterWindows,
   countAccepted,
+  countThisMinute,
   createCounterTables,
   oldestBucketAt,
   personMinutes,
@@ -33,6 +35,8 @@ export interface AppendResult {
   duplicates: number;
   /** Rows of people who asked to be erased, dropped before storage. */
   erased: number;
+  /** Rows not stored because this shard had stored its share of the site's quota this minute (the caller answers 429). */
+  refused: number;
 }
 
 export interface PurgeResult {
@@ -96,7 +100,12 @@ export class IngestBuffer extends DurableObject<Env> {
     createCounterTables(this.#sql);
   }
 
-  async append(site: string, shard: number, rows: readonly EventRow[], counts: MetricCounts = {}): Promise<AppendResult> {
+  /**
+   * Stores the rows not seen before. `quotaPerMinute`: this shard's share of the site's quota; once the rows it stored
+   * in the current minute reach it, a whole append is refused (never split: a retried batch would be cut anew each
+   * time), so a minute may end one batch over the share.
+   */
+  async append(site: string, shard: number, rows: readonly EventRow[], counts: MetricCounts = {}, quotaPerMinute: number | null = null): Promise<AppendResult> {
     await this.#joinSite(site, shard);
     const now = Date.now();
     const erasedIds = this.#erasedIds();
@@ -104,9 +113,15 @@ export class IngestBuffer extends DurableObject<Env> {
     const acceptedRows: EventRow[] = [];
     let accepted = 0;
     let erased = 0;
+    let refused = 0;
     this.ctx.storage.transactionSync(() => {
       this.#setMeta('site', site);
       this.#setMeta('shard', String(shard));
+      if (quotaPerMinute !== null && rows.length > 0 && countThisMinute(this.#sql, now, 'accepted') >= quotaPerMinute) {
+        refused = rows.length;
+        addCounts(this.#sql, now, { ...counts, 'refused:site_quota': refused });
+        return;
+      }
       const today = dedupTable(DAY_OF(now));
       this.#sql.exec(`CREATE TABLE IF NOT EXISTS ${today} (event_id TEXT PRIMARY KEY) WITHOUT ROWID`);
       const earlier = this.#dedupTables().filter((t) => t !== today);
@@ -132,7 +147,7 @@ export class IngestBuffer extends DurableObject<Env> {
       });
     });
     if (accepted > 0) await this.#scheduleFlush();
-    return { accepted, duplicates: rows.length - accepted - erased, erased };
+    return { accepted, duplicates: rows.length - accepted - erased - refused, erased, refused };
   }
 
   /** Drops future events of these (hashed) people at append time. */

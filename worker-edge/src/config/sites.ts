@@ -17,6 +17,10 @@ const siteSettingsSchema = z.object({
   dashboardOrigins: z.array(z.string().url()).max(20).default([]),
   /** Days a date partition is kept (unset: DEFAULT_RETENTION_DAYS, 3 years); an admin can override it through the API. */
   retentionDays: z.number().int().min(1).max(MAX_RETENTION_DAYS).optional(),
+  /** Oldest event date accepted, in days before today (unset: INGEST_HORIZON_DAYS); never more than the retention. */
+  ingestHorizonDays: z.number().int().min(1).max(MAX_RETENTION_DAYS).optional(),
+  /** Events stored per minute before ingest answers 429 (see README: Limits); unset: no site quota. */
+  maxEventsPerMinute: z.number().int().min(1).max(100_000_000).optional(),
   /** Track events counted as `conversions` in the live counters (alert rules on conversions). */
   conversionEvents: z.array(z.string().min(1).max(200)).max(20).default(['Order Completed']),
   /** Webhooks alert rules may post to; empty: any https URL an admin enters. */
@@ -111,16 +115,25 @@ function parseJson<T>(text: string, name: string, schema: z.ZodType<T>): T {
   return result.data;
 }
 
+/**
+ * Segment lets a client send any past timestamp, but a 30-day-old event is already an SDK's stale offline queue or a
+ * backfill; each past day it names costs a file per flush (see docs/architecture.md, "Old events").
+ */
+export const DEFAULT_INGEST_HORIZON_DAYS = 30;
+
 export interface RuntimeSettings {
   flushIntervalMs: number;
   flushMaxRows: number;
   /** a flush plan holds at most this many bytes of buffered rows (their JSON), whatever their count */
   flushMaxBytes: number;
   bufferShards: number;
+  /** events dated before today minus this many days are refused at ingest, unless a site sets its own */
+  ingestHorizonDays: number;
 }
 
 export function runtimeSettings(env: Env): RuntimeSettings {
   return {
+    ingestHorizonDays: boundedInt(env.INGEST_HORIZON_DAYS, 'INGEST_HORIZON_DAYS', DEFAULT_INGEST_HORIZON_DAYS, 1, MAX_RETENTION_DAYS),
     flushIntervalMs: boundedInt(env.FLUSH_INTERVAL_SECONDS, 'FLUSH_INTERVAL_SECONDS', 30, 1, 60) * 1000,
     flushMaxRows: boundedInt(env.FLUSH_MAX_ROWS, 'FLUSH_MAX_ROWS', 20_000, 1, 200_000),
     flushMaxBytes: boundedInt(env.FLUSH_MAX_BYTES, 'FLUSH_MAX_BYTES', 8 * 1024 * 1024, 64 * 1024, 64 * 1024 * 1024),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { loadSitesConfig, runtimeSettings, type SiteConfig } from '../config/sites';
+import { loadSitesConfig, runtimeSettings, type SiteConfig, type SitesConfig } from '../config/sites';
 import type { Env } from '../env';
 import { HttpError, jsonResponse } from '../http/http-error';
 import { readJsonBody } from '../http/read-json-body';
@@ -14,6 +14,8 @@ import {
 } from '@privacy-analytics/core/schema';
 import { messageToRow, type RequestFacts } from '@privacy-analytics/core/ingest';
 import { bufferOf, catalogOf } from '../stubs';
+import { oldestAcceptedFor } from './ingest-horizon';
+import { enforceAddressLimit, overQuota, refuseIfOverQuota, shardQuota } from './ingest-limits';
 
 export interface Rejection {
   index: number;
@@ -33,17 +35,28 @@ export const INGEST_CORS_HEADERS = {
   'access-control-allow-methods': 'POST, OPTIONS',
   'access-control-allow-headers': 'authorization, content-type',
   'access-control-max-age': '86400',
+  // a refused browser client may read when to try again
+  'access-control-expose-headers': 'retry-after',
 };
 
-/** POST /v1/batch and /v1/{track,page,screen,identify,alias,group}: the Segment HTTP Tracking API. */
+/**
+ * POST /v1/batch and /v1/{track,page,screen,identify,alias,group}: the Segment HTTP Tracking API. The per-address limit
+ * is checked before the body is read, and so is the site's quota when the write key comes as the Basic username
+ * (server SDKs); browsers send it in the body (no preflight, sendBeacon), so their site is known only after it.
+ */
 export async function handleIngest(request: Request, env: Env, single: MessageType | null): Promise<Response> {
   const receivedAt = Date.now();
+  await enforceAddressLimit(request, env);
+  const config = loadSitesConfig(env);
+  const headerKey = basicUsername(request);
+  const siteOfHeader = headerKey ? siteOfWriteKey(config, headerKey) : null;
+  if (siteOfHeader) refuseIfOverQuota(siteOfHeader, receivedAt);
   const body = await readJsonBody(request);
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new HttpError(400, 'invalid_body', 'body must be a JSON object');
   }
-  const site = resolveSite(request, env, body as Record<string, unknown>);
-  await enforceRateLimit(request, env, site);
+  const site = siteOfHeader ?? siteOfBody(config, body as Record<string, unknown>);
+  if (!siteOfHeader) refuseIfOverQuota(site, receivedAt);
 
   let messages: unknown[];
   let batchSentAt: number | undefined;
@@ -63,7 +76,7 @@ export async function handleIngest(request: Request, env: Env, single: MessageTy
     // Plausible-style: with no stored identifier, a visitor is the daily-salted hash of address and agent.
     facts.visitorSeed = `${site.id}|${request.headers.get('cf-connecting-ip') ?? ''}|${facts.requestUserAgent ?? ''}`;
   }
-  const hasher = await hasherFor(site, env, receivedAt);
+  const [hasher, oldestAccepted] = await Promise.all([hasherFor(site, env, receivedAt), oldestAcceptedFor(site, env, receivedAt)]);
   const rows: EventRow[] = [];
   const rejected: Rejection[] = [];
   const counts: Record<string, number> = {};
@@ -79,6 +92,7 @@ export async function handleIngest(request: Request, env: Env, single: MessageTy
       batchContext,
       maxEventBytes: MAX_EVENT_BYTES,
       dropBots: true,
+      oldestAccepted,
     });
     if (outcome.kind === 'row') rows.push(outcome.row);
     else if (outcome.kind === 'bot') {
@@ -91,7 +105,10 @@ export async function handleIngest(request: Request, env: Env, single: MessageTy
   }
   for (const row of rows) for (const flag of row.quality_flags.split(',')) if (flag) count(`flag:${flag}`);
 
-  const stored = await appendToBuffers(env, site.id, rows, counts);
+  const stored = await appendToBuffers(env, site, rows, counts);
+  if (stored.refused > 0) {
+    throw overQuota(site, receivedAt, { accepted: stored.accepted, duplicates: stored.duplicates, refused: stored.refused, rejected });
+  }
   const answer: IngestAnswer = { success: rejected.length === 0, accepted: stored.accepted, duplicates: stored.duplicates, bots, rejected };
   const nothingValid = rows.length === 0 && bots === 0 && rejected.length > 0;
   if (single && nothingValid) {
@@ -103,22 +120,17 @@ export async function handleIngest(request: Request, env: Env, single: MessageTy
   return jsonResponse(answer, 200, INGEST_CORS_HEADERS);
 }
 
-function resolveSite(request: Request, env: Env, body: Record<string, unknown>): SiteConfig {
-  const config = loadSitesConfig(env);
-  const fromBody = typeof body.writeKey === 'string' ? body.writeKey : null;
-  const writeKey = basicUsername(request) ?? fromBody;
-  if (!writeKey) throw new HttpError(401, 'missing_write_key', 'send the write key as the HTTP Basic username or as "writeKey" in the body');
+function siteOfWriteKey(config: SitesConfig, writeKey: string): SiteConfig {
   const site = config.siteByWriteKey.get(writeKey);
   if (!site) throw new HttpError(401, 'unknown_write_key', 'the write key is not known to this collector');
   return site;
 }
 
-async function enforceRateLimit(request: Request, env: Env, site: SiteConfig): Promise<void> {
-  if (!env.INGEST_RATE_LIMITER) return;
-  // The client address keys the limiter in memory only; it is never written anywhere.
-  const client = request.headers.get('cf-connecting-ip') ?? 'unknown';
-  const { success } = await env.INGEST_RATE_LIMITER.limit({ key: `${site.id}:${client}` });
-  if (!success) throw new HttpError(429, 'rate_limited', 'too many requests from this client; retry later', {}, { 'retry-after': '10' });
+function siteOfBody(config: SitesConfig, body: Record<string, unknown>): SiteConfig {
+  if (typeof body.writeKey !== 'string' || body.writeKey === '') {
+    throw new HttpError(401, 'missing_write_key', 'send the write key as the HTTP Basic username or as "writeKey" in the body');
+  }
+  return siteOfWriteKey(config, body.writeKey);
 }
 
 function requestFacts(request: Request, receivedAt: number, batchSentAt: number | undefined): RequestFacts {
@@ -161,8 +173,9 @@ export function shardOf(eventId: string, shards: number): number {
 }
 
 
-async function appendToBuffers(env: Env, site: string, rows: EventRow[], counts: Record<string, number>) {
+async function appendToBuffers(env: Env, site: SiteConfig, rows: EventRow[], counts: Record<string, number>) {
   const { bufferShards } = runtimeSettings(env);
+  const quota = shardQuota(site, bufferShards);
   const byShard = new Map<number, EventRow[]>();
   for (const row of rows) {
     const shard = shardOf(row.event_id, bufferShards);
@@ -176,10 +189,13 @@ async function appendToBuffers(env: Env, site: string, rows: EventRow[], counts:
     [...byShard].map(([shard, shardRows]) => {
       const shardCounts = countsSent ? {} : counts;
       countsSent = true;
-      return bufferOf(env, site, shard).append(site, shard, shardRows, shardCounts);
+      return bufferOf(env, site.id, shard).append(site.id, shard, shardRows, shardCounts, quota);
     }),
   );
-  return results.reduce((sum, r) => ({ accepted: sum.accepted + r.accepted, duplicates: sum.duplicates + r.duplicates }), { accepted: 0, duplicates: 0 });
+  return results.reduce(
+    (sum, r) => ({ accepted: sum.accepted + r.accepted, duplicates: sum.duplicates + r.duplicates, refused: sum.refused + r.refused }),
+    { accepted: 0, duplicates: 0, refused: 0 },
+  );
 }
 
 export const ingestPathSchema = z.enum(['batch', 'track', 'page', 'screen', 'identify', 'alias', 'group']);

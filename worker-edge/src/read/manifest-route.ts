@@ -1,31 +1,75 @@
 import { z } from 'zod';
 import type { Env } from '../env';
 import { HttpError, jsonResponse } from '../http/http-error';
-import type { ManifestResponse } from '@privacy-analytics/core/edge-api';
+import type { ManifestEntry, ManifestResponse } from '@privacy-analytics/core/edge-api';
+import type { ManifestTotals } from '../storage/file-manifest';
+import { checkCursor, decodeCursor, encodeCursor } from './manifest-cursor';
 import { SCHEMA_VERSION, EVENT_COLUMNS } from '@privacy-analytics/core/schema';
 import { catalogOf } from '../stubs';
 
 const dateParam = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD').optional();
 
-/** GET /v1/sites/<site>/manifest?from=YYYY-MM-DD&to=YYYY-MM-DD: files to fetch, with rows and time bounds. */
+/** Files per page unless `limit` says otherwise: about 2.5 MB of JSON, so most sites get one page. */
+export const DEFAULT_MANIFEST_PAGE = 5_000;
+export const MAX_MANIFEST_PAGE = 20_000;
+
+export interface ManifestPageAnswer {
+  from: string | undefined;
+  to: string | undefined;
+  files: ManifestEntry[];
+  /** of the whole range, as at the listing's first page */
+  totals: ManifestTotals;
+  nextCursor: string | null;
+}
+
+/**
+ * GET /v1/sites/<site>/manifest?from=YYYY-MM-DD&to=YYYY-MM-DD&limit=&cursor=: files to fetch, with rows and time
+ * bounds, a page at a time; `nextCursor` (null on the last page) asks for the next.
+ */
 export async function handleManifest(url: URL, env: Env, siteId: string, headers: Record<string, string>): Promise<Response> {
-  const { from, to } = parseDateRange(url);
-  const catalog = catalogOf(env, siteId);
-  const files = await catalog.listFiles(from, to);
+  const page = await readManifestPage(url, env, siteId);
   return jsonResponse(
     {
       site: siteId,
       schemaVersion: SCHEMA_VERSION,
       columns: EVENT_COLUMNS.map(({ name, kind }) => ({ name, kind })),
-      from: from ?? null,
-      to: to ?? null,
-      files,
-      totals: { files: files.length, rows: files.reduce((n, f) => n + f.rows, 0), bytes: files.reduce((n, f) => n + f.bytes, 0) },
+      from: page.from ?? null,
+      to: page.to ?? null,
+      files: page.files,
+      totals: page.totals,
+      nextCursor: page.nextCursor,
       generatedAt: new Date().toISOString(),
     } satisfies ManifestResponse,
     200,
     { ...headers, 'cache-control': 'no-store' },
   );
+}
+
+/** One page of the site's files for the query's range, `limit` and `cursor` (the manifest and the export listing). */
+export async function readManifestPage(url: URL, env: Env, siteId: string): Promise<ManifestPageAnswer> {
+  const { from, to } = parseDateRange(url);
+  const limit = parseLimit(url);
+  const cursorText = url.searchParams.get('cursor');
+  const cursor = cursorText === null || cursorText === '' ? null : decodeCursor(cursorText);
+  if (cursor) checkCursor(cursor, from, to, Date.now());
+  const page = await catalogOf(env, siteId).manifestPage(from, to, limit, cursor);
+  if ('changed' in page) {
+    throw new HttpError(409, 'manifest_changed', `the manifest changed while it was being paged (${page.changed}); start again without a cursor`);
+  }
+  const totals = cursor?.totals ?? page.totals;
+  if (!totals) throw new Error('manifest page: a first page came without totals');
+  const nextCursor = page.next ? encodeCursor({ ...page.next, from: from ?? null, to: to ?? null, totals }) : null;
+  return { from, to, files: page.files, totals, nextCursor };
+}
+
+function parseLimit(url: URL): number {
+  const raw = url.searchParams.get('limit');
+  if (raw === null || raw === '') return DEFAULT_MANIFEST_PAGE;
+  const limit = /^\d{1,6}$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(limit >= 1 && limit <= MAX_MANIFEST_PAGE)) {
+    throw new HttpError(400, 'invalid_parameter', `limit: expected a whole number of files from 1 to ${MAX_MANIFEST_PAGE}, got "${raw.slice(0, 20)}"`);
+  }
+  return limit;
 }
 
 export function parseDateRange(url: URL): { from: string | undefined; to: string | undefined } {

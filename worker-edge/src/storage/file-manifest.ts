@@ -57,6 +57,9 @@ export function createFileManifestTables(sql: SqlStorage): void {
     sql.exec(`UPDATE files SET seq = rowid`);
   }
   sql.exec(`CREATE INDEX IF NOT EXISTS files_by_seq ON files (seq)`);
+  // manifest pages: (date, key) order, resumed after the last (date, key) of the page before
+  sql.exec(`CREATE INDEX IF NOT EXISTS files_by_date_key ON files (date, key)`);
+  sql.exec(`CREATE INDEX IF NOT EXISTS retired_files_by_time ON retired_files (retired_at)`);
   if (!columns.has('rollup_bytes')) sql.exec(`ALTER TABLE files ADD COLUMN rollup_bytes INTEGER`);
   if (!columns.has('rollup_etag')) sql.exec(`ALTER TABLE files ADD COLUMN rollup_etag TEXT`);
 }
@@ -136,6 +139,78 @@ export function listFiles(sql: SqlStorage, from?: string, to?: string): Register
     .map(toEntry);
 }
 
+export interface ManifestTotals {
+  files: number;
+  rows: number;
+  bytes: number;
+}
+
+/** Where a listing stands between pages: the last file given and the listing's start (its first page). */
+export interface ListingPosition {
+  afterDate: string;
+  afterKey: string;
+  /** when the first page was read (this object's clock, epoch ms) */
+  startedAt: number;
+  /** the registration sequence number then */
+  startSeq: number;
+}
+
+/** A page of the manifest (totals on the first page only), or why the listing must start again. */
+export type ManifestPage = { files: ManifestEntry[]; totals: ManifestTotals | null; next: ListingPosition | null } | { changed: string };
+
+/** The range's totals now (a listing's first page). */
+export function rangeTotals(sql: SqlStorage, from?: string, to?: string): ManifestTotals {
+  const row = sql
+    .exec<{ files: number; rows: number | null; bytes: number | null }>(
+      `SELECT COUNT(*) AS files, SUM(rows) AS rows, SUM(bytes) AS bytes FROM files WHERE date >= ? AND date <= ?`,
+      from ?? '0000-00-00', to ?? '9999-99-99',
+    )
+    .one();
+  return { files: row.files, rows: row.rows ?? 0, bytes: row.bytes ?? 0 };
+}
+
+/**
+ * At most `limit` files of [from, to] after `after` (none: from the start), in (date, key) order: one page of the
+ * manifest. Within a site, key order is (date, key) order (`events/site=<s>/date=<d>/…`).
+ */
+export function filesPage(sql: SqlStorage, limit: number, from?: string, to?: string, after?: { date: string; key: string }): RegisteredFile[] {
+  // The index search starts at the cursor's date (not at `from`), so a page costs its own rows, not the pages before.
+  const low = after && after.date > (from ?? '') ? after.date : (from ?? '0000-00-00');
+  return sql
+    .exec<FileRow>(
+      `SELECT * FROM files INDEXED BY files_by_date_key WHERE date >= ? AND date <= ? AND (date > ? OR key > ?) ORDER BY date, key LIMIT ?`,
+      low, to ?? '9999-99-99', after?.date ?? '', after?.key ?? '', limit,
+    )
+    .toArray()
+    .map(toEntry);
+}
+
+/**
+ * Why the pages a listing has given may no longer fit together, or null. Pages are read at different times, and a
+ * compaction or an erasure replaces files in one transaction: if it removed a file already given (or added, behind
+ * the listing's position, the file that replaces ones not yet given), the pages would hold a file twice, or a day's
+ * rows neither in the old files nor in the new. New flush files alone never replace anything: missing one that
+ * arrived behind the position is missing rows newer than the listing, as an unpaged read made a moment earlier would.
+ */
+export function listingChange(sql: SqlStorage, position: ListingPosition, from?: string): string | null {
+  const low = from ?? '0000-00-00';
+  const removed = sql
+    .exec<{ key: string }>(
+      `SELECT key FROM retired_files WHERE retired_at >= ? AND key <= ? AND substr(key, instr(key, '/date=') + 6, 10) >= ? LIMIT 1`,
+      position.startedAt, position.afterKey, low,
+    )
+    .toArray()[0];
+  if (removed) return `${removed.key}, listed on an earlier page, has been replaced or removed since`;
+  const added = sql
+    .exec<{ key: string }>(
+      `SELECT key FROM files INDEXED BY files_by_seq WHERE seq > ? AND date >= ? AND (date, key) <= (?, ?) AND NOT (${FLUSH_FILE}) LIMIT 1`,
+      position.startSeq, low, position.afterDate, position.afterKey,
+    )
+    .toArray()[0];
+  if (added) return `${added.key} replaced files of a date the earlier pages have passed`;
+  return null;
+}
+
 /** Files in registration order after `afterSeq` (and at most `maxSeq`), for jobs that page through everything. */
 export function filesBySeq(sql: SqlStorage, afterSeq: number, maxSeq: number, limit: number): RegisteredFile[] {
   return sql
@@ -170,8 +245,11 @@ export function datesBefore(sql: SqlStorage, beforeDate: string, limit: number):
     .toArray();
 }
 
+/** A file a buffer flush wrote (`s<shard>-f<flush id>.parquet`): it only adds rows, it replaces no file. */
+const FLUSH_FILE = `key GLOB '*/s[0-9]*-f[0-9]*.parquet'`;
+
 /** A file compaction has not merged yet: hour-level, or a flush's day-level file of late events (`s<n>-f<n>…`). */
-const LOOSE = `hour >= 0 OR key GLOB '*/s[0-9]*-f[0-9]*.parquet'`;
+const LOOSE = `hour >= 0 OR ${FLUSH_FILE}`;
 
 /**
  * Dates where compaction may have something to merge, oldest first: two or more loose files (see LOOSE), or one

@@ -22,6 +22,11 @@ import {
   type DateSummary,
   type RegisteredFile,
   type ReplaceResult,
+  filesPage,
+  listingChange,
+  rangeTotals,
+  type ListingPosition,
+  type ManifestPage,
 } from './file-manifest';
 import type { ManifestEntry } from '@privacy-analytics/core/edge-api';
 
@@ -66,9 +71,23 @@ export class SiteState extends DurableObject<Env> {
     return listedKeys(this.#sql, keys);
   }
 
-  /** Files whose partition date lies in [from, to] (inclusive, YYYY-MM-DD; either may be omitted). */
-  listFiles(from?: string, to?: string): ManifestEntry[] {
-    return listFiles(this.#sql, from, to).map(({ seq: _seq, ...entry }) => entry);
+  /**
+   * One page of the manifest: at most `limit` files of [from, to] after `position` (null: the first page, with the
+   * range's totals). `changed`: the pages given so far no longer fit together; the listing must start again.
+   */
+  manifestPage(from: string | undefined, to: string | undefined, limit: number, position: ListingPosition | null): ManifestPage {
+    if (position) {
+      const changed = listingChange(this.#sql, position, from);
+      if (changed) return { changed };
+    }
+    const now = Date.now();
+    const start = position ?? { startedAt: now, startSeq: currentSeq(this.#sql) };
+    const totals = position ? null : rangeTotals(this.#sql, from, to);
+    const page = filesPage(this.#sql, limit + 1, from, to, position ? { date: position.afterDate, key: position.afterKey } : undefined);
+    const files = page.slice(0, limit).map(({ seq: _seq, ...entry }) => entry);
+    const last = files.at(-1);
+    const next = page.length > limit && last ? { afterDate: last.date, afterKey: last.key, startedAt: start.startedAt, startSeq: start.startSeq } : null;
+    return { files, totals, next };
   }
 
   filesBySeq(afterSeq: number, maxSeq: number, limit: number): RegisteredFile[] {

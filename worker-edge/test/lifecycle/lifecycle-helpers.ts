@@ -5,7 +5,9 @@ import { HmacIdHasher } from '@privacy-analytics/core/privacy';
 import type { EventRow } from '@privacy-analytics/core/schema';
 import type { ManifestEntry } from '@privacy-analytics/core/edge-api';
 import { decodeParquet, EDGE, post, trackMessage } from '../helpers';
-import { lifecycleOf } from '../../src/stubs';
+import { bufferOf, lifecycleOf } from '../../src/stubs';
+import { shardOf } from '../../src/ingest/ingest-route';
+import { messageToRow } from '@privacy-analytics/core/ingest';
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -30,6 +32,25 @@ export async function ingest(site: string, messages: Record<string, unknown>[]):
     expect(body.rejected).toEqual([]);
     accepted += body.accepted;
   }
+  return { accepted };
+}
+
+/**
+ * Stores messages as the ingest route does but without its horizon (normalised by core, appended to the site's buffer
+ * shards): events older than the site keeps, as a collector holds them after retention was shortened.
+ */
+export async function storeBypassingHorizon(site: string, messages: Record<string, unknown>[]): Promise<{ accepted: number }> {
+  const hasher = new HmacIdHasher(`test-hash-key-${site}-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G`);
+  const facts = { receivedAt: Date.now(), country: null, region: null, requestUserAgent: null };
+  const byShard = new Map<number, EventRow[]>();
+  for (const raw of messages) {
+    const outcome = await messageToRow(raw, facts, { site, hasher, queryParams: [], scrub: true });
+    if (outcome.kind !== 'row') throw new Error(`not stored: ${JSON.stringify(outcome)}`);
+    const shard = shardOf(outcome.row.event_id, 2);
+    byShard.set(shard, [...(byShard.get(shard) ?? []), outcome.row]);
+  }
+  let accepted = 0;
+  for (const [shard, rows] of byShard) accepted += (await bufferOf(env, site, shard).append(site, shard, rows)).accepted;
   return { accepted };
 }
 

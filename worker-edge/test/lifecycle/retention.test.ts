@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import worker from '../../src/index';
 import { retentionCutoff } from '../../src/lifecycle/retention-policy';
 import type { ManifestEntry } from '@privacy-analytics/core/edge-api';
-import { adminCall, at, DAY_MS, drain, event, flushSite, ingest, manifestOf, objectKeys } from './lifecycle-helpers';
+import { adminCall, at, DAY_MS, drain, event, flushSite, ingest, manifestOf, objectKeys, storeBypassingHorizon } from './lifecycle-helpers';
 import { lifecycleOf } from '../../src/stubs';
 
 const SITE = 'retention';
@@ -22,7 +22,11 @@ describe('scheduled retention', () => {
   it('deletes exactly the expired partitions, including strays, and records what it deleted', async () => {
     // Site "retention" keeps 30 days (SITES config): dates before today-30 go.
     const days = [-45, -31, -30, -29, -1];
-    await ingest(SITE, days.flatMap((day) => [3, 15].map((hour) => event({ anonymousId: `v${day}`, timestamp: at(day, hour) }))));
+    const messagesOf = (offsets: number[]) => offsets.flatMap((day) => [3, 15].map((hour) => event({ anonymousId: `v${day}`, timestamp: at(day, hour) })));
+    // Ingest refuses events dated before the retention cutoff (its horizon), so the expired days go straight into the
+    // buffer, like events kept from before retention was shortened.
+    await ingest(SITE, messagesOf([-30, -29, -1]));
+    await storeBypassingHorizon(SITE, messagesOf([-45, -31]));
     await flushSite(SITE);
     const stray = `events/site=${SITE}/date=${isoDay(-40)}/hour=07/s9-f0000000001.parquet`;
     await env.EVENTS.put(stray, new Uint8Array([1, 2, 3]));

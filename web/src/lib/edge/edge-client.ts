@@ -4,21 +4,32 @@ import type { DateRange, EdgeConnection } from '../engine/data-engine';
 import { validEdgeUrl } from './edge-url';
 import { EdgeRequestError, errorMessage } from '../engine/errors';
 
+/** More files than this in one range is more than a browser can load; the dashboard asks for a shorter range. */
+const MAX_MANIFEST_FILES = 200_000;
+/** A listing that changed while it was paged (409) is read again from its first page, this many times at most. */
+const MANIFEST_TRIES = 3;
+
 /**
- * The manifest as the edge serves it, validated at the boundary: each file by core's wire schema (the edge's answer
- * satisfies the same type); of the envelope only what the loader reads, so that stand-in edges (benchmarks) may omit
- * the rest.
+ * One page of the manifest as the edge serves it, validated at the boundary: each file by core's wire schema (the
+ * edge's answer satisfies the same type); of the envelope only what the loader reads, so that stand-in edges
+ * (benchmarks) may omit the rest.
  */
-const manifestSchema = z.object({
+const manifestPageSchema = z.object({
   schemaVersion: z.number().int(),
-  files: z.array(manifestEntrySchema).max(200_000),
+  files: z.array(manifestEntrySchema).max(MAX_MANIFEST_FILES),
+  /** absent (stand-in edges, edges from before paging) or null: the last page */
+  nextCursor: z.string().max(2048).nullish(),
 });
 const liveSchema = z.object({
   minutes: z.array(z.object({ minute: z.string(), accepted: z.number().optional() }).passthrough()).max(48 * 60),
 });
 
 export type ManifestFile = ManifestEntry;
-export type Manifest = z.infer<typeof manifestSchema>;
+/** Every file of a range: the edge's pages joined. */
+export interface Manifest {
+  schemaVersion: number;
+  files: ManifestFile[];
+}
 
 /** Three tries, waiting about 0.25 s and then 1 s (jittered) between them. */
 export const FILE_RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 250, factor: 4 };
@@ -40,10 +51,37 @@ export class EdgeClient {
     this.#base = `${validEdgeUrl(conn.url)}/v1/sites/${encodeURIComponent(conn.site)}`;
   }
 
-  async manifest(range: DateRange, signal?: AbortSignal): Promise<Manifest> {
-    const url = `${this.#base}/manifest?from=${range.from}&to=${range.to}`;
-    const body = await this.#getJson(url, 'manifest', signal);
-    const parsed = manifestSchema.safeParse(body);
+  /**
+   * Every file of `range`, following the edge's pages (`nextCursor`; `pageSize` files each, or the edge's default).
+   * When the files of an earlier page were replaced meanwhile (compaction, erasure: 409), the listing starts again.
+   */
+  async manifest(range: DateRange, signal?: AbortSignal, pageSize?: number): Promise<Manifest> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#manifestPages(range, signal, pageSize);
+      } catch (error) {
+        if (!(error instanceof EdgeRequestError && error.status === 409) || attempt >= MANIFEST_TRIES || signal?.aborted) throw error;
+      }
+    }
+  }
+
+  async #manifestPages(range: DateRange, signal: AbortSignal | undefined, pageSize: number | undefined): Promise<Manifest> {
+    const base = `${this.#base}/manifest?from=${range.from}&to=${range.to}${pageSize === undefined ? '' : `&limit=${pageSize}`}`;
+    const first = await this.#manifestPage(base, signal);
+    const files = [...first.files];
+    for (let cursor = first.nextCursor ?? null; cursor !== null; ) {
+      const page = await this.#manifestPage(`${base}&cursor=${encodeURIComponent(cursor)}`, signal);
+      files.push(...page.files);
+      if (files.length > MAX_MANIFEST_FILES) {
+        throw new EdgeRequestError(`the edge lists more than ${MAX_MANIFEST_FILES.toLocaleString('en-US')} files for ${range.from}..${range.to}; choose a shorter range`, 200);
+      }
+      cursor = page.nextCursor ?? null;
+    }
+    return { schemaVersion: first.schemaVersion, files };
+  }
+
+  async #manifestPage(url: string, signal: AbortSignal | undefined): Promise<z.infer<typeof manifestPageSchema>> {
+    const parsed = manifestPageSchema.safeParse(await this.#getJson(url, 'manifest', signal));
     if (!parsed.success) throw new EdgeRequestError(`the edge's manifest is not in the expected shape: ${parsed.error.message.slice(0, 500)}`, 200);
     return parsed.data;
   }
