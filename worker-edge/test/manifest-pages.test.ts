@@ -2,7 +2,12 @@ import { env, SELF } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ManifestEntry } from '@privacy-analytics/core/edge-api';
 import { catalogOf } from '../src/stubs';
-import { EDGE, flush, post, READ_TOKEN, trackMessage } from './helpers';
+import { EDGE, flush, post, trackMessage } from './helpers';
+
+/** Its own site: the test swaps files in the catalog, which must not race the other files' reads of "demo". */
+const SITE = 'pages';
+const READ_TOKEN = `${SITE}-read-token-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G`;
+const ADMIN_TOKEN = `${SITE}-admin-token-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G`;
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
@@ -15,7 +20,7 @@ interface Page {
 }
 
 async function get(path: string): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await SELF.fetch(`${EDGE}/v1/sites/demo/${path}`, { headers: { authorization: `Bearer ${READ_TOKEN}` } });
+  const res = await SELF.fetch(`${EDGE}/v1/sites/${SITE}/${path}`, { headers: { authorization: `Bearer ${READ_TOKEN}` } });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
@@ -36,7 +41,7 @@ async function allPages(resource: string, query: string, cursor: string | null =
 }
 
 async function send(times: number[]): Promise<void> {
-  const res = await post('/v1/batch', { batch: times.map((t) => trackMessage({ timestamp: new Date(t).toISOString() })) });
+  const res = await post('/v1/batch', { batch: times.map((t) => trackMessage({ timestamp: new Date(t).toISOString() })) }, { writeKey: `${SITE}-write-key` });
   expect(await res.json()).toMatchObject({ accepted: times.length, rejected: [] });
 }
 
@@ -45,7 +50,7 @@ beforeAll(async () => {
   const past = [5, 4, 3, 2].flatMap((days) => Array.from({ length: 6 }, (_, i) => today - days * DAY_MS + i * HOUR_MS));
   const yesterday = Array.from({ length: 12 }, (_, i) => today - DAY_MS + (12 + (i % 6)) * HOUR_MS);
   await send([...past, ...yesterday]);
-  await flush();
+  await flush(SITE, ADMIN_TOKEN);
 });
 
 describe('manifest pages', () => {
@@ -98,7 +103,7 @@ describe('manifest pages', () => {
     const passed = first.files[0]!.date;
     expect(first.files.at(-1)!.date > passed, 'the first page reaches past its first date').toBe(true);
     await send([Date.parse(`${passed}T07:30:00Z`)]);
-    await flush();
+    await flush(SITE, ADMIN_TOKEN);
     const rest = (await allPages('manifest', 'limit=3', first.nextCursor)).flatMap((p) => p.files);
     expect(rest.every((f) => f.date >= first.files.at(-1)!.date)).toBe(true);
     const keys = [...first.files, ...rest].map((f) => f.key);
@@ -110,7 +115,7 @@ describe('manifest pages', () => {
     const replaced = first.files[0]!;
     // what a compaction's switch does: the file leaves the manifest and its replacement is listed, in one transaction
     const replacement = { ...replaced, key: replaced.key.replace(/[^/]+\.parquet$/, 'c20990101000000-test0001.parquet'), hour: replaced.hour };
-    const swap = await catalogOf(env, 'demo').replaceFiles([replaced.key], [replacement]);
+    const swap = await catalogOf(env, SITE).replaceFiles([replaced.key], [replacement]);
     expect(swap.replaced).toBe(true);
     const next = await get(`manifest?limit=2&cursor=${first.nextCursor}`);
     expect(next.status).toBe(409);

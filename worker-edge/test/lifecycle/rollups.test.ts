@@ -9,7 +9,7 @@ import type { EventRow } from '@privacy-analytics/core/schema';
 import { compareOverviews, overviewFromRollups, overviewReference, rollupKeyOf, rollupRows, SESSION_TOLERANCE, toRollupRow, type RollupRow } from '@privacy-analytics/core/rollups';
 import { parquetForWorkers } from '../../src/storage/parquet-wasm-workers';
 import { decodeParquet, EDGE } from '../helpers';
-import { adminCall, at, drain, flushSite, ingest, siteTokens } from './lifecycle-helpers';
+import { adminCall, at, drain, flushSite, ingest, siteTokens, storeBypassingHorizon } from './lifecycle-helpers';
 import { lifecycleOf } from '../../src/stubs';
 
 const SITE = 'rollups';
@@ -130,7 +130,10 @@ describe('rollups', { timeout: 240_000 }, () => {
   });
 
   it('deletes rollups with their files when retention expires a date', async () => {
-    await ingest(SITE, [-50, -1].flatMap((d) => [3, 15].map((hour) => ({ type: 'page', anonymousId: `r${d}`, messageId: `ret-${d}-${hour}`, timestamp: at(d, hour), properties: { path: '/' } }))));
+    // Day -50 is past the ingest horizon: stored straight into the buffer, as events accepted before retention was lowered.
+    const retained = (d: number) => [3, 15].map((hour) => ({ type: 'page', anonymousId: `r${d}`, messageId: `ret-${d}-${hour}`, timestamp: at(d, hour), properties: { path: '/' } }));
+    await storeBypassingHorizon(SITE, retained(-50));
+    await ingest(SITE, retained(-1));
     await flushSite(SITE);
     expect((await storedKeys('rollups')).some((k) => k.includes(`date=${day(-50)}/`))).toBe(true);
     const set = await adminCall(SITE, 'PUT', '/settings/retention', { retentionDays: 30, confirm: true });
