@@ -87,12 +87,17 @@ function parseJson<T>(text: string, name: string, schema: z.ZodType<T>): T {
   return result.data;
 }
 
+/** Seven days: the default of DEDUP_HORIZON_SECONDS. */
+export const DEFAULT_DEDUP_HORIZON_SECONDS = 7 * 86_400;
+
 export interface RuntimeSettings {
   flushIntervalMs: number;
   flushMaxRows: number;
   /** a flush plan holds at most this many bytes of buffered rows (their JSON), whatever their count */
   flushMaxBytes: number;
   bufferShards: number;
+  /** how long an event id is remembered for deduplication, at least (DEDUP_HORIZON_SECONDS; see buffer/dedup-tables.ts) */
+  dedupHorizonMs: number;
 }
 
 export function runtimeSettings(env: Env): RuntimeSettings {
@@ -101,6 +106,7 @@ export function runtimeSettings(env: Env): RuntimeSettings {
     flushMaxRows: boundedInt(env.FLUSH_MAX_ROWS, 'FLUSH_MAX_ROWS', 20_000, 1, 200_000),
     flushMaxBytes: boundedInt(env.FLUSH_MAX_BYTES, 'FLUSH_MAX_BYTES', 8 * 1024 * 1024, 64 * 1024, 64 * 1024 * 1024),
     bufferShards: boundedInt(env.BUFFER_SHARDS, 'BUFFER_SHARDS', 2, 1, 64),
+    dedupHorizonMs: boundedInt(env.DEDUP_HORIZON_SECONDS, 'DEDUP_HORIZON_SECONDS', DEFAULT_DEDUP_HORIZON_SECONDS, 60, 30 * 86_400) * 1000,
   };
 }
 
