@@ -49,12 +49,25 @@ export function dedupTables(sql: SqlStorage): string[] {
     .filter((name) => name === LEGACY_TABLE || dedupTableEnd(name) !== null);
 }
 
-/** The table for ids first seen at `now` (created if missing), and a query finding an id (?1) in any earlier one. */
-export function prepareDedup(sql: SqlStorage, now: number, bucketMs: number): { current: string; seenBefore: string | null } {
+/**
+ * Durable Object SQLite (as D1) compiles at most 5 terms in a compound SELECT: one UNION ALL over the 7 earlier tables
+ * of a full horizon failed every append from the horizon's seventh bucket on.
+ */
+export const MAX_COMPOUND_SELECT_TERMS = 5;
+
+/**
+ * The table for ids first seen at `now` (created if missing), and the queries that find an id (?1) in the earlier ones
+ * (newest first, at most MAX_COMPOUND_SELECT_TERMS tables each; none when there are no earlier tables).
+ */
+export function prepareDedup(sql: SqlStorage, now: number, bucketMs: number): { current: string; seenBefore: string[] } {
   const current = dedupTableAt(now, bucketMs);
   sql.exec(`CREATE TABLE IF NOT EXISTS ${current} (event_id TEXT PRIMARY KEY) WITHOUT ROWID`);
   const earlier = dedupTables(sql).filter((t) => t !== current);
-  const seenBefore = earlier.length === 0 ? null : earlier.map((t) => `SELECT 1 FROM ${t} WHERE event_id = ?1`).join(' UNION ALL ') + ' LIMIT 1';
+  const seenBefore: string[] = [];
+  for (let from = 0; from < earlier.length; from += MAX_COMPOUND_SELECT_TERMS) {
+    const terms = earlier.slice(from, from + MAX_COMPOUND_SELECT_TERMS).map((t) => `SELECT 1 FROM ${t} WHERE event_id = ?1`);
+    seenBefore.push(`${terms.join(' UNION ALL ')} LIMIT 1`);
+  }
   return { current, seenBefore };
 }
 

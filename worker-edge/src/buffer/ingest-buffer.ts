@@ -120,7 +120,7 @@ export class IngestBuffer extends DurableObject<Env> {
           erased++;
           continue;
         }
-        if (seenBefore !== null && this.#sql.exec(seenBefore, row.event_id).toArray().length > 0) continue;
+        if (seenBefore.some((query) => this.#sql.exec(query, row.event_id).toArray().length > 0)) continue;
         const inserted = this.#sql.exec(`INSERT OR IGNORE INTO ${current} (event_id) VALUES (?)`, row.event_id).rowsWritten;
         if (inserted === 0) continue;
         this.#sql.exec(`INSERT INTO buffer (row, received_at) VALUES (?, ?)`, JSON.stringify(row), now);

@@ -35,6 +35,22 @@ describe('DEDUP_HORIZON_SECONDS', () => {
     expect(dedupTableEnd('seen_dx')).toBeNull();
   });
 
+  it('appends with a full horizon of day tables: Durable Object SQLite compiles at most 5 terms of a compound SELECT', async () => {
+    const message = trackMessage({});
+    const eventId = await sha256Hex(`demo\n${message.messageId as string}`);
+    const stub = bufferOf(env, 'demo', shardOf(eventId, 2));
+    const today = Math.floor(Date.now() / DAY_MS);
+    // the 7 earlier day tables a shard holds after a week of traffic (days today-7 .. today-1), the oldest holding this id
+    await runInDurableObject(stub, (_i, state: DurableObjectState) => {
+      for (let day = today - 7; day < today; day++) state.storage.sql.exec(`CREATE TABLE IF NOT EXISTS seen_d${day} (event_id TEXT PRIMARY KEY) WITHOUT ROWID`);
+      state.storage.sql.exec(`INSERT OR IGNORE INTO seen_d${today - 7} VALUES (?)`, eventId);
+    });
+    const answer = await post('/v1/batch', { batch: [message, trackMessage({})] });
+    expect(answer.status).toBe(200);
+    expect(await answer.json()).toMatchObject({ accepted: 1, duplicates: 1 });
+    await flush();
+  });
+
   it('a short horizon drops its bucket tables after it and keeps reading tables made under another horizon', async () => {
     const horizonSeconds = 700; // buckets of 100 s
     const message = trackMessage({});
