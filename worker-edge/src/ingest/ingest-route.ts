@@ -12,7 +12,7 @@ import {
   MAX_EVENT_BYTES,
   type MessageType,
 } from '@privacy-analytics/core/schema';
-import { messageToRow, type RequestFacts } from '@privacy-analytics/core/ingest';
+import { messageToRow, type MessageOptions, type RequestFacts } from '@privacy-analytics/core/ingest';
 import { bufferOf, catalogOf } from '../stubs';
 
 export interface Rejection {
@@ -71,15 +71,7 @@ export async function handleIngest(request: Request, env: Env, single: MessageTy
   let bots = 0;
 
   for (const [index, raw] of messages.entries()) {
-    const outcome = await messageToRow(raw, facts, {
-      site: site.id,
-      hasher,
-      queryParams: site.queryParams,
-      scrub: true,
-      batchContext,
-      maxEventBytes: MAX_EVENT_BYTES,
-      dropBots: true,
-    });
+    const outcome = await messageToRow(raw, facts, ingestMessageOptions(site, hasher, batchContext));
     if (outcome.kind === 'row') rows.push(outcome.row);
     else if (outcome.kind === 'bot') {
       bots++;
@@ -103,6 +95,11 @@ export async function handleIngest(request: Request, env: Env, single: MessageTy
   return jsonResponse(answer, 200, INGEST_CORS_HEADERS);
 }
 
+/** How the edge normalises each message of a request (the CPU benchmark's worker uses the same). */
+export function ingestMessageOptions(site: SiteConfig, hasher: IdHasher, batchContext?: Record<string, unknown>): MessageOptions {
+  return { site: site.id, hasher, queryParams: site.queryParams, scrub: true, batchContext, maxEventBytes: MAX_EVENT_BYTES, dropBots: true };
+}
+
 function resolveSite(request: Request, env: Env, body: Record<string, unknown>): SiteConfig {
   const config = loadSitesConfig(env);
   const fromBody = typeof body.writeKey === 'string' ? body.writeKey : null;
@@ -121,7 +118,7 @@ async function enforceRateLimit(request: Request, env: Env, site: SiteConfig): P
   if (!success) throw new HttpError(429, 'rate_limited', 'too many requests from this client; retry later', {}, { 'retry-after': '10' });
 }
 
-function requestFacts(request: Request, receivedAt: number, batchSentAt: number | undefined): RequestFacts {
+export function requestFacts(request: Request, receivedAt: number, batchSentAt: number | undefined): RequestFacts {
   const cf = request.cf as { country?: string; region?: string } | undefined;
   const country = typeof cf?.country === 'string' && cf.country !== 'XX' && cf.country !== 'T1' ? cf.country : null;
   return {
@@ -161,7 +158,8 @@ export function shardOf(eventId: string, shards: number): number {
 }
 
 
-async function appendToBuffers(env: Env, site: string, rows: EventRow[], counts: Record<string, number>) {
+/** One append per buffer shard the rows fall on (the request's counters go with the first); also the CPU benchmark's append stage. */
+export async function appendToBuffers(env: Env, site: string, rows: EventRow[], counts: Record<string, number>) {
   const { bufferShards } = runtimeSettings(env);
   const byShard = new Map<number, EventRow[]>();
   for (const row of rows) {
