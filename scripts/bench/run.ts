@@ -1,6 +1,9 @@
 /**
  * npm run bench [-- <section> ...]: runs the benchmarks (all by default) and writes each section of
- * bench/RESULTS.md. Sections: ingest, analytics, marketing, models, dashboard-load, dashboard-overview,
+ * bench/RESULTS.md. Sections: ingest, edge-cpu (CPU per event in workerd, the same code in Node beside it),
+ * edge-sustained (`--minutes N`, default 10: storage per buffer shard under steady ingest, the dedup horizon
+ * shortened to a quarter of the run or BENCH_DEDUP_HORIZON_SECONDS; BENCH_SUSTAINED_RATE events/s, default 400),
+ * analytics, marketing, models, dashboard-load, dashboard-overview,
  * models-browser (BENCH_SCORING_ROWS rows scored per measurement, default 1,000,000; retraining on BENCH_EVENTS),
  * dashboard-instant (the "instant dashboard" targets at BENCH_EVENTS and ten times it; BENCH_INSTANT_SIZES to
  * choose, e.g. 1000000,10000000,30000000; BENCH_INSTANT_LIMIT_S per page, default 600).
@@ -13,6 +16,8 @@ import { analyticsMarkdown, benchAnalytics } from './analytics';
 import { benchDashboardInstant, dashboardInstantMarkdown } from './dashboard-instant';
 import { benchDashboardLoad, dashboardLoadMarkdown } from './dashboard-load';
 import { benchDashboardOverview, dashboardOverviewMarkdown } from './dashboard-overview';
+import { benchEdgeCpu, edgeCpuMarkdown } from './edge-cpu';
+import { benchEdgeSustained, edgeSustainedMarkdown } from './edge-sustained';
 import { benchIngestLoad } from './ingest-load';
 import { benchMarketing, marketingMarkdown } from './marketing';
 import { benchModels, modelsBenchTable } from './models';
@@ -39,11 +44,31 @@ TABLE AS SELECT * FROM read_parquet(files)\` plus the overview's queries (core \
 identity map and the funnel; ratio = Chromium time ÷ native time. The load average in the header says how quiet the
 machine was.`;
 
-const SECTIONS = ['ingest', 'analytics', 'marketing', 'models', 'dashboard-load', 'dashboard-overview', 'models-browser', 'dashboard-instant'] as const;
+const SECTIONS = ['ingest', 'edge-cpu', 'edge-sustained', 'analytics', 'marketing', 'models', 'dashboard-load', 'dashboard-overview', 'models-browser', 'dashboard-instant'] as const;
 type Section = (typeof SECTIONS)[number];
 
+/** `--minutes N` (or `--minutes=N`) out of the arguments: the edge-sustained duration. */
+function takeMinutes(args: string[]): { sections: string[]; minutes: number } {
+  const sections: string[] = [];
+  let minutes = 10;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const value = arg === '--minutes' ? args[++i] : arg.startsWith('--minutes=') ? arg.slice('--minutes='.length) : null;
+    if (value === null) {
+      sections.push(arg);
+      continue;
+    }
+    minutes = Number(value);
+    if (!Number.isFinite(minutes) || minutes < 1 || minutes > 24 * 60) {
+      console.error(`--minutes must be a number of minutes from 1 to 1440, got "${value ?? ''}"`);
+      process.exit(2);
+    }
+  }
+  return { sections, minutes };
+}
+
 async function main(): Promise<void> {
-  const asked = process.argv.slice(2);
+  const { sections: asked, minutes } = takeMinutes(process.argv.slice(2));
   const unknown = asked.filter((a) => !(SECTIONS as readonly string[]).includes(a));
   if (unknown.length) {
     console.error(`unknown benchmark section(s): ${unknown.join(', ')}; choose from ${SECTIONS.join(', ')}`);
@@ -53,6 +78,36 @@ async function main(): Promise<void> {
   const events = Number(process.env.BENCH_EVENTS ?? 1_000_000);
   const log = (line: string) => console.log(`[bench] ${line}`);
   if (sections.has('ingest')) await benchIngest();
+  if (sections.has('edge-cpu')) {
+    const loadBefore = loadavg()[0]!;
+    const result = await benchEdgeCpu({ log });
+    console.table(result.stages.map(({ includes: _includes, ...stage }) => stage));
+    log(`end to end ${(result.endToEndCpuMsPerEvent * 1000).toFixed(1)} µs CPU per event: ${Math.round(result.eventsPerSecondPerCore)} events/s per core`);
+    writeResultsSection('edge-cpu', `## Edge CPU per event: workerd (wrangler dev), the same code in Node beside it
+
+Machine: ${machineLine()}; load average ${loadBefore.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end. Demo messages (page views, product views, searches, carts, orders, identifies; about 930 bytes of JSON each), re-timed to now.
+
+${edgeCpuMarkdown(result)}`);
+  }
+  if (sections.has('edge-sustained')) {
+    const horizonSeconds = Number(process.env.BENCH_DEDUP_HORIZON_SECONDS ?? Math.max(60, Math.round((minutes * 60) / 4)));
+    const loadBefore = loadavg()[0]!;
+    const result = await benchEdgeSustained({
+      minutes,
+      eventsPerSecond: Number(process.env.BENCH_SUSTAINED_RATE ?? 400),
+      horizonSeconds,
+      shards: 2,
+      flushIntervalSeconds: 10,
+      sampleSeconds: 30,
+      log,
+    });
+    console.table(result.shards);
+    writeResultsSection('edge-sustained', `## Edge storage under sustained ingest: flat after the dedup horizon
+
+Machine: ${machineLine()}; load average ${loadBefore.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end.
+
+${edgeSustainedMarkdown(result)}`);
+  }
   if (sections.has('analytics')) {
     // 1M and 10M by default (the issue's two sizes); above 1M one timed run after the warm-up, not the median of 3
     const sizes = (process.env.BENCH_ANALYTICS_SIZES ?? `${events},${events * 10}`).split(',').map(Number);

@@ -27,12 +27,18 @@ export interface LocalEdgeOptions {
   port?: number;
   /** Serve `/__scheduled?cron=…`, which runs the cron triggers at once (wrangler's --test-scheduled); see runLifecycleCron. */
   testScheduled?: boolean;
+  /** Entry point instead of wrangler.toml's `main`, same bindings (e.g. the CPU benchmark's worker-edge/bench/cpu-bench-worker.ts). */
+  script?: string;
+  /** Every line wrangler and workerd print (benchmarks keep them, e.g. to notice a reload mid-run). */
+  onOutput?: (line: string) => void;
 }
 
 export interface LocalEdge {
   /** e.g. http://127.0.0.1:43121 (no trailing slash) */
   url: string;
   persistDir: string;
+  /** wrangler's pid, which is also the process group of its workerd (see liveGroupMembers). */
+  pid: number;
   /** Graceful stop: SIGTERM to the process group, SIGKILL after 10 s; resolves when wrangler has exited. */
   stop(): Promise<void>;
   /** SIGKILL to the process group (simulates a crash); resolves when wrangler has exited. */
@@ -151,6 +157,7 @@ export async function startLocalEdge(opts: LocalEdgeOptions = {}): Promise<Local
 
   const args = [
     'dev',
+    ...(opts.script ? [opts.script] : []),
     '--config', 'wrangler.toml',
     '--ip', '127.0.0.1',
     '--port', String(port),
@@ -174,6 +181,7 @@ export async function startLocalEdge(opts: LocalEdgeOptions = {}): Promise<Local
   const collect = (chunk: Buffer) => {
     for (const line of chunk.toString('utf8').split(/\r?\n/)) {
       if (!line.trim()) continue;
+      opts.onOutput?.(line);
       lines.push(line);
       if (lines.length > OUTPUT_LINES) lines.shift();
     }
@@ -239,5 +247,5 @@ export async function startLocalEdge(opts: LocalEdgeOptions = {}): Promise<Local
     await sleep(250);
   }
 
-  return { url, persistDir, stop, kill };
+  return { url, persistDir, pid: child.pid!, stop, kill };
 }

@@ -6,14 +6,17 @@ import { buffersOf } from '../stubs';
 /**
  * GET /v1/sites/<site>/metrics?minutes=60 (viewer): events, distinct persons and conversions per
  * minute, over every buffer shard, for the live panel and the alert views (kept 49 hours); and each shard's flush
- * lag (the age of its oldest acknowledged event not yet written to R2) for monitoring.
+ * lag (the age of its oldest acknowledged event not yet written to R2) and storage (its SQLite size, the event ids it
+ * remembers for deduplication) for monitoring.
  */
 export async function handleMetrics(url: URL, env: Env, siteId: string, headers: Record<string, string>): Promise<Response> {
   const { since, now: nowMinute } = minuteWindow(url, 60);
-  const [{ perMinute }, persons, lags] = await Promise.all([
+  const buffers = buffersOf(env, siteId);
+  const [{ perMinute }, persons, lags, storage] = await Promise.all([
     readSiteCounters(env, siteId, since, nowMinute),
     readSitePersons(env, siteId, since),
-    Promise.all(buffersOf(env, siteId).map((buffer) => buffer.flushLag())),
+    Promise.all(buffers.map((buffer) => buffer.flushLag())),
+    Promise.all(buffers.map((buffer) => buffer.storage())),
   ]);
   const now = Date.now();
   const shards = lags.map((lag, shard) => ({
@@ -22,6 +25,9 @@ export async function handleMetrics(url: URL, env: Env, siteId: string, headers:
     oldestUnflushedAt: lag.oldestUnflushedAt === null ? null : new Date(lag.oldestUnflushedAt).toISOString(),
     oldestUnflushedSeconds: lag.oldestUnflushedAt === null ? 0 : Math.max(0, Math.round((now - lag.oldestUnflushedAt) / 1000)),
     flushAttempts: lag.planAttempts,
+    storageBytes: storage[shard]!.databaseBytes,
+    dedupTables: storage[shard]!.dedupTables,
+    dedupIds: storage[shard]!.dedupIds,
   }));
   const rows = [...perMinute].map(([minute, counts]) => ({
     minute: new Date(minute * 60_000).toISOString(),

@@ -7,6 +7,7 @@ import { putEventFileWithRollup, withRollupKeys } from '../storage/event-file-st
 import type { ManifestEntry } from '@privacy-analytics/core/edge-api';
 import { dayFileKey, eventFileKey, partitionOf, type Partition } from '@privacy-analytics/core/parquet';
 import { DAY_MS } from '@privacy-analytics/core/time';
+import { countDedupIds, createDedupCountTable, dedupBucketMs, dedupStats, dropExpiredDedupTables, prepareDedup } from './dedup-tables';
 import {
   addCounts,
   counterWindows,
@@ -24,11 +25,6 @@ import {
 } from './counters';
 import { catalogOf } from '../stubs';
 
-/** How long a messageId is remembered for deduplication (at least; up to one day more, see #dedupTables). */
-export const DEDUP_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
-const DAY_OF = (ms: number) => Math.floor(ms / DAY_MS);
-/** The table of the ids first seen on epoch day `day`: `seen_d<day>`, a WITHOUT ROWID B-tree of the ids alone. */
-const dedupTable = (day: number) => `seen_d${day}`;
 
 export interface AppendResult {
   accepted: number;
@@ -72,6 +68,15 @@ export interface FlushLag {
   planAttempts: number;
 }
 
+/** Each shard's storage, for /metrics and the storage benchmark. */
+export interface ShardStorage {
+  /** the size of the shard's SQLite database (what a Durable Object's storage limit counts) */
+  databaseBytes: number;
+  dedupTables: number;
+  /** event ids remembered for deduplication */
+  dedupIds: number;
+}
+
 /** A shard whose oldest unflushed row is older than this logs a warning on every alarm (an operator alert hook). */
 export const FLUSH_LAG_WARN_MS = 5 * 60 * 1000;
 
@@ -98,6 +103,7 @@ export class IngestBuffer extends DurableObject<Env> {
     if (!columns.has('received_at')) this.#sql.exec(`ALTER TABLE buffer ADD COLUMN received_at INTEGER`);
     if (this.#getMeta('buffered_rows') === null) this.#setMeta('buffered_rows', String(this.#sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM buffer`).one().n));
     createCounterTables(this.#sql);
+    createDedupCountTable(this.#sql);
   }
 
   /**
@@ -110,6 +116,7 @@ export class IngestBuffer extends DurableObject<Env> {
     const now = Date.now();
     const erasedIds = this.#erasedIds();
     const conversionEvents = new Set(loadSitesConfig(this.env).sites.get(site)?.conversionEvents ?? []);
+    const bucketMs = dedupBucketMs(runtimeSettings(this.env).dedupHorizonMs);
     const acceptedRows: EventRow[] = [];
     let accepted = 0;
     let erased = 0;
@@ -122,23 +129,21 @@ export class IngestBuffer extends DurableObject<Env> {
         addCounts(this.#sql, now, { ...counts, 'refused:site_quota': refused });
         return;
       }
-      const today = dedupTable(DAY_OF(now));
-      this.#sql.exec(`CREATE TABLE IF NOT EXISTS ${today} (event_id TEXT PRIMARY KEY) WITHOUT ROWID`);
-      const earlier = this.#dedupTables().filter((t) => t !== today);
-      const seenBefore = earlier.length === 0 ? null : earlier.map((t) => `SELECT 1 FROM ${t} WHERE event_id = ?1`).join(' UNION ALL ') + ' LIMIT 1';
+      const { current, seenBefore } = prepareDedup(this.#sql, now, bucketMs);
       for (const row of rows) {
         if (erasedIds.size > 0 && mentionsAny(row, erasedIds)) {
           erased++;
           continue;
         }
-        if (seenBefore !== null && this.#sql.exec(seenBefore, row.event_id).toArray().length > 0) continue;
-        const inserted = this.#sql.exec(`INSERT OR IGNORE INTO ${today} (event_id) VALUES (?)`, row.event_id).rowsWritten;
+        if (seenBefore.some((query) => this.#sql.exec(query, row.event_id).toArray().length > 0)) continue;
+        const inserted = this.#sql.exec(`INSERT OR IGNORE INTO ${current} (event_id) VALUES (?)`, row.event_id).rowsWritten;
         if (inserted === 0) continue;
         this.#sql.exec(`INSERT INTO buffer (row, received_at) VALUES (?, ?)`, JSON.stringify(row), now);
         acceptedRows.push(row);
         accepted++;
       }
       this.#countBuffered(accepted);
+      countDedupIds(this.#sql, current, accepted);
       const duplicates = rows.length - accepted - erased;
       countAccepted(this.#sql, now, acceptedRows, conversionEvents, {
         ...counts,
@@ -218,31 +223,6 @@ export class IngestBuffer extends DurableObject<Env> {
     if (delta !== 0) this.#setMeta('buffered_rows', String(Math.max(0, this.bufferedRows() + delta)));
   }
 
-  /**
-   * The dedup tables, one per day an id was first seen. A day's table is dropped whole once its last id is older
-   * than DEDUP_WINDOW_MS: a DELETE of the expired ids wrote every row again, and the old single table with its time
-   * index took about three times the storage per id. (A `seen` table of an older version is read until it expires.)
-   */
-  #dedupTables(): string[] {
-    return this.#sql
-      .exec<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table' AND (name = 'seen' OR name GLOB 'seen_d[0-9]*') ORDER BY name DESC`)
-      .toArray()
-      .map((r) => r.name);
-  }
-
-  #dropExpiredDedupTables(now: number): void {
-    const horizon = now - DEDUP_WINDOW_MS;
-    for (const table of this.#dedupTables()) {
-      if (table === 'seen') {
-        this.#sql.exec(`DELETE FROM seen WHERE at < ?`, horizon);
-        if (this.#sql.exec(`SELECT 1 FROM seen LIMIT 1`).toArray().length === 0) this.#sql.exec(`DROP TABLE seen`);
-        continue;
-      }
-      const day = Number(table.slice('seen_d'.length));
-      if ((day + 1) * DAY_MS <= horizon) this.#sql.exec(`DROP TABLE ${table}`);
-    }
-  }
-
   flushLag(): FlushLag {
     const oldest = this.#sql.exec<{ at: number | null }>(`SELECT received_at AS at FROM buffer ORDER BY seq LIMIT 1`).toArray()[0];
     const plan = this.#getMeta('flush_plan');
@@ -251,6 +231,12 @@ export class IngestBuffer extends DurableObject<Env> {
       oldestUnflushedAt: oldest?.at ?? null,
       planAttempts: plan === null ? 0 : ((JSON.parse(plan) as FlushPlan).attempts ?? 0),
     };
+  }
+
+  /** What this shard keeps in its SQLite storage, for /metrics (the dedup tables are most of it). */
+  storage(): ShardStorage {
+    const dedup = dedupStats(this.#sql);
+    return { databaseBytes: this.#sql.databaseSize, dedupTables: dedup.tables, dedupIds: dedup.ids };
   }
 
   counters(sinceMinute: number): CounterSeries {
@@ -301,7 +287,7 @@ export class IngestBuffer extends DurableObject<Env> {
     }
     pruneCounters(this.#sql, Date.now());
     this.ctx.storage.transactionSync(() => {
-      this.#dropExpiredDedupTables(Date.now());
+      dropExpiredDedupTables(this.#sql, Date.now(), runtimeSettings(this.env).dedupHorizonMs);
       // the counter heals itself whenever the buffer is empty
       if (this.#sql.exec(`SELECT 1 FROM buffer LIMIT 1`).toArray().length === 0) this.#setMeta('buffered_rows', '0');
     });

@@ -120,6 +120,8 @@ function parseJson<T>(text: string, name: string, schema: z.ZodType<T>): T {
  * backfill; each past day it names costs a file per flush (see docs/architecture.md, "Old events").
  */
 export const DEFAULT_INGEST_HORIZON_DAYS = 30;
+/** Seven days: the default of DEDUP_HORIZON_SECONDS. */
+export const DEFAULT_DEDUP_HORIZON_SECONDS = 7 * 86_400;
 
 export interface RuntimeSettings {
   flushIntervalMs: number;
@@ -129,6 +131,8 @@ export interface RuntimeSettings {
   bufferShards: number;
   /** events dated before today minus this many days are refused at ingest, unless a site sets its own */
   ingestHorizonDays: number;
+  /** how long an event id is remembered for deduplication, at least (DEDUP_HORIZON_SECONDS; see buffer/dedup-tables.ts) */
+  dedupHorizonMs: number;
 }
 
 export function runtimeSettings(env: Env): RuntimeSettings {
@@ -138,6 +142,7 @@ export function runtimeSettings(env: Env): RuntimeSettings {
     flushMaxRows: boundedInt(env.FLUSH_MAX_ROWS, 'FLUSH_MAX_ROWS', 20_000, 1, 200_000),
     flushMaxBytes: boundedInt(env.FLUSH_MAX_BYTES, 'FLUSH_MAX_BYTES', 8 * 1024 * 1024, 64 * 1024, 64 * 1024 * 1024),
     bufferShards: boundedInt(env.BUFFER_SHARDS, 'BUFFER_SHARDS', 2, 1, 64),
+    dedupHorizonMs: boundedInt(env.DEDUP_HORIZON_SECONDS, 'DEDUP_HORIZON_SECONDS', DEFAULT_DEDUP_HORIZON_SECONDS, 60, 30 * 86_400) * 1000,
   };
 }
 

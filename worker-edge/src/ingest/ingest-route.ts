@@ -12,7 +12,7 @@ import {
   MAX_EVENT_BYTES,
   type MessageType,
 } from '@privacy-analytics/core/schema';
-import { messageToRow, type RequestFacts } from '@privacy-analytics/core/ingest';
+import { messageToRow, type MessageOptions, type RequestFacts } from '@privacy-analytics/core/ingest';
 import { bufferOf, catalogOf } from '../stubs';
 import { oldestAcceptedFor } from './ingest-horizon';
 import { enforceAddressLimit, overQuota, refuseIfOverQuota, shardQuota } from './ingest-limits';
@@ -84,16 +84,7 @@ export async function handleIngest(request: Request, env: Env, single: MessageTy
   let bots = 0;
 
   for (const [index, raw] of messages.entries()) {
-    const outcome = await messageToRow(raw, facts, {
-      site: site.id,
-      hasher,
-      queryParams: site.queryParams,
-      scrub: true,
-      batchContext,
-      maxEventBytes: MAX_EVENT_BYTES,
-      dropBots: true,
-      oldestAccepted,
-    });
+    const outcome = await messageToRow(raw, facts, ingestMessageOptions(site, hasher, batchContext, oldestAccepted));
     if (outcome.kind === 'row') rows.push(outcome.row);
     else if (outcome.kind === 'bot') {
       bots++;
@@ -120,6 +111,11 @@ export async function handleIngest(request: Request, env: Env, single: MessageTy
   return jsonResponse(answer, 200, INGEST_CORS_HEADERS);
 }
 
+/** How the edge normalises each message of a request (the CPU benchmark's worker uses the same). */
+export function ingestMessageOptions(site: SiteConfig, hasher: IdHasher, batchContext?: Record<string, unknown>, oldestAccepted?: MessageOptions['oldestAccepted']): MessageOptions {
+  return { site: site.id, hasher, queryParams: site.queryParams, scrub: true, batchContext, maxEventBytes: MAX_EVENT_BYTES, dropBots: true, oldestAccepted };
+}
+
 function siteOfWriteKey(config: SitesConfig, writeKey: string): SiteConfig {
   const site = config.siteByWriteKey.get(writeKey);
   if (!site) throw new HttpError(401, 'unknown_write_key', 'the write key is not known to this collector');
@@ -133,7 +129,7 @@ function siteOfBody(config: SitesConfig, body: Record<string, unknown>): SiteCon
   return siteOfWriteKey(config, body.writeKey);
 }
 
-function requestFacts(request: Request, receivedAt: number, batchSentAt: number | undefined): RequestFacts {
+export function requestFacts(request: Request, receivedAt: number, batchSentAt: number | undefined): RequestFacts {
   const cf = request.cf as { country?: string; region?: string } | undefined;
   const country = typeof cf?.country === 'string' && cf.country !== 'XX' && cf.country !== 'T1' ? cf.country : null;
   return {
@@ -173,7 +169,8 @@ export function shardOf(eventId: string, shards: number): number {
 }
 
 
-async function appendToBuffers(env: Env, site: SiteConfig, rows: EventRow[], counts: Record<string, number>) {
+/** One append per buffer shard the rows fall on (the request's counters go with the first); also the CPU benchmark's append stage. */
+export async function appendToBuffers(env: Env, site: SiteConfig, rows: EventRow[], counts: Record<string, number>) {
   const { bufferShards } = runtimeSettings(env);
   const quota = shardQuota(site, bufferShards);
   const byShard = new Map<number, EventRow[]>();
