@@ -46,7 +46,10 @@ const rollupOverview = (spec: OverviewSpec): Promise<RollupOverview> => page.eva
 beforeAll(async () => {
   app = await serveHarness(inject('harnessDir'), { port: await freePort() });
   edge = await startEdgeFor([app.origin], { testScheduled: true });
-  const filled = await fillEdge(edge.url, { events: 6000, days: 4, seed: 9 });
+  // Four days ending the day before yesterday: compaction merges a date into day-level files only once the date is an
+  // hour old (daySettleMs), so yesterday would still be hour-level between 00:00 and 01:00 UTC.
+  const yesterday = (Math.floor(Date.now() / 86_400_000) - 1) * 86_400_000;
+  const filled = await fillEdge(edge.url, { events: 6000, days: 4, seed: 9, endDay: yesterday });
   range = { from: filled.from, to: filled.to };
   browser = await launchChromium();
   context = await browser.newContext();
