@@ -1,4 +1,5 @@
 import type { Env } from '../env';
+import { unflushedSeconds } from '../buffer/ingest-buffer';
 import { buffersOf } from '../stubs';
 import type { Assessment } from './seasonal-baseline';
 
@@ -8,8 +9,7 @@ export const DEFAULT_FLUSH_LAG_LIMIT_SECONDS = 600;
 
 export async function currentFlushLagSeconds(env: Env, site: string, now: number): Promise<number> {
   const lags = await Promise.all(buffersOf(env, site).map((buffer) => buffer.flushLag()));
-  const oldest = lags.flatMap((lag) => (lag.oldestUnflushedAt === null ? [] : [lag.oldestUnflushedAt]));
-  return oldest.length === 0 ? 0 : Math.max(0, Math.round((now - Math.min(...oldest)) / 1000));
+  return Math.max(0, ...lags.map((lag) => unflushedSeconds(lag, now)));
 }
 
 /**

@@ -2,6 +2,7 @@ import type { Env } from '../env';
 import { jsonResponse } from '../http/http-error';
 import { minuteWindow, readSiteCounters, readSitePersons } from '../live/site-counters';
 import { buffersOf } from '../stubs';
+import { unflushedSeconds } from '../buffer/ingest-buffer';
 
 /**
  * GET /v1/sites/<site>/metrics?minutes=60 (viewer): events, distinct persons and conversions per
@@ -23,7 +24,7 @@ export async function handleMetrics(url: URL, env: Env, siteId: string, headers:
     shard,
     bufferedRows: lag.bufferedRows,
     oldestUnflushedAt: lag.oldestUnflushedAt === null ? null : new Date(lag.oldestUnflushedAt).toISOString(),
-    oldestUnflushedSeconds: lag.oldestUnflushedAt === null ? 0 : Math.max(0, Math.round((now - lag.oldestUnflushedAt) / 1000)),
+    oldestUnflushedSeconds: unflushedSeconds(lag, now),
     flushAttempts: lag.planAttempts,
     storageBytes: storage[shard]!.databaseBytes,
     dedupTables: storage[shard]!.dedupTables,

@@ -130,9 +130,12 @@ export class SiteAudiences extends DurableObject<Env> {
     }
     this.ctx.storage.transactionSync(() => markDelivering(this.#sql, delivery.id));
     let posts = 0;
+    // Read once per run, and only when a batch is built for the first time.
+    let erased: Promise<Set<string>> | null = null;
+    const erasedIds = () => (erased ??= catalogOf(this.env, delivery.site).erasedIds().then((ids) => new Set(ids)));
     while (posts < budget) {
       const index = delivery.batches_delivered;
-      const { body, size } = await this.#batchBody(delivery, index);
+      const { body, size } = await this.#batchBody(delivery, index, erasedIds);
       const result = await postWebhook({ url: delivery.url, body, id: `${delivery.id}-${index}`, event: 'audience.batch', secret: config!.webhookSecret });
       posts++;
       const at = Date.now();
@@ -151,10 +154,10 @@ export class SiteAudiences extends DurableObject<Env> {
    * The batch's body: built and stored at its first POST, the same bytes on every retry. Members erased since the
    * delivery was queued are left out (the catalog's erased ids are read when the batch is built).
    */
-  async #batchBody(delivery: DeliveryRow, index: number): Promise<{ body: string; size: number }> {
+  async #batchBody(delivery: DeliveryRow, index: number, erasedIds: () => Promise<Set<string>>): Promise<{ body: string; size: number }> {
     const stored = storedBatch(this.#sql, delivery.id, index);
     if (stored.body !== null) return { body: stored.body, size: stored.size };
-    const erased = new Set(await catalogOf(this.env, delivery.site).erasedIds());
+    const erased = await erasedIds();
     const members = erased.size === 0 ? stored.members : stored.members.filter((member) => !erased.has(member.id));
     const facts = { deliveryId: delivery.id, site: delivery.site, name: delivery.name, source: delivery.source, size: delivery.members, batches: delivery.batches };
     const body = JSON.stringify(batchPayload(facts, index, members, Date.now()));

@@ -77,6 +77,11 @@ export interface ShardStorage {
   dedupIds: number;
 }
 
+/** Seconds the shard's oldest unflushed row has waited at `now` (0 when none). */
+export function unflushedSeconds(lag: FlushLag, now: number): number {
+  return lag.oldestUnflushedAt === null ? 0 : Math.max(0, Math.round((now - lag.oldestUnflushedAt) / 1000));
+}
+
 /** A shard whose oldest unflushed row is older than this logs a warning on every alarm (an operator alert hook). */
 export const FLUSH_LAG_WARN_MS = 5 * 60 * 1000;
 
@@ -259,8 +264,9 @@ export class IngestBuffer extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     const lag = this.flushLag();
-    if (lag.oldestUnflushedAt !== null && Date.now() - lag.oldestUnflushedAt > FLUSH_LAG_WARN_MS) {
-      console.warn(JSON.stringify({ warning: 'flush_lag', site: this.#getMeta('site'), shard: this.#getMeta('shard'), oldestUnflushedSeconds: Math.round((Date.now() - lag.oldestUnflushedAt) / 1000), ...lag }));
+    const waited = unflushedSeconds(lag, Date.now());
+    if (waited * 1000 > FLUSH_LAG_WARN_MS) {
+      console.warn(JSON.stringify({ warning: 'flush_lag', site: this.#getMeta('site'), shard: this.#getMeta('shard'), oldestUnflushedSeconds: waited, ...lag }));
     }
     const result = await this.flush();
     if (result.remaining > 0) await this.ctx.storage.setAlarm(Date.now());
