@@ -10,8 +10,8 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildPersonMap } from '@privacy-analytics/core/analytics';
 import { errorMessage, InputError, openNativeStore, openWasmStore, type EventStore } from '@privacy-analytics/core/connectors/node';
-import { applyInputOption, DATA_FLAGS, defaultInputOptions, forEachFlag, type InputOptions } from './analyze/input-options';
-import { describeBadLines, loadInputs } from './analyze/inputs';
+import { applyInputOption, CSV_USAGE, DATA_FLAGS, defaultInputOptions, forEachFlag, type InputOptions } from './analyze/input-options';
+import { loadInputsReporting } from './analyze/inputs';
 import { generateDemoEvents, type PersonTruth } from '@privacy-analytics/core/demo-data';
 import { metricsSummary, PERSON_TASK_NAMES, renderCard, TrainingDataError, trainPersonModel, trainRecommender, type ModelCard, type PersonTask } from '@privacy-analytics/models/train';
 
@@ -20,7 +20,7 @@ type Task = (typeof TASKS)[number];
 
 export const USAGE = `usage: npm run train -- <${TASKS.join('|')}> --input <path> [--input <path> ...] --out <dir> [options]
 
-  --input PATH          Parquet file, NDJSON file of Segment messages, or a directory of them
+  --input PATH          Parquet, NDJSON of Segment messages, CSV / TSV tables of orders or events (gzip allowed), or a directory of them (recursive); times from 1970 on
   --out DIR             where to write <name>.onnx, <name>.card.json, <name>.card.md (recommend: also <name>.ids.json)
   --json                print the card's headline metrics as JSON
   --name NAME           file name stem (default: the task)
@@ -34,6 +34,7 @@ export const USAGE = `usage: npm run train -- <${TASKS.join('|')}> --input <path
   --anonymise-key KEY   pseudonymise ids in NDJSON input, as the edge does
   --site ID             site id for NDJSON rows (default local)
   --skip-bad-lines      load the valid lines of NDJSON files that have bad lines
+${CSV_USAGE}
 
 Models and cards are documented in docs/models.md.`;
 
@@ -141,8 +142,7 @@ export async function runTrain(argv: readonly string[], io: Io): Promise<number>
     const log = (line: string) => io.err(`${line}\n`);
     store = args.engine === 'native' ? await openNativeStore() : await openWasmStore();
     const loadBegan = performance.now();
-    const report = await loadInputs(store, args.inputs, { anonymiseKey: args.anonymiseKey, site: args.site, skipBadLines: args.skipBadLines });
-    if (report.badLines.length) io.err(`train: skipped ${report.badLines.length} bad NDJSON line(s):\n${describeBadLines(report.badLines)}\n`);
+    const report = await loadInputsReporting(store, args, io.err, 'train');
     const identity = await buildPersonMap(store);
     log(`[train] loaded ${report.rows.toLocaleString('en-US')} events (${identity.persons.toLocaleString('en-US')} persons) in ${((performance.now() - loadBegan) / 1000).toFixed(1)} s`);
     const name = args.name ?? args.task;

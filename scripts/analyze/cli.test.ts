@@ -110,14 +110,14 @@ describe('analyze CLI', () => {
     const bad = join(dir, 'bad.ndjson');
     const failed = await cli('funnel', '--input', bad, '--spec', join(dir, 'funnel.json'));
     expect(failed.code).toBe(2);
-    expect(failed.err).toContain('3 bad lines in NDJSON input');
+    expect(failed.err).toContain('3 bad lines in NDJSON / CSV input');
     expect(failed.err).toContain(`${bad}:2: invalid JSON`);
     expect(failed.err).toContain(`${bad}:3: not a Segment message: event: `);
     expect(failed.err).toContain(`${bad}:4: missing_id: anonymousId or userId is required`);
     expect(failed.err).not.toMatch(/\n\s+at /);
     const skipped = await cli('funnel', '--input', bad, '--spec', join(dir, 'funnel.json'), '--skip-bad-lines', '--json');
     expect(skipped.code).toBe(0);
-    expect(skipped.err).toContain('skipped 3 bad NDJSON line(s)');
+    expect(skipped.err).toContain('skipped 3 bad line(s)');
     expect(JSON.parse(skipped.out).steps[0].count).toBe(1);
   });
 

@@ -7,20 +7,21 @@ import { ANALYSIS_NAMES, buildPersonMap, runAnalysis, SpecError, type AnalysisNa
 import { isMarketingCommand, runMarketingCommand } from './commands-marketing';
 import { isModelCommand, runModelCommand } from './commands-models';
 import { errorMessage, InputError, openNativeStore, openWasmStore, type EventStore } from '@privacy-analytics/core/connectors/node';
-import { applyInputOption, defaultInputOptions, requireInputsAndSpec, type InputOptions } from './input-options';
+import { applyInputOption, CSV_USAGE, defaultInputOptions, requireInputsAndSpec, type InputOptions } from './input-options';
 import { basisLine, formatResult } from './format';
 import { readSpec, specLabel } from './spec-file';
-import { describeBadLines, loadInputs } from './inputs';
+import { loadInputsReporting } from './inputs';
 
 export const USAGE = `usage: npm run analyze -- <${ANALYSIS_NAMES.join('|')}> --input <path> [--input <path> ...] --spec <spec.json> [options]
 
-  --input PATH          a Parquet file, an NDJSON file of Segment messages, or a directory of them (recursive)
+  --input PATH          Parquet, NDJSON of Segment messages, CSV / TSV tables of orders or events (gzip allowed), or a directory of them (recursive); times from 1970 on
   --spec FILE|JSON      the analysis spec: a JSON file, or inline JSON starting with {
   --json                print the result as one JSON object instead of tables
   --engine wasm|native  DuckDB-Wasm (default, the browser's engine) or native DuckDB (larger data)
   --anonymise-key KEY   pseudonymise ids (HMAC) and scrub text in NDJSON input, as the edge does
   --site ID             site id for NDJSON rows (default local)
   --skip-bad-lines      load the valid lines of NDJSON files that have bad lines (they are still listed)
+${CSV_USAGE}
   --threads N           native engine threads (default: DuckDB's)
 
 Specs are documented in docs/analytics.md.`;
@@ -74,8 +75,7 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
       throw error;
     }
     store = args.engine === 'native' ? await openNativeStore(args.threads === undefined ? {} : { threads: args.threads }) : await openWasmStore();
-    const report = await loadInputs(store, args.inputs, { anonymiseKey: args.anonymiseKey, site: args.site, skipBadLines: args.skipBadLines });
-    if (report.badLines.length) io.err(`analyze: skipped ${report.badLines.length} bad NDJSON line(s):\n${describeBadLines(report.badLines)}\n`);
+    const report = await loadInputsReporting(store, args, io.err, 'analyze');
     const identity = await buildPersonMap(store);
     const result = await runAnalysis(args.analysis, store, spec);
     if (args.json) io.out(`${JSON.stringify(result)}\n`);

@@ -38,8 +38,8 @@ import { isInlineSpec, readSpec, specLabel } from './spec-file';
 import type { Io } from './cli';
 import { errorMessage, InputError, openNativeStore, openWasmStore, type EventStore } from '@privacy-analytics/core/connectors/node';
 import { basisLine, table } from './format';
-import { describeBadLines, loadInputs } from './inputs';
-import { applyInputOption, defaultInputOptions, requireInputsAndSpec, type InputOptions } from './input-options';
+import { loadInputsReporting } from './inputs';
+import { applyInputOption, CSV_USAGE, defaultInputOptions, requireInputsAndSpec, type InputOptions } from './input-options';
 
 export const MARKETING_COMMANDS = MARKETING_ANALYSIS_NAMES;
 export type MarketingCommand = MarketingAnalysisName;
@@ -50,7 +50,7 @@ export function isMarketingCommand(name: string | undefined): name is MarketingC
 
 export const MARKETING_USAGE = `usage: npm run analyze -- <${MARKETING_COMMANDS.join('|')}> --input <path> [--input <path> ...] --spec <spec.json> [options]
 
-  --input PATH          a Parquet file, an NDJSON file of Segment messages, or a directory of them (recursive)
+  --input PATH          Parquet, NDJSON of Segment messages, CSV / TSV tables of orders or events (gzip allowed), or a directory of them (recursive); times from 1970 on
   --spec FILE|JSON      the spec: a JSON file, or inline JSON starting with { (optional for data-quality)
   --spend FILE          attribution: a spend CSV (date,channel,spend); overrides the spec's "spend"
   --json                print the result as one JSON object instead of tables
@@ -58,6 +58,7 @@ export const MARKETING_USAGE = `usage: npm run analyze -- <${MARKETING_COMMANDS.
   --anonymise-key KEY   pseudonymise ids (HMAC) and scrub text in NDJSON input, as the edge does
   --site ID             site id for NDJSON rows (default local)
   --skip-bad-lines      load the valid lines of NDJSON files that have bad lines (they are still listed)
+${CSV_USAGE}
   --threads N           native engine threads (default: DuckDB's)
 
 Specs, models and statistics are documented in docs/marketing-analytics.md.`;
@@ -128,8 +129,7 @@ export async function runMarketingCommand(argv: readonly string[], io: Io): Prom
       }
     }
     store = args.engine === 'native' ? await openNativeStore(args.threads === undefined ? {} : { threads: args.threads }) : await openWasmStore();
-    const report = await loadInputs(store, args.inputs, { anonymiseKey: args.anonymiseKey, site: args.site, skipBadLines: args.skipBadLines });
-    if (report.badLines.length) io.err(`analyze: skipped ${report.badLines.length} bad NDJSON line(s):\n${describeBadLines(report.badLines)}\n`);
+    const report = await loadInputsReporting(store, args, io.err, 'analyze');
     const identity = await buildPersonMap(store);
     let text: string;
     let result: WithBasis<object>;

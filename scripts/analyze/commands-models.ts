@@ -20,8 +20,8 @@ import { openOrtScorer, OrtError } from '@privacy-analytics/models/onnx/node';
 import { OnnxFormatError } from '@privacy-analytics/models/onnx';
 import { IdMapError, parseIdMap, personModelInput, rankPersons, readModel, recommendationInput, topItems, type LoadedModel, type RecommenderIds } from '@privacy-analytics/models/score';
 import { errorMessage, InputError, openNativeStore, openWasmStore, type EventStore } from '@privacy-analytics/core/connectors/node';
-import { applyInputOption, DATA_FLAGS, defaultInputOptions, forEachFlag, type InputOptions } from './input-options';
-import { describeBadLines, loadInputs } from './inputs';
+import { applyInputOption, CSV_USAGE, DATA_FLAGS, defaultInputOptions, forEachFlag, type InputOptions } from './input-options';
+import { loadInputsReporting } from './inputs';
 
 export const MODEL_COMMANDS = ['score', 'recommend'] as const;
 export type ModelCommand = (typeof MODEL_COMMANDS)[number];
@@ -30,7 +30,7 @@ export const MODEL_USAGE = `usage: npm run analyze -- score --model <file.onnx> 
        npm run analyze -- recommend --model <file.onnx> --input <path> [--k 10] [--include-seen] [--ids <file.ids.json>] [--json] [options]
 
   --model FILE          a model written by npm run train (churn / propensity for score, recommend for recommend)
-  --input PATH          a Parquet file, an NDJSON file of Segment messages, or a directory of them (recursive)
+  --input PATH          Parquet, NDJSON of Segment messages, CSV / TSV tables of orders or events (gzip allowed), or a directory of them (recursive); times from 1970 on
   --as-of DATE          score: the cut-off (YYYY-MM-DD or ISO time; default the UTC midnight after the last event)
   --explain N           score: add each person's N features that move the score most ("drivers", logit units)
   --k N                 recommend: products per person (default 10)
@@ -42,6 +42,7 @@ export const MODEL_USAGE = `usage: npm run analyze -- score --model <file.onnx> 
   --anonymise-key KEY   pseudonymise ids (HMAC) and scrub text in NDJSON input, as the edge does
   --site ID             site id for NDJSON rows (default local)
   --skip-bad-lines      load the valid lines of NDJSON files that have bad lines
+${CSV_USAGE}
 
 Models are documented in docs/models.md.`;
 
@@ -234,8 +235,7 @@ export async function runModelCommand(argv: readonly string[], io: { out: (t: st
       ids = parseIdMap(await readIds(idsPath), model.metadata, idsPath);
     }
     store = args.engine === 'native' ? await openNativeStore() : await openWasmStore();
-    const report = await loadInputs(store, args.inputs, { anonymiseKey: args.anonymiseKey, site: args.site, skipBadLines: args.skipBadLines });
-    if (report.badLines.length) io.err(`analyze: skipped ${report.badLines.length} bad NDJSON line(s):\n${describeBadLines(report.badLines)}\n`);
+    const report = await loadInputsReporting(store, args, io.err, 'analyze');
     await buildPersonMap(store);
     if (model.kind === 'person-classifier') await runScore(args, store, bytes, model, io);
     else await runRecommend(args, store, bytes, model, ids!, io);

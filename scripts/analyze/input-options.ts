@@ -4,6 +4,7 @@
  * and hands every other one to `applyInputOption`.
  */
 import type { EngineKind } from '@privacy-analytics/core/connectors/node';
+import { parseMappingText, TABLE_KINDS, TableMappingError, type ColumnMapping, type TableKind } from '@privacy-analytics/core/imports';
 
 export interface InputOptions {
   inputs: string[];
@@ -14,16 +15,24 @@ export interface InputOptions {
   site?: string;
   skipBadLines: boolean;
   threads?: number;
+  /** CSV inputs: the kind of table (default: guessed from the header). */
+  csvKind?: TableKind;
+  /** CSV inputs: field=Column pairs over the suggested mapping. */
+  csvMap?: ColumnMapping;
+  /** CSV inputs: slashed dates are day first (1/12/2010 = 1 December). */
+  dayFirst?: boolean;
+  /** CSV inputs: the currency of amounts when no currency column is mapped. */
+  currency?: string;
 }
 
 export function defaultInputOptions(): InputOptions {
   return { inputs: [], json: false, engine: 'wasm', skipBadLines: false };
 }
 
-export const INPUT_FLAGS = ['--input', '--spec', '--json', '--engine', '--anonymise-key', '--site', '--skip-bad-lines', '--threads'] as const;
+export const INPUT_FLAGS = ['--input', '--spec', '--json', '--engine', '--anonymise-key', '--site', '--skip-bad-lines', '--threads', '--csv-kind', '--csv-map', '--day-first', '--currency'] as const;
 export type InputFlag = (typeof INPUT_FLAGS)[number];
 /** The shared flags of commands that take no spec and run on one thread (train, score, recommend). */
-export const DATA_FLAGS: ReadonlySet<InputFlag> = new Set(['--input', '--json', '--engine', '--anonymise-key', '--site', '--skip-bad-lines']);
+export const DATA_FLAGS: ReadonlySet<InputFlag> = new Set(['--input', '--json', '--engine', '--anonymise-key', '--site', '--skip-bad-lines', '--csv-kind', '--csv-map', '--day-first', '--currency']);
 const ALL_FLAGS: ReadonlySet<string> = new Set(INPUT_FLAGS);
 
 /**
@@ -88,10 +97,39 @@ export function applyInputOption(
       options.threads = threads;
       return true;
     }
+    case '--csv-kind': {
+      const kind = value();
+      if (!(TABLE_KINDS as readonly string[]).includes(kind)) throw usageError(`--csv-kind must be one of ${TABLE_KINDS.join(', ')}, got "${kind}"`);
+      options.csvKind = kind as TableKind;
+      return true;
+    }
+    case '--csv-map':
+      try {
+        options.csvMap = { ...options.csvMap, ...parseMappingText(value()) };
+      } catch (error) {
+        if (error instanceof TableMappingError) throw usageError(`--csv-map: ${error.message}`);
+        throw error;
+      }
+      return true;
+    case '--day-first':
+      options.dayFirst = true;
+      return true;
+    case '--currency': {
+      const currency = value();
+      if (!/^[A-Za-z]{3}$/.test(currency)) throw usageError(`--currency must be a 3-letter ISO 4217 code such as USD, got "${currency}"`);
+      options.currency = currency.toUpperCase();
+      return true;
+    }
     default:
       return false;
   }
 }
+
+/** The usage lines of the CSV flags, shared by every command that loads inputs. */
+export const CSV_USAGE = `  --csv-kind orders|events  what a CSV input holds (default: events if a column names the event, else orders)
+  --csv-map F=COL,...   map fields to CSV columns over the suggested mapping (docs/analytics.md, "CSV inputs")
+  --day-first           slashed dates in CSV inputs are day/month/year (default month/day/year)
+  --currency CODE       currency of CSV amounts when no currency column is mapped`;
 
 /** Every analysis needs data and a spec. */
 export function requireInputsAndSpec(options: InputOptions, usageError: (message: string) => Error): void {

@@ -9,6 +9,7 @@
  * Column names are case-insensitive; other columns are ignored. Every error names the line, the
  * column and the offending value.
  */
+import { parseCsv as parseCsvText, type CsvRecord } from '../imports/csv';
 import { parseDate, type TimeBounds } from './sql';
 
 export class SpendCsvError extends Error {
@@ -27,59 +28,9 @@ export const MAX_SPEND_CSV_BYTES = 20 * 1024 * 1024;
 const COLUMN_ALIASES = { channel: ['channel', 'source'], spend: ['spend', 'cost', 'amount'], date: ['date', 'day'] } as const;
 const NUMBER = /^[+]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
-interface CsvRecord {
-  line: number;
-  fields: string[];
-}
-
-/** Records of a CSV text; throws SpendCsvError on an unterminated quote or text after a closing quote. */
-export function parseCsv(text: string, label: string): CsvRecord[] {
-  const records: CsvRecord[] = [];
-  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  let line = 1;
-  while (i < text.length) {
-    const start = line;
-    const fields: string[] = [];
-    for (;;) {
-      let field = '';
-      if (text[i] === '"') {
-        const quoteLine = line;
-        i++;
-        for (;;) {
-          if (i >= text.length) throw new SpendCsvError(`${label} line ${quoteLine}, column ${fields.length + 1}: unterminated quoted field`);
-          const c = text[i]!;
-          if (c === '"') {
-            if (text[i + 1] === '"') {
-              field += '"';
-              i += 2;
-              continue;
-            }
-            i++;
-            break;
-          }
-          if (c === '\n') line++;
-          field += c;
-          i++;
-        }
-        if (i < text.length && text[i] !== ',' && text[i] !== '\n' && text[i] !== '\r') {
-          throw new SpendCsvError(`${label} line ${line}, column ${fields.length + 1}: unexpected ${JSON.stringify(text[i])} after a closing quote`);
-        }
-      } else {
-        while (i < text.length && text[i] !== ',' && text[i] !== '\n' && text[i] !== '\r') field += text[i++];
-      }
-      fields.push(field);
-      if (text[i] === ',') {
-        i++;
-        continue;
-      }
-      break;
-    }
-    if (text[i] === '\r') i++;
-    if (text[i] === '\n') i++;
-    if (!(fields.length === 1 && fields[0]!.trim() === '')) records.push({ line: start, fields });
-    line++;
-  }
-  return records;
+/** Records of a CSV text (comma separated); throws SpendCsvError on an unterminated quote or text after a closing quote. */
+function parseCsv(text: string, label: string): CsvRecord[] {
+  return parseCsvText(text, label, { delimiter: ',', error: (message) => new SpendCsvError(message) });
 }
 
 function columnIndex(header: readonly string[], name: keyof typeof COLUMN_ALIASES): number {

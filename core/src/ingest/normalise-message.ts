@@ -32,6 +32,11 @@ export interface NormaliseOptions {
    * an older message is rejected as `timestamp_too_old`. Unset: anything from 2000-01-01 on (files of past data).
    */
   oldestAccepted?: { ms: number; why: string };
+  /**
+   * The earliest time any message may carry (epoch ms). Default 2000-01-01, a plausibility floor for live traffic;
+   * tables of past data (the command line's inputs) pass 1970-01-01.
+   */
+  earliestMs?: number;
 }
 
 export type NormaliseResult = { ok: true; row: EventRow } | { ok: false; reason: string };
@@ -48,7 +53,7 @@ export async function normaliseMessage(
   options: NormaliseOptions,
 ): Promise<NormaliseResult> {
   const flags = new Set<QualityFlag>();
-  const time = correctTimestamp(message, facts, options.maxFutureMs ?? DEFAULT_MAX_FUTURE_MS, options.oldestAccepted, flags);
+  const time = correctTimestamp(message, facts, options.maxFutureMs ?? DEFAULT_MAX_FUTURE_MS, options.oldestAccepted, flags, options.earliestMs ?? EARLIEST_VALID_TIME);
   if (!time.ok) return time;
 
   const anonymousSource = message.anonymousId ?? facts.visitorSeed ?? null;
@@ -176,6 +181,7 @@ function correctTimestamp(
   maxFutureMs: number,
   oldestAccepted: NormaliseOptions['oldestAccepted'],
   flags: Set<QualityFlag>,
+  earliestMs: number,
 ): { ok: true; ms: number } | { ok: false; reason: string } {
   const field = message.timestamp !== undefined ? 'timestamp' : 'originalTimestamp';
   const sent = message.timestamp ?? message.originalTimestamp;
@@ -195,7 +201,7 @@ function correctTimestamp(
   if (ms > facts.receivedAt + maxFutureMs) {
     return { ok: false, reason: `timestamp_in_future: ${named} (${timeText(ms)}) is after receipt plus ${maxFutureMs / 60000} min` };
   }
-  if (ms < EARLIEST_VALID_TIME) return { ok: false, reason: `timestamp_too_old: ${named} (${timeText(ms)}) is before 2000-01-01` };
+  if (ms < earliestMs) return { ok: false, reason: `timestamp_too_old: ${named} (${timeText(ms)}) is before ${timeText(earliestMs).slice(0, 10)}` };
   if (oldestAccepted && ms < oldestAccepted.ms) {
     return { ok: false, reason: `timestamp_too_old: ${named} (${timeText(ms)}) is before ${timeText(oldestAccepted.ms)}, ${oldestAccepted.why}` };
   }

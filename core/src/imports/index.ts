@@ -1,0 +1,3 @@
+export * from './csv';
+export * from './table-time';
+export * from './table-messages';
