@@ -46,3 +46,50 @@ describe('identity mapping', () => {
     expect(stats.iterations).toBeLessThan(10);
   });
 });
+
+describe('identity on contact keys', () => {
+  it('links an online visitor and an offline customer through a hashed phone, but not through a shared one', async () => {
+    const { openWasmStore } = await import('../connectors/node');
+    const { messagesToRows, factsFromMessageTime } = await import('../ingest/messages-to-rows');
+    const { HmacIdHasher } = await import('../privacy/keyed-hash');
+    const { encodeRows } = await import('../connectors/node');
+    const messages = [
+      // online: a device that identifies with a phone number (written as a person would type it)
+      { type: 'identify', anonymousId: 'device-1', traits: { phone: '+86 138 0013 8000' }, timestamp: '2026-01-01T00:00:00Z', messageId: 'a' },
+      { type: 'track', event: 'Product Viewed', anonymousId: 'device-1', timestamp: '2026-01-01T00:01:00Z', messageId: 'b' },
+      // offline: a member's order carrying the same number in another language's key
+      { type: 'track', event: 'Order Completed', userId: 'member-7', properties: { 手机号: '+86-13800138000', revenue: 30 }, timestamp: '2026-01-02T00:00:00Z', messageId: 'c' },
+      // a shop counter number given by two different members links neither
+      { type: 'identify', userId: 'member-8', traits: { phone: '400 800 9000' }, timestamp: '2026-01-03T00:00:00Z', messageId: 'd' },
+      { type: 'identify', userId: 'member-9', traits: { phone: '4008009000' }, timestamp: '2026-01-03T00:00:00Z', messageId: 'e' },
+      // a client cannot write the reserved key itself
+      { type: 'track', event: 'Forged', anonymousId: 'device-2', properties: { $ids: 'phone:whatever' }, timestamp: '2026-01-03T00:00:00Z', messageId: 'f' },
+    ];
+    const rows = [];
+    for await (const outcome of messagesToRows(messages, (raw) => factsFromMessageTime(raw), { site: 's', hasher: new HmacIdHasher('k'.repeat(43)), queryParams: [], scrub: true })) {
+      if (outcome.kind === 'row') rows.push(outcome.row);
+    }
+    expect(rows).toHaveLength(6);
+    expect(JSON.parse(rows[5]!.properties)).toEqual({});
+    const phoneKey = JSON.parse(rows[0]!.properties).$ids as string;
+    expect(phoneKey).toMatch(/^phone:[0-9a-f]{32}$/);
+    expect(JSON.parse(rows[2]!.properties).$ids).toBe(phoneKey);
+    expect(rows.map((r) => r.properties).join()).not.toContain('13800138000');
+    const store = await openWasmStore();
+    try {
+      await store.resetEvents();
+      await store.loadParquetBytes(encodeRows(rows), 'contacts');
+      const stats = await buildPersonMap(store);
+      expect(stats).toMatchObject({ contactKeys: 1, sharedContactKeys: 1 });
+      const persons = await store.query<{ id: string; person_id: string }>('SELECT id, person_id FROM person_map ORDER BY id');
+      const personOf = new Map(persons.map((p) => [p.id, p.person_id]));
+      const [device1, member7, member8, member9] = [rows[0]!.anonymous_id!, rows[2]!.user_id!, rows[3]!.user_id!, rows[4]!.user_id!];
+      expect(personOf.get(device1)).toBe(member7);
+      expect(personOf.get(member8)).toBe(member8);
+      expect(personOf.get(member9)).toBe(member9);
+      expect(stats.persons).toBe(4);
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -2,7 +2,9 @@
  * Identity mapping: one person across anonymous ids, user ids and aliased ids.
  *
  * Ids are nodes; an event carrying two ids links them: (anonymous_id, user_id) on any event (track,
- * page, identify...), (previous_id, user_id) on alias. Persons are the connected components, found
+ * page, identify...), (previous_id, user_id) on alias, and a contact key (hashed e-mail, phone, member or device id,
+ * `$ids` in properties; ingest/contact-keys.ts) to the user id, else anonymous id, of each row carrying it, unless
+ * the key is shared (several user ids or more than `linkMaxIds` ids). Persons are the connected components, found
  * by label propagation (each id takes the smallest id among itself and its neighbours, repeated
  * until nothing changes, at most `maxIterations` rounds, with a pointer-jumping step that halves the
  * remaining distance each round). A person is keyed by a user id when the component has one (the
@@ -15,7 +17,8 @@
  */
 import { EVENTS_TABLE, type QueryEngine } from '../engine/query-engine';
 import { unflaggedCondition } from './quality-gate';
-import { ident, join, sql, type Sql } from './sql';
+import { CONTACT_KEYS_PROPERTY } from '../ingest/contact-keys';
+import { ident, int, join, propertyExpr, sql, type Sql } from './sql';
 
 export const PERSON_MAP = 'person_map';
 export type IdentityMode = 'merged' | 'none';
@@ -31,7 +34,14 @@ export interface IdentityStats {
   persons: number;
   /** Label-propagation rounds it took. */
   iterations: number;
+  /** Contact keys (hashed e-mail, phone, member / device id) that linked ids. */
+  contactKeys?: number;
+  /** Contact keys left out as shared: seen with several user ids or more than linkMaxIds ids. */
+  sharedContactKeys?: number;
 }
+
+/** Most ids one contact key may link (the edge's erasure uses the same bound, ERASURE_LINK_MAX_IDS, default 20). */
+export const CONTACT_LINK_MAX_IDS = 20;
 
 export class IdentityError extends Error {
   override name = 'IdentityError';
@@ -41,20 +51,38 @@ const LINKS = '__pa_identity_links';
 const EDGES = '__pa_identity_edges';
 const LABELS = '__pa_identity_labels';
 const NEXT = '__pa_identity_next';
+const CONTACTS = '__pa_identity_contacts';
+const CONTACT_USE = '__pa_identity_contact_use';
 
 async function run(engine: QueryEngine, statement: Sql): Promise<void> {
   await engine.query(statement.text, statement.params);
 }
 
-export async function buildPersonMap(engine: QueryEngine, options: { maxIterations?: number } = {}): Promise<IdentityStats> {
+export async function buildPersonMap(engine: QueryEngine, options: { maxIterations?: number; linkMaxIds?: number } = {}): Promise<IdentityStats> {
   const maxIterations = options.maxIterations ?? 64;
+  const linkMaxIds = options.linkMaxIds ?? CONTACT_LINK_MAX_IDS;
   const events = ident(EVENTS_TABLE);
+  const contacts = propertyExpr({ kind: 'json', key: CONTACT_KEYS_PROPERTY }).sql;
+  // Contact keys (hashed e-mail, phone, member and device ids; contact-keys.ts) seen with the id each row names.
+  await run(engine, sql`CREATE OR REPLACE TEMP TABLE ${ident(CONTACTS)} AS
+    SELECT DISTINCT '$' || k AS contact, id, is_user FROM (
+      SELECT unnest(string_split(${contacts}, ' ')) AS k, coalesce(user_id, anonymous_id) AS id, user_id IS NOT NULL AS is_user
+      FROM ${events} WHERE strpos(properties, ${'"' + CONTACT_KEYS_PROPERTY + '":'}) > 0
+    ) WHERE k <> '' AND id IS NOT NULL`);
+  // A contact key links only when it is one person's: seen with at most one user id and at most linkMaxIds ids (a
+  // shared family phone, a shop's counter e-mail or a demo device id links nobody), the rule erasure applies to links.
+  await run(engine, sql`CREATE OR REPLACE TEMP TABLE ${ident(CONTACT_USE)} AS
+    SELECT contact, count(*) FILTER (WHERE is_user) <= 1 AND count(*) <= ${int(linkMaxIds)} AS usable FROM ${ident(CONTACTS)} GROUP BY contact`);
   await run(engine, sql`CREATE OR REPLACE TEMP TABLE ${ident(LINKS)} AS
     SELECT DISTINCT a, b FROM (
       SELECT anonymous_id AS a, user_id AS b FROM ${events} WHERE anonymous_id IS NOT NULL AND user_id IS NOT NULL
       UNION ALL SELECT previous_id, user_id FROM ${events} WHERE previous_id IS NOT NULL AND user_id IS NOT NULL
       UNION ALL SELECT previous_id, anonymous_id FROM ${events} WHERE previous_id IS NOT NULL AND user_id IS NULL AND anonymous_id IS NOT NULL
+      UNION ALL SELECT c.id, c.contact FROM ${ident(CONTACTS)} c JOIN ${ident(CONTACT_USE)} u ON u.contact = c.contact AND u.usable
     ) WHERE a <> b`);
+  const [contactRow] = await engine.query<{ used: number; shared: number }>(
+    sql`SELECT count(*) FILTER (WHERE usable)::INTEGER AS used, count(*) FILTER (WHERE NOT usable)::INTEGER AS shared FROM ${ident(CONTACT_USE)}`.text,
+  );
   await run(engine, sql`CREATE OR REPLACE TEMP TABLE ${ident(EDGES)} AS SELECT a AS src, b AS dst FROM ${ident(LINKS)} UNION SELECT b, a FROM ${ident(LINKS)}`);
   await run(engine, sql`CREATE OR REPLACE TEMP TABLE ${ident(LABELS)} AS SELECT src AS id, least(src, min(dst)) AS label FROM ${ident(EDGES)} GROUP BY src`);
 
@@ -93,8 +121,8 @@ export async function buildPersonMap(engine: QueryEngine, options: { maxIteratio
     ),
     numbered AS (SELECT *, row_number() OVER (ORDER BY person_id)::INTEGER AS person_key FROM keyed)
     SELECT l.id, k.person_id, k.person_key, l.is_user, l.is_anonymous, k.linked FROM labelled l JOIN numbered k ON k.component = l.component`);
-  for (const table of [LINKS, EDGES, LABELS, NEXT]) await run(engine, sql`DROP TABLE IF EXISTS ${ident(table)}`);
-  return { ...(await identityStats(engine)), iterations };
+  for (const table of [LINKS, EDGES, LABELS, NEXT, CONTACTS, CONTACT_USE]) await run(engine, sql`DROP TABLE IF EXISTS ${ident(table)}`);
+  return { ...(await identityStats(engine)), iterations, contactKeys: Number(contactRow?.used ?? 0), sharedContactKeys: Number(contactRow?.shared ?? 0) };
 }
 
 export async function identityStats(engine: QueryEngine): Promise<Omit<IdentityStats, 'iterations'>> {

@@ -3,3 +3,4 @@ export * from './channel';
 export * from './extract-commerce';
 export * from './messages-to-rows';
 export * from './normalise-message';
+export * from './contact-keys';

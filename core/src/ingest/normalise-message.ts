@@ -6,6 +6,7 @@ import { reduceUserAgent } from '../privacy/user-agent';
 import { SCHEMA_VERSION, type EventRow, type QualityFlag } from '../schema/event-columns';
 import { MAX_DATE_MS, type SegmentMessage } from '../schema/segment-message';
 import { deriveChannel } from './channel';
+import { contactKeys, CONTACT_KEYS_PROPERTY } from './contact-keys';
 import { extractCommerce } from './extract-commerce';
 
 /** What the edge knows about the request a message came in. Nothing here is stored raw. */
@@ -96,7 +97,10 @@ export async function normaliseMessage(
   const commerce = extractCommerce(rawProperties, flags);
   for (const key of PAGE_PROPERTY_KEYS) if (message.type === 'page' || message.type === 'screen') delete rawProperties[key];
   const payload = message.type === 'identify' || message.type === 'group' ? { ...message.traits } : rawProperties;
-  const properties = await propertiesJson(payload, message.type === 'identify', options, flags);
+  delete payload[CONTACT_KEYS_PROPERTY];
+  const contactSources = message.type === 'identify' ? [payload] : message.type === 'group' || message.type === 'alias' ? [] : [payload, context.traits];
+  const contacts = contactSources.length ? await contactKeys(contactSources, (v) => options.hasher.hashId(v)) : null;
+  const properties = await propertiesJson(payload, message.type === 'identify', options, flags, contacts);
 
   const [eventId, anonymousId, userId, previousId, groupId, sessionId] = await Promise.all([
     sha256Hex(`${options.site}\n${message.messageId ?? crypto.randomUUID()}`),
@@ -237,8 +241,10 @@ async function propertiesJson(
   personTraits: boolean,
   options: NormaliseOptions,
   flags: Set<QualityFlag>,
+  contacts: string | null,
 ): Promise<string> {
-  if (Object.keys(payload).length === 0) return '{}';
+  const withContacts = (json: string) => (contacts === null ? json : `${json.slice(0, -1)}${json === '{}' ? '' : ','}${JSON.stringify(CONTACT_KEYS_PROPERTY)}:${JSON.stringify(contacts)}}`);
+  if (Object.keys(payload).length === 0) return withContacts('{}');
   let value: unknown = payload;
   if (options.scrub) {
     const scrubbed = await scrubJson(payload, { hashIdentifier: (v) => options.hasher.hashId(v), personTraits });
@@ -247,7 +253,7 @@ async function propertiesJson(
     value = scrubbed.value;
   }
   const json = JSON.stringify(value);
-  if (json.length <= MAX_PROPERTIES_CHARS) return json;
+  if (json.length <= MAX_PROPERTIES_CHARS) return withContacts(json);
   flags.add('value_truncated');
-  return JSON.stringify({ _truncated: true });
+  return withContacts(JSON.stringify({ _truncated: true }));
 }
