@@ -5,7 +5,12 @@ import { handleCreateAlertRule, handleDeleteAlertRule, handleListAlertEvents, ha
 import { handleMetrics } from './alerts/metrics-route';
 import { runScheduledAlerts } from './alerts/scheduled';
 import { handleAudienceDeliveryStatus, handleDeliverAudience, handleListAudienceLog, handleRecordCsvExport } from './audience/audience-routes';
+import { handleBackupStatus, handleRequestBackup, handleRestore, handleRestoreStatus } from './backup/backup-routes';
+import { runScheduledBackups } from './backup/scheduled';
 import { handleFlush } from './buffer/flush-route';
+import { handleFailures } from './health/failures-route';
+import { tallyRequest } from './health/request-tally';
+import { loadSitesConfig } from './config/sites';
 import type { Env } from './env';
 import { errorResponse, HttpError, jsonResponse } from './http/http-error';
 import { handleIngest, INGEST_CORS_HEADERS, ingestPathSchema } from './ingest/ingest-route';
@@ -22,6 +27,8 @@ import { handleManifest } from './read/manifest-route';
 
 export { SiteAlerts } from './alerts/site-alerts';
 export { SiteAudiences } from './audience/site-audiences';
+export { SiteBackup } from './backup/site-backup';
+export { SiteHealth } from './health/site-health';
 export { IngestBuffer } from './buffer/ingest-buffer';
 export { SiteLifecycle } from './lifecycle/site-lifecycle';
 export { SiteState } from './storage/site-state';
@@ -66,6 +73,11 @@ const SITE_ROUTES: readonly Route[] = [
   { resource: 'settings', rest: /^retention$/, method: 'PUT', action: 'retention.manage', handle: (c) => handlePutRetention(c.request, c.env, c.grant, c.cors) },
   { resource: 'audit', rest: null, method: 'GET', action: 'audit.read', handle: (c) => handleAudit(c.url, c.env, c.grant, c.cors) },
   { resource: 'metrics', rest: null, method: 'GET', action: 'live.read', handle: (c) => handleMetrics(c.url, c.env, c.grant.site.id, c.cors) },
+  { resource: 'failures', rest: null, method: 'GET', action: 'live.read', handle: (c) => handleFailures(c.url, c.env, c.grant.site.id, c.cors) },
+  { resource: 'backups', rest: null, method: 'GET', action: 'backup.manage', handle: (c) => handleBackupStatus(c.env, c.grant, c.cors) },
+  { resource: 'backups', rest: null, method: 'POST', action: 'backup.manage', handle: (c) => handleRequestBackup(c.request, c.env, c.grant, c.cors) },
+  { resource: 'restore', rest: null, method: 'POST', action: 'backup.manage', handle: (c) => handleRestore(c.request, c.env, c.grant, c.cors) },
+  { resource: 'restore', rest: null, method: 'GET', action: 'backup.manage', handle: (c) => handleRestoreStatus(c.env, c.grant, c.cors) },
   { resource: 'alerts', rest: null, method: 'POST', action: 'alerts.manage', handle: (c) => handleCreateAlertRule(c.request, c.env, c.grant, c.cors) },
   { resource: 'alerts', rest: null, method: 'GET', action: 'alerts.manage', handle: (c) => handleListAlertRules(c.env, c.grant, c.cors) },
   { resource: 'alerts', rest: /^events$/, method: 'GET', action: 'live.read', handle: (c) => handleListAlertEvents(c.url, c.env, c.grant, c.cors) },
@@ -77,7 +89,7 @@ const SITE_ROUTES: readonly Route[] = [
 ];
 
 export default {
-  async fetch(request, env) {
+  async fetch(request, env, ctx?: ExecutionContext) {
     const url = new URL(request.url);
     const ingest = /^\/v1\/([a-z]+)$/.exec(url.pathname);
     if (ingest) {
@@ -85,15 +97,24 @@ export default {
       if (kind.success) {
         if (request.method === 'OPTIONS') return new Response(null, { status: 204, headers: INGEST_CORS_HEADERS });
         if (request.method !== 'POST') return errorResponse(methodNotAllowed(request, 'POST'), INGEST_CORS_HEADERS);
+        // The site is known once the write key is read; a request refused before that counts for no site.
+        let site: string | null = null;
+        let response: Response;
         try {
-          return await handleIngest(request, env, kind.data === 'batch' ? null : kind.data);
+          response = await handleIngest(request, env, kind.data === 'batch' ? null : kind.data, (id) => (site = id));
         } catch (error) {
-          return errorResponse(error, INGEST_CORS_HEADERS);
+          response = errorResponse(error, INGEST_CORS_HEADERS);
         }
+        if (site !== null) countRequest(env, ctx, site, response.status);
+        return response;
       }
     }
     const siteRoute = SITE_ROUTE.exec(url.pathname);
-    if (siteRoute) return handleSiteRoute(request, env, url, siteRoute[1]!, siteRoute[2]!, siteRoute[3]);
+    if (siteRoute) {
+      const response = await handleSiteRoute(request, env, url, siteRoute[1]!, siteRoute[2]!, siteRoute[3]);
+      countRequest(env, ctx, siteRoute[1]!, response.status);
+      return response;
+    }
     if (url.pathname === '/t.js' && (request.method === 'GET' || request.method === 'HEAD')) return handleTrackerScript(request);
     if (url.pathname === '/healthz') return jsonResponse({ ok: true });
     return errorResponse(new HttpError(404, 'not_found', `no route for ${request.method} ${url.pathname}`));
@@ -102,6 +123,7 @@ export default {
   async scheduled(controller, env, ctx) {
     ctx.waitUntil(runScheduledLifecycle(env));
     ctx.waitUntil(runScheduledAlerts(env, controller.scheduledTime));
+    ctx.waitUntil(runScheduledBackups(env, controller.scheduledTime));
   },
 } satisfies ExportedHandler<Env>;
 
@@ -122,6 +144,18 @@ async function handleSiteRoute(request: Request, env: Env, url: URL, siteId: str
     return await chosen.route.handle({ request, env, url, params: chosen.params, grant, cors });
   } catch (error) {
     return errorResponse(error, cors);
+  }
+}
+
+/** Every answer of a site counts toward its failure rate (request-tally.ts); counting never delays or fails the answer. */
+function countRequest(env: Env, ctx: ExecutionContext | undefined, site: string, status: number): void {
+  try {
+    // Only configured sites are counted (an unknown site's 404 would create a Durable Object per name tried).
+    if (!loadSitesConfig(env).sites.has(site)) return;
+    const write = tallyRequest(env, site, status);
+    if (write) ctx?.waitUntil(write);
+  } catch (error) {
+    console.warn('request not counted', error);
   }
 }
 

@@ -5,6 +5,8 @@
 import type { IngestBuffer } from './buffer/ingest-buffer';
 import type { SiteAlerts } from './alerts/site-alerts';
 import type { SiteAudiences } from './audience/site-audiences';
+import type { SiteBackup } from './backup/site-backup';
+import type { SiteHealth } from './health/site-health';
 import { runtimeSettings } from './config/sites';
 import type { Env } from './env';
 import type { SiteLifecycle } from './lifecycle/site-lifecycle';
@@ -48,4 +50,14 @@ export function alertsOf(env: Env, site: string): DurableObjectStub<SiteAlerts> 
 /** The site's queue of audience deliveries to webhooks. */
 export function audiencesOf(env: Env, site: string): DurableObjectStub<SiteAudiences> {
   return env.SITE_AUDIENCES.get(env.SITE_AUDIENCES.idFromName(site));
+}
+
+/** The site's daily failure counts (the failure rate). */
+export function healthOf(env: Env, site: string): DurableObjectStub<SiteHealth> {
+  return env.SITE_HEALTH.get(env.SITE_HEALTH.idFromName(site));
+}
+
+/** The site's backup job and the index of its backups. */
+export function backupOf(env: Env, site: string): DurableObjectStub<SiteBackup> {
+  return env.SITE_BACKUP.get(env.SITE_BACKUP.idFromName(site));
 }

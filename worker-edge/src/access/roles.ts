@@ -16,6 +16,7 @@ export const ACTIONS = {
   'retention.manage': 'read and change the retention period',
   'audit.read': 'read the audit log',
   'alerts.manage': 'configure alerts (reserved for the alerting endpoints)',
+  'backup.manage': 'follow and start backup runs, restore a site from a snapshot',
 } as const;
 export type Action = keyof typeof ACTIONS;
 

@@ -31,6 +31,8 @@ import {
 } from './alert-store';
 import { readMetricWindows } from './metric-windows';
 import { assess, baselineWindows, type Assessment, type Outcome } from './seasonal-baseline';
+import { assessFailureRate, currentFailureRate, DEFAULT_FAILURE_RATE_LIMIT_PERCENT, DEFAULT_FAILURE_RATE_MIN_OPERATIONS, FAILURE_RATE_METRIC, failureRateMessage, type FailureRateNow } from './failure-rate-rule';
+import { countHealth } from '../health/count-health';
 import { assessFlushLag, currentFlushLagSeconds, DEFAULT_FLUSH_LAG_LIMIT_SECONDS, FLUSH_LAG_METRIC, flushLagMessage } from './flush-lag-rule';
 import { postWebhook, type WebhookAttempt } from './webhook-post';
 import { retryDelayMs } from './webhook-retry';
@@ -132,7 +134,12 @@ export class SiteAlerts extends DurableObject<Env> {
     let value: number;
     let assessment: Assessment;
     let known: { window: TimeWindow; value: number }[] = [];
-    if (rule.metric === FLUSH_LAG_METRIC) {
+    let failureRate: FailureRateNow | null = null;
+    if (rule.metric === FAILURE_RATE_METRIC) {
+      failureRate = await currentFailureRate(this.env, site, now);
+      value = failureRate.ratePercent;
+      assessment = assessFailureRate(failureRate, rule.limitPercent ?? DEFAULT_FAILURE_RATE_LIMIT_PERCENT, rule.minOperations ?? DEFAULT_FAILURE_RATE_MIN_OPERATIONS);
+    } else if (rule.metric === FLUSH_LAG_METRIC) {
       value = await currentFlushLagSeconds(this.env, site, now);
       assessment = assessFlushLag(value, rule.limitSeconds ?? DEFAULT_FLUSH_LAG_LIMIT_SECONDS);
     } else {
@@ -163,7 +170,12 @@ export class SiteAlerts extends DurableObject<Env> {
           resolved = state.openAlertId;
         }
         const facts: AlertFacts = { site, rule, direction: anomaly, window, assessment, baselineWindows: known.map((k) => k.window), firedAt: now };
-        const message = rule.metric === FLUSH_LAG_METRIC ? flushLagMessage(site, rule.name, value, assessment.upper ?? 0) : alertMessage(facts);
+        const message =
+          rule.metric === FLUSH_LAG_METRIC
+            ? flushLagMessage(site, rule.name, value, assessment.upper ?? 0)
+            : failureRate
+              ? failureRateMessage(site, rule.name, failureRate, assessment.upper ?? 0)
+              : alertMessage(facts);
         fired = insertAlert(this.#sql, { rule, direction: anomaly, windowFrom: window.from, windowTo: window.to, assessment, message, firedAt: now }, (id) =>
           JSON.stringify(alertPayload(id, facts, message)),
         );
@@ -197,6 +209,7 @@ export class SiteAlerts extends DurableObject<Env> {
       const retryAt = !result.ok && result.retryable && attemptsMade < MAX_DELIVERY_ATTEMPTS ? now + retryDelayMs(attemptsMade, result.retryAfterMs) : null;
       const status = recordAttempt(this.#sql, delivery, result, now, retryAt);
       attempted++;
+      if (status !== 'pending' && site !== null) await countHealth(this.env, site, { deliveries: 1, deliveries_gave_up: status === 'failed' ? 1 : 0 }, now);
       const log = { delivery: status, site, alertId: delivery.alertId, attempt: attemptsMade, httpStatus: result.status, error: result.error, retryAt: retryAt === null ? null : new Date(retryAt).toISOString() };
       if (result.ok) console.log(JSON.stringify(log));
       else console.warn(JSON.stringify(log));

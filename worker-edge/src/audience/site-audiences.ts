@@ -1,4 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
+import { countHealth } from '../health/count-health';
 import { postWebhook } from '../alerts/webhook-post';
 import { retryDelayMs } from '../alerts/webhook-retry';
 import { audienceWebhookPolicy, webhookUrlProblem } from '../alerts/webhook-url';
@@ -187,6 +188,7 @@ export class SiteAudiences extends DurableObject<Env> {
     const action = delivery.state === 'delivered' ? 'audience.delivered' : 'audience.delivery_failed';
     const auditId = await catalogOf(this.env, delivery.site).appendAudit({ action, actor: delivery.requested_by, details: auditDetails(delivery, true) });
     setOutcomeAuditId(this.#sql, delivery.id, auditId);
+    await countHealth(this.env, delivery.site, { deliveries: 1, deliveries_gave_up: delivery.state === 'delivered' ? 0 : 1 });
   }
 
   async #tryAudit(write: () => Promise<void>): Promise<boolean> {

@@ -1,4 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
+import { countHealth } from '../health/count-health';
 import { loadSitesConfig, runtimeSettings } from '../config/sites';
 import type { Env } from '../env';
 import { mentionsAny, type PersonIds } from '../lifecycle/identity-links';
@@ -287,7 +288,7 @@ export class IngestBuffer extends DurableObject<Env> {
     for (let round = 0; round < 8; round++) {
       const plan = this.#currentPlan(flushMaxRows, flushMaxBytes);
       if (!plan) break;
-      const written = await this.#writePlan(plan);
+      const written = await this.#writePlanCounted(plan);
       files.push(...written.files);
       rows += written.rows;
     }
@@ -325,6 +326,19 @@ export class IngestBuffer extends DurableObject<Env> {
       this.#setMeta('next_flush_id', String(flushId + 1));
     });
     return plan;
+  }
+
+  /** Every flush attempt counts toward the site's failure rate, and so does each one that throws (it is retried). */
+  async #writePlanCounted(plan: FlushPlan): Promise<{ files: ManifestEntry[]; rows: number }> {
+    const site = this.#getMeta('site');
+    try {
+      const written = await this.#writePlan(plan);
+      if (site !== null) await countHealth(this.env, site, { flushes: 1 });
+      return written;
+    } catch (error) {
+      if (site !== null) await countHealth(this.env, site, { flushes: 1, flushes_failed: 1 });
+      throw error;
+    }
   }
 
   async #writePlan(tried: FlushPlan): Promise<{ files: ManifestEntry[]; rows: number }> {

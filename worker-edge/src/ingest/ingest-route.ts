@@ -44,18 +44,20 @@ export const INGEST_CORS_HEADERS = {
  * is checked before the body is read, and so is the site's quota when the write key comes as the Basic username
  * (server SDKs); browsers send it in the body (no preflight, sendBeacon), so their site is known only after it.
  */
-export async function handleIngest(request: Request, env: Env, single: MessageType | null): Promise<Response> {
+export async function handleIngest(request: Request, env: Env, single: MessageType | null, onSite?: (siteId: string) => void): Promise<Response> {
   const receivedAt = Date.now();
   await enforceAddressLimit(request, env);
   const config = loadSitesConfig(env);
   const headerKey = basicUsername(request);
   const siteOfHeader = headerKey ? siteOfWriteKey(config, headerKey) : null;
+  if (siteOfHeader) onSite?.(siteOfHeader.id);
   if (siteOfHeader) refuseIfOverQuota(siteOfHeader, receivedAt);
   const body = await readJsonBody(request);
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new HttpError(400, 'invalid_body', 'body must be a JSON object');
   }
   const site = siteOfHeader ?? siteOfBody(config, body as Record<string, unknown>);
+  onSite?.(site.id);
   if (!siteOfHeader) refuseIfOverQuota(site, receivedAt);
 
   let messages: unknown[];

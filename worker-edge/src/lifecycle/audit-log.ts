@@ -19,6 +19,8 @@ export const AUDIT_ACTIONS = [
   'audience.delivered',
   'audience.delivery_failed',
   'audience.export',
+  'backup.restore.request',
+  'backup.restore',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

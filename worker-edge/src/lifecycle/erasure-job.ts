@@ -24,7 +24,7 @@ import { scanLinks } from './erasure-links';
 import { mentionsAny, PERSON_ID_COLUMNS } from './identity-links';
 import type { AuditValue } from './audit-log';
 import type { JobContext, StepOutcome } from './job-context';
-import { everyBufferOf } from '../stubs';
+import { backupOf, everyBufferOf } from '../stubs';
 
 /** Files scanned per step: id columns only, so this is cheap even for compacted files. */
 const SCAN_FILES_PER_STEP = 25;
@@ -238,6 +238,16 @@ async function rewrittenKey(key: string, requestId: string): Promise<string> {
 async function finish(ctx: JobContext, job: ErasureRow): Promise<void> {
   updateErasure(ctx.sql, job.id, { status: 'done', phase: 'done', finished_at: ctx.now() });
   await ctx.catalog.appendAudit({ action: 'erasure.done', actor: 'system', details: auditSummary(ctx, job.id) });
+  await requestBackupRun(ctx, `erasure ${job.id} done`);
+}
+
+/** Erasure and retention reach the backups with the run this starts (else with the next daily run). */
+export async function requestBackupRun(ctx: Pick<JobContext, 'env' | 'site'>, reason: string): Promise<void> {
+  try {
+    await backupOf(ctx.env, ctx.site).requestRun(ctx.site, reason);
+  } catch (error) {
+    console.warn(`backup run not requested (${reason}); the next daily run covers it`, error);
+  }
 }
 
 function auditSummary(ctx: JobContext, id: string): Record<string, AuditValue> {

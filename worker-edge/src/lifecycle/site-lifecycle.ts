@@ -1,10 +1,11 @@
 import { DurableObject } from 'cloudflare:workers';
+import { countHealth } from '../health/count-health';
 import type { Env } from '../env';
 import { toHex } from '@privacy-analytics/core/privacy';
 import { createCompactionTables, runCompactionStep } from './compaction-job';
 import { DEFAULT_COMPACTION, type CompactionOptions } from './compaction-plan';
 import { createDeferredDeleteTables, deleteDueObjects, isKeptForReaders, nextDeleteDue } from './deferred-deletes';
-import { erasureRetryAt, runErasureStep } from './erasure-job';
+import { erasureRetryAt, requestBackupRun, runErasureStep } from './erasure-job';
 import {
   activeErasure,
   createErasureTables,
@@ -19,6 +20,7 @@ import {
   type ErasureStatus,
 } from './erasure-store';
 import { type JobContext, type StepOutcome } from './job-context';
+import type { ErasureRecord } from '../backup/catalog-state';
 import { runRetentionStep } from './retention-job';
 import { catalogOf } from '../stubs';
 
@@ -132,6 +134,48 @@ export class SiteLifecycle extends DurableObject<Env> {
     return listErasures(this.#sql, limit).map((row) => toErasureStatus(this.#sql, row));
   }
 
+  /** The latest end of a finished erasure (0: none): backups taken before it are dropped (backup/backup-job.ts). */
+  erasureMark(): number {
+    return this.#sql.exec<{ t: number | null }>(`SELECT MAX(finished_at) AS t FROM erasures WHERE status = 'done'`).one().t ?? 0;
+  }
+
+  /** Erasure records for a snapshot: finished requests as stored, unfinished ones by their seeds (requested again on restore). */
+  erasureRecords(): ErasureRecord[] {
+    return this.#sql.exec<ErasureRow>(`SELECT * FROM erasures ORDER BY requested_at, id`).toArray().map((row) => {
+      const finished = row.status === 'done' || row.status === 'failed';
+      return {
+        id: row.id,
+        seeds: JSON.parse(row.seeds) as string[],
+        via: row.via as ErasureRecord['via'],
+        status: row.status,
+        requestedBy: row.requested_by,
+        requestedAt: row.requested_at,
+        finishedAt: row.finished_at,
+        row: finished ? ({ ...row } as ErasureRecord['row']) : null,
+        ids: finished ? this.#sql.exec<Record<string, SqlStorageValue>>(`SELECT * FROM erasure_ids WHERE request_id = ?`, row.id).toArray() as ErasureRecord['ids'] : [],
+      };
+    });
+  }
+
+  /** Restores finished erasure records as they were; unfinished ones are requested again (and run from the start). */
+  async restoreErasureRecords(site: string, records: readonly ErasureRecord[]): Promise<number> {
+    this.#setSite(site);
+    let requested = 0;
+    this.ctx.storage.transactionSync(() => {
+      for (const record of records) {
+        if (!record.row) continue;
+        insertRawRow(this.#sql, 'erasures', record.row);
+        for (const id of record.ids) insertRawRow(this.#sql, 'erasure_ids', id);
+      }
+    });
+    for (const record of records) {
+      if (record.row) continue;
+      await this.requestErasure({ site, seeds: record.seeds, via: record.via, requestedBy: record.requestedBy, confirm: true });
+      requested++;
+    }
+    return requested;
+  }
+
   /** The file route's question for a key the manifest does not list: is it a replaced file still kept for readers? */
   isKeptForReaders(key: string): boolean {
     return isKeptForReaders(this.#sql, key, Date.now());
@@ -179,10 +223,14 @@ export class SiteLifecycle extends DurableObject<Env> {
   /** A failing retention or compaction step waits for the next cron tick instead of spinning. */
   async #runWork(kind: WorkKind, ctx: JobContext, step: () => Promise<StepOutcome>): Promise<StepOutcome> {
     try {
-      if ((await step()) === 'idle') this.#sql.exec(`DELETE FROM pending_work WHERE kind = ?`, kind);
+      const outcome = await step();
+      if (outcome === 'idle') this.#sql.exec(`DELETE FROM pending_work WHERE kind = ?`, kind);
+      else if (kind === 'compaction') await countHealth(this.env, ctx.site, { compactions: 1 });
+      else await requestBackupRun(ctx, 'retention deleted expired dates');
     } catch (error) {
       console.error(`${kind} of site ${ctx.site} failed; retrying on the next scheduled run`, error);
       this.#sql.exec(`DELETE FROM pending_work WHERE kind = ?`, kind);
+      if (kind === 'compaction') await countHealth(this.env, ctx.site, { compactions: 1, compactions_failed: 1 });
     }
     return 'progress';
   }
@@ -225,3 +273,11 @@ export class SiteLifecycle extends DurableObject<Env> {
   }
 }
 
+
+/** Inserts a row read from the same table of another instance (a restore); columns are this table's own names only. */
+function insertRawRow(sql: SqlStorage, table: 'erasures' | 'erasure_ids', row: Record<string, SqlStorageValue>): void {
+  const known = new Set(sql.exec<{ name: string }>(`PRAGMA table_info(${table})`).toArray().map((c) => c.name));
+  const columns = Object.keys(row).filter((c) => known.has(c));
+  if (columns.length === 0) return;
+  sql.exec(`INSERT OR IGNORE INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`, ...columns.map((c) => row[c] ?? null));
+}

@@ -29,6 +29,7 @@ import {
   type ManifestPage,
 } from './file-manifest';
 import type { ManifestEntry } from '@privacy-analytics/core/edge-api';
+import type { SiteStateBackup } from '../backup/catalog-state';
 
 const SALT_LIFETIME_MS = 48 * 60 * 60 * 1000;
 
@@ -222,6 +223,71 @@ export class SiteState extends DurableObject<Env> {
   /** Every buffer shard that ever took an event for this site, whatever BUFFER_SHARDS says now. */
   bufferShards(): number[] {
     return registeredShards(this.#sql);
+  }
+
+  // --- backups and restore (worker-edge/src/backup) -----------------------------------------
+
+  /** What a snapshot keeps of this object (catalog-state.ts): tokens as hashes, settings, erased ids, retired keys, audit. */
+  backupState(): SiteStateBackup {
+    const rows = <T extends Record<string, SqlStorageValue>>(query: string) => this.#sql.exec<T>(query).toArray();
+    return {
+      tokens: rows(`SELECT id, hash, role, label, created_at, created_by, expires_at, revoked_at, revoked_by, last_used_at, replaced_by FROM tokens ORDER BY id`) as SiteStateBackup['tokens'],
+      settings: rows(`SELECT key, value FROM settings ORDER BY key`) as SiteStateBackup['settings'],
+      erasedIds: rows(`SELECT hashed_id, request_id, added_at FROM erased_ids ORDER BY hashed_id`) as SiteStateBackup['erasedIds'],
+      retiredKeys: rows(`SELECT key, retired_at FROM retired_files ORDER BY key`) as SiteStateBackup['retiredKeys'],
+      audit: rows(`SELECT at, action, actor, details FROM audit ORDER BY id`) as SiteStateBackup['audit'],
+    };
+  }
+
+  /** Whether the manifest lists any file (a restore refuses a site that has data unless forced). */
+  hasFiles(): boolean {
+    return this.#sql.exec(`SELECT 1 FROM files LIMIT 1`).toArray().length > 0;
+  }
+
+  /**
+   * Lists restored files as they were, retired or not (a restore brings back keys that compaction retired since).
+   * `replace`: first unlists every file not among `keepKeys` (a forced restore replaces the site's manifest).
+   */
+  restoreFiles(entries: readonly ManifestEntry[], replaceExceptKeys: readonly string[] | null): string[] {
+    return this.ctx.storage.transactionSync(() => {
+      let removed: string[] = [];
+      if (replaceExceptKeys) {
+        const keep = new Set(replaceExceptKeys);
+        const current = this.#sql.exec<{ key: string }>(`SELECT key FROM files`).toArray().map((r) => r.key);
+        removed = removeFiles(this.#sql, current.filter((key) => !keep.has(key))).map((f) => f.key);
+      }
+      for (const entry of entries) this.#sql.exec(`DELETE FROM retired_files WHERE key = ?`, entry.key);
+      registerFiles(this.#sql, entries);
+      return removed;
+    });
+  }
+
+  /** Restores the catalog state of a snapshot and writes the restore's audit entry, in one transaction. */
+  restoreState(state: SiteStateBackup, audit: NewAuditEntry): void {
+    this.ctx.storage.transactionSync(() => {
+      for (const t of state.tokens) {
+        this.#sql.exec(
+          `INSERT OR REPLACE INTO tokens (id, hash, role, label, created_at, created_by, expires_at, revoked_at, revoked_by, last_used_at, replaced_by)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          t.id, t.hash, t.role, t.label, t.created_at, t.created_by, t.expires_at, t.revoked_at, t.revoked_by, t.last_used_at, t.replaced_by,
+        );
+      }
+      for (const { key, value } of state.settings) {
+        this.#sql.exec(`INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value);
+      }
+      for (const e of state.erasedIds) this.#sql.exec(`INSERT OR IGNORE INTO erased_ids (hashed_id, request_id, added_at) VALUES (?, ?, ?)`, e.hashed_id, e.request_id, e.added_at);
+      for (const r of state.retiredKeys) {
+        if (this.#sql.exec(`SELECT 1 FROM files WHERE key = ?`, r.key).toArray().length === 0) {
+          this.#sql.exec(`INSERT OR IGNORE INTO retired_files (key, retired_at) VALUES (?, ?)`, r.key, r.retired_at);
+        }
+      }
+      // The log of a site restored into emptiness (nothing logged but the restore's request) continues the old one; a
+      // forced restore keeps the site's own log.
+      if (this.#sql.exec(`SELECT 1 FROM audit WHERE action != 'backup.restore.request' LIMIT 1`).toArray().length === 0) {
+        for (const a of state.audit) this.#sql.exec(`INSERT INTO audit (at, action, actor, details) VALUES (?, ?, ?, ?)`, a.at, a.action, a.actor, a.details);
+      }
+      appendAudit(this.#sql, audit, Date.now());
+    });
   }
 
   // --- cookieless salts -----------------------------------------------------------------------

@@ -99,6 +99,22 @@ export interface AudienceDelivery {
   members: { id: string; channel?: string; score?: number }[];
 }
 
+const failureDaySchema = z.object({
+  date: z.string(),
+  counts: z.record(z.string(), z.number()),
+  operations: z.number(),
+  failures: z.number(),
+  ratePercent: z.number().nullable(),
+});
+const failureReportSchema = z.object({
+  limitPercent: z.number(),
+  days: z.array(failureDaySchema),
+  total: failureDaySchema.omit({ date: true }),
+  withinLimit: z.boolean(),
+  daysOverLimit: z.array(z.string()),
+});
+export type FailureReport = z.infer<typeof failureReportSchema>;
+
 export class EdgeAdmin {
   readonly #conn: EdgeConnection;
   readonly #base: string;
@@ -128,6 +144,11 @@ export class EdgeAdmin {
   /** The raw live counters (per minute and per day); data-quality.ts validates and shapes them. */
   async liveCounters(minutes: number, signal?: AbortSignal): Promise<unknown> {
     return this.#request('GET', `live?minutes=${Math.max(1, Math.min(2880, Math.round(minutes)))}`, 'collection counters', undefined, signal);
+  }
+
+  /** GET …/failures (viewer): per UTC day the operations counted for the system failure rate and those that failed. */
+  async failures(days: number, signal?: AbortSignal): Promise<FailureReport> {
+    return parse(failureReportSchema, await this.#request('GET', `failures?days=${Math.max(1, Math.min(400, Math.round(days)))}`, 'failure rate', undefined, signal), 'failure rate');
   }
 
   /** Queues an audience for one of the site's allowed webhooks; the edge posts it in the background (analyst role: data.export). */

@@ -1,6 +1,6 @@
 import { qualityReportFromCounters, runDataQuality, type CollectionQualityReport, type DataQualityResult, type DataQualitySpecInput, type WithBasis } from '@privacy-analytics/core/analytics';
 import type { DataEngine, DateRange, EdgeConnection } from '../../engine/data-engine';
-import { EdgeAdmin, roleProblem } from '../../edge/edge-admin';
+import { EdgeAdmin, roleProblem, type FailureReport } from '../../edge/edge-admin';
 import type { SavedReports } from '../../reports/saved-reports';
 import { AnalysisRun } from '../analysis-run.svelte.ts';
 import { freshPersonMap } from '../person-map';
@@ -43,14 +43,20 @@ export function qualitySpec(form: QualityForm, range: DateRange): DataQualitySpe
 export type EdgeQuality = { kind: 'report'; report: CollectionQualityReport } | { kind: 'unavailable'; message: string };
 
 export const COUNTER_MINUTES = 60;
+/** Days of the failure rate shown (the edge keeps 400). */
+export const FAILURE_DAYS = 30;
+
+export type EdgeFailures = { kind: 'report'; report: FailureReport } | { kind: 'unavailable'; message: string };
 
 export class QualityState extends FormAnalysisState<QualityForm, DataQualitySpecInput, WithBasis<DataQualityResult>> {
   readonly edge: AnalysisRun<EdgeQuality>;
+  readonly failures: AnalysisRun<EdgeFailures>;
 
   constructor(engine: DataEngine, saved: SavedReports) {
     super(engine, saved, 'quality', defaultQualityForm());
     // The counters come from the edge, not the engine: nothing to cancel there.
     this.edge = new AnalysisRun({ cancelQuery: () => Promise.resolve() });
+    this.failures = new AnalysisRun({ cancelQuery: () => Promise.resolve() });
   }
 
   spec(range: DateRange): DataQualitySpecInput | null {
@@ -73,6 +79,19 @@ export class QualityState extends FormAnalysisState<QualityForm, DataQualitySpec
         return { kind: 'report', report: qualityReportFromCounters(await new EdgeAdmin(connection).liveCounters(COUNTER_MINUTES)) };
       } catch (error) {
         const problem = roleProblem(error, 'viewer', 'read the collection counters');
+        if (problem) return { kind: 'unavailable', message: problem };
+        throw error;
+      }
+    });
+  }
+
+  /** GET …/failures (viewer role): the system failure rate per day against the 0.3 % requirement. */
+  async loadFailures(connection: EdgeConnection): Promise<void> {
+    await this.failures.run(async () => {
+      try {
+        return { kind: 'report', report: await new EdgeAdmin(connection).failures(FAILURE_DAYS) };
+      } catch (error) {
+        const problem = roleProblem(error, 'viewer', 'read the failure rate');
         if (problem) return { kind: 'unavailable', message: problem };
         throw error;
       }
