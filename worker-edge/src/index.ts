@@ -1,29 +1,15 @@
-import { requireSiteAccess, type AccessGrant } from './access/site-access';
-import type { Action } from './access/roles';
-import { handleCreateToken, handleListTokens, handleRevokeToken, handleRotateToken, handleWhoAmI } from './access/token-routes';
-import { handleCreateAlertRule, handleDeleteAlertRule, handleListAlertEvents, handleListAlertRules } from './alerts/alert-routes';
-import { handleMetrics } from './alerts/metrics-route';
+import { requireSiteAccess } from './access/site-access';
 import { runScheduledAlerts } from './alerts/scheduled';
-import { handleAudienceDeliveryStatus, handleDeliverAudience, handleListAudienceLog, handleRecordCsvExport } from './audience/audience-routes';
-import { handleBackupStatus, handleRequestBackup, handleRestore, handleRestoreStatus } from './backup/backup-routes';
-import { runScheduledBackups } from './backup/scheduled';
-import { handleFlush } from './buffer/flush-route';
-import { handleFailures } from './health/failures-route';
-import { tallyRequest } from './health/request-tally';
-import { loadSitesConfig } from './config/sites';
 import type { Env } from './env';
 import { errorResponse, HttpError, jsonResponse } from './http/http-error';
 import { handleIngest, INGEST_CORS_HEADERS, ingestPathSchema } from './ingest/ingest-route';
 import { handleTrackerScript } from './ingest/tracker-route';
-import { handleAudit } from './lifecycle/audit-route';
-import { handleErasureStatus, handleListErasures, handleRequestErasure } from './lifecycle/erasure-route';
-import { handleExportListing } from './lifecycle/export-route';
-import { handleGetRetention, handlePutRetention } from './lifecycle/retention-route';
+import { runScheduledBackups } from './backup/scheduled';
+import { loadSitesConfig } from './config/sites';
+import { tallyRequest } from './health/request-tally';
 import { runScheduledLifecycle } from './lifecycle/scheduled';
-import { handleLive } from './live/live-route';
 import { readCorsHeaders, siteForCors } from './read/cors';
-import { handleFile } from './read/file-route';
-import { handleManifest } from './read/manifest-route';
+import { routeAction, SITE_ROUTES } from './site-routes';
 
 export { SiteAlerts } from './alerts/site-alerts';
 export { SiteAudiences } from './audience/site-audiences';
@@ -34,59 +20,6 @@ export { SiteLifecycle } from './lifecycle/site-lifecycle';
 export { SiteState } from './storage/site-state';
 
 const SITE_ROUTE = /^\/v1\/sites\/([a-z0-9][a-z0-9_-]{0,62})\/([a-z]+)(?:\/(.+))?$/;
-
-interface RouteContext {
-  request: Request;
-  env: Env;
-  url: URL;
-  /** The path after the resource, e.g. a file key or a token id; matched by the route's pattern. */
-  params: string[];
-  grant: AccessGrant;
-  cors: Record<string, string>;
-}
-
-interface Route {
-  resource: string;
-  /** null: nothing may follow the resource; otherwise the rest of the path, captured into params. */
-  rest: RegExp | null;
-  method: string;
-  action: Action | null;
-  handle(context: RouteContext): Promise<Response> | Response;
-}
-
-const SITE_ROUTES: readonly Route[] = [
-  { resource: 'manifest', rest: null, method: 'GET', action: 'data.read', handle: (c) => handleManifest(c.url, c.env, c.grant.site.id, c.cors) },
-  { resource: 'files', rest: /^(.+)$/, method: 'GET', action: 'data.read', handle: (c) => handleFile(c.request, c.env, c.grant.site.id, c.params[0]!, c.cors) },
-  { resource: 'files', rest: /^(.+)$/, method: 'HEAD', action: 'data.read', handle: (c) => handleFile(c.request, c.env, c.grant.site.id, c.params[0]!, c.cors) },
-  { resource: 'live', rest: null, method: 'GET', action: 'live.read', handle: (c) => handleLive(c.url, c.env, c.grant.site.id, c.cors) },
-  { resource: 'whoami', rest: null, method: 'GET', action: null, handle: (c) => handleWhoAmI(c.grant, c.cors) },
-  { resource: 'export', rest: null, method: 'GET', action: 'data.export', handle: (c) => handleExportListing(c.url, c.env, c.grant, c.cors) },
-  { resource: 'flush', rest: null, method: 'POST', action: 'buffer.flush', handle: (c) => handleFlush(c.env, c.grant.site.id, c.cors) },
-  { resource: 'tokens', rest: null, method: 'GET', action: 'tokens.manage', handle: (c) => handleListTokens(c.env, c.grant, c.cors) },
-  { resource: 'tokens', rest: null, method: 'POST', action: 'tokens.manage', handle: (c) => handleCreateToken(c.request, c.env, c.grant, c.cors) },
-  { resource: 'tokens', rest: /^([^/]+)$/, method: 'DELETE', action: 'tokens.manage', handle: (c) => handleRevokeToken(c.env, c.grant, c.params[0]!, c.cors) },
-  { resource: 'tokens', rest: /^([^/]+)\/rotate$/, method: 'POST', action: 'tokens.manage', handle: (c) => handleRotateToken(c.request, c.env, c.grant, c.params[0]!, c.cors) },
-  { resource: 'erasure', rest: null, method: 'POST', action: 'erasure.manage', handle: (c) => handleRequestErasure(c.request, c.env, c.grant, c.cors) },
-  { resource: 'erasure', rest: null, method: 'GET', action: 'erasure.manage', handle: (c) => handleListErasures(c.url, c.env, c.grant, c.cors) },
-  { resource: 'erasure', rest: /^([^/]+)$/, method: 'GET', action: 'erasure.manage', handle: (c) => handleErasureStatus(c.env, c.grant, c.params[0]!, c.cors) },
-  { resource: 'settings', rest: /^retention$/, method: 'GET', action: 'retention.manage', handle: (c) => handleGetRetention(c.env, c.grant, c.cors) },
-  { resource: 'settings', rest: /^retention$/, method: 'PUT', action: 'retention.manage', handle: (c) => handlePutRetention(c.request, c.env, c.grant, c.cors) },
-  { resource: 'audit', rest: null, method: 'GET', action: 'audit.read', handle: (c) => handleAudit(c.url, c.env, c.grant, c.cors) },
-  { resource: 'metrics', rest: null, method: 'GET', action: 'live.read', handle: (c) => handleMetrics(c.url, c.env, c.grant.site.id, c.cors) },
-  { resource: 'failures', rest: null, method: 'GET', action: 'live.read', handle: (c) => handleFailures(c.url, c.env, c.grant.site.id, c.cors) },
-  { resource: 'backups', rest: null, method: 'GET', action: 'backup.manage', handle: (c) => handleBackupStatus(c.env, c.grant, c.cors) },
-  { resource: 'backups', rest: null, method: 'POST', action: 'backup.manage', handle: (c) => handleRequestBackup(c.request, c.env, c.grant, c.cors) },
-  { resource: 'restore', rest: null, method: 'POST', action: 'backup.manage', handle: (c) => handleRestore(c.request, c.env, c.grant, c.cors) },
-  { resource: 'restore', rest: null, method: 'GET', action: 'backup.manage', handle: (c) => handleRestoreStatus(c.env, c.grant, c.cors) },
-  { resource: 'alerts', rest: null, method: 'POST', action: 'alerts.manage', handle: (c) => handleCreateAlertRule(c.request, c.env, c.grant, c.cors) },
-  { resource: 'alerts', rest: null, method: 'GET', action: 'alerts.manage', handle: (c) => handleListAlertRules(c.env, c.grant, c.cors) },
-  { resource: 'alerts', rest: /^events$/, method: 'GET', action: 'live.read', handle: (c) => handleListAlertEvents(c.url, c.env, c.grant, c.cors) },
-  { resource: 'alerts', rest: /^([^/]+)$/, method: 'DELETE', action: 'alerts.manage', handle: (c) => handleDeleteAlertRule(c.env, c.grant, c.params[0]!, c.cors) },
-  { resource: 'audiences', rest: /^deliveries$/, method: 'POST', action: 'data.export', handle: (c) => handleDeliverAudience(c.request, c.env, c.grant, c.cors) },
-  { resource: 'audiences', rest: /^deliveries$/, method: 'GET', action: 'data.export', handle: (c) => handleListAudienceLog(c.url, c.env, c.grant, c.cors) },
-  { resource: 'audiences', rest: /^deliveries\/([^/]+)$/, method: 'GET', action: 'data.export', handle: (c) => handleAudienceDeliveryStatus(c.env, c.grant, c.params[0]!, c.cors) },
-  { resource: 'audiences', rest: /^exports$/, method: 'POST', action: 'data.export', handle: (c) => handleRecordCsvExport(c.request, c.env, c.grant, c.cors) },
-];
 
 export default {
   async fetch(request, env, ctx?: ExecutionContext) {
@@ -140,7 +73,7 @@ async function handleSiteRoute(request: Request, env: Env, url: URL, siteId: str
     if (candidates.length === 0) throw new HttpError(404, 'not_found', `no route for ${url.pathname}`);
     const chosen = candidates.find((c) => c.route.method === request.method);
     if (!chosen) throw methodNotAllowed(request, [...new Set(candidates.map((c) => c.route.method))].join(', '));
-    const grant = await requireSiteAccess(request, env, siteId, chosen.route.action);
+    const grant = await requireSiteAccess(request, env, siteId, routeAction(chosen.route, chosen.params));
     return await chosen.route.handle({ request, env, url, params: chosen.params, grant, cors });
   } catch (error) {
     return errorResponse(error, cors);

@@ -1,6 +1,7 @@
 import type { Component } from 'svelte';
 import type { Dashboard } from '../lib/state/dashboard.svelte.ts';
 import type { ViewName } from '../lib/state/url-state';
+import Admin from './Admin.svelte';
 import Alerts from './Alerts.svelte';
 import Attribution from './Attribution.svelte';
 import Basket from './Basket.svelte';
@@ -33,6 +34,7 @@ export const VIEW_COMPONENTS: Record<ViewName, Component<{ dashboard: Dashboard 
   alerts: Alerts,
   models: Models,
   sql: SqlConsole,
+  admin: Admin,
   connect: Connect,
 };
 
@@ -69,6 +71,7 @@ export const NAV_GROUPS: NavGroup[] = [
     label: 'Data',
     views: [
       { view: 'sql', label: 'SQL console' },
+      { view: 'admin', label: 'Admin' },
       { view: 'connect', label: 'Data sources' },
     ],
   },

@@ -1,27 +1,31 @@
 /**
- * Roles of a read/admin token and what each may do at the edge. The dashboard computes in the
- * browser, so a viewer must be able to download the data; limits finer than these (SQL console,
- * exports from the UI) are enforced by the dashboard, not by the edge.
+ * Roles of a read/admin token and what each may do at the edge, enforced on every endpoint (site-routes.ts):
+ *  - viewer: aggregates only: the manifest, rollup files (rollups/…), live counters, metrics and fired alerts; never an
+ *    event file (rows, hashed person ids), never an export;
+ *  - analyst: also the event files (rows) and exports (the export listing, audience deliveries and CSV exports);
+ *  - admin: also tokens, retention, erasure, alert rules, the audit log and flushing the buffers.
+ * The dashboard hides what a role cannot use (web/src/lib/state/role-access.ts); the edge is what enforces it.
  */
 export const ROLES = ['viewer', 'analyst', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
 export const ACTIONS = {
-  'data.read': 'manifest and Parquet files',
-  'live.read': 'live counters of the ingest buffers',
-  'data.export': 'the export listing used by `npm run export`',
+  'aggregates.read': 'read the manifest and the rollup (aggregate) files',
+  'live.read': 'read live counters, metrics and fired alerts',
+  'data.read': 'download event files (rows)',
+  'data.export': 'export data (the export listing, audience deliveries and CSV exports)',
   'buffer.flush': 'write the ingest buffers to R2 now',
   'tokens.manage': 'create, list, rotate and revoke tokens',
   'erasure.manage': 'request and follow erasures',
   'retention.manage': 'read and change the retention period',
   'audit.read': 'read the audit log',
-  'alerts.manage': 'configure alerts (reserved for the alerting endpoints)',
+  'alerts.manage': 'configure alert rules',
   'backup.manage': 'follow and start backup runs, restore a site from a snapshot',
 } as const;
 export type Action = keyof typeof ACTIONS;
 
-const VIEWER: readonly Action[] = ['data.read', 'live.read'];
-const ANALYST: readonly Action[] = [...VIEWER, 'data.export'];
+const VIEWER: readonly Action[] = ['aggregates.read', 'live.read'];
+const ANALYST: readonly Action[] = [...VIEWER, 'data.read', 'data.export'];
 const ADMIN: readonly Action[] = Object.keys(ACTIONS) as Action[];
 
 export const ROLE_ACTIONS: Readonly<Record<Role, readonly Action[]>> = { viewer: VIEWER, analyst: ANALYST, admin: ADMIN };

@@ -17,6 +17,11 @@ const siteSettingsSchema = z.object({
   dashboardOrigins: z.array(z.string().url()).max(20).default([]),
   /** Days a date partition is kept (unset: DEFAULT_RETENTION_DAYS, 3 years); an admin can override it through the API. */
   retentionDays: z.number().int().min(1).max(MAX_RETENTION_DAYS).optional(),
+  /**
+   * Retention an admin may not go below through the API without `"override": true` and a reason (audited); unset: 1095
+   * days (marketing records are kept at least 3 years), or retentionDays when that is configured lower.
+   */
+  retentionFloorDays: z.number().int().min(1).max(MAX_RETENTION_DAYS).optional(),
   /** Oldest event date accepted, in days before today (unset: INGEST_HORIZON_DAYS); never more than the retention. */
   ingestHorizonDays: z.number().int().min(1).max(MAX_RETENTION_DAYS).optional(),
   /** Events stored per minute before ingest answers 429 (see README: Limits); unset: no site quota. */
@@ -81,6 +86,11 @@ export function loadSitesConfig(env: Pick<Env, 'SITES' | 'SITE_SECRETS'>): Sites
     }
   }
   for (const [id, secret] of Object.entries(secrets)) checkSecrets(id, secret, siteByWriteKey);
+  for (const site of sites.values()) {
+    if (site.retentionFloorDays !== undefined && site.retentionDays !== undefined && site.retentionDays < site.retentionFloorDays) {
+      throw new ConfigError(`SITES: site "${site.id}" retentionDays (${site.retentionDays}) is below its retentionFloorDays (${site.retentionFloorDays}); lower the floor to keep less`);
+    }
+  }
   const config = { sites, siteByWriteKey };
   cached = { sites: env.SITES, secrets: secretsText, config };
   return config;

@@ -1,6 +1,6 @@
 /**
- * The `audit` table of the SiteState: who changed access or deleted data, configured alerts or
- * exported audiences, and when. Entries hold hashed ids, token ids and counts only; never a raw
+ * The `audit` table of the SiteState: who changed access or deleted data, configured alerts,
+ * downloaded files (one entry per token and hour: downloads-audit.ts) or exported data, and when. Entries hold hashed ids, token ids and counts only; never a raw
  * identifier, a token or the members of an audience.
  */
 export const AUDIT_ACTIONS = [
@@ -12,7 +12,10 @@ export const AUDIT_ACTIONS = [
   'erasure.done',
   'erasure.failed',
   'retention.update',
+  'retention.override',
   'retention.delete',
+  'data.download',
+  'data.export',
   'alert.rule.create',
   'alert.rule.delete',
   'audience.deliver',

@@ -4,6 +4,15 @@ export const DEFAULT_RETENTION_DAYS = 1095;
 export const MAX_RETENTION_DAYS = 36_500;
 
 
+/**
+ * The least retention an admin may set through the API without an override: the site's `retentionFloorDays`, else the
+ * three years the records must be kept (DEFAULT_RETENTION_DAYS), or the configured retentionDays when the operator
+ * configured less (their configuration is the explicit decision).
+ */
+export function retentionFloor(site: { retentionDays?: number | undefined; retentionFloorDays?: number | undefined }): number {
+  return site.retentionFloorDays ?? Math.min(DEFAULT_RETENTION_DAYS, site.retentionDays ?? DEFAULT_RETENTION_DAYS);
+}
+
 export interface RetentionPolicy {
   retentionDays: number;
   source: 'default' | 'config' | 'api';

@@ -1,8 +1,11 @@
+import type { Action } from '../access/roles';
+import type { AccessGrant } from '../access/site-access';
 import type { Env } from '../env';
 import { HttpError } from '../http/http-error';
 import { parseEventFileKey } from '@privacy-analytics/core/parquet';
 import { eventKeyOfRollup } from '@privacy-analytics/core/rollups';
 import { catalogOf, lifecycleOf } from '../stubs';
+import type { FileDownload } from '../lifecycle/downloads-audit';
 
 /**
  * A key never changes content, but erasure and retention delete files, so a cached copy must not outlive its file: it
@@ -12,20 +15,38 @@ import { catalogOf, lifecycleOf } from '../stubs';
 export const FILE_CACHE_CONTROL = 'private, max-age=300, must-revalidate';
 
 /**
- * GET|HEAD /v1/sites/<site>/files/<key>: streams one Parquet file, an event file or its rollup (rollups/…, the same
- * roles read both), with Range and ETag support. `encodedKey` is the path after files/, percent-encoded or not.
+ * A rollup (rollups/…) holds aggregates only, so a viewer may read it; an event file holds rows (hashed person ids),
+ * which need the analyst role. Undecodable keys get the viewer's action: the handler then answers 400, not 403.
+ */
+export function fileReadAction(encodedKey: string): Action {
+  let key = encodedKey;
+  try {
+    key = decodeURIComponent(encodedKey);
+  } catch {
+    return 'aggregates.read';
+  }
+  return eventKeyOfRollup(key) === null && key.startsWith('events/') ? 'data.read' : 'aggregates.read';
+}
+
+/**
+ * GET|HEAD /v1/sites/<site>/files/<key>: streams one Parquet file, an event file (analyst) or its rollup (rollups/…,
+ * viewer), with Range and ETag support. `encodedKey` is the path after files/, percent-encoded or not. GETs are
+ * counted in the audit log per token, hour and kind of file (downloads-audit.ts), in the same call to the catalog
+ * that checks the file is listed.
  *
  * Only what the manifest lists is served, and compaction inputs during their grace period (kept for readers holding
  * the manifest from before the compaction): any other object under the site's prefix (a copy an interrupted erasure
  * or flush left behind) answers 404 as if it were not there.
  */
-export async function handleFile(request: Request, env: Env, siteId: string, encodedKey: string, headers: Record<string, string>): Promise<Response> {
+export async function handleFile(request: Request, env: Env, grant: AccessGrant, encodedKey: string, headers: Record<string, string>): Promise<Response> {
+  const siteId = grant.site.id;
   const key = decodeFileKey(encodedKey);
   const eventKey = eventKeyOfRollup(key) ?? key;
   const parsed = parseEventFileKey(eventKey);
   if (!parsed) throw new HttpError(400, 'invalid_key', `not an event or rollup file key: "${key.slice(0, 200)}"`);
   if (parsed.site !== siteId) throw new HttpError(403, 'forbidden', `key "${key}" belongs to another site`);
-  if (!(await isServable(env, siteId, key, eventKey))) throw new HttpError(404, 'not_found', `no file "${key}"`);
+  const download = request.method === 'GET' ? { actor: grant.tokenId, role: grant.role, date: parsed.date } : null;
+  if (!(await isServable(env, siteId, key, eventKey, download))) throw new HttpError(404, 'not_found', `no file "${key}"`);
   const object =
     request.method === 'HEAD'
       ? await env.EVENTS.head(key)
@@ -66,8 +87,10 @@ function decodeFileKey(encodedKey: string): string {
   }
 }
 
-async function isServable(env: Env, siteId: string, key: string, eventKey: string): Promise<boolean> {
-  const listed = await catalogOf(env, siteId).fileByKey(eventKey);
+async function isServable(env: Env, siteId: string, key: string, eventKey: string, download: FileDownload | null): Promise<boolean> {
+  const listed = download ? await catalogOf(env, siteId).fileForDownload(key, eventKey, download) : await catalogOf(env, siteId).fileByKey(eventKey);
   if (listed) return key === eventKey || listed.rollup?.key === key;
-  return lifecycleOf(env, siteId).isKeptForReaders(key);
+  const kept = await lifecycleOf(env, siteId).isKeptForReaders(key);
+  if (kept && download) await catalogOf(env, siteId).recordDownload(key, download);
+  return kept;
 }

@@ -2,6 +2,7 @@ import { DurableObject } from 'cloudflare:workers';
 import { createTokenTables, checkToken, countActiveTokens, insertToken, listTokens, retireToken, revokeToken, tokenById, type NewTokenRecord, type TokenCheck, type TokenInfo } from '../access/token-store';
 import type { Env } from '../env';
 import { appendAudit, createAuditTables, listAudit, type AuditEntry, type AuditQuery, type NewAuditEntry } from '../lifecycle/audit-log';
+import { createDownloadAuditTables, recordDownload, type FileDownload } from '../lifecycle/downloads-audit';
 import { addErasedIds, createErasedIdTables, erasedIds } from '../lifecycle/erased-ids';
 import { createShardRegistryTables, registeredShards, registerShard } from '../buffer/shard-registry';
 import { createSettingsTables, retentionOverride, setRetentionOverride } from '../lifecycle/retention-policy';
@@ -51,6 +52,7 @@ export class SiteState extends DurableObject<Env> {
       this.#sql.exec(`CREATE TABLE IF NOT EXISTS salts (date TEXT PRIMARY KEY, salt TEXT NOT NULL, created_at INTEGER NOT NULL)`);
       createTokenTables(this.#sql);
       createAuditTables(this.#sql);
+      createDownloadAuditTables(this.#sql);
       createSettingsTables(this.#sql);
       createErasedIdTables(this.#sql);
       createShardRegistryTables(this.#sql);
@@ -102,6 +104,23 @@ export class SiteState extends DurableObject<Env> {
 
   fileByKey(key: string): RegisteredFile | null {
     return fileByKey(this.#sql, key);
+  }
+
+  /**
+   * The file route's check for a GET: the listed event file `eventKey`, recording the download of `key` (the event file
+   * or its rollup) in the audit log when it is served from the manifest.
+   */
+  fileForDownload(key: string, eventKey: string, download: FileDownload): RegisteredFile | null {
+    const file = fileByKey(this.#sql, eventKey);
+    if (file && (key === eventKey || file.rollup?.key === key)) {
+      this.ctx.storage.transactionSync(() => recordDownload(this.#sql, key, download, Date.now()));
+    }
+    return file;
+  }
+
+  /** A download of a file no longer listed but kept for readers (compaction inputs in their grace period). */
+  recordDownload(key: string, download: FileDownload): void {
+    this.ctx.storage.transactionSync(() => recordDownload(this.#sql, key, download, Date.now()));
   }
 
   currentFileSeq(): number {

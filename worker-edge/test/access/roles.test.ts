@@ -3,8 +3,8 @@ import { ACTIONS, leastRoleFor, ROLE_ACTIONS, roleAllows, ROLES } from '../../sr
 
 describe('roles', () => {
   it('grant exactly the documented actions', () => {
-    expect(ROLE_ACTIONS.viewer).toEqual(['data.read', 'live.read']);
-    expect(ROLE_ACTIONS.analyst).toEqual(['data.read', 'live.read', 'data.export']);
+    expect(ROLE_ACTIONS.viewer).toEqual(['aggregates.read', 'live.read']);
+    expect(ROLE_ACTIONS.analyst).toEqual(['aggregates.read', 'live.read', 'data.read', 'data.export']);
     expect([...ROLE_ACTIONS.admin].sort()).toEqual(Object.keys(ACTIONS).sort());
   });
 
@@ -15,7 +15,8 @@ describe('roles', () => {
   });
 
   it('name the least role an action needs', () => {
-    expect(leastRoleFor('data.read')).toBe('viewer');
+    expect(leastRoleFor('aggregates.read')).toBe('viewer');
+    expect(leastRoleFor('data.read')).toBe('analyst');
     expect(leastRoleFor('data.export')).toBe('analyst');
     expect(leastRoleFor('erasure.manage')).toBe('admin');
     expect(ROLES).toEqual(['viewer', 'analyst', 'admin']);

@@ -73,15 +73,22 @@ describe('scheduled retention', () => {
   });
 
   it('an admin can shorten retention (with confirmation) or restore the configured value', async () => {
-    expect((await adminCall(SITE, 'GET', '/settings/retention')).body).toMatchObject({ retentionDays: 30, source: 'config', configuredDays: 30 });
-    const unconfirmed = await adminCall(SITE, 'PUT', '/settings/retention', { retentionDays: 2 });
+    // The configured 30 days are below the default floor of 1095, so the floor is those 30 days.
+    expect((await adminCall(SITE, 'GET', '/settings/retention')).body).toMatchObject({ retentionDays: 30, source: 'config', configuredDays: 30, floorDays: 30, belowFloor: false });
+    const belowFloor = await adminCall(SITE, 'PUT', '/settings/retention', { retentionDays: 2, confirm: true });
+    expect(belowFloor.status).toBe(409);
+    expect(belowFloor.body).toMatchObject({ error: 'below_retention_floor', floorDays: 30 });
+    const noReason = await adminCall(SITE, 'PUT', '/settings/retention', { retentionDays: 2, confirm: true, override: true });
+    expect(noReason.status).toBe(400);
+    expect(noReason.body).toMatchObject({ error: 'override_reason_required', floorDays: 30 });
+    const unconfirmed = await adminCall(SITE, 'PUT', '/settings/retention', { retentionDays: 2, override: true, reason: 'test data only' });
     expect(unconfirmed.status).toBe(409);
     expect(unconfirmed.body).toMatchObject({ error: 'confirmation_required', cutoff: isoDay(-2) });
     expect((await manifestOf(SITE)).some((f) => f.date === isoDay(-29))).toBe(true);
 
-    const confirmed = await adminCall(SITE, 'PUT', '/settings/retention', { retentionDays: 2, confirm: true });
+    const confirmed = await adminCall(SITE, 'PUT', '/settings/retention', { retentionDays: 2, confirm: true, override: true, reason: 'test data only' });
     expect(confirmed.status).toBe(200);
-    expect(confirmed.body).toMatchObject({ retentionDays: 2, source: 'api', oldestKeptDate: isoDay(-2) });
+    expect(confirmed.body).toMatchObject({ retentionDays: 2, source: 'api', oldestKeptDate: isoDay(-2), floorDays: 30, belowFloor: true });
     await drain(SITE);
     expect([...new Set((await manifestOf(SITE)).map((f) => f.date))]).toEqual([isoDay(-1)]);
 
@@ -91,12 +98,14 @@ describe('scheduled retention', () => {
     expect((await adminCall(SITE, 'PUT', '/settings/retention', { retentionDays: 0 })).status).toBe(400);
 
     const updates = (await adminCall(SITE, 'GET', '/audit?action=retention.update')).body.entries as { actor: string; details: Record<string, unknown> }[];
-    expect(updates.map((e) => [e.details.from, e.details.to])).toEqual([[4000, 30], [2, 4000], [30, 2]]);
+    expect(updates.map((e) => [e.details.from, e.details.to])).toEqual([[4000, 30], [2, 4000]]);
     expect(updates.every((e) => e.actor === 'config:admin:0')).toBe(true);
+    const overrides = (await adminCall(SITE, 'GET', '/audit?action=retention.override')).body.entries as { actor: string; details: Record<string, unknown> }[];
+    expect(overrides).toEqual([expect.objectContaining({ actor: 'config:admin:0', details: { from: 30, to: 2, source: 'api', floorDays: 30, override: true, reason: 'test data only' } })]);
   });
 
-  it('the default is three years', async () => {
+  it('the default is three years, which is also the floor', async () => {
     const res = await SELF.fetch('https://edge.test/v1/sites/demo/settings/retention', { headers: { authorization: 'Bearer demo-admin-token-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G' } });
-    expect(await res.json()).toMatchObject({ retentionDays: 1095, source: 'default', oldestKeptDate: new Date(Math.floor(Date.now() / DAY_MS) * DAY_MS - 1095 * DAY_MS).toISOString().slice(0, 10) });
+    expect(await res.json()).toMatchObject({ retentionDays: 1095, source: 'default', floorDays: 1095, oldestKeptDate: new Date(Math.floor(Date.now() / DAY_MS) * DAY_MS - 1095 * DAY_MS).toISOString().slice(0, 10) });
   });
 });

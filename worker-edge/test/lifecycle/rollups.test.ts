@@ -136,7 +136,7 @@ describe('rollups', { timeout: 240_000 }, () => {
     await ingest(SITE, retained(-1));
     await flushSite(SITE);
     expect((await storedKeys('rollups')).some((k) => k.includes(`date=${day(-50)}/`))).toBe(true);
-    const set = await adminCall(SITE, 'PUT', '/settings/retention', { retentionDays: 30, confirm: true });
+    const set = await adminCall(SITE, 'PUT', '/settings/retention', { retentionDays: 30, confirm: true, override: true, reason: 'test: expire day -50' });
     expect(set.status, JSON.stringify(set.body)).toBe(200);
     await lifecycleOf(env, SITE).tick(SITE);
     await drain(SITE);

@@ -16,6 +16,8 @@ const whoAmISchema = z.object({
   tokenId: z.string(),
   role: z.enum(['viewer', 'analyst', 'admin']),
   label: z.string().nullable().optional(),
+  source: z.enum(['api', 'config']).optional(),
+  expiresAt: z.string().nullable().optional(),
   actions: z.array(z.string()).max(100),
 });
 export type WhoAmI = z.infer<typeof whoAmISchema>;
@@ -115,6 +117,78 @@ const failureReportSchema = z.object({
 });
 export type FailureReport = z.infer<typeof failureReportSchema>;
 
+const roleSchema = z.enum(['viewer', 'analyst', 'admin']);
+
+const tokenInfoSchema = z.object({
+  id: z.string(),
+  role: roleSchema,
+  label: z.string(),
+  status: z.enum(['active', 'revoked', 'expired']),
+  createdAt: z.string(),
+  createdBy: z.string(),
+  expiresAt: z.string().nullable(),
+  revokedAt: z.string().nullable(),
+  revokedBy: z.string().nullable(),
+  lastUsedAt: z.string().nullable(),
+  replacedBy: z.string().nullable(),
+});
+export type TokenInfo = z.infer<typeof tokenInfoSchema>;
+const tokenListSchema = z.object({
+  tokens: z.array(tokenInfoSchema).max(10_000),
+  configTokens: z.array(z.object({ id: z.string(), role: roleSchema, source: z.literal('config') })).max(1000),
+});
+export type TokenList = z.infer<typeof tokenListSchema>;
+/** A new token: the secret is in this answer only. */
+const issuedTokenSchema = tokenInfoSchema.extend({ token: z.string() });
+export type IssuedToken = z.infer<typeof issuedTokenSchema>;
+
+const erasureSchema = z
+  .object({
+    id: z.string(),
+    status: z.string(),
+    phase: z.string(),
+    via: z.string(),
+    hashedIds: z.array(z.string()),
+    linkedIds: z.number(),
+    confirmed: z.boolean(),
+    requestedBy: z.string(),
+    requestedAt: z.string(),
+    finishedAt: z.string().nullable(),
+    rowsRemoved: z.number(),
+    filesRewritten: z.number(),
+    error: z.string().nullable(),
+  })
+  .passthrough();
+export type ErasureInfo = z.infer<typeof erasureSchema>;
+const erasureListSchema = z.object({ erasures: z.array(erasureSchema).max(1000) });
+
+const retentionSchema = z.object({
+  retentionDays: z.number(),
+  source: z.enum(['default', 'config', 'api']),
+  configuredDays: z.number().nullable().optional(),
+  floorDays: z.number(),
+  belowFloor: z.boolean(),
+  oldestKeptDate: z.string(),
+});
+export type RetentionInfo = z.infer<typeof retentionSchema>;
+export interface RetentionChange {
+  /** null: back to the configured value */
+  retentionDays: number | null;
+  confirm?: boolean;
+  override?: boolean;
+  reason?: string;
+}
+
+const auditEntrySchema = z.object({
+  id: z.number(),
+  at: z.string(),
+  action: z.string(),
+  actor: z.string(),
+  details: z.record(z.string(), z.unknown()),
+});
+export type AuditEntry = z.infer<typeof auditEntrySchema>;
+const auditPageSchema = z.object({ entries: z.array(auditEntrySchema).max(1000), next: z.number().nullable() });
+
 export class EdgeAdmin {
   readonly #conn: EdgeConnection;
   readonly #base: string;
@@ -172,7 +246,51 @@ export class EdgeAdmin {
     return parse(logSchema, await this.#request('GET', `audiences/deliveries?limit=${limit}`, 'export log', undefined, signal), 'export log').records;
   }
 
-  async #request(method: 'GET' | 'POST', path: string, what: string, body: unknown, signal: AbortSignal | undefined, timeoutMs = REQUEST_TIMEOUT_MS): Promise<unknown> {
+  /** API tokens (without secrets) and the ids of SITE_SECRETS tokens (admin role: tokens.manage). */
+  async tokens(signal?: AbortSignal): Promise<TokenList> {
+    return parse(tokenListSchema, await this.#request('GET', 'tokens', 'token list', undefined, signal), 'token list');
+  }
+
+  /** Issues a token; its secret is in this answer and nowhere else. */
+  async createToken(body: { role: TokenInfo['role']; label: string; expiresInDays?: number }, signal?: AbortSignal): Promise<IssuedToken> {
+    return parse(issuedTokenSchema, await this.#request('POST', 'tokens', 'new token', body, signal), 'new token');
+  }
+
+  /** Issues a successor with the same role and retires the old token (after `graceSeconds`). */
+  async rotateToken(id: string, graceSeconds: number, signal?: AbortSignal): Promise<IssuedToken> {
+    return parse(issuedTokenSchema, await this.#request('POST', `tokens/${encodeURIComponent(id)}/rotate`, 'token rotation', { graceSeconds }, signal), 'token rotation');
+  }
+
+  async revokeToken(id: string, signal?: AbortSignal): Promise<TokenInfo> {
+    return parse(tokenInfoSchema, await this.#request('DELETE', `tokens/${encodeURIComponent(id)}`, 'token revocation', undefined, signal), 'token revocation');
+  }
+
+  /** Erases a person by the user id the app sends (hashed by the edge), or confirms a large request (admin role). */
+  async requestErasure(body: { userId: string; confirm?: boolean }, signal?: AbortSignal): Promise<ErasureInfo> {
+    return parse(erasureSchema, await this.#request('POST', 'erasure', 'erasure request', body, signal), 'erasure request');
+  }
+
+  async erasures(limit = 50, signal?: AbortSignal): Promise<ErasureInfo[]> {
+    return parse(erasureListSchema, await this.#request('GET', `erasure?limit=${limit}`, 'erasure list', undefined, signal), 'erasure list').erasures;
+  }
+
+  async retention(signal?: AbortSignal): Promise<RetentionInfo> {
+    return parse(retentionSchema, await this.#request('GET', 'settings/retention', 'retention setting', undefined, signal), 'retention setting');
+  }
+
+  async setRetention(change: RetentionChange, signal?: AbortSignal): Promise<RetentionInfo> {
+    return parse(retentionSchema, await this.#request('PUT', 'settings/retention', 'retention change', change, signal), 'retention change');
+  }
+
+  /** The audit log, newest first; `next` pages further back (admin role: audit.read). */
+  async audit(options: { before?: number; limit?: number; action?: string } = {}, signal?: AbortSignal): Promise<{ entries: AuditEntry[]; next: number | null }> {
+    const query = new URLSearchParams({ limit: String(options.limit ?? 50) });
+    if (options.before !== undefined) query.set('before', String(options.before));
+    if (options.action) query.set('action', options.action);
+    return parse(auditPageSchema, await this.#request('GET', `audit?${query}`, 'audit log', undefined, signal), 'audit log');
+  }
+
+  async #request(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, what: string, body: unknown, signal: AbortSignal | undefined, timeoutMs = REQUEST_TIMEOUT_MS): Promise<unknown> {
     const timeout = AbortSignal.timeout(timeoutMs);
     const headers: Record<string, string> = { authorization: `Bearer ${this.#conn.token}` };
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -196,7 +314,11 @@ export class EdgeAdmin {
     } catch {
       if (res.ok) throw new EdgeRequestError(`the edge's ${what} is not JSON: ${text.slice(0, 200)}`, res.status);
     }
-    if (!res.ok) throw new EdgeRequestError(`the edge refused the ${what}: HTTP ${res.status}${refusalDetail(json)}`, res.status);
+    if (!res.ok) {
+      const body = json !== null && typeof json === 'object' ? (json as Record<string, unknown>) : null;
+      const code = typeof body?.error === 'string' ? body.error : null;
+      throw new EdgeRequestError(`the edge refused the ${what}: HTTP ${res.status}${refusalDetail(json)}`, res.status, { code, body });
+    }
     return json;
   }
 }

@@ -69,8 +69,14 @@ export class QueryCancelledError extends Error {
 export class EdgeRequestError extends Error {
   override name = 'EdgeRequestError';
   readonly status: number | null;
-  constructor(message: string, status: number | null, options?: ErrorOptions) {
+  /** the edge's error code (`insufficient_role`, `below_retention_floor`, …), when it sent one */
+  readonly code: string | null;
+  /** the edge's whole error answer (its code, message and details such as `required` or `floorDays`) */
+  readonly body: Record<string, unknown> | null;
+  constructor(message: string, status: number | null, options?: ErrorOptions & { code?: string | null; body?: Record<string, unknown> | null }) {
     super(message, options);
     this.status = status;
+    this.code = options?.code ?? null;
+    this.body = options?.body ?? null;
   }
 }

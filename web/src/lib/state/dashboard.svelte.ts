@@ -12,6 +12,7 @@ import { SqlConsole } from './sql-console.svelte.ts';
 import { ThemeState } from './theme.svelte.ts';
 import { parseUrlState, type DateRange, type RangePreset, type UrlState } from './url-state';
 import { ViewState } from './view-state.svelte.ts';
+import { AccessState } from './role-access.svelte.ts';
 
 const SHOW_CACHE_FIRST_MS = 15_000;
 
@@ -24,6 +25,8 @@ export class Dashboard {
   readonly view: ViewState;
   readonly theme: ThemeState;
   readonly connection: ConnectionState;
+  /** the edge token's role: a viewer's dashboard never loads event rows */
+  readonly access: AccessState;
   readonly load: LoadState;
   readonly engineStatus: EngineStatusState;
   readonly overview: OverviewData;
@@ -38,11 +41,12 @@ export class Dashboard {
   #started = $state(false);
   #includeFlagged = $state(false);
 
-  constructor(engine: DataEngine, options: { initialUrl?: UrlState; theme?: ThemeState; saved?: SavedReports } = {}) {
+  constructor(engine: DataEngine, options: { initialUrl?: UrlState; theme?: ThemeState; saved?: SavedReports; access?: AccessState } = {}) {
     this.engine = engine;
     this.view = new ViewState(options.initialUrl ?? parseUrlState(''));
     this.theme = options.theme ?? new ThemeState();
     this.connection = new ConnectionState(engine);
+    this.access = options.access ?? new AccessState();
     this.load = new LoadState(engine);
     this.engineStatus = new EngineStatusState(engine);
     this.overview = new OverviewData();
@@ -75,8 +79,11 @@ export class Dashboard {
     try {
       const saved = await this.connection.restore();
       if (saved) {
-        // The views show at once: a load into the empty table publishes its first files early and they draw them.
+        // The role first: a viewer token reads aggregates only, so neither the cache nor the edge is asked for rows.
+        await this.access.refresh(saved);
         this.#started = true;
+        if (this.access.rowsForbidden) return;
+        // The views show at once: a load into the empty table publishes its first files early and they draw them.
         await this.load.fromCache(this.view.range);
         // Draw the cached data before asking the edge for news: the engine runs one thing at a time. The edge load
         // then keeps every cached file already in the table and appends only new ones.
@@ -106,7 +113,17 @@ export class Dashboard {
 
   async connect(connection: EdgeConnection): Promise<void> {
     await this.connection.save(connection);
+    await this.access.refresh(connection);
     this.view.show('overview');
+    if (this.access.rowsForbidden) {
+      // The table may hold rows of an earlier connection; a viewer's dashboard shows none of them (clearing the local
+      // data forgets the saved connection too, so it is saved again).
+      if (this.load.hasData) {
+        await this.load.clearLocalData();
+        await this.connection.save(connection);
+      }
+      return;
+    }
     await this.load.fromEdge(this.view.range);
   }
 
@@ -117,6 +134,7 @@ export class Dashboard {
     const result = await this.load.fromFiles(files);
     if (!result || result.rows === 0) return; // nothing decoded: the engine kept the previous table, and so do we
     this.connection.useFiles();
+    this.access.forget();
     this.live.stop();
     const info = this.load.info;
     if (info?.minTime && info.maxTime) this.view.setRange({ from: info.minTime.slice(0, 10), to: info.maxTime.slice(0, 10) });
@@ -153,9 +171,10 @@ export class Dashboard {
     this.live.stop();
     await this.load.clearLocalData();
     this.connection.forget();
+    this.access.forget();
   }
 
   async #rangeChanged(): Promise<void> {
-    if (this.connection.source === 'edge') await this.load.fromEdge(this.view.range);
+    if (this.connection.source === 'edge' && !this.access.rowsForbidden) await this.load.fromEdge(this.view.range);
   }
 }

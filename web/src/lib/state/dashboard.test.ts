@@ -2,6 +2,9 @@ import { describe, expect, it, vi } from 'vitest';
 import type { DataEngine, DateRange, EdgeConnection, LoadResult, TableInfo } from '../engine/data-engine';
 import { Dashboard } from './dashboard.svelte.ts';
 import { ThemeState } from './theme.svelte.ts';
+import { AccessState } from './role-access.svelte.ts';
+import { EdgeRequestError } from '../engine/errors';
+import type { Role } from './role-access';
 import { parseUrlState, presetRange } from './url-state';
 
 const CONNECTION: EdgeConnection = { url: 'https://edge.example.com', site: 'shop', token: 'secret-token' };
@@ -50,8 +53,17 @@ function fakeEngine(options: { saved?: EdgeConnection | null; info?: TableInfo }
   return { engine: engine as unknown as DataEngine, calls, fns: engine };
 }
 
-const make = (engine: DataEngine, search = 'range=7d') =>
-  new Dashboard(engine, { initialUrl: parseUrlState(search, '2025-06-10'), theme: new ThemeState({ storage: null, media: null }) });
+/** The token's role as the edge's whoami would answer it; null: the edge cannot be reached (the role stays unknown). */
+const accessAs = (role: Role | null) =>
+  new AccessState(() => ({
+    whoAmI: async () => {
+      if (role === null) throw new EdgeRequestError('could not reach the edge', null);
+      return { site: 'shop', tokenId: `config:${role}:0`, role, actions: [] };
+    },
+  }));
+
+const make = (engine: DataEngine, search = 'range=7d', role: Role | null = null) =>
+  new Dashboard(engine, { initialUrl: parseUrlState(search, '2025-06-10'), theme: new ThemeState({ storage: null, media: null }), access: accessAs(role) });
 
 describe('Dashboard', () => {
   it('with a saved connection shows the cache first, then loads the range from the edge', async () => {
@@ -138,6 +150,46 @@ describe('Dashboard', () => {
     expect(dashboard.view.view).toBe('overview');
     expect(dashboard.view.toSearch()).not.toContain('secret-token');
     expect(dashboard.load.hasData).toBe(true);
+  });
+
+  it('with a viewer token never loads event rows, from the cache or the edge, and says which views need more', async () => {
+    const { engine, calls } = fakeEngine({ saved: CONNECTION });
+    const dashboard = make(engine, 'range=7d', 'viewer');
+    await dashboard.start();
+    expect(dashboard.access.role).toBe('viewer');
+    expect(calls).toEqual([]);
+    await dashboard.setPreset('30d');
+    expect(calls).toEqual([]);
+    expect(dashboard.access.viewBlock('overview')).toBeNull();
+    expect(dashboard.access.viewBlock('funnels')).toMatch(/analyst token/);
+    expect(dashboard.access.viewBlock('sql')).toMatch(/analyst token: the SQL console queries event rows/);
+    expect(dashboard.access.viewBlock('admin')).toMatch(/admin token/);
+    expect(dashboard.access.filterBlock).toMatch(/analyst token/);
+  });
+
+  it('connecting with a viewer token empties a table holding rows of an earlier connection, and keeps the connection', async () => {
+    const { engine, calls, fns } = fakeEngine();
+    const dashboard = make(engine, 'view=connect&range=7d', 'viewer');
+    await dashboard.start();
+    await dashboard.load.fromEdge({ from: '2025-06-01', to: '2025-06-02' });
+    expect(dashboard.load.hasData).toBe(true);
+    await dashboard.connect(CONNECTION);
+    expect(calls).toEqual(['range 2025-06-01..2025-06-02']);
+    expect(fns.clearLocalData).toHaveBeenCalled();
+    expect(dashboard.load.hasData).toBe(false);
+    expect(fns.saveConnection).toHaveBeenLastCalledWith(CONNECTION);
+    expect(dashboard.connection.source).toBe('edge');
+  });
+
+  it('an admin may open every view; analysts every view but Admin', async () => {
+    const { engine } = fakeEngine({ saved: CONNECTION });
+    const dashboard = make(engine, 'range=7d', 'admin');
+    await dashboard.start();
+    for (const view of ['overview', 'funnels', 'sql', 'admin'] as const) expect(dashboard.access.viewBlock(view)).toBeNull();
+    const analyst = make(fakeEngine({ saved: CONNECTION }).engine, 'range=7d', 'analyst');
+    await analyst.start();
+    expect(analyst.access.viewBlock('sql')).toBeNull();
+    expect(analyst.access.viewBlock('admin')).toMatch(/Needs an admin token/);
   });
 
   it('passes an abort signal that Cancel fires', async () => {

@@ -24,6 +24,11 @@ export interface RefreshOptions {
   rollups?: () => Promise<RollupOverview>;
   /** false while no event is loaded yet: without rollups the panels then wait (default true) */
   eventsReady?: boolean;
+  /**
+   * Why no event may be queried (a viewer token): the figures come from the rollups alone, sessions included even when
+   * uncompacted files cut them; when the rollups cannot answer, the panels say why instead of querying.
+   */
+  rollupsOnly?: string;
 }
 
 export interface Panel<T> {
@@ -137,7 +142,7 @@ export class OverviewData {
           this.#source = 'rollups';
           this.#sourceNote = null;
           this.#sessionsFromEvents = answer.sessionsFromEvents;
-          if (!answer.sessionsFromEvents) this.#kpis = ready(answer.result.kpis);
+          if (!answer.sessionsFromEvents || options.rollupsOnly) this.#kpis = ready(answer.result.kpis);
           else if (options.eventsReady === false) {
             // the session figures wait for the events (the page refreshes again when they arrive)
             this.#running = false;
@@ -156,6 +161,16 @@ export class OverviewData {
         note = `rollups failed: ${errorMessage(error)}`;
       }
       this.#sourceNote = note;
+      if (options.rollupsOnly) {
+        const error = `Not available from rollups (${note}). ${options.rollupsOnly}`;
+        const failed = <T>(): Panel<T> => ({ status: 'error', data: null, error });
+        this.#kpis = failed();
+        this.#series = failed();
+        for (const panel of BREAKDOWN_PANELS) this.#breakdowns[panel.id] = failed();
+        this.#source = null;
+        this.#finish(key);
+        return;
+      }
       if (options.eventsReady === false) {
         // nothing to query yet: the panels wait for the events (the page refreshes again when they arrive)
         this.#running = false;

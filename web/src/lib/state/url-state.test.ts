@@ -27,7 +27,7 @@ describe('URL state', () => {
   });
 
   it('falls back to defaults for invalid parts and drops invalid filters', () => {
-    const state = parseUrlState('view=admin&g=minute&from=2026-02-30&to=2026-01-01&f=nope:eq:x&f=country:like:x&f=country:eq:&f=country:eq:FR', TODAY);
+    const state = parseUrlState('view=settings&g=minute&from=2026-02-30&to=2026-01-01&f=nope:eq:x&f=country:like:x&f=country:eq:&f=country:eq:FR', TODAY);
     expect(state).toMatchObject({ view: 'overview', granularity: 'day', preset: '30d' });
     expect(state.filters).toEqual([{ column: 'country', op: 'eq', values: ['FR'] }]);
   });

@@ -25,6 +25,7 @@ export const VIEWS = [
   'alerts',
   'models',
   'sql',
+  'admin',
   'connect',
 ] as const;
 export type ViewName = (typeof VIEWS)[number];
