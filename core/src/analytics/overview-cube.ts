@@ -43,7 +43,7 @@ SELECT "timestamp",
   CASE WHEN coalesce(user_id, anonymous_id) IS NOT NULL THEN hash(coalesce(user_id, anonymous_id)) END AS person,
   CASE WHEN session_id IS NOT NULL THEN hash(session_id) END AS session_id,
   revenue, "referrer_host",
-  coalesce(page_url IS NOT NULL AND "referrer_host" IS NOT NULL AND "referrer_host" = ${PAGE_HOST}, false) AS self_referral,
+  CASE WHEN page_url IS NULL OR "referrer_host" IS NULL THEN false ELSE "referrer_host" = ${PAGE_HOST} END AS self_referral,
   ${keep}
 FROM ${from}`;
 }

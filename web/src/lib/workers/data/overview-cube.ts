@@ -4,21 +4,18 @@
  * time; a change during a build starts another). An overview asked for while the table is out of date or building is
  * answered with the reason, and the dashboard queries `events` as before; it never waits for a build.
  */
-import { CUBE_FILTER_COLUMNS, CUBE_SOURCE, cubeCannotAnswer, OVERVIEW_CUBE_TABLE, runOverview, type OverviewSpec } from '@privacy-analytics/core/analytics';
+import { CUBE_SOURCE, cubeCannotAnswer, runOverview, type OverviewSpec } from '@privacy-analytics/core/analytics';
 import { bindParameters, type QueryEngine, type Row, type SqlValue } from '@privacy-analytics/core/engine';
 import type { CubeOverview } from '../../engine/data-engine';
 import { errorMessage } from '../../engine/errors';
 import type { DuckDbSession } from './duckdb-session';
 import type { Warehouse } from './warehouse';
 
-const CUBE_WARM_UP_SQL = `SELECT count(*), max("timestamp"), max(person), max(session_id), sum(revenue), bool_or(self_referral), ${CUBE_FILTER_COLUMNS.map((c) => `max(length("${c}"))`).join(', ')} FROM ${OVERVIEW_CUBE_TABLE}`;
-
 export class OverviewCubeKeeper {
   readonly #open: () => Promise<{ session: DuckDbSession; warehouse: Warehouse }>;
   #building: Promise<void> | null = null;
   #again = false;
   #lastError: string | null = null;
-  #warmed: string | null = null;
 
   constructor(open: () => Promise<{ session: DuckDbSession; warehouse: Warehouse }>) {
     this.#open = open;
@@ -40,7 +37,6 @@ export class OverviewCubeKeeper {
           try {
             if (!warehouse.cubeIsCurrent(scope)) await warehouse.buildCube(scope);
             this.#lastError = null;
-            await this.#warmUp(warehouse, scope);
           } catch (error) {
             this.#lastError = errorMessage(error);
           }
@@ -50,18 +46,6 @@ export class OverviewCubeKeeper {
       }
     })();
     return this.#building;
-  }
-
-  /**
-   * Reads every column of the table once per build, so that the first filtered overview finds it in DuckDB's memory:
-   * on a warm visit the table is still in the OPFS file, and the first query that touched it took 2-3 times as long.
-   */
-  async #warmUp(warehouse: Warehouse, scope: string): Promise<void> {
-    const fingerprint = warehouse.cubeFingerprint(scope);
-    if (this.#warmed === fingerprint) return;
-    const { session } = await this.#open();
-    await session.read(CUBE_WARM_UP_SQL);
-    this.#warmed = fingerprint;
   }
 
   async overview(spec: OverviewSpec): Promise<CubeOverview> {
