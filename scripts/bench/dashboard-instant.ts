@@ -293,8 +293,16 @@ async function overviewVisit(s: Setup, profile: string, want: OverviewWant, labe
     log(s, `${label}: every panel ${fmtMs(allPanels)}, data loaded ${fmtMs(loaded)}, ${s.edge.fileGets} file GETs${note ? `; ${note}` : ''}`);
     const fileGets = s.edge.fileGets;
     if (then && !Number.isNaN(allPanels)) await then(page);
-    // let the dashboard finish writing its cache / warehouse before the browser closes
+    // let the dashboard finish writing its cache / warehouse and building its overview table (as a reader who stays on
+    // the page would) before the browser closes
     if (!page.isClosed()) await page.waitForTimeout(3_000);
+    if (!page.isClosed() && !Number.isNaN(loaded)) {
+      const waited = Date.now();
+      const built = await page
+        .waitForFunction((day) => (globalThis as unknown as { __dashboard: { engine: { cubeOverview(s: unknown): Promise<{ result: unknown }> } } }).__dashboard.engine.cubeOverview({ from: day, to: day, filters: [], granularity: 'day' }).then((a) => a.result !== null), s.data.to, { timeout: 60_000, polling: 500 })
+        .then(() => true, () => false);
+      log(s, `${label}: overview table ${built ? 'current' : 'not built within 60 s'} ${((Date.now() - waited) / 1000 + 3).toFixed(1)} s after the data loaded`);
+    }
     return { allPanels, loaded, fileGets, engine, note };
   } finally {
     await context.close().catch(() => undefined);
@@ -345,7 +353,9 @@ async function changes(s: Setup, page: Page, native: NativeReference): Promise<{
     await page.locator(`[data-panel="devices"] tbody tr[data-value="${native.topDevice}"] th button`).click();
     const filterDone = await mark(page, 'filter', s.limitMs);
     filterMs = filterDone - ((await marksOf(page)).click ?? Number.NaN);
-    log(s, `filter device_type = ${native.topDevice}: every panel ${fmtMs(filterMs)} after the click`);
+    const source = await page.locator('[data-overview-source]').textContent().catch(() => '');
+    if (!/local overview table/.test(source ?? '')) note += `the filtered overview did not come from the local overview table ("${(source ?? '').trim()}"); `;
+    log(s, `filter device_type = ${native.topDevice}: every panel ${fmtMs(filterMs)} after the click (${(source ?? '').trim()})`);
   }
   return { rangeMs, filterMs, note };
 }
@@ -541,7 +551,7 @@ export async function benchDashboardInstant(options: InstantOptions): Promise<In
             ratio: filter ? change.filterMs / filter.queriesMs : null,
             target: t.change === null ? '–' : `≤ ${t.change} ms`,
             met: within(change.filterMs, t.change),
-            note: `then device_type = ${native.topDevice} by clicking its row in Devices; from the click to the frame showing native's figures`,
+            note: [change.note, `then device_type = ${native.topDevice} by clicking its row in Devices; from the click to the frame showing native's figures (from the local overview table, docs/dashboard-engine.md)`].filter(Boolean).join('; '),
           });
         }
       } finally {

@@ -13,6 +13,7 @@ export * from './funnel';
 export * from './identity';
 export * from './markov';
 export * from './overview';
+export * from './overview-cube';
 export * from './paths';
 export * from './person-tags';
 export * from './quality-gate';

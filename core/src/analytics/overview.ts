@@ -155,13 +155,42 @@ export function whereClause(spec: Pick<OverviewSpec, 'from' | 'to' | 'filters'>)
 
 const sqlFragment = (q: SqlQuery) => ({ text: q.sql, params: q.params });
 
-function baseCte(spec: OverviewSpec, extraColumns: readonly ColumnName[] = []): SqlQuery {
+/**
+ * What the overview's queries read: the loaded events (`events`), or a narrower table derived from them with the same
+ * rows (the dashboard's local overview table, overview-cube.ts). The queries are the same text around these parts.
+ */
+export interface OverviewSource {
+  /** the table or view read */
+  table: string;
+  /** SQL for an event's person */
+  person: string;
+  /** the order of a person's events when forming sessions (ties do not change the sessions: see overview-cube.ts) */
+  sessionOrder: string;
+  /** SQL columns the referrers panel needs besides referrer_host, and its condition that leaves out self-referrals */
+  referrer: { columns: string; kept: string };
+}
+
+/**
+ * The host of `page_url` as the edge writes referrer_host: lower case, without port and `www.`. A referrer equal
+ * to it is the site itself (a click from one page to the next), not a source of traffic.
+ */
+export const PAGE_HOST = `regexp_replace(lower(regexp_extract(page_url, '^[a-zA-Z][a-zA-Z0-9+.-]*://([^/?#:]+)', 1)), '^www\\.', '')`;
+
+export const EVENTS_SOURCE: OverviewSource = {
+  table: EVENTS_TABLE,
+  person: 'coalesce(user_id, anonymous_id)',
+  sessionOrder: 'ts, event_id',
+  referrer: { columns: ', page_url', kept: `(page_url IS NULL OR "referrer_host" <> ${PAGE_HOST})` },
+};
+
+function baseCte(spec: OverviewSpec, extraColumns: readonly ColumnName[] = [], source: OverviewSource = EVENTS_SOURCE, extraSql = ''): SqlQuery {
   const where = whereClause(spec);
   const extra = extraColumns.map((c) => `, ${columnIdentifier(c)}`).join('');
+  const eventId = source.sessionOrder.includes('event_id') ? 'event_id, ' : '';
   return {
     sql: `base AS (
-  SELECT "timestamp" AS ts, event_id, type, event, coalesce(user_id, anonymous_id) AS person${extra}
-  FROM ${EVENTS_TABLE}
+  SELECT "timestamp" AS ts, ${eventId}type, event, ${source.person} AS person${extra}${extraSql}
+  FROM ${source.table}
   WHERE ${where.sql}
 )`,
     params: where.params,
@@ -172,21 +201,21 @@ function baseCte(spec: OverviewSpec, extraColumns: readonly ColumnName[] = []): 
  * Sessions are grouped by (session_id, person, n): the client's id, or the person and the number of their
  * gap-cut session. No string key is built per event (that was most of this query's time in DuckDB-Wasm).
  */
-export function kpisQuery(spec: OverviewSpec): SqlQuery {
-  const base = baseCte(spec, ['session_id', 'revenue']);
+export function kpisQuery(spec: OverviewSpec, source: OverviewSource = EVENTS_SOURCE): SqlQuery {
+  const base = baseCte(spec, ['session_id', 'revenue'], source);
   const purchase = spec.purchaseEvent ?? DEFAULT_PURCHASE_EVENT;
   return {
     sql: `WITH ${base.sql},
 inferred AS (
-  SELECT person, ts, event_id, type,
+  SELECT person, ts, ${source.sessionOrder.includes('event_id') ? 'event_id, ' : ''}type,
     CASE WHEN ts - lag(ts) OVER w <= INTERVAL ${SESSION_GAP_MINUTES} MINUTE THEN 0 ELSE 1 END AS starts_session
   FROM base WHERE session_id IS NULL
-  WINDOW w AS (PARTITION BY person ORDER BY ts, event_id)
+  WINDOW w AS (PARTITION BY person ORDER BY ${source.sessionOrder})
 ),
 keyed AS (
-  SELECT session_id, NULL::VARCHAR AS person, 0::HUGEINT AS n, ts, type FROM base WHERE session_id IS NOT NULL
+  SELECT session_id, NULL AS person, 0::HUGEINT AS n, ts, type FROM base WHERE session_id IS NOT NULL
   UNION ALL
-  SELECT NULL, person, sum(starts_session) OVER (PARTITION BY person ORDER BY ts, event_id ROWS UNBOUNDED PRECEDING), ts, type
+  SELECT NULL, person, sum(starts_session) OVER (PARTITION BY person ORDER BY ${source.sessionOrder} ROWS UNBOUNDED PRECEDING), ts, type
   FROM inferred
 ),
 sessions AS (
@@ -217,8 +246,8 @@ FROM totals, session_totals`,
 }
 
 /** Buckets are grouped as timestamps and formatted once per bucket, not once per event. */
-export function seriesQuery(spec: OverviewSpec): SqlQuery {
-  const base = baseCte(spec);
+export function seriesQuery(spec: OverviewSpec, source: OverviewSource = EVENTS_SOURCE): SqlQuery {
+  const base = baseCte(spec, [], source);
   const unit = granularityUnit(spec.granularity);
   return {
     sql: `WITH ${base.sql},
@@ -234,17 +263,12 @@ SELECT strftime(bucket, '%Y-%m-%dT%H:%M:%SZ') AS bucket, events, page_views, vis
   };
 }
 
-/**
- * The host of `page_url` as the edge writes referrer_host: lower case, without port and `www.`. A referrer equal
- * to it is the site itself (a click from one page to the next), not a source of traffic.
- */
-const PAGE_HOST = `regexp_replace(lower(regexp_extract(page_url, '^[a-zA-Z][a-zA-Z0-9+.-]*://([^/?#:]+)', 1)), '^www\\.', '')`;
-
-export function breakdownQuery(spec: OverviewSpec, panel: BreakdownPanel): SqlQuery {
-  const base = baseCte(spec, panel.id === 'referrers' ? [panel.column, 'page_url'] : [panel.column]);
+export function breakdownQuery(spec: OverviewSpec, panel: BreakdownPanel, source: OverviewSource = EVENTS_SOURCE): SqlQuery {
+  const referrers = panel.id === 'referrers';
+  const base = baseCte(spec, [panel.column], source, referrers ? source.referrer.columns : '');
   const column = columnIdentifier(panel.column);
   const conditions = [panel.id === 'pages' ? PAGE_TYPES : 'TRUE', panel.skipEmpty ? `${column} IS NOT NULL` : 'TRUE'];
-  if (panel.id === 'referrers') conditions.push(`(page_url IS NULL OR ${column} <> ${PAGE_HOST})`);
+  if (referrers) conditions.push(source.referrer.kept);
   return {
     sql: `WITH ${base.sql}
 SELECT ${column} AS value, count(DISTINCT person) AS visitors, count(*) AS count
@@ -272,8 +296,8 @@ function granularityUnit(granularity: Granularity): Granularity {
 
 const num = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? v : v == null ? 0 : Number(v));
 
-export async function overviewKpis(engine: QueryEngine, spec: OverviewSpec): Promise<OverviewKpis> {
-  const q = kpisQuery(spec);
+export async function overviewKpis(engine: QueryEngine, spec: OverviewSpec, source: OverviewSource = EVENTS_SOURCE): Promise<OverviewKpis> {
+  const q = kpisQuery(spec, source);
   const [row] = await engine.query(q.sql, q.params);
   const sessions = num(row?.sessions);
   const visitors = num(row?.visitors);
@@ -292,8 +316,8 @@ export async function overviewKpis(engine: QueryEngine, spec: OverviewSpec): Pro
   };
 }
 
-export async function eventsOverTime(engine: QueryEngine, spec: OverviewSpec): Promise<TimePoint[]> {
-  const q = seriesQuery(spec);
+export async function eventsOverTime(engine: QueryEngine, spec: OverviewSpec, source: OverviewSource = EVENTS_SOURCE): Promise<TimePoint[]> {
+  const q = seriesQuery(spec, source);
   const rows = await engine.query(q.sql, q.params);
   const points = new Map<string, TimePoint>();
   for (const r of rows) {
@@ -322,8 +346,8 @@ export function timeBuckets(from: string, to: string, granularity: Granularity):
   return buckets;
 }
 
-export async function breakdown(engine: QueryEngine, spec: OverviewSpec, panel: BreakdownPanel): Promise<BreakdownRow[]> {
-  const q = breakdownQuery(spec, panel);
+export async function breakdown(engine: QueryEngine, spec: OverviewSpec, panel: BreakdownPanel, source: OverviewSource = EVENTS_SOURCE): Promise<BreakdownRow[]> {
+  const q = breakdownQuery(spec, panel, source);
   const rows = await engine.query(q.sql, q.params);
   return rows.map((r) => ({ value: r.value == null ? null : String(r.value), visitors: num(r.visitors), count: num(r.count) }));
 }
@@ -335,11 +359,11 @@ export async function columnValues(engine: QueryEngine, spec: Pick<OverviewSpec,
 }
 
 /** All panels, one query at a time (a single-threaded engine gains nothing from overlap). */
-export async function runOverview(engine: QueryEngine, spec: OverviewSpec): Promise<OverviewResult> {
-  const kpis = await overviewKpis(engine, spec);
-  const series = await eventsOverTime(engine, spec);
+export async function runOverview(engine: QueryEngine, spec: OverviewSpec, source: OverviewSource = EVENTS_SOURCE): Promise<OverviewResult> {
+  const kpis = await overviewKpis(engine, spec, source);
+  const series = await eventsOverTime(engine, spec, source);
   const breakdowns = {} as Record<BreakdownPanelId, BreakdownRow[]>;
-  for (const panel of BREAKDOWN_PANELS) breakdowns[panel.id] = await breakdown(engine, spec, panel);
+  for (const panel of BREAKDOWN_PANELS) breakdowns[panel.id] = await breakdown(engine, spec, panel, source);
   return { kpis, series, breakdowns };
 }
 

@@ -105,6 +105,13 @@ export interface CacheStats {
   quota: number | null;
 }
 
+/** The overview from the local overview table, or why not (then the events are queried). */
+export interface CubeOverview {
+  result: OverviewResult | null;
+  reason: string | null;
+  ms: number;
+}
+
 /** The overview from the edge's rollups, or why it could not be drawn from them (then the events are queried). */
 export interface RollupOverview {
   result: OverviewResult | null;
@@ -148,6 +155,11 @@ export interface DataEngine extends QueryEngine {
    * and every event file of its range has a rollup; otherwise `result` is null and `reason` says why.
    */
   rollupOverview(spec: OverviewSpec): Promise<RollupOverview>;
+  /**
+   * The overview from the local overview table (core's overview-cube.ts; exact, the same SQL as over `events`), when
+   * it holds the loaded files and covers the spec's filters; otherwise `result` is null and `reason` says why.
+   */
+  cubeOverview(spec: OverviewSpec): Promise<CubeOverview>;
   tableInfo(): Promise<TableInfo>;
   /** Empties the file cache, forgets the saved connection and drops the `events` table. */
   clearLocalData(): Promise<void>;

@@ -2,6 +2,7 @@ import * as Comlink from 'comlink';
 import type { DataWorkerApi } from '../workers/data/messages';
 import type {
   CacheStats,
+  CubeOverview,
   DataEngine,
   DataEngineOptions,
   DateRange,
@@ -149,6 +150,10 @@ export class WorkerDataEngine implements DataEngine {
   async rollupOverview(spec: OverviewSpec): Promise<RollupOverview> {
     const conn = await this.#requireConnection();
     return this.#worker.call('rollupOverview', (api) => api.rollupOverview(conn, { ...spec, filters: spec.filters.map((f) => ({ ...f, values: [...f.values] })) }));
+  }
+
+  cubeOverview(spec: OverviewSpec): Promise<CubeOverview> {
+    return this.#worker.call('cubeOverview', (api) => api.cubeOverview({ ...spec, filters: spec.filters.map((f) => ({ ...f, values: [...f.values] })) }));
   }
 
   tableInfo(): Promise<TableInfo> {

@@ -10,7 +10,7 @@ import {
   type TimePoint,
 } from '@privacy-analytics/core/analytics';
 import type { QueryEngine } from '@privacy-analytics/core/engine';
-import type { RollupOverview } from '../engine/data-engine';
+import type { CubeOverview, RollupOverview } from '../engine/data-engine';
 import { errorMessage } from './errors';
 
 export type PanelStatus = 'empty' | 'loading' | 'ready' | 'error';
@@ -22,6 +22,11 @@ export interface RefreshOptions {
   chartFromIndex?: boolean;
   /** the overview from rollups (tried first when given; the events are queried when it has no result) */
   rollups?: () => Promise<RollupOverview>;
+  /**
+   * the overview from the local overview table (tried when the rollups cannot answer and events are loaded; the
+   * panels' queries run over `events` when it has no result)
+   */
+  cube?: () => Promise<CubeOverview>;
   /** false while no event is loaded yet: without rollups the panels then wait (default true) */
   eventsReady?: boolean;
   /**
@@ -55,6 +60,7 @@ export class OverviewData {
   #source = $state<OverviewSource | null>(null);
   #sourceNote = $state<string | null>(null);
   #sessionsFromEvents = $state(false);
+  #fromCube = $state(false);
   #settledWaiters: (() => void)[] = [];
 
   get kpis(): Panel<OverviewKpis> {
@@ -78,6 +84,10 @@ export class OverviewData {
   /** figures from rollups, but sessions, bounce rate and duration from the events (flush files in the range) */
   get sessionsFromEvents(): boolean {
     return this.#sessionsFromEvents;
+  }
+  /** figures from events, computed over the local overview table (overview-cube.ts) */
+  get fromCube(): boolean {
+    return this.#fromCube;
   }
   /** why the figures come from events although rollups were asked for (a filter, files without rollups, …) */
   get sourceNote(): string | null {
@@ -105,6 +115,7 @@ export class OverviewData {
     this.#completedKey = null;
     this.#source = null;
     this.#sourceNote = null;
+    this.#fromCube = false;
     this.#kpis = emptyPanel();
     this.#series = emptyPanel();
     this.#breakdowns = emptyBreakdowns();
@@ -181,6 +192,25 @@ export class OverviewData {
     }
     this.#source = 'events';
     this.#sessionsFromEvents = false;
+    this.#fromCube = false;
+    if (options.cube) {
+      try {
+        const answer = await options.cube();
+        if (!current()) return;
+        if (answer.result) {
+          const ready = <T>(data: T): Panel<T> => ({ status: 'ready', data, error: null });
+          this.#kpis = ready(answer.result.kpis);
+          this.#series = ready(answer.result.series);
+          for (const panel of BREAKDOWN_PANELS) this.#breakdowns[panel.id] = ready(answer.result.breakdowns[panel.id]);
+          this.#fromCube = true;
+          this.#finish(key);
+          return;
+        }
+      } catch {
+        if (!current()) return;
+        // the queries below say what is wrong, panel by panel
+      }
+    }
     // the chart first: it is what a reader looks for, and the cheapest of the three kinds of query
     const chart = () => settle(() => eventsOverTime(engine, spec), (p) => (this.#series = p));
     const figures = () => settle(() => overviewKpis(engine, spec), (p) => (this.#kpis = p));

@@ -76,3 +76,44 @@ describe('OverviewData.refresh with rollups', () => {
     expect(overview.completedKey).toBe('k2');
   });
 });
+
+describe('OverviewData.refresh with the local overview table', () => {
+  const result = {
+    kpis: { events: 4, pageViews: 2, visitors: 1, sessions: 1, bounceRate: 0, avgSessionSeconds: 30, purchasers: 0, conversionRate: 0, orders: 0, revenue: 0 },
+    series: [{ bucket: '2026-03-01T00:00:00Z', events: 4, pageViews: 2, visitors: 1 }],
+    breakdowns: { pages: [], channels: [], referrers: [], campaigns: [], countries: [], devices: [{ value: 'mobile', visitors: 1, count: 4 }], browsers: [] },
+  };
+  const filtered: OverviewSpec = { ...spec, filters: [{ column: 'device_type', op: 'eq', values: ['mobile'] }] };
+  const noRollups = async () => ({ result: null, reason: 'a filter needs rows', sessionsFromEvents: false, files: 0, bytes: 0, downloaded: 0, ms: 0 });
+
+  it('draws every panel from the table when the rollups cannot answer, without a query over events', async () => {
+    const { engine, asked } = recordingEngine();
+    const overview = new OverviewData();
+    await overview.refresh(engine, filtered, 'k', { rollups: noRollups, cube: async () => ({ result, reason: null, ms: 1 }) });
+    expect(asked).toEqual([]);
+    expect(overview.source).toBe('events');
+    expect(overview.fromCube).toBe(true);
+    expect(overview.sourceNote).toBe('a filter needs rows');
+    expect(overview.breakdown('devices').data).toEqual(result.breakdowns.devices);
+    expect(overview.kpis.data).toEqual(result.kpis);
+    expect(overview.completedKey).toBe('k');
+  });
+
+  it('queries the events while the table is being built, and when it fails', async () => {
+    for (const cube of [async () => ({ result: null, reason: 'the local overview table is being built', ms: 0 }), async () => Promise.reject(new Error('worker gone'))]) {
+      const { engine, asked } = recordingEngine();
+      const overview = new OverviewData();
+      await overview.refresh(engine, filtered, 'k', { rollups: noRollups, cube });
+      expect(asked[0]).toBe(seriesQuery(filtered).sql);
+      expect(overview.fromCube).toBe(false);
+      expect(overview.completedKey).toBe('k');
+    }
+  });
+
+  it('does not ask the table while no event is loaded', async () => {
+    const { engine } = recordingEngine();
+    let asked = 0;
+    await new OverviewData().refresh(engine, filtered, 'k', { rollups: noRollups, eventsReady: false, cube: async () => (asked++, { result, reason: null, ms: 0 }) });
+    expect(asked).toBe(0);
+  });
+});

@@ -11,6 +11,7 @@ import { EventLoader } from './event-loader';
 import { FileCache } from './file-cache';
 import { LocalDb } from '../../engine/local-db';
 import { prefetchParquetWasm } from './parquet-decoder';
+import { OverviewCubeKeeper } from './overview-cube';
 import { RollupLoader } from './rollup-loader';
 import { wasmAssetUrl } from '../../engine/wasm-assets';
 import type { LoadProgress } from '../../engine/data-engine';
@@ -25,6 +26,16 @@ interface Engine {
 
 let engine: Engine | null = null;
 const rollups = new RollupLoader();
+const cube = new OverviewCubeKeeper(async () => {
+  const { loader } = ready();
+  return { session: await loader.ready(), warehouse: await loader.warehouse() };
+});
+
+/** After a load (finished, failed or cancelled) the local overview table catches up with the warehouse, in the background. */
+function thenCube<T>(load: Promise<T>): Promise<T> {
+  void load.finally(() => void cube.refresh().catch(() => undefined)).catch(() => undefined);
+  return load;
+}
 
 function ready(): Engine {
   if (!engine) throw new Error('the data worker is not initialised');
@@ -61,12 +72,13 @@ const api: DataWorkerApi = {
   info: async () => (await duckdb()).info,
   query: async (id, sql, params) => (await duckdb()).query(id, sql, params),
   cancelQueries: async (upToId) => (await duckdb()).cancelUpTo(upToId),
-  loadRange: (token, conn, range, columns, onProgress) => withProgress(onProgress, (report) => ready().loader.loadRange(conn, range, columns, report, token)),
-  loadCached: (token, conn, range, columns, onProgress) => withProgress(onProgress, (report) => ready().loader.loadCached(conn, range, columns, report, token)),
-  loadFiles: (token, files, onProgress) => withProgress(onProgress, (report) => ready().loader.loadFiles(files, report, token)),
+  loadRange: (token, conn, range, columns, onProgress) => thenCube(withProgress(onProgress, (report) => ready().loader.loadRange(conn, range, columns, report, token))),
+  loadCached: (token, conn, range, columns, onProgress) => thenCube(withProgress(onProgress, (report) => ready().loader.loadCached(conn, range, columns, report, token))),
+  loadFiles: (token, files, onProgress) => thenCube(withProgress(onProgress, (report) => ready().loader.loadFiles(files, report, token))),
   cancelLoad: (token) => ready().loader.cancel(token),
   liveCounts: (conn, minutes) => new EdgeClient(conn).live(minutes),
   rollupOverview: (conn, spec) => rollups.overview(conn, spec),
+  cubeOverview: (spec) => cube.overview(spec),
   tableInfo: () => ready().loader.tableInfo(),
 
   async clearData() {

@@ -242,6 +242,17 @@ export class DuckDbSession {
     });
   }
 
+  /**
+   * Statements on the load connection in one turn (no load statement comes between them), each as a pending query
+   * so that the DuckDB worker answers other requests between its steps.
+   */
+  execAll(statements: readonly string[]): Promise<void> {
+    return this.#loadTurns.run(async () => {
+      await this.#afterQueries();
+      for (const sql of statements) await this.#watch(this.#run(sql, this.#loadConn));
+    });
+  }
+
   /** Appends an Arrow IPC stream to `table` (columns in table order), or creates `table` from it. */
   insertIpc(table: string, ipc: Uint8Array, create: boolean): Promise<void> {
     return this.#loadTurns.run(async () => {

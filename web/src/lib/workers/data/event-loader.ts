@@ -110,6 +110,11 @@ export class EventLoader {
     return this.#warehouse ? this.#warehouse.persistent : this.#warehouseInOpfs;
   }
 
+  /** The warehouse, once DuckDB has started and opened it. */
+  warehouse(): Promise<Warehouse> {
+    return this.#wh();
+  }
+
   async #wh(): Promise<Warehouse> {
     await this.#ready;
     return this.#warehouse!;

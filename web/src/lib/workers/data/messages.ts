@@ -1,4 +1,4 @@
-import type { CacheStats, DateRange, DuckDbBundleName, EdgeConnection, EngineInfo, LoadProgress, LoadResult, RollupOverview, TableInfo } from '../../engine/data-engine';
+import type { CacheStats, CubeOverview, DateRange, DuckDbBundleName, EdgeConnection, EngineInfo, LoadProgress, LoadResult, RollupOverview, TableInfo } from '../../engine/data-engine';
 import type { OverviewSpec } from '@privacy-analytics/core/analytics';
 import type { SerializedError } from '../../engine/errors';
 import type { Row, SqlValue } from '@privacy-analytics/core/engine';
@@ -37,6 +37,8 @@ export interface DataWorkerApi {
   liveCounts(conn: EdgeConnection, minutes: number): Promise<{ minute: string; accepted: number }[]>;
   /** the overview from the edge's rollups (rollup-loader.ts) */
   rollupOverview(conn: EdgeConnection, spec: OverviewSpec): Promise<RollupOverview>;
+  /** the overview from the local overview table (overview-cube.ts) */
+  cubeOverview(spec: OverviewSpec): Promise<CubeOverview>;
   tableInfo(): Promise<TableInfo>;
   /** empties the file cache and the events table */
   clearData(): Promise<void>;

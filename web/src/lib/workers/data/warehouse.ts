@@ -12,13 +12,18 @@
  *    UNION ALL of hundreds of tables (10k demo events in 652 files: 20 s from the last file to the overview). A file
  *    leaves the warehouse with its table, with no DELETE: when one file of a shared table changes, its table-mates
  *    leave with it and the same sync reads them again (see withTableMates);
- *  - `events`: a view, UNION ALL over the tables of the files the dashboard looks at (scope, date range, columns).
+ *  - `events`: a view, UNION ALL over the tables of the files the dashboard looks at (scope, date range, columns);
+ *  - `pa_overview_cube`: the local overview table (core's overview-cube.ts) of every file of one scope, built after a
+ *    load (buildCube) and named in `pa_meta` by the files it was built from; a commit that removes files drops it in
+ *    the same transaction (an erased person's rows leave with their files), one that only adds files leaves it
+ *    standing but out of date until the next build.
  *
  * A file enters and leaves the warehouse whole: its table and its catalog row change in one transaction, and a
  * sync of a warehouse that already holds the range adds its new files and removes the dropped ones in ONE
  * transaction, so a crash leaves the previous version or the new one. Tables that no catalog row names (a crash
  * between creating a table and committing it) are dropped when the warehouse opens.
  */
+import { CUBE_SOURCE_COLUMNS, OVERVIEW_CUBE_TABLE, overviewCubeSql } from '@privacy-analytics/core/analytics';
 import type { ColumnSpec } from '@privacy-analytics/core/schema';
 import type { DateRange } from '../../engine/data-engine';
 import type { DuckDbSession } from './duckdb-session';
@@ -30,6 +35,7 @@ const FILE_TABLE_PREFIX = 'pa_f_';
 /** Bumped when the layout changes: an older warehouse is then emptied and filled again from the edge. */
 const LAYOUT_VERSION = 1;
 const META = 'pa_meta';
+const CUBE_META = 'overview_cube';
 const CATALOG_DDL = `CREATE TABLE IF NOT EXISTS ${CATALOG} (scope VARCHAR NOT NULL, key VARCHAR NOT NULL, etag VARCHAR, date VARCHAR, rows BIGINT NOT NULL, bytes BIGINT NOT NULL, min_time VARCHAR, max_time VARCHAR, tbl VARCHAR NOT NULL, loaded_at TIMESTAMP DEFAULT current_timestamp)`;
 
 /** Where a file came from: an edge's site (`edge-url|site`, see cacheScope) or the local files picked by hand. */
@@ -66,6 +72,8 @@ export class Warehouse {
   readonly #files = new Map<string, Map<string, WarehouseFile>>();
   #seq = 0;
   #view: WarehouseView | null = null;
+  /** what the overview table was built from (see cubeFingerprint); null when there is none */
+  #cubeBuiltFrom: string | null = null;
 
   private constructor(session: DuckDbSession, storage: WarehouseStorage) {
     this.#session = session;
@@ -89,6 +97,8 @@ export class Warehouse {
     const [version] = await exec(`SELECT value FROM ${META} WHERE name = 'layout'`);
     if (version && Number(version.value) !== LAYOUT_VERSION) await this.#dropEverything();
     await exec(`INSERT OR REPLACE INTO ${META} VALUES ('layout', '${LAYOUT_VERSION}')`);
+    const [cube] = await exec(`SELECT value FROM ${META} WHERE name = '${CUBE_META}' AND EXISTS (SELECT 1 FROM duckdb_tables() WHERE database_name = current_database() AND table_name = '${OVERVIEW_CUBE_TABLE}')`);
+    this.#cubeBuiltFrom = cube ? String(cube.value) : null;
     await exec(CATALOG_DDL);
     await exec(`DROP VIEW IF EXISTS ${EVENTS_TABLE}`);
     await exec(`DROP TABLE IF EXISTS ${EVENTS_TABLE}`);
@@ -218,6 +228,8 @@ export class Warehouse {
     for (const file of replaced) after.delete(file.key);
     for (const file of added) after.set(file.key, file);
     statements.push(this.#viewSql(nextView, nextView?.scope === scope ? [...after.values()] : undefined));
+    const dropsCube = replaced.length > 0;
+    if (dropsCube) statements.push(...this.#dropCubeSql());
     const stillUsed = new Set([...after.values()].map((f) => f.table));
     for (const table of new Set(replaced.map((f) => f.table))) if (!stillUsed.has(table)) statements.push(`DROP TABLE IF EXISTS ${quoteIdentifier(table)}`);
     statements.push('COMMIT');
@@ -231,6 +243,47 @@ export class Warehouse {
     for (const file of added) known.set(file.key, file);
     this.#files.set(scope, known);
     this.#view = nextView;
+    if (dropsCube) this.#cubeBuiltFrom = null;
+  }
+
+  /**
+   * Names what the overview table of `scope` is built from: its files (table, key, ETag) and their columns. Equal
+   * fingerprints, equal rows: a key's content changes only with its ETag, and a table only with its files.
+   */
+  cubeFingerprint(scope: string): string {
+    const files = this.files(scope).map((f) => `${f.table}|${f.key}|${f.etag ?? ''}`).sort();
+    return `${scope}\n${fnv1a(files.join('\n'))}:${files.length}`;
+  }
+
+  /** True when the overview table holds exactly the files of `scope` now. */
+  cubeIsCurrent(scope: string): boolean {
+    return this.#cubeBuiltFrom !== null && this.#cubeBuiltFrom === this.cubeFingerprint(scope);
+  }
+
+  /**
+   * (Re)builds the overview table from every file of `scope`, in one transaction with its fingerprint; false when
+   * the scope has no file. A load committing meanwhile waits (one statement at a time on the load connection); a
+   * table it dropped fails the build, which the next build repeats.
+   */
+  async buildCube(scope: string): Promise<boolean> {
+    const tables = [...new Set(this.files(scope).map((f) => f.table))].sort();
+    if (tables.length === 0) return false;
+    const fingerprint = this.cubeFingerprint(scope);
+    const list = CUBE_SOURCE_COLUMNS.map((c) => quoteIdentifier(c)).join(', ');
+    const from = `(${tables.map((t) => `SELECT ${list} FROM ${quoteIdentifier(t)}`).join('\nUNION ALL ')})`;
+    try {
+      await this.#session.execAll(['BEGIN TRANSACTION', overviewCubeSql(from), `INSERT OR REPLACE INTO ${META} VALUES ('${CUBE_META}', ${literal(fingerprint)})`, 'COMMIT']);
+    } catch (error) {
+      await this.#session.exec('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+    this.#cubeBuiltFrom = fingerprint;
+    await this.checkpoint();
+    return true;
+  }
+
+  #dropCubeSql(): string[] {
+    return [`DROP TABLE IF EXISTS ${OVERVIEW_CUBE_TABLE}`, `DELETE FROM ${META} WHERE name = '${CUBE_META}'`];
   }
 
   /** Points the `events` view at `view` (no data moves). */
@@ -270,10 +323,23 @@ export class Warehouse {
     const exec = (sql: string) => this.#session.exec(sql);
     await exec(`CREATE OR REPLACE VIEW ${EVENTS_TABLE} AS SELECT 1 AS placeholder WHERE false`);
     for (const name of await this.#fileTables()) await exec(`DROP TABLE IF EXISTS ${quoteIdentifier(name)}`);
+    for (const statement of this.#dropCubeSql()) await exec(statement);
+    this.#cubeBuiltFrom = null;
     await exec(`DROP TABLE IF EXISTS ${CATALOG}`);
     await exec(CATALOG_DDL);
     this.#files.clear();
   }
+}
+
+/** Two FNV-1a hashes of a string (two offsets), 64 bits as hex: a short name for a long list, not a defence against anyone. */
+function fnv1a(text: string): string {
+  let a = 0x811c9dc5;
+  let b = 0x01234567;
+  for (let i = 0; i < text.length; i++) {
+    a = Math.imul(a ^ text.charCodeAt(i), 0x01000193);
+    b = Math.imul(b ^ text.charCodeAt(i), 0x01000193);
+  }
+  return [a, b].map((h) => (h >>> 0).toString(16).padStart(8, '0')).join('');
 }
 
 function literal(value: string | null): string {

@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EventStore } from '../connectors/node';
+import { openDemoEnginePair, ev, loadRows } from '../testing/event-rows';
+import { CUBE_SOURCE, cubeCannotAnswer, overviewCubeSql } from './overview-cube';
+import { runOverview, type ColumnFilter, type OverviewSpec } from './overview';
+
+let stores: { wasm: EventStore; native: EventStore };
+
+beforeAll(async () => {
+  stores = await openDemoEnginePair();
+  for (const store of Object.values(stores)) await store.query(overviewCubeSql('events'));
+}, 120_000);
+afterAll(async () => {
+  for (const store of Object.values(stores ?? {})) await store.close();
+});
+
+const demo = (over: Partial<OverviewSpec> = {}): OverviewSpec => ({ from: '2026-10-01', to: '2026-10-21', filters: [], granularity: 'day', ...over });
+const filters: [string, ColumnFilter[]][] = [
+  ['none', []],
+  ['device_type = mobile', [{ column: 'device_type', op: 'eq', values: ['mobile'] }]],
+  ['channel in (paid_search, email) and type = page', [{ column: 'channel', op: 'in', values: ['paid_search', 'email'] }, { column: 'type', op: 'eq', values: ['page'] }]],
+  ['page_path contains product', [{ column: 'page_path', op: 'contains', values: ['product'] }]],
+  ['utm_campaign empty', [{ column: 'utm_campaign', op: 'empty', values: [] }]],
+  ['event = Order Completed', [{ column: 'event', op: 'eq', values: ['Order Completed'] }]],
+];
+
+describe('the local overview table answers as the events do', () => {
+  for (const engine of ['native', 'wasm'] as const) {
+    for (const [label, list] of filters) {
+      it(`${engine}: every panel equal, filter ${label}, 21 days by day and 3 days by hour`, async () => {
+        const store = stores[engine];
+        for (const spec of [demo({ filters: list }), demo({ from: '2026-10-08', to: '2026-10-10', granularity: 'hour', filters: list })]) {
+          const raw = await runOverview(store, spec);
+          expect(raw.kpis.events).toBeGreaterThan(0);
+          expect(await runOverview(store, spec, CUBE_SOURCE)).toEqual(raw);
+        }
+      });
+    }
+  }
+
+  it('keeps the sessions of events at the same instant, self-referrals and persons without ids as the events do', async () => {
+    const store = stores.native;
+    const page = (at: string, rest: Parameters<typeof ev>[0] extends infer T ? Omit<T & object, 'at'> : never) => ev({ at, type: 'page', event: 'page', ...rest });
+    await loadRows(store, [
+      page('2026-03-01T10:00:00Z', { anonymous_id: 'x', page_path: '/a', page_url: 'https://www.shop.test/a', referrer_host: 'shop.test' }),
+      page('2026-03-01T12:00:00Z', { anonymous_id: 'x', page_path: '/b', page_url: 'https://shop.test:8443/b', referrer_host: 'google.com' }),
+      ev({ at: '2026-03-01T12:00:00Z', type: 'track', event: 'Clicked', anonymous_id: 'x' }),
+      ev({ at: '2026-03-01T12:00:00Z', type: 'track', event: 'Clicked', anonymous_id: 'x' }),
+      page('2026-03-01T12:40:00Z', { anonymous_id: 'x', page_path: '/c', page_url: null, referrer_host: 'shop.test' }),
+      page('2026-03-02T08:00:00Z', { user_id: 'u', session_id: 's', page_path: '/a', referrer_host: 'news.test' }),
+      page('2026-03-02T08:00:00Z', { page_path: '/nobody' }),
+      ev({ at: '2026-03-02T09:00:00Z', type: 'track', event: 'Order Completed', user_id: 'u', session_id: 's', revenue: 12.5 }),
+    ]);
+    await store.query(overviewCubeSql('events'));
+    const spec: OverviewSpec = { from: '2026-03-01', to: '2026-03-02', filters: [], granularity: 'hour' };
+    const raw = await runOverview(store, spec);
+    // x: 10:00, 12:00 (three events at one instant), 12:40; u: session s; the event without a person
+    expect(raw.kpis.sessions).toBe(5);
+    expect(raw.breakdowns.referrers.map((r) => r.value).sort()).toEqual(['google.com', 'news.test', 'shop.test']);
+    expect(await runOverview(store, spec, CUBE_SOURCE)).toEqual(raw);
+  });
+
+  it('says which filters it cannot answer', () => {
+    expect(cubeCannotAnswer({ filters: [{ column: 'device_type', op: 'eq', values: ['mobile'] }] })).toBeNull();
+    expect(cubeCannotAnswer({ filters: [{ column: 'os', op: 'eq', values: ['iOS'] }] })).toMatch(/os/);
+    expect(cubeCannotAnswer({ filters: [{ column: 'session_id', op: 'empty', values: [] }] })).toMatch(/session_id/);
+  });
+});

@@ -1,0 +1,69 @@
+/**
+ * Keeps the local overview table (core's overview-cube.ts) in step with the warehouse and answers the overview from
+ * it: after each load the table is rebuilt in the background if the files of the shown scope changed (one build at a
+ * time; a change during a build starts another). An overview asked for while the table is out of date or building is
+ * answered with the reason, and the dashboard queries `events` as before; it never waits for a build.
+ */
+import { CUBE_SOURCE, cubeCannotAnswer, runOverview, type OverviewSpec } from '@privacy-analytics/core/analytics';
+import { bindParameters, type QueryEngine, type Row, type SqlValue } from '@privacy-analytics/core/engine';
+import type { CubeOverview } from '../../engine/data-engine';
+import { errorMessage } from '../../engine/errors';
+import type { DuckDbSession } from './duckdb-session';
+import type { Warehouse } from './warehouse';
+
+export class OverviewCubeKeeper {
+  readonly #open: () => Promise<{ session: DuckDbSession; warehouse: Warehouse }>;
+  #building: Promise<void> | null = null;
+  #again = false;
+  #lastError: string | null = null;
+
+  constructor(open: () => Promise<{ session: DuckDbSession; warehouse: Warehouse }>) {
+    this.#open = open;
+  }
+
+  /** Starts a build if the shown scope's files differ from the table's; returns when that build (if any) ended. */
+  refresh(): Promise<void> {
+    if (this.#building) {
+      this.#again = true;
+      return this.#building;
+    }
+    this.#building = (async () => {
+      try {
+        do {
+          this.#again = false;
+          const { warehouse } = await this.#open();
+          const scope = warehouse.view?.scope;
+          if (!scope) continue;
+          try {
+            if (!warehouse.cubeIsCurrent(scope)) await warehouse.buildCube(scope);
+            this.#lastError = null;
+          } catch (error) {
+            this.#lastError = errorMessage(error);
+          }
+        } while (this.#again);
+      } finally {
+        this.#building = null;
+      }
+    })();
+    return this.#building;
+  }
+
+  async overview(spec: OverviewSpec): Promise<CubeOverview> {
+    const started = performance.now();
+    const answer = (over: Partial<CubeOverview>): CubeOverview => ({ result: null, reason: null, ms: Math.round(performance.now() - started), ...over });
+    const cannot = cubeCannotAnswer(spec);
+    if (cannot) return answer({ reason: cannot });
+    const { session, warehouse } = await this.#open();
+    const scope = warehouse.view?.scope;
+    if (!scope) return answer({ reason: 'no data loaded' });
+    if (!warehouse.cubeIsCurrent(scope)) {
+      void this.refresh();
+      return answer({ reason: this.#lastError ? `the local overview table could not be built: ${this.#lastError}` : 'the local overview table is being built' });
+    }
+    // the engine's own connection for reads: neither a long SQL console query nor a load holds it up
+    const engine: QueryEngine = {
+      query: <T extends Row = Row>(sql: string, params: readonly SqlValue[] = []) => session.read(params.length > 0 ? bindParameters(sql, params) : sql) as Promise<T[]>,
+    };
+    return answer({ result: await runOverview(engine, spec, CUBE_SOURCE) });
+  }
+}
