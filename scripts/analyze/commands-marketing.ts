@@ -261,6 +261,7 @@ export function formatExperiment(result: ExperimentResult): string {
     parts.push(`${result.compared} vs ${result.control}: uplift ${pct(result.uplift.estimate)} (95% CI ${ci}), p = ${num(result.pValue, 4)}`);
   }
   parts.push(`sample ratio: chi-square ${num(result.srm.chiSquare)}, p = ${num(result.srm.pValue, 4)}${result.srm.mismatch ? '  MISMATCH' : ''}`);
+  parts.push('', `decision: ${result.decision.verdict.replace('_', ' ').toUpperCase()}. ${result.decision.summary}`, `rule: ${result.decision.ruleText}`);
   return parts.join('\n');
 }
 

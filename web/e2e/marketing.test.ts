@@ -186,11 +186,18 @@ describe('marketing views in Chromium', () => {
     }
     expect(expected.guidance.sufficient).toBe(false);
     await hasText(page.locator('[data-guidance="insufficient"]'), 'The sample is too small for a reliable decision');
+    // the mismatch blocks the decision, and the page says so with the rule
+    expect(expected.decision.verdict).toBe('blocked');
+    await expect.poll(() => page.locator('[data-decision]').getAttribute('data-decision'), POLL).toBe('blocked');
+    await hasText(page.getByRole('region', { name: 'Decision' }), 'No decision');
+    await hasText(page.getByRole('region', { name: 'Decision' }), 'Rule: Ship a variant when P(best)');
 
     await form.getByLabel('Expected split (empty: equal)').fill('');
     await runAndWait('Experiment settings');
     const equal = await runExperiment(native, experimentSpec({ ...defaultExperimentForm(), experiment: 'checkout_button' }, range));
     await expect.poll(() => page.locator('[data-srm="mismatch"]').count(), POLL).toBe(equal.srm.mismatch ? 1 : 0);
+    await expect.poll(() => page.locator('[data-decision]').getAttribute('data-decision'), POLL).toBe(equal.decision.verdict);
+    await hasText(page.getByRole('region', { name: 'Decision' }), equal.decision.summary);
   });
 
   it('campaign lift: both periods and the lift equal native DuckDB', async () => {
@@ -233,7 +240,7 @@ describe('marketing views in Chromium', () => {
     await expect.poll(() => page.getByRole('status', { name: 'Data source' }).textContent(), { timeout: 60_000 }).toContain(DEMO.site);
 
     await nav('Alerts');
-    await expect.poll(() => page.getByRole('heading', { name: 'Fired alerts' }).isVisible(), POLL).toBe(true);
+    await expect.poll(() => page.getByRole('heading', { name: 'Fired alerts' }).isVisible(), { timeout: 90_000 }).toBe(true);
     const whoAmI = (await (await fetch(`${edge.url}/v1/sites/${DEMO.site}/whoami`, { headers: { authorization: `Bearer ${DEMO.readToken}` } })).json()) as { role: string };
     expect(whoAmI.role).not.toBe('admin');
     await visible(page.locator(`[data-role="${whoAmI.role}"]`));

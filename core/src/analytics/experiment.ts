@@ -35,6 +35,7 @@ import {
   type ProportionTest,
   type WelchTest,
 } from './stats';
+import { decideExperiment, DEFAULT_DECISION_RULE, type ExperimentDecision } from './experiment-decision';
 
 export const experimentSpecSchema = z
   .strictObject({
@@ -54,6 +55,15 @@ export const experimentSpecSchema = z
     srmThreshold: z.number().gt(0).max(0.5).default(0.001),
     /** Relative uplift the experiment should be able to detect (power guidance). */
     minimumDetectableEffect: z.number().gt(0).max(10).default(0.1),
+    /** The decision rule (experiment-decision.ts); every key has a default. */
+    decision: z
+      .strictObject({
+        probabilityToBeBest: z.number().gt(0.5).lt(1).default(DEFAULT_DECISION_RULE.probabilityToBeBest),
+        minimumShareOfPlan: z.number().min(0).max(1).default(DEFAULT_DECISION_RULE.minimumShareOfPlan),
+        expectedLossThreshold: z.number().gt(0).max(1).default(DEFAULT_DECISION_RULE.expectedLossThreshold),
+        alpha: z.number().gt(0).max(0.2).default(DEFAULT_DECISION_RULE.alpha),
+      })
+      .default(DEFAULT_DECISION_RULE),
     prior: z.strictObject({ alpha: z.number().int().min(1).max(1_000_000), beta: z.number().int().min(1).max(1_000_000) }).default({ alpha: 1, beta: 1 }),
     seed: z.number().int().min(0).max(2 ** 32 - 1).default(1),
     draws: z.number().int().min(1000).max(1_000_000).default(100_000),
@@ -112,6 +122,8 @@ export interface ExperimentResult {
   /** Persons exposed to more than one variant (left out with multipleVariants "exclude"). */
   multipleVariantPersons: number;
   warnings: string[];
+  /** What to do, by the rule stated in `decision.ruleText`. */
+  decision: ExperimentDecision;
 }
 
 export function parseExperimentSpec(input: unknown): ExperimentSpec {
@@ -247,6 +259,9 @@ export async function runExperiment(engine: QueryEngine, input: ExperimentSpec |
   }
 
   const guidance = sampleGuidance(spec, variants, summary, raw, chi.expected);
+  const probabilityToBeBest = Object.fromEntries(variants.map((v, i) => [v.variant, bayes.probabilityToBeBest[i]!]));
+  const expectedLoss = Object.fromEntries(variants.map((v, i) => [v.variant, bayes.expectedLoss[i]!]));
+  const decision = decideExperiment({ metric: spec.metric, control, variants, comparisons, probabilityToBeBest, expectedLoss, srm: { mismatch }, guidance }, spec.decision);
   const basis = await analysisBasis(engine, { identity: spec.identity, includeFlagged: spec.includeFlagged, spans: [timeBounds(spec.from, spec.to)] });
   return {
     experiment: spec.experiment,
@@ -257,13 +272,14 @@ export async function runExperiment(engine: QueryEngine, input: ExperimentSpec |
     pValue: headline?.adjustedPValue ?? null,
     uplift,
     comparisons,
-    probabilityToBeBest: Object.fromEntries(variants.map((v, i) => [v.variant, bayes.probabilityToBeBest[i]!])),
-    expectedLoss: Object.fromEntries(variants.map((v, i) => [v.variant, bayes.expectedLoss[i]!])),
+    probabilityToBeBest,
+    expectedLoss,
     bayesian: { method: bayes.method, draws: bayes.draws, prior: spec.prior },
     srm: { chiSquare: chi.statistic, df: chi.df, pValue: chi.pValue, mismatch, threshold: spec.srmThreshold, expected: Object.fromEntries(srmNames.map((n, i) => [n, chi.expected[i]!])) },
     guidance,
     multipleVariantPersons,
     warnings,
+    decision,
     basis,
   };
 }

@@ -8,6 +8,7 @@ export * from './campaign-lift';
 export * from './data-quality';
 export * from './event-catalog';
 export * from './experiment';
+export * from './experiment-decision';
 export * from './fp-growth';
 export * from './funnel';
 export * from './identity';
