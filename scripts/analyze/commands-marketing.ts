@@ -304,5 +304,22 @@ export function formatDataQuality(result: DataQualityResult): string {
   ];
   const flags = Object.entries(result.flags).sort((a, b) => b[1] - a[1]);
   parts.push('', flags.length ? table(['quality flag', 'events'], flags.map(([flag, n]) => [flag, whole(n)])) : 'no quality flags set');
+  const id = result.identity;
+  if (id) {
+    const share = (x: number | null) => (x === null ? '-' : pct(x));
+    parts.push(
+      '',
+      table(
+        ['identity link', 'share', 'of'],
+        [
+          ['persons with a user id', share(id.identifiedPersonShare), `${whole(id.persons)} persons`],
+          ['orders of an identified person', share(id.orderShare), `${whole(id.orders)} orders`],
+          ['revenue of an identified person', share(id.revenueShare), num(id.revenue)],
+          ['offline customers also seen online', id.offlinePersons ? share(id.onlineOfflineLinkRate) : 'no imported rows', `${whole(id.offlinePersons)} offline, ${whole(id.personsOnlineAndOffline)} both`],
+        ],
+        (c) => c === 1,
+      ),
+    );
+  }
   return parts.join('\n');
 }

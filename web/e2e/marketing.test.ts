@@ -224,6 +224,11 @@ describe('marketing views in Chromium', () => {
       expect(failing === '' ? null : Number(failing), check.id).toBe(check.checked ? check.failing : null);
     }
     for (const [flag, n] of Object.entries(expected.flags)) expect(Number(await page.locator(`tr[data-flag="${flag}"] td`).getAttribute('data-value'))).toBe(n);
+    expect(expected.identity!.persons).toBeGreaterThan(0);
+    const share = async (measure: string) => Number(await page.locator(`tr[data-identity="${measure}"] td`).first().getAttribute('data-value'));
+    expect(await share('persons')).toBeCloseTo(expected.identity!.identifiedPersonShare, 12);
+    expect(await share('orders')).toBeCloseTo(expected.identity!.orderShare!, 12);
+    expect(await share('revenue')).toBeCloseTo(expected.identity!.revenueShare!, 12);
   });
 
   it('alerts on local files say that alerts need an edge', async () => {

@@ -19,6 +19,7 @@
  * accepted + duplicate + bots + rejected; acceptRate = accepted / (accepted + rejected) (bots and
  * duplicates are removed on purpose, not failures); the target is acceptRate >= 0.99.
  */
+import { identityCoverage, type IdentityCoverage } from './identity-coverage';
 import { z } from 'zod';
 import { EVENTS_TABLE, type QueryEngine } from '../engine/query-engine';
 import { ensurePersonMap, personEvents } from './identity';
@@ -87,6 +88,8 @@ export interface DataQualityResult {
   checks: QualityCheck[];
   /** Stored events per quality flag. */
   flags: Record<string, number>;
+  /** Identity link rates, online / offline included (identity-coverage.ts); null with identity "none". */
+  identity: IdentityCoverage | null;
 }
 
 export function parseDataQualitySpec(input: unknown): DataQualitySpec {
@@ -176,7 +179,8 @@ export async function runDataQuality(engine: QueryEngine, input: DataQualitySpec
   const flags = Object.fromEntries((await run<{ flag: string; n: number }>(flagsSql(spec))).map((r) => [r.flag, Number(r.n)]));
   const bounds = timeBounds(spec.from, spec.to);
   const basis = await analysisBasis(engine, { identity: spec.identity, includeFlagged: true, spans: [bounds], orders: { matchers: [spec.conversion] } });
-  return { events, checks, flags, basis };
+  const identity = spec.identity === 'merged' ? await identityCoverage(engine, spec.conversion, spec.revenueProperty) : null;
+  return { events, checks, flags, identity, basis };
 }
 
 // ---------------------------------------------------------------------------------------------

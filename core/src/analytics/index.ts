@@ -12,6 +12,7 @@ export * from './experiment-decision';
 export * from './fp-growth';
 export * from './funnel';
 export * from './identity';
+export * from './identity-coverage';
 export * from './markov';
 export * from './overview';
 export * from './overview-cube';
