@@ -5,7 +5,7 @@
  * (core/src/imports/import-files.ts).
  */
 import type { ImportRecord, ImportRejection, ImportTableEntry } from '@privacy-analytics/core/edge-api';
-import type { ImportKind } from '@privacy-analytics/core/imports';
+import { importEventFileName, importOfEventKey, type ImportKind } from '@privacy-analytics/core/imports';
 
 /** Rejections kept per import for the report; the count beyond is still in the record. */
 export const MAX_STORED_REJECTIONS = 20_000;
@@ -101,15 +101,14 @@ export function importRejections(sql: SqlStorage, id: string): ImportRejection[]
 /** The event file keys the manifest lists for an import (erasure may have renamed them: `-e<8 hex>`). */
 export function listedFilesOfImport(sql: SqlStorage, kind: ImportKind, id: string): string[] {
   if (kind === 'ad_spend') return [];
-  const name = `imp.${kind}.${id}`;
   return sql
-    .exec<{ key: string }>(
-      `SELECT key FROM files WHERE key GLOB ? OR key GLOB ?`,
-      `events/site=*/date=*/${name}.parquet`,
-      `events/site=*/date=*/${name}-e[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f].parquet`,
-    )
+    .exec<{ key: string }>(`SELECT key FROM files WHERE instr(key, ?) > 0`, `/${importEventFileName(kind, id)}`)
     .toArray()
-    .map((r) => r.key);
+    .map((r) => r.key)
+    .filter((key) => {
+      const owner = importOfEventKey(key);
+      return owner !== null && owner.kind === kind && owner.importId === id;
+    });
 }
 
 /** Marks an import withdrawn and forgets its order ids and tables; returns the table keys (their objects go too). */
