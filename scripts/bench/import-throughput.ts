@@ -51,7 +51,8 @@ export async function benchImportThroughput(options: { rows: number; log: (line:
   const file = join(dir, 'orders.csv');
   writeFileSync(file, text);
   options.log(`import: ${options.rows.toLocaleString()} rows (${orders.toLocaleString()} orders, ${(text.length / 1e6).toFixed(1)} MB)`);
-  const edge = await startLocalEdge();
+  const output: string[] = [];
+  const edge = await startLocalEdge({ onOutput: (line) => output.push(line) });
   try {
     const began = performance.now();
     const results = await sendImport(
@@ -78,6 +79,9 @@ export async function benchImportThroughput(options: { rows: number; log: (line:
       files: results.reduce((n, r) => n + r.answer.import.files, 0),
       duckdbSeconds,
     };
+  } catch (error) {
+    options.log(`import: failed; the edge's last output:\n${output.slice(-30).join('\n')}`);
+    throw error;
   } finally {
     await edge.stop();
     rmSync(dir, { recursive: true, force: true });
