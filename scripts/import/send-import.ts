@@ -54,19 +54,36 @@ export async function sendImport(options: ImportOptions, text: string, log: (lin
     if (options.mapping !== null) query.set('mapping', options.mapping);
     if (importId !== null) query.set('importId', importId);
     if (options.maxRejectedShare !== null) query.set('maxRejectedShare', String(options.maxRejectedShare));
-    const res = await fetch(`${options.edge}/v1/sites/${options.site}/imports?${query}`, {
+    const body = gzipSync(Buffer.from(part.text));
+    const res = await postPart(`${options.edge}/v1/sites/${options.site}/imports?${query}`, {
       method: 'POST',
       headers: { authorization: `Bearer ${options.token}`, 'content-type': part.text.trimStart().startsWith('{') ? 'application/x-ndjson' : 'text/csv', 'content-encoding': 'gzip' },
-      body: gzipSync(Buffer.from(part.text)),
+      body,
     });
-    const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+    const answerBody = (await res.json().catch(() => ({}))) as Record<string, unknown>;
     if (!res.ok) {
       const where = parts.length > 1 ? ` (part ${index + 1} of ${parts.length}; the ${index} before it are imported)` : '';
-      throw new ImportRefused(`${res.status} ${String(body.error ?? '')}: ${String(body.message ?? 'no message')}${where}`, res.status, body);
+      throw new ImportRefused(`${res.status} ${String(answerBody.error ?? '')}: ${String(answerBody.message ?? 'no message')}${where}`, res.status, answerBody);
     }
-    const answer = importAnswerSchema.parse(body);
+    const answer = importAnswerSchema.parse(answerBody);
     results.push({ part: index + 1, answer, lineOf: part.lineOf });
     if (parts.length > 1) log(`import: part ${index + 1}/${parts.length} ${answer.repeated ? 'seen before' : 'imported'}: ${answer.import.rows.accepted} of ${answer.import.rows.total} rows`);
   }
   return results;
+}
+
+/**
+ * A POST asked again (up to 3 times) when the connection fails before an answer: a pooled keep-alive connection the
+ * server closed meanwhile fails the write (EPIPE). Safe because an import is idempotent: the same part under the same
+ * id answers with its earlier result.
+ */
+async function postPart(url: string, init: RequestInit): Promise<Response> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fetch(url, init);
+    } catch (error) {
+      if (attempt >= 3 || !(error instanceof TypeError)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+    }
+  }
 }
