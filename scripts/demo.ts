@@ -10,6 +10,7 @@ import { generateDemoEvents } from '@privacy-analytics/core/demo-data';
 import { withRetries } from '@privacy-analytics/core/edge-api';
 import { sendEvents } from './collector/send-events';
 import { watchEdge, type EdgeWatch } from './demo/edge-watch';
+import { importDemoSamples } from './demo/sample-imports';
 import { DEMO_ADMIN_TOKEN, DEMO_READ_TOKEN, DEMO_SITE, DEMO_WRITE_KEY, ensureDevVars } from './dev-vars';
 
 const PORT = Number(process.env.DEMO_PORT ?? 8787);
@@ -48,6 +49,8 @@ async function main(): Promise<void> {
 
   const flushed = await api('POST', `/v1/sites/${DEMO_SITE}/flush`, DEMO_ADMIN_TOKEN);
   console.log(`[demo] flushed ${flushed.rows} buffered rows to R2 (${flushed.files.length} new files)`);
+  // Offline data beside the online events: store orders, the member register and ad spend (docs/imports.md).
+  for (const line of await importDemoSamples({ edge: EDGE, site: DEMO_SITE, token: DEMO_READ_TOKEN, dir: '.wrangler/demo-imports', demo: { seed: 42, events: EVENTS, start, days: DAYS } })) console.log(`[demo] import ${line}`);
   const manifest = await api('GET', `/v1/sites/${DEMO_SITE}/manifest`, DEMO_READ_TOKEN);
   console.log(`[demo] manifest: ${manifest.totals.files} Parquet files, ${manifest.totals.rows.toLocaleString()} rows, ${(manifest.totals.bytes / 1e6).toFixed(1)} MB`);
   const dashboardUrl = await startDashboard();

@@ -12,6 +12,7 @@ import { handleAudit } from './lifecycle/audit-route';
 import { handleErasureStatus, handleListErasures, handleRequestErasure } from './lifecycle/erasure-route';
 import { handleExportListing } from './lifecycle/export-route';
 import { handleGetRetention, handlePutRetention } from './lifecycle/retention-route';
+import { handleCreateImport, handleGetImport, handleImportReport, handleListImports, handleWithdrawImport } from './imports/import-routes';
 import { handleLive } from './live/live-route';
 import { fileReadAction, handleFile } from './read/file-route';
 import { handleManifest } from './read/manifest-route';
@@ -73,6 +74,11 @@ export const SITE_ROUTES: readonly SiteRoute[] = [
   { resource: 'audiences', rest: /^deliveries$/, method: 'GET', action: 'data.export', handle: (c) => handleListAudienceLog(c.url, c.env, c.grant, c.cors) },
   { resource: 'audiences', rest: /^deliveries\/([^/]+)$/, method: 'GET', action: 'data.export', handle: (c) => handleAudienceDeliveryStatus(c.env, c.grant, c.params[0]!, c.cors) },
   { resource: 'audiences', rest: /^exports$/, method: 'POST', action: 'data.export', handle: (c) => handleRecordCsvExport(c.request, c.env, c.grant, c.cors) },
+  { resource: 'imports', rest: null, method: 'POST', action: 'imports.write', handle: (c) => handleCreateImport(c.request, c.url, c.env, c.grant, c.cors) },
+  { resource: 'imports', rest: null, method: 'GET', action: 'imports.write', handle: (c) => handleListImports(c.url, c.env, c.grant, c.cors) },
+  { resource: 'imports', rest: /^([^/]+)$/, method: 'GET', action: 'imports.write', handle: (c) => handleGetImport(c.env, c.grant, c.params[0]!, c.cors) },
+  { resource: 'imports', rest: /^([^/]+)\/report$/, method: 'GET', action: 'imports.write', handle: (c) => handleImportReport(c.env, c.grant, c.params[0]!, c.cors) },
+  { resource: 'imports', rest: /^([^/]+)$/, method: 'DELETE', action: 'imports.withdraw', handle: (c) => handleWithdrawImport(c.env, c.grant, c.params[0]!, c.cors) },
 ];
 
 export function routeAction(route: SiteRoute, params: readonly string[]): Action | null {

@@ -38,8 +38,30 @@ export const manifestEntrySchema = z.object({
   createdAt: z.string(),
   /** Its rollup; absent for files written before the edge wrote rollups (readers then need the rows). */
   rollup: rollupEntrySchema.optional(),
+  /**
+   * What the rows are: live events, or event rows of an import (orders, customers: docs/imports.md). Absent from edges
+   * before imports; every kind has the event columns, so a reader that ignores it loads them all into `events`.
+   */
+  kind: z.enum(['events', 'import:orders', 'import:customers']).optional(),
 });
 export type ManifestEntry = z.infer<typeof manifestEntrySchema>;
+
+/** Where the edge writes an imported ad-spend table: imports/ad_spend/site=<site>/date=<YYYY-MM-DD>/<import id>.parquet */
+export const AD_SPEND_FILE_KEY = /^imports\/ad_spend\/site=[a-z0-9][a-z0-9_-]{0,62}\/date=\d{4}-\d{2}-\d{2}\/[A-Za-z0-9_-]{1,64}\.parquet$/;
+
+/** An imported table that is not events (ad-spend reports, core/src/imports/ad-spend.ts), as the manifest lists it. */
+export const importTableEntrySchema = z.object({
+  kind: z.literal('import:ad_spend'),
+  key: z.string().max(512).regex(AD_SPEND_FILE_KEY, 'expected imports/ad_spend/site=…/date=…/<id>.parquet'),
+  importId: z.string().max(64),
+  date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  bytes: z.number().int().nonnegative(),
+  rows: z.number().int().nonnegative(),
+  etag: z.string().max(256),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  createdAt: z.string(),
+});
+export type ImportTableEntry = z.infer<typeof importTableEntrySchema>;
 
 const totalsSchema = z.object({ files: z.number().int().nonnegative(), rows: z.number().int().nonnegative(), bytes: z.number().int().nonnegative() });
 const dateOrNull = z.string().regex(/^\d{4}-\d{2}-\d{2}$/).nullable();
@@ -63,6 +85,8 @@ export const manifestResponseSchema = z.object({
   files: z.array(manifestEntrySchema).max(1_000_000),
   totals: totalsSchema,
   nextCursor,
+  /** Imported tables that are not events (ad spend) of the range, on the first page only; absent before imports. */
+  tables: z.array(importTableEntrySchema).max(100_000).optional(),
   generatedAt: z.string(),
 });
 export type ManifestResponse = z.infer<typeof manifestResponseSchema>;
@@ -77,8 +101,44 @@ export const exportListingSchema = z.object({
   files: z.array(manifestEntrySchema.extend({ sha256: z.string().regex(/^[0-9a-f]{64}$/).nullable(), path: z.string().startsWith('/v1/sites/') })).max(1_000_000),
   totals: totalsSchema,
   nextCursor,
+  tables: z.array(importTableEntrySchema.extend({ path: z.string().startsWith('/v1/sites/') })).max(100_000).optional(),
   exportedBy: z.string(),
   generatedAt: z.string(),
 });
 export type ExportListing = z.infer<typeof exportListingSchema>;
 export type ExportFile = ExportListing['files'][number];
+
+/** One row the import refused: its line in the file (1-based, the header is line 1), the field and why. */
+export const importRejectionSchema = z.object({ line: z.number().int(), field: z.string(), reason: z.string() });
+export type ImportRejection = z.infer<typeof importRejectionSchema>;
+
+/** An import as POST/GET /v1/sites/<site>/imports[/<id>] describe it. */
+export const importRecordSchema = z.object({
+  id: z.string(),
+  kind: z.enum(['orders', 'customers', 'ad_spend']),
+  status: z.enum(['active', 'withdrawn']),
+  sha256: z.string(),
+  mapping: z.record(z.string(), z.string()),
+  /** data rows in the file (header excluded), rows accepted and rows rejected (distinct lines) */
+  rows: z.object({ total: z.number().int(), accepted: z.number().int(), rejected: z.number().int() }),
+  /** what was stored: event rows (orders: one per order) or ad-spend rows */
+  stored: z.number().int(),
+  files: z.number().int(),
+  from: z.string().nullable(),
+  to: z.string().nullable(),
+  createdAt: z.string(),
+  createdBy: z.string(),
+  withdrawnAt: z.string().nullable(),
+  withdrawnBy: z.string().nullable(),
+});
+export type ImportRecord = z.infer<typeof importRecordSchema>;
+
+/** POST /v1/sites/<site>/imports: the import (201, or 200 with `repeated` for an upload seen before) and its rejections. */
+export const importAnswerSchema = z.object({
+  import: importRecordSchema,
+  repeated: z.boolean(),
+  /** the first rejections (all of them: GET …/imports/<id>/report) */
+  rejected: z.array(importRejectionSchema),
+  report: z.string(),
+});
+export type ImportAnswer = z.infer<typeof importAnswerSchema>;

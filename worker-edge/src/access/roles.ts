@@ -2,8 +2,8 @@
  * Roles of a read/admin token and what each may do at the edge, enforced on every endpoint (site-routes.ts):
  *  - viewer: aggregates only: the manifest, rollup files (rollups/…), live counters, metrics and fired alerts; never an
  *    event file (rows, hashed person ids), never an export;
- *  - analyst: also the event files (rows) and exports (the export listing, audience deliveries and CSV exports);
- *  - admin: also tokens, retention, erasure, alert rules, the audit log and flushing the buffers.
+ *  - analyst: also the event files (rows), exports (the export listing, audience deliveries and CSV exports) and imports;
+ *  - admin: also tokens, retention, erasure, alert rules, the audit log, flushing the buffers and withdrawing imports.
  * The dashboard hides what a role cannot use (web/src/lib/state/role-access.ts); the edge is what enforces it.
  */
 export const ROLES = ['viewer', 'analyst', 'admin'] as const;
@@ -21,11 +21,13 @@ export const ACTIONS = {
   'audit.read': 'read the audit log',
   'alerts.manage': 'configure alert rules',
   'backup.manage': 'follow and start backup runs, restore a site from a snapshot',
+  'imports.write': 'import files (orders, customers, ad spend) and read their reports',
+  'imports.withdraw': 'withdraw an import (delete its rows)',
 } as const;
 export type Action = keyof typeof ACTIONS;
 
 const VIEWER: readonly Action[] = ['aggregates.read', 'live.read'];
-const ANALYST: readonly Action[] = [...VIEWER, 'data.read', 'data.export'];
+const ANALYST: readonly Action[] = [...VIEWER, 'data.read', 'data.export', 'imports.write'];
 const ADMIN: readonly Action[] = Object.keys(ACTIONS) as Action[];
 
 export const ROLE_ACTIONS: Readonly<Record<Role, readonly Action[]>> = { viewer: VIEWER, analyst: ANALYST, admin: ADMIN };

@@ -24,6 +24,8 @@ export const AUDIT_ACTIONS = [
   'audience.export',
   'backup.restore.request',
   'backup.restore',
+  'import.create',
+  'import.withdraw',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -1,5 +1,6 @@
 import type { RegisteredFile } from '../storage/file-manifest';
 import { DAY_MS, HOUR_MS } from '@privacy-analytics/core/time';
+import { importOfEventKey } from '@privacy-analytics/core/imports';
 
 /**
  * Which files to merge. Two levels, so that a day in progress stays cache-friendly and a finished
@@ -47,7 +48,9 @@ export function smallPartRows(options: CompactionOptions): number {
 
 
 /** Tasks for one date, given every file registered for it. Each task yields one output file. */
-export function planCompaction(date: string, files: readonly RegisteredFile[], now: number, options: CompactionOptions = DEFAULT_COMPACTION): CompactionTask[] {
+export function planCompaction(date: string, registered: readonly RegisteredFile[], now: number, options: CompactionOptions = DEFAULT_COMPACTION): CompactionTask[] {
+  // An import's files stay as they are, so that withdrawing it removes exactly its rows (core/src/imports/import-files.ts).
+  const files = registered.filter((f) => importOfEventKey(f.key) === null);
   const dayStart = Date.parse(`${date}T00:00:00Z`);
   if (dayStart + DAY_MS + options.daySettleMs <= now) {
     const inputs = files.filter((f) => isLoose(f) || f.rows < smallPartRows(options));

@@ -13,7 +13,7 @@ import { EVENT_COLUMNS, SCHEMA_VERSION } from '@privacy-analytics/core/schema';
  * `data.download` entries per hour (downloads-audit.ts).
  */
 export async function handleExportListing(url: URL, env: Env, grant: AccessGrant, headers: Record<string, string>): Promise<Response> {
-  const { from, to, files, totals, nextCursor } = await readManifestPage(url, env, grant.site.id);
+  const { from, to, files, totals, nextCursor, tables } = await readManifestPage(url, env, grant.site.id);
   if (!url.searchParams.get('cursor')) {
     await catalogOf(env, grant.site.id).appendAudit({
       action: 'data.export',
@@ -31,6 +31,7 @@ export async function handleExportListing(url: URL, env: Env, grant: AccessGrant
       files: files.map((file) => ({ ...file, sha256: file.sha256 ?? null, path: `/v1/sites/${grant.site.id}/files/${file.key}` })),
       totals,
       nextCursor,
+      ...(tables ? { tables: tables.map((table) => ({ ...table, path: `/v1/sites/${grant.site.id}/files/${table.key}` })) } : {}),
       exportedBy: grant.tokenId,
       generatedAt: new Date().toISOString(),
     } satisfies ExportListing,

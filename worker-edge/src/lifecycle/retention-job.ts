@@ -28,6 +28,8 @@ export async function runRetentionStep(ctx: JobContext): Promise<{ outcome: Step
   if (!site) return { outcome: 'idle', result: null };
   const policy = effectiveRetention(site.retentionDays, await ctx.catalog.retentionOverride());
   const cutoff = retentionCutoff(ctx.now(), policy.retentionDays);
+  const expiredTables = await ctx.catalog.expireImportTables(cutoff, policy.retentionDays);
+  if (expiredTables.length) await ctx.env.EVENTS.delete(expiredTables);
   const expired = await ctx.catalog.datesBefore(cutoff, DATES_PER_STEP);
   const strayObjects = await deleteStrayObjects(ctx, cutoff);
   if (expired.length === 0) {

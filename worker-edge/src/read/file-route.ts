@@ -4,6 +4,7 @@ import type { Env } from '../env';
 import { HttpError } from '../http/http-error';
 import { parseEventFileKey } from '@privacy-analytics/core/parquet';
 import { eventKeyOfRollup } from '@privacy-analytics/core/rollups';
+import { parseAdSpendTableKey } from '@privacy-analytics/core/imports';
 import { catalogOf, lifecycleOf } from '../stubs';
 import type { FileDownload } from '../lifecycle/downloads-audit';
 
@@ -41,12 +42,23 @@ export function fileReadAction(encodedKey: string): Action {
 export async function handleFile(request: Request, env: Env, grant: AccessGrant, encodedKey: string, headers: Record<string, string>): Promise<Response> {
   const siteId = grant.site.id;
   const key = decodeFileKey(encodedKey);
+  const table = parseAdSpendTableKey(key);
+  if (table) {
+    // An imported ad-spend table (campaign figures, no persons): served while the import lists it.
+    if (table.site !== siteId) throw new HttpError(403, 'forbidden', `key "${key}" belongs to another site`);
+    if (!(await catalogOf(env, siteId).importTableListed(key))) throw new HttpError(404, 'not_found', `no file "${key}"`);
+    return serveObject(request, env, key, headers);
+  }
   const eventKey = eventKeyOfRollup(key) ?? key;
   const parsed = parseEventFileKey(eventKey);
-  if (!parsed) throw new HttpError(400, 'invalid_key', `not an event or rollup file key: "${key.slice(0, 200)}"`);
+  if (!parsed) throw new HttpError(400, 'invalid_key', `not an event, rollup or imported table key: "${key.slice(0, 200)}"`);
   if (parsed.site !== siteId) throw new HttpError(403, 'forbidden', `key "${key}" belongs to another site`);
   const download = request.method === 'GET' ? { actor: grant.tokenId, role: grant.role, date: parsed.date } : null;
   if (!(await isServable(env, siteId, key, eventKey, download))) throw new HttpError(404, 'not_found', `no file "${key}"`);
+  return serveObject(request, env, key, headers);
+}
+
+async function serveObject(request: Request, env: Env, key: string, headers: Record<string, string>): Promise<Response> {
   const object =
     request.method === 'HEAD'
       ? await env.EVENTS.head(key)

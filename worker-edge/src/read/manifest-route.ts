@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import type { Env } from '../env';
 import { HttpError, jsonResponse } from '../http/http-error';
-import type { ManifestEntry, ManifestResponse } from '@privacy-analytics/core/edge-api';
+import type { ImportTableEntry, ManifestEntry, ManifestResponse } from '@privacy-analytics/core/edge-api';
 import type { ManifestTotals } from '../storage/file-manifest';
 import { checkCursor, decodeCursor, encodeCursor } from './manifest-cursor';
 import { SCHEMA_VERSION, EVENT_COLUMNS } from '@privacy-analytics/core/schema';
 import { catalogOf } from '../stubs';
+import { manifestKindOf } from '@privacy-analytics/core/imports';
 
 const dateParam = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD').optional();
 
@@ -20,6 +21,8 @@ export interface ManifestPageAnswer {
   /** of the whole range, as at the listing's first page */
   totals: ManifestTotals;
   nextCursor: string | null;
+  /** imported tables that are not events (ad spend) of the range: on the first page only */
+  tables: ImportTableEntry[] | null;
 }
 
 /**
@@ -38,6 +41,7 @@ export async function handleManifest(url: URL, env: Env, siteId: string, headers
       files: page.files,
       totals: page.totals,
       nextCursor: page.nextCursor,
+      ...(page.tables ? { tables: page.tables } : {}),
       generatedAt: new Date().toISOString(),
     } satisfies ManifestResponse,
     200,
@@ -59,7 +63,9 @@ export async function readManifestPage(url: URL, env: Env, siteId: string): Prom
   const totals = cursor?.totals ?? page.totals;
   if (!totals) throw new Error('manifest page: a first page came without totals');
   const nextCursor = page.next ? encodeCursor({ ...page.next, from: from ?? null, to: to ?? null, totals }) : null;
-  return { from, to, files: page.files, totals, nextCursor };
+  const files = page.files.map((file) => ({ ...file, kind: manifestKindOf(file.key) }));
+  const tables = cursor ? null : await catalogOf(env, siteId).importTables(from, to);
+  return { from, to, files, totals, nextCursor, tables };
 }
 
 function parseLimit(url: URL): number {

@@ -259,7 +259,7 @@ const LOOSE = `hour >= 0 OR ${FLUSH_FILE}`;
 export function compactionCandidateDates(sql: SqlStorage, smallPartRows: number): string[] {
   return sql
     .exec<{ date: string }>(
-      `SELECT date FROM files GROUP BY date
+      `SELECT date FROM files WHERE key NOT GLOB '*/imp.*.parquet' GROUP BY date
        HAVING SUM(${LOOSE}) >= 2 OR (SUM(${LOOSE}) >= 1 AND SUM(NOT (${LOOSE}) AND rows < ?) >= 1)
        ORDER BY date`,
       smallPartRows,

@@ -1,3 +1,19 @@
+import type { ImportRecord, ImportRejection, ImportTableEntry } from '@privacy-analytics/core/edge-api';
+import type { ImportKind } from '@privacy-analytics/core/imports';
+import {
+  createImportTables,
+  expireImportTables,
+  importById,
+  importedOrders,
+  importRejections,
+  importTableListed,
+  importTables,
+  insertImport,
+  listedFilesOfImport,
+  listImports,
+  markWithdrawn,
+  type NewImport,
+} from '../imports/import-store';
 import { DurableObject } from 'cloudflare:workers';
 import { createTokenTables, checkToken, countActiveTokens, insertToken, listTokens, retireToken, revokeToken, tokenById, type NewTokenRecord, type TokenCheck, type TokenInfo } from '../access/token-store';
 import type { Env } from '../env';
@@ -56,6 +72,7 @@ export class SiteState extends DurableObject<Env> {
       createSettingsTables(this.#sql);
       createErasedIdTables(this.#sql);
       createShardRegistryTables(this.#sql);
+      createImportTables(this.#sql);
     });
   }
 
@@ -306,6 +323,71 @@ export class SiteState extends DurableObject<Env> {
         for (const a of state.audit) this.#sql.exec(`INSERT INTO audit (at, action, actor, details) VALUES (?, ?, ?, ?)`, a.at, a.action, a.actor, a.details);
       }
       appendAudit(this.#sql, audit, Date.now());
+    });
+  }
+
+  // --- imports (worker-edge/src/imports) ----------------------------------------------------
+
+  importById(id: string): ImportRecord | null {
+    return importById(this.#sql, id);
+  }
+
+  listImports(limit: number): ImportRecord[] {
+    return listImports(this.#sql, limit);
+  }
+
+  importRejections(id: string): ImportRejection[] {
+    return importRejections(this.#sql, id);
+  }
+
+  /** The order ids among `ids` earlier imports brought: order id → import id. */
+  importedOrders(ids: readonly string[]): Record<string, string> {
+    return Object.fromEntries(importedOrders(this.#sql, ids));
+  }
+
+  /**
+   * Lists an import's event files, records it and writes its audit entry in one transaction, unless its id was taken or
+   * one of its order ids was imported meanwhile (then nothing changes and the caller deletes what it wrote).
+   */
+  commitImport(input: NewImport, entries: readonly ManifestEntry[], audit: NewAuditEntry): { committed: true } | { committed: false; existing: ImportRecord | null; conflicts: string[] } {
+    return this.ctx.storage.transactionSync(() => {
+      const existing = importById(this.#sql, input.record.id);
+      if (existing) return { committed: false as const, existing, conflicts: [] };
+      const conflicts = [...importedOrders(this.#sql, input.orderIds).keys()];
+      if (conflicts.length) return { committed: false as const, existing: null, conflicts };
+      registerFiles(this.#sql, entries);
+      insertImport(this.#sql, input);
+      appendAudit(this.#sql, audit, Date.now());
+      return { committed: true as const };
+    });
+  }
+
+  /** Unlists an import's files and tables, marks it withdrawn and audits it; returns the object keys to delete (null: no such active import). */
+  withdrawImport(id: string, kind: ImportKind, by: string, audit: NewAuditEntry): string[] | null {
+    return this.ctx.storage.transactionSync(() => {
+      const record = importById(this.#sql, id);
+      if (!record || record.status !== 'active') return null;
+      const removed = removeFiles(this.#sql, listedFilesOfImport(this.#sql, kind, id)).map((f) => f.key);
+      const tables = markWithdrawn(this.#sql, id, by, Date.now());
+      appendAudit(this.#sql, { ...audit, details: { ...audit.details, files: removed.length + tables.length } }, Date.now());
+      return [...removed, ...tables];
+    });
+  }
+
+  importTables(from?: string, to?: string): ImportTableEntry[] {
+    return importTables(this.#sql, from, to);
+  }
+
+  importTableListed(key: string): boolean {
+    return importTableListed(this.#sql, key);
+  }
+
+  /** Retention of imported tables (not events): unlists those dated before `cutoff`, audited; returns their keys. */
+  expireImportTables(cutoff: string, retentionDays: number): string[] {
+    return this.ctx.storage.transactionSync(() => {
+      const keys = expireImportTables(this.#sql, cutoff);
+      if (keys.length) appendAudit(this.#sql, { action: 'retention.delete', actor: 'system', details: { cutoff, retentionDays, tables: keys.length, kind: 'import:ad_spend' } }, Date.now());
+      return keys;
     });
   }
 

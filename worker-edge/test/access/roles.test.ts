@@ -4,7 +4,7 @@ import { ACTIONS, leastRoleFor, ROLE_ACTIONS, roleAllows, ROLES } from '../../sr
 describe('roles', () => {
   it('grant exactly the documented actions', () => {
     expect(ROLE_ACTIONS.viewer).toEqual(['aggregates.read', 'live.read']);
-    expect(ROLE_ACTIONS.analyst).toEqual(['aggregates.read', 'live.read', 'data.read', 'data.export']);
+    expect(ROLE_ACTIONS.analyst).toEqual(['aggregates.read', 'live.read', 'data.read', 'data.export', 'imports.write']);
     expect([...ROLE_ACTIONS.admin].sort()).toEqual(Object.keys(ACTIONS).sort());
   });
 

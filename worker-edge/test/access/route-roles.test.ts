@@ -82,6 +82,11 @@ const CASES: RouteCase[] = [
   { route: 'audiences ^deliveries$', method: 'GET', path: () => '/audiences/deliveries', least: 'analyst' },
   { route: 'audiences ^deliveries\\/([^/]+)$', method: 'GET', path: () => '/audiences/deliveries/0000000000000000', least: 'analyst' },
   { route: 'audiences ^exports$', method: 'POST', path: () => '/audiences/exports', body: {}, least: 'analyst' },
+  { route: 'imports', method: 'POST', path: () => '/imports?kind=bogus', body: {}, least: 'analyst' },
+  { route: 'imports', method: 'GET', path: () => '/imports', least: 'analyst' },
+  { route: 'imports ^([^/]+)$', method: 'GET', path: () => '/imports/no-such-import', least: 'analyst' },
+  { route: 'imports ^([^/]+)\\/report$', method: 'GET', path: () => '/imports/no-such-import/report', least: 'analyst' },
+  { route: 'imports ^([^/]+)$', method: 'DELETE', path: () => '/imports/no-such-import', least: 'admin' },
 ];
 
 describe('every route × every role', () => {

@@ -141,7 +141,7 @@ describe('each role can do exactly what it should', () => {
 
   it('whoami reports the role and its actions', async () => {
     const res = await call('GET', `/v1/sites/${SITE}/whoami`, bearer(TOKENS.analyst));
-    expect(res.body).toMatchObject({ site: SITE, role: 'analyst', tokenId: 'config:analyst:0', source: 'config', actions: ['aggregates.read', 'live.read', 'data.read', 'data.export'] });
+    expect(res.body).toMatchObject({ site: SITE, role: 'analyst', tokenId: 'config:analyst:0', source: 'config', actions: ['aggregates.read', 'live.read', 'data.read', 'data.export', 'imports.write'] });
   });
 
   it('the demo defaults keep working: demo-read-token-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G is an analyst, demo-admin-token-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G an admin', async () => {
