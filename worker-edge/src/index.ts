@@ -6,6 +6,8 @@ import { handleMetrics } from './alerts/metrics-route';
 import { runScheduledAlerts } from './alerts/scheduled';
 import { handleAudienceDeliveryStatus, handleDeliverAudience, handleListAudienceLog, handleRecordCsvExport } from './audience/audience-routes';
 import { handleFlush } from './buffer/flush-route';
+import { handleDashboardConfig } from './dashboard/dashboard-config-route';
+import { serveSplitAsset } from './dashboard/split-asset';
 import type { Env } from './env';
 import { errorResponse, HttpError, jsonResponse } from './http/http-error';
 import { handleIngest, INGEST_CORS_HEADERS, ingestPathSchema } from './ingest/ingest-route';
@@ -77,7 +79,7 @@ const SITE_ROUTES: readonly Route[] = [
 ];
 
 export default {
-  async fetch(request, env) {
+  async fetch(request, env, ctx) {
     const url = new URL(request.url);
     const ingest = /^\/v1\/([a-z]+)$/.exec(url.pathname);
     if (ingest) {
@@ -96,6 +98,16 @@ export default {
     if (siteRoute) return handleSiteRoute(request, env, url, siteRoute[1]!, siteRoute[2]!, siteRoute[3]);
     if (url.pathname === '/t.js' && (request.method === 'GET' || request.method === 'HEAD')) return handleTrackerScript(request);
     if (url.pathname === '/healthz') return jsonResponse({ ok: true });
+    if (url.pathname === '/v1/dashboard-config' && request.method === 'GET') {
+      try {
+        return handleDashboardConfig(request, env);
+      } catch (error) {
+        return errorResponse(error);
+      }
+    }
+    // Paths with no static asset (wrangler.toml [assets]) arrive here; the large dashboard wasm files are stored in parts.
+    const splitAsset = await serveSplitAsset(request, env.ASSETS, ctx);
+    if (splitAsset) return splitAsset;
     return errorResponse(new HttpError(404, 'not_found', `no route for ${request.method} ${url.pathname}`));
   },
 
