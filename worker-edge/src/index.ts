@@ -98,8 +98,9 @@ export default {
     if (siteRoute) return handleSiteRoute(request, env, url, siteRoute[1]!, siteRoute[2]!, siteRoute[3]);
     if (url.pathname === '/t.js' && (request.method === 'GET' || request.method === 'HEAD')) return handleTrackerScript(request);
     if (url.pathname === '/healthz') return jsonResponse({ ok: true });
-    if (url.pathname === '/v1/dashboard-config' && request.method === 'GET') {
+    if (url.pathname === '/v1/dashboard-config') {
       try {
+        if (request.method !== 'GET') throw methodNotAllowed(request, 'GET');
         return handleDashboardConfig(request, env);
       } catch (error) {
         return errorResponse(error);

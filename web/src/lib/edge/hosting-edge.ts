@@ -18,7 +18,7 @@ export interface HostingEdge {
   demo: { site: string; readToken: string } | null;
 }
 
-const DETECT_TIMEOUT_MS = 5000;
+const DETECT_TIMEOUT_MS = 30_000;
 
 /**
  * The edge that served this page, when one did (one deploy serves the edge and the dashboard): it answers
