@@ -77,6 +77,8 @@ describe('the edge serves the dashboard (wrangler dev)', () => {
     expect(createHash('sha256').update(body).digest('hex')).toBe(entry.sha256);
     const again = await fetch(`${edge.url}/wasm/duckdb-coi.wasm`, { headers: { 'if-none-match': res.headers.get('etag')! } });
     expect(again.status).toBe(304);
+    const head = await fetch(`${edge.url}/wasm/duckdb-coi.wasm`, { method: 'HEAD' });
+    expect([head.status, head.headers.get('content-length')]).toEqual([200, String(entry.bytes)]);
   });
 
   it('answers the API under /v1/ on the same origin', async () => {

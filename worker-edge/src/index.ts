@@ -79,7 +79,7 @@ const SITE_ROUTES: readonly Route[] = [
 ];
 
 export default {
-  async fetch(request, env, ctx) {
+  async fetch(request, env) {
     const url = new URL(request.url);
     const ingest = /^\/v1\/([a-z]+)$/.exec(url.pathname);
     if (ingest) {
@@ -107,7 +107,7 @@ export default {
       }
     }
     // Paths with no static asset (wrangler.toml [assets]) arrive here; the large dashboard wasm files are stored in parts.
-    const splitAsset = await serveSplitAsset(request, env.ASSETS, ctx);
+    const splitAsset = await serveSplitAsset(request, env.ASSETS);
     if (splitAsset) return splitAsset;
     return errorResponse(new HttpError(404, 'not_found', `no route for ${request.method} ${url.pathname}`));
   },

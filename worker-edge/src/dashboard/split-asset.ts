@@ -20,47 +20,45 @@ const SPLIT_FILE_PATH = /^\/wasm\/([\w.-]+\.wasm)$/;
  * Headers are the first part's (the `_headers` rules: COOP/COEP, CSP) with the whole file's type, length and ETag.
  * null: not such a file (the caller answers as for any other unknown path).
  */
-export async function serveSplitAsset(request: Request, assets: Fetcher | undefined, ctx: ExecutionContext): Promise<Response | null> {
+export async function serveSplitAsset(request: Request, assets: Fetcher | undefined): Promise<Response | null> {
   const name = SPLIT_FILE_PATH.exec(new URL(request.url).pathname)?.[1];
   if (!name || !assets || (request.method !== 'GET' && request.method !== 'HEAD')) return null;
   const indexResponse = await assets.fetch(new URL('/wasm/parts.json', request.url));
-  if (!indexResponse.ok) {
-    await indexResponse.body?.cancel();
-    return null;
-  }
-  const index = partsIndexSchema.safeParse(await indexResponse.json().catch(() => null));
+  const index = partsIndexSchema.safeParse(indexResponse.ok ? await indexResponse.json().catch(() => null) : await indexResponse.arrayBuffer().then(() => null));
   const entry = index.success ? index.data.files[name] : undefined;
   if (!entry) return null;
+  const partUrl = (part: string) => new URL(`/wasm/${part}`, request.url);
 
-  const parts = await Promise.all(entry.parts.map((part) => assets.fetch(new URL(`/wasm/${part}`, request.url))));
-  // Asset responses may carry no content-length; FixedLengthStream below fails the response if the parts do not add up.
-  if (parts.some((part) => !part.ok || !part.body)) {
-    await Promise.all(parts.map((part) => part.body?.cancel()));
-    console.error(`dashboard asset ${name}: a part listed in wasm/parts.json is missing (${parts.map((part) => part.status).join(', ')}); rebuild and deploy the dashboard`);
+  // HEAD first: no part body is opened until it is piped (a body left unread or cancelled could stall local assets).
+  const heads = await Promise.all(entry.parts.map((part) => assets.fetch(partUrl(part), { method: 'HEAD' })));
+  if (heads.some((head) => !head.ok)) {
+    console.error(`dashboard asset ${name}: a part listed in wasm/parts.json is missing (${heads.map((head) => head.status).join(', ')}); rebuild and deploy the dashboard`);
     return new Response('dashboard asset incomplete; see the worker logs', { status: 503 });
   }
-
   const etag = `"${entry.sha256}"`;
-  const headers = new Headers(parts[0]!.headers);
+  const headers = new Headers(heads[0]!.headers);
   headers.set('content-type', 'application/wasm');
   headers.set('etag', etag);
   headers.delete('content-length');
-  const notModified = (request.headers.get('if-none-match') ?? '').split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
-  if (notModified || request.method === 'HEAD') {
-    await Promise.all(parts.map((part) => part.body?.cancel()));
-    if (notModified) return new Response(null, { status: 304, headers });
-    headers.set('content-length', String(entry.bytes));
-    return new Response(null, { headers });
+  if ((request.headers.get('if-none-match') ?? '').split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag)) {
+    return new Response(null, { status: 304, headers });
   }
+  headers.set('content-length', String(entry.bytes));
+  if (request.method === 'HEAD') return new Response(null, { headers });
+
+  // Not awaited: the response streams while the parts are piped in, one after another (the request lives until its
+  // body is written); FixedLengthStream fails the response if they do not add up to the whole file.
   const { readable, writable } = new FixedLengthStream(entry.bytes);
-  ctx.waitUntil(
-    (async () => {
-      for (const part of parts) await part.body!.pipeTo(writable, { preventClose: true });
-      await writable.close();
-    })().catch(async (error: unknown) => {
-      console.error(`dashboard asset ${name}: joining its parts failed`, error);
-      await writable.abort(error).catch(() => undefined);
-    }),
-  );
+  void (async () => {
+    for (const part of entry.parts) {
+      const response = await assets.fetch(partUrl(part));
+      if (!response.ok || !response.body) throw new Error(`part ${part} answered ${response.status}`);
+      await response.body.pipeTo(writable, { preventClose: true });
+    }
+    await writable.close();
+  })().catch(async (error: unknown) => {
+    console.error(`dashboard asset ${name}: joining its parts failed`, error);
+    await writable.abort(error).catch(() => undefined);
+  });
   return new Response(readable, { headers });
 }
