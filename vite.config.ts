@@ -1,4 +1,4 @@
-import { createReadStream, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, createReadStream, cpSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname, extname, join, normalize, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,9 +44,69 @@ export function edgeOriginsFromEnv(env: NodeJS.ProcessEnv = process.env): string
   return [...listed, ...fallback];
 }
 
-/** A Cloudflare Pages (and Netlify) `_headers` file: isolation headers and the CSP on every path. */
-function headersFile(headers: Record<string, string>): string {
-  return `/*\n${Object.entries(headers).map(([name, value]) => `  ${name}: ${value}`).join('\n')}\n`;
+/** Vite names what it emits under assets/ by content hash: a changed file is a new URL, so browsers may keep them. */
+export const IMMUTABLE_CACHE = 'public, max-age=31536000, immutable';
+
+/**
+ * The headers of the built dashboard by path, as a `_headers` file states them (Cloudflare Workers Static Assets,
+ * Pages, Netlify): the isolation headers and the CSP on every path; index.html is revalidated on every visit (it names
+ * the current hashed bundles); the hashed bundles are kept a year. Other files (wasm/, models/) keep the host's
+ * default, which for Workers Static Assets is `public, max-age=0, must-revalidate` (revalidated by ETag); the
+ * dashboard asks for the wasm by content hash anyway (?v=, web/src/lib/engine/wasm-assets.ts).
+ */
+export function deployedHeaderRules(connectOrigins: readonly string[] = edgeOriginsFromEnv()): Array<[path: string, headers: Record<string, string>]> {
+  return [
+    ['/*', { ...CROSS_ORIGIN_ISOLATION_HEADERS, 'Content-Security-Policy': contentSecurityPolicy(connectOrigins), 'Referrer-Policy': 'no-referrer', 'X-Content-Type-Options': 'nosniff' }],
+    ['/', { 'Cache-Control': 'no-cache' }],
+    ['/index.html', { 'Cache-Control': 'no-cache' }],
+    ['/assets/*', { 'Cache-Control': IMMUTABLE_CACHE }],
+  ];
+}
+
+/** A `_headers` file; no header is set by two rules that match one path (a second rule would append to the first). */
+function headersFile(rules: Array<[string, Record<string, string>]>): string {
+  return rules.map(([path, headers]) => `${path}\n${Object.entries(headers).map(([name, value]) => `  ${name}: ${value}`).join('\n')}\n`).join('');
+}
+
+/** Workers Static Assets refuses files over 25 MiB (wrangler checks it in dev and on deploy). */
+export const ASSET_FILE_LIMIT_BYTES = 25 * 1024 * 1024;
+const ASSET_PART_BYTES = 24 * 1024 * 1024;
+
+/** wasm/parts.json in the build: files over the asset limit, stored as parts that the edge joins when asked for them. */
+export interface SplitWasmIndex {
+  files: Record<string, { bytes: number; sha256: string; parts: string[] }>;
+}
+
+/**
+ * Writes each staged file larger than the Workers asset limit (the DuckDB wasm builds, 34-39 MB) beside itself as
+ * parts of 24 MiB, lists them in wasm/parts.json, and names the whole files in `.assetsignore`: wrangler then uploads
+ * the parts and the edge joins them for /wasm/<file> (worker-edge/src/dashboard/split-asset.ts). The whole files stay,
+ * so any other static host (vite preview, nginx) serves the same directory as it is.
+ */
+function splitLargeFiles(outDir: string, files: readonly { file: string; sha256: string }[]): void {
+  const index: SplitWasmIndex = { files: {} };
+  for (const { file, sha256 } of files) {
+    const path = join(outDir, 'wasm', file);
+    const bytes = statSync(path).size;
+    if (bytes <= ASSET_FILE_LIMIT_BYTES) continue;
+    const parts: string[] = [];
+    const fd = openSync(path, 'r');
+    try {
+      const buffer = Buffer.alloc(ASSET_PART_BYTES);
+      for (let offset = 0; offset < bytes; offset += ASSET_PART_BYTES) {
+        const length = readSync(fd, buffer, 0, Math.min(ASSET_PART_BYTES, bytes - offset), offset);
+        const part = `${file}.part${parts.length}`;
+        writeFileSync(join(outDir, 'wasm', part), buffer.subarray(0, length));
+        parts.push(part);
+      }
+    } finally {
+      closeSync(fd);
+    }
+    index.files[file] = { bytes, sha256, parts };
+  }
+  writeFileSync(join(outDir, 'wasm', 'parts.json'), `${JSON.stringify(index, null, 2)}\n`);
+  const ignored = Object.keys(index.files).map((file) => `/wasm/${file}`);
+  writeFileSync(join(outDir, '.assetsignore'), `# Over the Workers asset limit: uploaded as parts (wasm/parts.json)\n${ignored.join('\n')}\n`);
 }
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -57,8 +117,15 @@ const CONTENT_TYPES: Record<string, string> = {
   '.onnx': 'application/octet-stream',
 };
 
-/** Files under models/ the browser may load: the ONNX graphs and their JSON side files, nothing else. */
-const MODEL_FILE = /\.(onnx|json)$/;
+/**
+ * Files under models/ the browser may load: the ONNX graphs and their JSON side files, nothing else (not the models
+ * workspace's package.json, tsconfig.json or node_modules/).
+ */
+function isModelFile(path: string): boolean {
+  const inModels = relative(MODELS_DIR, path).split(sep);
+  if (inModels.some((segment) => segment === 'node_modules' || segment.startsWith('.'))) return false;
+  return /\.(onnx|json)$/.test(path) && !/^(package|tsconfig)\.json$/.test(inModels.join('/'));
+}
 
 /** Packages whose glue code points at a .wasm beside itself with `new URL('x.wasm', import.meta.url)`. */
 const WASM_GLUE = /node_modules\/(parquet-wasm|onnxruntime-web)\//;
@@ -85,7 +152,7 @@ function wasmGlueToStagedCopies(): Plugin {
  * Serves the staged wasm (wasm/, see scripts/stage-wasm.mjs) at /wasm/ and the ONNX models (models/) at
  * /models/ in dev, and copies both into the build output, so every wasm and model byte comes from our origin.
  */
-function selfHostedAssets(headers: Record<string, string>, deployedHeaders: Record<string, string>): Plugin {
+function selfHostedAssets(headers: Record<string, string>, deployedHeaders: Array<[string, Record<string, string>]>): Plugin {
   let outDir = '';
   return {
     name: 'pa:self-hosted-assets',
@@ -95,7 +162,7 @@ function selfHostedAssets(headers: Record<string, string>, deployedHeaders: Reco
     configureServer(server) {
       server.middlewares.use((req, res, next) => {
         for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-        if (!serveStatic(req, res, '/wasm/', WASM_DIR, (file) => extname(file) in CONTENT_TYPES) && !serveStatic(req, res, '/models/', MODELS_DIR, (name) => MODEL_FILE.test(name))) next();
+        if (!serveStatic(req, res, '/wasm/', WASM_DIR, (file) => extname(file) in CONTENT_TYPES) && !serveStatic(req, res, '/models/', MODELS_DIR, isModelFile)) next();
       });
     },
     buildStart() {
@@ -104,7 +171,7 @@ function selfHostedAssets(headers: Record<string, string>, deployedHeaders: Reco
       }
     },
     writeBundle() {
-      const manifest = JSON.parse(readFileSync(join(WASM_DIR, 'manifest.json'), 'utf8')) as { files: { file: string }[] };
+      const manifest = JSON.parse(readFileSync(join(WASM_DIR, 'manifest.json'), 'utf8')) as { files: { file: string; sha256: string }[] };
       mkdirSync(join(outDir, 'wasm'), { recursive: true });
       for (const { file } of manifest.files) {
         const source = join(WASM_DIR, file);
@@ -112,8 +179,9 @@ function selfHostedAssets(headers: Record<string, string>, deployedHeaders: Reco
         cpSync(source, join(outDir, 'wasm', file));
       }
       cpSync(join(WASM_DIR, 'manifest.json'), join(outDir, 'wasm', 'manifest.json'));
+      splitLargeFiles(outDir, manifest.files);
       writeFileSync(join(outDir, '_headers'), headersFile(deployedHeaders));
-      for (const file of listFiles(MODELS_DIR).filter((f) => MODEL_FILE.test(f))) {
+      for (const file of listFiles(MODELS_DIR).filter(isModelFile)) {
         const target = join(outDir, 'models', relative(MODELS_DIR, file));
         mkdirSync(dirname(target), { recursive: true });
         cpSync(file, target);
@@ -156,7 +224,7 @@ export interface DashboardConfigOptions {
 /** The dashboard's Vite config; exported as a function so tests can build and serve variants of it. */
 export function dashboardConfig({ crossOriginIsolation = true, cspConnectOrigins }: DashboardConfigOptions = {}): UserConfig {
   const headers: Record<string, string> = crossOriginIsolation ? { ...CROSS_ORIGIN_ISOLATION_HEADERS } : {};
-  const deployedHeaders = { ...CROSS_ORIGIN_ISOLATION_HEADERS, 'Content-Security-Policy': contentSecurityPolicy(edgeOriginsFromEnv()), 'Referrer-Policy': 'no-referrer' };
+  const deployedHeaders = deployedHeaderRules();
   const previewHeaders = cspConnectOrigins ? { ...headers, 'Content-Security-Policy': contentSecurityPolicy(cspConnectOrigins) } : headers;
   return {
     root: join(REPO_ROOT, 'web'),

@@ -39,6 +39,10 @@ if (previous !== code) {
   writeFileSync(out, code);
 }
 
+// wrangler.toml serves the built dashboard from dist/web ([assets]); wrangler refuses to start when that directory is
+// missing, so an edge started before any dashboard build (the edge tests) gets an empty one.
+mkdirSync(join(root, 'dist/web'), { recursive: true });
+
 const gz = gzipSync(code, { level: 9 }).length;
 const kb = (n) => `${n} B (${(n / 1024).toFixed(2)} KB)`;
 console.log(`tracker: ${relative(root, out)} minified ${kb(Buffer.byteLength(code))}, gzipped ${kb(gz)}`);

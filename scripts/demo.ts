@@ -1,7 +1,8 @@
 /**
- * npm run demo: starts the edge collector locally (wrangler dev: workerd with local R2 and Durable
- * Objects in .wrangler/state), sends demo e-commerce events through the real collector, flushes
- * them to Parquet and prints where everything is. Leaves the collector running until Ctrl-C.
+ * npm run demo: builds the dashboard when its build is missing or stale, starts the edge collector locally (wrangler
+ * dev: workerd with local R2 and Durable Objects in .wrangler/state) serving that dashboard on its own origin as a
+ * deploy does, sends demo e-commerce events through the real collector, flushes them to Parquet and prints where
+ * everything is. Leaves the collector running until Ctrl-C.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { generateDemoEvents } from '@privacy-analytics/core/demo-data';
 import { withRetries } from '@privacy-analytics/core/edge-api';
 import { sendEvents } from './collector/send-events';
+import { ensureDashboardBuilt } from './demo/dashboard-build';
 import { watchEdge, type EdgeWatch } from './demo/edge-watch';
 import { importDemoSamples } from './demo/sample-imports';
 import { DEMO_ADMIN_TOKEN, DEMO_READ_TOKEN, DEMO_SITE, DEMO_WRITE_KEY, ensureDevVars } from './dev-vars';
@@ -20,8 +22,9 @@ const DAYS = 30;
 
 async function main(): Promise<void> {
   ensureDevVars();
+  console.log(`[demo] ${await ensureDashboardBuilt()}`);
   if (await isUp()) {
-    console.log(`[demo] a collector already answers on ${EDGE}; using it`);
+    console.log(`[demo] a collector already answers on ${EDGE}; using it (it serves the dashboard only if it was started by npm run demo)`);
   } else {
     startCollector();
     await waitUntilUp(90_000);
@@ -53,9 +56,8 @@ async function main(): Promise<void> {
   for (const line of await importDemoSamples({ edge: EDGE, site: DEMO_SITE, token: DEMO_READ_TOKEN, dir: '.wrangler/demo-imports', demo: { seed: 42, events: EVENTS, start, days: DAYS } })) console.log(`[demo] import ${line}`);
   const manifest = await api('GET', `/v1/sites/${DEMO_SITE}/manifest`, DEMO_READ_TOKEN);
   console.log(`[demo] manifest: ${manifest.totals.files} Parquet files, ${manifest.totals.rows.toLocaleString()} rows, ${(manifest.totals.bytes / 1e6).toFixed(1)} MB`);
-  const dashboardUrl = await startDashboard();
   console.log(`
-  Dashboard        ${dashboardUrl}   (connect with site ${DEMO_SITE} and read token ${DEMO_READ_TOKEN}; the edge URL is prefilled)
+  Dashboard        ${EDGE}/           (served by the edge itself; the Connect page offers "Use the demo token")
   Collector        ${EDGE}            (Segment-compatible: POST /v1/batch, /v1/track, ...)
   Tracker script   ${EDGE}/t.js       <script defer src="${EDGE}/t.js" data-write-key="${DEMO_WRITE_KEY}"></script>
   Site             ${DEMO_SITE}
@@ -66,37 +68,12 @@ async function main(): Promise<void> {
   Local R2 / DOs   .wrangler/state
   Send one event   curl -u ${DEMO_WRITE_KEY}: -H 'content-type: application/json' -d '{"type":"track","event":"Signed Up","userId":"u-1"}' ${EDGE}/v1/track
 
-  The collector and the dashboard keep running; press Ctrl-C to stop.`);
+  The collector keeps running; press Ctrl-C to stop. To work on the dashboard with hot reload: npm run dev:web (port 5173).`);
   // The dashboard reads the hourly files at once; merging the past days into daily files runs meanwhile.
   compactDemoDays().then(
     (compacted) => compacted && console.log(`[demo] ${compacted}`),
     (error: unknown) => console.log(`[demo] compaction: ${error instanceof Error ? error.message : String(error)}`),
   );
-}
-
-const DASHBOARD_PORT = Number(process.env.DEMO_DASHBOARD_PORT ?? 5173);
-
-/** Serves the dashboard with Vite (COOP/COEP headers, self-hosted wasm staged first). */
-async function startDashboard(): Promise<string> {
-  const url = `http://127.0.0.1:${DASHBOARD_PORT}/`;
-  const stage = spawn(process.execPath, ['scripts/stage-wasm.mjs'], { stdio: 'inherit' });
-  await new Promise<void>((resolve, reject) => stage.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`stage-wasm exited with ${code}`)))));
-  const vite = spawn('node_modules/.bin/vite', ['--host', '127.0.0.1', '--port', String(DASHBOARD_PORT), '--strictPort', '--logLevel', 'warn'], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-    env: { ...process.env, VITE_DEFAULT_EDGE_URL: EDGE, VITE_DEFAULT_SITE: DEMO_SITE },
-    detached: true,
-  });
-  children.push(vite);
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(url)).ok) return url;
-    } catch {
-      // not up yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  throw new Error(`the dashboard did not answer on ${url} within 60 s`);
 }
 
 /**
@@ -121,25 +98,27 @@ async function compactDemoDays(): Promise<string | null> {
 }
 
 let child: ReturnType<typeof spawn> | null = null;
-const children: ReturnType<typeof spawn>[] = [];
 /** Set once the demo itself stops the edge (Ctrl-C or a failure), so that exit is not reported as a crash. */
 let stopping = false;
 
 function startCollector(): void {
   console.log('[demo] starting wrangler dev (workerd, local R2 and Durable Objects)');
-  // The dashboard's origin must be allowed to read (CORS), whatever port it is served on.
+  // The edge serves the dashboard on its own origin (no CORS); a dashboard from `npm run dev:web` (5173) or
+  // `npm run preview:web` (4173) reads across origins, so those are allowed too.
   const sites = {
     [DEMO_SITE]: {
       mode: 'pseudonymous',
       queryParams: ['ref', 'q'],
-      dashboardOrigins: [...new Set([5173, 4173, DASHBOARD_PORT].flatMap((port) => [`http://127.0.0.1:${port}`, `http://localhost:${port}`]))],
+      dashboardOrigins: [5173, 4173].flatMap((port) => [`http://127.0.0.1:${port}`, `http://localhost:${port}`]),
     },
   };
   // Wrangler writes every message, workerd's own log lines included, to this file whatever the console's level.
   const logDir = resolve('.wrangler', 'logs');
   mkdirSync(logDir, { recursive: true });
   const logPath = join(logDir, `demo-${new Date().toISOString().replaceAll(':', '-')}.log`);
-  const args = ['dev', '--ip', '127.0.0.1', '--port', String(PORT), '--show-interactive-dev-session=false', '--log-level', 'warn', '--test-scheduled', '--var', `SITES:${JSON.stringify(sites)}`];
+  const args = ['dev', '--ip', '127.0.0.1', '--port', String(PORT), '--show-interactive-dev-session=false', '--log-level', 'warn', '--test-scheduled', '--var', `SITES:${JSON.stringify(sites)}`,
+    // Demo only: the dashboard on this loopback origin offers the demo site's read token (GET /v1/dashboard-config).
+    '--var', `DEMO_SITE:${DEMO_SITE}`];
   child = spawn('node_modules/.bin/wrangler', args, {
     stdio: ['ignore', 'inherit', 'inherit'],
     env: { ...process.env, WRANGLER_SEND_METRICS: 'false', WRANGLER_LOG_PATH: logPath },
@@ -159,12 +138,10 @@ function startCollector(): void {
 
 function stopAll(exitCode: number): never {
   stopping = true;
-  for (const process_ of [child, ...children]) {
-    try {
-      if (process_?.pid) process.kill(-process_.pid, 'SIGTERM');
-    } catch {
-      // already gone
-    }
+  try {
+    if (child?.pid) process.kill(-child.pid, 'SIGTERM');
+  } catch {
+    // already gone
   }
   process.exit(exitCode);
 }
@@ -207,6 +184,6 @@ class EdgeBusyError extends Error {}
 
 main().catch((error: unknown) => {
   console.error(`[demo] ${error instanceof Error ? error.message : String(error)}`);
-  console.error('[demo] stopping the local edge and the dashboard because of the error above.');
+  console.error('[demo] stopping the local edge because of the error above.');
   stopAll(1);
 });

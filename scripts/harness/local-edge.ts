@@ -31,6 +31,12 @@ export interface LocalEdgeOptions {
   script?: string;
   /** Every line wrangler and workerd print (benchmarks keep them, e.g. to notice a reload mid-run). */
   onOutput?: (line: string) => void;
+  /**
+   * The built dashboard to serve as static assets (`--assets`, e.g. from buildDashboard()). Default: an empty
+   * directory, not wrangler.toml's dist/web: wrangler dev reloads when its assets change, and a rebuild of dist/web
+   * (npm run demo, build:web) must not restart a test's edge mid-request.
+   */
+  assetsDir?: string;
 }
 
 export interface LocalEdge {
@@ -139,6 +145,12 @@ export function portInUse(port: number): Promise<boolean> {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+let emptyAssetsDir: string | null = null;
+function noAssets(): string {
+  emptyAssetsDir ??= mkdtempSync(join(tmpdir(), 'pa-e2e-no-assets-'));
+  return emptyAssetsDir;
+}
+
 /** The worker imports the built tracker; build it once per process (wrangler.toml has no [build] step). */
 let trackerBuilt = false;
 function buildTrackerOnce(): void {
@@ -164,6 +176,7 @@ export async function startLocalEdge(opts: LocalEdgeOptions = {}): Promise<Local
     // explicit so that several edges (or a restart while the old inspector is closing) never collide on 9229
     '--inspector-port', String(inspectorPort),
     '--persist-to', persistDir,
+    '--assets', opts.assetsDir ?? noAssets(),
     ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
     '--show-interactive-dev-session=false',
     ...(opts.testScheduled ? ['--test-scheduled'] : []),

@@ -10,4 +10,9 @@ export interface Env extends Cloudflare.Env {
   LIFECYCLE_PAUSED?: string;
   /** "true": webhooks may use http://127.0.0.1, http://localhost or http://[::1] (local development and tests only). */
   ALLOW_LOOPBACK_WEBHOOKS?: string;
+  /**
+   * Set by `npm run demo` only (`--var DEMO_SITE:demo`, never in wrangler.toml): the dashboard served on a loopback
+   * address offers this site's read token with one click (GET /v1/dashboard-config).
+   */
+  DEMO_SITE?: string;
 }

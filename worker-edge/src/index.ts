@@ -1,5 +1,7 @@
 import { requireSiteAccess } from './access/site-access';
 import { runScheduledAlerts } from './alerts/scheduled';
+import { handleDashboardConfig } from './dashboard/dashboard-config-route';
+import { serveSplitAsset } from './dashboard/split-asset';
 import type { Env } from './env';
 import { errorResponse, HttpError, jsonResponse } from './http/http-error';
 import { handleIngest, INGEST_CORS_HEADERS, ingestPathSchema } from './ingest/ingest-route';
@@ -50,6 +52,17 @@ export default {
     }
     if (url.pathname === '/t.js' && (request.method === 'GET' || request.method === 'HEAD')) return handleTrackerScript(request);
     if (url.pathname === '/healthz') return jsonResponse({ ok: true });
+    if (url.pathname === '/v1/dashboard-config') {
+      try {
+        if (request.method !== 'GET') throw methodNotAllowed(request, 'GET');
+        return handleDashboardConfig(request, env);
+      } catch (error) {
+        return errorResponse(error);
+      }
+    }
+    // Paths with no static asset (wrangler.toml [assets]) arrive here; the large dashboard wasm files are stored in parts.
+    const splitAsset = await serveSplitAsset(request, env.ASSETS);
+    if (splitAsset) return splitAsset;
     return errorResponse(new HttpError(404, 'not_found', `no route for ${request.method} ${url.pathname}`));
   },
 
