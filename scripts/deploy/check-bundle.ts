@@ -21,7 +21,7 @@ export const WORKER_RAW_LIMIT_BYTES = 64 * 1024 * 1024;
 /** Workers Static Assets: at most 20,000 files per version. */
 export const ASSET_COUNT_LIMIT = 20_000;
 /** The bindings the edge's code uses; a deploy without one of them would fail at its first request. */
-export const REQUIRED_BINDINGS = { r2: ['EVENTS'], durableObjects: ['INGEST_BUFFER', 'SITE_CATALOG', 'SITE_LIFECYCLE', 'SITE_ALERTS', 'SITE_AUDIENCES'], assets: 'ASSETS' } as const;
+export const REQUIRED_BINDINGS = { r2: ['EVENTS', 'BACKUPS'], durableObjects: ['INGEST_BUFFER', 'SITE_CATALOG', 'SITE_LIFECYCLE', 'SITE_ALERTS', 'SITE_AUDIENCES', 'SITE_BACKUP', 'SITE_HEALTH'], assets: 'ASSETS' } as const;
 /** Paths that must reach the Worker before any asset: the API, the tracker and the health check. */
 export const WORKER_FIRST_PATHS = ['/v1/*', '/t.js', '/healthz'] as const;
 /** Settings that only the local demo may set (GET /v1/dashboard-config offers a token when DEMO_SITE is set). */
