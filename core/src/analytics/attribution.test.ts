@@ -60,7 +60,7 @@ describe.each(['wasm', 'native'] as const)('attribution on %s', (engine) => {
     const spendCsv = 'date,channel,spend\n2024-01-01,email,50\n2024-01-02,social,100\n2023-12-01,social,999\n2024-01-03,display,10\n';
     const result = await runAttribution(stores[engine], { models: ['first', 'markov'], touch: { event: 'page' }, from: '2024-01-01', to: '2024-01-31', spend: 'spend.csv' }, { spendCsv });
     const { email, social, display } = byChannel(result);
-    expect(result.spend).toEqual({ total: 160, rowsUsed: 3, rowsOutsideRange: 1, margin: 1, channelsWithoutTouches: ['display'] });
+    expect(result.spend).toEqual({ total: 160, rowsUsed: 3, rowsOutsideRange: 1, margin: 1, channelsWithoutTouches: ['display'], source: 'csv' });
     expect(email!.spend).toBe(50);
     expect(email!.cpa!.markov).toBeCloseTo(100, 10);
     expect(email!.roas!.first).toBe(2);

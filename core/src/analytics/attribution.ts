@@ -28,6 +28,8 @@ import { SESSION_GAP_MINUTES } from './overview';
 import { analysisBasis, type WithBasis } from './basis';
 import { checkRange, eventMatcherSchema, identitySchema, includeFlaggedSchema, isoTime, parseSpec, propertyFilterSchema, propertyName, SpecError, windowSchema } from './spec';
 import { economics, parseSpendCsv, summariseSpend, type ChannelEconomics } from './spend';
+import { clickRates, type ImportedSpend } from './imported-spend';
+import { importedRow, OFFLINE_CHANNEL, ORIGIN_PROPERTY } from './origin';
 import {
   and,
   columnsFor,
@@ -102,6 +104,12 @@ export interface AttributionChannel {
   roi?: PerModel<number | null>;
   /** Models under which the channel's ROI is below 1. */
   roiBelowOne?: AttributionModel[];
+  /** From imported ad reports: what the platforms report, CTR = clicks / impressions, CPC = spend / clicks. */
+  impressions?: number;
+  clicks?: number;
+  ctr?: number | null;
+  cpc?: number | null;
+  platformConversions?: number;
 }
 
 export interface AttributionResult {
@@ -111,7 +119,7 @@ export interface AttributionResult {
   /** converting: conversions with at least one touchpoint; nonConverting: journeys without a conversion. */
   paths: { converting: number; nonConverting: number; averageConvertingLength: number };
   markov?: MarkovModel;
-  spend?: { total: number; rowsUsed: number; rowsOutsideRange: number; margin: number; channelsWithoutTouches: string[] };
+  spend?: { total: number; rowsUsed: number; rowsOutsideRange: number; margin: number; channelsWithoutTouches: string[]; source?: 'csv' | 'imported'; by?: 'platform' | 'campaign' };
 }
 
 export function parseAttributionSpec(input: unknown): AttributionSpec {
@@ -142,7 +150,7 @@ export function touchCtes(options: { touch: TouchDefinition; conversion: EventMa
   const convFlag = matchFlag(conversion);
   const revenue = propertyExpr(resolveProperty(options.revenueProperty));
   const amount = revenue.kind === 'number' && !revenue.text ? revenue.sql : sql`TRY_CAST(${revenue.sql} AS DOUBLE)`;
-  const columns = columnsFor([touch.property, options.revenueProperty, ...matcherProperties([conversion]), ...(touch.where ?? []).map((f) => f.property)], ['event_id', 'timestamp', 'event', 'session_id']);
+  const columns = columnsFor([touch.property, options.revenueProperty, ORIGIN_PROPERTY, ...matcherProperties([conversion]), ...(touch.where ?? []).map((f) => f.property)], ['event_id', 'timestamp', 'event', 'session_id']);
   const range: Sql[] = [];
   if (options.bounds.fromMs !== null) range.push(sql`"timestamp" >= ${timestamp(options.bounds.fromMs)}`);
   if (options.bounds.toMs !== null) range.push(sql`"timestamp" < ${timestamp(options.bounds.toMs)}`);
@@ -151,7 +159,7 @@ export function touchCtes(options: { touch: TouchDefinition; conversion: EventMa
   // conv.prev_ts is -infinity before a person's first conversion: an OR there would turn the journey join into a nested loop.
   return sql`pe AS MATERIALIZED (
       SELECT person, "timestamp" AS ts, event_id, session_id, is_touch, is_conv,
-        CASE WHEN is_touch THEN coalesce(${propertyAsText(resolveProperty(touch.property))}, ${NO_VALUE}) END AS touch_value,
+        CASE WHEN is_touch THEN CASE WHEN ${importedRow()} THEN ${OFFLINE_CHANNEL} ELSE coalesce(${propertyAsText(resolveProperty(touch.property))}, ${NO_VALUE}) END END AS touch_value,
         CASE WHEN is_conv THEN coalesce(${amount}, 0) END AS revenue
       FROM (SELECT *, ${touchFlag} AS is_touch, ${convFlag} AS is_conv FROM ${personEvents(options.identity, columns, { includeFlagged: options.includeFlagged })} WHERE ${and(range)})
       WHERE is_touch OR is_conv OR session_id IS NULL
@@ -222,21 +230,24 @@ export interface AttributionOptions {
   spendCsv?: string;
   /** Names the CSV in errors (default spec.spend). */
   spendLabel?: string;
+  /** Spend from imported ad reports (readImportedSpend), used when no CSV is given. */
+  importedSpend?: ImportedSpend | null;
 }
 
 export async function runAttribution(engine: QueryEngine, input: AttributionSpec | AttributionSpecInput, options: AttributionOptions = {}): Promise<WithBasis<AttributionResult>> {
   const spec = parseAttributionSpec(input);
   if (spec.spend !== undefined && options.spendCsv === undefined) throw new SpecError(`spec.spend names a CSV file (${spec.spend}) but its text was not given`);
-  const spendRows = options.spendCsv === undefined ? null : parseSpendCsv(options.spendCsv, options.spendLabel ?? spec.spend ?? 'spend CSV');
+  const imported = options.spendCsv === undefined ? (options.importedSpend ?? null) : null;
+  const spendRows = options.spendCsv !== undefined ? parseSpendCsv(options.spendCsv, options.spendLabel ?? spec.spend ?? 'spend CSV') : (imported?.rows ?? null);
   if (spec.identity === 'merged') await ensurePersonMap(engine);
   const query = attributionPathsSql(spec);
   const rows = await engine.query<PathRow & Record<string, unknown>>(query.text, query.params);
-  const result = attribute(spec, rows, spendRows === null ? null : summariseSpend(spendRows, timeBounds(spec.from, spec.to)));
+  const result = attribute(spec, rows, spendRows === null ? null : summariseSpend(spendRows, timeBounds(spec.from, spec.to)), imported);
   const orders = { matchers: [spec.conversion], spans: [timeBounds(spec.from, spec.to)] };
   return { ...result, basis: await analysisBasis(engine, { identity: spec.identity, includeFlagged: spec.includeFlagged, spans: [readBounds(spec)], orders }) };
 }
 
-function attribute(spec: AttributionSpec, rows: readonly PathRow[], spend: ReturnType<typeof summariseSpend> | null): AttributionResult {
+function attribute(spec: AttributionSpec, rows: readonly PathRow[], spend: ReturnType<typeof summariseSpend> | null, imported: ImportedSpend | null = null): AttributionResult {
   const options = { halfLifeMs: spec.halfLife.value * WINDOW_UNITS[spec.halfLife.unit], directValues: new Set(spec.directValues) };
   const heuristics = spec.models.filter((m): m is HeuristicModel => m !== 'markov');
   const conversions = new Map<AttributionModel, Map<string, number>>(spec.models.map((m) => [m, new Map()]));
@@ -312,6 +323,8 @@ function attribute(spec: AttributionSpec, rows: readonly PathRow[], spend: Retur
       entry.roas = pick('roas');
       entry.roi = pick('roi');
       entry.roiBelowOne = perModel.filter(([, e]) => e.roi !== null && e.roi < 1).map(([m]) => m);
+      const reach = imported?.reach.get(channel);
+      if (reach) Object.assign(entry, { impressions: reach.impressions, clicks: reach.clicks, platformConversions: reach.platformConversions, ...clickRates(reach, amount) });
     }
     return entry;
   });
@@ -331,6 +344,8 @@ function attribute(spec: AttributionSpec, rows: readonly PathRow[], spend: Retur
       rowsOutsideRange: spend.rowsOutsideRange,
       margin: spec.margin,
       channelsWithoutTouches: [...spend.byChannel.keys()].filter((c) => !touchpoints.has(c)).sort(),
+      source: imported ? 'imported' : 'csv',
+      ...(imported ? { by: imported.by } : {}),
     };
   }
   return result;

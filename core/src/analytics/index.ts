@@ -12,6 +12,8 @@ export * from './experiment-decision';
 export * from './fp-growth';
 export * from './funnel';
 export * from './identity';
+export * from './imported-spend';
+export * from './origin';
 export * from './identity-coverage';
 export * from './markov';
 export * from './overview';

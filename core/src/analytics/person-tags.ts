@@ -165,7 +165,7 @@ export function personTagsSql(options: TagOptions, asOfMs: number, tags: readonl
   }
   if (sources.has('rfm')) {
     const asOfDay = Math.floor((asOfMs - 1) / DAY_MS) * DAY_MS;
-    const rfm = rfmScoresSql({ order: options.orderEvent, revenueProperty: options.revenueProperty, identity: options.identity, includeFlagged: options.includeFlagged, asOf: undefined, from: undefined, to: undefined }, asOfDay);
+    const rfm = rfmScoresSql({ order: options.orderEvent, revenueProperty: options.revenueProperty, identity: options.identity, includeFlagged: options.includeFlagged, asOf: undefined, from: undefined, to: undefined, origin: 'all' }, asOfDay);
     ctes.push(sql`rfm AS (${rfm})`);
     joins.push(sql`LEFT JOIN rfm r ON r.person = s.person`);
   }

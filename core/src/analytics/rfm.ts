@@ -15,6 +15,7 @@ import { z } from 'zod';
 import type { QueryEngine } from '../engine/query-engine';
 import { ensurePersonMap, personEvents } from './identity';
 import { analysisBasis, type WithBasis } from './basis';
+import { originCondition, originSchema, type Origin } from './origin';
 import { checkRange, eventMatcherSchema, identitySchema, includeFlaggedSchema, isoTime, parseSpec, propertyName } from './spec';
 import { and, DAY_MS, eventCondition, parseDate, parseInstant, propertyExpr, resolveProperty, sql, timeBounds, timeCondition, timestamp, type Sql } from './sql';
 
@@ -40,6 +41,8 @@ export const rfmSpecSchema = z
     to: isoTime.optional(),
     identity: identitySchema.default('merged'),
     includeFlagged: includeFlaggedSchema,
+    /** orders of every origin, online only or offline (imported) only */
+    origin: originSchema,
   })
   .superRefine(checkRange);
 
@@ -94,7 +97,7 @@ function score(orderBy: Sql): Sql {
 }
 
 /** Per person: person, recency_days, frequency, monetary, r, f, m, tier. `asOfDayMs` is a UTC midnight. */
-export function rfmScoresSql(spec: RfmSpec, asOfDayMs: number): Sql {
+export function rfmScoresSql(spec: Omit<RfmSpec, 'origin'> & { origin?: Origin }, asOfDayMs: number): Sql {
   const bounds = timeBounds(spec.from, spec.to);
   const cutoff = timestamp(asOfDayMs + DAY_MS);
   const revenue = propertyExpr(resolveProperty(spec.revenueProperty));
@@ -102,7 +105,7 @@ export function rfmScoresSql(spec: RfmSpec, asOfDayMs: number): Sql {
   return sql`WITH orders AS (
       SELECT person, coalesce(order_id, event_id) AS order_key, max("timestamp") AS ts, max(${amount}) AS amount
       FROM ${personEvents(spec.identity, undefined, { includeFlagged: spec.includeFlagged })}
-      WHERE ${and([eventCondition(spec.order), timeCondition(bounds), sql`"timestamp" < ${cutoff}`])}
+      WHERE ${and([eventCondition(spec.order), timeCondition(bounds), sql`"timestamp" < ${cutoff}`, originCondition(spec.origin ?? 'all')])}
       GROUP BY person, order_key
     ),
     buyers AS (

@@ -142,3 +142,18 @@ export const importAnswerSchema = z.object({
   report: z.string(),
 });
 export type ImportAnswer = z.infer<typeof importAnswerSchema>;
+
+/**
+ * POST /v1/sites/<site>/imports?dryRun=true (200): what the import would store, validated like a real one but
+ * writing nothing. `repeated`: this exact file was imported before (committing it again is a no-op). A file the
+ * import would refuse answers the same 4xx as the real import.
+ */
+export const importDryRunSchema = z.object({
+  dryRun: z.literal(true),
+  import: importRecordSchema.pick({ id: true, kind: true, sha256: true, mapping: true, rows: true, stored: true, files: true, from: true, to: true }),
+  repeated: z.boolean(),
+  /** the file's columns, as the import read them */
+  columns: z.array(z.string()).max(10_000),
+  rejected: z.array(importRejectionSchema),
+});
+export type ImportDryRun = z.infer<typeof importDryRunSchema>;

@@ -7,6 +7,9 @@ import { TableMappingError, type ColumnMapping, type RejectedRow, type TableRow 
 
 export type FieldNames = Readonly<Record<string, readonly string[]>>;
 
+/** Customer keys an orders table may carry beside its member id: hashed into `$ids` like the customers' ones. */
+export const ORDER_CONTACT_FIELDS = { phone: ['phone', 'phone_number', 'mobile', 'tel', 'telephone'], email: ['email', 'e_mail', 'email_address'] } as const satisfies FieldNames;
+
 const simple = (name: string) => name.trim().toLowerCase().replace(/[\s_\-.]+/g, '');
 
 export function suggestFields(fields: FieldNames, header: readonly string[]): ColumnMapping {

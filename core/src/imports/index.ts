@@ -5,3 +5,4 @@ export * from './field-mapping';
 export * from './customers';
 export * from './ad-spend';
 export * from './import-files';
+export * from './import-fields';

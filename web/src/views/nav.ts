@@ -10,6 +10,7 @@ import Connect from './Connect.svelte';
 import DataQuality from './DataQuality.svelte';
 import Experiments from './Experiments.svelte';
 import Funnels from './Funnels.svelte';
+import Imports from './Imports.svelte';
 import Models from './Models.svelte';
 import Overview from './Overview.svelte';
 import Paths from './Paths.svelte';
@@ -34,6 +35,7 @@ export const VIEW_COMPONENTS: Record<ViewName, Component<{ dashboard: Dashboard 
   alerts: Alerts,
   models: Models,
   sql: SqlConsole,
+  imports: Imports,
   admin: Admin,
   connect: Connect,
 };
@@ -71,6 +73,7 @@ export const NAV_GROUPS: NavGroup[] = [
     label: 'Data',
     views: [
       { view: 'sql', label: 'SQL console' },
+      { view: 'imports', label: 'Imports' },
       { view: 'admin', label: 'Admin' },
       { view: 'connect', label: 'Data sources' },
     ],

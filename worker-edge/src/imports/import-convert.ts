@@ -10,6 +10,7 @@ import {
   suggestFields,
   tableToMessages,
   TableMappingError,
+  ORDER_CONTACT_FIELDS,
   type AdSpendRow,
   type ColumnMapping,
   type ImportKind,
@@ -23,8 +24,6 @@ import type { EventRow } from '@privacy-analytics/core/schema';
 import { HttpError } from '../http/http-error';
 import type { ImportTable } from './import-body';
 
-/** Customer keys an orders table may carry beside its member id: hashed into `$ids` like the customers' ones. */
-const ORDER_CONTACT_FIELDS = { phone: ['phone', 'phone_number', 'mobile', 'tel', 'telephone'], email: ['email', 'e_mail', 'email_address'] } as const;
 
 export interface ImportContext {
   site: string;
@@ -86,7 +85,9 @@ async function customersImport(table: ImportTable, given: ColumnMapping, context
 
 async function ordersImport(table: ImportTable, given: ColumnMapping, context: ImportContext): Promise<ConvertedImport> {
   const { phone, email, ...orderMapping } = given;
-  const contacts = { ...suggestFields(ORDER_CONTACT_FIELDS, table.header), ...(phone ? { phone } : {}), ...(email ? { email } : {}) };
+  // A field given as '' is unmapped on purpose: no suggestion for it.
+  const suggested: ColumnMapping = { ...suggestFields(ORDER_CONTACT_FIELDS, table.header), ...(phone !== undefined ? { phone } : {}), ...(email !== undefined ? { email } : {}) };
+  const contacts = Object.fromEntries(Object.entries(suggested).filter(([, column]) => column !== ''));
   for (const [field, column] of Object.entries(contacts)) {
     if (!table.header.includes(column)) throw new TableMappingError(`${field}=${column}: the header has no column "${column}"; columns: ${table.header.join(', ')}`);
   }

@@ -3,7 +3,7 @@
  * customers or ad spend; GET lists and inspects imports and their validation reports; DELETE withdraws one (admin).
  * An import is accepted whole (its rejected rows listed) or refused with the reason; nothing partial is ever listed.
  */
-import type { ImportAnswer, ImportRecord, ImportRejection, ImportTableEntry, ManifestEntry } from '@privacy-analytics/core/edge-api';
+import type { ImportAnswer, ImportDryRun, ImportRecord, ImportRejection, ImportTableEntry, ManifestEntry } from '@privacy-analytics/core/edge-api';
 import {
   adSpendTableKey,
   encodeAdSpendParquet,
@@ -42,6 +42,7 @@ export async function handleCreateImport(request: Request, url: URL, env: Env, g
   const kind = parseKind(url.searchParams.get('kind'));
   const mapping = parseMapping(url.searchParams.get('mapping'));
   const maxRejectedShare = parseShare(url.searchParams.get('maxRejectedShare'));
+  const dryRun = parseDryRun(url.searchParams.get('dryRun'));
   const givenId = url.searchParams.get('importId');
   if (givenId !== null) {
     const problem = importIdProblem(givenId);
@@ -55,9 +56,14 @@ export async function handleCreateImport(request: Request, url: URL, env: Env, g
   const importId = givenId ?? `sha-${sha256.slice(0, 32)}`;
   const catalog = catalogOf(env, site.id);
   const earlier = await catalog.importById(importId);
-  if (earlier) return repeated(earlier, sha256, await catalog.importRejections(importId), site.id, headers);
-
   const table = parseImportTable(text, importFormat(url.searchParams.get('format'), request.headers.get('content-type'), text));
+  if (earlier) {
+    const answer = repeated(earlier, sha256, await catalog.importRejections(importId), site.id);
+    if (!dryRun) return jsonResponse(answer, 200, headers);
+    const dry: ImportDryRun = { dryRun: true, import: dryRecord(earlier), repeated: true, columns: table.header, rejected: answer.rejected };
+    return jsonResponse(dry, 200, { ...headers, 'cache-control': 'no-store' });
+  }
+
   const policy = effectiveRetention(site.retentionDays, await catalog.retentionOverride());
   const converted = await convertImport(kind, table, mapping, {
     site: site.id,
@@ -76,6 +82,17 @@ export async function handleCreateImport(request: Request, url: URL, env: Env, g
   if (stored === 0) throw new HttpError(422, 'nothing_to_import', `none of the ${total} rows can be imported; the report says why`, report);
   if (rejectedLines / total > maxRejectedShare) {
     throw new HttpError(422, 'too_many_rejected', `${rejectedLines} of ${total} rows are rejected, more than maxRejectedShare ${maxRejectedShare}; fix the file or the mapping (the report says why), or raise maxRejectedShare`, report);
+  }
+  if (dryRun) {
+    const dates = [...(kind === 'ad_spend' ? byDate(converted.adSpend, (row) => row.date) : byDate(converted.events, (row) => new Date(row.timestamp).toISOString().slice(0, 10))).keys()].sort();
+    const dry: ImportDryRun = {
+      dryRun: true,
+      import: { id: importId, kind, sha256, mapping: converted.mapping, rows: report.rows, stored, files: dates.length, from: dates[0] ?? null, to: dates.at(-1) ?? null },
+      repeated: false,
+      columns: table.header,
+      rejected: report.rejected,
+    };
+    return jsonResponse(dry, 200, { ...headers, 'cache-control': 'no-store' });
   }
 
   const objectKeys: string[] = [];
@@ -108,20 +125,25 @@ export async function handleCreateImport(request: Request, url: URL, env: Env, g
   );
   if (!commit.committed) {
     await env.EVENTS.delete(objectKeys);
-    if (commit.existing) return repeated(commit.existing, sha256, await catalog.importRejections(importId), site.id, headers);
+    if (commit.existing) return jsonResponse(repeated(commit.existing, sha256, await catalog.importRejections(importId), site.id), 200, headers);
     throw new HttpError(409, 'import_conflict', `another import brought ${commit.conflicts.length} of these orders meanwhile (e.g. ${commit.conflicts[0]}); send the file again to see them as rejected rows`);
   }
   const answer: ImportAnswer = { import: { ...record, status: 'active', withdrawnAt: null, withdrawnBy: null }, repeated: false, rejected: report.rejected, report: reportPath(site.id, importId) };
   return jsonResponse(answer, 201, headers);
 }
 
-function repeated(earlier: ImportRecord, sha256: string, rejected: ImportRejection[], site: string, headers: Record<string, string>): Response {
+function dryRecord(record: ImportRecord): ImportDryRun['import'] {
+  const { id, kind, sha256, mapping, rows, stored, files, from, to } = record;
+  return { id, kind, sha256, mapping, rows, stored, files, from, to };
+}
+
+/** The earlier import of the same file; another file under its id, or a withdrawn one, is refused. */
+function repeated(earlier: ImportRecord, sha256: string, rejected: ImportRejection[], site: string): ImportAnswer {
   if (earlier.sha256 !== sha256) {
     throw new HttpError(409, 'import_id_taken', `import ${earlier.id} exists with other content (${earlier.kind}, ${earlier.createdAt}); choose another importId`);
   }
   if (earlier.status !== 'active') throw new HttpError(409, 'import_withdrawn', `import ${earlier.id} was withdrawn at ${earlier.withdrawnAt}; to import the file again, give it another importId`);
-  const answer: ImportAnswer = { import: earlier, repeated: true, rejected: rejected.slice(0, ANSWER_REJECTIONS), report: reportPath(site, earlier.id) };
-  return jsonResponse(answer, 200, headers);
+  return { import: earlier, repeated: true, rejected: rejected.slice(0, ANSWER_REJECTIONS), report: reportPath(site, earlier.id) };
 }
 
 interface Written {
@@ -254,6 +276,12 @@ function parseMapping(raw: string | null): ColumnMapping {
     if (error instanceof TableMappingError) throw new HttpError(400, 'invalid_mapping', error.message);
     throw error;
   }
+}
+
+function parseDryRun(raw: string | null): boolean {
+  if (raw === null || raw === 'false' || raw === '0') return false;
+  if (raw === 'true' || raw === '1' || raw === '') return true;
+  throw new HttpError(400, 'invalid_parameter', `dryRun: expected true or false, got "${raw.slice(0, 20)}"`);
 }
 
 function parseShare(raw: string | null): number {

@@ -1,7 +1,7 @@
 import { createExecutionContext, createScheduledController, env, SELF, waitOnExecutionContext } from 'cloudflare:test';
 import worker from '../../src/index';
 import { describe, expect, it } from 'vitest';
-import { manifestResponseSchema, importAnswerSchema, type ImportAnswer } from '@privacy-analytics/core/edge-api';
+import { manifestResponseSchema, importAnswerSchema, importDryRunSchema, type ImportAnswer } from '@privacy-analytics/core/edge-api';
 import type { EventRow } from '@privacy-analytics/core/schema';
 import { decodeParquet, EDGE } from '../helpers';
 import { adminCall, at, DAY_MS, drain, flushSite, hashedId, ingest, manifestOf, rowsInManifest, siteTokens } from './lifecycle-helpers';
@@ -50,6 +50,25 @@ const idsOf = (row: EventRow) => String((JSON.parse(row.properties) as Record<st
 
 describe('imports', { timeout: 120_000 }, () => {
   let orders: ImportAnswer;
+
+  it('dry run: validates and reports like the import, writing nothing; a repeated file says so', async () => {
+    const before = (await env.EVENTS.list({ prefix: `events/site=${SITE}/` })).objects.length;
+    const res = await upload('kind=orders&importId=pos-2026&maxRejectedShare=0.6&dryRun=true', ORDERS, { headers: { 'content-type': 'text/csv' } });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const dry = importDryRunSchema.parse(res.body);
+    expect(dry).toMatchObject({ dryRun: true, repeated: false, import: { id: 'pos-2026', kind: 'orders', rows: { total: 9, accepted: 4, rejected: 5 }, stored: 3, files: 2 } });
+    expect(dry.columns).toEqual(['order_id', 'member_id', 'phone', 'order_date', 'sku', 'category', 'qty', 'unit_price', 'store']);
+    expect(dry.import.mapping).toMatchObject({ user: 'member_id', time: 'order_date', quantity: 'qty' });
+    expect(dry.rejected.map((r) => r.line).sort()).toEqual([5, 6, 7, 8, 9]);
+    expect((await env.EVENTS.list({ prefix: `events/site=${SITE}/` })).objects.length).toBe(before);
+    expect((await get('/imports/pos-2026')).status).toBe(404);
+    expect((await manifestOf(SITE)).some((f) => f.key.includes('/imp.'))).toBe(false);
+
+    const refused = await upload('kind=orders&dryRun=true', ORDERS, { headers: { 'content-type': 'text/csv' } });
+    expect(refused.status).toBe(422);
+    expect(refused.body).toMatchObject({ error: 'too_many_rejected', rows: { rejected: 5 } });
+    expect((await upload('kind=orders&dryRun=maybe', ORDERS)).body).toMatchObject({ error: 'invalid_parameter' });
+  });
 
   it('orders: accepted whole, each bad row reported by line, field and reason; rows stored as events with source=import', async () => {
     const res = await upload('kind=orders&importId=pos-2026&maxRejectedShare=0.6', ORDERS, { headers: { 'content-type': 'text/csv' } });
@@ -177,6 +196,9 @@ describe('imports', { timeout: 120_000 }, () => {
     expect(again.body).toMatchObject({ repeated: true, import: { id: 'pos-2026', stored: 3 } });
     expect(again.body.rejected).toHaveLength(5);
     expect(await manifestOf(SITE)).toEqual(before);
+    const dry = await upload('kind=orders&importId=pos-2026&maxRejectedShare=0.6&dryRun=true', ORDERS);
+    expect(dry.status).toBe(200);
+    expect(dry.body).toMatchObject({ dryRun: true, repeated: true, import: { id: 'pos-2026', stored: 3 } });
     const other = await upload('kind=orders&importId=pos-2026', ORDERS.replace('59.90', '59.91'));
     expect(other.status).toBe(409);
     expect(other.body.error).toBe('import_id_taken');

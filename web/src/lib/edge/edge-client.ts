@@ -86,6 +86,11 @@ export class EdgeClient {
     return parsed.data;
   }
 
+  /** GET …/<path> as JSON (the caller validates it). */
+  json(path: string, what: string, signal?: AbortSignal): Promise<unknown> {
+    return this.#getJson(`${this.#base}/${path}`, what, signal);
+  }
+
   async live(minutes: number, signal?: AbortSignal): Promise<{ minute: string; accepted: number }[]> {
     const body = await this.#getJson(`${this.#base}/live?minutes=${minutes}`, 'live counts', signal);
     const parsed = liveSchema.safeParse(body);

@@ -28,9 +28,30 @@ const SENTENCES: Record<string, (d: Details) => string> = {
   not_found: () => 'The edge has no such item (it may have been removed meanwhile).',
   invalid_body: (d) => `The edge did not accept the form: ${String(d.message ?? 'invalid input')}`,
   invalid_parameter: (d) => `The edge did not accept the request: ${String(d.message ?? 'invalid parameter')}`,
+  nothing_to_import: () => 'None of the rows can be imported; the report below says why for each row (often a column mapped to the wrong field).',
+  too_many_rejected: (d) => `${rowsText(d)} are rejected, more than the import allows; the report below says why. Fix the file or the column mapping and check again.`,
+  invalid_mapping: (d) => `The column mapping does not fit the file: ${String(d.message ?? '')}`,
+  malformed_csv: (d) => `The file is not a CSV the edge can read: ${String(d.message ?? '')}`,
+  malformed_ndjson: (d) => `The file is not NDJSON the edge can read: ${String(d.message ?? '')}`,
+  invalid_encoding: () => 'The file is not UTF-8 text. Save it as UTF-8 (CSV UTF-8 in spreadsheet programs) and try again.',
+  empty_body: () => 'The file is empty.',
+  no_rows: () => 'The file has a header but no data rows.',
+  import_too_large: (d) => `The file is too large for one import (${String(d.message ?? '')}). Split it into parts, or use npm run import, which does.`,
+  too_many_dates: () => 'The rows span more than 1,000 dates, more than one import may; split the file by period.',
+  unsupported_format: () => 'Only CSV and NDJSON files can be imported (Parquet not yet).',
+  unsupported_encoding: () => 'The file is compressed in a way the edge does not read; send it uncompressed or gzipped.',
+  import_id_taken: () => 'An import with this id holds another file. Choose another import id.',
+  import_withdrawn: () => 'This file was imported and then withdrawn; to import it again, give it another import id.',
+  import_conflict: () => 'Another import brought some of these orders meanwhile. Check again to see them as rejected rows.',
+  imports_need_pseudonymous: () => 'This site is cookieless: its ids are hashed with a salt that lives two days, so imported persons could never meet online ones.',
   edge_misconfigured: () => "The collector's configuration is invalid; its operator finds why in the worker logs.",
   internal_error: () => 'The edge hit an internal error; try again, and tell its operator if it persists.',
 };
+
+function rowsText(d: Details): string {
+  const rows = d.rows as { total?: unknown; rejected?: unknown } | undefined;
+  return rows && typeof rows.rejected === 'number' && typeof rows.total === 'number' ? `${rows.rejected} of ${rows.total} rows` : 'Too many rows';
+}
 
 /** A sentence for an error from the edge (or from reaching it), saying what failed: "Could not <what>: <sentence>". */
 export function describeEdgeError(error: unknown, what: string): string {

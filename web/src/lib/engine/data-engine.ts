@@ -150,6 +150,8 @@ export interface DataEngine extends QueryEngine {
   /** Offline reopen: whatever the cache holds for the range of the saved connection. */
   loadCachedOnly(range: DateRange, opts?: RangeLoadOptions): Promise<LoadResult>;
   liveCounts(minutes: number): Promise<{ minute: string; accepted: number }[]>;
+  /** The saved connection's imported ad-spend tables of `range` as the DuckDB table `ad_spend` (replaced whole). */
+  loadAdSpend(range: DateRange): Promise<{ files: number; rows: number }>;
   /**
    * The overview of `spec` from the saved connection's rollups (no event row needed), when the spec has no filter
    * and every event file of its range has a rollup; otherwise `result` is null and `reason` says why.

@@ -141,6 +141,11 @@ export class WorkerDataEngine implements DataEngine {
     return result;
   }
 
+  async loadAdSpend(range: DateRange): Promise<{ files: number; rows: number }> {
+    const conn = await this.#requireConnection();
+    return this.#worker.call('loadAdSpend', (api) => api.loadAdSpend(conn, { ...range }));
+  }
+
   async liveCounts(minutes: number): Promise<{ minute: string; accepted: number }[]> {
     if (!Number.isInteger(minutes) || minutes < 1 || minutes > 2880) throw new Error(`minutes: expected an integer from 1 to 2880, got ${minutes}`);
     const conn = await this.#requireConnection();

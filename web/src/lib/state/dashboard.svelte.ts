@@ -174,6 +174,11 @@ export class Dashboard {
     this.access.forget();
   }
 
+  /** Loads the edge's data again (after an import, say). */
+  async reloadFromEdge(): Promise<void> {
+    await this.#rangeChanged();
+  }
+
   async #rangeChanged(): Promise<void> {
     if (this.connection.source === 'edge' && !this.access.rowsForbidden) await this.load.fromEdge(this.view.range);
   }

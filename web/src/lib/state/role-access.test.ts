@@ -14,8 +14,8 @@ describe('views by role', () => {
     expect(VIEWS.filter((view) => viewBlockReason(view, 'admin') !== null)).toEqual([]);
   });
 
-  it('local files (no role) open every view but Admin, and filter freely', () => {
-    expect(VIEWS.filter((view) => viewBlockReason(view, null) !== null)).toEqual(['admin']);
+  it('local files (no role) open every view but Imports and Admin (both need an edge), and filter freely', () => {
+    expect(VIEWS.filter((view) => viewBlockReason(view, null) !== null)).toEqual(['imports', 'admin']);
     expect(filterBlockReason(null)).toBeNull();
     expect(filterBlockReason('viewer')).toMatch(/analyst token/);
   });

@@ -27,6 +27,7 @@ export const VIEW_NEEDS: Record<ViewName, Role> = {
   alerts: 'viewer',
   models: 'analyst',
   sql: 'analyst',
+  imports: 'analyst',
   admin: 'admin',
   connect: 'viewer',
 };
@@ -39,6 +40,7 @@ export function roleAtLeast(role: Role, least: Role): boolean {
 export function viewBlockReason(view: ViewName, role: Role | null): string | null {
   const least = VIEW_NEEDS[view];
   if (view === 'admin' && role === null) return 'Needs an admin token: connect to an edge with one to manage tokens, erasure, retention and the audit log.';
+  if (view === 'imports' && role === null) return 'Needs an analyst or admin token: imports go through an edge, the only place that holds the key that hashes phone numbers, e-mail addresses and member ids.';
   if (role === null || roleAtLeast(role, least)) return null;
   if (least === 'admin') return `Needs an admin token: this ${role} token may not manage tokens, erasure, retention or read the audit log.`;
   if (view === 'sql') return 'Needs an analyst token: the SQL console queries event rows, and a viewer token reads aggregates only.';

@@ -25,6 +25,7 @@ export const VIEWS = [
   'alerts',
   'models',
   'sql',
+  'imports',
   'admin',
   'connect',
 ] as const;

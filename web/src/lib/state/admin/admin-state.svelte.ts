@@ -20,6 +20,10 @@ export class AdminSection<T> {
   set(data: T): void {
     this.#data = data;
   }
+  clear(): void {
+    this.#data = null;
+    this.#error = null;
+  }
 
   /** Runs `task`; a failure becomes the sentence for `what` ("Could not <what>: …"); resolves to whether it worked. */
   async run(what: string, task: () => Promise<void>): Promise<boolean> {

@@ -1,4 +1,4 @@
-import { MAX_SPEND_CSV_BYTES, parseSpendCsv, runAttribution, SpendCsvError, type AttributionResult, type AttributionSpecInput, type WithBasis } from '@privacy-analytics/core/analytics';
+import { MAX_SPEND_CSV_BYTES, parseSpendCsv, readImportedSpend, runAttribution, timeBounds, type SpendKey, SpendCsvError, type AttributionResult, type AttributionSpecInput, type WithBasis } from '@privacy-analytics/core/analytics';
 import type { DataEngine, DateRange } from '../../engine/data-engine';
 import type { SavedReports } from '../../reports/saved-reports';
 import { errorMessage } from '../errors';
@@ -16,6 +16,8 @@ export interface SpendFile {
 export class AttributionState extends FormAnalysisState<AttributionForm, AttributionSpecInput, WithBasis<AttributionResult>> {
   #spend = $state<SpendFile | null>(null);
   #spendError = $state<string | null>(null);
+  /** without a spend CSV: spend from the edge's imported ad reports, matched to the channels by platform or campaign */
+  importedSpendBy = $state<SpendKey | 'none'>('platform');
 
   constructor(engine: DataEngine, saved: SavedReports) {
     super(engine, saved, 'attribution', defaultAttributionForm());
@@ -61,14 +63,19 @@ export class AttributionState extends FormAnalysisState<AttributionForm, Attribu
   }
 
   /** Runs over `range`, reading rows flagged as invalid when `includeFlagged` (the dashboard's choice). */
-  async start(range: DateRange, dataVersion: number, includeFlagged = false): Promise<void> {
+  async start(range: DateRange, dataVersion: number, includeFlagged = false, fromEdge = false): Promise<void> {
     const formed = this.spec(range);
     if (!formed) return;
     const spec = includeFlagged ? { ...formed, includeFlagged } : formed;
     const spend = this.#spend;
+    const by = this.importedSpendBy;
     await this.run.run(async () => {
       await freshPersonMap(this.engine, dataVersion);
-      return runAttribution(this.engine, spec, spend ? { spendCsv: spend.text, spendLabel: spend.name } : {});
+      if (spend) return runAttribution(this.engine, spec, { spendCsv: spend.text, spendLabel: spend.name });
+      if (by === 'none' || !fromEdge) return runAttribution(this.engine, spec);
+      await this.engine.loadAdSpend(range);
+      const importedSpend = await readImportedSpend(this.engine, by, timeBounds(spec.from, spec.to));
+      return runAttribution(this.engine, spec, { importedSpend });
     });
   }
 

@@ -1,4 +1,4 @@
-import { runRfm, type RfmResult, type RfmSpecInput, type RfmTier, type WithBasis, parseRfmSpec } from '@privacy-analytics/core/analytics';
+import { runRfm, type Origin, type RfmResult, type RfmSpecInput, type RfmTier, type WithBasis, parseRfmSpec } from '@privacy-analytics/core/analytics';
 import type { QueryEngine } from '@privacy-analytics/core/engine';
 import { AnalysisRun, type Cancellable } from '../analysis-run.svelte.ts';
 import type { Dashboard } from '../dashboard.svelte.ts';
@@ -34,6 +34,8 @@ export class RfmViewState {
   revenueProperty = $state('revenue');
   /** YYYY-MM-DD, or '' for the end of the date range */
   asOf = $state('');
+  /** orders of every origin, online only or offline (imported) only */
+  origin = $state<Origin>('all');
   topN = $state(50);
   readonly run: AnalysisRun<RfmReport>;
   #formError = $state<string | null>(null);
@@ -56,6 +58,7 @@ export class RfmViewState {
     if (!revenue) throw new Error('choose the revenue property');
     const spec: RfmSpecInput = { order: { event: order }, revenueProperty: revenue, asOf: this.asOf || range.to };
     if (this.#context.includeFlagged?.()) spec.includeFlagged = true;
+    if (this.origin !== 'all') spec.origin = this.origin;
     parseRfmSpec(spec);
     return spec;
   }

@@ -8,6 +8,7 @@ import { DuckDbSession, chooseBundle, localBundles } from './duckdb-session';
 import { EdgeClient } from '../../edge/edge-client';
 import { errorMessage, installErrorTransfer, serializeError, type SerializedError } from '../../engine/errors';
 import { EventLoader } from './event-loader';
+import { loadAdSpendTables } from './ad-spend-tables';
 import { FileCache } from './file-cache';
 import { LocalDb } from '../../engine/local-db';
 import { prefetchParquetWasm } from './parquet-decoder';
@@ -76,6 +77,7 @@ const api: DataWorkerApi = {
   loadCached: (token, conn, range, columns, onProgress) => thenCube(withProgress(onProgress, (report) => ready().loader.loadCached(conn, range, columns, report, token))),
   loadFiles: (token, files, onProgress) => thenCube(withProgress(onProgress, (report) => ready().loader.loadFiles(files, report, token))),
   cancelLoad: (token) => ready().loader.cancel(token),
+  loadAdSpend: async (conn, range) => loadAdSpendTables(await duckdb(), conn, range),
   liveCounts: (conn, minutes) => new EdgeClient(conn).live(minutes),
   rollupOverview: (conn, spec) => rollups.overview(conn, spec),
   cubeOverview: (spec) => cube.overview(spec),

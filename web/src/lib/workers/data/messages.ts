@@ -34,6 +34,8 @@ export interface DataWorkerApi {
   loadCached(token: number, conn: Pick<EdgeConnection, 'url' | 'site'>, range: DateRange, columns: string[] | undefined, onProgress: (p: LoadProgress) => void): Promise<LoadResult>;
   loadFiles(token: number, files: File[], onProgress: (p: LoadProgress) => void): Promise<LoadResult>;
   cancelLoad(token: number): void;
+  /** the range's imported ad-spend tables as the DuckDB table `ad_spend` (ad-spend-tables.ts) */
+  loadAdSpend(conn: EdgeConnection, range: DateRange): Promise<{ files: number; rows: number }>;
   liveCounts(conn: EdgeConnection, minutes: number): Promise<{ minute: string; accepted: number }[]>;
   /** the overview from the edge's rollups (rollup-loader.ts) */
   rollupOverview(conn: EdgeConnection, spec: OverviewSpec): Promise<RollupOverview>;
