@@ -160,16 +160,14 @@ export const MAX_MUTE_MS = 30 * 24 * 60 * 60 * 1000;
 export function muteBodySchema(now: number) {
   return z
     .object({
-      until: z.union([
-        z.null(),
-        z
+      until: z
           .string('expected an ISO time such as "2031-03-12T18:00:00Z", or null to unmute')
           .max(40, 'at most 40 characters')
           .refine((text) => !Number.isNaN(Date.parse(text)), 'not a readable time; expected ISO 8601 such as "2031-03-12T18:00:00Z"')
           .refine((text) => Date.parse(text) > now, 'must lie in the future (send null to unmute)')
           .refine((text) => Date.parse(text) <= now + MAX_MUTE_MS, 'at most 30 days ahead')
-          .transform((text) => new Date(Date.parse(text)).toISOString()),
-      ]),
+          .transform((text) => new Date(Date.parse(text)).toISOString())
+          .nullable(),
     })
     .strict();
 }
