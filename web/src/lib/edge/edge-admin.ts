@@ -274,6 +274,11 @@ export class EdgeAdmin {
     return parse(alertsSchema, await this.#request('GET', `alerts/events?${query}`, 'fired alerts', undefined, signal), 'fired alerts');
   }
 
+  /** Seconds the oldest acknowledged event not yet written to R2 has waited, over every buffer shard (viewer role: live.read). */
+  async flushLagSeconds(signal?: AbortSignal): Promise<number> {
+    return parse(z.object({ flushLagSeconds: z.number() }).passthrough(), await this.#request('GET', 'metrics?minutes=1', 'flush lag', undefined, signal), 'flush lag').flushLagSeconds;
+  }
+
   /** The raw live counters (per minute and per day); data-quality.ts validates and shapes them. */
   async liveCounters(minutes: number, signal?: AbortSignal): Promise<unknown> {
     return this.#request('GET', `live?minutes=${Math.max(1, Math.min(2880, Math.round(minutes)))}`, 'collection counters', undefined, signal);

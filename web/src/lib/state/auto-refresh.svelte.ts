@@ -8,6 +8,7 @@ import { AUTO_REFRESH_MS } from './data-freshness';
 export class AutoRefresh {
   #lastSyncAt = $state<number | null>(null);
   #error = $state<string | null>(null);
+  #flushLagSeconds = $state<number | null>(null);
   #timer: ReturnType<typeof setInterval> | null = null;
   #syncing = false;
   #onVisible = () => {
@@ -16,11 +17,22 @@ export class AutoRefresh {
   readonly #sync: () => Promise<void>;
   readonly #busy: () => boolean;
   readonly #intervalMs: number;
+  readonly #probe: () => Promise<number>;
 
-  constructor(sync: () => Promise<void>, busy: () => boolean, intervalMs = AUTO_REFRESH_MS) {
+  /** `probe`: the edge's flush lag in seconds (GET …/metrics), read on start and after each re-sync. */
+  constructor(sync: () => Promise<void>, busy: () => boolean, probe: () => Promise<number>, intervalMs = AUTO_REFRESH_MS) {
     this.#sync = sync;
     this.#busy = busy;
+    this.#probe = probe;
     this.#intervalMs = intervalMs;
+  }
+
+  get flushLagSeconds(): number | null {
+    return this.#flushLagSeconds;
+  }
+
+  async #readLag(): Promise<void> {
+    this.#flushLagSeconds = await this.#probe().catch(() => null);
   }
 
   get lastSyncAt(): number | null {
@@ -40,6 +52,7 @@ export class AutoRefresh {
     if (this.#timer) return;
     this.#timer = setInterval(() => void this.tick(), Math.min(this.#intervalMs, 15_000));
     document.addEventListener('visibilitychange', this.#onVisible);
+    void this.#readLag();
   }
 
   stop(): void {
@@ -55,6 +68,7 @@ export class AutoRefresh {
     try {
       await this.#sync();
       this.markSynced();
+      await this.#readLag();
     } catch (error) {
       this.#error = errorMessage(error);
     } finally {

@@ -1,51 +1,29 @@
-import type { FileSpan } from '../engine/data-engine';
-import type { LivePoint } from './live-counts.svelte.ts';
-
 /** How often a dashboard connected to an edge re-syncs from the manifest while its tab is visible. */
 export const AUTO_REFRESH_MS = 60_000;
 /**
- * The edge writes buffered events at most every FLUSH_INTERVAL_SECONDS (30 s by default, 60 s at most). The loaded
- * data is late when the live counters saw events more than two of the longest flush intervals plus one re-sync
- * interval (and the counters' one-minute grain) after the newest event in the loaded files.
+ * The edge writes buffered events to files at most every FLUSH_INTERVAL_SECONDS (30 s by default, 60 s at most). The
+ * edge's files are late when the oldest acknowledged event not yet written has waited longer than two of the longest
+ * flush intervals; the dashboard's copy is late when its last successful re-sync is more than two intervals old.
  */
 export const MAX_FLUSH_INTERVAL_MS = 60_000;
-export const LATE_AFTER_MS = 2 * MAX_FLUSH_INTERVAL_MS + AUTO_REFRESH_MS + 60_000;
+export const LATE_FLUSH_LAG_MS = 2 * MAX_FLUSH_INTERVAL_MS;
 
-export type Freshness =
-  | { state: 'unknown'; reason: string }
-  | { state: 'fresh'; newestData: string | null }
-  | { state: 'late'; reason: string; newestData: string | null };
-
-/** The newest event time the loaded files hold (ISO), or null without files. */
-export function newestFileTime(index: readonly FileSpan[] | null): string | null {
-  if (!index || index.length === 0) return null;
-  return index.reduce((max, f) => (f.maxTime > max ? f.maxTime : max), index[0]!.maxTime);
-}
+export type Freshness = { state: 'unknown'; reason: string } | { state: 'fresh' } | { state: 'late'; reason: string };
 
 /**
- * Whether the data on screen is as fresh as the edge can make it: late when the live counters show events received
- * well after the newest loaded one (flushes or the re-sync are not keeping up), or when re-syncing failed for longer
- * than two intervals. Without live counters (local files) it is unknown.
+ * Whether the data on screen is as fresh as it should be. Event times say nothing here (a backfill or an offline
+ * SDK sends old events now), so freshness is judged by the pipeline: how long the edge has held events it has not yet
+ * written (`flushLagSeconds` from GET …/metrics) and how long ago the dashboard last synced successfully.
  */
-export function judgeFreshness(input: {
-  now: number;
-  lastSyncAt: number | null;
-  syncError: string | null;
-  newestData: string | null;
-  live: readonly LivePoint[] | null;
-}): Freshness {
-  const { now, lastSyncAt, syncError, newestData, live } = input;
-  if (syncError && (lastSyncAt === null || now - lastSyncAt > 2 * AUTO_REFRESH_MS)) {
-    return { state: 'late', reason: `re-syncing with the edge failed: ${syncError}`, newestData };
+export function judgeFreshness(input: { now: number; lastSyncAt: number | null; syncError: string | null; flushLagSeconds: number | null }): Freshness {
+  const { now, lastSyncAt, syncError, flushLagSeconds } = input;
+  if (lastSyncAt !== null && now - lastSyncAt > 2 * AUTO_REFRESH_MS) {
+    const minutes = Math.round((now - lastSyncAt) / 60_000);
+    return { state: 'late', reason: `data is late: last synced ${minutes} minutes ago${syncError ? ` (re-syncing failed: ${syncError})` : ''}` };
   }
-  if (!live) return { state: 'unknown', reason: 'no live counters (local files)' };
-  const lastLive = [...live].reverse().find((p) => p.accepted > 0);
-  if (!lastLive) return { state: 'fresh', newestData };
-  const liveAt = Date.parse(lastLive.minute);
-  const dataAt = newestData === null ? Number.NEGATIVE_INFINITY : Date.parse(newestData);
-  if (liveAt - dataAt > LATE_AFTER_MS) {
-    const behind = Number.isFinite(dataAt) ? `${Math.round((liveAt - dataAt) / 60_000)} minutes behind the live counters` : 'no file yet for events the live counters saw';
-    return { state: 'late', reason: `data is late: the newest loaded event is ${behind} (expected within ${Math.round(LATE_AFTER_MS / 60_000)} minutes)`, newestData };
+  if (flushLagSeconds !== null && flushLagSeconds * 1000 > LATE_FLUSH_LAG_MS) {
+    return { state: 'late', reason: `data is late: the edge has held events for ${flushLagSeconds} s without writing them to files (expected under ${LATE_FLUSH_LAG_MS / 1000} s)` };
   }
-  return { state: 'fresh', newestData };
+  if (lastSyncAt === null || flushLagSeconds === null) return { state: 'unknown', reason: syncError ?? 'not synced yet' };
+  return { state: 'fresh' };
 }
