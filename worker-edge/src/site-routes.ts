@@ -1,7 +1,16 @@
 import type { Action } from './access/roles';
 import type { AccessGrant } from './access/site-access';
 import { handleCreateToken, handleListTokens, handleRevokeToken, handleRotateToken, handleWhoAmI } from './access/token-routes';
-import { handleCreateAlertRule, handleDeleteAlertRule, handleListAlertEvents, handleListAlertRules } from './alerts/alert-routes';
+import {
+  handleAlertDimensions,
+  handleCreateAlertRule,
+  handleDeleteAlertRule,
+  handleListAlertEvents,
+  handleListAlertRules,
+  handleMuteAlertRule,
+  handleTestAlertRule,
+  handleUpdateAlertRule,
+} from './alerts/alert-routes';
 import { handleMetrics } from './alerts/metrics-route';
 import { handleAudienceDeliveryStatus, handleDeliverAudience, handleListAudienceLog, handleRecordCsvExport } from './audience/audience-routes';
 import { handleBackupStatus, handleRequestBackup, handleRestore, handleRestoreStatus } from './backup/backup-routes';
@@ -69,7 +78,11 @@ export const SITE_ROUTES: readonly SiteRoute[] = [
   { resource: 'alerts', rest: null, method: 'POST', action: 'alerts.manage', handle: (c) => handleCreateAlertRule(c.request, c.env, c.grant, c.cors) },
   { resource: 'alerts', rest: null, method: 'GET', action: 'alerts.manage', handle: (c) => handleListAlertRules(c.env, c.grant, c.cors) },
   { resource: 'alerts', rest: /^events$/, method: 'GET', action: 'live.read', handle: (c) => handleListAlertEvents(c.url, c.env, c.grant, c.cors) },
+  { resource: 'alerts', rest: /^dimensions$/, method: 'GET', action: 'alerts.manage', handle: (c) => handleAlertDimensions(c.env, c.grant, c.cors) },
+  { resource: 'alerts', rest: /^([^/]+)$/, method: 'PUT', action: 'alerts.manage', handle: (c) => handleUpdateAlertRule(c.request, c.env, c.grant, c.params[0]!, c.cors) },
   { resource: 'alerts', rest: /^([^/]+)$/, method: 'DELETE', action: 'alerts.manage', handle: (c) => handleDeleteAlertRule(c.env, c.grant, c.params[0]!, c.cors) },
+  { resource: 'alerts', rest: /^([^/]+)\/mute$/, method: 'POST', action: 'alerts.manage', handle: (c) => handleMuteAlertRule(c.request, c.env, c.grant, c.params[0]!, c.cors) },
+  { resource: 'alerts', rest: /^([^/]+)\/test$/, method: 'POST', action: 'alerts.manage', handle: (c) => handleTestAlertRule(c.request, c.env, c.grant, c.params[0]!, c.cors) },
   { resource: 'audiences', rest: /^deliveries$/, method: 'POST', action: 'data.export', handle: (c) => handleDeliverAudience(c.request, c.env, c.grant, c.cors) },
   { resource: 'audiences', rest: /^deliveries$/, method: 'GET', action: 'data.export', handle: (c) => handleListAudienceLog(c.url, c.env, c.grant, c.cors) },
   { resource: 'audiences', rest: /^deliveries\/([^/]+)$/, method: 'GET', action: 'data.export', handle: (c) => handleAudienceDeliveryStatus(c.env, c.grant, c.params[0]!, c.cors) },

@@ -4,10 +4,10 @@ import type { Assessment } from './seasonal-baseline';
 
 /** The JSON body posted to a rule's webhook when an anomaly episode starts. `text` makes it a valid Slack message too. */
 export interface AlertPayload {
-  type: 'alert.fired';
+  type: 'alert.fired' | 'alert.test';
   alertId: number;
   site: string;
-  rule: Pick<AlertRule, 'id' | 'name' | 'metric' | 'windowMinutes' | 'direction' | 'baseline' | 'threshold'>;
+  rule: Pick<AlertRule, 'id' | 'name' | 'metric' | 'windowMinutes' | 'direction' | 'baseline' | 'threshold' | 'filter'>;
   metric: string;
   window: { from: string; to: string };
   value: number;
@@ -33,9 +33,10 @@ export interface AlertFacts {
 export function alertMessage(facts: AlertFacts): string {
   const { rule, assessment, window } = facts;
   const verb = facts.direction === 'drop' ? 'dropped to' : 'spiked to';
+  const scope = rule.filter ? ` where ${rule.filter}` : '';
   const change = assessment.relativeChange === null ? '' : ` (${assessment.relativeChange > 0 ? '+' : ''}${Math.round(assessment.relativeChange * 100)} %)`;
   return (
-    `[${facts.site}] ${rule.metric} per ${rule.windowMinutes} min ${verb} ${round(assessment.value)}${change} in ${clock(window.from)}–${clock(window.to)} UTC; ` +
+    `[${facts.site}] ${rule.metric}${scope} per ${rule.windowMinutes} min ${verb} ${round(assessment.value)}${change} in ${clock(window.from)}–${clock(window.to)} UTC; ` +
     `the same window in ${assessment.baselineValues.length} earlier periods had a median of ${round(assessment.median ?? 0)} (MAD ${round(assessment.mad ?? 0)}). Rule: ${rule.name}`
   );
 }
@@ -46,7 +47,7 @@ export function alertPayload(alertId: number, facts: AlertFacts, message: string
     type: 'alert.fired',
     alertId,
     site: facts.site,
-    rule: { id: rule.id, name: rule.name, metric: rule.metric, windowMinutes: rule.windowMinutes, direction: rule.direction, baseline: rule.baseline, threshold: rule.threshold },
+    rule: { id: rule.id, name: rule.name, metric: rule.metric, windowMinutes: rule.windowMinutes, direction: rule.direction, baseline: rule.baseline, threshold: rule.threshold, ...(rule.filter ? { filter: rule.filter } : {}) },
     metric: rule.metric,
     window: isoWindow(facts.window),
     value: assessment.value,

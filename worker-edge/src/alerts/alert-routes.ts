@@ -2,7 +2,8 @@ import type { AccessGrant } from '../access/site-access';
 import type { Env } from '../env';
 import { HttpError, jsonResponse } from '../http/http-error';
 import { boundedLimit } from '../lifecycle/erasure-route';
-import { alertRuleBodySchema, RULE_BODY_HELP, ruleIdSchema } from './alert-rule';
+import { alertRuleBodySchema, muteBodySchema, MUTE_BODY_HELP, RULE_BODY_HELP, ruleIdSchema, testBodySchema, TEST_BODY_HELP } from './alert-rule';
+import { buffersOf } from '../stubs';
 import { readBody } from './request-body';
 import { alertWebhookPolicy, describeDestination } from './webhook-url';
 import { catalogOf, alertsOf } from '../stubs';
@@ -28,6 +29,56 @@ export async function handleCreateAlertRule(request: Request, env: Env, grant: A
 export async function handleListAlertRules(env: Env, grant: AccessGrant, headers: Record<string, string>): Promise<Response> {
   const rules = await alertsOf(env, grant.site.id).listRules();
   return jsonResponse({ site: grant.site.id, rules }, 200, { ...headers, 'cache-control': 'no-store' });
+}
+
+/** PUT /v1/sites/<site>/alerts/<id> (admin): replaces the rule's definition (the create body); the rule re-arms. */
+export async function handleUpdateAlertRule(request: Request, env: Env, grant: AccessGrant, id: string, headers: Record<string, string>): Promise<Response> {
+  const site = grant.site.id;
+  const ruleId = parseRuleId(id);
+  const body = await readBody(request, alertRuleBodySchema(alertWebhookPolicy(env, grant.site)), MAX_RULE_BODY_BYTES, 'invalid_rule', RULE_BODY_HELP);
+  const rule = await alertsOf(env, site).updateRule(ruleId, body, grant.tokenId);
+  if (!rule) throw new HttpError(404, 'not_found', `no alert rule "${ruleId}" on site "${site}"`);
+  await catalogOf(env, site).appendAudit({
+    action: 'alert.rule.update',
+    actor: grant.tokenId,
+    details: { ruleId, name: rule.name, metric: rule.metric, filter: rule.filter ?? null, windowMinutes: rule.windowMinutes, direction: rule.direction, destination: rule.destination },
+  });
+  return jsonResponse({ site, rule }, 200, { ...headers, 'cache-control': 'no-store' });
+}
+
+/** POST /v1/sites/<site>/alerts/<id>/mute (admin): {"until": ISO | null}; a muted rule is evaluated but fires nothing. */
+export async function handleMuteAlertRule(request: Request, env: Env, grant: AccessGrant, id: string, headers: Record<string, string>): Promise<Response> {
+  const site = grant.site.id;
+  const ruleId = parseRuleId(id);
+  const { until } = await readBody(request, muteBodySchema(Date.now()), 1024, 'invalid_mute', MUTE_BODY_HELP);
+  const rule = await alertsOf(env, site).muteRule(ruleId, until, grant.tokenId);
+  if (!rule) throw new HttpError(404, 'not_found', `no alert rule "${ruleId}" on site "${site}"`);
+  await catalogOf(env, site).appendAudit({ action: until ? 'alert.rule.mute' : 'alert.rule.unmute', actor: grant.tokenId, details: { ruleId, name: rule.name, until } });
+  return jsonResponse({ site, rule }, 200, { ...headers, 'cache-control': 'no-store' });
+}
+
+/**
+ * POST /v1/sites/<site>/alerts/<id>/test (admin): evaluates the rule now on its last complete window (nothing is
+ * recorded) and, with {"webhook": true}, posts a signed `alert.test` message to its webhook once, answering how it went.
+ */
+export async function handleTestAlertRule(request: Request, env: Env, grant: AccessGrant, id: string, headers: Record<string, string>): Promise<Response> {
+  const site = grant.site.id;
+  const ruleId = parseRuleId(id);
+  const { webhook } = await readBody(request, testBodySchema, 1024, 'invalid_test', TEST_BODY_HELP, true);
+  const test = await alertsOf(env, site).testRule(site, ruleId, webhook);
+  if (!test) throw new HttpError(404, 'not_found', `no alert rule "${ruleId}" on site "${site}"`);
+  if (webhook) await catalogOf(env, site).appendAudit({ action: 'alert.rule.test', actor: grant.tokenId, details: { ruleId, delivered: test.webhook?.ok ?? false, status: test.webhook?.status ?? null } });
+  return jsonResponse({ site, test }, 200, { ...headers, 'cache-control': 'no-store' });
+}
+
+/** GET /v1/sites/<site>/alerts/dimensions (admin): the campaign / channel / UTM values counted by name in the last 2 days, for rule filters. */
+export async function handleAlertDimensions(env: Env, grant: AccessGrant, headers: Record<string, string>): Promise<Response> {
+  const since = new Date(Date.now() - 2 * 86_400_000).toISOString().slice(0, 10);
+  const lists = await Promise.all(buffersOf(env, grant.site.id).map((buffer) => buffer.dimensionValues(since)));
+  const values: Record<string, string[]> = { utm_campaign: [], utm_source: [], utm_medium: [], channel: [] };
+  for (const { dimension, value } of lists.flat()) if (values[dimension] && !values[dimension]!.includes(value)) values[dimension]!.push(value);
+  for (const list of Object.values(values)) list.sort();
+  return jsonResponse({ site: grant.site.id, since, values }, 200, { ...headers, 'cache-control': 'no-store' });
 }
 
 /** DELETE /v1/sites/<site>/alerts/<id> (admin): the rule goes; the alerts it fired stay listed. */

@@ -15,10 +15,18 @@ export const RULE_DEFAULTS = {
   threshold: { k: 3.5, minRelativeChange: 0.2, minBaselineVolume: 10 } satisfies ThresholdSpec,
 };
 
-/** events = accepted rows, persons = distinct hashed ids, conversions = accepted conversion events; or any live counter. */
-export const METRIC_PATTERN = /^(events|persons|conversions|accepted|duplicate|flush_lag|failure_rate|(bot|rejected|flag|dropped):[a-z0-9_]{1,60})$/;
+/**
+ * events = accepted rows, persons = distinct hashed ids, conversions = accepted conversion events, visits (sessions,
+ * dimension-counters.ts), revenue (sum of the revenue column), conversion_rate (conversions / visits); or any live counter.
+ */
+export const METRIC_PATTERN = /^(events|persons|conversions|visits|revenue|conversion_rate|accepted|duplicate|flush_lag|failure_rate|(bot|rejected|flag|dropped):[a-z0-9_]{1,60})$/;
+/** Metrics a rule may filter by a dimension value. */
+export const FILTERABLE_METRICS = ['visits', 'conversions', 'revenue', 'conversion_rate'] as const;
+export const RATE_METRIC = 'conversion_rate';
+/** `utm_campaign = spring_sale`: one dimension (dimension-counters.ts) equal to one value. */
+export const FILTER_PATTERN = /^\s*(utm_campaign|utm_source|utm_medium|channel)\s*=\s*(\S(?:.{0,98}\S)?)\s*$/;
 const METRIC_HELP =
-  'events, persons, conversions or a live counter (accepted, duplicate, bot:<reason>, rejected:<reason>, flag:<flag>, dropped:<reason>), flush_lag (seconds the oldest unwritten event has waited; fires above limitSeconds), or failure_rate (percent of today\'s operations that failed; fires above limitPercent)';
+  'events, persons, conversions, visits, revenue, conversion_rate (conversions per visit) or a live counter (accepted, duplicate, bot:<reason>, rejected:<reason>, flag:<flag>, dropped:<reason>), flush_lag (seconds the oldest unwritten event has waited; fires above limitSeconds), or failure_rate (percent of today\'s operations that failed; fires above limitPercent)';
 
 export interface AlertRule {
   id: string;
@@ -29,6 +37,10 @@ export interface AlertRule {
   baseline: BaselineSpec;
   threshold: ThresholdSpec;
   webhookUrl: string;
+  /** visits / conversions / revenue / conversion_rate only: `<dimension> = <value>`, e.g. `utm_campaign = spring_sale`. */
+  filter?: string;
+  /** While set and in the future, the rule is evaluated but fires nothing (ISO time). */
+  mutedUntil?: string | null;
   /** flush_lag rules only: fire when the oldest unwritten event has waited longer than this. */
   limitSeconds?: number;
   /** failure_rate rules only: fire when today's failure rate is above this many percent (default 0.3). */
@@ -37,12 +49,23 @@ export interface AlertRule {
   minOperations?: number;
   createdAt: string;
   createdBy: string;
+  updatedAt?: string;
+  updatedBy?: string;
 }
 
-export type AlertRuleInput = Omit<AlertRule, 'id' | 'createdAt' | 'createdBy'>;
+export type AlertRuleInput = Omit<AlertRule, 'id' | 'createdAt' | 'createdBy' | 'updatedAt' | 'updatedBy' | 'mutedUntil'>;
+
+/** The dimension and value of a rule's filter, or null when it has none. */
+export function parseFilter(filter: string | undefined): { dimension: 'utm_campaign' | 'utm_source' | 'utm_medium' | 'channel'; value: string } | null {
+  if (filter === undefined) return null;
+  const match = FILTER_PATTERN.exec(filter);
+  return match ? { dimension: match[1] as 'utm_campaign', value: match[2]! } : null;
+}
 
 export const RULE_BODY_HELP =
-  '{"metric": "events" | "persons" | "conversions" | "<counter>" | "flush_lag", "webhookUrl": "https://…", "name"?: "…", "windowMinutes"?: 5-1440 (multiple of 5), ' +
+  '{"metric": "events" | "persons" | "conversions" | "visits" | "revenue" | "conversion_rate" | "<counter>" | "flush_lag", "webhookUrl": "https://…", "name"?: "…", ' +
+  '"filter"?: "utm_campaign | utm_source | utm_medium | channel = <value>" (visits, conversions, revenue, conversion_rate only), ' +
+  '"windowMinutes"?: 5-1440 (multiple of 5), ' +
   '"limitSeconds"?: 60-86400 (flush_lag only, default 600), "limitPercent"?: 0.001-100 and "minOperations"?: 0-1e9 (failure_rate only, defaults 0.3 and 100), ' +
   '"direction"?: "drop" | "spike" | "both", "baseline"?: {"days"?: 0-14, "weeks"?: 0-4}, "threshold"?: {"k"?: 1-10, "minRelativeChange"?: 0-10, "minBaselineVolume"?: >= 0}}';
 
@@ -83,6 +106,15 @@ export function alertRuleBodySchema(policy: WebhookPolicy): z.ZodType<AlertRuleI
         })
         .strict()
         .default(RULE_DEFAULTS.threshold),
+      filter: z
+        .string()
+        .max(140, 'at most 140 characters')
+        .regex(FILTER_PATTERN, 'expected "<dimension> = <value>" with dimension utm_campaign, utm_source, utm_medium or channel, e.g. "utm_campaign = spring_sale"')
+        .transform((text) => {
+          const parsed = parseFilter(text)!;
+          return `${parsed.dimension} = ${parsed.value}`;
+        })
+        .optional(),
       limitSeconds: z.number().int('must be a whole number of seconds').min(60, 'at least 60').max(86_400, 'at most 86400 (one day)').optional(),
       limitPercent: z.number().min(0.001, 'at least 0.001').max(100, 'at most 100').optional(),
       minOperations: z.number().int('must be a whole number').min(0, 'at least 0').max(1e9, 'at most 1e9').optional(),
@@ -96,6 +128,9 @@ export function alertRuleBodySchema(policy: WebhookPolicy): z.ZodType<AlertRuleI
     })
     .strict()
     .superRefine((body, ctx) => {
+      if (body.filter !== undefined && !(FILTERABLE_METRICS as readonly string[]).includes(body.metric)) {
+        ctx.addIssue({ code: 'custom', path: ['filter'], message: `only ${FILTERABLE_METRICS.join(', ')} rules take a filter; ${body.metric} is counted site-wide` });
+      }
       if (body.limitSeconds !== undefined && body.metric !== FLUSH_LAG_METRIC) {
         ctx.addIssue({ code: 'custom', path: ['limitSeconds'], message: 'only flush_lag rules take a limit; other metrics are judged against their own baseline' });
       }
@@ -115,8 +150,31 @@ export function alertRuleBodySchema(policy: WebhookPolicy): z.ZodType<AlertRuleI
         const minOperations = body.minOperations ?? DEFAULT_FAILURE_RATE_MIN_OPERATIONS;
         return { ...body, direction: 'spike' as const, limitPercent, minOperations, name: body.name ?? `failure rate over ${limitPercent} %`, webhookUrl: new URL(body.webhookUrl).href };
       }
-      return { ...body, name: body.name ?? `${body.metric} per ${body.windowMinutes} min (${body.direction})`, webhookUrl: new URL(body.webhookUrl).href };
+      const scope = body.filter === undefined ? '' : ` where ${body.filter}`;
+      return { ...body, name: body.name ?? `${body.metric}${scope} per ${body.windowMinutes} min (${body.direction})`, webhookUrl: new URL(body.webhookUrl).href };
     });
 }
+
+/** POST /v1/sites/<site>/alerts/<id>/mute: `until` an ISO time (at most 30 days ahead), or null to unmute. */
+export const MAX_MUTE_MS = 30 * 24 * 60 * 60 * 1000;
+export function muteBodySchema(now: number) {
+  return z
+    .object({
+      until: z
+          .string('expected an ISO time such as "2031-03-12T18:00:00Z", or null to unmute')
+          .max(40, 'at most 40 characters')
+          .refine((text) => !Number.isNaN(Date.parse(text)), 'not a readable time; expected ISO 8601 such as "2031-03-12T18:00:00Z"')
+          .refine((text) => Date.parse(text) > now, 'must lie in the future (send null to unmute)')
+          .refine((text) => Date.parse(text) <= now + MAX_MUTE_MS, 'at most 30 days ahead')
+          .transform((text) => new Date(Date.parse(text)).toISOString())
+          .nullable(),
+    })
+    .strict();
+}
+export const MUTE_BODY_HELP = '{"until": "<ISO time within 30 days>" | null}';
+
+/** POST /v1/sites/<site>/alerts/<id>/test: `webhook: true` also posts a signed `alert.test` message to the rule's URL. */
+export const testBodySchema = z.object({ webhook: z.boolean('expected true or false').default(false) }).strict().default({ webhook: false });
+export const TEST_BODY_HELP = '{"webhook"?: true | false}';
 
 export const ruleIdSchema = z.string().regex(/^[0-9a-f]{16}$/);

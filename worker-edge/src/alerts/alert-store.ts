@@ -143,6 +143,10 @@ export function saveRuleState(sql: SqlStorage, ruleId: string, state: RuleState)
   sql.exec(`UPDATE alert_rules SET state = ? WHERE id = ?`, JSON.stringify(state), ruleId);
 }
 
+export function saveRuleSpec(sql: SqlStorage, rule: AlertRule, state: RuleState): void {
+  sql.exec(`UPDATE alert_rules SET spec = ?, state = ? WHERE id = ?`, JSON.stringify(rule), JSON.stringify(state), rule.id);
+}
+
 /** Removes a rule; alerts it fired stay listed, their pending deliveries are cancelled. */
 export function deleteRule(sql: SqlStorage, ruleId: string): AlertRule | null {
   const row = sql.exec<{ spec: string }>(`SELECT spec FROM alert_rules WHERE id = ?`, ruleId).toArray()[0];

@@ -87,3 +87,37 @@ export function assess(value: number, baselineValues: readonly number[], directi
   if (direction !== 'drop' && value > upper && change >= threshold.minRelativeChange) return { ...assessed, outcome: 'spike' };
   return { ...assessed, outcome: 'normal' };
 }
+
+/**
+ * A rate (conversions per visit) against the same window on earlier days: the median and MAD of the earlier rates, and
+ * a spread never below the binomial standard error of the current window, sqrt(p(1-p)/visits) with p the baseline
+ * median (the noise a window of this many visits has anyway). `minBaselineVolume` applies to the visits: below that
+ * median (or with no visits now) the window is too small to judge.
+ */
+export function assessRate(
+  current: { conversions: number; visits: number },
+  baseline: readonly { conversions: number; visits: number }[],
+  direction: Direction,
+  threshold: ThresholdSpec,
+): Assessment {
+  const rate = (p: { conversions: number; visits: number }) => (p.visits > 0 ? p.conversions / p.visits : 0);
+  const value = rate(current);
+  const usable = baseline.filter((p) => p.visits > 0);
+  const baselineValues = usable.map(rate);
+  const base: Assessment = { outcome: 'insufficient_baseline', value, median: null, mad: null, spread: null, lower: null, upper: null, relativeChange: null, baselineValues };
+  if (usable.length < MIN_BASELINE_WINDOWS) return base;
+  const center = median(baselineValues);
+  const mad = medianAbsoluteDeviation(baselineValues, center);
+  const binomial = current.visits > 0 ? Math.sqrt((center * (1 - center)) / current.visits) : 0;
+  const spread = Math.max(MAD_SCALE * mad, binomial);
+  const lower = center - threshold.k * spread;
+  const upper = center + threshold.k * spread;
+  const relativeChange = center > 0 ? (value - center) / center : null;
+  const assessed = { ...base, median: center, mad, spread, lower, upper, relativeChange };
+  const visitsMedian = median(usable.map((p) => p.visits));
+  if (visitsMedian < threshold.minBaselineVolume || current.visits < threshold.minBaselineVolume / 2 || center === 0) return { ...assessed, outcome: 'quiet' };
+  const change = relativeChange!;
+  if (direction !== 'spike' && value < lower && -change >= threshold.minRelativeChange) return { ...assessed, outcome: 'drop' };
+  if (direction !== 'drop' && value > upper && change >= threshold.minRelativeChange) return { ...assessed, outcome: 'spike' };
+  return { ...assessed, outcome: 'normal' };
+}

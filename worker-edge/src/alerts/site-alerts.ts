@@ -23,14 +23,15 @@ import {
   recordAttempt,
   resolveAlert,
   ruleState,
+  saveRuleSpec,
   saveRuleState,
   setMeta,
   type AlertEvent,
   type AlertQuery,
   type RuleState,
 } from './alert-store';
-import { readMetricWindows } from './metric-windows';
-import { assess, baselineWindows, type Assessment, type Outcome } from './seasonal-baseline';
+import { readRuleWindows } from './metric-windows';
+import { assess, assessRate, baselineWindows, type Assessment, type Outcome } from './seasonal-baseline';
 import { assessFailureRate, currentFailureRate, DEFAULT_FAILURE_RATE_LIMIT_PERCENT, DEFAULT_FAILURE_RATE_MIN_OPERATIONS, FAILURE_RATE_METRIC, failureRateMessage, type FailureRateNow } from './failure-rate-rule';
 import { countHealth } from '../health/count-health';
 import { assessFlushLag, currentFlushLagSeconds, DEFAULT_FLUSH_LAG_LIMIT_SECONDS, FLUSH_LAG_METRIC, flushLagMessage } from './flush-lag-rule';
@@ -54,9 +55,28 @@ export interface RuleEvaluation {
   fired: number | null;
   /** Id of the alert whose episode this evaluation ended. */
   resolved: number | null;
+  /** The rule was muted: an anomaly was seen (or not) but nothing fired. */
+  muted?: boolean;
 }
 
 export type RuleInfo = ReturnType<typeof describeRule>;
+
+export interface RuleTest {
+  ruleId: string;
+  window: { from: string; to: string };
+  outcome: Outcome;
+  /** Whether this window would start an episode (muting aside). */
+  wouldFire: boolean;
+  muted: boolean;
+  assessment: Assessment;
+  /** The alert's message had it fired. */
+  message: string | null;
+  webhook: { ok: boolean; status: number | null; error: string | null; durationMs: number } | null;
+}
+
+export function isMuted(rule: Pick<AlertRule, 'mutedUntil'>, now: number): boolean {
+  return typeof rule.mutedUntil === 'string' && Date.parse(rule.mutedUntil) > now;
+}
 
 /**
  * One per site: its alert rules, the state of each rule's anomaly episode, the alerts fired and
@@ -87,6 +107,30 @@ export class SiteAlerts extends DurableObject<Env> {
 
   listRules(): RuleInfo[] {
     return listRules(this.#sql).map(({ rule, state }) => describeRule(rule, state));
+  }
+
+  /** Replaces a rule's definition (same id, creator and mute); an open episode ends, the rule re-arms. */
+  updateRule(id: string, input: AlertRuleInput, updatedBy: string, now: number = Date.now()): RuleInfo | null {
+    return this.ctx.storage.transactionSync(() => {
+      const found = listRules(this.#sql).find((r) => r.rule.id === id);
+      if (!found) return null;
+      const rule: AlertRule = { ...input, id, createdAt: found.rule.createdAt, createdBy: found.rule.createdBy, mutedUntil: found.rule.mutedUntil ?? null, updatedAt: new Date(now).toISOString(), updatedBy };
+      if (found.state.openAlertId !== null) resolveAlert(this.#sql, found.state.openAlertId, now);
+      const state: RuleState = { ...INITIAL_STATE, lastWindowEnd: found.state.lastWindowEnd };
+      saveRuleSpec(this.#sql, rule, state);
+      return describeRule(rule, state);
+    });
+  }
+
+  /** Mutes a rule until a time (ISO), or unmutes it (null). */
+  muteRule(id: string, until: string | null, by: string, now: number = Date.now()): RuleInfo | null {
+    return this.ctx.storage.transactionSync(() => {
+      const found = listRules(this.#sql).find((r) => r.rule.id === id);
+      if (!found) return null;
+      const rule: AlertRule = { ...found.rule, mutedUntil: until, updatedAt: new Date(now).toISOString(), updatedBy: by };
+      saveRuleSpec(this.#sql, rule, found.state);
+      return describeRule(rule, found.state);
+    });
   }
 
   deleteRule(id: string): AlertRule | null {
@@ -131,27 +175,10 @@ export class SiteAlerts extends DurableObject<Env> {
     if (initialState.lastWindowEnd !== null && initialState.lastWindowEnd >= window.to) {
       return { ...unchanged, outcome: 'already_evaluated', value: null, median: null };
     }
-    let value: number;
-    let assessment: Assessment;
-    let known: { window: TimeWindow; value: number }[] = [];
-    let failureRate: FailureRateNow | null = null;
-    if (rule.metric === FAILURE_RATE_METRIC) {
-      failureRate = await currentFailureRate(this.env, site, now);
-      value = failureRate.ratePercent;
-      assessment = assessFailureRate(failureRate, rule.limitPercent ?? DEFAULT_FAILURE_RATE_LIMIT_PERCENT, rule.minOperations ?? DEFAULT_FAILURE_RATE_MIN_OPERATIONS);
-    } else if (rule.metric === FLUSH_LAG_METRIC) {
-      value = await currentFlushLagSeconds(this.env, site, now);
-      assessment = assessFlushLag(value, rule.limitSeconds ?? DEFAULT_FLUSH_LAG_LIMIT_SECONDS);
-    } else {
-      const comparisons = baselineWindows(window, rule.baseline);
-      const { values, oldestDataAt } = await readMetricWindows(this.env, site, rule.metric, [window, ...comparisons]);
-      const [current, ...baselineValues] = values as [number, ...number[]];
-      value = current;
-      // A comparison window from before the site sent anything is unknown, not zero.
-      known = comparisons.flatMap((w, i) => (oldestDataAt !== null && w.from >= oldestDataAt ? [{ window: w, value: baselineValues[i]! }] : []));
-      assessment = assess(value, known.map((k) => k.value), rule.direction, rule.threshold);
-    }
-    const anomaly = assessment.outcome === 'drop' || assessment.outcome === 'spike' ? assessment.outcome : null;
+    const { value, assessment, known, failureRate } = await this.#assess(site, rule, window, now);
+    const muted = isMuted(rule, now);
+    // A muted rule is still evaluated (its state and last assessment stay current) but starts no episode.
+    const anomaly = !muted && (assessment.outcome === 'drop' || assessment.outcome === 'spike') ? assessment.outcome : null;
 
     const { fired, resolved } = this.ctx.storage.transactionSync(() => {
       // Re-read: the rule may have been deleted while its counters were being read.
@@ -180,7 +207,7 @@ export class SiteAlerts extends DurableObject<Env> {
           JSON.stringify(alertPayload(id, facts, message)),
         );
         Object.assign(next, { status: 'alerting', openAlertId: fired, normalStreak: 0 });
-      } else if (state.status === 'alerting' && assessment.outcome !== 'insufficient_baseline') {
+      } else if (state.status === 'alerting' && assessment.outcome !== 'insufficient_baseline' && !muted) {
         next.normalStreak = state.normalStreak + 1;
         if (next.normalStreak >= RECOVERY_EVALUATIONS) {
           if (state.openAlertId !== null) resolveAlert(this.#sql, state.openAlertId, now);
@@ -192,7 +219,70 @@ export class SiteAlerts extends DurableObject<Env> {
       return { fired, resolved };
     });
     if (fired !== null) console.log(JSON.stringify({ alert: 'fired', site, rule: rule.id, alertId: fired, direction: anomaly, window: isoWindow(window), value, median: assessment.median }));
-    return { ...unchanged, outcome: assessment.outcome, value, median: assessment.median, fired, resolved };
+    return { ...unchanged, outcome: assessment.outcome, value, median: assessment.median, fired, resolved, ...(muted ? { muted: true } : {}) };
+  }
+
+  /** The rule's metric over `window` judged against its baseline (or limit); reads only, changes nothing. */
+  async #assess(site: string, rule: AlertRule, window: TimeWindow, now: number) {
+    let value: number;
+    let assessment: Assessment;
+    let known: { window: TimeWindow; value: number }[] = [];
+    let failureRate: FailureRateNow | null = null;
+    if (rule.metric === FAILURE_RATE_METRIC) {
+      failureRate = await currentFailureRate(this.env, site, now);
+      value = failureRate.ratePercent;
+      assessment = assessFailureRate(failureRate, rule.limitPercent ?? DEFAULT_FAILURE_RATE_LIMIT_PERCENT, rule.minOperations ?? DEFAULT_FAILURE_RATE_MIN_OPERATIONS);
+    } else if (rule.metric === FLUSH_LAG_METRIC) {
+      value = await currentFlushLagSeconds(this.env, site, now);
+      assessment = assessFlushLag(value, rule.limitSeconds ?? DEFAULT_FLUSH_LAG_LIMIT_SECONDS);
+    } else {
+      const comparisons = baselineWindows(window, rule.baseline);
+      const { values, parts, oldestDataAt } = await readRuleWindows(this.env, site, rule, [window, ...comparisons]);
+      const [current, ...baselineValues] = values as [number, ...number[]];
+      value = current;
+      // A comparison window from before the site sent anything is unknown, not zero.
+      const isKnown = (w: TimeWindow) => oldestDataAt !== null && w.from >= oldestDataAt;
+      known = comparisons.flatMap((w, i) => (isKnown(w) ? [{ window: w, value: baselineValues[i]! }] : []));
+      assessment = parts
+        ? assessRate(parts[0]!, comparisons.flatMap((w, i) => (isKnown(w) ? [parts[i + 1]!] : [])), rule.direction, rule.threshold)
+        : assess(value, known.map((k) => k.value), rule.direction, rule.threshold);
+      if (parts) known = known.filter((_, i) => parts[i + 1]!.visits > 0 || !isKnown(comparisons[i]!));
+    }
+    return { value, assessment, known, failureRate };
+  }
+
+  /**
+   * "Test" in the dashboard: evaluates the rule now on its last complete window without recording anything, and
+   * with `webhook` posts a signed `alert.test` message (the alert's payload shape, type "alert.test") to its URL.
+   */
+  testRule(site: string, id: string, webhook: boolean, now: number = Date.now()): Promise<RuleTest | null> {
+    return this.#serially(async () => {
+      const found = listRules(this.#sql).find((r) => r.rule.id === id);
+      if (!found) return null;
+      const { rule } = found;
+      const window = currentWindow(rule, now);
+      const { value, assessment, known, failureRate } = await this.#assess(site, rule, window, now);
+      const direction = assessment.outcome === 'spike' ? 'spike' : 'drop';
+      const facts: AlertFacts = { site, rule, direction, window, assessment, baselineWindows: known.map((k) => k.window), firedAt: now };
+      const message =
+        rule.metric === FLUSH_LAG_METRIC
+          ? flushLagMessage(site, rule.name, value, assessment.upper ?? 0)
+          : failureRate
+            ? failureRateMessage(site, rule.name, failureRate, assessment.upper ?? 0)
+            : alertMessage(facts);
+      const wouldFire = assessment.outcome === 'drop' || assessment.outcome === 'spike';
+      const result: RuleTest = { ruleId: rule.id, window: isoWindow(window), outcome: assessment.outcome, wouldFire, muted: isMuted(rule, now), assessment, message: wouldFire ? message : null, webhook: null };
+      if (webhook) {
+        const config = loadSitesConfig(this.env).sites.get(site);
+        const problem = config ? webhookUrlProblem(rule.webhookUrl, alertWebhookPolicy(this.env, config)) : `site "${site}" is not configured`;
+        const payload = { ...alertPayload(0, facts, `[test] ${message}`), type: 'alert.test' as const, test: true, outcome: assessment.outcome };
+        const attempt: WebhookAttempt = problem
+          ? { ok: false, retryable: false, status: null, error: `webhook not allowed: ${problem}`, durationMs: 0, retryAfterMs: null }
+          : await postWebhook({ url: rule.webhookUrl, body: JSON.stringify(payload), id: `alert-test-${site}-${rule.id}-${now}`, event: 'alert.test', secret: config?.webhookSecret });
+        result.webhook = { ok: attempt.ok, status: attempt.status, error: attempt.error, durationMs: attempt.durationMs };
+      }
+      return result;
+    });
   }
 
   async #deliverDue(now: number): Promise<number> {

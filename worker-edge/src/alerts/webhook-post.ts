@@ -19,7 +19,7 @@ export interface WebhookMessage {
   body: string;
   /** Idempotency key for the receiver: the same on every retry of one message. */
   id: string;
-  event: 'alert.fired' | 'audience.batch';
+  event: 'alert.fired' | 'alert.test' | 'audience.batch';
   /** The site's webhookSecret: adds `x-webhook-timestamp` and `x-webhook-signature: t=<ts>,v1=<hex>` (webhook-signature.ts). */
   secret?: string | undefined;
 }

@@ -1,4 +1,5 @@
 import { HyperLogLog } from '@privacy-analytics/core/rollups';
+import { countDimensions, createDimensionTables, pruneDimensionState, type DimensionRow } from './dimension-counters';
 
 /**
  * Per-minute counters kept 49 h (live panel), the same counters in 5-minute buckets kept 30 days
@@ -18,13 +19,8 @@ export interface TimeWindow {
   to: number;
 }
 
-/** Accepted rows as far as counting goes. */
-export interface CountableRow {
-  type: string;
-  event: string;
-  user_id: string | null;
-  anonymous_id: string | null;
-}
+/** Accepted rows as far as counting goes (the dimension fields feed the campaign counters, dimension-counters.ts). */
+export type CountableRow = DimensionRow;
 
 export const BUCKET_MS = 5 * 60 * 1000;
 const MINUTE_RETENTION_MS = 49 * 60 * 60 * 1000;
@@ -40,6 +36,7 @@ export function createCounterTables(sql: SqlStorage): void {
     CREATE TABLE IF NOT EXISTS minute_persons (minute INTEGER PRIMARY KEY, sketch BLOB NOT NULL);
     CREATE TABLE IF NOT EXISTS bucket_persons (bucket INTEGER PRIMARY KEY, sketch BLOB NOT NULL);
   `);
+  createDimensionTables(sql);
 }
 
 export function addCounts(sql: SqlStorage, now: number, counts: MetricCounts): void {
@@ -77,6 +74,7 @@ export function countAccepted(sql: SqlStorage, now: number, rows: readonly Count
   }
   addCounts(sql, now, { ...extra, accepted: (extra.accepted ?? 0) + rows.length, conversions: (extra.conversions ?? 0) + conversions });
   addPersons(sql, now, persons);
+  countDimensions(sql, now, rows, conversionEvents);
 }
 
 export function addPersons(sql: SqlStorage, now: number, ids: readonly string[]): void {
@@ -104,6 +102,7 @@ export function pruneCounters(sql: SqlStorage, now: number): void {
   sql.exec(`DELETE FROM minute_persons WHERE minute < ?`, oldestMinute);
   sql.exec(`DELETE FROM bucket_counters WHERE bucket < ?`, oldestBucket);
   sql.exec(`DELETE FROM bucket_persons WHERE bucket < ?`, oldestBucket);
+  pruneDimensionState(sql, now);
 }
 
 export function readCounters(sql: SqlStorage, sinceMinute: number): CounterSeries {

@@ -9,6 +9,7 @@ import type { ManifestEntry } from '@privacy-analytics/core/edge-api';
 import { dayFileKey, eventFileKey, partitionOf, type Partition } from '@privacy-analytics/core/parquet';
 import { DAY_MS } from '@privacy-analytics/core/time';
 import { countDedupIds, createDedupCountTable, dedupBucketMs, dedupStats, dropExpiredDedupTables, prepareDedup } from './dedup-tables';
+import { dimensionValues } from './dimension-counters';
 import {
   addCounts,
   counterWindows,
@@ -257,6 +258,11 @@ export class IngestBuffer extends DurableObject<Env> {
   /** Each window's distinct-persons sketch (merged across shards by the caller). */
   personWindows(windows: readonly TimeWindow[]): { sketches: Uint8Array[]; oldestBucketAt: number | null } {
     return { sketches: personWindows(this.#sql, windows), oldestBucketAt: oldestBucketAt(this.#sql) };
+  }
+
+  /** Campaign / channel / UTM values this shard counts by name since a UTC date (the rest are "(other)"). */
+  dimensionValues(sinceDate: string): { dimension: string; value: string }[] {
+    return dimensionValues(this.#sql, sinceDate);
   }
 
   personMinutes(sinceMinute: number): { minute: number; sketch: Uint8Array }[] {

@@ -9,6 +9,9 @@ export const ALERT_TEST_SITES = {
   'alerts-episodes': { mode: 'pseudonymous' },
   'alerts-new': { mode: 'pseudonymous' },
   'alerts-flush-lag': { mode: 'pseudonymous' },
+  'alerts-campaign-drop': { mode: 'pseudonymous', conversionEvents: ['Order Completed'] },
+  'alerts-campaign-normal': { mode: 'pseudonymous', conversionEvents: ['Order Completed'] },
+  'alerts-manage': { mode: 'pseudonymous', conversionEvents: ['Order Completed'] },
   counting: { mode: 'pseudonymous', conversionEvents: ['Order Completed', 'Signed Up'] },
   audience: {
     mode: 'pseudonymous',

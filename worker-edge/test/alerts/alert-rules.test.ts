@@ -71,8 +71,8 @@ describe('alert rules API', () => {
 describe('alert rule validation: 400 naming the field and the reason', () => {
   it.each([
     [{ metric: 'conversions' }, 'webhookUrl: required: the URL alerts are posted to'],
-    [{ ...VALID, metric: 'revenue' }, 'metric: expected events, persons, conversions or a live counter'],
-    [{ ...VALID, metric: undefined }, 'metric: required: events, persons, conversions or a live counter'],
+    [{ ...VALID, metric: 'bounce_rate' }, 'metric: expected events, persons, conversions, visits, revenue, conversion_rate (conversions per visit) or a live counter'],
+    [{ ...VALID, metric: undefined }, 'metric: required: events, persons, conversions, visits, revenue, conversion_rate (conversions per visit) or a live counter'],
     [{ ...VALID, windowMinutes: 7 }, 'windowMinutes: must be a multiple of 5 (rules are evaluated every 5 minutes on 5-minute buckets)'],
     [{ ...VALID, windowMinutes: 2000 }, 'windowMinutes: at most 1440 (one day)'],
     [{ ...VALID, windowMinutes: 0 }, 'windowMinutes: at least 5'],
@@ -100,7 +100,7 @@ describe('alert rule validation: 400 naming the field and the reason', () => {
   });
 
   it('names every offending field at once', async () => {
-    const message = await rejected({ metric: 'revenue', windowMinutes: 7, webhookUrl: 'http://example.com' });
+    const message = await rejected({ metric: 'bounce_rate', windowMinutes: 7, webhookUrl: 'http://example.com' });
     expect(message).toMatch(/^metric: .*; windowMinutes: .*; webhookUrl: must use https/);
   });
 

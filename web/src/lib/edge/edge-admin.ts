@@ -31,10 +31,40 @@ const ruleSchema = z.object({
   baseline: z.object({ days: z.number(), weeks: z.number() }),
   threshold: z.object({ k: z.number(), minRelativeChange: z.number(), minBaselineVolume: z.number() }),
   destination: z.string(),
+  webhookUrl: z.string().optional(),
+  filter: z.string().optional(),
+  mutedUntil: z.string().nullable().optional(),
   createdAt: z.string(),
   state: z.object({ status: z.string(), lastWindowEnd: z.number().nullable().optional() }).passthrough(),
 });
 export type AlertRuleInfo = z.infer<typeof ruleSchema>;
+
+/** The body of POST / PUT …/alerts (worker-edge/src/alerts/alert-rule.ts validates it and names each bad field). */
+export interface AlertRuleBody {
+  name?: string;
+  metric: string;
+  filter?: string;
+  windowMinutes?: number;
+  direction?: 'drop' | 'spike' | 'both';
+  threshold?: { k?: number; minRelativeChange?: number; minBaselineVolume?: number };
+  webhookUrl: string;
+}
+
+const ruleAnswerSchema = z.object({ rule: ruleSchema });
+const ruleTestSchema = z.object({
+  test: z.object({
+    ruleId: z.string(),
+    window: z.object({ from: z.string(), to: z.string() }),
+    outcome: z.string(),
+    wouldFire: z.boolean(),
+    muted: z.boolean(),
+    assessment: z.object({ value: z.number(), median: z.number().nullable(), lower: z.number().nullable(), upper: z.number().nullable() }).passthrough(),
+    message: z.string().nullable(),
+    webhook: z.object({ ok: z.boolean(), status: z.number().nullable(), error: z.string().nullable() }).passthrough().nullable(),
+  }),
+});
+export type AlertRuleTest = z.infer<typeof ruleTestSchema>['test'];
+const dimensionsSchema = z.object({ values: z.record(z.string(), z.array(z.string()).max(1000)) });
 
 const alertSchema = z.object({
   id: z.number(),
@@ -208,11 +238,45 @@ export class EdgeAdmin {
     return parse(rulesSchema, await this.#request('GET', 'alerts', 'alert rules', undefined, signal), 'alert rules').rules;
   }
 
+  /** Creates an alert rule (admin role); a 400 names every field that does not fit. */
+  async createAlertRule(body: AlertRuleBody, signal?: AbortSignal): Promise<AlertRuleInfo> {
+    return parse(ruleAnswerSchema, await this.#request('POST', 'alerts', 'alert rule', body, signal), 'alert rule').rule;
+  }
+
+  /** Replaces a rule's definition (admin role); the rule re-arms. */
+  async updateAlertRule(id: string, body: AlertRuleBody, signal?: AbortSignal): Promise<AlertRuleInfo> {
+    return parse(ruleAnswerSchema, await this.#request('PUT', `alerts/${encodeURIComponent(id)}`, 'alert rule change', body, signal), 'alert rule change').rule;
+  }
+
+  async deleteAlertRule(id: string, signal?: AbortSignal): Promise<void> {
+    await this.#request('DELETE', `alerts/${encodeURIComponent(id)}`, 'alert rule removal', undefined, signal);
+  }
+
+  /** Mutes a rule until a time, or unmutes it (null). */
+  async muteAlertRule(id: string, until: string | null, signal?: AbortSignal): Promise<AlertRuleInfo> {
+    return parse(ruleAnswerSchema, await this.#request('POST', `alerts/${encodeURIComponent(id)}/mute`, 'mute', { until }, signal), 'mute').rule;
+  }
+
+  /** Evaluates a rule now (nothing recorded); with `webhook` also posts a signed test message to its URL. */
+  async testAlertRule(id: string, webhook: boolean, signal?: AbortSignal): Promise<AlertRuleTest> {
+    return parse(ruleTestSchema, await this.#request('POST', `alerts/${encodeURIComponent(id)}/test`, 'rule test', { webhook }, signal), 'rule test').test;
+  }
+
+  /** Campaign / channel / UTM values the edge counts by name (for rule filters; admin role). */
+  async alertDimensions(signal?: AbortSignal): Promise<Record<string, string[]>> {
+    return parse(dimensionsSchema, await this.#request('GET', 'alerts/dimensions', 'filter values', undefined, signal), 'filter values').values;
+  }
+
   /** Fired alerts, newest first (viewer role: live.read). */
   async firedAlerts(options: { limit?: number; before?: number } = {}, signal?: AbortSignal): Promise<{ alerts: FiredAlert[]; next: number | null }> {
     const query = new URLSearchParams({ limit: String(options.limit ?? 50) });
     if (options.before !== undefined) query.set('before', String(options.before));
     return parse(alertsSchema, await this.#request('GET', `alerts/events?${query}`, 'fired alerts', undefined, signal), 'fired alerts');
+  }
+
+  /** Seconds the oldest acknowledged event not yet written to R2 has waited, over every buffer shard (viewer role: live.read). */
+  async flushLagSeconds(signal?: AbortSignal): Promise<number> {
+    return parse(z.object({ flushLagSeconds: z.number() }).passthrough(), await this.#request('GET', 'metrics?minutes=1', 'flush lag', undefined, signal), 'flush lag').flushLagSeconds;
   }
 
   /** The raw live counters (per minute and per day); data-quality.ts validates and shapes them. */
