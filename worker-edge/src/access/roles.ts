@@ -3,7 +3,7 @@
  *  - viewer: aggregates only: the manifest, rollup files (rollups/…), live counters, metrics and fired alerts; never an
  *    event file (rows, hashed person ids), never an export;
  *  - analyst: also the event files (rows) and exports (the export listing, audience deliveries and CSV exports);
- *  - admin: also tokens, retention, erasure, alert rules, the audit log and flushing the buffers.
+ *  - admin: also tokens, retention, erasure, alert rules, consent records, the audit log and flushing the buffers.
  * The dashboard hides what a role cannot use (web/src/lib/state/role-access.ts); the edge is what enforces it.
  */
 export const ROLES = ['viewer', 'analyst', 'admin'] as const;
@@ -21,6 +21,7 @@ export const ACTIONS = {
   'audit.read': 'read the audit log',
   'alerts.manage': 'configure alert rules',
   'backup.manage': 'follow and start backup runs, restore a site from a snapshot',
+  'consent.manage': 'record consent choices from other systems and read a person\'s consent records',
 } as const;
 export type Action = keyof typeof ACTIONS;
 

@@ -1,4 +1,5 @@
 import type { AudienceMember } from './audience-request';
+import type { ContactPolicy } from './contact-policy';
 
 /** Members per POST: a delivery of 50,000 members is 50 batches, each retried on its own. */
 export const AUDIENCE_BATCH_SIZE = 1000;
@@ -10,9 +11,21 @@ export interface AudienceBatchPayload {
   type: 'audience.batch';
   deliveryId: string;
   site: string;
-  audience: { name: string; source: string; size: number };
+  audience: {
+    id: string;
+    name: string;
+    source: string;
+    /** Members requested, before the holdout and suppression. */
+    size: number;
+    channel: string | null;
+    /** The consent purpose the members were checked for, e.g. `marketing:email`; null for a non-marketing delivery. */
+    purpose: string | null;
+    payload: 'basic' | 'recommendations';
+    holdout: number;
+  };
   batch: { index: number; count: number; size: number };
-  members: AudienceMember[];
+  /** Per member: `id` (pseudonym), `address` (hashed contact key), `channel`, `score`, `items` (recommendations). */
+  members: Omit<AudienceMember, 'lastOrderAt'>[];
   /** When the batch was first posted; its retries send the same bytes. */
   sentAt: string;
 }
@@ -24,6 +37,8 @@ export interface BatchFacts {
   source: string;
   size: number;
   batches: number;
+  policy: ContactPolicy;
+  payload: 'basic' | 'recommendations';
 }
 
 export function splitIntoBatches(members: readonly AudienceMember[]): AudienceMember[][] {
@@ -32,12 +47,22 @@ export function splitIntoBatches(members: readonly AudienceMember[]): AudienceMe
   return batches;
 }
 
-export function batchPayload(facts: BatchFacts, index: number, members: AudienceMember[], sentAt: number): AudienceBatchPayload {
+export function batchPayload(facts: BatchFacts, index: number, members: AudienceBatchPayload['members'], sentAt: number): AudienceBatchPayload {
+  const { policy } = facts;
   return {
     type: 'audience.batch',
     deliveryId: facts.deliveryId,
     site: facts.site,
-    audience: { name: facts.name, source: facts.source, size: facts.size },
+    audience: {
+      id: policy.audienceId,
+      name: facts.name,
+      source: facts.source,
+      size: facts.size,
+      channel: policy.channel,
+      purpose: policy.channel === null ? null : `marketing:${policy.channel}`,
+      payload: facts.payload,
+      holdout: policy.holdout,
+    },
     batch: { index, count: facts.batches, size: members.length },
     members,
     sentAt: new Date(sentAt).toISOString(),

@@ -24,6 +24,7 @@ export const AUDIT_ACTIONS = [
   'audience.export',
   'backup.restore.request',
   'backup.restore',
+  'consent.record',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
