@@ -5,6 +5,8 @@ export * from './audience';
 export * from './basis';
 export * from './basket';
 export * from './campaign-lift';
+export * from './audience-contacts';
+export * from './holdout-lift';
 export * from './data-quality';
 export * from './event-catalog';
 export * from './experiment';
