@@ -4,7 +4,7 @@ import { handleCreateToken, handleListTokens, handleRevokeToken, handleRotateTok
 import { handleCreateAlertRule, handleDeleteAlertRule, handleListAlertEvents, handleListAlertRules } from './alerts/alert-routes';
 import { handleMetrics } from './alerts/metrics-route';
 import { handleAudienceDeliveryStatus, handleDeliverAudience, handleListAudienceLog, handleRecordCsvExport } from './audience/audience-routes';
-import { handleGetConsent, handleRecordConsent } from './audience/consent-routes';
+import { handleConsentCheck, handleGetConsent, handleRecordConsent } from './audience/consent-routes';
 import { handleBackupStatus, handleRequestBackup, handleRestore, handleRestoreStatus } from './backup/backup-routes';
 import { handleFlush } from './buffer/flush-route';
 import { handleFailures } from './health/failures-route';
@@ -74,6 +74,7 @@ export const SITE_ROUTES: readonly SiteRoute[] = [
   { resource: 'audiences', rest: /^deliveries$/, method: 'GET', action: 'data.export', handle: (c) => handleListAudienceLog(c.url, c.env, c.grant, c.cors) },
   { resource: 'audiences', rest: /^deliveries\/([^/]+)$/, method: 'GET', action: 'data.export', handle: (c) => handleAudienceDeliveryStatus(c.env, c.grant, c.params[0]!, c.cors) },
   { resource: 'audiences', rest: /^exports$/, method: 'POST', action: 'data.export', handle: (c) => handleRecordCsvExport(c.request, c.env, c.grant, c.cors) },
+  { resource: 'audiences', rest: /^consent$/, method: 'POST', action: 'data.export', handle: (c) => handleConsentCheck(c.request, c.env, c.grant, c.cors) },
   { resource: 'consent', rest: null, method: 'POST', action: 'consent.manage', handle: (c) => handleRecordConsent(c.request, c.env, c.grant, c.cors) },
   { resource: 'consent', rest: null, method: 'GET', action: 'consent.manage', handle: (c) => handleGetConsent(c.url, c.env, c.grant, c.cors) },
 ];

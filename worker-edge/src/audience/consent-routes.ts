@@ -6,7 +6,7 @@ import type { Env } from '../env';
 import { HttpError, jsonResponse } from '../http/http-error';
 import { hasherFor } from '../ingest/ingest-route';
 import { audiencesOf, catalogOf } from '../stubs';
-import { HASHED_ID_PATTERN } from './audience-request';
+import { CHANNEL_PATTERN, HASHED_ID_PATTERN, MAX_AUDIENCE_MEMBERS } from './audience-request';
 
 const MAX_CONSENT_BODY_BYTES = 256 * 1024;
 export const MAX_CONSENT_RECORDS_PER_REQUEST = 1000;
@@ -79,4 +79,30 @@ export async function handleGetConsent(url: URL, env: Env, grant: AccessGrant, h
   } else throw new HttpError(400, 'invalid_parameter', 'expected ?hashedId=<32 hex characters> (or ?userId= on a pseudonymous site)');
   const { records, current } = await audiencesOf(env, grant.site.id).consent(hashedId);
   return jsonResponse({ site: grant.site.id, hashedId, current, records }, 200, { ...headers, 'cache-control': 'no-store' });
+}
+
+const consentCheckSchema = z
+  .object({
+    channel: z.string('required: the marketing channel, e.g. "email"').regex(CHANNEL_PATTERN, 'a channel name: lower-case letters, digits, _ and -'),
+    ids: z
+      .array(
+        z
+          .string()
+          .transform((id) => id.toLowerCase())
+          .refine((id) => HASHED_ID_PATTERN.test(id), 'expected a hashed id of 32 hex characters'),
+      )
+      .min(1, 'at least one id')
+      .max(MAX_AUDIENCE_MEMBERS, `at most ${MAX_AUDIENCE_MEMBERS}`),
+  })
+  .strict();
+
+/**
+ * POST /v1/sites/<site>/audiences/consent (analyst): which of these pseudonyms may get marketing on `channel` now, so
+ * that a CSV export for a campaign tool leaves out the others as a webhook delivery does. Answers the granted ids only.
+ */
+export async function handleConsentCheck(request: Request, env: Env, grant: AccessGrant, headers: Record<string, string>): Promise<Response> {
+  const body = await readBody(request, consentCheckSchema, 4 * 1024 * 1024, 'invalid_consent_check', '{"channel": "email", "ids": ["<32 hex>", …]}');
+  const state = await audiencesOf(env, grant.site.id).marketingConsent(body.ids, body.channel);
+  const granted = body.ids.filter((id) => state[id] === 'granted');
+  return jsonResponse({ site: grant.site.id, channel: body.channel, purpose: `marketing:${body.channel}`, checked: body.ids.length, granted }, 200, { ...headers, 'cache-control': 'no-store' });
 }

@@ -82,6 +82,7 @@ const CASES: RouteCase[] = [
   { route: 'audiences ^deliveries$', method: 'GET', path: () => '/audiences/deliveries', least: 'analyst' },
   { route: 'audiences ^deliveries\\/([^/]+)$', method: 'GET', path: () => '/audiences/deliveries/0000000000000000', least: 'analyst' },
   { route: 'audiences ^exports$', method: 'POST', path: () => '/audiences/exports', body: {}, least: 'analyst' },
+  { route: 'audiences ^consent$', method: 'POST', path: () => '/audiences/consent', body: {}, least: 'analyst' },
   { route: 'consent', method: 'POST', path: () => '/consent', body: {}, least: 'admin' },
   { route: 'consent', method: 'GET', path: () => '/consent', least: 'admin' },
 ];

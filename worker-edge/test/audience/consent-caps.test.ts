@@ -115,6 +115,23 @@ describe('consent records', () => {
   });
 });
 
+describe('the consent check for CSV exports', () => {
+  it('answers which ids have marketing consent for the channel now; 400 for raw ids', async () => {
+    const ids = [hashedIdOf(40_000), hashedIdOf(40_001), hashedIdOf(40_002)];
+    await consent([
+      { hashedId: ids[0], purpose: 'marketing', granted: true, source: 'crm' },
+      { hashedId: ids[1], purpose: 'email', granted: true, source: 'crm' },
+      { hashedId: ids[1], purpose: 'sms', granted: false, source: 'crm' },
+    ]);
+    const email = await call(SITE, 'read', 'POST', '/audiences/consent', { channel: 'email', ids: ids.map((id) => id.toUpperCase()) });
+    expect(email.status, JSON.stringify(email.body)).toBe(200);
+    expect(email.body).toMatchObject({ purpose: 'marketing:email', checked: 3, granted: [ids[0], ids[1]] });
+    expect((await call(SITE, 'read', 'POST', '/audiences/consent', { channel: 'sms', ids })).body.granted).toEqual([ids[0]]);
+    const raw = await call(SITE, 'read', 'POST', '/audiences/consent', { channel: 'sms', ids: ['jane@example.com'] });
+    expect([raw.status, raw.body.error]).toEqual([400, 'invalid_consent_check']);
+  });
+});
+
 describe('marketing audiences', () => {
   it('carry the contact key and recommended items, and leave out members without consent, who withdrew, or who ordered within the quiet days', async () => {
     const ids = Array.from({ length: 5 }, (_, i) => hashedIdOf(50_000 + i));

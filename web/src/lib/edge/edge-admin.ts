@@ -70,6 +70,10 @@ const deliverySchema = z
     lastError: z.string().nullable(),
     failure: z.string().nullable(),
     nextAttemptAt: z.string().nullable(),
+    channel: z.string().nullable().optional(),
+    audienceId: z.string().optional(),
+    holdout: z.object({ share: z.number(), heldOut: z.number() }).optional(),
+    suppressed: z.record(z.string(), z.number()).optional(),
   })
   .passthrough();
 export type DeliveryReport = z.infer<typeof deliverySchema>;
@@ -94,11 +98,25 @@ export type AudienceLogRecord = z.infer<typeof logRecordSchema>;
 const logSchema = z.object({ records: z.array(logRecordSchema).max(500), next: z.number().nullable() });
 
 /** What the dashboard sends to deliver an audience: the edge accepts its own 32-hex pseudonyms only. */
+export interface RecommendedItem {
+  item: string;
+  score: number;
+  reason?: string;
+}
+
+/** The body of POST …/audiences/deliveries (worker-edge/src/audience/audience-request.ts). */
 export interface AudienceDelivery {
   name: string;
   source: string;
   webhookUrl?: string;
-  members: { id: string; channel?: string; score?: number }[];
+  audienceId?: string;
+  /** The destination channel of a marketing audience: members need consent for marketing:<channel>. */
+  channel?: string;
+  payload?: 'basic' | 'recommendations';
+  frequencyCap?: { max: number; windowDays: number } | null;
+  purchaseQuietDays?: number;
+  holdout?: number;
+  members: { id: string; channel?: string; score?: number; address?: string; items?: RecommendedItem[]; lastOrderAt?: number }[];
 }
 
 const failureDaySchema = z.object({
