@@ -78,6 +78,8 @@ const deliverySchema = z
   .passthrough();
 export type DeliveryReport = z.infer<typeof deliverySchema>;
 
+const consentCheckSchema = z.object({ granted: z.array(z.string()) }).passthrough();
+
 const exportRecordSchema = z.object({ export: z.object({ id: z.number() }).passthrough() });
 
 const logRecordSchema = z.object({
@@ -251,6 +253,12 @@ export class EdgeAdmin {
   /** One queued delivery's progress (analyst role). */
   async audienceDelivery(deliveryId: string, signal?: AbortSignal): Promise<DeliveryReport> {
     return parse(deliverySchema, await this.#request('GET', `audiences/deliveries/${encodeURIComponent(deliveryId)}`, 'delivery status', undefined, signal), 'delivery status');
+  }
+
+  /** Which of `ids` have marketing consent for `channel` now (analyst role), so that a CSV export leaves out the others. */
+  async marketingConsent(channel: string, ids: string[], signal?: AbortSignal): Promise<Set<string>> {
+    const answer = await this.#request('POST', 'audiences/consent', 'consent check', { channel, ids }, signal);
+    return new Set(parse(consentCheckSchema, answer, 'consent check').granted);
   }
 
   /** Records a CSV export made in this browser in the edge's audit log (analyst role: data.export). */
