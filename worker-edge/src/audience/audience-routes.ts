@@ -100,6 +100,10 @@ export interface AudienceLogRecord {
   members: number | null;
   destination: string | null;
   deliveryId: string | null;
+  /** Webhook deliveries: the audience id (the holdout draw's key), the marketing channel and the holdout share. */
+  audienceId: string | null;
+  channel: string | null;
+  holdout: number | null;
   /** csv: recorded; webhook: the delivery's status, `unknown` when neither the queue nor the audit log has its outcome. */
   status: 'recorded' | AudienceDeliveryStatus | 'unknown';
   membersDelivered: number | null;
@@ -173,7 +177,7 @@ function toRecord(entry: AuditEntry, outcomes: ReadonlyMap<string, Outcome>): Au
   const d = entry.details;
   const base = { id: entry.id, at: entry.at, by: entry.actor, tokenLabel: text(d.tokenLabel), name: text(d.name), source: text(d.source), members: count(d.members) };
   if (entry.action === 'audience.export') {
-    return { ...base, kind: 'csv', destination: null, deliveryId: null, status: 'recorded', membersDelivered: null, attempts: null, lastError: null, nextAttemptAt: null, failure: null, finishedAt: null };
+    return { ...base, kind: 'csv', destination: null, deliveryId: null, audienceId: null, channel: null, holdout: null, status: 'recorded', membersDelivered: null, attempts: null, lastError: null, nextAttemptAt: null, failure: null, finishedAt: null };
   }
   const deliveryId = text(d.deliveryId);
   const outcome = (deliveryId === null ? undefined : outcomes.get(deliveryId)) ?? {
@@ -186,7 +190,7 @@ function toRecord(entry: AuditEntry, outcomes: ReadonlyMap<string, Outcome>): Au
     finishedAt: null,
   };
   const { status, membersDelivered, attempts, lastError, nextAttemptAt, failure, finishedAt } = outcome;
-  return { ...base, kind: 'webhook', destination: text(d.destination), deliveryId, status, membersDelivered, attempts, lastError, nextAttemptAt, failure, finishedAt };
+  return { ...base, kind: 'webhook', destination: text(d.destination), deliveryId, audienceId: text(d.audienceId), channel: text(d.channel), holdout: count(d.holdoutShare), status, membersDelivered, attempts, lastError, nextAttemptAt, failure, finishedAt };
 }
 
 function text(value: unknown): string | null {

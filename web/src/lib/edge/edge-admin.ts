@@ -95,6 +95,10 @@ const logRecordSchema = z.object({
   status: z.string(),
   membersDelivered: z.number().nullable(),
   failure: z.string().nullable(),
+  deliveryId: z.string().nullable().optional(),
+  audienceId: z.string().nullable().optional(),
+  channel: z.string().nullable().optional(),
+  holdout: z.number().nullable().optional(),
 });
 export type AudienceLogRecord = z.infer<typeof logRecordSchema>;
 const logSchema = z.object({ records: z.array(logRecordSchema).max(500), next: z.number().nullable() });
