@@ -30,3 +30,4 @@ export * from './spend';
 export * from './sql';
 export * from './stats';
 export * from './time-zone';
+export * from './channel-sequence';
