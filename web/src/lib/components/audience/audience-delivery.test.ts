@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DeliveryReport } from '../../edge/edge-admin';
 import { isHeldOut } from '@privacy-analytics/core/edge-api';
-import { audienceFileName, audienceIdOf, audienceSourceSchema, deliveryProgress, deliveryRequests, hashKeyProblem, heldOut, MAX_MEMBERS_PER_DELIVERY, planProblem, type DeliveryPlan } from './audience-delivery';
+import { audienceFileName, audienceIdOf, audienceSourceSchema, deliveryProgress, deliveryRequests, hashKeyProblem, heldOut, MAX_MEMBERS_PER_DELIVERY, parseSequenceSteps, planProblem, type DeliveryPlan } from './audience-delivery';
 
 const id = (n: number) => n.toString(16).padStart(32, '0');
 
@@ -48,6 +48,16 @@ describe('audience delivery requests', () => {
     expect(planProblem({ ...plan, holdout: 0.6 })).toMatch(/holdout/);
     expect(planProblem({ ...plan, frequencyCap: { max: 2, windowDays: 0 } })).toMatch(/window/);
     expect(planProblem(plan)).toBeNull();
+  });
+
+  it('reads a channel plan: channels with the hours to wait, 24 by default', () => {
+    expect(parseSequenceSteps('push 24, SMS 12h > email')).toEqual([
+      { channel: 'push', waitHours: 24 },
+      { channel: 'sms', waitHours: 12 },
+      { channel: 'email', waitHours: 24 },
+    ]);
+    expect(() => parseSequenceSteps('push for a day')).toThrow('"push for a day": expected a channel');
+    expect(() => parseSequenceSteps(' , ')).toThrow('at least one channel');
   });
 
   it('passes the chosen webhook and splits large audiences', () => {

@@ -171,3 +171,18 @@ export function deliveryProgress(deliveries: readonly DeliveryReport[]): { text:
   const state = deliveries.some((d) => d.status === 'delivering') ? 'delivering' : 'queued';
   return { text: `${formatInteger(arrived)} of ${formatInteger(members)} persons sent to ${destination} (${state}, delivery ${ids}).${retry}`, finished: false, failed: false };
 }
+
+/** "push 24, sms 24, email": channels in order, each with the hours to wait for a response before the next step. */
+export function parseSequenceSteps(text: string): { channel: string; waitHours: number }[] {
+  const steps = text
+    .split(/[,>→]+/)
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .map((part) => {
+      const match = /^([a-z0-9_-]{1,40})(?:\s+(\d+(?:\.\d+)?)\s*h?)?$/i.exec(part);
+      if (!match) throw new Error(`"${part}": expected a channel and the hours to wait, e.g. "push 24"`);
+      return { channel: match[1]!.toLowerCase(), waitHours: match[2] === undefined ? 24 : Number(match[2]) };
+    });
+  if (steps.length === 0) throw new Error('name at least one channel, e.g. "push 24, sms 24, email"');
+  return steps;
+}
