@@ -134,7 +134,7 @@ export async function startFilledEdge(options: {
   const today = Date.parse(`${isoDay(Date.now())}T00:00:00Z`);
   const start = new Date(today - days * 86_400_000);
   const sites = JSON.stringify({ [DEMO.site]: { mode: 'pseudonymous', queryParams: ['ref', 'q'], dashboardOrigins: options.appOrigins, ...options.site } });
-  const secrets = options.secrets ? { SITE_SECRETS: JSON.stringify({ demo: { ...JSON.parse(DEFAULT_EDGE_VARS.SITE_SECRETS!).demo, ...options.secrets } }) } : {};
+  const secrets: Record<string, string> = options.secrets ? { SITE_SECRETS: JSON.stringify({ demo: { ...JSON.parse(DEFAULT_EDGE_VARS.SITE_SECRETS!).demo, ...options.secrets } }) } : {};
   const edge = await startLocalEdge({ vars: { SITES: sites, FLUSH_MAX_ROWS: '200000', ...secrets, ...options.vars }, ...(options.persistDir ? { persistDir: options.persistDir } : {}) });
   try {
     const summary = await sendEvents(generateDemoEvents({ seed: options.seed ?? 7, events: options.events, start, days }), {
