@@ -41,9 +41,27 @@ export interface BatchFacts {
   payload: 'basic' | 'recommendations';
 }
 
+/**
+ * Bytes of members' JSON per batch: a batch is one SQLite value in the Durable Object (at most 2 MB each), stored
+ * once as members and once as the body; members with many recommended items make a batch smaller than 1,000.
+ */
+export const AUDIENCE_BATCH_BYTES = 1024 * 1024;
+
 export function splitIntoBatches(members: readonly AudienceMember[]): AudienceMember[][] {
   const batches: AudienceMember[][] = [];
-  for (let i = 0; i < members.length; i += AUDIENCE_BATCH_SIZE) batches.push(members.slice(i, i + AUDIENCE_BATCH_SIZE));
+  let current: AudienceMember[] = [];
+  let bytes = 0;
+  for (const member of members) {
+    const size = JSON.stringify(member).length + 1;
+    if (current.length > 0 && (current.length === AUDIENCE_BATCH_SIZE || bytes + size > AUDIENCE_BATCH_BYTES)) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(member);
+    bytes += size;
+  }
+  if (current.length > 0) batches.push(current);
   return batches;
 }
 

@@ -183,6 +183,19 @@ describe('marketing audiences', () => {
     expect(JSON.parse(outcome.details.suppressed)).toEqual({ consent_withdrawn: 1, no_consent: 1, recent_purchase: 1 });
   });
 
+  it('members with many recommended items go in smaller batches (a batch stays under 1 MB), each delivered whole', async () => {
+    const reason = 'r'.repeat(200);
+    const items = Array.from({ length: 20 }, (_, i) => ({ item: `sku-${'x'.repeat(90)}-${i}`, score: i / 20, reason }));
+    const members = Array.from({ length: 400 }, (_, i) => ({ id: hashedIdOf(110_000 + i), items }));
+    const deliveryId = await deliver({ name: 'Heavy items', source: 'model:recommend', members });
+    await runAlarmsUntilIdle();
+    const batches = await batchesOf('audience-consent', deliveryId);
+    expect(batches.length).toBeGreaterThan(1);
+    expect(batches.every((b) => b.body.length < 1.1 * 1024 * 1024)).toBe(true);
+    expect(batches.flatMap((b) => b.payload.members.map((m) => m.id))).toEqual(members.map((m) => m.id));
+    expect(await status(deliveryId)).toMatchObject({ status: 'delivered', membersDelivered: 400, payload: 'recommendations' });
+  });
+
   it('caps messages per person and channel in the window (at most 2 a week by default), counting each channel on its own', async () => {
     const id = hashedIdOf(60_000);
     await consent([{ hashedId: id, purpose: 'marketing', granted: true, source: 'crm' }]);
