@@ -6,7 +6,7 @@ import { DAY_MS } from '@privacy-analytics/core/analytics';
 import { generateDemoEvents } from '@privacy-analytics/core/demo-data';
 import { manifestResponseSchema, withRetries, type ManifestEntry } from '@privacy-analytics/core/edge-api';
 import { sendEvents } from '../collector/send-events';
-import { DEMO, startLocalEdge, type LocalEdge } from './local-edge';
+import { DEFAULT_EDGE_VARS, DEMO, startLocalEdge, type LocalEdge } from './local-edge';
 
 export function isoDay(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
@@ -124,12 +124,18 @@ export async function startFilledEdge(options: {
   seed?: number;
   persistDir?: string;
   onProgress?: (sent: number) => void;
+  /** Further settings of the demo site in SITES (e.g. audienceWebhookUrls). */
+  site?: Record<string, unknown>;
+  /** Further secrets of the demo site in SITE_SECRETS (e.g. webhookSecret), and further worker vars. */
+  secrets?: Record<string, unknown>;
+  vars?: Record<string, string>;
 }): Promise<FilledEdge> {
   const days = options.days ?? 14;
   const today = Date.parse(`${isoDay(Date.now())}T00:00:00Z`);
   const start = new Date(today - days * 86_400_000);
-  const sites = JSON.stringify({ [DEMO.site]: { mode: 'pseudonymous', queryParams: ['ref', 'q'], dashboardOrigins: options.appOrigins } });
-  const edge = await startLocalEdge({ vars: { SITES: sites, FLUSH_MAX_ROWS: '200000' }, ...(options.persistDir ? { persistDir: options.persistDir } : {}) });
+  const sites = JSON.stringify({ [DEMO.site]: { mode: 'pseudonymous', queryParams: ['ref', 'q'], dashboardOrigins: options.appOrigins, ...options.site } });
+  const secrets: Record<string, string> = options.secrets ? { SITE_SECRETS: JSON.stringify({ demo: { ...JSON.parse(DEFAULT_EDGE_VARS.SITE_SECRETS!).demo, ...options.secrets } }) } : {};
+  const edge = await startLocalEdge({ vars: { SITES: sites, FLUSH_MAX_ROWS: '200000', ...secrets, ...options.vars }, ...(options.persistDir ? { persistDir: options.persistDir } : {}) });
   try {
     const summary = await sendEvents(generateDemoEvents({ seed: options.seed ?? 7, events: options.events, start, days }), {
       url: edge.url,

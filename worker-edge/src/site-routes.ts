@@ -13,6 +13,7 @@ import {
 } from './alerts/alert-routes';
 import { handleMetrics } from './alerts/metrics-route';
 import { handleAudienceDeliveryStatus, handleDeliverAudience, handleListAudienceLog, handleRecordCsvExport } from './audience/audience-routes';
+import { handleConsentCheck, handleGetConsent, handleRecordConsent } from './audience/consent-routes';
 import { handleBackupStatus, handleRequestBackup, handleRestore, handleRestoreStatus } from './backup/backup-routes';
 import { handleFlush } from './buffer/flush-route';
 import { handleFailures } from './health/failures-route';
@@ -92,6 +93,9 @@ export const SITE_ROUTES: readonly SiteRoute[] = [
   { resource: 'imports', rest: /^([^/]+)$/, method: 'GET', action: 'imports.write', handle: (c) => handleGetImport(c.env, c.grant, c.params[0]!, c.cors) },
   { resource: 'imports', rest: /^([^/]+)\/report$/, method: 'GET', action: 'imports.write', handle: (c) => handleImportReport(c.env, c.grant, c.params[0]!, c.cors) },
   { resource: 'imports', rest: /^([^/]+)$/, method: 'DELETE', action: 'imports.withdraw', handle: (c) => handleWithdrawImport(c.env, c.grant, c.params[0]!, c.cors) },
+  { resource: 'audiences', rest: /^consent$/, method: 'POST', action: 'data.export', handle: (c) => handleConsentCheck(c.request, c.env, c.grant, c.cors) },
+  { resource: 'consent', rest: null, method: 'POST', action: 'consent.manage', handle: (c) => handleRecordConsent(c.request, c.env, c.grant, c.cors) },
+  { resource: 'consent', rest: null, method: 'GET', action: 'consent.manage', handle: (c) => handleGetConsent(c.url, c.env, c.grant, c.cors) },
 ];
 
 export function routeAction(route: SiteRoute, params: readonly string[]): Action | null {

@@ -104,6 +104,10 @@ export interface AudienceOptions {
   /** Who exports, for the compliance log. */
   actor: string;
   now?: () => Date;
+  /** Members to leave out of the file (a holdout, persons without marketing consent), by person id. */
+  keep?: (person: string) => boolean;
+  /** Further columns per person (the hashed contact key, recommended items), after the model's own. */
+  extraFields?: (person: string) => AudienceRow['fields'];
 }
 
 export async function buildAudience(engine: QueryEngine, input: AudienceSpec | AudienceSpecInput, options: AudienceOptions): Promise<AudienceExport> {
@@ -123,6 +127,8 @@ export async function buildAudience(engine: QueryEngine, input: AudienceSpec | A
     members = spec.source.rows.map(({ person, ...fields }) => ({ person, fields: fields as AudienceRow['fields'] }));
     source = 'rows';
   }
+  if (options.keep) members = members.filter((m) => options.keep!(m.person));
+  if (options.extraFields) members = members.map((m) => ({ person: m.person, fields: { ...m.fields, ...options.extraFields!(m.person) } }));
   const query = responsiveChannelSql(spec);
   const channels = new Map((await engine.query<{ person: string; channel: string; sessions: number; conversions: number }>(query.text, query.params)).map((r) => [String(r.person), r]));
   const hashes = await hashIds(

@@ -1,2 +1,3 @@
 export * from './retry';
 export * from './wire-schemas';
+export * from './audience-holdout';

@@ -3,7 +3,8 @@
  *  - viewer: aggregates only: the manifest, rollup files (rollups/…), live counters, metrics and fired alerts; never an
  *    event file (rows, hashed person ids), never an export;
  *  - analyst: also the event files (rows), exports (the export listing, audience deliveries and CSV exports) and imports;
- *  - admin: also tokens, retention, erasure, alert rules, the audit log, flushing the buffers and withdrawing imports.
+ *  - admin: also tokens, retention, erasure, alert rules, consent records, the audit log, flushing the buffers and
+ *    withdrawing imports.
  * The dashboard hides what a role cannot use (web/src/lib/state/role-access.ts); the edge is what enforces it.
  */
 export const ROLES = ['viewer', 'analyst', 'admin'] as const;
@@ -23,6 +24,7 @@ export const ACTIONS = {
   'backup.manage': 'follow and start backup runs, restore a site from a snapshot',
   'imports.write': 'import files (orders, customers, ad spend) and read their reports',
   'imports.withdraw': 'withdraw an import (delete its rows)',
+  'consent.manage': 'record consent choices from other systems and read a person\'s consent records',
 } as const;
 export type Action = keyof typeof ACTIONS;
 

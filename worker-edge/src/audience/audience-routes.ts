@@ -8,10 +8,13 @@ import { boundedLimit } from '../lifecycle/erasure-route';
 import { audiencesOf, catalogOf } from '../stubs';
 import { toHex } from '@privacy-analytics/core/privacy';
 import { CSV_EXPORT_BODY_HELP, csvExportBodySchema, DELIVERY_BODY_HELP, deliveryBodySchema } from './audience-request';
+import type { ContactPolicy } from './contact-policy';
 import { MAX_DELIVERIES_KEPT, type AudienceDeliveryStatus } from './delivery-store';
 
-/** 50,000 members of about 70 bytes each, with room to spare. */
-const MAX_DELIVERY_BODY_BYTES = 4 * 1024 * 1024;
+/** 50,000 members with a contact key and a few recommended items each. */
+const MAX_DELIVERY_BODY_BYTES = 16 * 1024 * 1024;
+export const DEFAULT_FREQUENCY_CAP = { max: 2, windowDays: 7 };
+export const DEFAULT_PURCHASE_QUIET_DAYS = 3;
 const MAX_EXPORT_BODY_BYTES = 4096;
 /** Outcome entries scanned to complete one page of the listing. */
 const MAX_OUTCOME_SCAN = 5000;
@@ -41,7 +44,19 @@ export async function handleDeliverAudience(request: Request, env: Env, grant: A
   if (problem) throw new HttpError(400, 'webhook_not_allowed', `webhookUrl: ${problem}`);
 
   const deliveryId = toHex(crypto.getRandomValues(new Uint8Array(8)));
+  const channel = body.channel ?? null;
+  const policy: ContactPolicy = {
+    audienceId: body.audienceId ?? deliveryId,
+    channel,
+    holdout: body.holdout ?? 0,
+    // A marketing audience is capped unless the request says otherwise: at most 2 messages per channel a week, none in the 3 days after an order.
+    frequencyCap: channel === null ? null : body.frequencyCap === undefined ? DEFAULT_FREQUENCY_CAP : body.frequencyCap,
+    purchaseQuietDays: channel === null ? 0 : (body.purchaseQuietDays ?? DEFAULT_PURCHASE_QUIET_DAYS),
+  };
+  const payload = body.payload ?? (body.members.some((m) => m.items !== undefined) ? 'recommendations' : 'basic');
   const delivery = await audiencesOf(env, site.id).enqueue({
+    policy,
+    payload,
     deliveryId,
     site: site.id,
     name: body.name,
@@ -85,6 +100,10 @@ export interface AudienceLogRecord {
   members: number | null;
   destination: string | null;
   deliveryId: string | null;
+  /** Webhook deliveries: the audience id (the holdout draw's key), the marketing channel and the holdout share. */
+  audienceId: string | null;
+  channel: string | null;
+  holdout: number | null;
   /** csv: recorded; webhook: the delivery's status, `unknown` when neither the queue nor the audit log has its outcome. */
   status: 'recorded' | AudienceDeliveryStatus | 'unknown';
   membersDelivered: number | null;
@@ -158,7 +177,7 @@ function toRecord(entry: AuditEntry, outcomes: ReadonlyMap<string, Outcome>): Au
   const d = entry.details;
   const base = { id: entry.id, at: entry.at, by: entry.actor, tokenLabel: text(d.tokenLabel), name: text(d.name), source: text(d.source), members: count(d.members) };
   if (entry.action === 'audience.export') {
-    return { ...base, kind: 'csv', destination: null, deliveryId: null, status: 'recorded', membersDelivered: null, attempts: null, lastError: null, nextAttemptAt: null, failure: null, finishedAt: null };
+    return { ...base, kind: 'csv', destination: null, deliveryId: null, audienceId: null, channel: null, holdout: null, status: 'recorded', membersDelivered: null, attempts: null, lastError: null, nextAttemptAt: null, failure: null, finishedAt: null };
   }
   const deliveryId = text(d.deliveryId);
   const outcome = (deliveryId === null ? undefined : outcomes.get(deliveryId)) ?? {
@@ -171,7 +190,7 @@ function toRecord(entry: AuditEntry, outcomes: ReadonlyMap<string, Outcome>): Au
     finishedAt: null,
   };
   const { status, membersDelivered, attempts, lastError, nextAttemptAt, failure, finishedAt } = outcome;
-  return { ...base, kind: 'webhook', destination: text(d.destination), deliveryId, status, membersDelivered, attempts, lastError, nextAttemptAt, failure, finishedAt };
+  return { ...base, kind: 'webhook', destination: text(d.destination), deliveryId, audienceId: text(d.audienceId), channel: text(d.channel), holdout: count(d.holdoutShare), status, membersDelivered, attempts, lastError, nextAttemptAt, failure, finishedAt };
 }
 
 function text(value: unknown): string | null {

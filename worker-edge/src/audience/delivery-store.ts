@@ -3,6 +3,7 @@ import { describeDestination, parseUrl } from '../alerts/webhook-url';
 import type { AuditValue } from '../lifecycle/audit-log';
 import { splitIntoBatches } from './audience-delivery';
 import type { AudienceMember } from './audience-request';
+import { DAY_MS, type ContactPolicy, type SuppressionReason } from './contact-policy';
 
 /**
  * The SQLite tables of a SiteAudiences object: one row per audience delivery (its progress, attempts and whether its
@@ -20,6 +21,8 @@ export interface NewAudienceDelivery {
   members: AudienceMember[];
   requestedBy: string;
   tokenLabel: string | null;
+  policy: ContactPolicy;
+  payload: 'basic' | 'recommendations';
 }
 
 /** A delivery as the status endpoints show it: counts and times, never a member. */
@@ -30,6 +33,16 @@ export interface AudienceDeliveryInfo {
   destination: string;
   members: number;
   withChannel: number;
+  /** The audience's stable id: the holdout draw is keyed on it. */
+  audienceId: string;
+  /** The destination channel of a marketing audience (consent `marketing:<channel>` required), or null. */
+  channel: string | null;
+  payload: 'basic' | 'recommendations';
+  frequencyCap: { max: number; windowDays: number } | null;
+  purchaseQuietDays: number;
+  holdout: { share: number; heldOut: number };
+  /** Members left out of the batches built so far, by reason. */
+  suppressed: Partial<Record<SuppressionReason, number>>;
   batches: number;
   batchesDelivered: number;
   membersDelivered: number;
@@ -76,6 +89,15 @@ export interface DeliveryRow {
   finished_at: number | null;
   request_audit_id: number | null;
   outcome_audit_id: number | null;
+  audience_id: string | null;
+  channel: string | null;
+  payload: string | null;
+  holdout: number;
+  cap_max: number | null;
+  cap_window_days: number | null;
+  quiet_days: number;
+  held_out: number;
+  suppressed: string;
   [column: string]: SqlStorageValue;
 }
 
@@ -95,16 +117,87 @@ export function createDeliveryTables(sql: SqlStorage): void {
     CREATE INDEX IF NOT EXISTS audience_deliveries_due ON audience_deliveries (state, next_attempt_at);
     CREATE TABLE IF NOT EXISTS audience_batches (
       delivery_id TEXT NOT NULL, batch_index INTEGER NOT NULL, size INTEGER NOT NULL, members TEXT, body TEXT, PRIMARY KEY (delivery_id, batch_index));
+    CREATE TABLE IF NOT EXISTS audience_sends (person TEXT NOT NULL, channel TEXT NOT NULL, sent_at INTEGER NOT NULL, delivery_id TEXT NOT NULL);
+    CREATE INDEX IF NOT EXISTS audience_sends_person ON audience_sends (person, channel, sent_at);
   `);
+  // Objects created before consent, caps and holdouts existed get the columns (SQLite has no ADD COLUMN IF NOT EXISTS).
+  const existing = new Set(sql.exec<{ name: string }>(`SELECT name FROM pragma_table_info('audience_deliveries')`).toArray().map((c) => c.name));
+  const added: [string, string][] = [
+    ['audience_id', 'TEXT'],
+    ['channel', 'TEXT'],
+    ['payload', 'TEXT'],
+    ['holdout', 'REAL NOT NULL DEFAULT 0'],
+    ['cap_max', 'INTEGER'],
+    ['cap_window_days', 'INTEGER'],
+    ['quiet_days', 'INTEGER NOT NULL DEFAULT 0'],
+    ['held_out', 'INTEGER NOT NULL DEFAULT 0'],
+    ['suppressed', "TEXT NOT NULL DEFAULT '{}'"],
+  ];
+  for (const [column, type] of added) if (!existing.has(column)) sql.exec(`ALTER TABLE audience_deliveries ADD COLUMN ${column} ${type}`);
+}
+
+/** Sends are remembered this long (the longest frequency-cap window). */
+export const SENDS_KEPT_DAYS = 90;
+
+/** Messages sent on `channel` to each of `persons` since `since`. */
+export function sendsSince(sql: SqlStorage, persons: readonly string[], channel: string, since: number): Map<string, number> {
+  const counts = new Map<string, number>();
+  if (persons.length === 0) return counts;
+  const rows = sql
+    .exec<{ person: string; n: number }>(
+      `SELECT person, COUNT(*) AS n FROM audience_sends WHERE person IN (SELECT value FROM json_each(?)) AND channel = ? AND sent_at > ? GROUP BY person`,
+      JSON.stringify(persons),
+      channel,
+      since,
+    )
+    .toArray();
+  for (const row of rows) counts.set(row.person, row.n);
+  return counts;
+}
+
+export function recordSends(sql: SqlStorage, persons: readonly string[], channel: string, at: number, deliveryId: string): void {
+  for (const person of persons) sql.exec(`INSERT INTO audience_sends (person, channel, sent_at, delivery_id) VALUES (?, ?, ?, ?)`, person, channel, at, deliveryId);
+}
+
+export function forgetSends(sql: SqlStorage, persons: readonly string[], deliveryId: string): void {
+  if (persons.length === 0) return;
+  sql.exec(`DELETE FROM audience_sends WHERE delivery_id = ? AND person IN (SELECT value FROM json_each(?))`, deliveryId, JSON.stringify(persons));
+}
+
+export function pruneSends(sql: SqlStorage, now: number): void {
+  sql.exec(`DELETE FROM audience_sends WHERE sent_at < ?`, now - SENDS_KEPT_DAYS * DAY_MS);
+}
+
+/** The contact policy a delivery was queued with. */
+export function policyOf(row: DeliveryRow): ContactPolicy {
+  return {
+    audienceId: row.audience_id ?? row.id,
+    channel: row.channel,
+    holdout: row.holdout,
+    frequencyCap: row.cap_max === null || row.cap_window_days === null ? null : { max: row.cap_max, windowDays: row.cap_window_days },
+    purchaseQuietDays: row.quiet_days,
+  };
+}
+
+/** Adds a built batch's held-out and suppressed members to the delivery's counts. */
+export function countSelection(sql: SqlStorage, id: string, heldOut: number, suppressed: Partial<Record<SuppressionReason, number>>): void {
+  const row = getDelivery(sql, id);
+  if (!row) return;
+  const total = { ...(JSON.parse(row.suppressed) as Partial<Record<SuppressionReason, number>>) };
+  for (const [reason, n] of Object.entries(suppressed) as [SuppressionReason, number][]) total[reason] = (total[reason] ?? 0) + n;
+  sql.exec(`UPDATE audience_deliveries SET held_out = held_out + ?, suppressed = ? WHERE id = ?`, heldOut, JSON.stringify(total), id);
 }
 
 export function insertDelivery(sql: SqlStorage, delivery: NewAudienceDelivery, now: number): void {
   const batches = splitIntoBatches(delivery.members);
   sql.exec(
-    `INSERT INTO audience_deliveries (id, site, name, source, url, members, with_channel, batches, requested_by, token_label, state, queued_at, next_attempt_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)`,
+    `INSERT INTO audience_deliveries (id, site, name, source, url, members, with_channel, batches, requested_by, token_label, state, queued_at, next_attempt_at,
+       audience_id, channel, payload, holdout, cap_max, cap_window_days, quiet_days)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     delivery.deliveryId, delivery.site, delivery.name, delivery.source, delivery.url, delivery.members.length,
     delivery.members.filter((m) => m.channel !== undefined).length, batches.length, delivery.requestedBy, delivery.tokenLabel, now, now,
+    delivery.policy.audienceId, delivery.policy.channel, delivery.payload, delivery.policy.holdout, delivery.policy.frequencyCap?.max ?? null,
+    delivery.policy.frequencyCap?.windowDays ?? null, delivery.policy.purchaseQuietDays,
   );
   batches.forEach((members, index) => {
     sql.exec(`INSERT INTO audience_batches (delivery_id, batch_index, size, members) VALUES (?, ?, ?, ?)`, delivery.deliveryId, index, members.length, JSON.stringify(members));
@@ -137,8 +230,8 @@ export function storedBatch(sql: SqlStorage, id: string, index: number): { size:
 }
 
 /** Keeps the exact bytes of a batch's first POST, so that every retry sends them again. */
-export function saveBatchBody(sql: SqlStorage, id: string, index: number, body: string): void {
-  sql.exec(`UPDATE audience_batches SET body = ?, members = NULL WHERE delivery_id = ? AND batch_index = ?`, body, id, index);
+export function saveBatchBody(sql: SqlStorage, id: string, index: number, body: string, size: number): void {
+  sql.exec(`UPDATE audience_batches SET body = ?, size = ?, members = NULL WHERE delivery_id = ? AND batch_index = ?`, body, size, id, index);
 }
 
 export function markDelivering(sql: SqlStorage, id: string): void {
@@ -229,6 +322,13 @@ export function describeDelivery(row: DeliveryRow): AudienceDeliveryInfo {
     destination: describeDestination(row.url),
     members: row.members,
     withChannel: row.with_channel,
+    audienceId: row.audience_id ?? row.id,
+    channel: row.channel,
+    payload: row.payload === 'recommendations' ? 'recommendations' : 'basic',
+    frequencyCap: policyOf(row).frequencyCap,
+    purchaseQuietDays: row.quiet_days,
+    holdout: { share: row.holdout, heldOut: row.held_out },
+    suppressed: JSON.parse(row.suppressed) as Partial<Record<SuppressionReason, number>>,
     batches: row.batches,
     batchesDelivered: row.batches_delivered,
     membersDelivered: row.members_delivered,
@@ -258,7 +358,20 @@ export function auditDetails(row: DeliveryRow, outcome: boolean): Record<string,
     destinationHost: parseUrl(row.url)?.host ?? null,
     batches: row.batches,
     tokenLabel: row.token_label,
+    audienceId: row.audience_id ?? row.id,
+    channel: row.channel,
+    purpose: row.channel === null ? null : `marketing:${row.channel}`,
+    holdoutShare: row.holdout,
   };
   if (!outcome) return facts;
-  return { ...facts, status: row.state, batchesDelivered: row.batches_delivered, membersDelivered: row.members_delivered, attempts: row.attempts, failure: row.failure };
+  return {
+    ...facts,
+    status: row.state,
+    batchesDelivered: row.batches_delivered,
+    membersDelivered: row.members_delivered,
+    attempts: row.attempts,
+    failure: row.failure,
+    heldOut: row.held_out,
+    suppressed: row.suppressed,
+  };
 }

@@ -6,10 +6,19 @@ import { audienceWebhookPolicy, webhookUrlProblem } from '../alerts/webhook-url'
 import { loadSitesConfig } from '../config/sites';
 import type { Env } from '../env';
 import { catalogOf } from '../stubs';
-import { batchPayload, MAX_BATCH_ATTEMPTS } from './audience-delivery';
+import { marketingPurposes, type ConsentUpdate } from '@privacy-analytics/core/ingest';
+import { batchPayload, MAX_BATCH_ATTEMPTS, type AudienceBatchPayload } from './audience-delivery';
+import { consentOf, consentStateOf, createConsentTables, insertConsent, type ConsentState } from './consent-store';
+import { DAY_MS, memberPayload, selectRecipients, type SuppressionReason } from './contact-policy';
 import {
   auditDetails,
+  countSelection,
   createDeliveryTables,
+  forgetSends,
+  policyOf,
+  pruneSends,
+  recordSends,
+  sendsSince,
   describeDeliveries,
   describeDelivery,
   dueDeliveries,
@@ -52,7 +61,26 @@ export class SiteAudiences extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
-    ctx.storage.transactionSync(() => createDeliveryTables(this.#sql));
+    ctx.storage.transactionSync(() => {
+      createDeliveryTables(this.#sql);
+      createConsentTables(this.#sql);
+    });
+  }
+
+  /** Stores consent choices (from ingested calls or the consent API); the next batch built or retried honours them. */
+  recordConsent(updates: ConsentUpdate[]): number {
+    this.ctx.storage.transactionSync(() => insertConsent(this.#sql, updates, Date.now()));
+    return updates.length;
+  }
+
+  /** A person's consent records, newest first, and the current state per purpose. */
+  consent(hashedId: string): ReturnType<typeof consentOf> {
+    return consentOf(this.#sql, hashedId);
+  }
+
+  /** The consent state of `persons` for a marketing channel (`marketing:<channel>` or `marketing`). */
+  marketingConsent(persons: string[], channel: string): Record<string, 'granted' | 'withdrawn'> {
+    return Object.fromEntries(consentStateOf(this.#sql, persons, marketingPurposes(channel)));
   }
 
   /** Stores the delivery, writes its `audience.deliver` entry and wakes the alarm; posts nothing itself. */
@@ -106,7 +134,10 @@ export class SiteAudiences extends DurableObject<Env> {
       }
     }
     auditsPending = (await this.#writePendingAudits()) || auditsPending;
-    this.ctx.storage.transactionSync(() => pruneDeliveries(this.#sql));
+    this.ctx.storage.transactionSync(() => {
+      pruneDeliveries(this.#sql);
+      pruneSends(this.#sql, Date.now());
+    });
     const due = nextDeliveryDue(this.#sql);
     const wake = auditsPending ? Math.min(due ?? Infinity, Date.now() + AUDIT_RETRY_MS) : due;
     if (wake === null) await this.ctx.storage.deleteAlarm();
@@ -152,18 +183,47 @@ export class SiteAudiences extends DurableObject<Env> {
   }
 
   /**
-   * The batch's body: built and stored at its first POST, the same bytes on every retry. Members erased since the
-   * delivery was queued are left out (the catalog's erased ids are read when the batch is built).
+   * The batch's body: built and stored at its first POST, the same bytes on every retry. Built from the members not held
+   * out and not suppressed (erased, no marketing consent for the channel, quiet days after an order, frequency cap),
+   * each sent member counted against the cap at once. Before a retry, members who were erased or withdrew consent since
+   * are taken out (the receiver has not accepted the batch yet), so a withdrawal holds from the moment it is recorded.
    */
   async #batchBody(delivery: DeliveryRow, index: number, erasedIds: () => Promise<Set<string>>): Promise<{ body: string; size: number }> {
     const stored = storedBatch(this.#sql, delivery.id, index);
-    if (stored.body !== null) return { body: stored.body, size: stored.size };
+    const policy = policyOf(delivery);
     const erased = await erasedIds();
-    const members = erased.size === 0 ? stored.members : stored.members.filter((member) => !erased.has(member.id));
-    const facts = { deliveryId: delivery.id, site: delivery.site, name: delivery.name, source: delivery.source, size: delivery.members, batches: delivery.batches };
-    const body = JSON.stringify(batchPayload(facts, index, members, Date.now()));
-    this.ctx.storage.transactionSync(() => saveBatchBody(this.#sql, delivery.id, index, body));
-    return { body, size: members.length };
+    const consentOfIds = (ids: string[]): ConsentState => (policy.channel === null ? new Map() : consentStateOf(this.#sql, ids, marketingPurposes(policy.channel)));
+    if (stored.body !== null) {
+      const payload = JSON.parse(stored.body) as AudienceBatchPayload;
+      return this.ctx.storage.transactionSync(() => {
+        const consent = consentOfIds(payload.members.map((m) => m.id));
+        const gone: Partial<Record<SuppressionReason, number>> = {};
+        const kept = payload.members.filter((m) => {
+          const reason: SuppressionReason | null = erased.has(m.id) ? 'erased' : policy.channel === null ? null : consent.get(m.id) === 'granted' ? null : consent.has(m.id) ? 'consent_withdrawn' : 'no_consent';
+          if (reason !== null) gone[reason] = (gone[reason] ?? 0) + 1;
+          return reason === null;
+        });
+        if (kept.length === payload.members.length) return { body: stored.body!, size: stored.size };
+        const body = JSON.stringify({ ...payload, batch: { ...payload.batch, size: kept.length }, members: kept });
+        saveBatchBody(this.#sql, delivery.id, index, body, kept.length);
+        const keptIds = new Set(kept.map((m) => m.id));
+        forgetSends(this.#sql, payload.members.filter((m) => !keptIds.has(m.id)).map((m) => m.id), delivery.id);
+        countSelection(this.#sql, delivery.id, 0, gone);
+        return { body, size: kept.length };
+      });
+    }
+    return this.ctx.storage.transactionSync(() => {
+      const now = Date.now();
+      const ids = stored.members.map((m) => m.id);
+      const sentInWindow = policy.channel !== null && policy.frequencyCap ? sendsSince(this.#sql, ids, policy.channel, now - policy.frequencyCap.windowDays * DAY_MS) : new Map<string, number>();
+      const selection = selectRecipients(stored.members, policy, { erased, consent: consentOfIds(ids), sentInWindow, now });
+      const facts = { deliveryId: delivery.id, site: delivery.site, name: delivery.name, source: delivery.source, size: delivery.members, batches: delivery.batches, policy, payload: describeDelivery(delivery).payload };
+      const body = JSON.stringify(batchPayload(facts, index, selection.recipients.map(memberPayload), now));
+      saveBatchBody(this.#sql, delivery.id, index, body, selection.recipients.length);
+      if (policy.channel !== null) recordSends(this.#sql, selection.recipients.map((m) => m.id), policy.channel, now, delivery.id);
+      countSelection(this.#sql, delivery.id, selection.heldOut.length, selection.suppressed);
+      return { body, size: selection.recipients.length };
+    });
   }
 
   /** Writes the audit entries not written yet; true when some still are not (the catalog did not answer). */

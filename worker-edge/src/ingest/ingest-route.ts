@@ -12,8 +12,8 @@ import {
   MAX_EVENT_BYTES,
   type MessageType,
 } from '@privacy-analytics/core/schema';
-import { messageToRow, type MessageOptions, type RequestFacts } from '@privacy-analytics/core/ingest';
-import { bufferOf, catalogOf } from '../stubs';
+import { consentUpdatesOf, messageToRow, type ConsentUpdate, type MessageOptions, type RequestFacts } from '@privacy-analytics/core/ingest';
+import { audiencesOf, bufferOf, catalogOf } from '../stubs';
 import { oldestAcceptedFor } from './ingest-horizon';
 import { enforceAddressLimit, overQuota, refuseIfOverQuota, shardQuota } from './ingest-limits';
 
@@ -85,9 +85,13 @@ export async function handleIngest(request: Request, env: Env, single: MessageTy
   const count = (metric: string) => (counts[metric] = (counts[metric] ?? 0) + 1);
   let bots = 0;
 
+  const consent: ConsentUpdate[] = [];
   for (const [index, raw] of messages.entries()) {
     const outcome = await messageToRow(raw, facts, ingestMessageOptions(site, hasher, batchContext, oldestAccepted));
-    if (outcome.kind === 'row') rows.push(outcome.row);
+    if (outcome.kind === 'row') {
+      rows.push(outcome.row);
+      consent.push(...consentUpdatesOf(raw, outcome.row));
+    }
     else if (outcome.kind === 'bot') {
       bots++;
       count(`bot:${outcome.reason}`);
@@ -99,6 +103,8 @@ export async function handleIngest(request: Request, env: Env, single: MessageTy
   for (const row of rows) for (const flag of row.quality_flags.split(',')) if (flag) count(`flag:${flag}`);
 
   const stored = await appendToBuffers(env, site, rows, counts);
+  // Before answering: a withdrawal holds for every audience batch built after the tracker heard 200.
+  if (consent.length > 0 && site.mode === 'pseudonymous') await audiencesOf(env, site.id).recordConsent(consent);
   if (stored.refused > 0) {
     throw overQuota(site, receivedAt, { accepted: stored.accepted, duplicates: stored.duplicates, refused: stored.refused, rejected });
   }

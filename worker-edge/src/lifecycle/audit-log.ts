@@ -30,6 +30,7 @@ export const AUDIT_ACTIONS = [
   'backup.restore',
   'import.create',
   'import.withdraw',
+  'consent.record',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -91,6 +91,9 @@ const CASES: RouteCase[] = [
   { route: 'imports ^([^/]+)$', method: 'GET', path: () => '/imports/no-such-import', least: 'analyst' },
   { route: 'imports ^([^/]+)\\/report$', method: 'GET', path: () => '/imports/no-such-import/report', least: 'analyst' },
   { route: 'imports ^([^/]+)$', method: 'DELETE', path: () => '/imports/no-such-import', least: 'admin' },
+  { route: 'audiences ^consent$', method: 'POST', path: () => '/audiences/consent', body: {}, least: 'analyst' },
+  { route: 'consent', method: 'POST', path: () => '/consent', body: {}, least: 'admin' },
+  { route: 'consent', method: 'GET', path: () => '/consent', least: 'admin' },
 ];
 
 describe('every route × every role', () => {

@@ -26,6 +26,11 @@ export const ALERT_TEST_SITES = {
     ],
   },
   'audience-none': { mode: 'pseudonymous' },
+  /** Consent, frequency caps, purchase quiet days and holdouts (test/audience/consent-caps.test.ts). */
+  'audience-consent': {
+    mode: 'pseudonymous',
+    audienceWebhookUrls: [`${SINK_ORIGIN}/hooks/audience-consent`, `${SINK_ORIGIN}/hooks/audience-consent-flaky?fail=1`, `${SINK_ORIGIN}/hooks/audience-consent-property`],
+  },
   /** Destinations allowed, but no webhookSecret: audience delivery is refused. */
   'audience-unsigned': { mode: 'pseudonymous', audienceWebhookUrls: [`${SINK_ORIGIN}/hooks/audience-unsigned`] },
 };

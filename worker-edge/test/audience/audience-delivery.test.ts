@@ -99,7 +99,7 @@ describe('audience delivery through the queue', () => {
       { index: 2, count: 3, size: 500 },
     ]);
     expect(bodies.every((b) => b.deliveryId === deliveryId && b.site === SITE && b.type === 'audience.batch' && b.sentAt === new Date(clock).toISOString())).toBe(true);
-    expect(bodies[0].audience).toEqual({ name: 'At risk, March', source: 'model:churn-risk', size: 2500 });
+    expect(bodies[0].audience).toEqual({ id: deliveryId, name: 'At risk, March', source: 'model:churn-risk', size: 2500, channel: null, purpose: null, payload: 'basic', holdout: 0 });
     expect(bodies.flatMap((b) => b.members)).toEqual(audience);
     expect(posts.map((p) => p.headers['x-webhook-id'])).toEqual([0, 1, 2].map((i) => `${deliveryId}-${i}`));
     for (const post of posts) {

@@ -100,9 +100,15 @@ const deliverySchema = z
     lastError: z.string().nullable(),
     failure: z.string().nullable(),
     nextAttemptAt: z.string().nullable(),
+    channel: z.string().nullable().optional(),
+    audienceId: z.string().optional(),
+    holdout: z.object({ share: z.number(), heldOut: z.number() }).optional(),
+    suppressed: z.record(z.string(), z.number()).optional(),
   })
   .passthrough();
 export type DeliveryReport = z.infer<typeof deliverySchema>;
+
+const consentCheckSchema = z.object({ granted: z.array(z.string()) }).passthrough();
 
 const exportRecordSchema = z.object({ export: z.object({ id: z.number() }).passthrough() });
 
@@ -119,16 +125,34 @@ const logRecordSchema = z.object({
   status: z.string(),
   membersDelivered: z.number().nullable(),
   failure: z.string().nullable(),
+  deliveryId: z.string().nullable().optional(),
+  audienceId: z.string().nullable().optional(),
+  channel: z.string().nullable().optional(),
+  holdout: z.number().nullable().optional(),
 });
 export type AudienceLogRecord = z.infer<typeof logRecordSchema>;
 const logSchema = z.object({ records: z.array(logRecordSchema).max(500), next: z.number().nullable() });
 
 /** What the dashboard sends to deliver an audience: the edge accepts its own 32-hex pseudonyms only. */
+export interface RecommendedItem {
+  item: string;
+  score: number;
+  reason?: string;
+}
+
+/** The body of POST …/audiences/deliveries (worker-edge/src/audience/audience-request.ts). */
 export interface AudienceDelivery {
   name: string;
   source: string;
   webhookUrl?: string;
-  members: { id: string; channel?: string; score?: number }[];
+  audienceId?: string;
+  /** The destination channel of a marketing audience: members need consent for marketing:<channel>. */
+  channel?: string;
+  payload?: 'basic' | 'recommendations';
+  frequencyCap?: { max: number; windowDays: number } | null;
+  purchaseQuietDays?: number;
+  holdout?: number;
+  members: { id: string; channel?: string; score?: number; address?: string; items?: RecommendedItem[]; lastOrderAt?: number }[];
 }
 
 const failureDaySchema = z.object({
@@ -297,6 +321,12 @@ export class EdgeAdmin {
   /** One queued delivery's progress (analyst role). */
   async audienceDelivery(deliveryId: string, signal?: AbortSignal): Promise<DeliveryReport> {
     return parse(deliverySchema, await this.#request('GET', `audiences/deliveries/${encodeURIComponent(deliveryId)}`, 'delivery status', undefined, signal), 'delivery status');
+  }
+
+  /** Which of `ids` have marketing consent for `channel` now (analyst role), so that a CSV export leaves out the others. */
+  async marketingConsent(channel: string, ids: string[], signal?: AbortSignal): Promise<Set<string>> {
+    const answer = await this.#request('POST', 'audiences/consent', 'consent check', { channel, ids }, signal);
+    return new Set(parse(consentCheckSchema, answer, 'consent check').granted);
   }
 
   /** Records a CSV export made in this browser in the edge's audit log (analyst role: data.export). */

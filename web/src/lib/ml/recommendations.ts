@@ -74,6 +74,22 @@ export class Recommender {
     return topItems(scores!, this.#ids.items, includeBought ? new Set<number>() : this.input.purchased[i]!, k);
   }
 
+  /**
+   * Each member's own top k (bought products left out), with the reason a receiver can show: the item's rank for the
+   * person, and whether the person was in the model's training data (else the product side alone scored it).
+   */
+  async forMembers(persons: readonly string[], k: number): Promise<Map<string, { item: string; score: number; reason: string }[]>> {
+    const members = persons.map((p) => [p, this.#index.get(p)] as const).filter((m): m is readonly [string, number] => m[1] !== undefined);
+    const scores = await this.#scoreMembers(members.map(([, i]) => i));
+    const out = new Map<string, { item: string; score: number; reason: string }[]>();
+    members.forEach(([person, i], j) => {
+      const known = this.input.rows[i]! > 0;
+      const top = topItems(scores[j]!, this.#ids.items, this.input.purchased[i]!, k);
+      out.set(person, top.map((t, rank) => ({ item: t.item, score: Math.round(t.score * 1e4) / 1e4, reason: `${known ? 'personal' : 'popular (new customer)'} rank ${rank + 1} of ${this.#ids.items.length}, not bought yet` })));
+    });
+    return out;
+  }
+
   /** Top items for a group; members not in the loaded events are left out (`unknown`). */
   async forGroup(persons: readonly string[], k: number): Promise<{ items: SegmentItem[]; members: number; unknown: number }> {
     const members = persons.map((p) => this.#index.get(p)).filter((i): i is number => i !== undefined);

@@ -51,6 +51,8 @@ export interface RecommendationResult {
   k: number;
   includeBought: boolean;
   items: (ScoredItem | SegmentItem)[];
+  /** For a segment: each member's own top k with reasons (a recommendation audience). */
+  perMember?: Map<string, { item: string; score: number; reason: string }[]>;
 }
 
 export interface TrainingResult {
@@ -230,7 +232,8 @@ export class ModelsViewState {
       await this.#ensurePersonMap(dataKey);
       const members = (await runSegment(this.#engine, segment.spec as Parameters<typeof runSegment>[1])).members;
       const group = await recommender.forGroup(members, k);
-      return { target: { kind: 'segment', name: segment.name, members: group.members, unknown: group.unknown }, k, includeBought: false, items: group.items };
+      const perMember = await recommender.forMembers(members, k);
+      return { target: { kind: 'segment', name: segment.name, members: group.members, unknown: group.unknown }, k, includeBought: false, items: group.items, perMember };
     });
   }
 
