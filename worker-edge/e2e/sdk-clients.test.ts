@@ -46,7 +46,8 @@ describe('real Segment-spec SDKs pointed at the local collector', () => {
     }
     const by = Object.fromEntries(rows.map((r) => [r.type, r]));
     expect(by.identify).toMatchObject({ anonymous_id: pseudonym('seg-anon-1'), event: 'identify' });
-    expect(JSON.parse(by.identify!.properties)).toEqual({ plan: 'pro', email: pseudonym('seg@example.com') });
+    // the hashed e-mail also as the contact key identity mapping links on (core ingest/contact-keys.ts)
+    expect(JSON.parse(by.identify!.properties)).toEqual({ plan: 'pro', email: pseudonym('seg@example.com'), $ids: `email:${pseudonym('seg@example.com')}` });
     expect(by.track).toMatchObject({ event: 'Order Completed', order_id: 'seg-o-1', revenue: 99.9, currency: 'EUR', utm_source: 'newsletter', utm_medium: 'email', utm_campaign: 'winter', channel: 'email' });
     expect(JSON.parse(by.track!.properties)).toEqual({ products: [{ product_id: 'p-9', price: 99.9, quantity: 1 }], coupon: 'WINTER' });
     expect(by.page).toMatchObject({ name: 'Pricing', page_path: '/pricing', page_title: 'Pricing', utm_source: 'google', utm_medium: 'cpc', channel: 'paid_search' });
@@ -70,7 +71,7 @@ describe('real Segment-spec SDKs pointed at the local collector', () => {
     const rows = all.filter((r) => r.user_id === pseudonym('rs-user-1') || r.anonymous_id === pseudonym('rs-anon-1'));
     expect(rows.map((r) => r.type).sort()).toEqual(['identify', 'page', 'track']);
     const by = Object.fromEntries(rows.map((r) => [r.type, r]));
-    expect(JSON.parse(by.identify!.properties)).toEqual({ phone: pseudonym('+8613800138000'), plan: 'free' });
+    expect(JSON.parse(by.identify!.properties)).toEqual({ phone: pseudonym('+8613800138000'), plan: 'free', $ids: `phone:${pseudonym('+8613800138000')}` });
     expect(by.track).toMatchObject({ event: 'Product Added', product_id: 'p-2', category: 'beauty', price: 12.5, quantity: 2 });
     expect(by.page).toMatchObject({ page_path: '/', referrer_host: 'baidu.com', channel: 'organic_search' });
     expect(by.page!.page_url).toBe('https://shop.example/?ref=partner');
