@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEMO, runLifecycleCron, startLocalEdge, type LocalEdge } from '@privacy-analytics/scripts/harness';
-import { main as restoreCli } from '../../scripts/restore';
+import { main as restoreCli } from '@privacy-analytics/scripts/restore';
 import { flushAndReadBack, readBack, readBackRows } from './read-back';
 
 const running: LocalEdge[] = [];

@@ -6,9 +6,9 @@ import { generateDemoEvents } from '@privacy-analytics/core/demo-data';
 import { manifestResponseSchema } from '@privacy-analytics/core/edge-api';
 import type { EventRow } from '@privacy-analytics/core/schema';
 import { DEMO, startLocalEdge, type LocalEdge } from '@privacy-analytics/scripts/harness';
-import { sendEvents } from '../../scripts/collector/send-events';
-import { demoImportSamples } from '../../scripts/demo/sample-imports';
-import { main as importCli } from '../../scripts/import';
+import { sendEvents } from '@privacy-analytics/scripts/collector';
+import { demoImportSamples } from '@privacy-analytics/scripts/demo/sample-imports';
+import { main as importCli } from '@privacy-analytics/scripts/import';
 import { flushAndReadBack } from './read-back';
 
 let edge: LocalEdge;

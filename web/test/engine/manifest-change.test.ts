@@ -183,7 +183,7 @@ describe('issue 17: the first connect while the edge compacts', () => {
     const put = await fetch(`${edge.url}/v1/sites/${DEMO.site}/settings/retention`, {
       method: 'PUT',
       headers: { authorization: `Bearer ${DEMO.adminToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ retentionDays: 2, confirm: true }),
+      body: JSON.stringify({ retentionDays: 2, confirm: true, override: true, reason: 'test: expire the oldest day while the dashboard loads' }),
     });
     expect(put.status).toBe(200);
     const kept = await manifestSettled(edge.url, range, listed);
