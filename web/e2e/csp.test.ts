@@ -88,6 +88,8 @@ describe('dashboard under its Content-Security-Policy', () => {
   it('opens every view without a policy violation, page error or foreign request', async () => {
     for (const group of NAV_GROUPS) {
       for (const item of group.views) {
+        // views that need an edge (Admin, Imports) are shown blocked, with the reason, on local files
+        if (await page.locator(`[data-nav-blocked="${item.view}"]`).count()) continue;
         await page.getByRole('link', { name: item.label, exact: true }).click();
         await page.getByRole('heading', { level: 2 }).first().waitFor({ timeout: 30_000 });
       }

@@ -245,7 +245,13 @@ describe('marketing views in Chromium', () => {
     await expect.poll(() => page.getByRole('status', { name: 'Data source' }).textContent(), { timeout: 60_000 }).toContain(DEMO.site);
 
     await nav('Alerts');
-    await expect.poll(() => page.getByRole('heading', { name: 'Fired alerts' }).isVisible(), { timeout: 90_000 }).toBe(true);
+    try {
+      await expect.poll(() => page.getByRole('heading', { name: 'Fired alerts' }).isVisible(), { timeout: 90_000 }).toBe(true);
+    } catch (error) {
+      // what the view shows instead, for the failure report
+      console.error('Alerts view:', (await page.locator('main').innerText()).slice(0, 2000));
+      throw error;
+    }
     const whoAmI = (await (await fetch(`${edge.url}/v1/sites/${DEMO.site}/whoami`, { headers: { authorization: `Bearer ${DEMO.readToken}` } })).json()) as { role: string };
     expect(whoAmI.role).not.toBe('admin');
     await visible(page.locator(`[data-role="${whoAmI.role}"]`));
