@@ -1,15 +1,21 @@
 /**
  * The analyses build `person_map` once (ensurePersonMap only checks that the table exists) and do not notice new
  * data. The dashboard replaces the events table on every load, so every analysis view calls this before it runs:
- * the map is rebuilt once per loaded table, keyed by the load's `dataVersion`, whichever view asks first.
+ * the map is rebuilt once per loaded table, keyed by the load's `dataVersion`, whichever view asks first. The
+ * dashboard's engine keeps the map in its local warehouse with the files it was built from (DataEngine
+ * .ensurePersonMap): a new dataVersion over the same files, e.g. a warm visit, does not build it again.
  */
 import { buildPersonMap } from '@privacy-analytics/core/analytics';
 import type { QueryEngine } from '@privacy-analytics/core/engine';
 
 const builtFor = new WeakMap<QueryEngine, number>();
 
+type KeepsPersonMap = QueryEngine & { ensurePersonMap(): Promise<unknown> };
+const keepsPersonMap = (engine: QueryEngine): engine is KeepsPersonMap => typeof (engine as Partial<KeepsPersonMap>).ensurePersonMap === 'function';
+
 export async function freshPersonMap(engine: QueryEngine, dataVersion: number): Promise<void> {
   if (builtFor.get(engine) === dataVersion) return;
-  await buildPersonMap(engine);
+  if (keepsPersonMap(engine)) await engine.ensurePersonMap();
+  else await buildPersonMap(engine);
   builtFor.set(engine, dataVersion);
 }

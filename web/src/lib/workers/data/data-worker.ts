@@ -12,12 +12,15 @@ import { FileCache } from './file-cache';
 import { LocalDb } from '../../engine/local-db';
 import { prefetchParquetWasm } from './parquet-decoder';
 import { OverviewCubeKeeper } from './overview-cube';
+import { PersonMapKeeper } from './person-map-keeper';
 import { RollupLoader } from './rollup-loader';
 import { wasmAssetUrl } from '../../engine/wasm-assets';
+import { mark, timelineMarks } from '../../engine/timeline';
 import type { LoadProgress } from '../../engine/data-engine';
 import type { DataWorkerApi, DataWorkerInit } from './messages';
 
 installErrorTransfer();
+mark('data worker: script running');
 
 interface Engine {
   loader: EventLoader;
@@ -31,9 +34,21 @@ const cube = new OverviewCubeKeeper(async () => {
   return { session: await loader.ready(), warehouse: await loader.warehouse() };
 });
 
-/** After a load (finished, failed or cancelled) the local overview table catches up with the warehouse, in the background. */
-function thenCube<T>(load: Promise<T>): Promise<T> {
-  void load.finally(() => void cube.refresh().catch(() => undefined)).catch(() => undefined);
+const persons = new PersonMapKeeper(async () => {
+  const { loader } = ready();
+  return { session: await loader.ready(), warehouse: await loader.warehouse() };
+});
+
+/**
+ * After a load (finished, failed or cancelled) the local overview table, then the identity map, catch up with the
+ * warehouse in the background (each a no-op when the files did not change).
+ */
+function thenCube<T>(load: Promise<T>, what: string): Promise<T> {
+  mark(`${what}: start`);
+  void load.finally(() => {
+    mark(`${what}: end`);
+    void cube.refresh().catch(() => undefined).then(() => persons.ensure()).catch(() => undefined);
+  }).catch(() => undefined);
   return load;
 }
 
@@ -72,14 +87,16 @@ const api: DataWorkerApi = {
   info: async () => (await duckdb()).info,
   query: async (id, sql, params) => (await duckdb()).query(id, sql, params),
   cancelQueries: async (upToId) => (await duckdb()).cancelUpTo(upToId),
-  loadRange: (token, conn, range, columns, onProgress) => thenCube(withProgress(onProgress, (report) => ready().loader.loadRange(conn, range, columns, report, token))),
-  loadCached: (token, conn, range, columns, onProgress) => thenCube(withProgress(onProgress, (report) => ready().loader.loadCached(conn, range, columns, report, token))),
-  loadFiles: (token, files, onProgress) => thenCube(withProgress(onProgress, (report) => ready().loader.loadFiles(files, report, token))),
+  loadRange: (token, conn, range, columns, onProgress) => thenCube(withProgress(onProgress, (report) => ready().loader.loadRange(conn, range, columns, report, token)), 'load from the edge'),
+  loadCached: (token, conn, range, columns, onProgress) => thenCube(withProgress(onProgress, (report) => ready().loader.loadCached(conn, range, columns, report, token)), 'load from the warehouse'),
+  loadFiles: (token, files, onProgress) => thenCube(withProgress(onProgress, (report) => ready().loader.loadFiles(files, report, token)), 'load of local files'),
   cancelLoad: (token) => ready().loader.cancel(token),
   liveCounts: (conn, minutes) => new EdgeClient(conn).live(minutes),
-  rollupOverview: (conn, spec) => rollups.overview(conn, spec),
+  rollupOverview: (conn, spec, confirm) => rollups.overview(conn, spec, confirm),
   cubeOverview: (spec) => cube.overview(spec),
   tableInfo: () => ready().loader.tableInfo(),
+  timeline: () => timelineMarks(),
+  ensurePersonMap: () => persons.ensure(),
 
   async clearData() {
     const { loader, cache } = ready();

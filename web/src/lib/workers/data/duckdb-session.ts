@@ -1,3 +1,4 @@
+import { mark } from '../../engine/timeline';
 import * as duckdb from '@duckdb/duckdb-wasm';
 import { Table } from 'apache-arrow';
 import { tableToRows } from '@privacy-analytics/core/connectors/arrow';
@@ -152,7 +153,9 @@ export class DuckDbSession {
       else options.onFatal(error);
     });
     const db = new duckdb.AsyncDuckDB(new duckdb.VoidLogger(), worker);
+    mark(`duckdb ${name}: instantiate`);
     await db.instantiate(bundle.mainModule, bundle.pthreadWorker);
+    mark(`duckdb ${name}: instantiated`);
     const threads = name === 'coi' ? Math.max(2, Math.min(options.cores, 8)) : 1;
     const config: duckdb.DuckDBConfig = {
       maximumThreads: threads,
@@ -177,6 +180,7 @@ export class DuckDbSession {
       }
     }
     if (storage === 'memory') await db.open(config);
+    mark(`duckdb: database open (${storage})`);
     const connections = { query: await db.connect(), load: await db.connect(), read: await db.connect() };
     for (const statement of startupStatements(new URL('/wasm/no-extensions', self.location.origin).href)) await connections.query.query(statement);
     const info: EngineInfo = {
@@ -188,6 +192,7 @@ export class DuckDbSession {
       storageNote,
     };
     session = new DuckDbSession(db, worker, connections, info, options);
+    mark('duckdb: ready');
     return session;
   }
 
@@ -231,7 +236,9 @@ export class DuckDbSession {
    * a load, nor does cancelQuery() touch it.
    */
   read(sql: string): Promise<Row[]> {
-    return this.#readTurns.run(async () => tableToRows(await this.#watch(this.#run(sql, this.#readConn))));
+    // one message to DuckDB's worker and one answer (RUN_QUERY): a pending query (#run) polls for its result and then
+    // fetches it batch by batch, tens of milliseconds of messages per statement for an overview's small answers
+    return this.#readTurns.run(async () => tableToRows(await this.#watch(this.#readConn.query(sql))));
   }
 
   /** One statement on the load connection, after the queries already queued (see #afterQueries). */

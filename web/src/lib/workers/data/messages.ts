@@ -1,3 +1,4 @@
+import type { TimelineMark } from '../../engine/timeline';
 import type { CacheStats, CubeOverview, DateRange, DuckDbBundleName, EdgeConnection, EngineInfo, LoadProgress, LoadResult, RollupOverview, TableInfo } from '../../engine/data-engine';
 import type { OverviewSpec } from '@privacy-analytics/core/analytics';
 import type { SerializedError } from '../../engine/errors';
@@ -36,10 +37,14 @@ export interface DataWorkerApi {
   cancelLoad(token: number): void;
   liveCounts(conn: EdgeConnection, minutes: number): Promise<{ minute: string; accepted: number }[]>;
   /** the overview from the edge's rollups (rollup-loader.ts) */
-  rollupOverview(conn: EdgeConnection, spec: OverviewSpec): Promise<RollupOverview>;
+  rollupOverview(conn: EdgeConnection, spec: OverviewSpec, confirm?: string): Promise<RollupOverview>;
   /** the overview from the local overview table (overview-cube.ts) */
   cubeOverview(spec: OverviewSpec): Promise<CubeOverview>;
   tableInfo(): Promise<TableInfo>;
+  /** this worker's timeline marks (engine/timeline.ts) */
+  timeline(): TimelineMark[];
+  /** person_map for the files the events view shows: kept when built from them before, else built (person-map-keeper.ts) */
+  ensurePersonMap(): Promise<'kept' | 'built' | 'no data'>;
   /** empties the file cache and the events table */
   clearData(): Promise<void>;
   cacheStats(): Promise<CacheStats>;
