@@ -19,3 +19,12 @@ export async function freshPersonMap(engine: QueryEngine, dataVersion: number): 
   else await buildPersonMap(engine);
   builtFor.set(engine, dataVersion);
 }
+
+/**
+ * For the views whose analyses need the identity map (funnels, paths, retention): builds it in the background once
+ * the data is in, so Run finds it ready (or kept from an earlier visit over the same files). Not on the overview,
+ * whose date and filter changes would queue behind the build.
+ */
+export function preparePersonMap(engine: QueryEngine, dataVersion: number, ready: boolean): void {
+  if (ready) void freshPersonMap(engine, dataVersion).catch(() => undefined);
+}

@@ -40,14 +40,15 @@ const persons = new PersonMapKeeper(async () => {
 });
 
 /**
- * After a load (finished, failed or cancelled) the local overview table, then the identity map, catch up with the
- * warehouse in the background (each a no-op when the files did not change).
+ * After a load (finished, failed or cancelled) the local overview table catches up with the warehouse, in the
+ * background (a no-op when the files did not change). The identity map is built when a view asks for it
+ * (person-map-keeper.ts): built here after every load, the overview's date and filter changes queued behind it.
  */
 function thenCube<T>(load: Promise<T>, what: string): Promise<T> {
   mark(`${what}: start`);
   void load.finally(() => {
     mark(`${what}: end`);
-    void cube.refresh().catch(() => undefined).then(() => persons.ensure()).catch(() => undefined);
+    void cube.refresh().catch(() => undefined);
   }).catch(() => undefined);
   return load;
 }

@@ -236,9 +236,10 @@ export class DuckDbSession {
    * a load, nor does cancelQuery() touch it.
    */
   read(sql: string): Promise<Row[]> {
-    // one message to DuckDB's worker and one answer (RUN_QUERY): a pending query (#run) polls for its result and then
-    // fetches it batch by batch, tens of milliseconds of messages per statement for an overview's small answers
-    return this.#readTurns.run(async () => tableToRows(await this.#watch(this.#readConn.query(sql))));
+    // a pending query (polled), not one RUN_QUERY message: RUN_QUERY holds DuckDB's single thread for the whole
+    // statement, and a statement that waits there for a lock another connection's paused statement holds never ends
+    // (a benchmark's filtered overview hung so behind a background build)
+    return this.#readTurns.run(async () => tableToRows(await this.#watch(this.#run(sql, this.#readConn))));
   }
 
   /** One statement on the load connection, after the queries already queued (see #afterQueries). */
@@ -246,6 +247,18 @@ export class DuckDbSession {
     return this.#loadTurns.run(async () => {
       await this.#afterQueries();
       return tableToRows(await this.#watch(this.#run(sql, this.#loadConn)));
+    });
+  }
+
+  /**
+   * Short statements on the load connection as ONE message to DuckDB's worker (`;`-separated, RUN_QUERY); the last
+   * one's rows are returned. For the warehouse's bookkeeping at open, where each statement as a pending query cost
+   * tens of ms; only while nothing else runs (no lock can be waited for: see read).
+   */
+  execBatch(statements: readonly string[]): Promise<Row[]> {
+    return this.#loadTurns.run(async () => {
+      await this.#afterQueries();
+      return tableToRows(await this.#watch(this.#loadConn.query(statements.join(';\n'))));
     });
   }
 

@@ -10,6 +10,7 @@ import type { CubeOverview } from '../../engine/data-engine';
 import { errorMessage } from '../../engine/errors';
 import type { DuckDbSession } from './duckdb-session';
 import type { Warehouse } from './warehouse';
+import { mark } from '../../engine/timeline';
 
 export class OverviewCubeKeeper {
   readonly #open: () => Promise<{ session: DuckDbSession; warehouse: Warehouse }>;
@@ -65,6 +66,9 @@ export class OverviewCubeKeeper {
       query: <T extends Row = Row>(sql: string, params: readonly SqlValue[] = []) => session.read(params.length > 0 ? bindParameters(sql, params) : sql) as Promise<T[]>,
     };
     // every panel in one statement: each DuckDB-Wasm statement costs ~40 ms of messages before any work (overviewQuery)
-    return answer({ result: await runOverviewOnce(engine, spec, CUBE_SOURCE) });
+    mark('overview table: query');
+    const result = await runOverviewOnce(engine, spec, CUBE_SOURCE);
+    mark('overview table: answered');
+    return answer({ result });
   }
 }

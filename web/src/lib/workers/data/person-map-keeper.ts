@@ -1,8 +1,9 @@
 /**
  * Keeps `person_map` (core's identity.ts) in step with the `events` view: built once per set of files shown and kept
  * in the warehouse's file with their fingerprint (Warehouse.personMapFingerprint), so a warm visit over unchanged
- * files runs its first funnel without building it again. Built on the engine's read connection (it sees only
- * committed loads); a load that commits during a build makes the build count for nothing (the next ask builds again).
+ * files runs its first funnel without building it again. Built on the load connection, where the warehouse's other
+ * writes go (one statement at a time, between a load's statements; queued queries first); a load that commits during
+ * a build makes the build count for nothing (the next ask builds again).
  * One build at a time: asks during a build wait for it.
  */
 import { buildPersonMap } from '@privacy-analytics/core/analytics';
@@ -25,7 +26,10 @@ export class PersonMapKeeper {
   async ensure(): Promise<PersonMapAnswer> {
     while (this.#building) await this.#building.catch(() => undefined);
     const { session, warehouse } = await this.#open();
-    if (warehouse.personMapIsCurrent()) return 'kept';
+    if (warehouse.personMapIsCurrent()) {
+      mark('person map: kept');
+      return 'kept';
+    }
     if (this.#building) return this.ensure();
     this.#building = this.#build(session, warehouse);
     try {
@@ -40,7 +44,7 @@ export class PersonMapKeeper {
     if (fingerprint === null) return 'no data';
     mark('person map: build');
     const engine: QueryEngine = {
-      query: <T extends Row = Row>(sql: string, params: readonly SqlValue[] = []) => session.read(params.length > 0 ? bindParameters(sql, params) : sql) as Promise<T[]>,
+      query: <T extends Row = Row>(sql: string, params: readonly SqlValue[] = []) => session.exec(params.length > 0 ? bindParameters(sql, params) : sql) as Promise<T[]>,
     };
     await buildPersonMap(engine);
     mark('person map: built');
