@@ -1,6 +1,6 @@
 import type { QueryEngine } from '@privacy-analytics/core/engine';
 import type { DateRange } from '@privacy-analytics/core/time';
-import type { OverviewResult, OverviewSpec } from '@privacy-analytics/core/analytics';
+import type { OverviewKpis, OverviewResult, OverviewSpec } from '@privacy-analytics/core/analytics';
 
 /** Where the edge collector is, which site, and a read token. Kept in IndexedDB, never in the URL. */
 export interface EdgeConnection {
@@ -183,6 +183,8 @@ export interface DataEngine extends QueryEngine {
    * it holds the loaded files and covers the spec's filters; otherwise `result` is null and `reason` says why.
    */
   cubeOverview(spec: OverviewSpec): Promise<CubeOverview>;
+  /** The figures alone from the local overview table (one statement), or null with the reason, as cubeOverview. */
+  cubeKpis(spec: OverviewSpec): Promise<{ kpis: OverviewKpis | null; reason: string | null }>;
   tableInfo(): Promise<TableInfo>;
   /**
    * The identity map (core's person_map) of the loaded events: kept in the local warehouse with the files it was

@@ -22,7 +22,7 @@ import { validEdgeUrl } from '../edge/edge-url';
 import { EngineCrashedError, QueryCancelledError, QueryError, deserializeError, type SerializedError } from './errors';
 import { cacheScope, DEFAULT_DATABASE_NAME, LocalDb } from './local-db';
 import type { Row, SqlValue } from '@privacy-analytics/core/engine';
-import type { OverviewSpec } from '@privacy-analytics/core/analytics';
+import type { OverviewKpis, OverviewSpec } from '@privacy-analytics/core/analytics';
 import { SupervisedWorker } from './supervised-worker';
 import { mark, timelineMarks, type TimelineMark } from './timeline';
 import { defaultWasmBase } from './wasm-assets';
@@ -187,6 +187,10 @@ export class WorkerDataEngine implements DataEngine {
       const extra = (await this.#db.overviews.count()) - SAVED_OVERVIEWS;
       if (extra > 0) await this.#db.overviews.orderBy('savedAt').limit(extra).delete();
     });
+  }
+
+  cubeKpis(spec: OverviewSpec): Promise<{ kpis: OverviewKpis | null; reason: string | null }> {
+    return this.#worker.call('cubeKpis', (api) => api.cubeKpis({ ...spec, filters: spec.filters.map((f) => ({ ...f, values: [...f.values] })) }));
   }
 
   cubeOverview(spec: OverviewSpec): Promise<CubeOverview> {

@@ -49,6 +49,8 @@ export interface RefreshOptions {
    * panels' queries run over `events` when it has no result)
    */
   cube?: () => Promise<CubeOverview>;
+  /** the figures alone from the local overview table (for sessions when flush files are in the range); null: ask `events` */
+  cubeKpis?: () => Promise<{ kpis: OverviewKpis | null }>;
   /** false while no event is loaded yet: without rollups the panels then wait (default true) */
   eventsReady?: boolean;
   /**
@@ -232,7 +234,9 @@ export class OverviewData {
             return;
           } else {
             const rollups = answer.result.kpis;
-            await settle(() => overviewKpis(engine, spec), (p) => (this.#kpis = p.data ? { ...p, data: { ...rollups, sessions: p.data.sessions, bounceRate: p.data.bounceRate, avgSessionSeconds: p.data.avgSessionSeconds } } : p));
+            // the local overview table's figures when it is current (exact, the same SQL), else the events'
+            const kpis = async () => (await options.cubeKpis?.().catch(() => null))?.kpis ?? (await overviewKpis(engine, spec));
+            await settle(kpis, (p) => (this.#kpis = p.data ? { ...p, data: { ...rollups, sessions: p.data.sessions, bounceRate: p.data.bounceRate, avgSessionSeconds: p.data.avgSessionSeconds } } : p));
             if (!current()) return;
           }
           this.#save(options.saved, answer);

@@ -63,6 +63,19 @@ describe('OverviewData.refresh with rollups', () => {
     expect(overview.sessionsFromEvents).toBe(true);
   });
 
+  it('takes those session figures from the local overview table when it answers, else from the events', async () => {
+    const cubeKpis = { ...result.kpis, sessions: 7, bounceRate: 0.25, avgSessionSeconds: 42, events: 999 };
+    const { engine, asked } = recordingEngine();
+    const overview = new OverviewData();
+    await overview.refresh(engine, spec, 'k', { rollups: answer({ sessionsFromEvents: true }), cubeKpis: async () => ({ kpis: cubeKpis }) });
+    expect(asked).toEqual([]);
+    // only the session figures are taken; the counts stay the rollups'
+    expect(overview.kpis.data).toEqual({ ...result.kpis, sessions: 7, bounceRate: 0.25, avgSessionSeconds: 42 });
+    const other = recordingEngine();
+    await new OverviewData().refresh(other.engine, spec, 'k', { rollups: answer({ sessionsFromEvents: true }), cubeKpis: async () => ({ kpis: null }) });
+    expect(other.asked).toEqual([kpisQuery(spec).sql]);
+  });
+
   it('queries the events when the rollups cannot answer, and waits for them when none are loaded yet', async () => {
     const { engine, asked } = recordingEngine();
     const overview = new OverviewData();

@@ -95,6 +95,7 @@ const api: DataWorkerApi = {
   liveCounts: (conn, minutes) => new EdgeClient(conn).live(minutes),
   rollupOverview: (conn, spec, confirm) => rollups.overview(conn, spec, confirm),
   cubeOverview: (spec) => cube.overview(spec),
+  cubeKpis: (spec) => cube.kpis(spec),
   tableInfo: () => ready().loader.tableInfo(),
   timeline: () => timelineMarks(),
   ensurePersonMap: () => persons.ensure(),

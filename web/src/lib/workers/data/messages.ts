@@ -1,6 +1,6 @@
 import type { TimelineMark } from '../../engine/timeline';
 import type { CacheStats, CubeOverview, DateRange, DuckDbBundleName, EdgeConnection, EngineInfo, LoadProgress, LoadResult, RollupOverview, TableInfo } from '../../engine/data-engine';
-import type { OverviewSpec } from '@privacy-analytics/core/analytics';
+import type { OverviewKpis, OverviewSpec } from '@privacy-analytics/core/analytics';
 import type { SerializedError } from '../../engine/errors';
 import type { Row, SqlValue } from '@privacy-analytics/core/engine';
 
@@ -40,6 +40,7 @@ export interface DataWorkerApi {
   rollupOverview(conn: EdgeConnection, spec: OverviewSpec, confirm?: string): Promise<RollupOverview>;
   /** the overview from the local overview table (overview-cube.ts) */
   cubeOverview(spec: OverviewSpec): Promise<CubeOverview>;
+  cubeKpis(spec: OverviewSpec): Promise<{ kpis: OverviewKpis | null; reason: string | null }>;
   tableInfo(): Promise<TableInfo>;
   /** this worker's timeline marks (engine/timeline.ts) */
   timeline(): TimelineMark[];

@@ -4,7 +4,7 @@
  * time; a change during a build starts another). An overview asked for while the table is out of date or building is
  * answered with the reason, and the dashboard queries `events` as before; it never waits for a build.
  */
-import { CUBE_SOURCE, cubeCannotAnswer, runOverviewOnce, type OverviewSpec } from '@privacy-analytics/core/analytics';
+import { CUBE_SOURCE, cubeCannotAnswer, overviewKpis, runOverviewOnce, type OverviewKpis, type OverviewSpec } from '@privacy-analytics/core/analytics';
 import { bindParameters, type QueryEngine, type Row, type SqlValue } from '@privacy-analytics/core/engine';
 import type { CubeOverview } from '../../engine/data-engine';
 import { errorMessage } from '../../engine/errors';
@@ -47,6 +47,26 @@ export class OverviewCubeKeeper {
       }
     })();
     return this.#building;
+  }
+
+  /**
+   * The figures alone (sessions included), for an overview whose other panels come from the rollups but whose
+   * sessions must come from rows (flush files in the range): over the table, a fraction of the same query over `events`.
+   */
+  async kpis(spec: OverviewSpec): Promise<{ kpis: OverviewKpis | null; reason: string | null }> {
+    const cannot = cubeCannotAnswer(spec);
+    if (cannot) return { kpis: null, reason: cannot };
+    const { session, warehouse } = await this.#open();
+    const scope = warehouse.view?.scope;
+    if (!scope) return { kpis: null, reason: 'no data loaded' };
+    if (!warehouse.cubeIsCurrent(scope)) {
+      void this.refresh();
+      return { kpis: null, reason: 'the local overview table is being built' };
+    }
+    const engine: QueryEngine = {
+      query: <T extends Row = Row>(sql: string, params: readonly SqlValue[] = []) => session.read(params.length > 0 ? bindParameters(sql, params) : sql) as Promise<T[]>,
+    };
+    return { kpis: await overviewKpis(engine, spec, CUBE_SOURCE), reason: null };
   }
 
   async overview(spec: OverviewSpec): Promise<CubeOverview> {
