@@ -163,6 +163,7 @@ export class OverviewData {
    */
   async refresh(engine: QueryEngine, spec: OverviewSpec, key: string | null = null, options: RefreshOptions = {}): Promise<void> {
     const generation = ++this.#generation;
+    mark(`page: overview refresh ${spec.from}..${spec.to}${spec.filters.length ? ' filtered' : ''}`);
     const current = () => generation === this.#generation;
     this.#running = true;
     this.#kpis = { ...this.#kpis, status: 'loading', error: null };
@@ -206,6 +207,7 @@ export class OverviewData {
       }
       try {
         const answer = await (asked ?? options.rollups());
+        mark(`page: rollups answered (${answer.confirmed ? 'confirmed' : answer.result ? 'figures' : answer.reason})`);
         if (!current()) return;
         if (copy && answer.confirmed) {
           this.#savedConfirmed = true;

@@ -59,10 +59,8 @@ export class OverviewCubeKeeper {
     const { session, warehouse } = await this.#open();
     const scope = warehouse.view?.scope;
     if (!scope) return { kpis: null, reason: 'no data loaded' };
-    if (!warehouse.cubeIsCurrent(scope)) {
-      void this.refresh();
-      return { kpis: null, reason: 'the local overview table is being built' };
-    }
+    // no build from here: this is asked on every refresh while a first load runs, and a build belongs after loads
+    if (!warehouse.cubeIsCurrent(scope)) return { kpis: null, reason: 'the local overview table is not current' };
     const engine: QueryEngine = {
       query: <T extends Row = Row>(sql: string, params: readonly SqlValue[] = []) => session.read(params.length > 0 ? bindParameters(sql, params) : sql) as Promise<T[]>,
     };

@@ -41,7 +41,13 @@ export class RollupLoader {
     const manifest = await client.manifest({ from: spec.from, to: spec.to });
     mark('rollups: manifest');
     const fingerprint = manifestFingerprint(manifest.files);
-    if (confirm !== undefined && confirm === fingerprint) return answer({ confirmed: true, fingerprint, files: manifest.files.length });
+    if (confirm !== undefined && confirm === fingerprint) {
+      // nothing to read for this answer; the range's rollups are read now in the background, so that the next
+      // question (another range, a granularity) finds them decoded and parquet-wasm started (a date-range change
+      // after a confirmed warm open otherwise paid both: 1.1 s instead of 0.4 s)
+      setTimeout(() => void this.overview(conn, spec).catch(() => undefined), 0);
+      return answer({ confirmed: true, fingerprint, files: manifest.files.length });
+    }
     const rollups = manifest.files.flatMap((file) => (file.rollup ? [file.rollup] : []));
     const missing = manifest.files.length - rollups.length;
     if (missing > 0) return answer({ reason: `${missing} of ${manifest.files.length} event files have no rollup (written before rollups)`, files: manifest.files.length, fingerprint });
