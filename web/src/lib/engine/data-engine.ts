@@ -191,6 +191,10 @@ export interface DataEngine extends QueryEngine {
    * built from, built only when they changed. 'kept' | 'built' | 'no data'.
    */
   ensurePersonMap(): Promise<'kept' | 'built' | 'no data'>;
+  /** Whether the kept person_map was built from the files the events show now, and their fingerprint. */
+  personMapState(): Promise<{ current: boolean; fingerprint: string | null }>;
+  /** After building person_map over query(): keeps it for those files (false when they changed meanwhile). */
+  notePersonMap(fingerprint: string): Promise<boolean>;
   /** The page's and the data worker's timeline marks (engine/timeline.ts), ms after the page's navigation start, in order. */
   timeline(): Promise<{ name: string; ms: number; where: 'page' | 'worker' }[]>;
   /** Empties the file cache, forgets the saved connection and drops the `events` table. */

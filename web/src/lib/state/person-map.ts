@@ -10,13 +10,37 @@ import type { QueryEngine } from '@privacy-analytics/core/engine';
 
 const builtFor = new WeakMap<QueryEngine, number>();
 
-type KeepsPersonMap = QueryEngine & { ensurePersonMap(): Promise<unknown> };
-const keepsPersonMap = (engine: QueryEngine): engine is KeepsPersonMap => typeof (engine as Partial<KeepsPersonMap>).ensurePersonMap === 'function';
+type KeepsPersonMap = QueryEngine & {
+  personMapState(): Promise<{ current: boolean; fingerprint: string | null }>;
+  notePersonMap(fingerprint: string): Promise<boolean>;
+};
+const keepsPersonMap = (engine: QueryEngine): engine is KeepsPersonMap => typeof (engine as Partial<KeepsPersonMap>).personMapState === 'function';
 
-export async function freshPersonMap(engine: QueryEngine, dataVersion: number): Promise<void> {
-  if (builtFor.get(engine) === dataVersion) return;
-  if (keepsPersonMap(engine)) await engine.ensurePersonMap();
-  else await buildPersonMap(engine);
+/** the build running per engine: a view's background preparation and its Run share it */
+const running = new WeakMap<QueryEngine, { dataVersion: number; done: Promise<void> }>();
+
+export function freshPersonMap(engine: QueryEngine, dataVersion: number): Promise<void> {
+  if (builtFor.get(engine) === dataVersion) return Promise.resolve();
+  const current = running.get(engine);
+  if (current?.dataVersion === dataVersion) return current.done;
+  const done = build(engine, dataVersion).finally(() => {
+    if (running.get(engine)?.done === done) running.delete(engine);
+  });
+  running.set(engine, { dataVersion, done });
+  return done;
+}
+
+async function build(engine: QueryEngine, dataVersion: number): Promise<void> {
+  if (keepsPersonMap(engine)) {
+    // kept in the warehouse for these files: nothing to build. Otherwise built over query() (the query connection,
+    // between the page's other queries; on the load connection it waited behind them statement by statement) and
+    // then kept for the files it was built from.
+    const state = await engine.personMapState();
+    if (!state.current) {
+      await buildPersonMap(engine);
+      if (state.fingerprint) await engine.notePersonMap(state.fingerprint);
+    }
+  } else await buildPersonMap(engine);
   builtFor.set(engine, dataVersion);
 }
 

@@ -99,6 +99,8 @@ const api: DataWorkerApi = {
   tableInfo: () => ready().loader.tableInfo(),
   timeline: () => timelineMarks(),
   ensurePersonMap: () => persons.ensure(),
+  personMapState: () => persons.state(),
+  notePersonMap: (fingerprint) => persons.note(fingerprint),
 
   async clearData() {
     const { loader, cache } = ready();

@@ -46,6 +46,8 @@ export interface DataWorkerApi {
   timeline(): TimelineMark[];
   /** person_map for the files the events view shows: kept when built from them before, else built (person-map-keeper.ts) */
   ensurePersonMap(): Promise<'kept' | 'built' | 'no data'>;
+  personMapState(): Promise<{ current: boolean; fingerprint: string | null }>;
+  notePersonMap(fingerprint: string): Promise<boolean>;
   /** empties the file cache and the events table */
   clearData(): Promise<void>;
   cacheStats(): Promise<CacheStats>;

@@ -22,6 +22,21 @@ export class PersonMapKeeper {
     this.#open = open;
   }
 
+  /** Whether person_map was built from the files shown now, and their fingerprint (null: no data). */
+  async state(): Promise<{ current: boolean; fingerprint: string | null }> {
+    while (this.#building) await this.#building.catch(() => undefined);
+    const { warehouse } = await this.#open();
+    return { current: warehouse.personMapIsCurrent(), fingerprint: warehouse.personMapFingerprint() };
+  }
+
+  /** Notes that the page built person_map from the files named by `fingerprint` (ignored when they changed since). */
+  async note(fingerprint: string): Promise<boolean> {
+    const { warehouse } = await this.#open();
+    if (warehouse.personMapFingerprint() !== fingerprint) return false;
+    await warehouse.notePersonMap(fingerprint);
+    return true;
+  }
+
   /** Builds person_map unless it was built from the files shown now. */
   async ensure(): Promise<PersonMapAnswer> {
     while (this.#building) await this.#building.catch(() => undefined);
