@@ -292,6 +292,7 @@ async function overviewVisit(s: Setup, profile: string, want: OverviewWant, labe
     const engine = page.isClosed() ? '' : await engineInfo(page);
     log(s, `${label}: every panel ${fmtMs(allPanels)}, data loaded ${fmtMs(loaded)}, ${s.edge.fileGets} file GETs${note ? `; ${note}` : ''}`);
     const fileGets = s.edge.fileGets;
+    log(s, `${label} timeline: ${await timelineOf(page)}`);
     if (then && !Number.isNaN(allPanels)) await then(page);
     // let the dashboard finish writing its cache / warehouse and building its overview table (as a reader who stays on
     // the page would) before the browser closes
@@ -307,6 +308,15 @@ async function overviewVisit(s: Setup, profile: string, want: OverviewWant, labe
   } finally {
     await context.close().catch(() => undefined);
   }
+}
+
+/** The page's engine timeline (docs/dashboard-engine.md), compact: `ms name; …`. */
+async function timelineOf(page: Page): Promise<string> {
+  if (page.isClosed()) return '';
+  const marks = await page
+    .evaluate(() => (globalThis as unknown as { __dashboard?: { engine?: { timeline?(): Promise<{ name: string; ms: number }[]> } } }).__dashboard?.engine?.timeline?.() ?? [])
+    .catch(() => []);
+  return marks.map((m) => `${m.ms} ${m.name}`).join('; ');
 }
 
 async function loadStateNote(page: Page): Promise<string> {
@@ -356,6 +366,7 @@ async function changes(s: Setup, page: Page, native: NativeReference): Promise<{
     const source = await page.locator('[data-overview-source]').textContent().catch(() => '');
     if (!/local overview table/.test(source ?? '')) note += `the filtered overview did not come from the local overview table ("${(source ?? '').trim()}"); `;
     log(s, `filter device_type = ${native.topDevice}: every panel ${fmtMs(filterMs)} after the click (${(source ?? '').trim()})`);
+    log(s, `after the filter, timeline: ${(await timelineOf(page)).split('; ').slice(-8).join('; ')}`);
   }
   return { rangeMs, filterMs, note };
 }

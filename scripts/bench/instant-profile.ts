@@ -87,7 +87,14 @@ async function main(): Promise<void> {
           console.log(`${visit} ${label} from the overview table: ${cube.ms.toFixed(0)} ms (worker ${cube.worker} ms) ${cube.ok ? '' : cube.reason}`);
         }
       }
+      if (visit !== 'cold') {
+        const t = Date.now();
+        const answer = await page.evaluate(() => (globalThis as unknown as { __dashboard: { engine: { ensurePersonMap(): Promise<string> } } }).__dashboard.engine.ensurePersonMap());
+        console.log(`${visit}: identity map ${answer} in ${Date.now() - t} ms`);
+      }
       await page.waitForTimeout(3_000);
+      const after = await page.evaluate(() => (globalThis as unknown as Dash).__dashboard.engine.timeline?.() ?? null);
+      if (after) console.log(`${visit} timeline at the end: ${JSON.stringify((after as { name: string; ms: number }[]).map((m) => `${m.ms} ${m.name}`))}`);
       await context.close();
     }
   } finally {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventStore } from '../connectors/node';
 import { openDemoEnginePair, ev, loadRows } from '../testing/event-rows';
 import { CUBE_SOURCE, cubeCannotAnswer, overviewCubeSql } from './overview-cube';
-import { runOverview, type ColumnFilter, type OverviewSpec } from './overview';
+import { runOverview, runOverviewOnce, type ColumnFilter, type OverviewSpec } from './overview';
 
 let stores: { wasm: EventStore; native: EventStore };
 
@@ -33,6 +33,10 @@ describe('the local overview table answers as the events do', () => {
           const raw = await runOverview(store, spec);
           expect(raw.kpis.events).toBeGreaterThan(0);
           expect(await runOverview(store, spec, CUBE_SOURCE)).toEqual(raw);
+          // every panel in one statement, over either table, base computed once or per panel
+          expect(await runOverviewOnce(store, spec)).toEqual(raw);
+          expect(await runOverviewOnce(store, spec, CUBE_SOURCE)).toEqual(raw);
+          expect(await runOverviewOnce(store, spec, CUBE_SOURCE, { materialize: true })).toEqual(raw);
         }
       });
     }
@@ -58,6 +62,8 @@ describe('the local overview table answers as the events do', () => {
     expect(raw.kpis.sessions).toBe(5);
     expect(raw.breakdowns.referrers.map((r) => r.value).sort()).toEqual(['google.com', 'news.test', 'shop.test']);
     expect(await runOverview(store, spec, CUBE_SOURCE)).toEqual(raw);
+    expect(await runOverviewOnce(store, spec, CUBE_SOURCE)).toEqual(raw);
+    expect(await runOverviewOnce(store, { ...spec, topN: 2 }, CUBE_SOURCE)).toEqual(await runOverview(store, { ...spec, topN: 2 }));
   });
 
   it('says which filters it cannot answer', () => {

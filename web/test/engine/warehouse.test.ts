@@ -53,6 +53,9 @@ async function leave(context: BrowserContext): Promise<void> {
   open.splice(open.indexOf(context), 1);
 }
 
+const ensurePersonMap = (page: Page) => page.evaluate(() => window.engine.ensurePersonMap());
+/** identity map builds the data worker started on this visit (its timeline marks) */
+const personMapBuilds = async (page: Page) => (await page.evaluate(() => window.engine.timeline())).filter((m) => m.where === 'worker' && m.name === 'person map: build').length;
 const loadRange = (page: Page, r: DateRange): Promise<LoadResult> => page.evaluate((r) => window.engine.loadRange(r), r);
 const rowsOf = (files: readonly ManifestEntry[]) => files.reduce((n, f) => n + f.rows, 0);
 const keysOf = (files: readonly { key: string }[]) => files.map((f) => f.key).sort();
@@ -126,6 +129,10 @@ describe('the local warehouse across visits', () => {
     // the edge's flush files are small: those of a day share a table
     await expectCatalog(page, listed.length, 3 * 2);
     await expectCubeEqualsEvents(page);
+    // the identity map: built once for these files (in the background after the load, or now), then kept
+    expect(['built', 'kept']).toContain(await ensurePersonMap(page));
+    expect(await ensurePersonMap(page)).toBe('kept');
+    expect(await queryInPage(page, `SELECT count(*)::INTEGER AS n FROM person_map`)).not.toEqual([{ n: 0 }]);
     await leave(context);
   });
 
@@ -141,6 +148,9 @@ describe('the local warehouse across visits', () => {
     expect(edgeRequests).toHaveLength(1);
     expect(edgeRequests[0]).toMatch(/\/v1\/sites\/demo\/manifest\?/);
     expect(requests.fileFetches()).toEqual([]);
+    // the identity map kept in the warehouse for the same files: not built again
+    expect(await ensurePersonMap(page)).toBe('kept');
+    expect(await personMapBuilds(page)).toBe(0);
     await leave(context);
   });
 
@@ -160,6 +170,9 @@ describe('the local warehouse across visits', () => {
     expect(await queryInPage(page, SUMMARY_SQL)).toEqual(summary);
     await expectCatalog(page, merged.length);
     await expectCubeEqualsEvents(page);
+    // other files: the kept identity map was dropped with them and is built again
+    await ensurePersonMap(page);
+    expect(await personMapBuilds(page)).toBe(1);
     listed = merged;
     await leave(context);
   });
@@ -169,6 +182,8 @@ describe('the local warehouse across visits', () => {
     await page.evaluate((r) => window.engine.loadCachedOnly(r), range);
     const [person] = await queryInPage<{ user_id: string; n: number }>(page, `SELECT user_id, count(*)::INTEGER AS n FROM events WHERE user_id IS NOT NULL GROUP BY 1 ORDER BY n DESC, user_id LIMIT 1`);
     expect(person!.n).toBeGreaterThan(0);
+    expect(await ensurePersonMap(page)).toBe('kept');
+    expect(await queryInPage(page, `SELECT count(*)::INTEGER AS n FROM person_map WHERE id = ?`, [person!.user_id])).toEqual([{ n: 1 }]);
     const admin = { authorization: `Bearer ${DEMO.adminToken}`, 'content-type': 'application/json' };
     const requested = (await (await fetch(`${edge.url}/v1/sites/${DEMO.site}/erasure`, { method: 'POST', headers: admin, body: JSON.stringify({ hashedId: person!.user_id }) })).json()) as { statusUrl: string };
     let status = { status: 'pending', rowsRemoved: 0 };
@@ -193,6 +208,10 @@ describe('the local warehouse across visits', () => {
     await expectCubeEqualsEvents(page);
     expect(await queryInPage(page, `SELECT count(*)::INTEGER AS n FROM pa_overview_cube WHERE person = hash(?)`, [person!.user_id])).toEqual([{ n: 0 }]);
     expect(await queryInPage(page, `SELECT (SELECT count(*) FROM pa_overview_cube) = (SELECT count(*) FROM events) AS same`)).toEqual([{ same: true }]);
+    // the identity map too: dropped with the rewritten files, built again without the person
+    await ensurePersonMap(page);
+    expect(await personMapBuilds(page)).toBe(1);
+    expect(await queryInPage(page, `SELECT count(*)::INTEGER AS n FROM person_map WHERE id = ?`, [person!.user_id])).toEqual([{ n: 0 }]);
     listed = rewritten;
     summary = await queryInPage(page, SUMMARY_SQL);
     await leave(context);

@@ -1,6 +1,6 @@
 import type { QueryEngine } from '@privacy-analytics/core/engine';
 import type { DateRange } from '@privacy-analytics/core/time';
-import type { OverviewResult, OverviewSpec } from '@privacy-analytics/core/analytics';
+import type { OverviewKpis, OverviewResult, OverviewSpec } from '@privacy-analytics/core/analytics';
 
 /** Where the edge collector is, which site, and a read token. Kept in IndexedDB, never in the URL. */
 export interface EdgeConnection {
@@ -127,6 +127,25 @@ export interface RollupOverview {
   /** rollup files downloaded for this answer (the others were decoded before) */
   downloaded: number;
   ms: number;
+  /**
+   * Names the range's files as the manifest lists them now (keys and ETags of the event files and their rollups):
+   * equal fingerprints, equal figures. Absent when no manifest was read (a filter the rollups cannot answer).
+   */
+  fingerprint?: string;
+  /**
+   * The caller's saved overview (its fingerprint passed as `confirm`) still holds: the manifest lists the same files,
+   * so nothing was downloaded or decoded and `result` is null.
+   */
+  confirmed?: boolean;
+}
+
+/** An overview kept on this device (IndexedDB) with the fingerprint of the files it was computed from. */
+export interface SavedOverview {
+  result: OverviewResult;
+  fingerprint: string;
+  sessionsFromEvents: boolean;
+  /** ms since the epoch */
+  savedAt: number;
 }
 
 /** How a worker is made to fail on purpose, for tests and for trying the crash banner. */
@@ -156,13 +175,30 @@ export interface DataEngine extends QueryEngine {
    * The overview of `spec` from the saved connection's rollups (no event row needed), when the spec has no filter
    * and every event file of its range has a rollup; otherwise `result` is null and `reason` says why.
    */
-  rollupOverview(spec: OverviewSpec): Promise<RollupOverview>;
+  rollupOverview(spec: OverviewSpec, confirm?: string): Promise<RollupOverview>;
+  /** The overview of `spec` saved on this device for the connected edge and site, if any (see SavedOverview). */
+  savedOverview(spec: OverviewSpec): Promise<SavedOverview | null>;
+  /** Saves (or, with null, forgets) the overview of `spec` for the connected edge and site. */
+  saveOverview(spec: OverviewSpec, saved: SavedOverview | null): Promise<void>;
   /**
    * The overview from the local overview table (core's overview-cube.ts; exact, the same SQL as over `events`), when
    * it holds the loaded files and covers the spec's filters; otherwise `result` is null and `reason` says why.
    */
   cubeOverview(spec: OverviewSpec): Promise<CubeOverview>;
+  /** The figures alone from the local overview table (one statement), or null with the reason, as cubeOverview. */
+  cubeKpis(spec: OverviewSpec): Promise<{ kpis: OverviewKpis | null; reason: string | null }>;
   tableInfo(): Promise<TableInfo>;
+  /**
+   * The identity map (core's person_map) of the loaded events: kept in the local warehouse with the files it was
+   * built from, built only when they changed. 'kept' | 'built' | 'no data'.
+   */
+  ensurePersonMap(): Promise<'kept' | 'built' | 'no data'>;
+  /** Whether the kept person_map was built from the files the events show now, and their fingerprint. */
+  personMapState(): Promise<{ current: boolean; fingerprint: string | null }>;
+  /** After building person_map over query(): keeps it for those files (false when they changed meanwhile). */
+  notePersonMap(fingerprint: string): Promise<boolean>;
+  /** The page's and the data worker's timeline marks (engine/timeline.ts), ms after the page's navigation start, in order. */
+  timeline(): Promise<{ name: string; ms: number; where: 'page' | 'worker' }[]>;
   /** Empties the file cache, forgets the saved connection and drops the `events` table. */
   clearLocalData(): Promise<void>;
   cacheStats(): Promise<CacheStats>;

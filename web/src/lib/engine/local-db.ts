@@ -24,6 +24,15 @@ export interface CachedBody {
   data: Uint8Array;
 }
 
+/** An overview saved on this device (the facade's savedOverview / saveOverview); see SavedOverview. */
+export interface SavedOverviewRow {
+  /** `${scope} ${spec key}` */
+  id: string;
+  scope: string;
+  savedAt: number;
+  value: unknown;
+}
+
 export interface Setting {
   name: string;
   value: unknown;
@@ -39,6 +48,7 @@ export class LocalDb extends Dexie {
   files!: EntityTable<CachedFile, 'id'>;
   bodies!: EntityTable<CachedBody, 'id'>;
   settings!: EntityTable<Setting, 'name'>;
+  overviews!: EntityTable<SavedOverviewRow, 'id'>;
 
   constructor(name = DEFAULT_DATABASE_NAME) {
     super(name);
@@ -47,6 +57,8 @@ export class LocalDb extends Dexie {
       bodies: 'id',
       settings: 'name',
     });
+    // 2: the last overviews shown, kept to draw a warm visit at once (confirmed against the manifest before use)
+    this.version(2).stores({ overviews: 'id, scope, savedAt' });
   }
 }
 

@@ -14,18 +14,28 @@ import type {
   LoadResult,
   RangeLoadOptions,
   RollupOverview,
+  SavedOverview,
   SimulatedCrash,
   TableInfo,
 } from './data-engine';
 import { validEdgeUrl } from '../edge/edge-url';
 import { EngineCrashedError, QueryCancelledError, QueryError, deserializeError, type SerializedError } from './errors';
-import { DEFAULT_DATABASE_NAME, LocalDb } from './local-db';
+import { cacheScope, DEFAULT_DATABASE_NAME, LocalDb } from './local-db';
 import type { Row, SqlValue } from '@privacy-analytics/core/engine';
-import type { OverviewSpec } from '@privacy-analytics/core/analytics';
+import type { OverviewKpis, OverviewSpec } from '@privacy-analytics/core/analytics';
 import { SupervisedWorker } from './supervised-worker';
+import { mark, timelineMarks, type TimelineMark } from './timeline';
 import { defaultWasmBase } from './wasm-assets';
 
 const CONNECTION_SETTING = 'connection';
+/** saved overviews kept per database (the least recently saved leave first) */
+const SAVED_OVERVIEWS = 40;
+
+/** The spec as a key: everything that changes the figures. */
+function overviewKey(spec: OverviewSpec): string {
+  const filters = spec.filters.map((f) => `${f.column}\u0001${f.op}\u0001${f.values.join('\u0002')}`).join('\u0003');
+  return [spec.from, spec.to, spec.granularity, spec.purchaseEvent ?? '', spec.topN ?? '', filters].join('|');
+}
 const SITE_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const MAX_TOKEN_LENGTH = 4096;
 
@@ -44,12 +54,15 @@ export class WorkerDataEngine implements DataEngine {
   #querySeq = 0;
   #loadSeq = 0;
   #lastLoad: LastLoad | null = null;
+  /** the saved connection as last read or written here (one IndexedDB read less per edge call) */
+  #connection: EdgeConnection | null = null;
 
   constructor(options: DataEngineOptions = {}) {
     const databaseName = options.databaseName ?? DEFAULT_DATABASE_NAME;
     this.#db = new LocalDb(databaseName);
     // opened now, while the page loads the app, so reading the saved connection at start waits for no upgrade check
     this.#db.open().catch(() => undefined);
+    mark('page: engine created (data worker starting)');
     const unresponsiveAfterMs = options.unresponsiveAfterMs ?? 60_000;
     const init = {
       wasmBase: options.wasmBase ?? defaultWasmBase(),
@@ -106,14 +119,16 @@ export class WorkerDataEngine implements DataEngine {
     const token = conn.token.trim();
     if (!SITE_ID.test(site)) throw new Error(`site "${site.slice(0, 80)}" is not a site id (lower-case letters, digits, - and _)`);
     if (token.length === 0 || token.length > MAX_TOKEN_LENGTH || /\s/.test(token)) throw new Error('the read token must be 1 to 4096 characters without spaces');
+    this.#connection = null;
     await this.#db.settings.put({ name: CONNECTION_SETTING, value: { url, site, token } satisfies EdgeConnection });
+    this.#connection = { url, site, token };
   }
 
   async loadConnection(): Promise<EdgeConnection | null> {
     const saved = await this.#db.settings.get(CONNECTION_SETTING);
     const value = saved?.value as Partial<EdgeConnection> | undefined;
-    if (!value || typeof value.url !== 'string' || typeof value.site !== 'string' || typeof value.token !== 'string') return null;
-    return { url: value.url, site: value.site, token: value.token };
+    if (!value || typeof value.url !== 'string' || typeof value.site !== 'string' || typeof value.token !== 'string') return (this.#connection = null);
+    return (this.#connection = { url: value.url, site: value.site, token: value.token });
   }
 
   async loadRange(range: DateRange, opts: RangeLoadOptions = {}): Promise<LoadResult> {
@@ -152,13 +167,57 @@ export class WorkerDataEngine implements DataEngine {
     return this.#worker.call('liveCounts', (api) => api.liveCounts(conn, minutes));
   }
 
-  async rollupOverview(spec: OverviewSpec): Promise<RollupOverview> {
+  async rollupOverview(spec: OverviewSpec, confirm?: string): Promise<RollupOverview> {
     const conn = await this.#requireConnection();
-    return this.#worker.call('rollupOverview', (api) => api.rollupOverview(conn, { ...spec, filters: spec.filters.map((f) => ({ ...f, values: [...f.values] })) }));
+    return this.#worker.call('rollupOverview', (api) => api.rollupOverview(conn, { ...spec, filters: spec.filters.map((f) => ({ ...f, values: [...f.values] })) }, confirm));
+  }
+
+  async savedOverview(spec: OverviewSpec): Promise<SavedOverview | null> {
+    const conn = this.#connection ?? (await this.loadConnection());
+    if (!conn) return null;
+    const row = await this.#db.overviews.get(`${cacheScope(conn.url, conn.site)} ${overviewKey(spec)}`);
+    const value = row?.value as Partial<SavedOverview> | undefined;
+    if (!value || typeof value.fingerprint !== 'string' || !value.result || typeof value.savedAt !== 'number') return null;
+    return { result: value.result, fingerprint: value.fingerprint, sessionsFromEvents: value.sessionsFromEvents === true, savedAt: value.savedAt };
+  }
+
+  async saveOverview(spec: OverviewSpec, saved: SavedOverview | null): Promise<void> {
+    const conn = this.#connection ?? (await this.loadConnection());
+    if (!conn) return;
+    const scope = cacheScope(conn.url, conn.site);
+    const id = `${scope} ${overviewKey(spec)}`;
+    if (!saved) return void (await this.#db.overviews.delete(id));
+    await this.#db.transaction('rw', this.#db.overviews, async () => {
+      await this.#db.overviews.put({ id, scope, savedAt: saved.savedAt, value: saved });
+      const extra = (await this.#db.overviews.count()) - SAVED_OVERVIEWS;
+      if (extra > 0) await this.#db.overviews.orderBy('savedAt').limit(extra).delete();
+    });
+  }
+
+  cubeKpis(spec: OverviewSpec): Promise<{ kpis: OverviewKpis | null; reason: string | null }> {
+    return this.#worker.call('cubeKpis', (api) => api.cubeKpis({ ...spec, filters: spec.filters.map((f) => ({ ...f, values: [...f.values] })) }));
   }
 
   cubeOverview(spec: OverviewSpec): Promise<CubeOverview> {
     return this.#worker.call('cubeOverview', (api) => api.cubeOverview({ ...spec, filters: spec.filters.map((f) => ({ ...f, values: [...f.values] })) }));
+  }
+
+  async timeline(): Promise<{ name: string; ms: number; where: 'page' | 'worker' }[]> {
+    const worker = await this.#worker.call('timeline', (api) => api.timeline()).catch(() => []);
+    const at = (m: TimelineMark, where: 'page' | 'worker') => ({ name: m.name, ms: Math.round(m.at - performance.timeOrigin), where });
+    return [...timelineMarks().map((m) => at(m, 'page')), ...worker.map((m) => at(m, 'worker'))].sort((a, b) => a.ms - b.ms);
+  }
+
+  personMapState(): Promise<{ current: boolean; fingerprint: string | null }> {
+    return this.#worker.call('personMapState', (api) => api.personMapState());
+  }
+
+  notePersonMap(fingerprint: string): Promise<boolean> {
+    return this.#worker.call('notePersonMap', (api) => api.notePersonMap(fingerprint));
+  }
+
+  ensurePersonMap(): Promise<'kept' | 'built' | 'no data'> {
+    return this.#worker.call('ensurePersonMap', (api) => api.ensurePersonMap());
   }
 
   tableInfo(): Promise<TableInfo> {
@@ -167,12 +226,15 @@ export class WorkerDataEngine implements DataEngine {
 
   async clearLocalData(): Promise<void> {
     this.#lastLoad = null;
+    this.#connection = null;
     if (this.status !== 'crashed') await this.#worker.call('clearLocalData', (api) => api.clearData());
-    await this.#db.transaction('rw', this.#db.files, this.#db.bodies, this.#db.settings, async () => {
+    await this.#db.transaction('rw', [this.#db.files, this.#db.bodies, this.#db.settings, this.#db.overviews], async () => {
       await this.#db.files.clear();
       await this.#db.bodies.clear();
+      await this.#db.overviews.clear();
       await this.#db.settings.delete(CONNECTION_SETTING);
     });
+    this.#connection = null;
   }
 
   cacheStats(): Promise<CacheStats> {
@@ -201,7 +263,7 @@ export class WorkerDataEngine implements DataEngine {
   }
 
   async #requireConnection(): Promise<EdgeConnection> {
-    const conn = await this.loadConnection();
+    const conn = this.#connection ?? (await this.loadConnection());
     if (!conn) throw new Error('no edge connection: connect (edge URL, site, read token) first');
     return conn;
   }

@@ -10,23 +10,47 @@ import {
   type TimePoint,
 } from '@privacy-analytics/core/analytics';
 import type { QueryEngine } from '@privacy-analytics/core/engine';
-import type { CubeOverview, RollupOverview } from '../engine/data-engine';
+import type { CubeOverview, RollupOverview, SavedOverview } from '../engine/data-engine';
 import { errorMessage } from './errors';
+import { mark } from '../engine/timeline';
 
 export type PanelStatus = 'empty' | 'loading' | 'ready' | 'error';
 
-/** Where the shown figures come from: the edge's rollups, or queries over the loaded events. */
-export type OverviewSource = 'rollups' | 'events';
+/**
+ * Where the shown figures come from: the edge's rollups, queries over the loaded events, or an overview saved on this
+ * device (see RefreshOptions.saved).
+ */
+export type OverviewSource = 'rollups' | 'events' | 'saved';
+
+/** The overview of one spec saved on this device: read at once, written after a refresh from the rollups. */
+export interface SavedOverviewStore {
+  get(): Promise<SavedOverview | null>;
+  /** null: forget it (the edge's files changed) */
+  put(saved: SavedOverview | null): Promise<void>;
+  /** false while the figures may not match the fingerprint (sessions from events while a load runs) */
+  canSave(): boolean;
+}
 
 export interface RefreshOptions {
   chartFromIndex?: boolean;
-  /** the overview from rollups (tried first when given; the events are queried when it has no result) */
-  rollups?: () => Promise<RollupOverview>;
+  /**
+   * the overview from rollups (tried first when given; the events are queried when it has no result); `confirm` is
+   * the fingerprint of a saved overview, answered with `confirmed` when the edge's files are still those
+   */
+  rollups?: (confirm?: string) => Promise<RollupOverview>;
+  /**
+   * The overview saved on this device for this spec (with rollups only): drawn at once while the rollups are asked,
+   * kept when the manifest still lists the files it was computed from (nothing else is read or queried then),
+   * dropped otherwise; a refresh that ends from the rollups saves its figures.
+   */
+  saved?: SavedOverviewStore;
   /**
    * the overview from the local overview table (tried when the rollups cannot answer and events are loaded; the
    * panels' queries run over `events` when it has no result)
    */
   cube?: () => Promise<CubeOverview>;
+  /** the figures alone from the local overview table (for sessions when flush files are in the range); null: ask `events` */
+  cubeKpis?: () => Promise<{ kpis: OverviewKpis | null }>;
   /** false while no event is loaded yet: without rollups the panels then wait (default true) */
   eventsReady?: boolean;
   /**
@@ -61,6 +85,8 @@ export class OverviewData {
   #sourceNote = $state<string | null>(null);
   #sessionsFromEvents = $state(false);
   #fromCube = $state(false);
+  #savedAt = $state<number | null>(null);
+  #savedConfirmed = $state(false);
   #settledWaiters: (() => void)[] = [];
 
   get kpis(): Panel<OverviewKpis> {
@@ -89,6 +115,14 @@ export class OverviewData {
   get fromCube(): boolean {
     return this.#fromCube;
   }
+  /** when the shown saved overview was saved (source 'saved'), ms since the epoch */
+  get savedAt(): number | null {
+    return this.#savedAt;
+  }
+  /** the shown saved overview is confirmed: the edge lists the files it was computed from */
+  get savedConfirmed(): boolean {
+    return this.#savedConfirmed;
+  }
   /** why the figures come from events although rollups were asked for (a filter, files without rollups, …) */
   get sourceNote(): string | null {
     return this.#sourceNote;
@@ -116,6 +150,8 @@ export class OverviewData {
     this.#source = null;
     this.#sourceNote = null;
     this.#fromCube = false;
+    this.#savedAt = null;
+    this.#savedConfirmed = false;
     this.#kpis = emptyPanel();
     this.#series = emptyPanel();
     this.#breakdowns = emptyBreakdowns();
@@ -127,6 +163,7 @@ export class OverviewData {
    */
   async refresh(engine: QueryEngine, spec: OverviewSpec, key: string | null = null, options: RefreshOptions = {}): Promise<void> {
     const generation = ++this.#generation;
+    mark(`page: overview refresh ${spec.from}..${spec.to}${spec.filters.length ? ' filtered' : ''}`);
     const current = () => generation === this.#generation;
     this.#running = true;
     this.#kpis = { ...this.#kpis, status: 'loading', error: null };
@@ -141,16 +178,55 @@ export class OverviewData {
         if (current()) assign({ status: 'error', data: null, error: errorMessage(error) });
       }
     };
+    this.#savedConfirmed = false;
     if (options.rollups) {
       let note: string | null;
-      try {
-        const answer = await options.rollups();
+      const ready = <T>(data: T): Panel<T> => ({ status: 'ready', data, error: null });
+      let copy: SavedOverview | null = null;
+      let asked: Promise<RollupOverview> | null = null;
+      if (options.saved) {
+        copy = await options.saved.get().catch(() => null);
         if (!current()) return;
+        if (copy) {
+          // asked before drawing: drawing the panels (charts) holds the page's thread for a while on a slow machine
+          asked = options.rollups(copy.fingerprint);
+          asked.catch(() => undefined);
+          // one task for the request to reach the data worker before the page draws
+          await new Promise((resolve) => setTimeout(resolve, 0));
+          if (!current()) return;
+          mark('page: saved overview drawn');
+          // drawn at once; the overview stays 'loading' until the edge confirms it
+          this.#kpis = ready(copy.result.kpis);
+          this.#series = ready(copy.result.series);
+          for (const panel of BREAKDOWN_PANELS) this.#breakdowns[panel.id] = ready(copy.result.breakdowns[panel.id]);
+          this.#source = 'saved';
+          this.#savedAt = copy.savedAt;
+          this.#sourceNote = null;
+          this.#sessionsFromEvents = copy.sessionsFromEvents;
+        }
+      }
+      try {
+        const answer = await (asked ?? options.rollups());
+        mark(`page: rollups answered (${answer.confirmed ? 'confirmed' : answer.result ? 'figures' : answer.reason})`);
+        if (!current()) return;
+        if (copy && answer.confirmed) {
+          this.#savedConfirmed = true;
+          this.#finish(key);
+          return;
+        }
+        if (copy) {
+          void options.saved?.put(null).catch(() => undefined);
+          this.#source = null;
+          this.#savedAt = null;
+          this.#kpis = { ...this.#kpis, status: 'loading' };
+          this.#series = { ...this.#series, status: 'loading' };
+          for (const p of BREAKDOWN_PANELS) this.#breakdowns[p.id] = { ...this.#breakdowns[p.id], status: 'loading' };
+        }
         if (answer.result) {
-          const ready = <T>(data: T): Panel<T> => ({ status: 'ready', data, error: null });
           this.#series = ready(answer.result.series);
           for (const panel of BREAKDOWN_PANELS) this.#breakdowns[panel.id] = ready(answer.result.breakdowns[panel.id]);
           this.#source = 'rollups';
+          this.#savedAt = null;
           this.#sourceNote = null;
           this.#sessionsFromEvents = answer.sessionsFromEvents;
           if (!answer.sessionsFromEvents || options.rollupsOnly) this.#kpis = ready(answer.result.kpis);
@@ -160,9 +236,12 @@ export class OverviewData {
             return;
           } else {
             const rollups = answer.result.kpis;
-            await settle(() => overviewKpis(engine, spec), (p) => (this.#kpis = p.data ? { ...p, data: { ...rollups, sessions: p.data.sessions, bounceRate: p.data.bounceRate, avgSessionSeconds: p.data.avgSessionSeconds } } : p));
+            // the local overview table's figures when it is current (exact, the same SQL), else the events'
+            const kpis = async () => (await options.cubeKpis?.().catch(() => null))?.kpis ?? (await overviewKpis(engine, spec));
+            await settle(kpis, (p) => (this.#kpis = p.data ? { ...p, data: { ...rollups, sessions: p.data.sessions, bounceRate: p.data.bounceRate, avgSessionSeconds: p.data.avgSessionSeconds } } : p));
             if (!current()) return;
           }
+          this.#save(options.saved, answer);
           this.#finish(key);
           return;
         }
@@ -191,6 +270,7 @@ export class OverviewData {
       this.#sourceNote = null;
     }
     this.#source = 'events';
+    this.#savedAt = null;
     this.#sessionsFromEvents = false;
     this.#fromCube = false;
     if (options.cube) {
@@ -225,7 +305,24 @@ export class OverviewData {
     if (current()) this.#finish(key);
   }
 
+  /** Saves what the panels show now (all ready, from the rollups' answer) with the answer's fingerprint. */
+  #save(store: SavedOverviewStore | undefined, answer: RollupOverview): void {
+    if (!store || !answer.fingerprint || (answer.sessionsFromEvents && !store.canSave())) return;
+    const kpis = this.#kpis.data;
+    const series = this.#series.data;
+    if (this.#kpis.status !== 'ready' || !kpis || this.#series.status !== 'ready' || !series) return;
+    const breakdowns = {} as Record<BreakdownPanelId, BreakdownRow[]>;
+    for (const panel of BREAKDOWN_PANELS) {
+      const p = this.#breakdowns[panel.id];
+      if (p.status !== 'ready' || !p.data) return;
+      breakdowns[panel.id] = p.data;
+    }
+    const result = $state.snapshot({ kpis, series, breakdowns }) as SavedOverview['result'];
+    void store.put({ result, fingerprint: answer.fingerprint, sessionsFromEvents: answer.sessionsFromEvents, savedAt: Date.now() }).catch(() => undefined);
+  }
+
   #finish(key: string | null): void {
+    mark(`page: overview ${this.#source ?? 'done'}${this.#source === 'saved' && this.#savedConfirmed ? ' (confirmed)' : ''}${this.#fromCube ? ' (overview table)' : ''}`);
     this.#running = false;
     this.#completedKey = key;
     for (const wake of this.#settledWaiters.splice(0)) wake();

@@ -63,6 +63,19 @@ describe('OverviewData.refresh with rollups', () => {
     expect(overview.sessionsFromEvents).toBe(true);
   });
 
+  it('takes those session figures from the local overview table when it answers, else from the events', async () => {
+    const cubeKpis = { ...result.kpis, sessions: 7, bounceRate: 0.25, avgSessionSeconds: 42, events: 999 };
+    const { engine, asked } = recordingEngine();
+    const overview = new OverviewData();
+    await overview.refresh(engine, spec, 'k', { rollups: answer({ sessionsFromEvents: true }), cubeKpis: async () => ({ kpis: cubeKpis }) });
+    expect(asked).toEqual([]);
+    // only the session figures are taken; the counts stay the rollups'
+    expect(overview.kpis.data).toEqual({ ...result.kpis, sessions: 7, bounceRate: 0.25, avgSessionSeconds: 42 });
+    const other = recordingEngine();
+    await new OverviewData().refresh(other.engine, spec, 'k', { rollups: answer({ sessionsFromEvents: true }), cubeKpis: async () => ({ kpis: null }) });
+    expect(other.asked).toEqual([kpisQuery(spec).sql]);
+  });
+
   it('queries the events when the rollups cannot answer, and waits for them when none are loaded yet', async () => {
     const { engine, asked } = recordingEngine();
     const overview = new OverviewData();
@@ -115,5 +128,96 @@ describe('OverviewData.refresh with the local overview table', () => {
     let asked = 0;
     await new OverviewData().refresh(engine, filtered, 'k', { rollups: noRollups, eventsReady: false, cube: async () => (asked++, { result, reason: null, ms: 0 }) });
     expect(asked).toBe(0);
+  });
+});
+
+describe('OverviewData.refresh with an overview saved on this device', () => {
+  const result = {
+    kpis: { events: 5, pageViews: 3, visitors: 2, sessions: 9, bounceRate: 0.5, avgSessionSeconds: 10, purchasers: 1, conversionRate: 0.5, orders: 1, revenue: 20 },
+    series: [{ bucket: '2026-03-01T00:00:00Z', events: 5, pageViews: 3, visitors: 2 }],
+    breakdowns: { pages: [], channels: [{ value: 'direct', visitors: 2, count: 5 }], referrers: [], campaigns: [], countries: [], devices: [], browsers: [] },
+  };
+  const newer = { ...result, kpis: { ...result.kpis, events: 6 }, series: [{ ...result.series[0]!, events: 6 }] };
+  /** A store holding at most one saved overview, recording what is written. */
+  function store(initial: { fingerprint: string; result: typeof result; sessionsFromEvents?: boolean } | null, canSave = true) {
+    let saved = initial ? { sessionsFromEvents: false, savedAt: 1_000, ...initial } : null;
+    const writes: (typeof saved)[] = [];
+    return {
+      writes,
+      current: () => saved,
+      get: async () => saved,
+      put: async (s: typeof saved) => void (writes.push(s), (saved = s)),
+      canSave: () => canSave,
+    };
+  }
+  /** The rollups as the worker answers: confirmed when the caller's fingerprint is the manifest's. */
+  function edge(fingerprint: string, answerResult = newer, sessionsFromEvents = false) {
+    const asked: (string | undefined)[] = [];
+    const rollups = async (confirm?: string) => {
+      asked.push(confirm);
+      if (confirm === fingerprint) return { result: null, reason: null, confirmed: true, fingerprint, sessionsFromEvents: false, files: 1, bytes: 0, downloaded: 0, ms: 1 };
+      return { result: answerResult, reason: null, fingerprint, sessionsFromEvents, files: 1, bytes: 100, downloaded: 1, ms: 1 };
+    };
+    return { rollups, asked };
+  }
+
+  it('draws the saved overview at once, and keeps it without reading rollups or querying when the edge lists the same files', async () => {
+    const { engine, asked } = recordingEngine();
+    const saved = store({ fingerprint: 'f1', result });
+    const { rollups, asked: confirms } = edge('f1');
+    const overview = new OverviewData();
+    let shownBeforeEdge: unknown = null;
+    const refresh = overview.refresh(engine, spec, 'k', {
+      saved,
+      rollups: async (confirm) => {
+        // the edge answers after the page drew the saved figures
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        shownBeforeEdge = { source: overview.source, confirmed: overview.savedConfirmed, events: overview.kpis.data?.events, running: overview.running };
+        return rollups(confirm);
+      },
+    });
+    await refresh;
+    expect(shownBeforeEdge).toEqual({ source: 'saved', confirmed: false, events: 5, running: true });
+    expect(confirms).toEqual(['f1']);
+    expect(asked).toEqual([]);
+    expect(overview.source).toBe('saved');
+    expect(overview.savedConfirmed).toBe(true);
+    expect(overview.savedAt).toBe(1_000);
+    expect(overview.kpis.data).toEqual(result.kpis);
+    expect(overview.breakdown('channels').data).toEqual(result.breakdowns.channels);
+    expect(overview.completedKey).toBe('k');
+    expect(saved.writes).toEqual([]);
+  });
+
+  it('drops the saved overview when the manifest changed (a new file, an erasure rewriting one) and saves the new figures', async () => {
+    const { engine } = recordingEngine();
+    const saved = store({ fingerprint: 'before-erasure', result });
+    const overview = new OverviewData();
+    await overview.refresh(engine, spec, 'k', { saved, rollups: edge('after-erasure').rollups });
+    expect(overview.source).toBe('rollups');
+    expect(overview.savedConfirmed).toBe(false);
+    expect(overview.kpis.data).toEqual(newer.kpis);
+    expect(saved.writes[0]).toBeNull();
+    expect(saved.current()).toMatchObject({ fingerprint: 'after-erasure', result: newer, sessionsFromEvents: false });
+    // the next visit draws and confirms the new figures
+    const next = new OverviewData();
+    await next.refresh(engine, spec, 'k', { saved, rollups: edge('after-erasure').rollups });
+    expect(next.source).toBe('saved');
+    expect(next.kpis.data).toEqual(newer.kpis);
+  });
+
+  it('saves figures with sessions from events only when it may (no load running), and never after a failed panel', async () => {
+    const { engine } = recordingEngine();
+    const loading = store(null, false);
+    await new OverviewData().refresh(engine, spec, 'k', { saved: loading, rollups: edge('f', newer, true).rollups });
+    expect(loading.writes).toEqual([]);
+    const idle = store(null, true);
+    await new OverviewData().refresh(engine, spec, 'k', { saved: idle, rollups: edge('f', newer, true).rollups });
+    // the events answered no rows here: the figures saved are those shown
+    expect(idle.current()).toMatchObject({ fingerprint: 'f', sessionsFromEvents: true, result: { kpis: { ...newer.kpis, sessions: 0, bounceRate: null, avgSessionSeconds: null } } });
+    const failing: QueryEngine = { query: async () => Promise.reject(new Error('no table')) };
+    const failed = store(null, true);
+    await new OverviewData().refresh(failing, spec, 'k', { saved: failed, rollups: edge('f', newer, true).rollups });
+    expect(failed.writes).toEqual([]);
   });
 });

@@ -13,12 +13,15 @@ import { FileCache } from './file-cache';
 import { LocalDb } from '../../engine/local-db';
 import { prefetchParquetWasm } from './parquet-decoder';
 import { OverviewCubeKeeper } from './overview-cube';
+import { PersonMapKeeper } from './person-map-keeper';
 import { RollupLoader } from './rollup-loader';
 import { wasmAssetUrl } from '../../engine/wasm-assets';
+import { mark, timelineMarks } from '../../engine/timeline';
 import type { LoadProgress } from '../../engine/data-engine';
 import type { DataWorkerApi, DataWorkerInit } from './messages';
 
 installErrorTransfer();
+mark('data worker: script running');
 
 interface Engine {
   loader: EventLoader;
@@ -32,9 +35,22 @@ const cube = new OverviewCubeKeeper(async () => {
   return { session: await loader.ready(), warehouse: await loader.warehouse() };
 });
 
-/** After a load (finished, failed or cancelled) the local overview table catches up with the warehouse, in the background. */
-function thenCube<T>(load: Promise<T>): Promise<T> {
-  void load.finally(() => void cube.refresh().catch(() => undefined)).catch(() => undefined);
+const persons = new PersonMapKeeper(async () => {
+  const { loader } = ready();
+  return { session: await loader.ready(), warehouse: await loader.warehouse() };
+});
+
+/**
+ * After a load (finished, failed or cancelled) the local overview table catches up with the warehouse, in the
+ * background (a no-op when the files did not change). The identity map is built when a view asks for it
+ * (person-map-keeper.ts): built here after every load, the overview's date and filter changes queued behind it.
+ */
+function thenCube<T>(load: Promise<T>, what: string): Promise<T> {
+  mark(`${what}: start`);
+  void load.finally(() => {
+    mark(`${what}: end`);
+    void cube.refresh().catch(() => undefined);
+  }).catch(() => undefined);
   return load;
 }
 
@@ -73,15 +89,20 @@ const api: DataWorkerApi = {
   info: async () => (await duckdb()).info,
   query: async (id, sql, params) => (await duckdb()).query(id, sql, params),
   cancelQueries: async (upToId) => (await duckdb()).cancelUpTo(upToId),
-  loadRange: (token, conn, range, columns, onProgress) => thenCube(withProgress(onProgress, (report) => ready().loader.loadRange(conn, range, columns, report, token))),
-  loadCached: (token, conn, range, columns, onProgress) => thenCube(withProgress(onProgress, (report) => ready().loader.loadCached(conn, range, columns, report, token))),
-  loadFiles: (token, files, onProgress) => thenCube(withProgress(onProgress, (report) => ready().loader.loadFiles(files, report, token))),
+  loadRange: (token, conn, range, columns, onProgress) => thenCube(withProgress(onProgress, (report) => ready().loader.loadRange(conn, range, columns, report, token)), 'load from the edge'),
+  loadCached: (token, conn, range, columns, onProgress) => thenCube(withProgress(onProgress, (report) => ready().loader.loadCached(conn, range, columns, report, token)), 'load from the warehouse'),
+  loadFiles: (token, files, onProgress) => thenCube(withProgress(onProgress, (report) => ready().loader.loadFiles(files, report, token)), 'load of local files'),
   cancelLoad: (token) => ready().loader.cancel(token),
   loadAdSpend: async (conn, range) => loadAdSpendTables(await duckdb(), conn, range),
   liveCounts: (conn, minutes) => new EdgeClient(conn).live(minutes),
-  rollupOverview: (conn, spec) => rollups.overview(conn, spec),
+  rollupOverview: (conn, spec, confirm) => rollups.overview(conn, spec, confirm),
   cubeOverview: (spec) => cube.overview(spec),
+  cubeKpis: (spec) => cube.kpis(spec),
   tableInfo: () => ready().loader.tableInfo(),
+  timeline: () => timelineMarks(),
+  ensurePersonMap: () => persons.ensure(),
+  personMapState: () => persons.state(),
+  notePersonMap: (fingerprint) => persons.note(fingerprint),
 
   async clearData() {
     const { loader, cache } = ready();

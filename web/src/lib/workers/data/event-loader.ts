@@ -1,3 +1,4 @@
+import { mark } from '../../engine/timeline';
 import type { ColumnSpec } from '@privacy-analytics/core/schema';
 import { compactIfLarge } from '@privacy-analytics/core/engine';
 import type { DateRange, EdgeConnection, LoadFailure, LoadProgress, LoadResult, TableInfo } from '../../engine/data-engine';
@@ -94,6 +95,7 @@ export class EventLoader {
     this.#warehouseInOpfs = warehouseInOpfs;
     this.#ready = Promise.resolve(session).then(async (started) => {
       this.#warehouse = await Warehouse.open(started, started.info.storage);
+      mark('warehouse open');
       this.#session = started;
       return started;
     });

@@ -1,5 +1,6 @@
+import type { TimelineMark } from '../../engine/timeline';
 import type { CacheStats, CubeOverview, DateRange, DuckDbBundleName, EdgeConnection, EngineInfo, LoadProgress, LoadResult, RollupOverview, TableInfo } from '../../engine/data-engine';
-import type { OverviewSpec } from '@privacy-analytics/core/analytics';
+import type { OverviewKpis, OverviewSpec } from '@privacy-analytics/core/analytics';
 import type { SerializedError } from '../../engine/errors';
 import type { Row, SqlValue } from '@privacy-analytics/core/engine';
 
@@ -38,10 +39,17 @@ export interface DataWorkerApi {
   loadAdSpend(conn: EdgeConnection, range: DateRange): Promise<{ files: number; rows: number }>;
   liveCounts(conn: EdgeConnection, minutes: number): Promise<{ minute: string; accepted: number }[]>;
   /** the overview from the edge's rollups (rollup-loader.ts) */
-  rollupOverview(conn: EdgeConnection, spec: OverviewSpec): Promise<RollupOverview>;
+  rollupOverview(conn: EdgeConnection, spec: OverviewSpec, confirm?: string): Promise<RollupOverview>;
   /** the overview from the local overview table (overview-cube.ts) */
   cubeOverview(spec: OverviewSpec): Promise<CubeOverview>;
+  cubeKpis(spec: OverviewSpec): Promise<{ kpis: OverviewKpis | null; reason: string | null }>;
   tableInfo(): Promise<TableInfo>;
+  /** this worker's timeline marks (engine/timeline.ts) */
+  timeline(): TimelineMark[];
+  /** person_map for the files the events view shows: kept when built from them before, else built (person-map-keeper.ts) */
+  ensurePersonMap(): Promise<'kept' | 'built' | 'no data'>;
+  personMapState(): Promise<{ current: boolean; fingerprint: string | null }>;
+  notePersonMap(fingerprint: string): Promise<boolean>;
   /** empties the file cache and the events table */
   clearData(): Promise<void>;
   cacheStats(): Promise<CacheStats>;

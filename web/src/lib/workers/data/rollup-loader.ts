@@ -15,6 +15,8 @@ import type { EdgeConnection, RollupOverview } from '../../engine/data-engine';
 import { errorMessage } from '../../engine/errors';
 import { mapConcurrently } from './map-concurrently';
 import { initParquet } from './parquet-decoder';
+import { manifestFingerprint } from './manifest-fingerprint';
+import { mark } from '../../engine/timeline';
 
 const DOWNLOADS_IN_FLIGHT = 6;
 /** A flush file (one ingest shard's rows of an hour, not yet compacted): `s<shard>-f<flush>[-e<erasure>].parquet`. */
@@ -28,16 +30,27 @@ export class RollupLoader {
    */
   #inFlight = new Map<string, Promise<RollupRow[]>>();
 
-  async overview(conn: EdgeConnection, spec: OverviewSpec): Promise<RollupOverview> {
+  /** `confirm`: the fingerprint of an overview the caller saved; when the manifest still matches it, nothing is read. */
+  async overview(conn: EdgeConnection, spec: OverviewSpec, confirm?: string): Promise<RollupOverview> {
     const started = performance.now();
     const answer = (over: Partial<RollupOverview>): RollupOverview => ({ result: null, reason: null, sessionsFromEvents: false, files: 0, bytes: 0, downloaded: 0, ms: Math.round(performance.now() - started), ...over });
     const cannot = rollupsCannotAnswer(spec);
     if (cannot) return answer({ reason: cannot });
     const client = new EdgeClient(conn);
+    mark('rollups: manifest asked');
     const manifest = await client.manifest({ from: spec.from, to: spec.to });
+    mark('rollups: manifest');
+    const fingerprint = manifestFingerprint(manifest.files);
+    if (confirm !== undefined && confirm === fingerprint) {
+      // nothing to read for this answer; the range's rollups are read now in the background, so that the next
+      // question (another range, a granularity) finds them decoded and parquet-wasm started (a date-range change
+      // after a confirmed warm open otherwise paid both: 1.1 s instead of 0.4 s)
+      setTimeout(() => void this.overview(conn, spec).catch(() => undefined), 0);
+      return answer({ confirmed: true, fingerprint, files: manifest.files.length });
+    }
     const rollups = manifest.files.flatMap((file) => (file.rollup ? [file.rollup] : []));
     const missing = manifest.files.length - rollups.length;
-    if (missing > 0) return answer({ reason: `${missing} of ${manifest.files.length} event files have no rollup (written before rollups)`, files: manifest.files.length });
+    if (missing > 0) return answer({ reason: `${missing} of ${manifest.files.length} event files have no rollup (written before rollups)`, files: manifest.files.length, fingerprint });
     await initParquet();
     const id = (r: { key: string; etag: string }) => `${r.key}\n${r.etag}`;
     const wanted = new Set(rollups.map(id));
@@ -81,6 +94,7 @@ export class RollupLoader {
     } catch (error) {
       return answer({ reason: `rollups could not be read: ${errorMessage(error)}`, files: rollups.length });
     }
+    mark(`rollups: ${rollups.length} decoded (${toFetch.length} downloaded)`);
     const rows = rollups.flatMap((r) => have.get(id(r))!);
     return answer({
       result: overviewFromRollups(rows, spec),
@@ -88,6 +102,7 @@ export class RollupLoader {
       files: rollups.length,
       bytes: rollups.reduce((n, r) => n + r.bytes, 0),
       downloaded: toFetch.length,
+      fingerprint,
     });
   }
 }

@@ -16,14 +16,17 @@
  *  - `pa_overview_cube`: the local overview table (core's overview-cube.ts) of every file of one scope, built after a
  *    load (buildCube) and named in `pa_meta` by the files it was built from; a commit that removes files drops it in
  *    the same transaction (an erased person's rows leave with their files), one that only adds files leaves it
- *    standing but out of date until the next build.
+ *    standing but out of date until the next build;
+ *  - `person_map` (core's identity.ts): the identity map of the files the `events` view shows, named in `pa_meta` by
+ *    them (personMapFingerprint) so a warm visit over the same files does not build it again; a commit that removes
+ *    files drops it in the same transaction (an erased person's ids leave with their rows).
  *
  * A file enters and leaves the warehouse whole: its table and its catalog row change in one transaction, and a
  * sync of a warehouse that already holds the range adds its new files and removes the dropped ones in ONE
  * transaction, so a crash leaves the previous version or the new one. Tables that no catalog row names (a crash
  * between creating a table and committing it) are dropped when the warehouse opens.
  */
-import { CUBE_SOURCE_COLUMNS, OVERVIEW_CUBE_TABLE, overviewCubeSql } from '@privacy-analytics/core/analytics';
+import { CUBE_SOURCE_COLUMNS, OVERVIEW_CUBE_TABLE, PERSON_MAP, overviewCubeSql } from '@privacy-analytics/core/analytics';
 import type { ColumnSpec } from '@privacy-analytics/core/schema';
 import type { DateRange } from '../../engine/data-engine';
 import type { DuckDbSession } from './duckdb-session';
@@ -36,6 +39,7 @@ const FILE_TABLE_PREFIX = 'pa_f_';
 const LAYOUT_VERSION = 1;
 const META = 'pa_meta';
 const CUBE_META = 'overview_cube';
+const PERSON_MAP_META = 'person_map';
 const CATALOG_DDL = `CREATE TABLE IF NOT EXISTS ${CATALOG} (scope VARCHAR NOT NULL, key VARCHAR NOT NULL, etag VARCHAR, date VARCHAR, rows BIGINT NOT NULL, bytes BIGINT NOT NULL, min_time VARCHAR, max_time VARCHAR, tbl VARCHAR NOT NULL, loaded_at TIMESTAMP DEFAULT current_timestamp)`;
 
 /** Where a file came from: an edge's site (`edge-url|site`, see cacheScope) or the local files picked by hand. */
@@ -74,6 +78,8 @@ export class Warehouse {
   #view: WarehouseView | null = null;
   /** what the overview table was built from (see cubeFingerprint); null when there is none */
   #cubeBuiltFrom: string | null = null;
+  /** what person_map was built from (see personMapFingerprint); null when unknown */
+  #personMapBuiltFrom: string | null = null;
 
   private constructor(session: DuckDbSession, storage: WarehouseStorage) {
     this.#session = session;
@@ -93,18 +99,29 @@ export class Warehouse {
 
   async #init(): Promise<void> {
     const exec = (sql: string) => this.#session.exec(sql);
-    await exec(`CREATE TABLE IF NOT EXISTS ${META} (name VARCHAR PRIMARY KEY, value VARCHAR)`);
-    const [version] = await exec(`SELECT value FROM ${META} WHERE name = 'layout'`);
-    if (version && Number(version.value) !== LAYOUT_VERSION) await this.#dropEverything();
-    await exec(`INSERT OR REPLACE INTO ${META} VALUES ('layout', '${LAYOUT_VERSION}')`);
-    const [cube] = await exec(`SELECT value FROM ${META} WHERE name = '${CUBE_META}' AND EXISTS (SELECT 1 FROM duckdb_tables() WHERE database_name = current_database() AND table_name = '${OVERVIEW_CUBE_TABLE}')`);
-    this.#cubeBuiltFrom = cube ? String(cube.value) : null;
-    await exec(CATALOG_DDL);
-    await exec(`DROP VIEW IF EXISTS ${EVENTS_TABLE}`);
-    await exec(`DROP TABLE IF EXISTS ${EVENTS_TABLE}`);
-    await exec(`DROP TABLE IF EXISTS ${EMPTY}`);
-    await exec(createTableSql(EMPTY, ALL_COLUMNS));
-    for (const row of await exec(`SELECT scope, key, etag, date, rows, bytes, min_time, max_time, tbl FROM ${CATALOG}`)) {
+    // a few messages to DuckDB's worker instead of one per statement (each cost tens of ms on a warm open)
+    const table = (name: string) => `EXISTS (SELECT 1 FROM duckdb_tables() WHERE database_name = current_database() AND table_name = '${name}' AND NOT temporary)`;
+    const [meta] = await this.#session.execBatch([
+      `CREATE TABLE IF NOT EXISTS ${META} (name VARCHAR PRIMARY KEY, value VARCHAR)`,
+      `SELECT (SELECT value FROM ${META} WHERE name = 'layout') AS layout,
+        (SELECT value FROM ${META} WHERE name = '${CUBE_META}' AND ${table(OVERVIEW_CUBE_TABLE)}) AS cube,
+        (SELECT value FROM ${META} WHERE name = '${PERSON_MAP_META}' AND ${table(PERSON_MAP)}) AS persons`,
+    ]);
+    if (meta?.layout != null && Number(meta.layout) !== LAYOUT_VERSION) await this.#dropEverything();
+    else {
+      this.#cubeBuiltFrom = meta?.cube != null ? String(meta.cube) : null;
+      this.#personMapBuiltFrom = meta?.persons != null ? String(meta.persons) : null;
+    }
+    const catalog = await this.#session.execBatch([
+      `INSERT OR REPLACE INTO ${META} VALUES ('layout', '${LAYOUT_VERSION}')`,
+      CATALOG_DDL,
+      `DROP VIEW IF EXISTS ${EVENTS_TABLE}`,
+      `DROP TABLE IF EXISTS ${EVENTS_TABLE}`,
+      `DROP TABLE IF EXISTS ${EMPTY}`,
+      createTableSql(EMPTY, ALL_COLUMNS),
+      `SELECT scope, key, etag, date, rows, bytes, min_time, max_time, tbl FROM ${CATALOG}`,
+    ]);
+    for (const row of catalog) {
       this.#remember({
         scope: String(row.scope),
         key: String(row.key),
@@ -229,7 +246,7 @@ export class Warehouse {
     for (const file of added) after.set(file.key, file);
     statements.push(this.#viewSql(nextView, nextView?.scope === scope ? [...after.values()] : undefined));
     const dropsCube = replaced.length > 0;
-    if (dropsCube) statements.push(...this.#dropCubeSql());
+    if (dropsCube) statements.push(...this.#dropCubeSql(), ...this.#dropPersonMapSql());
     const stillUsed = new Set([...after.values()].map((f) => f.table));
     for (const table of new Set(replaced.map((f) => f.table))) if (!stillUsed.has(table)) statements.push(`DROP TABLE IF EXISTS ${quoteIdentifier(table)}`);
     statements.push('COMMIT');
@@ -243,7 +260,37 @@ export class Warehouse {
     for (const file of added) known.set(file.key, file);
     this.#files.set(scope, known);
     this.#view = nextView;
-    if (dropsCube) this.#cubeBuiltFrom = null;
+    if (dropsCube) {
+      this.#cubeBuiltFrom = null;
+      this.#personMapBuiltFrom = null;
+    }
+  }
+
+  /** Names the files (table, key, ETag) and columns the `events` view shows now: what person_map is built from. */
+  personMapFingerprint(): string | null {
+    const view = this.#view;
+    if (!view) return null;
+    const files = this.viewFiles().map((f) => `${f.table}|${f.key}|${f.etag ?? ''}`);
+    if (files.length === 0) return null;
+    const columns = view.columns.map((c) => c.name).join(',');
+    return `${view.scope}\n${fnv1a(`${columns}\n${files.join('\n')}`)}:${files.length}`;
+  }
+
+  /** True when person_map was built from exactly what the `events` view shows now. */
+  personMapIsCurrent(): boolean {
+    const fingerprint = this.personMapFingerprint();
+    return fingerprint !== null && this.#personMapBuiltFrom === fingerprint;
+  }
+
+  /** Notes (in the database file) that person_map was just built from `fingerprint`. */
+  async notePersonMap(fingerprint: string): Promise<void> {
+    await this.#session.exec(`INSERT OR REPLACE INTO ${META} VALUES ('${PERSON_MAP_META}', ${literal(fingerprint)})`);
+    this.#personMapBuiltFrom = fingerprint;
+    await this.checkpoint();
+  }
+
+  #dropPersonMapSql(): string[] {
+    return [`DROP TABLE IF EXISTS ${PERSON_MAP}`, `DELETE FROM ${META} WHERE name = '${PERSON_MAP_META}'`];
   }
 
   /**
@@ -323,8 +370,9 @@ export class Warehouse {
     const exec = (sql: string) => this.#session.exec(sql);
     await exec(`CREATE OR REPLACE VIEW ${EVENTS_TABLE} AS SELECT 1 AS placeholder WHERE false`);
     for (const name of await this.#fileTables()) await exec(`DROP TABLE IF EXISTS ${quoteIdentifier(name)}`);
-    for (const statement of this.#dropCubeSql()) await exec(statement);
+    for (const statement of [...this.#dropCubeSql(), ...this.#dropPersonMapSql()]) await exec(statement);
     this.#cubeBuiltFrom = null;
+    this.#personMapBuiltFrom = null;
     await exec(`DROP TABLE IF EXISTS ${CATALOG}`);
     await exec(CATALOG_DDL);
     this.#files.clear();

@@ -1,0 +1,70 @@
+/**
+ * Keeps `person_map` (core's identity.ts) in step with the `events` view: built once per set of files shown and kept
+ * in the warehouse's file with their fingerprint (Warehouse.personMapFingerprint), so a warm visit over unchanged
+ * files runs its first funnel without building it again. Built on the load connection, where the warehouse's other
+ * writes go (one statement at a time, between a load's statements; queued queries first); a load that commits during
+ * a build makes the build count for nothing (the next ask builds again).
+ * One build at a time: asks during a build wait for it.
+ */
+import { buildPersonMap } from '@privacy-analytics/core/analytics';
+import { bindParameters, type QueryEngine, type Row, type SqlValue } from '@privacy-analytics/core/engine';
+import { mark } from '../../engine/timeline';
+import type { DuckDbSession } from './duckdb-session';
+import type { Warehouse } from './warehouse';
+
+export type PersonMapAnswer = 'kept' | 'built' | 'no data';
+
+export class PersonMapKeeper {
+  readonly #open: () => Promise<{ session: DuckDbSession; warehouse: Warehouse }>;
+  #building: Promise<PersonMapAnswer> | null = null;
+
+  constructor(open: () => Promise<{ session: DuckDbSession; warehouse: Warehouse }>) {
+    this.#open = open;
+  }
+
+  /** Whether person_map was built from the files shown now, and their fingerprint (null: no data). */
+  async state(): Promise<{ current: boolean; fingerprint: string | null }> {
+    while (this.#building) await this.#building.catch(() => undefined);
+    const { warehouse } = await this.#open();
+    return { current: warehouse.personMapIsCurrent(), fingerprint: warehouse.personMapFingerprint() };
+  }
+
+  /** Notes that the page built person_map from the files named by `fingerprint` (ignored when they changed since). */
+  async note(fingerprint: string): Promise<boolean> {
+    const { warehouse } = await this.#open();
+    if (warehouse.personMapFingerprint() !== fingerprint) return false;
+    await warehouse.notePersonMap(fingerprint);
+    return true;
+  }
+
+  /** Builds person_map unless it was built from the files shown now. */
+  async ensure(): Promise<PersonMapAnswer> {
+    while (this.#building) await this.#building.catch(() => undefined);
+    const { session, warehouse } = await this.#open();
+    if (warehouse.personMapIsCurrent()) {
+      mark('person map: kept');
+      return 'kept';
+    }
+    if (this.#building) return this.ensure();
+    this.#building = this.#build(session, warehouse);
+    try {
+      return await this.#building;
+    } finally {
+      this.#building = null;
+    }
+  }
+
+  async #build(session: DuckDbSession, warehouse: Warehouse): Promise<PersonMapAnswer> {
+    const fingerprint = warehouse.personMapFingerprint();
+    if (fingerprint === null) return 'no data';
+    mark('person map: build');
+    const engine: QueryEngine = {
+      query: <T extends Row = Row>(sql: string, params: readonly SqlValue[] = []) => session.exec(params.length > 0 ? bindParameters(sql, params) : sql) as Promise<T[]>,
+    };
+    await buildPersonMap(engine);
+    mark('person map: built');
+    // a load committed meanwhile: the map may miss its files; the next ask builds again
+    if (warehouse.personMapFingerprint() === fingerprint) await warehouse.notePersonMap(fingerprint);
+    return 'built';
+  }
+}
