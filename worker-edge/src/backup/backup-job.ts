@@ -1,4 +1,5 @@
 import type { ManifestEntry } from '@privacy-analytics/core/edge-api';
+import { importOfEventKey, parseAdSpendTableKey } from '@privacy-analytics/core/imports';
 import { toHex } from '@privacy-analytics/core/privacy';
 import { loadSitesConfig } from '../config/sites';
 import type { Env } from '../env';
@@ -6,6 +7,7 @@ import { effectiveRetention, retentionCutoff } from '../lifecycle/retention-poli
 import type { SiteLifecycle } from '../lifecycle/site-lifecycle';
 import type { ListingPosition } from '../storage/file-manifest';
 import type { SiteState } from '../storage/site-state';
+import type { CatalogState } from './catalog-state';
 import { backupObjectKey, dateOfKey, snapshotKey, sourcePrefixes, type Snapshot, type SnapshotObject } from './backup-layout';
 import { dropSnapshotRow, getMeta, listSnapshotRows, setMeta, unreferencedObjects } from './backup-store';
 
@@ -54,13 +56,15 @@ export interface BackupRun {
   phase: 'list' | 'imports' | 'write' | 'prune' | 'collect';
   position: ListingPosition | null;
   importsCursor: string | null;
+  /** which of sourcePrefixes(site).imports the imports phase lists (absent in runs stored before: 0) */
+  importsPrefix?: number;
   stats: RunStats;
   attempts: number;
   nextAttemptAt: number;
   error: string | null;
 }
 
-export interface FinishedRun extends Omit<BackupRun, 'phase' | 'position' | 'importsCursor' | 'nextAttemptAt'> {
+export interface FinishedRun extends Omit<BackupRun, 'phase' | 'position' | 'importsCursor' | 'importsPrefix' | 'nextAttemptAt'> {
   status: 'done' | 'failed';
   finishedAt: number;
   snapshotId: string | null;
@@ -77,6 +81,7 @@ export function newRun(kind: RunKind, reason: string, now: number, erasureMark: 
     phase: 'list',
     position: null,
     importsCursor: null,
+    importsPrefix: 0,
     stats: { filesListed: 0, objectsCopied: 0, bytesCopied: 0, objectsKept: 0, objectsVerified: 0, listingRestarts: 0, snapshotsDropped: { erasure: 0, expired: 0 }, snapshotsRewritten: 0, objectsDeleted: 0 },
     attempts: 0,
     nextAttemptAt: 0,
@@ -134,12 +139,41 @@ async function listStep(ctx: BackupContext, run: BackupRun): Promise<BackupRun> 
   return { ...run, position: page.next, phase: page.next ? 'list' : 'imports', stats };
 }
 
-/** Objects under imports/site=<site>/ (no manifest lists them): copied when new or changed, by ETag. */
+/**
+ * Objects under the site's import prefixes (no manifest lists them; sourcePrefixes): copied when new or changed, by
+ * ETag, one prefix after the other. An ad-spend table the catalog no longer lists (withdrawn or expired, its object
+ * not deleted yet) is left out, as a withdrawn import's event files are (the manifest no longer lists them).
+ */
 async function importsStep(ctx: BackupContext, run: BackupRun): Promise<BackupRun> {
-  const listing = await ctx.env.EVENTS.list({ prefix: sourcePrefixes(ctx.site).imports, limit: IMPORTS_PER_STEP, ...(run.importsCursor ? { cursor: run.importsCursor } : {}) });
+  const prefixes = sourcePrefixes(ctx.site).imports;
+  const index = run.importsPrefix ?? 0;
+  if (index >= prefixes.length) return { ...run, importsCursor: null, importsPrefix: 0, phase: 'write' };
+  const listing = await ctx.env.EVENTS.list({ prefix: prefixes[index], limit: IMPORTS_PER_STEP, ...(run.importsCursor ? { cursor: run.importsCursor } : {}) });
+  const tables = listing.objects.map((o) => o.key).filter((key) => parseAdSpendTableKey(key) !== null);
+  const listed = new Set(tables.length > 0 ? await ctx.catalog.listedImportTables(tables) : []);
   const stats = { ...run.stats };
-  for (const object of listing.objects) await ensureCopied(ctx, { key: object.key, etag: object.httpEtag, bytes: object.size }, run.kind === 'full', stats);
-  return listing.truncated ? { ...run, importsCursor: listing.cursor, stats } : { ...run, importsCursor: null, phase: 'write', stats };
+  for (const object of listing.objects) {
+    if (parseAdSpendTableKey(object.key) && !listed.has(object.key)) continue;
+    await ensureCopied(ctx, { key: object.key, etag: object.httpEtag, bytes: object.size }, run.kind === 'full', stats);
+  }
+  return listing.truncated ? { ...run, importsCursor: listing.cursor, stats } : { ...run, importsCursor: null, importsPrefix: index + 1, stats };
+}
+
+/**
+ * The imports of the catalog state as far as the snapshot holds them: its tables only if their objects were copied, and
+ * an import that began after the run started only if some file or table of it made it into the listing (else a restore
+ * would list an import whose rows it does not bring, and refuse its orders as duplicates).
+ */
+function importsOfSnapshot(imports: CatalogState['imports'], files: readonly ManifestEntry[], objectKeys: ReadonlySet<string>, startedAt: number): CatalogState['imports'] {
+  const tables = imports.tables.filter((t) => objectKeys.has(t.key));
+  const present = new Set([...files.map((f) => importOfEventKey(f.key)?.importId), ...tables.map((t) => t.import_id)]);
+  const kept = new Set(imports.imports.filter((r) => r.created_at < startedAt || present.has(r.id)).map((r) => r.id));
+  return {
+    imports: imports.imports.filter((r) => kept.has(r.id)),
+    rejections: imports.rejections.filter((r) => kept.has(r.import_id)),
+    orders: imports.orders.filter((o) => kept.has(o.import_id)),
+    tables: tables.filter((t) => kept.has(t.import_id)),
+  };
 }
 
 /**
@@ -190,7 +224,7 @@ async function writeStep(ctx: BackupContext, run: BackupRun): Promise<BackupRun>
     erasureMark: run.erasureMark,
     files,
     objects,
-    catalog: { ...siteState, erasures },
+    catalog: { ...siteState, erasures, imports: importsOfSnapshot(siteState.imports, files, new Set(objects.map((o) => o.key)), run.startedAt) },
     rewrittenAt: null,
   };
   await ctx.env.BACKUPS.put(snapshotKey(ctx.site, run.id), JSON.stringify(snapshot), { httpMetadata: { contentType: 'application/json' } });
@@ -248,7 +282,9 @@ async function rewriteWithoutExpired(ctx: BackupContext, id: string, cutoff: str
   if (stored) {
     const snapshot = JSON.parse(await stored.text()) as Snapshot;
     const keep = (key: string) => (dateOfKey(key) ?? '9999-99-99') >= cutoff;
-    const rewritten: Snapshot = { ...snapshot, files: snapshot.files.filter((f) => keep(f.key)), objects: snapshot.objects.filter((o) => keep(o.key)), rewrittenAt: new Date(ctx.now()).toISOString() };
+    const imports = snapshot.catalog.imports ?? { imports: [], rejections: [], orders: [], tables: [] };
+    const catalog = { ...snapshot.catalog, imports: { ...imports, tables: imports.tables.filter((t) => keep(t.key)) } };
+    const rewritten: Snapshot = { ...snapshot, files: snapshot.files.filter((f) => keep(f.key)), objects: snapshot.objects.filter((o) => keep(o.key)), catalog, rewrittenAt: new Date(ctx.now()).toISOString() };
     await ctx.env.BACKUPS.put(snapshotKey(ctx.site, id), JSON.stringify(rewritten), { httpMetadata: { contentType: 'application/json' } });
   }
   ctx.storage.transactionSync(() => {
@@ -268,7 +304,7 @@ async function collectStep(ctx: BackupContext, run: BackupRun): Promise<BackupRu
     return { ...run, stats: { ...run.stats, objectsDeleted: run.stats.objectsDeleted + keys.length } };
   }
   const kept = ctx.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM snapshots WHERE id = ?`, run.id).one().n > 0;
-  const { phase: _p, position: _l, importsCursor: _c, nextAttemptAt: _n, ...rest } = run;
+  const { phase: _p, position: _l, importsCursor: _c, importsPrefix: _i, nextAttemptAt: _n, ...rest } = run;
   return { ...rest, status: 'done', finishedAt: ctx.now(), snapshotId: kept ? run.id : null };
 }
 

@@ -1,10 +1,11 @@
 import { manifestEntrySchema } from '@privacy-analytics/core/edge-api';
+import { IMPORT_KINDS } from '@privacy-analytics/core/imports';
 import { z } from 'zod';
 import { catalogStateSchema } from './catalog-state';
 
 /**
  * Where backups live in the BACKUPS bucket, per site:
- *   sites/<site>/objects/<key>            a copy of the events bucket's object <key> (events/…, rollups/…, imports/…)
+ *   sites/<site>/objects/<key>            a copy of the events bucket's object <key> (events/…, rollups/…, imports/…/site=<site>/…)
  *   sites/<site>/snapshots/<id>.json      a snapshot: the manifest, every object with its ETag and size, the catalog state
  * Keys of the events bucket never change content (a rewrite gets a new key), so a copy is named after its key alone;
  * the source ETag kept in its metadata tells a stale copy (a flush retried with new bytes) from a current one.
@@ -25,12 +26,17 @@ function sitePrefix(site: string): string {
   return `sites/${site}/`;
 }
 
-/** The prefixes of the events bucket a site's backup copies: its event files, their rollups and its imports. */
-export function sourcePrefixes(site: string): { manifest: string[]; imports: string } {
-  return { manifest: [`events/site=${site}/`, `rollups/site=${site}/`], imports: `imports/site=${site}/` };
+/**
+ * The prefixes of the events bucket a site's backup copies: its event files and their rollups (listed by the manifest),
+ * and its import objects, which no manifest entry names: `imports/<kind>/site=<site>/` for every import kind (today
+ * the ad-spend tables, core/src/imports/import-files.ts) and `imports/site=<site>/`. Each kind is listed by its own
+ * prefix (never all of `imports/`, which holds every site's).
+ */
+export function sourcePrefixes(site: string): { manifest: string[]; imports: string[] } {
+  return { manifest: [`events/site=${site}/`, `rollups/site=${site}/`], imports: [...IMPORT_KINDS.map((kind) => `imports/${kind}/site=${site}/`), `imports/site=${site}/`] };
 }
 
-/** The partition date of an events/ or rollups/ key, null for others (imports). */
+/** The partition date of an events/, rollups/ or imports/ key (ad-spend tables have one), null for others. */
 export function dateOfKey(key: string): string | null {
   return /\/date=(\d{4}-\d{2}-\d{2})\//.exec(key)?.[1] ?? null;
 }

@@ -89,7 +89,7 @@ export async function runRestoreStep(ctx: BackupContext, state: RestoreState): P
   if (state.phase === 'files') {
     const items = ctx.sql.exec<{ seq: number; body: string }>(`SELECT seq, body FROM restore_items WHERE kind = 'file' AND seq > ? ORDER BY seq LIMIT ?`, state.cursor, FILES_PER_STEP).toArray();
     if (items.length === 0 && state.cursor > 0) return { ...state, phase: 'catalog' };
-    const etags = new Map(ctx.sql.exec<{ body: string; etag: string | null }>(`SELECT body, etag FROM restore_items WHERE kind = 'object' AND etag IS NOT NULL`).toArray().map((r) => [(JSON.parse(r.body) as SnapshotObject).key, r.etag!]));
+    const etags = restoredEtags(ctx);
     const entries = items.map((item) => {
       const entry = JSON.parse(item.body) as ManifestEntry;
       const rollup = entry.rollup ? { ...entry.rollup, etag: etags.get(entry.rollup.key) ?? entry.rollup.etag } : undefined;
@@ -106,11 +106,21 @@ export async function runRestoreStep(ctx: BackupContext, state: RestoreState): P
     const catalog = getMeta<CatalogState>(ctx.sql, 'restore_catalog');
     if (!catalog) throw new Error('the catalog state of the snapshot being restored is missing');
     const { erasures, ...siteState } = catalog;
-    await ctx.catalog.restoreState(siteState, {
-      action: 'backup.restore',
-      actor: state.requestedBy,
-      details: { snapshotId: state.snapshotId, files: state.files, objects: state.objects, forced: state.force, filesReplaced: state.filesReplaced, tokens: siteState.tokens.length, erasedIds: siteState.erasedIds.length },
-    });
+    // Import tables are listed with the ETag their restored object has now; a snapshot from before imports were backed
+    // up carries none (restored as no imports).
+    const imports = siteState.imports ?? { imports: [], rejections: [], orders: [], tables: [] };
+    const etags = restoredEtags(ctx);
+    const tables = imports.tables.map((t) => ({ ...t, etag: etags.get(t.key) ?? t.etag }));
+    const unlistedTables = await ctx.catalog.restoreState(
+      { ...siteState, imports: { ...imports, tables } },
+      {
+        action: 'backup.restore',
+        actor: state.requestedBy,
+        details: { snapshotId: state.snapshotId, files: state.files, objects: state.objects, forced: state.force, filesReplaced: state.filesReplaced, tokens: siteState.tokens.length, erasedIds: siteState.erasedIds.length, imports: imports.imports.length, importTables: tables.length },
+      },
+      state.force,
+    );
+    for (let i = 0; i < unlistedTables.length; i += 500) await ctx.env.EVENTS.delete(unlistedTables.slice(i, i + 500));
     const requestedAgain = await ctx.lifecycle.restoreErasureRecords(ctx.site, erasures);
     const erasedIds = siteState.erasedIds.map((e) => e.hashed_id);
     if (erasedIds.length > 0) await Promise.all((await everyBufferOf(ctx.env, ctx.site)).map((shard) => shard.blockIds(erasedIds)));
@@ -122,6 +132,12 @@ export async function runRestoreStep(ctx: BackupContext, state: RestoreState): P
     return { ...state, phase: 'done', finishedAt: ctx.now(), erasuresRequestedAgain: requestedAgain };
   }
   return state;
+}
+
+/** The ETag each object the restore wrote back has in the events bucket now, by key. */
+function restoredEtags(ctx: BackupContext): Map<string, string> {
+  const rows = ctx.sql.exec<{ body: string; etag: string | null }>(`SELECT body, etag FROM restore_items WHERE kind = 'object' AND etag IS NOT NULL`).toArray();
+  return new Map(rows.map((r) => [(JSON.parse(r.body) as SnapshotObject).key, r.etag!]));
 }
 
 /**

@@ -139,7 +139,7 @@ export class SiteBackup extends DurableObject<Env> {
       const attempts = run.attempts + 1;
       console.error(`backup run ${run.id} of site ${ctx.site}: ${run.phase} failed (attempt ${attempts}): ${message}`, error);
       if (attempts >= MAX_ATTEMPTS) {
-        const { phase: _p, position: _l, importsCursor: _c, nextAttemptAt: _n, ...rest } = run;
+        const { phase: _p, position: _l, importsCursor: _c, importsPrefix: _i, nextAttemptAt: _n, ...rest } = run;
         this.#finish({ ...rest, attempts, error: message, status: 'failed', finishedAt: ctx.now(), snapshotId: null });
       } else {
         setMeta(this.#sql, 'run', { ...run, attempts, error: message, nextAttemptAt: ctx.now() + RETRY_BASE_MS * 2 ** (attempts - 1) });

@@ -5,6 +5,7 @@
  * (core/src/imports/import-files.ts).
  */
 import type { ImportRecord, ImportRejection, ImportTableEntry } from '@privacy-analytics/core/edge-api';
+import type { ImportsState } from '../backup/catalog-state';
 import { importEventFileName, importOfEventKey, type ImportKind } from '@privacy-analytics/core/imports';
 
 /** Rejections kept per import for the report; the count beyond is still in the record. */
@@ -139,6 +140,53 @@ export function expireImportTables(sql: SqlStorage, cutoff: string): string[] {
   const keys = sql.exec<{ key: string }>(`SELECT key FROM import_tables WHERE date < ?`, cutoff).toArray().map((r) => r.key);
   sql.exec(`DELETE FROM import_tables WHERE date < ?`, cutoff);
   return keys;
+}
+
+/** Every import row, for a snapshot (worker-edge/src/backup/catalog-state.ts). */
+export function importsForBackup(sql: SqlStorage): ImportsState {
+  const rows = <T>(query: string) => sql.exec(query).toArray() as T[];
+  return {
+    imports: rows(`SELECT id, kind, status, sha256, mapping, rows_total, rows_accepted, rows_rejected, stored, files, from_date, to_date, created_at, created_by, withdrawn_at, withdrawn_by FROM imports ORDER BY created_at, id`),
+    rejections: rows(`SELECT import_id, seq, line, field, reason FROM import_rejections ORDER BY import_id, seq`),
+    orders: rows(`SELECT order_id, import_id FROM imported_orders ORDER BY order_id`),
+    tables: rows(`SELECT key, import_id, kind, date, bytes, rows, etag, sha256, created_at FROM import_tables ORDER BY key`),
+  };
+}
+
+/**
+ * Restores the import rows of a snapshot (call inside the restore's transaction). `replace` (a forced restore) first
+ * forgets every import of the site, so that its records, order ids and tables are the snapshot's; returns the keys of
+ * the tables it unlisted that the snapshot does not list (their objects are deleted by the caller). Otherwise the
+ * snapshot's rows are added to what the site holds, a row the site has already winning.
+ */
+export function restoreImports(sql: SqlStorage, state: ImportsState, replace: boolean): string[] {
+  let unlisted: string[] = [];
+  if (replace) {
+    const keep = new Set(state.tables.map((t) => t.key));
+    unlisted = sql.exec<{ key: string }>(`SELECT key FROM import_tables`).toArray().map((r) => r.key).filter((key) => !keep.has(key));
+    sql.exec(`DELETE FROM imports; DELETE FROM import_rejections; DELETE FROM imported_orders; DELETE FROM import_tables;`);
+  }
+  for (const r of state.imports) {
+    sql.exec(
+      `INSERT OR IGNORE INTO imports (id, kind, status, sha256, mapping, rows_total, rows_accepted, rows_rejected, stored, files, from_date, to_date, created_at, created_by, withdrawn_at, withdrawn_by)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      r.id, r.kind, r.status, r.sha256, r.mapping, r.rows_total, r.rows_accepted, r.rows_rejected, r.stored, r.files, r.from_date, r.to_date, r.created_at, r.created_by, r.withdrawn_at, r.withdrawn_by,
+    );
+  }
+  for (const x of state.rejections) sql.exec(`INSERT OR IGNORE INTO import_rejections (import_id, seq, line, field, reason) VALUES (?, ?, ?, ?, ?)`, x.import_id, x.seq, x.line, x.field, x.reason);
+  for (const o of state.orders) sql.exec(`INSERT OR IGNORE INTO imported_orders (order_id, import_id) VALUES (?, ?)`, o.order_id, o.import_id);
+  for (const t of state.tables) {
+    sql.exec(
+      `INSERT OR IGNORE INTO import_tables (key, import_id, kind, date, bytes, rows, etag, sha256, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      t.key, t.import_id, t.kind, t.date, t.bytes, t.rows, t.etag, t.sha256, t.created_at,
+    );
+  }
+  return unlisted;
+}
+
+/** Of `keys`, those the site lists as import tables. */
+export function listedImportTables(sql: SqlStorage, keys: readonly string[]): string[] {
+  return keys.filter((key) => importTableListed(sql, key));
 }
 
 function toRecord(r: ImportRow): ImportRecord {

@@ -8,10 +8,13 @@ import {
   importRejections,
   importTableListed,
   importTables,
+  importsForBackup,
   insertImport,
   listedFilesOfImport,
+  listedImportTables,
   listImports,
   markWithdrawn,
+  restoreImports,
   type NewImport,
 } from '../imports/import-store';
 import { DurableObject } from 'cloudflare:workers';
@@ -263,7 +266,7 @@ export class SiteState extends DurableObject<Env> {
 
   // --- backups and restore (worker-edge/src/backup) -----------------------------------------
 
-  /** What a snapshot keeps of this object (catalog-state.ts): tokens as hashes, settings, erased ids, retired keys, audit. */
+  /** What a snapshot keeps of this object (catalog-state.ts): tokens as hashes, settings, erased ids, retired keys, audit, imports. */
   backupState(): SiteStateBackup {
     const rows = <T extends Record<string, SqlStorageValue>>(query: string) => this.#sql.exec<T>(query).toArray();
     return {
@@ -272,7 +275,13 @@ export class SiteState extends DurableObject<Env> {
       erasedIds: rows(`SELECT hashed_id, request_id, added_at FROM erased_ids ORDER BY hashed_id`) as SiteStateBackup['erasedIds'],
       retiredKeys: rows(`SELECT key, retired_at FROM retired_files ORDER BY key`) as SiteStateBackup['retiredKeys'],
       audit: rows(`SELECT at, action, actor, details FROM audit ORDER BY id`) as SiteStateBackup['audit'],
+      imports: importsForBackup(this.#sql),
     };
+  }
+
+  /** Of `keys`, the import tables this site lists (a backup copies no table withdrawn or expired but not yet deleted). */
+  listedImportTables(keys: string[]): string[] {
+    return listedImportTables(this.#sql, keys);
   }
 
   /** Whether the manifest lists any file (a restore refuses a site that has data unless forced). */
@@ -298,9 +307,12 @@ export class SiteState extends DurableObject<Env> {
     });
   }
 
-  /** Restores the catalog state of a snapshot and writes the restore's audit entry, in one transaction. */
-  restoreState(state: SiteStateBackup, audit: NewAuditEntry): void {
-    this.ctx.storage.transactionSync(() => {
+  /**
+   * Restores the catalog state of a snapshot and writes the restore's audit entry, in one transaction. `replace` (a
+   * forced restore) replaces the site's imports with the snapshot's; returns the import tables that unlisted.
+   */
+  restoreState(state: SiteStateBackup, audit: NewAuditEntry, replace = false): string[] {
+    return this.ctx.storage.transactionSync(() => {
       for (const t of state.tokens) {
         this.#sql.exec(
           `INSERT OR REPLACE INTO tokens (id, hash, role, label, created_at, created_by, expires_at, revoked_at, revoked_by, last_used_at, replaced_by)
@@ -322,7 +334,9 @@ export class SiteState extends DurableObject<Env> {
       if (this.#sql.exec(`SELECT 1 FROM audit WHERE action != 'backup.restore.request' LIMIT 1`).toArray().length === 0) {
         for (const a of state.audit) this.#sql.exec(`INSERT INTO audit (at, action, actor, details) VALUES (?, ?, ?, ?)`, a.at, a.action, a.actor, a.details);
       }
+      const unlistedTables = restoreImports(this.#sql, state.imports, replace);
       appendAudit(this.#sql, audit, Date.now());
+      return unlistedTables;
     });
   }
 
