@@ -18,7 +18,7 @@
 import { EVENTS_TABLE, type QueryEngine } from '../engine/query-engine';
 import { unflaggedCondition } from './quality-gate';
 import { CONTACT_KEYS_PROPERTY } from '../ingest/contact-keys';
-import { ident, int, join, propertyExpr, sql, type Sql } from './sql';
+import { ident, int, join, literal, sql, type Sql } from './sql';
 
 export const PERSON_MAP = 'person_map';
 export type IdentityMode = 'merged' | 'none';
@@ -62,7 +62,9 @@ export async function buildPersonMap(engine: QueryEngine, options: { maxIteratio
   const maxIterations = options.maxIterations ?? 64;
   const linkMaxIds = options.linkMaxIds ?? CONTACT_LINK_MAX_IDS;
   const events = ident(EVENTS_TABLE);
-  const contacts = propertyExpr({ kind: 'json', key: CONTACT_KEYS_PROPERTY }).sql;
+  // The normaliser appends `"$ids":"…"` as the object's last top-level key (contact-keys.ts), so one anchored
+  // expression reads it: a nested "$ids" cannot end the text with `"}`, and an escaped one is not `"$ids":"`.
+  const contacts = sql`regexp_extract(properties, ${literal('"\\$ids":"([^"\\\\]*)"}$')}, 1)`;
   // Contact keys (hashed e-mail, phone, member and device ids; contact-keys.ts) seen with the id each row names.
   await run(engine, sql`CREATE OR REPLACE TEMP TABLE ${ident(CONTACTS)} AS
     SELECT DISTINCT '$' || k AS contact, id, is_user FROM (

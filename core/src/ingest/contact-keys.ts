@@ -34,7 +34,7 @@ export async function contactKeys(sources: readonly unknown[], hashId: (value: s
       const treatment = classifyKey(key);
       if (treatment?.action !== 'hash') continue;
       const normalised = normaliseIdentifier(String(value), treatment.normalise);
-      if (normalised === null) continue;
+      if (normalised === null || /["\\]/.test(normalised)) continue;
       // Hashes are hex; unhashed local files (no key) keep the normalised value, whose spaces would split the token.
       tokens.add(`${kindOf(key, treatment.normalise)}:${(await hashId(normalised)).replace(/\s+/g, '_')}`);
     }
