@@ -198,24 +198,21 @@ function baseCte(spec: OverviewSpec, extraColumns: readonly ColumnName[] = [], s
 }
 
 /**
- * Sessions are grouped by (session_id, person, n): the client's id, or the person and the number of their
- * gap-cut session. No string key is built per event (that was most of this query's time in DuckDB-Wasm).
+ * The CTEs after `base` that both the KPI query and the one-statement overview use: sessions inferred by the
+ * 30-minute gap where the client sent no session id, grouped by (session_id, person, n), and the totals over `base`
+ * and over the sessions. `order` is the source's session order (ties broken by event id where it has one).
  */
-export function kpisQuery(spec: OverviewSpec, source: OverviewSource = EVENTS_SOURCE): SqlQuery {
-  const base = baseCte(spec, ['session_id', 'revenue'], source);
-  const purchase = spec.purchaseEvent ?? DEFAULT_PURCHASE_EVENT;
-  return {
-    sql: `WITH ${base.sql},
-inferred AS (
-  SELECT person, ts, ${source.sessionOrder.includes('event_id') ? 'event_id, ' : ''}type,
+function sessionKpiCtes(order: string): string {
+  return `inferred AS (
+  SELECT person, ts, ${order.includes('event_id') ? 'event_id, ' : ''}type,
     CASE WHEN ts - lag(ts) OVER w <= INTERVAL ${SESSION_GAP_MINUTES} MINUTE THEN 0 ELSE 1 END AS starts_session
   FROM base WHERE session_id IS NULL
-  WINDOW w AS (PARTITION BY person ORDER BY ${source.sessionOrder})
+  WINDOW w AS (PARTITION BY person ORDER BY ${order})
 ),
 keyed AS (
   SELECT session_id, NULL AS person, 0::HUGEINT AS n, ts, type FROM base WHERE session_id IS NOT NULL
   UNION ALL
-  SELECT NULL, person, sum(starts_session) OVER (PARTITION BY person ORDER BY ${source.sessionOrder} ROWS UNBOUNDED PRECEDING), ts, type
+  SELECT NULL, person, sum(starts_session) OVER (PARTITION BY person ORDER BY ${order} ROWS UNBOUNDED PRECEDING), ts, type
   FROM inferred
 ),
 sessions AS (
@@ -238,7 +235,19 @@ session_totals AS (
     count(*) FILTER (WHERE views = 1 AND tracks = 0) AS bounces,
     avg(seconds) AS avg_session_seconds
   FROM sessions
-)
+)`;
+}
+
+/**
+ * Sessions are grouped by (session_id, person, n): the client's id, or the person and the number of their
+ * gap-cut session. No string key is built per event (that was most of this query's time in DuckDB-Wasm).
+ */
+export function kpisQuery(spec: OverviewSpec, source: OverviewSource = EVENTS_SOURCE): SqlQuery {
+  const base = baseCte(spec, ['session_id', 'revenue'], source);
+  const purchase = spec.purchaseEvent ?? DEFAULT_PURCHASE_EVENT;
+  return {
+    sql: `WITH ${base.sql},
+${sessionKpiCtes(source.sessionOrder)}
 SELECT events, page_views, visitors, purchasers, orders, revenue, sessions, bounces, avg_session_seconds
 FROM totals, session_totals`,
     params: [...base.params, purchase, purchase, purchase],
@@ -409,39 +418,7 @@ export function overviewQuery(spec: OverviewSpec, source: OverviewSource = EVENT
   });
   return {
     sql: `WITH ${baseSql},
-inferred AS (
-  SELECT person, ts, ${order.includes('event_id') ? 'event_id, ' : ''}type,
-    CASE WHEN ts - lag(ts) OVER w <= INTERVAL ${SESSION_GAP_MINUTES} MINUTE THEN 0 ELSE 1 END AS starts_session
-  FROM base WHERE session_id IS NULL
-  WINDOW w AS (PARTITION BY person ORDER BY ${order})
-),
-keyed AS (
-  SELECT session_id, NULL AS person, 0::HUGEINT AS n, ts, type FROM base WHERE session_id IS NOT NULL
-  UNION ALL
-  SELECT NULL, person, sum(starts_session) OVER (PARTITION BY person ORDER BY ${order} ROWS UNBOUNDED PRECEDING), ts, type
-  FROM inferred
-),
-sessions AS (
-  SELECT date_diff('millisecond', min(ts), max(ts)) / 1000.0 AS seconds,
-    count(*) FILTER (WHERE ${PAGE_TYPES}) AS views,
-    count(*) FILTER (WHERE type = 'track') AS tracks
-  FROM keyed GROUP BY session_id, person, n
-),
-totals AS (
-  SELECT count(*) AS events,
-    count(*) FILTER (WHERE ${PAGE_TYPES}) AS page_views,
-    count(DISTINCT person) AS visitors,
-    count(DISTINCT person) FILTER (WHERE event = ?) AS purchasers,
-    count(*) FILTER (WHERE event = ?) AS orders,
-    coalesce(sum(revenue) FILTER (WHERE event = ?), 0) AS revenue
-  FROM base
-),
-session_totals AS (
-  SELECT count(*) AS sessions,
-    count(*) FILTER (WHERE views = 1 AND tracks = 0) AS bounces,
-    avg(seconds) AS avg_session_seconds
-  FROM sessions
-),
+${sessionKpiCtes(order)},
 buckets AS (
   SELECT date_trunc('${unit}', ts) AS bucket,
     count(*) AS events,

@@ -3,7 +3,23 @@
  * `resolveMapping` in table-messages.ts (suggested by header names, case, spaces, `_`, `-` and `.` ignored; a given
  * mapping wins; each column used once), over a field list passed in.
  */
-import { TableMappingError, type ColumnMapping, type RejectedRow, type TableRow } from './table-messages';
+export class TableMappingError extends Error {
+  override name = 'TableMappingError';
+}
+
+/** Field → column name (as in the header). */
+export type ColumnMapping = Record<string, string>;
+
+export interface TableRow {
+  line: number;
+  fields: readonly string[];
+}
+
+export interface RejectedRow {
+  line: number;
+  field: string;
+  reason: string;
+}
 
 export type FieldNames = Readonly<Record<string, readonly string[]>>;
 

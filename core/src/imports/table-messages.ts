@@ -11,7 +11,10 @@
  * (case, spaces, `_` and `-` ignored) and a given mapping overrides it. Every row that cannot become part of a
  * message is reported with its line, field and reason; the rest are converted.
  */
+import { resolveFields, suggestFields, tableReader, TableMappingError, type ColumnMapping, type RejectedRow, type TableRow } from './field-mapping';
 import { parseTableTime, type TableTimeOptions } from './table-time';
+
+export { TableMappingError, type ColumnMapping, type RejectedRow, type TableRow };
 
 export const TABLE_KINDS = ['orders', 'events'] as const;
 export type TableKind = (typeof TABLE_KINDS)[number];
@@ -40,34 +43,12 @@ export const TABLE_FIELDS = {
 } as const;
 
 export type TableField<K extends TableKind> = keyof (typeof TABLE_FIELDS)[K] & string;
-/** Field → column name (as in the header). */
-export type ColumnMapping = Record<string, string>;
 
 const REQUIRED: Record<TableKind, readonly string[]> = { orders: ['user', 'time'], events: ['event', 'time'] };
 
-export class TableMappingError extends Error {
-  override name = 'TableMappingError';
-}
-
-const simple = (name: string) => name.trim().toLowerCase().replace(/[\s_\-.]+/g, '');
-
 /** A column for each field whose suggested names the header has (each column used once). */
 export function suggestMapping(kind: TableKind, header: readonly string[]): ColumnMapping {
-  const byName = new Map<string, string>();
-  for (const column of header) if (!byName.has(simple(column))) byName.set(simple(column), column);
-  const used = new Set<string>();
-  const mapping: ColumnMapping = {};
-  for (const [field, names] of Object.entries(TABLE_FIELDS[kind]) as [string, readonly string[]][]) {
-    for (const name of names) {
-      const column = byName.get(simple(name));
-      if (column !== undefined && !used.has(column)) {
-        mapping[field] = column;
-        used.add(column);
-        break;
-      }
-    }
-  }
-  return mapping;
+  return suggestFields(TABLE_FIELDS[kind], header);
 }
 
 /** The kind a header most likely holds: events when it names an event column, else orders. */
@@ -95,34 +76,7 @@ interface ResolvedMapping {
 
 /** The suggested mapping with `given` over it, checked against the kind's fields and the header. */
 export function resolveMapping(kind: TableKind, header: readonly string[], given: ColumnMapping = {}): ResolvedMapping {
-  const fields = Object.keys(TABLE_FIELDS[kind]);
-  for (const field of Object.keys(given)) {
-    if (!fields.includes(field)) throw new TableMappingError(`"${field}" is not a field of ${kind}; fields: ${fields.join(', ')}`);
-  }
-  const mapping = { ...suggestMapping(kind, header), ...given };
-  const at = new Map<string, number>();
-  for (const [field, column] of Object.entries(mapping)) {
-    if (column === '') continue;
-    const index = header.indexOf(column);
-    if (index === -1) throw new TableMappingError(`${field}=${column}: the header has no column "${column}"; columns: ${header.join(', ')}`);
-    at.set(field, index);
-  }
-  const missing = REQUIRED[kind].filter((field) => !at.has(field));
-  if (missing.length) {
-    throw new TableMappingError(`${kind} need ${missing.map((f) => `a ${f} column`).join(' and ')}; none of the header's columns (${header.join(', ')}) looks like one: map it, e.g. ${missing[0]}=<Column>`);
-  }
-  return { mapping: Object.fromEntries([...at.keys()].map((f) => [f, mapping[f]!])), at };
-}
-
-export interface TableRow {
-  line: number;
-  fields: readonly string[];
-}
-
-export interface RejectedRow {
-  line: number;
-  field: string;
-  reason: string;
+  return resolveFields(kind, TABLE_FIELDS[kind], REQUIRED[kind], header, given);
 }
 
 export interface TableMessage {
@@ -153,14 +107,10 @@ function numberOf(text: string): number | null {
 
 /** Converts the rows of one table (header excluded) to messages. */
 export function tableToMessages(kind: TableKind, header: readonly string[], rows: readonly TableRow[], given: ColumnMapping = {}, options: TableOptions = {}): TableConversion {
-  const { mapping, at } = resolveMapping(kind, header, given);
+  const resolved = resolveMapping(kind, header, given);
+  const { mapping, at } = resolved;
   const rejected: RejectedRow[] = [];
-  const cell = (row: TableRow, field: string): string | null => {
-    const index = at.get(field);
-    if (index === undefined) return null;
-    const value = (row.fields[index] ?? '').trim();
-    return value === '' ? null : value;
-  };
+  const { cell, reject, complete: completeRows } = tableReader(header, resolved, rejected);
   const timeOf = (row: TableRow): number | null => {
     const raw = cell(row, 'time');
     if (raw === null) return reject(row, 'time', 'empty');
@@ -169,12 +119,7 @@ export function tableToMessages(kind: TableKind, header: readonly string[], rows
     if (ms < EARLIEST) return reject(row, 'time', `${JSON.stringify(raw)} is before 1970-01-01`);
     return ms;
   };
-  function reject(row: TableRow, field: string, reason: string): null {
-    rejected.push({ line: row.line, field: field === 'row' ? 'row' : `${field} (${mapping[field] ?? field})`, reason });
-    return null;
-  }
-  const width = header.length;
-  const complete = rows.filter((row) => row.fields.length === width || (reject(row, 'row', `${row.fields.length} fields where the header has ${width}`), false));
+  const complete = completeRows(rows);
   const messages = kind === 'orders' ? ordersToMessages(complete, cell, timeOf, reject, options) : eventsToMessages(complete, header, at, cell, timeOf, reject);
   return { kind, mapping, messages, rejected };
 }
