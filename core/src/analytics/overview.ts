@@ -197,6 +197,25 @@ function baseCte(spec: OverviewSpec, extraColumns: readonly ColumnName[] = [], s
   };
 }
 
+/** The KPIs of the row `sessionKpiCtes`' totals end in (events, page_views, visitors, sessions, bounces, ...). */
+function kpisFromRow(row: Record<string, unknown> | undefined): OverviewKpis {
+  const sessions = num(row?.sessions);
+  const visitors = num(row?.visitors);
+  const purchasers = num(row?.purchasers);
+  return {
+    events: num(row?.events),
+    pageViews: num(row?.page_views),
+    visitors,
+    sessions,
+    bounceRate: sessions ? num(row?.bounces) / sessions : null,
+    avgSessionSeconds: sessions ? num(row?.avg_session_seconds) : null,
+    purchasers,
+    conversionRate: visitors ? purchasers / visitors : null,
+    orders: num(row?.orders),
+    revenue: num(row?.revenue),
+  };
+}
+
 /**
  * The CTEs after `base` that both the KPI query and the one-statement overview use: sessions inferred by the
  * 30-minute gap where the client sent no session id, grouped by (session_id, person, n), and the totals over `base`
@@ -308,21 +327,7 @@ const num = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : typeof 
 export async function overviewKpis(engine: QueryEngine, spec: OverviewSpec, source: OverviewSource = EVENTS_SOURCE): Promise<OverviewKpis> {
   const q = kpisQuery(spec, source);
   const [row] = await engine.query(q.sql, q.params);
-  const sessions = num(row?.sessions);
-  const visitors = num(row?.visitors);
-  const purchasers = num(row?.purchasers);
-  return {
-    events: num(row?.events),
-    pageViews: num(row?.page_views),
-    visitors,
-    sessions,
-    bounceRate: sessions ? num(row?.bounces) / sessions : null,
-    avgSessionSeconds: sessions ? num(row?.avg_session_seconds) : null,
-    purchasers,
-    conversionRate: visitors ? purchasers / visitors : null,
-    orders: num(row?.orders),
-    revenue: num(row?.revenue),
-  };
+  return kpisFromRow(row);
 }
 
 export async function eventsOverTime(engine: QueryEngine, spec: OverviewSpec, source: OverviewSource = EVENTS_SOURCE): Promise<TimePoint[]> {
@@ -447,21 +452,7 @@ export function overviewFromRows(spec: OverviewSpec, rows: readonly Record<strin
   }
   const sorted = (part: string) => (byPart.get(part) ?? []).sort((a, b) => num(a.pos) - num(b.pos));
   const row = byPart.get('kpis')?.[0];
-  const sessions = num(row?.sessions);
-  const visitors = num(row?.visitors);
-  const purchasers = num(row?.purchasers);
-  const kpis: OverviewKpis = {
-    events: num(row?.events),
-    pageViews: num(row?.page_views),
-    visitors,
-    sessions,
-    bounceRate: sessions ? num(row?.bounces) / sessions : null,
-    avgSessionSeconds: sessions ? num(row?.avg_session_seconds) : null,
-    purchasers,
-    conversionRate: visitors ? purchasers / visitors : null,
-    orders: num(row?.orders),
-    revenue: num(row?.revenue),
-  };
+  const kpis = kpisFromRow(row);
   const points = new Map<string, TimePoint>();
   for (const r of sorted('series')) {
     const bucket = String(r.value);
