@@ -1,7 +1,8 @@
 /**
  * npm run bench [-- <section> ...]: runs the benchmarks (all by default) and writes each section of
  * bench/RESULTS.md. Sections: ingest, import (an orders CSV of BENCH_IMPORT_ROWS rows, default 1,000,000, through
- * `npm run import` and the edge), edge-cpu (CPU per event in workerd, the same code in Node beside it),
+ * `npm run import` and the edge), identity (re-linking BENCH_RELINK_PERSONS persons, default 1,000,000, with online and
+ * offline ids and contact keys; DuckDB-Wasm beside native DuckDB), edge-cpu (CPU per event in workerd, the same code in Node beside it),
  * edge-sustained (`--minutes N`, default 10: storage per buffer shard under steady ingest, the dedup horizon
  * shortened to a quarter of the run or BENCH_DEDUP_HORIZON_SECONDS; BENCH_SUSTAINED_RATE events/s, default 400),
  * analytics, marketing, models, dashboard-load, dashboard-overview,
@@ -19,6 +20,7 @@ import { benchDashboardLoad, dashboardLoadMarkdown } from './dashboard-load';
 import { benchDashboardOverview, dashboardOverviewMarkdown } from './dashboard-overview';
 import { benchEdgeCpu, edgeCpuMarkdown } from './edge-cpu';
 import { benchEdgeSustained, edgeSustainedMarkdown } from './edge-sustained';
+import { benchIdentityRelink, identityRelinkMarkdown } from './identity-relink';
 import { benchImportThroughput, importThroughputMarkdown } from './import-throughput';
 import { benchIngestLoad } from './ingest-load';
 import { benchMarketing, marketingMarkdown } from './marketing';
@@ -46,7 +48,7 @@ TABLE AS SELECT * FROM read_parquet(files)\` plus the overview's queries (core \
 identity map and the funnel; ratio = Chromium time ÷ native time. The load average in the header says how quiet the
 machine was.`;
 
-const SECTIONS = ['ingest', 'import', 'edge-cpu', 'edge-sustained', 'analytics', 'marketing', 'models', 'dashboard-load', 'dashboard-overview', 'models-browser', 'dashboard-instant'] as const;
+const SECTIONS = ['ingest', 'import', 'identity', 'edge-cpu', 'edge-sustained', 'analytics', 'marketing', 'models', 'dashboard-load', 'dashboard-overview', 'models-browser', 'dashboard-instant'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** `--minutes N` (or `--minutes=N`) out of the arguments: the edge-sustained duration. */
@@ -121,6 +123,11 @@ ${edgeSustainedMarkdown(result)}`);
     const loadBefore = loadavg()[0]!;
     const result = await benchImportThroughput({ rows: Number(process.env.BENCH_IMPORT_ROWS ?? 1_000_000), log });
     writeResultsSection('import', `## Import throughput: an orders CSV through the edge (docs/imports.md)\n\nMachine: ${machineLine()}; load average ${loadBefore.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end.\n\n${importThroughputMarkdown(result)}`);
+  }
+  if (sections.has('identity')) {
+    const loadBefore = loadavg()[0]!;
+    const result = await benchIdentityRelink({ persons: Number(process.env.BENCH_RELINK_PERSONS ?? 1_000_000), log });
+    writeResultsSection('identity', `## Identity re-link: online and offline ids of 1M persons (docs/analytics.md, identity)\n\nMachine: ${machineLine()}; load average ${loadBefore.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end.\n\n${identityRelinkMarkdown(result)}`);
   }
   if (sections.has('marketing')) {
     const rows = await benchMarketing({ events, log });

@@ -92,4 +92,26 @@ describe('identity on contact keys', () => {
       await store.close();
     }
   });
+
+  it('links an online account and an offline member with the same phone; two members or two accounts sharing it link nobody', async () => {
+    const props = (ids: string, offline: boolean) => ({ ...(offline ? { source: 'import' } : {}), $ids: ids });
+    await loadRows(store, [
+      // one person seen from two systems: the web account and the till's member id
+      ev({ at: '2024-01-01T00:00:00Z', type: 'identify', event: 'identify', anonymous_id: 'web-1', user_id: 'account-1', properties: props('phone:p1 email:e1', false) }),
+      ev({ at: '2024-01-05T00:00:00Z', event: 'Order Completed', user_id: 'member-1', properties: props('phone:p1', true) }),
+      // a counter phone given by two members at the till
+      ev({ at: '2024-01-06T00:00:00Z', event: 'Order Completed', user_id: 'member-2', properties: props('phone:counter', true) }),
+      ev({ at: '2024-01-06T00:00:00Z', event: 'Order Completed', user_id: 'member-3', properties: props('phone:counter', true) }),
+      // a family e-mail used by two web accounts
+      ev({ at: '2024-01-07T00:00:00Z', type: 'identify', event: 'identify', user_id: 'account-4', properties: props('email:family', false) }),
+      ev({ at: '2024-01-07T00:00:00Z', type: 'identify', event: 'identify', user_id: 'account-5', properties: props('email:family', false) }),
+    ]);
+    const stats = await buildPersonMap(store);
+    expect(stats).toMatchObject({ contactKeys: 2, sharedContactKeys: 2 });
+    const map = await store.query<{ id: string; person_id: string }>('SELECT id, person_id FROM person_map ORDER BY id');
+    const personOf = Object.fromEntries(map.map((r) => [r.id, r.person_id]));
+    expect(personOf['member-1']).toBe(personOf['account-1']);
+    expect(personOf['web-1']).toBe(personOf['account-1']);
+    expect(new Set([personOf['member-2'], personOf['member-3'], personOf['account-4'], personOf['account-5']]).size).toBe(4);
+  });
 });

@@ -10,7 +10,7 @@
  * recognised by `classifyKey` (pii-keys.ts: `email`, `手机号`, `member_id`, `device_id`, `idfa`, ...). A client cannot
  * write `$ids` itself: the normaliser drops a sent one. At most MAX_CONTACT_KEYS per message.
  */
-import { classifyKey, normaliseIdentifier } from '../privacy/pii-keys';
+import { classifyKey, normaliseIdentifier, type IdentifierOptions } from '../privacy/pii-keys';
 
 export const CONTACT_KEYS_PROPERTY = '$ids';
 export const CONTACT_KINDS = ['email', 'phone', 'member', 'device'] as const;
@@ -24,7 +24,7 @@ function kindOf(key: string, normalise: string): ContactKind {
 }
 
 /** The contact keys of the given objects' top-level values as `kind:hash` tokens, sorted; null when none. */
-export async function contactKeys(sources: readonly unknown[], hashId: (value: string) => Promise<string>): Promise<string | null> {
+export async function contactKeys(sources: readonly unknown[], hashId: (value: string) => Promise<string>, options: IdentifierOptions = {}): Promise<string | null> {
   const tokens = new Set<string>();
   for (const source of sources) {
     if (source === null || typeof source !== 'object' || Array.isArray(source)) continue;
@@ -33,7 +33,7 @@ export async function contactKeys(sources: readonly unknown[], hashId: (value: s
       if (typeof value !== 'string' && !(typeof value === 'number' && Number.isSafeInteger(value))) continue;
       const treatment = classifyKey(key);
       if (treatment?.action !== 'hash') continue;
-      const normalised = normaliseIdentifier(String(value), treatment.normalise);
+      const normalised = normaliseIdentifier(String(value), treatment.normalise, options);
       if (normalised === null || /["\\]/.test(normalised)) continue;
       // Hashes are hex; unhashed local files (no key) keep the normalised value, whose spaces would split the token.
       tokens.add(`${kindOf(key, treatment.normalise)}:${(await hashId(normalised)).replace(/\s+/g, '_')}`);

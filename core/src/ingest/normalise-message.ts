@@ -38,6 +38,8 @@ export interface NormaliseOptions {
    * tables of past data (the command line's inputs) pass 1970-01-01.
    */
   earliestMs?: number;
+  /** The site's country calling code for phone numbers written without one (privacy/pii-keys.ts IdentifierOptions). */
+  phoneCountryCode?: string | undefined;
 }
 
 export type NormaliseResult = { ok: true; row: EventRow } | { ok: false; reason: string };
@@ -99,7 +101,7 @@ export async function normaliseMessage(
   const payload = message.type === 'identify' || message.type === 'group' ? { ...message.traits } : rawProperties;
   delete payload[CONTACT_KEYS_PROPERTY];
   const contactSources = message.type === 'identify' ? [payload] : message.type === 'group' || message.type === 'alias' ? [] : [payload, context.traits];
-  const contacts = contactSources.length ? await contactKeys(contactSources, (v) => options.hasher.hashId(v)) : null;
+  const contacts = contactSources.length ? await contactKeys(contactSources, (v) => options.hasher.hashId(v), { phoneCountryCode: options.phoneCountryCode }) : null;
   const properties = await propertiesJson(payload, message.type === 'identify', options, flags, contacts);
 
   const [eventId, anonymousId, userId, previousId, groupId, sessionId] = await Promise.all([
@@ -247,7 +249,7 @@ async function propertiesJson(
   if (Object.keys(payload).length === 0) return withContacts('{}');
   let value: unknown = payload;
   if (options.scrub) {
-    const scrubbed = await scrubJson(payload, { hashIdentifier: (v) => options.hasher.hashId(v), personTraits });
+    const scrubbed = await scrubJson(payload, { hashIdentifier: (v) => options.hasher.hashId(v), personTraits, phoneCountryCode: options.phoneCountryCode });
     if (scrubbed.found.length) flags.add('pii_scrubbed');
     if (scrubbed.truncated) flags.add('value_truncated');
     value = scrubbed.value;

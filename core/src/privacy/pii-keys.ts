@@ -184,20 +184,41 @@ export function normaliseEmail(value: string): string | null {
   return EMAIL_SHAPE.test(email) ? email : null;
 }
 
-/** Digits only, with a leading `+` kept; null when fewer than 7 digits (not a phone number). */
-export function normalisePhone(value: string): string | null {
+/** How identifiers are normalised beyond their kind's rule. */
+export interface IdentifierOptions {
+  /**
+   * The site's country calling code (digits, e.g. "86"): a phone number written without `+` is a national number of
+   * that country. A leading `00` is the international prefix (`0086 138…` is `+86138…`), else one leading trunk `0`
+   * is dropped (`07700 900123` with "44" is `+447700900123`), and the code is put in front. Unset: the digits as
+   * written, so a number only meets itself written the same way (with or without its country code).
+   */
+  phoneCountryCode?: string | undefined;
+}
+
+/** A country calling code: 1 to 4 digits, not starting with 0. */
+export const PHONE_COUNTRY_CODE = /^[1-9][0-9]{0,3}$/;
+
+/**
+ * Digits only, with a leading `+` kept (or added from `phoneCountryCode`, see IdentifierOptions); null when fewer than
+ * 7 digits (not a phone number).
+ */
+export function normalisePhone(value: string, options: IdentifierOptions = {}): string | null {
   const trimmed = value.normalize('NFKC').trim();
   const digits = trimmed.replace(/\D/g, '');
   if (digits.length < 7) return null;
-  return trimmed.startsWith('+') ? `+${digits}` : digits;
+  if (trimmed.startsWith('+')) return `+${digits}`;
+  const code = options.phoneCountryCode;
+  if (code === undefined || !PHONE_COUNTRY_CODE.test(code)) return digits;
+  if (digits.startsWith('00')) return digits.length - 2 >= 7 ? `+${digits.slice(2)}` : null;
+  return `+${code}${digits.startsWith('0') ? digits.slice(1) : digits}`;
 }
 
-export function normaliseIdentifier(value: string, normalise: IdentifierNormalisation): string | null {
+export function normaliseIdentifier(value: string, normalise: IdentifierNormalisation, options: IdentifierOptions = {}): string | null {
   switch (normalise) {
     case 'email':
       return normaliseEmail(value);
     case 'phone':
-      return normalisePhone(value);
+      return normalisePhone(value, options);
     case 'opaque':
       return value.trim() === '' ? null : value.trim();
     case 'lowercase':

@@ -34,6 +34,8 @@ export interface ScrubJsonOptions {
   maxStringLength?: number;
   /** The value is a person's traits (an identify call): its top-level `name` is the person's. */
   personTraits?: boolean;
+  /** The site's country calling code for phone numbers written without one (pii-keys.ts IdentifierOptions). */
+  phoneCountryCode?: string | undefined;
 }
 
 export interface ScrubJsonResult {
@@ -47,6 +49,7 @@ interface Walk {
   maxDepth: number;
   maxStringLength: number;
   personTraits: boolean;
+  phoneCountryCode: string | undefined;
   found: Set<PiiKind>;
   truncated: boolean;
 }
@@ -57,6 +60,7 @@ export async function scrubJson(value: unknown, opts: ScrubJsonOptions): Promise
     maxDepth: positiveInteger('maxDepth', opts.maxDepth ?? 8, 0),
     maxStringLength: positiveInteger('maxStringLength', opts.maxStringLength ?? 1024, 1),
     personTraits: opts.personTraits ?? false,
+    phoneCountryCode: opts.phoneCountryCode,
     found: new Set(),
     truncated: false,
   };
@@ -105,7 +109,7 @@ async function scrubLeaf(value: string | number, treatment: KeyTreatment | null,
   }
   if (treatment?.action === 'hash') {
     const text = typeof value === 'number' ? numberText(value) : value;
-    const normalised = text === null ? null : normaliseIdentifier(text, treatment.normalise);
+    const normalised = text === null ? null : normaliseIdentifier(text, treatment.normalise, { phoneCountryCode: walk.phoneCountryCode });
     if (normalised !== null) {
       if (treatment.normalise === 'email') walk.found.add('email');
       if (treatment.normalise === 'phone') walk.found.add('phone');

@@ -26,6 +26,12 @@ const siteSettingsSchema = z.object({
   ingestHorizonDays: z.number().int().min(1).max(MAX_RETENTION_DAYS).optional(),
   /** Events stored per minute before ingest answers 429 (see README: Limits); unset: no site quota. */
   maxEventsPerMinute: z.number().int().min(1).max(100_000_000).optional(),
+  /**
+   * The country calling code (digits, e.g. "86") of phone numbers written without one, in live events and imports:
+   * `138 0013 8000` then hashes as `+8613800138000`, so a till that drops the code meets the web. Unset: numbers hash
+   * as written. Changing it changes the hashes of such numbers from then on (earlier rows keep theirs).
+   */
+  phoneCountryCode: z.string().regex(/^[1-9][0-9]{0,3}$/, 'phoneCountryCode is a country calling code: 1 to 4 digits, e.g. "86"').optional(),
   /** Track events counted as `conversions` in the live counters (alert rules on conversions). */
   conversionEvents: z.array(z.string().min(1).max(200)).max(20).default(['Order Completed']),
   /** Webhooks alert rules may post to; empty: any https URL an admin enters. */

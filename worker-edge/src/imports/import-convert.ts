@@ -30,6 +30,8 @@ export interface ImportContext {
   importId: string;
   hasher: IdHasher;
   queryParams: readonly string[];
+  /** The site's phoneCountryCode (config/sites.ts). */
+  phoneCountryCode?: string | undefined;
   now: number;
   /** Rows dated before this day (YYYY-MM-DD) would be deleted by retention at once: rejected. */
   retentionCutoff: string;
@@ -153,7 +155,7 @@ async function ordersImport(table: ImportTable, given: ColumnMapping, context: I
 }
 
 async function normalise(message: Record<string, unknown>, context: ImportContext, reject: (reason: string) => void): Promise<EventRow | null> {
-  const options: MessageOptions = { site: context.site, hasher: context.hasher, queryParams: context.queryParams, scrub: true, earliestMs: EARLIEST_MS };
+  const options: MessageOptions = { site: context.site, hasher: context.hasher, queryParams: context.queryParams, phoneCountryCode: context.phoneCountryCode, scrub: true, earliestMs: EARLIEST_MS };
   const outcome = await messageToRow(message, { receivedAt: context.now, country: null, region: null, requestUserAgent: null }, options);
   if (outcome.kind === 'row') return outcome.row;
   reject(outcome.reason);

@@ -70,6 +70,7 @@ export async function handleCreateImport(request: Request, url: URL, env: Env, g
     importId,
     hasher: await hasherFor(site, env, now),
     queryParams: site.queryParams,
+    phoneCountryCode: site.phoneCountryCode,
     now,
     retentionCutoff: retentionCutoff(now, policy.retentionDays),
     importedOrders: (ids) => catalog.importedOrders(ids),

@@ -121,7 +121,7 @@ export async function handleIngest(request: Request, env: Env, single: MessageTy
 
 /** How the edge normalises each message of a request (the CPU benchmark's worker uses the same). */
 export function ingestMessageOptions(site: SiteConfig, hasher: IdHasher, batchContext?: Record<string, unknown>, oldestAccepted?: MessageOptions['oldestAccepted']): MessageOptions {
-  return { site: site.id, hasher, queryParams: site.queryParams, scrub: true, batchContext, maxEventBytes: MAX_EVENT_BYTES, dropBots: true, oldestAccepted };
+  return { site: site.id, hasher, queryParams: site.queryParams, phoneCountryCode: site.phoneCountryCode, scrub: true, batchContext, maxEventBytes: MAX_EVENT_BYTES, dropBots: true, oldestAccepted };
 }
 
 function siteOfWriteKey(config: SitesConfig, writeKey: string): SiteConfig {

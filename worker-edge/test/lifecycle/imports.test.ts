@@ -115,6 +115,22 @@ describe('imports', { timeout: 120_000 }, () => {
     expect(idsOf(offline)).toContain(phoneKey);
   });
 
+  it("with the site's phoneCountryCode, a till's number without the code meets the web's number with it", async () => {
+    const site = 'imports-cc';
+    await ingest(site, [
+      { type: 'identify', userId: 'web-account-9', messageId: 'cc-online-1', timestamp: new Date().toISOString(), traits: { phone: '+86 138 0000 0077' } },
+    ]);
+    await flushSite(site);
+    const csv = ['order_id,member_id,phone,order_date,sku,category,qty,unit_price,store', `CC-1,M-9,138-0000-0077,${day(-3)} 10:00,SKU-1,shoes,1,10,store-1`].join('\n');
+    const res = await upload('kind=orders&importId=cc-1', csv, { headers: { 'content-type': 'text/csv' }, site });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    const online = (await rowsInManifest(site)).find((r) => r.type === 'identify')!;
+    const offline = (await rowsInManifest(site)).find((r) => r.order_id === 'CC-1')!;
+    const phoneKey = idsOf(online).find((t) => t.startsWith('phone:'))!;
+    expect(phoneKey).toMatch(/^phone:[0-9a-f]{16,}$/);
+    expect(idsOf(offline)).toContain(phoneKey);
+  });
+
   it('customers: one identify per member, contact keys hashed into $ids, declared attributes kept', async () => {
     const csv = [
       'member_id;phone;email;registered_at;store;gender;birth_year;city;tier;consent_sms',
