@@ -1,7 +1,9 @@
 /**
  * Offline data through the dashboard, in Chromium against a real edge under wrangler dev: an analyst drops an orders
  * CSV in the Imports view, sees the columns suggested, checks it (the edge's dry run: rejected rows listed, nothing
- * written), imports it, and RFM's "Offline only" counts exactly the imported customers and revenue.
+ * written), imports it, and RFM's "Offline only" counts exactly the imported customers and revenue; then an ad report
+ * (ad_spend) through the same view, and Attribution shows the stores' revenue as the "offline" channel and the
+ * imported spend in its spend / ROAS table, without any CSV picked there.
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -13,6 +15,9 @@ let browser: Browser;
 let page: Page;
 const POLL = { timeout: 90_000 };
 const day = (daysAgo: number) => new Date(Date.now() - daysAgo * 86_400_000).toISOString().slice(0, 10);
+
+// Spend per platform (touch = utm_source) on two days in range: 4 × 2 × 10.
+const AD_SPEND = ['date,platform,campaign,impressions,clicks,spend', ...[1, 2].flatMap((d) => ['newsletter', 'google', 'baidu', 'wechat'].map((p) => `${day(d)},${p},e2e-${p},1000,40,10`)), ''].join('\n');
 
 // Two valid customers (c1 with two orders), one row without a customer, one with an impossible date.
 const CSV = [
@@ -92,5 +97,36 @@ describe('imports in the dashboard', () => {
         return buyers;
       }, POLL)
       .toBe('2');
+  });
+
+  it('imports an ad report, and Attribution shows the offline channel and the imported spend', async () => {
+    await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Imports', exact: true }).click();
+    await page.locator('select[name="kind"]').selectOption('ad_spend');
+    await page.locator('[data-import-file]').setInputFiles({ name: 'ads.csv', mimeType: 'text/csv', buffer: Buffer.from(AD_SPEND) });
+    await expect.poll(() => page.getByRole('table', { name: 'First rows of the file' }).isVisible(), POLL).toBe(true);
+    expect(await page.locator('[data-map-field="spend"] select').inputValue()).toBe('spend');
+    await page.locator('[data-import-check]').click();
+    await expect.poll(() => page.locator('[data-import-checked]').getAttribute('data-import-checked'), POLL).toBe('8');
+    await page.locator('[data-import-commit]').click();
+    await expect.poll(async () => ((await edgeJson('/imports')).imports as { kind: string }[]).map((i) => i.kind).sort(), POLL).toEqual(['ad_spend', 'orders']);
+
+    await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Attribution', exact: true }).click();
+    const form = page.getByRole('form', { name: 'Attribution settings' });
+    const run = async () => {
+      await form.getByRole('button', { name: 'Run', exact: true }).click();
+      await expect.poll(async () => (await form.locator('[data-run-status="done"]').count()) || (await form.getByRole('alert').allTextContents()).join(' ') || 0, POLL).toBe(1);
+    };
+    await run();
+    // the stores' orders (20.5 + 30 + 15) are the offline channel's, last touch; the ad report's 80 is the spend
+    await expect
+      .poll(async () => {
+        const revenue = await page.locator('tr[data-channel="offline"] [data-model="last"][data-metric="revenue"]').first().getAttribute('data-value').catch(() => null);
+        if (revenue === null) await run();
+        return revenue === null ? null : Number(revenue);
+      }, POLL)
+      .toBeCloseTo(65.5, 9);
+    const spend = page.getByRole('heading', { name: 'Spend, CPA, ROAS and ROI' }).locator('xpath=..');
+    await expect.poll(async () => (await spend.textContent()) ?? '', POLL).toMatch(/Spend \D*80(\.00)? from imported ad reports \(by platform\)/);
+    expect(await spend.locator('[data-metric="roas"]').count()).toBeGreaterThan(0);
   });
 });
