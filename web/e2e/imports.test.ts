@@ -2,9 +2,11 @@
  * Offline data through the dashboard, in Chromium against a real edge under wrangler dev: an analyst drops an orders
  * CSV in the Imports view, sees the columns suggested, checks it (the edge's dry run: rejected rows listed, nothing
  * written), imports it, and RFM's "Offline only" counts exactly the imported customers and revenue; then an ad report
- * (ad_spend) through the same view, and Attribution shows the stores' revenue as the "offline" channel and the
+ * (ad_spend, a Parquet file, previewed in the data worker) through the same view, and Attribution shows the stores' revenue as the "offline" channel and the
  * imported spend in its spend / ROAS table, without any CSV picked there.
  */
+import { tableFromArrays, tableToIPC } from 'apache-arrow';
+import * as parquetWasm from 'parquet-wasm/node';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DEMO, freePort, launchChromium, serveDashboard, startFilledEdge, waitForOverview, type FilledEdge, type ServedApp } from '@privacy-analytics/scripts/harness';
@@ -16,8 +18,19 @@ let page: Page;
 const POLL = { timeout: 90_000 };
 const day = (daysAgo: number) => new Date(Date.now() - daysAgo * 86_400_000).toISOString().slice(0, 10);
 
-// Spend per platform (touch = utm_source) on two days in range: 4 × 2 × 10.
-const AD_SPEND = ['date,platform,campaign,impressions,clicks,spend', ...[1, 2].flatMap((d) => ['newsletter', 'google', 'baidu', 'wechat'].map((p) => `${day(d)},${p},e2e-${p},1000,40,10`)), ''].join('\n');
+// An ad-platform report as Parquet: spend per platform (touch = utm_source) on two days in range, 4 × 2 × 10.
+function adSpendParquet(): Buffer {
+  const rows = [1, 2].flatMap((d) => ['newsletter', 'google', 'baidu', 'wechat'].map((platform) => ({ date: day(d), platform })));
+  const table = tableFromArrays({
+    date: rows.map((r) => r.date),
+    platform: rows.map((r) => r.platform),
+    campaign: rows.map((r) => `e2e-${r.platform}`),
+    impressions: BigInt64Array.from(rows.map(() => 1000n)),
+    clicks: BigInt64Array.from(rows.map(() => 40n)),
+    spend: Float64Array.from(rows.map(() => 10)),
+  });
+  return Buffer.from(parquetWasm.writeParquet(parquetWasm.Table.fromIPCStream(tableToIPC(table, 'stream'))));
+}
 
 // Two valid customers (c1 with two orders), one row without a customer, one with an impossible date.
 const CSV = [
@@ -99,11 +112,14 @@ describe('imports in the dashboard', () => {
       .toBe('2');
   });
 
-  it('imports an ad report, and Attribution shows the offline channel and the imported spend', async () => {
+  it('imports an ad report (Parquet), and Attribution shows the offline channel and the imported spend', async () => {
     await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Imports', exact: true }).click();
     await page.locator('select[name="kind"]').selectOption('ad_spend');
-    await page.locator('[data-import-file]').setInputFiles({ name: 'ads.csv', mimeType: 'text/csv', buffer: Buffer.from(AD_SPEND) });
+    await page.locator('[data-import-file]').setInputFiles({ name: 'ads.parquet', mimeType: 'application/vnd.apache.parquet', buffer: adSpendParquet() });
     await expect.poll(() => page.getByRole('table', { name: 'First rows of the file' }).isVisible(), POLL).toBe(true);
+    // the preview decodes the Parquet file: its first row's text as the edge reads it
+    expect(await page.getByRole('table', { name: 'First rows of the file' }).locator('tbody tr').first().locator('td').allTextContents()).toEqual([day(1), 'newsletter', 'e2e-newsletter', '1000', '40', '10']);
+    expect(await page.locator('select[name="kind"]').inputValue()).toBe('ad_spend');
     expect(await page.locator('[data-map-field="spend"] select').inputValue()).toBe('spend');
     await page.locator('[data-import-check]').click();
     await expect.poll(() => page.locator('[data-import-checked]').getAttribute('data-import-checked'), POLL).toBe('8');

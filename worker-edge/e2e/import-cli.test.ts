@@ -1,6 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tableFromArrays, tableToIPC } from 'apache-arrow';
+import * as parquetWasm from 'parquet-wasm/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDemoEvents } from '@privacy-analytics/core/demo-data';
 import { manifestResponseSchema } from '@privacy-analytics/core/edge-api';
@@ -68,6 +70,29 @@ describe('npm run import against wrangler dev', () => {
     expect(res.code, res.out.join('\n')).toBe(0);
     expect(res.out.join('\n')).toMatch(/line 3 {2}time \(order_date\): "not-a-date" is not a date/);
     expect(res.out.at(-1)).toMatch(/\/imports\/sha-[0-9a-f]{32}\/report$/);
+  });
+
+  it('imports a Parquet file (a till export as it is): int64 quantities and timestamp columns read as the edge reads them', async () => {
+    const time = Math.floor(Date.now() / 86_400_000) * 86_400_000 - 86_400_000 + 9 * 3_600_000;
+    const table = tableFromArrays({
+      order_id: ['PQ-1', 'PQ-1', 'PQ-2'],
+      member_id: ['m-pq-1', 'm-pq-1', 'm-pq-2'],
+      order_time: [new Date(time), new Date(time), new Date(time + 60_000)],
+      sku: ['SKU-1', 'SKU-2', 'SKU-3'],
+      quantity: new BigInt64Array([1n, 3n, 1n]),
+      unit_price: new Float64Array([10, 2, 7.5]),
+    });
+    const file = join(dir, 'till.parquet');
+    writeFileSync(file, parquetWasm.writeParquet(parquetWasm.Table.fromIPCStream(tableToIPC(table, 'stream'))));
+    const res = await run(['orders', '--file', file, '--mapping', 'time=order_time']);
+    expect(res.code, res.out.join('\n')).toBe(0);
+    expect(res.out[0]).toMatch(/^imported orders sha-[0-9a-f]{32}: 3 of 3 rows accepted/);
+    const rows = await flushAndReadBack(edge.url, DEMO.site, { admin: DEMO.adminToken, read: DEMO.readToken });
+    const orders = rows.filter((r) => r.order_id === 'PQ-1' || r.order_id === 'PQ-2').map((r) => [r.order_id, r.timestamp, r.revenue]);
+    expect(orders.sort()).toEqual([
+      ['PQ-1', time, 16],
+      ['PQ-2', time + 60_000, 7.5],
+    ]);
   });
 
   it('refuses bad arguments with exit code 2', async () => {

@@ -6,3 +6,4 @@ export * from './customers';
 export * from './ad-spend';
 export * from './import-files';
 export * from './import-fields';
+export * from './record-table';

@@ -1,5 +1,6 @@
-import { parseCsv, type TableRow } from '@privacy-analytics/core/imports';
+import { parseCsv, recordsToTable, type TableRow } from '@privacy-analytics/core/imports';
 import { HttpError } from '../http/http-error';
+import { decodeParquetRecords } from '../storage/parquet-reader';
 
 /** Bytes an import request may carry, before and after gzip; a larger file goes in several imports (docs/imports.md). */
 export const MAX_IMPORT_BYTES = 16 * 1024 * 1024;
@@ -11,11 +12,19 @@ export interface ImportTable {
   rows: TableRow[];
 }
 
+/** A Parquet file starts and ends with these 4 bytes. */
+const PARQUET_MAGIC = [0x50, 0x41, 0x52, 0x31];
+
+function isParquet(bytes: Uint8Array): boolean {
+  if (bytes.byteLength < 12) return false;
+  return PARQUET_MAGIC.every((b, i) => bytes[i] === b && bytes[bytes.byteLength - 4 + i] === b);
+}
+
 /**
- * The request body as text: gzip when Content-Encoding says so or the bytes start with gzip's magic number (a .gz
- * file sent as it is), capped before and after decompression.
+ * The request body: gzip when Content-Encoding says so or the bytes start with gzip's magic number (a .gz file sent as
+ * it is), capped before and after decompression; as text unless it is a Parquet file (`text` null).
  */
-export async function readImportBody(request: Request): Promise<{ text: string; bytes: Uint8Array }> {
+export async function readImportBody(request: Request): Promise<{ text: string | null; bytes: Uint8Array }> {
   const declared = Number(request.headers.get('content-length') ?? '0');
   if (declared > MAX_IMPORT_BYTES) throw tooLarge(declared);
   if (!request.body) throw new HttpError(400, 'empty_body', 'send the file as the request body');
@@ -26,6 +35,7 @@ export async function readImportBody(request: Request): Promise<{ text: string; 
     bytes = await readCapped(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip')), 'the gzip body');
   }
   if (bytes.byteLength === 0) throw new HttpError(400, 'empty_body', 'the file is empty');
+  if (isParquet(bytes)) return { text: null, bytes };
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
@@ -67,25 +77,32 @@ function tooLarge(bytes: number): HttpError {
   return new HttpError(413, 'import_too_large', `${bytes} bytes exceed the ${MAX_IMPORT_BYTES} bytes an import may have; split the file (npm run import does) into several imports`);
 }
 
-export type ImportFormat = 'csv' | 'ndjson';
+export type ImportFormat = 'csv' | 'ndjson' | 'parquet';
 
-/** The format named by `format=`, else by the content type, else by the first character (`{`: NDJSON). */
-export function importFormat(param: string | null, contentType: string | null, text: string): ImportFormat {
-  if (param !== null) {
-    if (param === 'csv' || param === 'ndjson') return param;
-    if (param === 'parquet') throw new HttpError(415, 'unsupported_format', 'Parquet files are not imported yet; send CSV or NDJSON');
-    throw new HttpError(400, 'invalid_parameter', `format: expected csv or ndjson, got "${param.slice(0, 20)}"`);
+/**
+ * The format: a Parquet file is recognised by its bytes (magic number at both ends); else the one `format=` names, else
+ * the content type's, else the first character's (`{`: NDJSON). Naming Parquet for a body that is not one is a 400.
+ */
+export function importFormat(param: string | null, contentType: string | null, text: string | null): ImportFormat {
+  if (param !== null && param !== 'csv' && param !== 'ndjson' && param !== 'parquet') {
+    throw new HttpError(400, 'invalid_parameter', `format: expected csv, ndjson or parquet, got "${param.slice(0, 20)}"`);
   }
+  if (text === null) return 'parquet';
   const type = (contentType ?? '').toLowerCase();
-  if (type.includes('parquet')) throw new HttpError(415, 'unsupported_format', 'Parquet files are not imported yet; send CSV or NDJSON');
+  if (param === 'parquet' || (param === null && type.includes('parquet'))) {
+    throw new HttpError(400, 'malformed_parquet', 'the body is not a Parquet file (it must start and end with "PAR1"); send the file as it is');
+  }
+  if (param !== null) return param;
   if (type.includes('ndjson') || type.includes('jsonl') || type.includes('json')) return 'ndjson';
-  if (text.startsWith('PAR1')) throw new HttpError(415, 'unsupported_format', 'Parquet files are not imported yet; send CSV or NDJSON');
   return text.trimStart().startsWith('{') ? 'ndjson' : 'csv';
 }
 
-/** The file as a header and data rows, numbered by their line in the file (a CSV's header is line 1). */
-export function parseImportTable(text: string, format: ImportFormat): ImportTable {
-  const table = format === 'csv' ? csvTable(text) : ndjsonTable(text);
+/**
+ * The file as a header and data rows, numbered by their line in the file (a CSV's header is line 1); a Parquet file's
+ * rows by their row number from 1.
+ */
+export function parseImportTable(body: { text: string | null; bytes: Uint8Array }, format: ImportFormat): ImportTable {
+  const table = format === 'parquet' || body.text === null ? parquetTable(body.bytes) : format === 'csv' ? csvTable(body.text) : ndjsonTable(body.text);
   if (table.rows.length === 0) throw new HttpError(422, 'no_rows', 'the file has a header but no data rows');
   if (table.rows.length > MAX_IMPORT_ROWS) {
     throw new HttpError(413, 'import_too_large', `${table.rows.length} rows exceed the ${MAX_IMPORT_ROWS} an import may have; split the file (npm run import does) into several imports`);
@@ -107,6 +124,26 @@ function csvTable(text: string): ImportTable {
   return { header: names, rows };
 }
 
+/**
+ * Parquet: the columns are the header, each row a record; values as text (core recordsToTable: timestamps and dates as
+ * epoch milliseconds, which the imports read as times; nested values as JSON). Decoding is bounded by the 16 MiB body.
+ */
+function parquetTable(bytes: Uint8Array): ImportTable {
+  let decoded: { names: string[]; rows: Record<string, unknown>[] };
+  try {
+    decoded = decodeParquetRecords(bytes);
+  } catch (cause) {
+    throw new HttpError(400, 'malformed_parquet', `the Parquet file cannot be read: ${(cause instanceof Error ? cause.message : String(cause)).slice(0, 200)}`);
+  }
+  if (decoded.rows.length > MAX_IMPORT_ROWS) {
+    throw new HttpError(413, 'import_too_large', `${decoded.rows.length} rows exceed the ${MAX_IMPORT_ROWS} an import may have; split the file (npm run import does) into several imports`);
+  }
+  return recordsToTable(
+    decoded.rows.map((value, index) => ({ line: index + 1, value })),
+    decoded.names,
+  );
+}
+
 /** NDJSON: one object per line; the header is the union of the keys (in order of appearance), values as text. */
 function ndjsonTable(text: string): ImportTable {
   const objects: { line: number; value: Record<string, unknown> }[] = [];
@@ -124,13 +161,5 @@ function ndjsonTable(text: string): ImportTable {
     for (const key of Object.keys(value)) if (!columns.has(key)) columns.set(key, columns.size);
     objects.push({ line: index + 1, value: value as Record<string, unknown> });
   });
-  const header = [...columns.keys()];
-  const rows = objects.map(({ line, value }) => ({
-    line,
-    fields: header.map((key) => {
-      const v = value[key];
-      return v === undefined || v === null ? '' : typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v);
-    }),
-  }));
-  return { header, rows };
+  return recordsToTable(objects, [...columns.keys()]);
 }

@@ -56,7 +56,7 @@ export async function handleCreateImport(request: Request, url: URL, env: Env, g
   const importId = givenId ?? `sha-${sha256.slice(0, 32)}`;
   const catalog = catalogOf(env, site.id);
   const earlier = await catalog.importById(importId);
-  const table = parseImportTable(text, importFormat(url.searchParams.get('format'), request.headers.get('content-type'), text));
+  const table = parseImportTable({ text, bytes }, importFormat(url.searchParams.get('format'), request.headers.get('content-type'), text));
   if (earlier) {
     const answer = repeated(earlier, sha256, await catalog.importRejections(importId), site.id);
     if (!dryRun) return jsonResponse(answer, 200, headers);

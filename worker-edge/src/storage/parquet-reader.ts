@@ -21,6 +21,13 @@ export function decodeEventColumns<C extends ColumnName>(bytes: Uint8Array, key:
   return decode(bytes, key, columns) as Pick<EventRow, C>[];
 }
 
+/** Any Parquet file's columns and rows (an import): numbers for int64, timestamps and dates (epoch ms). */
+export function decodeParquetRecords(bytes: Uint8Array): { names: string[]; rows: Record<string, unknown>[] } {
+  parquetForWorkers();
+  const table = tableFromIPC(parquetWasm.readParquet(bytes, { batchSize: READ_BATCH_ROWS }).intoIPCStream(), { useDate: false, useBigInt: false });
+  return { names: table.names.slice(), rows: table.toArray() as Record<string, unknown>[] };
+}
+
 function decode(bytes: Uint8Array, key: string, columns: readonly string[] | undefined): unknown[] {
   parquetForWorkers();
   try {

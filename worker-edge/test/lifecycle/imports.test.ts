@@ -3,6 +3,8 @@ import worker from '../../src/index';
 import { describe, expect, it } from 'vitest';
 import { manifestResponseSchema, importAnswerSchema, importDryRunSchema, type ImportAnswer } from '@privacy-analytics/core/edge-api';
 import type { EventRow } from '@privacy-analytics/core/schema';
+import { columnFromArray, float64, int32, tableFromColumns, tableToIPC, timestamp, TimeUnit, utf8 } from '@uwdata/flechette';
+import { parquetForWorkers } from '../../src/storage/parquet-wasm-workers';
 import { decodeParquet, EDGE } from '../helpers';
 import { adminCall, at, DAY_MS, drain, flushSite, hashedId, ingest, manifestOf, rowsInManifest, siteTokens } from './lifecycle-helpers';
 
@@ -131,6 +133,44 @@ describe('imports', { timeout: 120_000 }, () => {
     expect(idsOf(offline)).toContain(phoneKey);
   });
 
+  it('Parquet: a till export as it is, columns by name, times from timestamp columns; a body that is not Parquet is a 400', async () => {
+    const site = 'imports-cc';
+    const time = Date.parse(`${day(-2)}T09:30:00Z`);
+    const columns = {
+      order_id: columnFromArray(['PQ-1', 'PQ-1', 'PQ-2'], utf8()),
+      member_id: columnFromArray(['M-9', 'M-9', 'M-10'], utf8()),
+      phone: columnFromArray(['138-0000-0077', '138-0000-0077', null], utf8()),
+      order_time: columnFromArray([time, time, time + 3_600_000], timestamp(TimeUnit.MILLISECOND)),
+      sku: columnFromArray(['SKU-1', 'SKU-2', 'SKU-3'], utf8()),
+      qty: columnFromArray([1, 2, 1], int32()),
+      unit_price: columnFromArray([10, 2.5, 99], float64()),
+    };
+    const parquet = parquetForWorkers();
+    const bytes = parquet.writeParquet(parquet.Table.fromIPCStream(tableToIPC(tableFromColumns(columns), { format: 'stream' })!) as never);
+    const dry = await upload('kind=orders&importId=pq-1&dryRun=true', bytes, { headers: { 'content-type': 'application/vnd.apache.parquet' }, site });
+    expect(dry.status, JSON.stringify(dry.body)).toBe(200);
+    expect((dry.body as unknown as { columns: string[] }).columns).toEqual(['order_id', 'member_id', 'phone', 'order_time', 'sku', 'qty', 'unit_price']);
+    const res = await upload('kind=orders&importId=pq-1', bytes, { site });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    expect(res.body.import).toMatchObject({ stored: 2, rows: { total: 3, accepted: 3, rejected: 0 } });
+    const orders = (await rowsInManifest(site)).filter((r) => r.order_id?.startsWith('PQ-'));
+    expect(orders.map((r) => [r.order_id, r.timestamp, r.revenue]).sort()).toEqual([
+      ['PQ-1', time, 15],
+      ['PQ-2', time + 3_600_000, 99],
+    ]);
+    // the same phone key as the CSV import of this site (country code added by the site's phoneCountryCode)
+    const csvOrder = (await rowsInManifest(site)).find((r) => r.order_id === 'CC-1')!;
+    expect(idsOf(orders.find((r) => r.order_id === 'PQ-1')!)).toContain(idsOf(csvOrder).find((t) => t.startsWith('phone:')));
+
+    const notParquet = await upload('kind=orders&format=parquet', 'order_id,member_id\nX,Y\n', { site });
+    expect(notParquet.status).toBe(400);
+    expect(notParquet.body.error).toBe('malformed_parquet');
+    const broken = new Uint8Array([...bytes.slice(0, 8), ...new Uint8Array(64), ...bytes.slice(-8)]);
+    const unreadable = await upload('kind=orders', broken, { site });
+    expect(unreadable.status).toBe(400);
+    expect(unreadable.body.error).toBe('malformed_parquet');
+  });
+
   it('customers: one identify per member, contact keys hashed into $ids, declared attributes kept', async () => {
     const csv = [
       'member_id;phone;email;registered_at;store;gender;birth_year;city;tier;consent_sms',
@@ -242,7 +282,8 @@ describe('imports', { timeout: 120_000 }, () => {
       ['kind=orders', 'order_id,member_id,order_date\nX,,2020-01-01\nY,,2020-01-02', 422, 'nothing_to_import'],
       ['kind=orders', `order_id,member_id,order_date\nX,M,${day(-1)}\nY,M,bad\nZ,M,bad`, 422, 'too_many_rejected'],
       ['kind=orders', new Uint8Array([0xff, 0xfe, 0x00, 0x41]), 400, 'invalid_encoding'],
-      ['kind=orders&format=parquet', ORDERS, 415, 'unsupported_format'],
+      ['kind=orders&format=parquet', ORDERS, 400, 'malformed_parquet'],
+      ['kind=orders&format=xlsx', ORDERS, 400, 'invalid_parameter'],
     ];
     const before = await manifestOf(SITE);
     for (const [query, body, status, code] of cases) {

@@ -171,6 +171,8 @@ export interface DataEngine extends QueryEngine {
   liveCounts(minutes: number): Promise<{ minute: string; accepted: number }[]>;
   /** The saved connection's imported ad-spend tables of `range` as the DuckDB table `ad_spend` (replaced whole). */
   loadAdSpend(range: DateRange): Promise<{ files: number; rows: number }>;
+  /** The columns and first `rows` rows of a Parquet file as text, decoded in the data worker (an import's preview). */
+  previewParquet(bytes: Uint8Array, rows: number, label: string): Promise<{ columns: string[]; rows: string[][] }>;
   /**
    * The overview of `spec` from the saved connection's rollups (no event row needed), when the spec has no filter
    * and every event file of its range has a rollup; otherwise `result` is null and `reason` says why.

@@ -161,6 +161,10 @@ export class WorkerDataEngine implements DataEngine {
     return this.#worker.call('loadAdSpend', (api) => api.loadAdSpend(conn, { ...range }));
   }
 
+  async previewParquet(bytes: Uint8Array, rows: number, label: string): Promise<{ columns: string[]; rows: string[][] }> {
+    return this.#worker.call('previewParquet', (api) => api.previewParquet(Comlink.transfer(bytes, [bytes.buffer]), rows, label));
+  }
+
   async liveCounts(minutes: number): Promise<{ minute: string; accepted: number }[]> {
     if (!Number.isInteger(minutes) || minutes < 1 || minutes > 2880) throw new Error(`minutes: expected an integer from 1 to 2880, got ${minutes}`);
     const conn = await this.#requireConnection();

@@ -1,6 +1,7 @@
 /**
  * The first rows of a file about to be imported, read in the browser for the preview and the column suggestions
- * (the edge reads the whole file again and is the judge). CSV (delimiter detected) or NDJSON; gzip is not previewed.
+ * (the edge reads the whole file again and is the judge). CSV (delimiter detected), NDJSON or Parquet (decoded in the
+ * data worker); gzip is not previewed.
  */
 import { CsvError, IMPORT_KINDS, parseCsv, type ImportKind } from '@privacy-analytics/core/imports';
 
@@ -10,9 +11,16 @@ export const PREVIEW_ROWS = 10;
 export const MAX_IMPORT_FILE_BYTES = 16 * 1024 * 1024;
 
 export interface FilePreview {
-  format: 'csv' | 'ndjson';
+  format: 'csv' | 'ndjson' | 'parquet';
   columns: string[];
   rows: string[][];
+}
+
+/** A Parquet file: "PAR1" at its start and its end. */
+export async function isParquetFile(file: Blob): Promise<boolean> {
+  if (file.size < 12) return false;
+  const ends = new Uint8Array(await new Blob([file.slice(0, 4), file.slice(file.size - 4)]).arrayBuffer());
+  return new TextDecoder().decode(ends) === 'PAR1PAR1';
 }
 
 export class PreviewError extends Error {

@@ -4,7 +4,7 @@ import type { EdgeConnection } from '../../engine/data-engine';
 import { EdgeImports } from '../../edge/edge-imports';
 import { EdgeRequestError } from '../../engine/errors';
 import { AdminSection } from '../admin/admin-state.svelte.ts';
-import { guessImportKind, MAX_IMPORT_FILE_BYTES, PREVIEW_BYTES, PreviewError, previewText, type FilePreview } from './import-preview';
+import { guessImportKind, isParquetFile, MAX_IMPORT_FILE_BYTES, PREVIEW_BYTES, PREVIEW_ROWS, PreviewError, previewText, type FilePreview } from './import-preview';
 
 export interface ImportReport {
   rows: { total: number; accepted: number; rejected: number } | null;
@@ -31,6 +31,9 @@ export class ImportViewState {
   #refusedReport = $state.raw<ImportReport | null>(null);
   #edge: EdgeImports | null = null;
   #connectedTo: string | null = null;
+
+  /** `previewParquet`: a Parquet file's columns and first rows as text (the data worker decodes it). */
+  constructor(private readonly previewParquet: ((bytes: Uint8Array, rows: number, label: string) => Promise<{ columns: string[]; rows: string[][] }>) | null = null) {}
 
   get file(): File | null {
     return this.#file;
@@ -82,7 +85,13 @@ export class ImportViewState {
       return;
     }
     try {
-      this.#preview = previewText(await file.slice(0, PREVIEW_BYTES).text(), file.name);
+      if (await isParquetFile(file)) {
+        if (!this.previewParquet) throw new PreviewError(`${file.name} is a Parquet file: the edge reads it, but this page cannot preview it.`);
+        const table = await this.previewParquet(new Uint8Array(await file.arrayBuffer()), PREVIEW_ROWS, file.name);
+        this.#preview = { format: 'parquet', columns: table.columns, rows: table.rows };
+      } else {
+        this.#preview = previewText(await file.slice(0, PREVIEW_BYTES).text(), file.name);
+      }
     } catch (error) {
       this.#fileError = error instanceof PreviewError ? error.message : `${file.name} could not be read: ${String(error)}`;
       return;

@@ -11,7 +11,7 @@ import { EventLoader } from './event-loader';
 import { loadAdSpendTables } from './ad-spend-tables';
 import { FileCache } from './file-cache';
 import { LocalDb } from '../../engine/local-db';
-import { prefetchParquetWasm } from './parquet-decoder';
+import { prefetchParquetWasm, previewParquetTable } from './parquet-decoder';
 import { OverviewCubeKeeper } from './overview-cube';
 import { PersonMapKeeper } from './person-map-keeper';
 import { RollupLoader } from './rollup-loader';
@@ -94,6 +94,7 @@ const api: DataWorkerApi = {
   loadFiles: (token, files, onProgress) => thenCube(withProgress(onProgress, (report) => ready().loader.loadFiles(files, report, token)), 'load of local files'),
   cancelLoad: (token) => ready().loader.cancel(token),
   loadAdSpend: async (conn, range) => loadAdSpendTables(await duckdb(), conn, range),
+  previewParquet: (bytes, rows, label) => previewParquetTable(bytes, rows, label),
   liveCounts: (conn, minutes) => new EdgeClient(conn).live(minutes),
   rollupOverview: (conn, spec, confirm) => rollups.overview(conn, spec, confirm),
   cubeOverview: (spec) => cube.overview(spec),

@@ -37,6 +37,8 @@ export interface DataWorkerApi {
   cancelLoad(token: number): void;
   /** the range's imported ad-spend tables as the DuckDB table `ad_spend` (ad-spend-tables.ts) */
   loadAdSpend(conn: EdgeConnection, range: DateRange): Promise<{ files: number; rows: number }>;
+  /** The columns and first rows of a Parquet file as text (the Imports view's preview). */
+  previewParquet(bytes: Uint8Array, rows: number, label: string): Promise<{ columns: string[]; rows: string[][] }>;
   liveCounts(conn: EdgeConnection, minutes: number): Promise<{ minute: string; accepted: number }[]>;
   /** the overview from the edge's rollups (rollup-loader.ts) */
   rollupOverview(conn: EdgeConnection, spec: OverviewSpec, confirm?: string): Promise<RollupOverview>;

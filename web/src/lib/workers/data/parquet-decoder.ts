@@ -3,6 +3,7 @@ import initParquetWasm, { ParquetFile, readParquet, readSchema, type Table as Wa
 import { joinIpcStreams, splitIpcStream } from './arrow-ipc';
 import type { ColumnKind, ColumnSpec } from '@privacy-analytics/core/schema';
 import { errorMessage } from '../../engine/errors';
+import { cellText } from '@privacy-analytics/core/imports';
 
 /** Rows per Arrow record batch handed to DuckDB (the edge writes row groups of 64 Ki rows). */
 const BATCH_ROWS = 64 * 1024;
@@ -158,4 +159,34 @@ export function checkSchema(fields: readonly Field[], columns: readonly ColumnSp
   ].filter(Boolean);
   const has = fields.slice(0, 12).map((f) => f.name).join(', ') + (fields.length > 12 ? ', …' : '');
   throw new ParquetFileError(`${label}: not in the event schema: ${problems.join('; ')} (the file has: ${has || 'no columns'})`);
+}
+
+/**
+ * The columns and first `rows` rows of any Parquet file as text (an import's preview): the same text the edge makes of
+ * them (core recordsToTable: int64 as digits, timestamps and dates as epoch ms, nested values as JSON).
+ */
+export async function previewParquetTable(bytes: Uint8Array, rows: number, label: string): Promise<{ columns: string[]; rows: string[][] }> {
+  await initParquet();
+  if (bytes.byteLength < 12 || !hasMagic(bytes, 0) || !hasMagic(bytes, bytes.byteLength - 4)) {
+    throw new ParquetFileError(`${label}: not a Parquet file (${bytes.byteLength} bytes, no PAR1 marker at start and end)`);
+  }
+  let table: Table;
+  try {
+    table = tableFromIPC(readParquet(bytes, { batchSize: Math.max(1, rows) }).intoIPCStream());
+  } catch (error) {
+    throw new ParquetFileError(`${label}: the Parquet file cannot be read: ${errorMessage(error)}`, { cause: error });
+  }
+  const columns = table.schema.fields.map((f) => f.name);
+  const out: string[][] = [];
+  for (let i = 0; i < Math.min(rows, table.numRows); i++) {
+    const row = table.get(i);
+    out.push(columns.map((c) => previewCell(row?.[c])));
+  }
+  return { columns, rows: out };
+}
+
+function previewCell(value: unknown): string {
+  if (value instanceof Date) return String(value.getTime());
+  if (value !== null && typeof value === 'object' && 'toJSON' in value && typeof value.toJSON === 'function') return cellText(value.toJSON());
+  return cellText(value);
 }
