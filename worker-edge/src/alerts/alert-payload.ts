@@ -41,6 +41,19 @@ export function alertMessage(facts: AlertFacts): string {
   );
 }
 
+/** Ad-metric rules judge a whole imported day against earlier imported days. */
+export function adAlertMessage(facts: AlertFacts): string {
+  const { rule, assessment, window } = facts;
+  const verb = facts.direction === 'drop' ? 'dropped to' : 'spiked to';
+  const scope = rule.filter ? ` where ${rule.filter}` : '';
+  const shown = (v: number) => (rule.metric === 'ctr' ? `${round(v * 100)} %` : String(round(v)));
+  const change = assessment.relativeChange === null ? '' : ` (${assessment.relativeChange > 0 ? '+' : ''}${Math.round(assessment.relativeChange * 100)} %)`;
+  return (
+    `[${facts.site}] ${rule.metric}${scope} on ${new Date(window.from).toISOString().slice(0, 10)} (imported ad reports) ${verb} ${shown(assessment.value)}${change}; ` +
+    `${assessment.baselineValues.length} earlier reported days had a median of ${shown(assessment.median ?? 0)}. Rule: ${rule.name}`
+  );
+}
+
 export function alertPayload(alertId: number, facts: AlertFacts, message: string): AlertPayload {
   const { rule, assessment } = facts;
   return {

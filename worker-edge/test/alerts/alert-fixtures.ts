@@ -12,6 +12,8 @@ export const ALERT_TEST_SITES = {
   'alerts-campaign-drop': { mode: 'pseudonymous', conversionEvents: ['Order Completed'] },
   'alerts-campaign-normal': { mode: 'pseudonymous', conversionEvents: ['Order Completed'] },
   'alerts-manage': { mode: 'pseudonymous', conversionEvents: ['Order Completed'] },
+  /** Ad-metric rules judged on imported ad reports (test/alerts/ad-metric-rules.test.ts). */
+  'alerts-ads': { mode: 'pseudonymous' },
   counting: { mode: 'pseudonymous', conversionEvents: ['Order Completed', 'Signed Up'] },
   audience: {
     mode: 'pseudonymous',
