@@ -14,6 +14,9 @@ export const ALERT_TEST_SITES = {
   'alerts-manage': { mode: 'pseudonymous', conversionEvents: ['Order Completed'] },
   /** Ad-metric rules judged on imported ad reports (test/alerts/ad-metric-rules.test.ts). */
   'alerts-ads': { mode: 'pseudonymous' },
+  /** Funnel-step rate rules on a replayed afternoon (test/alerts/funnel-rate-replay.test.ts). */
+  'alerts-funnel-drop': { mode: 'pseudonymous' },
+  'alerts-funnel-normal': { mode: 'pseudonymous' },
   counting: { mode: 'pseudonymous', conversionEvents: ['Order Completed', 'Signed Up'] },
   audience: {
     mode: 'pseudonymous',
