@@ -36,6 +36,8 @@ export const ALERT_TEST_SITES = {
     mode: 'pseudonymous',
     audienceWebhookUrls: [`${SINK_ORIGIN}/hooks/audience-consent`, `${SINK_ORIGIN}/hooks/audience-consent-flaky?fail=1`, `${SINK_ORIGIN}/hooks/audience-consent-property`],
   },
+  /** The ingest's analytics-consent gate (test/audience/analytics-consent.test.ts). */
+  'consent-gate': { mode: 'pseudonymous' },
   /** Destinations allowed, but no webhookSecret: audience delivery is refused. */
   'audience-unsigned': { mode: 'pseudonymous', audienceWebhookUrls: [`${SINK_ORIGIN}/hooks/audience-unsigned`] },
 };
