@@ -19,6 +19,7 @@ interface EdgeRule {
   name: string;
   metric: string;
   filter?: string;
+  funnel?: { from: string; to: string };
   windowMinutes: number;
   mutedUntil?: string | null;
 }
@@ -101,5 +102,35 @@ describe('alert rules in the Alerts view (admin)', () => {
 
     await page.locator(`tr[data-rule="${rule!.id}"]`).getByRole('button', { name: 'Unmute' }).click();
     await expect.poll(async () => (await edgeRules())[0]?.mutedUntil ?? null, POLL).toBeNull();
+  });
+
+  it('creates a funnel step rate rule and a daily ad-metric rule from the form', async () => {
+    const form = page.locator('form.mk-form');
+    await form.getByLabel('Metric').selectOption('funnel_rate');
+    await form.getByLabel('From event (step A)').fill('Add to Cart');
+    await form.getByLabel('to event (step B)').fill('Order Completed');
+    await form.getByLabel('Only where').selectOption('channel');
+    await form.getByLabel('equals').fill('email');
+    await form.getByLabel('Window (minutes, multiple of 5)').fill('10');
+    await form.getByLabel('Webhook URL').fill('https://hooks.example.com/alerts');
+    // ALERTS_SCREENSHOT=/tmp/x.png keeps a picture of the form (and x-ad.png of the ad rule's)
+    if (process.env.ALERTS_SCREENSHOT) await page.screenshot({ path: process.env.ALERTS_SCREENSHOT, fullPage: true });
+    await form.getByRole('button', { name: 'Create rule' }).click();
+    await expect.poll(async () => (await edgeRules()).find((r) => r.metric === 'funnel_rate')?.funnel, POLL).toEqual({ from: 'Add to Cart', to: 'Order Completed' });
+    const funnel = (await edgeRules()).find((r) => r.metric === 'funnel_rate')!;
+    expect(funnel).toMatchObject({ filter: 'channel = email', windowMinutes: 10 });
+    await expect.poll(() => page.locator(`tr[data-rule="${funnel.id}"] [data-rule-funnel]`).textContent(), POLL).toBe('Add to Cart → Order Completed');
+
+    await form.getByLabel('Metric').selectOption('ctr');
+    // ad reports are daily: no window field, and the filter offers the report's columns
+    await expect.poll(() => page.locator('[data-rule-daily]').isVisible(), POLL).toBe(true);
+    expect(await form.getByLabel('Window (minutes, multiple of 5)').count()).toBe(0);
+    await form.getByLabel('Only where').selectOption('campaign');
+    await form.getByLabel('equals').fill('spring_sale');
+    await form.getByLabel('Webhook URL').fill('https://hooks.example.com/alerts');
+    if (process.env.ALERTS_SCREENSHOT) await page.screenshot({ path: process.env.ALERTS_SCREENSHOT.replace('.png', '-ad.png'), fullPage: true });
+    await form.getByRole('button', { name: 'Create rule' }).click();
+    await expect.poll(async () => (await edgeRules()).find((r) => r.metric === 'ctr')?.filter, POLL).toBe('campaign = spring_sale');
+    expect((await edgeRules()).find((r) => r.metric === 'ctr')!.windowMinutes).toBe(1440);
   });
 });

@@ -7,7 +7,7 @@ export interface AlertPayload {
   type: 'alert.fired' | 'alert.test';
   alertId: number;
   site: string;
-  rule: Pick<AlertRule, 'id' | 'name' | 'metric' | 'windowMinutes' | 'direction' | 'baseline' | 'threshold' | 'filter'>;
+  rule: Pick<AlertRule, 'id' | 'name' | 'metric' | 'windowMinutes' | 'direction' | 'baseline' | 'threshold' | 'filter' | 'funnel'>;
   metric: string;
   window: { from: string; to: string };
   value: number;
@@ -36,8 +36,21 @@ export function alertMessage(facts: AlertFacts): string {
   const scope = rule.filter ? ` where ${rule.filter}` : '';
   const change = assessment.relativeChange === null ? '' : ` (${assessment.relativeChange > 0 ? '+' : ''}${Math.round(assessment.relativeChange * 100)} %)`;
   return (
-    `[${facts.site}] ${rule.metric}${scope} per ${rule.windowMinutes} min ${verb} ${round(assessment.value)}${change} in ${clock(window.from)}–${clock(window.to)} UTC; ` +
+    `[${facts.site}] ${rule.metric}${rule.funnel ? ` ${rule.funnel.from} → ${rule.funnel.to}` : ''}${scope} per ${rule.windowMinutes} min ${verb} ${round(assessment.value)}${change} in ${clock(window.from)}–${clock(window.to)} UTC; ` +
     `the same window in ${assessment.baselineValues.length} earlier periods had a median of ${round(assessment.median ?? 0)} (MAD ${round(assessment.mad ?? 0)}). Rule: ${rule.name}`
+  );
+}
+
+/** Ad-metric rules judge a whole imported day against earlier imported days. */
+export function adAlertMessage(facts: AlertFacts): string {
+  const { rule, assessment, window } = facts;
+  const verb = facts.direction === 'drop' ? 'dropped to' : 'spiked to';
+  const scope = rule.filter ? ` where ${rule.filter}` : '';
+  const shown = (v: number) => (rule.metric === 'ctr' ? `${round(v * 100)} %` : String(round(v)));
+  const change = assessment.relativeChange === null ? '' : ` (${assessment.relativeChange > 0 ? '+' : ''}${Math.round(assessment.relativeChange * 100)} %)`;
+  return (
+    `[${facts.site}] ${rule.metric}${scope} on ${new Date(window.from).toISOString().slice(0, 10)} (imported ad reports) ${verb} ${shown(assessment.value)}${change}; ` +
+    `${assessment.baselineValues.length} earlier reported days had a median of ${shown(assessment.median ?? 0)}. Rule: ${rule.name}`
   );
 }
 
@@ -47,7 +60,7 @@ export function alertPayload(alertId: number, facts: AlertFacts, message: string
     type: 'alert.fired',
     alertId,
     site: facts.site,
-    rule: { id: rule.id, name: rule.name, metric: rule.metric, windowMinutes: rule.windowMinutes, direction: rule.direction, baseline: rule.baseline, threshold: rule.threshold, ...(rule.filter ? { filter: rule.filter } : {}) },
+    rule: { id: rule.id, name: rule.name, metric: rule.metric, windowMinutes: rule.windowMinutes, direction: rule.direction, baseline: rule.baseline, threshold: rule.threshold, ...(rule.filter ? { filter: rule.filter } : {}), ...(rule.funnel ? { funnel: rule.funnel } : {}) },
     metric: rule.metric,
     window: isoWindow(facts.window),
     value: assessment.value,

@@ -71,11 +71,11 @@ export async function handleTestAlertRule(request: Request, env: Env, grant: Acc
   return jsonResponse({ site, test }, 200, { ...headers, 'cache-control': 'no-store' });
 }
 
-/** GET /v1/sites/<site>/alerts/dimensions (admin): the campaign / channel / UTM values counted by name in the last 2 days, for rule filters. */
+/** GET /v1/sites/<site>/alerts/dimensions (admin): the campaign / channel / UTM values and track event names counted by name in the last 2 days, for rule filters and funnel steps. */
 export async function handleAlertDimensions(env: Env, grant: AccessGrant, headers: Record<string, string>): Promise<Response> {
   const since = new Date(Date.now() - 2 * 86_400_000).toISOString().slice(0, 10);
   const lists = await Promise.all(buffersOf(env, grant.site.id).map((buffer) => buffer.dimensionValues(since)));
-  const values: Record<string, string[]> = { utm_campaign: [], utm_source: [], utm_medium: [], channel: [] };
+  const values: Record<string, string[]> = { utm_campaign: [], utm_source: [], utm_medium: [], channel: [], event: [] };
   for (const { dimension, value } of lists.flat()) if (values[dimension] && !values[dimension]!.includes(value)) values[dimension]!.push(value);
   for (const list of Object.values(values)) list.sort();
   return jsonResponse({ site: grant.site.id, since, values }, 200, { ...headers, 'cache-control': 'no-store' });

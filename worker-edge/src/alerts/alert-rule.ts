@@ -4,6 +4,7 @@ import { baselineOffsets, MIN_BASELINE_WINDOWS, type BaselineSpec, type Directio
 import { webhookUrlProblem, type WebhookPolicy } from './webhook-url';
 import { DEFAULT_FLUSH_LAG_LIMIT_SECONDS, FLUSH_LAG_METRIC } from './flush-lag-rule';
 import { DEFAULT_FAILURE_RATE_LIMIT_PERCENT, DEFAULT_FAILURE_RATE_MIN_OPERATIONS, FAILURE_RATE_METRIC } from './failure-rate-rule';
+import { AD_METRICS, isAdMetric, type AdFilter } from './ad-report-totals';
 
 export const MAX_RULES_PER_SITE = 50;
 const WINDOW_STEP_MINUTES = BUCKET_MS / 60_000;
@@ -19,14 +20,18 @@ export const RULE_DEFAULTS = {
  * events = accepted rows, persons = distinct hashed ids, conversions = accepted conversion events, visits (sessions,
  * dimension-counters.ts), revenue (sum of the revenue column), conversion_rate (conversions / visits); or any live counter.
  */
-export const METRIC_PATTERN = /^(events|persons|conversions|visits|revenue|conversion_rate|accepted|duplicate|flush_lag|failure_rate|(bot|rejected|flag|dropped):[a-z0-9_]{1,60})$/;
+export const METRIC_PATTERN = /^(events|persons|conversions|visits|revenue|conversion_rate|funnel_rate|impressions|clicks|ctr|spend|accepted|duplicate|flush_lag|failure_rate|(bot|rejected|flag|dropped):[a-z0-9_]{1,60})$/;
 /** Metrics a rule may filter by a dimension value. */
-export const FILTERABLE_METRICS = ['visits', 'conversions', 'revenue', 'conversion_rate'] as const;
+export const FILTERABLE_METRICS = ['visits', 'conversions', 'revenue', 'conversion_rate', 'funnel_rate'] as const;
 export const RATE_METRIC = 'conversion_rate';
-/** `utm_campaign = spring_sale`: one dimension (dimension-counters.ts) equal to one value. */
-export const FILTER_PATTERN = /^\s*(utm_campaign|utm_source|utm_medium|channel)\s*=\s*(\S(?:.{0,98}\S)?)\s*$/;
+/** count(funnel.to) / count(funnel.from) of track events in the window (dimension-counters.ts), not persons who did both. */
+export const FUNNEL_RATE_METRIC = 'funnel_rate';
+/** `utm_campaign = spring_sale`: one dimension (dimension-counters.ts) equal to one value; `campaign` / `platform` for ad metrics. */
+export const FILTER_PATTERN = /^\s*(utm_campaign|utm_source|utm_medium|channel|campaign|platform)\s*=\s*(\S(?:.{0,98}\S)?)\s*$/;
+/** Ad metrics (imported ad reports, ad-report-totals.ts) filter on the report's campaign or platform column. */
+const AD_FILTER_COLUMNS: Record<string, AdFilter['column'] | undefined> = { campaign: 'campaign', utm_campaign: 'campaign', platform: 'platform', utm_source: 'platform', channel: 'platform' };
 const METRIC_HELP =
-  'events, persons, conversions, visits, revenue, conversion_rate (conversions per visit) or a live counter (accepted, duplicate, bot:<reason>, rejected:<reason>, flag:<flag>, dropped:<reason>), flush_lag (seconds the oldest unwritten event has waited; fires above limitSeconds), or failure_rate (percent of today\'s operations that failed; fires above limitPercent)';
+  'events, persons, conversions, visits, revenue, conversion_rate (conversions per visit), funnel_rate (events of funnel.to per event of funnel.from), impressions, clicks, ctr, spend (daily, from imported ad reports) or a live counter (accepted, duplicate, bot:<reason>, rejected:<reason>, flag:<flag>, dropped:<reason>), flush_lag (seconds the oldest unwritten event has waited; fires above limitSeconds), or failure_rate (percent of today\'s operations that failed; fires above limitPercent)';
 
 export interface AlertRule {
   id: string;
@@ -37,8 +42,10 @@ export interface AlertRule {
   baseline: BaselineSpec;
   threshold: ThresholdSpec;
   webhookUrl: string;
-  /** visits / conversions / revenue / conversion_rate only: `<dimension> = <value>`, e.g. `utm_campaign = spring_sale`. */
+  /** visits / conversions / revenue / conversion_rate / funnel_rate: `<dimension> = <value>`, e.g. `utm_campaign = spring_sale`. */
   filter?: string;
+  /** funnel_rate rules only: the step's two track event names. */
+  funnel?: { from: string; to: string };
   /** While set and in the future, the rule is evaluated but fires nothing (ISO time). */
   mutedUntil?: string | null;
   /** flush_lag rules only: fire when the oldest unwritten event has waited longer than this. */
@@ -55,20 +62,31 @@ export interface AlertRule {
 
 export type AlertRuleInput = Omit<AlertRule, 'id' | 'createdAt' | 'createdBy' | 'updatedAt' | 'updatedBy' | 'mutedUntil'>;
 
-/** The dimension and value of a rule's filter, or null when it has none. */
+/** The dimension and value of a live-counter rule's filter, or null when it has none. */
 export function parseFilter(filter: string | undefined): { dimension: 'utm_campaign' | 'utm_source' | 'utm_medium' | 'channel'; value: string } | null {
   if (filter === undefined) return null;
   const match = FILTER_PATTERN.exec(filter);
-  return match ? { dimension: match[1] as 'utm_campaign', value: match[2]! } : null;
+  if (!match || match[1] === 'campaign' || match[1] === 'platform') return null;
+  return { dimension: match[1] as 'utm_campaign', value: match[2]! };
+}
+
+/** The ad-report column and value of an ad-metric rule's filter (`channel` and `utm_source` name the platform). */
+export function parseAdFilter(filter: string | undefined): AdFilter | null {
+  if (filter === undefined) return null;
+  const match = FILTER_PATTERN.exec(filter);
+  const column = match ? AD_FILTER_COLUMNS[match[1]!] : undefined;
+  return column ? { column, value: match![2]! } : null;
 }
 
 export const RULE_BODY_HELP =
   '{"metric": "events" | "persons" | "conversions" | "visits" | "revenue" | "conversion_rate" | "<counter>" | "flush_lag", "webhookUrl": "https://…", "name"?: "…", ' +
-  '"filter"?: "utm_campaign | utm_source | utm_medium | channel = <value>" (visits, conversions, revenue, conversion_rate only), ' +
+  '"funnel"?: {"from": "<event>", "to": "<event>"} (funnel_rate only, required there), ' +
+  '"filter"?: "utm_campaign | utm_source | utm_medium | channel = <value>" (visits, conversions, revenue, conversion_rate, funnel_rate), "campaign | platform | channel = <value>" (impressions, clicks, ctr, spend), ' +
   '"windowMinutes"?: 5-1440 (multiple of 5), ' +
   '"limitSeconds"?: 60-86400 (flush_lag only, default 600), "limitPercent"?: 0.001-100 and "minOperations"?: 0-1e9 (failure_rate only, defaults 0.3 and 100), ' +
   '"direction"?: "drop" | "spike" | "both", "baseline"?: {"days"?: 0-14, "weeks"?: 0-4}, "threshold"?: {"k"?: 1-10, "minRelativeChange"?: 0-10, "minBaselineVolume"?: >= 0}}';
 
+const eventNameSchema = z.string('required: a track event name').trim().min(1, 'must not be empty').max(100, 'at most 100 characters (counters keep 100)').regex(/^[^\u0000-\u001f\u007f]*$/, 'no control characters');
 const nameSchema = z.string().trim().min(1, 'must not be empty').max(100, 'at most 100 characters').regex(/^[^\u0000-\u001f\u007f]*$/, 'no control characters');
 
 /** The body of POST /v1/sites/<site>/alerts; the webhook check depends on the site and the deployment. */
@@ -109,11 +127,16 @@ export function alertRuleBodySchema(policy: WebhookPolicy): z.ZodType<AlertRuleI
       filter: z
         .string()
         .max(140, 'at most 140 characters')
-        .regex(FILTER_PATTERN, 'expected "<dimension> = <value>" with dimension utm_campaign, utm_source, utm_medium or channel, e.g. "utm_campaign = spring_sale"')
+        .regex(FILTER_PATTERN, 'expected "<dimension> = <value>" with dimension utm_campaign, utm_source, utm_medium or channel (campaign or platform for ad metrics), e.g. "utm_campaign = spring_sale"')
         .transform((text) => {
-          const parsed = parseFilter(text)!;
-          return `${parsed.dimension} = ${parsed.value}`;
+          const match = FILTER_PATTERN.exec(text)!;
+          return `${match[1]} = ${match[2]}`;
         })
+        .optional(),
+      funnel: z
+        .object({ from: eventNameSchema, to: eventNameSchema })
+        .strict()
+        .refine((f) => f.from !== f.to, 'from and to must be different events')
         .optional(),
       limitSeconds: z.number().int('must be a whole number of seconds').min(60, 'at least 60').max(86_400, 'at most 86400 (one day)').optional(),
       limitPercent: z.number().min(0.001, 'at least 0.001').max(100, 'at most 100').optional(),
@@ -128,8 +151,18 @@ export function alertRuleBodySchema(policy: WebhookPolicy): z.ZodType<AlertRuleI
     })
     .strict()
     .superRefine((body, ctx) => {
-      if (body.filter !== undefined && !(FILTERABLE_METRICS as readonly string[]).includes(body.metric)) {
-        ctx.addIssue({ code: 'custom', path: ['filter'], message: `only ${FILTERABLE_METRICS.join(', ')} rules take a filter; ${body.metric} is counted site-wide` });
+      if (body.filter !== undefined && isAdMetric(body.metric)) {
+        if (!parseAdFilter(body.filter)) ctx.addIssue({ code: 'custom', path: ['filter'], message: `${body.metric} comes from imported ad reports: filter by campaign or platform (channel, utm_source), e.g. "campaign = spring_sale"` });
+      } else if (body.filter !== undefined && !(FILTERABLE_METRICS as readonly string[]).includes(body.metric)) {
+        ctx.addIssue({ code: 'custom', path: ['filter'], message: `only ${[...FILTERABLE_METRICS, ...AD_METRICS].join(', ')} rules take a filter; ${body.metric} is counted site-wide` });
+      } else if (body.filter !== undefined && !parseFilter(body.filter)) {
+        ctx.addIssue({ code: 'custom', path: ['filter'], message: `${body.metric} is counted from live events: filter by utm_campaign, utm_source, utm_medium or channel` });
+      }
+      if (body.metric === FUNNEL_RATE_METRIC && body.funnel === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['funnel'], message: 'required for funnel_rate: {"from": "<event of the step>", "to": "<event of the next step>"}' });
+      }
+      if (body.funnel !== undefined && body.metric !== FUNNEL_RATE_METRIC) {
+        ctx.addIssue({ code: 'custom', path: ['funnel'], message: 'only funnel_rate rules take a funnel' });
       }
       if (body.limitSeconds !== undefined && body.metric !== FLUSH_LAG_METRIC) {
         ctx.addIssue({ code: 'custom', path: ['limitSeconds'], message: 'only flush_lag rules take a limit; other metrics are judged against their own baseline' });
@@ -151,6 +184,13 @@ export function alertRuleBodySchema(policy: WebhookPolicy): z.ZodType<AlertRuleI
         return { ...body, direction: 'spike' as const, limitPercent, minOperations, name: body.name ?? `failure rate over ${limitPercent} %`, webhookUrl: new URL(body.webhookUrl).href };
       }
       const scope = body.filter === undefined ? '' : ` where ${body.filter}`;
+      if (body.metric === FUNNEL_RATE_METRIC && body.funnel) {
+        return { ...body, name: body.name ?? `${body.funnel.from} → ${body.funnel.to}${scope} per ${body.windowMinutes} min (${body.direction})`, webhookUrl: new URL(body.webhookUrl).href };
+      }
+      if (isAdMetric(body.metric)) {
+        // Ad reports are daily: the rule judges the latest imported day against the earlier days.
+        return { ...body, windowMinutes: 1440, name: body.name ?? `${body.metric}${scope} per day (${body.direction})`, webhookUrl: new URL(body.webhookUrl).href };
+      }
       return { ...body, name: body.name ?? `${body.metric}${scope} per ${body.windowMinutes} min (${body.direction})`, webhookUrl: new URL(body.webhookUrl).href };
     });
 }

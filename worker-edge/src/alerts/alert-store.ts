@@ -17,6 +17,8 @@ export interface RuleState {
   normalStreak: number;
   /** End of the last window evaluated (epoch ms): a window is evaluated once. */
   lastWindowEnd: number | null;
+  /** Ad-metric rules: the imports the evaluated day was made of (another import of that day re-judges it). */
+  lastDataVersion?: string;
   lastAssessment: Assessment | null;
 }
 

@@ -3,8 +3,8 @@ import type { TimeWindow } from '../buffer/counters';
 import { runtimeSettings } from '../config/sites';
 import type { Env } from '../env';
 import { buffersOf } from '../stubs';
-import { dimensionCounter } from '../buffer/dimension-counters';
-import { parseFilter, RATE_METRIC, type AlertRule } from './alert-rule';
+import { dimensionCounter, eventCounter } from '../buffer/dimension-counters';
+import { FUNNEL_RATE_METRIC, parseFilter, RATE_METRIC, type AlertRule } from './alert-rule';
 
 export interface MetricWindows {
   values: number[];
@@ -22,12 +22,21 @@ export function counterName(metric: string, filter?: string): string {
 }
 
 export interface RuleWindows extends MetricWindows {
-  /** conversion_rate rules: each window's conversions and visits (the rate is their quotient, 0 without visits). */
+  /**
+   * conversion_rate rules: each window's conversions and visits (the rate is their quotient, 0 without visits);
+   * funnel_rate rules: `conversions` are the events of the step's `to`, `visits` those of its `from`.
+   */
   parts?: { conversions: number; visits: number }[];
 }
 
 /** The values of a rule's metric (with its filter) over each window. */
-export async function readRuleWindows(env: Env, site: string, rule: Pick<AlertRule, 'metric' | 'filter'>, windows: readonly TimeWindow[]): Promise<RuleWindows> {
+export async function readRuleWindows(env: Env, site: string, rule: Pick<AlertRule, 'metric' | 'filter' | 'funnel'>, windows: readonly TimeWindow[]): Promise<RuleWindows> {
+  if (rule.metric === FUNNEL_RATE_METRIC && rule.funnel) {
+    const filter = parseFilter(rule.filter);
+    const [to, from] = await Promise.all([readCounterWindows(env, site, eventCounter(rule.funnel.to, filter), windows), readCounterWindows(env, site, eventCounter(rule.funnel.from, filter), windows)]);
+    const parts = windows.map((_, i) => ({ conversions: to.values[i]!, visits: from.values[i]! }));
+    return { values: parts.map((p) => (p.visits > 0 ? p.conversions / p.visits : 0)), parts, oldestDataAt: from.oldestDataAt };
+  }
   if (rule.metric === RATE_METRIC) {
     const [conversions, visits] = await Promise.all([
       readMetricWindows(env, site, 'conversions', windows, rule.filter),
@@ -48,7 +57,12 @@ export async function readMetricWindows(env: Env, site: string, metric: string, 
     const values = windows.map((_, i) => parts.reduce((sketch, part) => sketch.merge(HyperLogLog.decode(part.sketches[i]!)), new HyperLogLog()).estimate());
     return { values, oldestDataAt: oldest(parts.map((p) => p.oldestBucketAt)) };
   }
-  const parts = await Promise.all(shards.map((stub) => stub.counterWindows(counterName(metric, filter), windows)));
+  return readCounterWindows(env, site, counterName(metric, filter), windows);
+}
+
+/** One counter summed over every buffer shard for each window. */
+async function readCounterWindows(env: Env, site: string, counter: string, windows: readonly TimeWindow[]): Promise<MetricWindows> {
+  const parts = await Promise.all(buffersOf(env, site).map((stub) => stub.counterWindows(counter, windows)));
   const values = windows.map((_, i) => parts.reduce((sum, part) => sum + part.values[i]!, 0));
   return { values, oldestDataAt: oldest(parts.map((p) => p.oldestBucketAt)) };
 }

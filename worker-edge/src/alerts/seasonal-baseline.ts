@@ -108,7 +108,9 @@ export function assessRate(
   if (usable.length < MIN_BASELINE_WINDOWS) return base;
   const center = median(baselineValues);
   const mad = medianAbsoluteDeviation(baselineValues, center);
-  const binomial = current.visits > 0 ? Math.sqrt((center * (1 - center)) / current.visits) : 0;
+  // a ratio of two counts (funnel_rate) may pass 1: the binomial floor uses p within [0, 1]
+  const p = Math.min(1, Math.max(0, center));
+  const binomial = current.visits > 0 ? Math.sqrt((p * (1 - p)) / current.visits) : 0;
   const spread = Math.max(MAD_SCALE * mad, binomial);
   const lower = center - threshold.k * spread;
   const upper = center + threshold.k * spread;

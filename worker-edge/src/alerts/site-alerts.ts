@@ -3,7 +3,7 @@ import { BUCKET_MS, type TimeWindow } from '../buffer/counters';
 import { loadSitesConfig } from '../config/sites';
 import type { Env } from '../env';
 import { toHex } from '@privacy-analytics/core/privacy';
-import { alertMessage, alertPayload, type AlertFacts } from './alert-payload';
+import { adAlertMessage, alertMessage, alertPayload, type AlertFacts } from './alert-payload';
 import { MAX_RULES_PER_SITE, type AlertRule, type AlertRuleInput } from './alert-rule';
 import {
   countRules,
@@ -31,6 +31,9 @@ import {
   type RuleState,
 } from './alert-store';
 import { readRuleWindows } from './metric-windows';
+import { adDayVersion, adDayWindow, adMetricValue, adTotalsOf, createAdTotalsTable, isAdMetric, latestAdDay, recordAdTotals, removeAdTotals } from './ad-report-totals';
+import { parseAdFilter } from './alert-rule';
+import type { AdSpendRow } from '@privacy-analytics/core/imports';
 import { assess, assessRate, baselineWindows, type Assessment, type Outcome } from './seasonal-baseline';
 import { assessFailureRate, currentFailureRate, DEFAULT_FAILURE_RATE_LIMIT_PERCENT, DEFAULT_FAILURE_RATE_MIN_OPERATIONS, FAILURE_RATE_METRIC, failureRateMessage, type FailureRateNow } from './failure-rate-rule';
 import { countHealth } from '../health/count-health';
@@ -91,7 +94,10 @@ export class SiteAlerts extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
-    ctx.storage.transactionSync(() => createAlertTables(this.#sql));
+    ctx.storage.transactionSync(() => {
+      createAlertTables(this.#sql);
+      createAdTotalsTable(this.#sql);
+    });
   }
 
   createRule(site: string, input: AlertRuleInput, createdBy: string): { rule: RuleInfo } | { error: 'too_many_rules'; count: number } {
@@ -141,12 +147,16 @@ export class SiteAlerts extends DurableObject<Env> {
     return listAlerts(this.#sql, query);
   }
 
-  /** Evaluates every rule on the last complete 5-minute-aligned window before `now`, then delivers what is due. */
-  evaluate(site: string, now: number = Date.now()): Promise<RuleEvaluation[]> {
+  /**
+   * Evaluates every rule on the last complete 5-minute-aligned window before `now` (ad-metric rules: on the latest
+   * imported day, when its imports changed since the last evaluation), then delivers what is due.
+   */
+  evaluate(site: string, now: number = Date.now(), only?: (rule: AlertRule) => boolean): Promise<RuleEvaluation[]> {
     return this.#serially(async () => {
       if (getMeta(this.#sql, 'site') !== site) setMeta(this.#sql, 'site', site);
       const results: RuleEvaluation[] = [];
       for (const { rule, state } of listRules(this.#sql)) {
+        if (only && !only(rule)) continue;
         try {
           results.push(await this.#evaluateRule(site, rule, state, now));
         } catch (error) {
@@ -160,6 +170,20 @@ export class SiteAlerts extends DurableObject<Env> {
     });
   }
 
+  /**
+   * An ad-report import landed (import-routes.ts): its daily totals are recorded and the ad-metric rules judge the
+   * latest imported day at once, so a breaching report alerts when it is imported, not at the next cron.
+   */
+  async recordAdReport(site: string, importId: string, rows: Pick<AdSpendRow, 'date' | 'platform' | 'campaign' | 'impressions' | 'clicks' | 'spend'>[], now: number = Date.now()): Promise<RuleEvaluation[]> {
+    this.ctx.storage.transactionSync(() => recordAdTotals(this.#sql, importId, rows));
+    return this.evaluate(site, now, (rule) => isAdMetric(rule.metric));
+  }
+
+  /** A withdrawn ad-report import: its totals leave the baselines (nothing is re-judged until the next import). */
+  removeAdReport(importId: string): number {
+    return this.ctx.storage.transactionSync(() => removeAdTotals(this.#sql, importId));
+  }
+
   /** Posts every delivery due by `now` (tests pass a simulated time; the alarm passes the clock). */
   deliverDue(now: number = Date.now()): Promise<number> {
     return this.#serially(() => this.#deliverDue(now));
@@ -170,11 +194,13 @@ export class SiteAlerts extends DurableObject<Env> {
   }
 
   async #evaluateRule(site: string, rule: AlertRule, initialState: RuleState, now: number): Promise<RuleEvaluation> {
-    const window = currentWindow(rule, now);
+    const adDay = isAdMetric(rule.metric) ? latestAdDay(this.#sql) : null;
+    const window = adDay !== null ? adDayWindow(adDay) : currentWindow(rule, now);
     const unchanged = { ruleId: rule.id, window: isoWindow(window), fired: null, resolved: null };
-    if (initialState.lastWindowEnd !== null && initialState.lastWindowEnd >= window.to) {
-      return { ...unchanged, outcome: 'already_evaluated', value: null, median: null };
-    }
+    const dataVersion = adDay !== null ? adDayVersion(this.#sql, adDay) : undefined;
+    if (isAdMetric(rule.metric) && adDay === null) return { ...unchanged, outcome: 'insufficient_baseline', value: null, median: null };
+    const seen = initialState.lastWindowEnd !== null && (initialState.lastWindowEnd > window.to || (initialState.lastWindowEnd === window.to && initialState.lastDataVersion === dataVersion));
+    if (seen) return { ...unchanged, outcome: 'already_evaluated', value: null, median: null };
     const { value, assessment, known, failureRate } = await this.#assess(site, rule, window, now);
     const muted = isMuted(rule, now);
     // A muted rule is still evaluated (its state and last assessment stay current) but starts no episode.
@@ -184,7 +210,7 @@ export class SiteAlerts extends DurableObject<Env> {
       // Re-read: the rule may have been deleted while its counters were being read.
       const state = ruleState(this.#sql, rule.id);
       if (!state) return { fired: null, resolved: null };
-      const next: RuleState = { ...state, lastWindowEnd: window.to, lastAssessment: assessment };
+      const next: RuleState = { ...state, lastWindowEnd: window.to, lastAssessment: assessment, ...(dataVersion === undefined ? {} : { lastDataVersion: dataVersion }) };
       let fired: number | null = null;
       let resolved: number | null = null;
       const openDirection = state.openAlertId === null ? null : this.#alertDirection(state.openAlertId);
@@ -202,7 +228,9 @@ export class SiteAlerts extends DurableObject<Env> {
             ? flushLagMessage(site, rule.name, value, assessment.upper ?? 0)
             : failureRate
               ? failureRateMessage(site, rule.name, failureRate, assessment.upper ?? 0)
-              : alertMessage(facts);
+              : isAdMetric(rule.metric)
+                ? adAlertMessage(facts)
+                : alertMessage(facts);
         fired = insertAlert(this.#sql, { rule, direction: anomaly, windowFrom: window.from, windowTo: window.to, assessment, message, firedAt: now }, (id) =>
           JSON.stringify(alertPayload(id, facts, message)),
         );
@@ -235,6 +263,22 @@ export class SiteAlerts extends DurableObject<Env> {
     } else if (rule.metric === FLUSH_LAG_METRIC) {
       value = await currentFlushLagSeconds(this.env, site, now);
       assessment = assessFlushLag(value, rule.limitSeconds ?? DEFAULT_FLUSH_LAG_LIMIT_SECONDS);
+    } else if (isAdMetric(rule.metric)) {
+      const metric = rule.metric;
+      const comparisons = baselineWindows(window, rule.baseline);
+      const [current, ...baseline] = adTotalsOf(this.#sql, [window, ...comparisons], parseAdFilter(rule.filter));
+      const zero = { impressions: 0, clicks: 0, spend: 0, pairedImpressions: 0, pairedClicks: 0 };
+      value = adMetricValue(metric, current ?? zero);
+      // A day no import reported is unknown, not zero.
+      const reported = comparisons.flatMap((w, i) => (baseline[i] ? [{ window: w, totals: baseline[i]! }] : []));
+      known = reported.map((r) => ({ window: r.window, value: adMetricValue(metric, r.totals) }));
+      if (metric === 'ctr') {
+        const part = (t: typeof zero) => ({ conversions: t.pairedClicks, visits: t.pairedImpressions });
+        assessment = assessRate(part(current ?? zero), reported.map((r) => part(r.totals)), rule.direction, rule.threshold);
+        known = known.filter((_, i) => reported[i]!.totals.pairedImpressions > 0);
+      } else {
+        assessment = assess(value, known.map((k) => k.value), rule.direction, rule.threshold);
+      }
     } else {
       const comparisons = baselineWindows(window, rule.baseline);
       const { values, parts, oldestDataAt } = await readRuleWindows(this.env, site, rule, [window, ...comparisons]);
@@ -260,7 +304,8 @@ export class SiteAlerts extends DurableObject<Env> {
       const found = listRules(this.#sql).find((r) => r.rule.id === id);
       if (!found) return null;
       const { rule } = found;
-      const window = currentWindow(rule, now);
+      const adDay = isAdMetric(rule.metric) ? latestAdDay(this.#sql) : null;
+      const window = adDay !== null ? adDayWindow(adDay) : currentWindow(rule, now);
       const { value, assessment, known, failureRate } = await this.#assess(site, rule, window, now);
       const direction = assessment.outcome === 'spike' ? 'spike' : 'drop';
       const facts: AlertFacts = { site, rule, direction, window, assessment, baselineWindows: known.map((k) => k.window), firedAt: now };
@@ -269,7 +314,9 @@ export class SiteAlerts extends DurableObject<Env> {
           ? flushLagMessage(site, rule.name, value, assessment.upper ?? 0)
           : failureRate
             ? failureRateMessage(site, rule.name, failureRate, assessment.upper ?? 0)
-            : alertMessage(facts);
+            : isAdMetric(rule.metric)
+              ? adAlertMessage(facts)
+              : alertMessage(facts);
       const wouldFire = assessment.outcome === 'drop' || assessment.outcome === 'spike';
       const result: RuleTest = { ruleId: rule.id, window: isoWindow(window), outcome: assessment.outcome, wouldFire, muted: isMuted(rule, now), assessment, message: wouldFire ? message : null, webhook: null };
       if (webhook) {

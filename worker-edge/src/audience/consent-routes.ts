@@ -6,6 +6,7 @@ import type { Env } from '../env';
 import { HttpError, jsonResponse } from '../http/http-error';
 import { hasherFor } from '../ingest/ingest-route';
 import { audiencesOf, catalogOf } from '../stubs';
+import { recordConsentEverywhere } from './analytics-consent';
 import { CHANNEL_PATTERN, HASHED_ID_PATTERN, MAX_AUDIENCE_MEMBERS } from './audience-request';
 
 const MAX_CONSENT_BODY_BYTES = 256 * 1024;
@@ -56,7 +57,7 @@ export async function handleRecordConsent(request: Request, env: Env, grant: Acc
       source: `api:${r.source}`,
     })),
   );
-  await audiencesOf(env, site.id).recordConsent(updates);
+  await recordConsentEverywhere(env, site.id, updates);
   const granted = updates.filter((u) => u.granted).length;
   await catalogOf(env, site.id).appendAudit({
     action: 'consent.record',

@@ -70,3 +70,14 @@ export function consentOf(sql: SqlStorage, person: string): { records: ConsentRe
   for (const r of records) current[r.purpose] ??= { granted: r.granted, at: r.at, source: r.source };
   return { records, current };
 }
+
+/** Every pseudonym whose latest `analytics` record is a withdrawal (a buffer shard's first sync). */
+export function analyticsWithdrawn(sql: SqlStorage): string[] {
+  return sql
+    .exec<{ person: string }>(
+      `SELECT person FROM (SELECT person, granted, ROW_NUMBER() OVER (PARTITION BY person ORDER BY at DESC, seq DESC) AS n FROM consent_records WHERE purpose = 'analytics')
+       WHERE n = 1 AND granted = 0`,
+    )
+    .toArray()
+    .map((r) => r.person);
+}

@@ -8,7 +8,8 @@ import type { Env } from '../env';
 import { catalogOf } from '../stubs';
 import { marketingPurposes, type ConsentUpdate } from '@privacy-analytics/core/ingest';
 import { batchPayload, MAX_BATCH_ATTEMPTS, type AudienceBatchPayload } from './audience-delivery';
-import { consentOf, consentStateOf, createConsentTables, insertConsent, type ConsentState } from './consent-store';
+import { analyticsWithdrawn, consentOf, consentStateOf, createConsentTables, insertConsent, type ConsentState } from './consent-store';
+import { ANALYTICS, type AnalyticsConsentChanges } from './analytics-consent';
 import { DAY_MS, memberPayload, selectRecipients, type SuppressionReason } from './contact-policy';
 import {
   auditDetails,
@@ -67,10 +68,22 @@ export class SiteAudiences extends DurableObject<Env> {
     });
   }
 
-  /** Stores consent choices (from ingested calls or the consent API); the next batch built or retried honours them. */
-  recordConsent(updates: ConsentUpdate[]): number {
-    this.ctx.storage.transactionSync(() => insertConsent(this.#sql, updates, Date.now()));
-    return updates.length;
+  /**
+   * Stores consent choices (from ingested calls or the consent API); the next batch built or retried honours them.
+   * Answers the `analytics` state of the persons these choices are about (the ingest's gate, analytics-consent.ts).
+   */
+  recordConsent(updates: ConsentUpdate[]): AnalyticsConsentChanges {
+    return this.ctx.storage.transactionSync(() => {
+      insertConsent(this.#sql, updates, Date.now());
+      const persons = [...new Set(updates.filter((u) => u.purpose === ANALYTICS).map((u) => u.person))];
+      const state = consentStateOf(this.#sql, persons, [ANALYTICS]);
+      return { withdrawn: persons.filter((p) => state.get(p) === 'withdrawn'), granted: persons.filter((p) => state.get(p) === 'granted') };
+    });
+  }
+
+  /** Pseudonyms whose latest `analytics` record is a withdrawal (a buffer shard syncs them once). */
+  analyticsWithdrawn(): string[] {
+    return analyticsWithdrawn(this.#sql);
   }
 
   /** A person's consent records, newest first, and the current state per purpose. */

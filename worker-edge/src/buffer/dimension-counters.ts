@@ -13,12 +13,19 @@ import { BUCKET_MS, BUCKET_RETENTION_MS } from './counters';
  *   the visit they happen in (session-scoped last touch), else of their own row.
  * - Cardinality is bounded: per shard, dimension and UTC day, the first MAX_VALUES_PER_DAY distinct values are kept
  *   by name; later ones are counted under OTHER_VALUE. Dimension values are cut to 100 characters.
+ * - Per-event counters (the funnel-step rate rules): each `track` event counts under `event:<name>`, and under
+ *   `event:<name>|<dimension>=<value>` for the dimensions of its visit (as conversions are credited). Per shard and UTC
+ *   day the first MAX_EVENT_NAMES_PER_DAY names are kept, later ones count as `event:(other)` (site-wide only): a row
+ *   adds at most 5 counters, a bucket holds at most 50 × (1 + 4 × 101) of them.
  */
 export const DIMENSIONS = ['utm_campaign', 'utm_source', 'utm_medium', 'channel'] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
 export const MAX_VALUES_PER_DAY = 100;
 export const OTHER_VALUE = '(other)';
 export const VISIT_TIMEOUT_MS = 30 * 60 * 1000;
+export const MAX_EVENT_NAMES_PER_DAY = 50;
+/** `dimension_values` rows of this pseudo-dimension hold the event names a shard counts by name that day. */
+const EVENT_NAMES = 'event';
 const VISIT_STATE_RETENTION_MS = 24 * 60 * 60 * 1000;
 
 export interface DimensionRow {
@@ -37,6 +44,11 @@ export interface DimensionRow {
 /** The counter holding a base metric (visits, conversions, revenue_cents) for one dimension value, or site-wide. */
 export function dimensionCounter(base: 'visits' | 'conversions' | 'revenue_cents', filter?: { dimension: Dimension; value: string } | null): string {
   return filter ? `${base}|${filter.dimension}=${filter.value}` : base === 'conversions' ? 'conversions' : base;
+}
+
+/** The counter of one event name (track events), site-wide or for one dimension value of its visit. */
+export function eventCounter(event: string, filter?: { dimension: Dimension; value: string } | null): string {
+  return filter ? `event:${event}|${filter.dimension}=${filter.value}` : `event:${event}`;
 }
 
 export function createDimensionTables(sql: SqlStorage): void {
@@ -74,6 +86,21 @@ export function countDimensions(sql: SqlStorage, now: number, rows: readonly Dim
     }
     return kept ? value : OTHER_VALUE;
   };
+  const eventNames = new Map<string, string | null>();
+  const eventNameOf = (raw: string): string | null => {
+    const name = raw.slice(0, 100);
+    let kept = eventNames.get(name);
+    if (kept === undefined) {
+      const present = sql.exec(`SELECT 1 FROM dimension_values WHERE date = ? AND dimension = ? AND value = ?`, date, EVENT_NAMES, name).toArray().length > 0;
+      if (present) kept = name;
+      else if (sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM dimension_values WHERE date = ? AND dimension = ?`, date, EVENT_NAMES).one().n < MAX_EVENT_NAMES_PER_DAY) {
+        sql.exec(`INSERT INTO dimension_values (date, dimension, value) VALUES (?, ?, ?)`, date, EVENT_NAMES, name);
+        kept = name;
+      } else kept = null;
+      eventNames.set(name, kept);
+    }
+    return kept;
+  };
   for (const row of rows) {
     const visitKey = row.session_id ? `s:${row.session_id}` : row.user_id ? `u:${row.user_id}` : row.anonymous_id ? `a:${row.anonymous_id}` : null;
     let dims: Partial<Record<Dimension, string>> = {};
@@ -107,9 +134,13 @@ export function countDimensions(sql: SqlStorage, now: number, rows: readonly Dim
     const converted = row.type === 'track' && conversionEvents.has(row.event);
     const cents = typeof row.revenue === 'number' && Number.isFinite(row.revenue) ? Math.round(row.revenue * 100) : 0;
     if (cents !== 0) add('revenue_cents', cents);
+    const eventName = row.type === 'track' && row.event ? eventNameOf(row.event) : undefined;
+    if (eventName === null) add(eventCounter(OTHER_VALUE), 1);
+    else if (eventName !== undefined) add(eventCounter(eventName), 1);
     for (const [dimension, value] of Object.entries(dims)) {
       if (converted) add(`conversions|${dimension}=${value}`, 1);
       if (cents !== 0) add(`revenue_cents|${dimension}=${value}`, cents);
+      if (eventName) add(eventCounter(eventName, { dimension: dimension as Dimension, value }), 1);
     }
   }
   const bucket = Math.floor(now / BUCKET_MS);

@@ -25,7 +25,7 @@ import {
   type MetricCounts,
   type TimeWindow,
 } from './counters';
-import { catalogOf } from '../stubs';
+import { audiencesOf, catalogOf } from '../stubs';
 
 
 export interface AppendResult {
@@ -33,6 +33,8 @@ export interface AppendResult {
   duplicates: number;
   /** Rows of people who asked to be erased, dropped before storage. */
   erased: number;
+  /** Rows of pseudonyms whose latest `analytics` consent is a withdrawal, dropped before storage (analytics-consent.ts). */
+  consentWithdrawn: number;
   /** Rows not stored because this shard had stored its share of the site's quota this minute (the caller answers 429). */
   refused: number;
 }
@@ -97,6 +99,8 @@ export class IngestBuffer extends DurableObject<Env> {
   readonly #sql: SqlStorage;
   #flushing: Promise<FlushResult> | null = null;
   #erased: Set<string> | null = null;
+  /** How many pseudonyms withdrew analytics consent (rows are looked up only while there are any). */
+  #withdrawnCount: number | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -105,6 +109,7 @@ export class IngestBuffer extends DurableObject<Env> {
       CREATE TABLE IF NOT EXISTS buffer (seq INTEGER PRIMARY KEY AUTOINCREMENT, row TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS erased (hashed_id TEXT PRIMARY KEY);
+      CREATE TABLE IF NOT EXISTS consent_withdrawn (hashed_id TEXT PRIMARY KEY);
     `);
     const columns = new Set(this.#sql.exec<{ name: string }>(`PRAGMA table_info(buffer)`).toArray().map((c) => c.name));
     if (!columns.has('received_at')) this.#sql.exec(`ALTER TABLE buffer ADD COLUMN received_at INTEGER`);
@@ -118,8 +123,12 @@ export class IngestBuffer extends DurableObject<Env> {
    * in the current minute reach it, a whole append is refused (never split: a retried batch would be cut anew each
    * time), so a minute may end one batch over the share.
    */
-  async append(site: string, shard: number, rows: readonly EventRow[], counts: MetricCounts = {}, quotaPerMinute: number | null = null): Promise<AppendResult> {
+  async append(site: string, shard: number, rows: readonly EventRow[], counts: MetricCounts = {}, quotaPerMinute: number | null = null, consentJudged: readonly string[] = []): Promise<AppendResult> {
     await this.#joinSite(site, shard);
+    await this.#syncAnalyticsConsent(site);
+    const checkConsent = this.#withdrawnTotal() > 0;
+    const judged = new Set(consentJudged);
+    let consentWithdrawn = 0;
     const now = Date.now();
     const erasedIds = this.#erasedIds();
     const conversionEvents = new Set(loadSitesConfig(this.env).sites.get(site)?.conversionEvents ?? []);
@@ -142,6 +151,10 @@ export class IngestBuffer extends DurableObject<Env> {
           erased++;
           continue;
         }
+        if (checkConsent && !judged.has(row.event_id) && this.#withdrewAnalytics(row)) {
+          consentWithdrawn++;
+          continue;
+        }
         if (seenBefore.some((query) => this.#sql.exec(query, row.event_id).toArray().length > 0)) continue;
         const inserted = this.#sql.exec(`INSERT OR IGNORE INTO ${current} (event_id) VALUES (?)`, row.event_id).rowsWritten;
         if (inserted === 0) continue;
@@ -151,15 +164,45 @@ export class IngestBuffer extends DurableObject<Env> {
       }
       this.#countBuffered(accepted);
       countDedupIds(this.#sql, current, accepted);
-      const duplicates = rows.length - accepted - erased;
+      const duplicates = rows.length - accepted - erased - consentWithdrawn;
       countAccepted(this.#sql, now, acceptedRows, conversionEvents, {
         ...counts,
         duplicate: (counts.duplicate ?? 0) + duplicates,
         'dropped:erased': (counts['dropped:erased'] ?? 0) + erased,
+        'dropped:consent_withdrawn': (counts['dropped:consent_withdrawn'] ?? 0) + consentWithdrawn,
       });
     });
     if (accepted > 0) await this.#scheduleFlush();
-    return { accepted, duplicates: rows.length - accepted - erased - refused, erased, refused };
+    return { accepted, duplicates: rows.length - accepted - erased - consentWithdrawn - refused, erased, consentWithdrawn, refused };
+  }
+
+  /** `withdrawn`: pseudonyms whose latest analytics record is a withdrawal; `granted`: whose latest is a grant again. */
+  setAnalyticsConsent(withdrawn: readonly string[], granted: readonly string[]): void {
+    this.ctx.storage.transactionSync(() => {
+      for (const id of withdrawn) this.#sql.exec(`INSERT OR IGNORE INTO consent_withdrawn (hashed_id) VALUES (?)`, id);
+      for (const id of granted) this.#sql.exec(`DELETE FROM consent_withdrawn WHERE hashed_id = ?`, id);
+    });
+    this.#withdrawnCount = null;
+  }
+
+  #withdrawnTotal(): number {
+    this.#withdrawnCount ??= this.#sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM consent_withdrawn`).one().n;
+    return this.#withdrawnCount;
+  }
+
+  #withdrewAnalytics(row: PersonIds): boolean {
+    for (const id of [row.user_id, row.anonymous_id, row.previous_id]) {
+      if (id && this.#sql.exec(`SELECT 1 FROM consent_withdrawn WHERE hashed_id = ?`, id).toArray().length > 0) return true;
+    }
+    return false;
+  }
+
+  /** Once per shard: the withdrawals recorded before it kept its own set (later ones are pushed, recordConsentEverywhere). */
+  async #syncAnalyticsConsent(site: string): Promise<void> {
+    if (this.#getMeta('consent_synced') !== null) return;
+    const withdrawn = await audiencesOf(this.env, site).analyticsWithdrawn();
+    this.setAnalyticsConsent(withdrawn, []);
+    this.#setMeta('consent_synced', String(Date.now()));
   }
 
   /** Drops future events of these (hashed) people at append time. */

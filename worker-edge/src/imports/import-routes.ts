@@ -26,7 +26,7 @@ import { hasherFor } from '../ingest/ingest-route';
 import { effectiveRetention, retentionCutoff } from '../lifecycle/retention-policy';
 import { PARQUET_CONTENT_TYPE, putEventFileWithRollup, sha256OfBytes, withRollupKeys } from '../storage/event-file-store';
 import { parquetForWorkers } from '../storage/parquet-wasm-workers';
-import { catalogOf } from '../stubs';
+import { alertsOf, catalogOf } from '../stubs';
 import { importFormat, parseImportTable, readImportBody } from './import-body';
 import { convertImport, scrubbedRejections } from './import-convert';
 
@@ -129,8 +129,22 @@ export async function handleCreateImport(request: Request, url: URL, env: Env, g
     if (commit.existing) return jsonResponse(repeated(commit.existing, sha256, await catalog.importRejections(importId), site.id), 200, headers);
     throw new HttpError(409, 'import_conflict', `another import brought ${commit.conflicts.length} of these orders meanwhile (e.g. ${commit.conflicts[0]}); send the file again to see them as rejected rows`);
   }
+  if (kind === 'ad_spend') await feedAdMetricRules(env, site.id, importId, converted.adSpend, now);
   const answer: ImportAnswer = { import: { ...record, status: 'active', withdrawnAt: null, withdrawnBy: null }, repeated: false, rejected: report.rejected, report: reportPath(site.id, importId) };
   return jsonResponse(answer, 201, headers);
+}
+
+/**
+ * The ad-metric alert rules (impressions, clicks, ctr, spend) read daily totals kept by SiteAlerts; they are judged as
+ * the import lands. The import is committed already: a failure here is logged, not answered (the cron evaluation
+ * judges the day later if the totals were recorded before the failure).
+ */
+async function feedAdMetricRules(env: Env, site: string, importId: string, rows: AdSpendRow[], now: number): Promise<void> {
+  try {
+    await alertsOf(env, site).recordAdReport(site, importId, rows, now);
+  } catch (error) {
+    console.error(JSON.stringify({ error: 'ad_report_totals', site, importId, message: String(error) }));
+  }
 }
 
 function dryRecord(record: ImportRecord): ImportDryRun['import'] {
@@ -232,6 +246,7 @@ export async function handleWithdrawImport(env: Env, grant: AccessGrant, id: str
     details: { importId: id, kind: record.kind, rows: record.stored },
   });
   if (keys === null) throw new HttpError(409, 'import_withdrawn', `import ${id} is no longer active`);
+  if (record.kind === 'ad_spend') await alertsOf(env, grant.site.id).removeAdReport(id);
   const objects = keys.flatMap((key) => (key.startsWith('events/') ? withRollupKeys([key]) : [key]));
   for (let i = 0; i < objects.length; i += 1000) await env.EVENTS.delete(objects.slice(i, i + 1000));
   const after = await catalogOf(env, grant.site.id).importById(id);

@@ -13,7 +13,8 @@ import {
   type MessageType,
 } from '@privacy-analytics/core/schema';
 import { consentUpdatesOf, messageToRow, type ConsentUpdate, type MessageOptions, type RequestFacts } from '@privacy-analytics/core/ingest';
-import { audiencesOf, bufferOf, catalogOf } from '../stubs';
+import { bufferOf, catalogOf } from '../stubs';
+import { ANALYTICS, CONSENT_WITHDRAWN, judgeBatchByItsConsent, recordConsentEverywhere } from '../audience/analytics-consent';
 import { oldestAcceptedFor } from './ingest-horizon';
 import { enforceAddressLimit, overQuota, refuseIfOverQuota, shardQuota } from './ingest-limits';
 
@@ -27,6 +28,8 @@ export interface IngestAnswer {
   accepted: number;
   duplicates: number;
   bots: number;
+  /** Events of persons who withdrew `analytics` consent: acknowledged, not stored (docs/consent.md). */
+  consentWithdrawn: number;
   rejected: Rejection[];
 }
 
@@ -86,11 +89,14 @@ export async function handleIngest(request: Request, env: Env, single: MessageTy
   let bots = 0;
 
   const consent: ConsentUpdate[] = [];
+  const analyticsRecordRows = new Set<string>();
   for (const [index, raw] of messages.entries()) {
     const outcome = await messageToRow(raw, facts, ingestMessageOptions(site, hasher, batchContext, oldestAccepted));
     if (outcome.kind === 'row') {
       rows.push(outcome.row);
-      consent.push(...consentUpdatesOf(raw, outcome.row));
+      const updates = consentUpdatesOf(raw, outcome.row);
+      if (updates.some((u) => u.purpose === ANALYTICS)) analyticsRecordRows.add(outcome.row.event_id);
+      consent.push(...updates);
     }
     else if (outcome.kind === 'bot') {
       bots++;
@@ -102,13 +108,17 @@ export async function handleIngest(request: Request, env: Env, single: MessageTy
   }
   for (const row of rows) for (const flag of row.quality_flags.split(',')) if (flag) count(`flag:${flag}`);
 
-  const stored = await appendToBuffers(env, site, rows, counts);
-  // Before answering: a withdrawal holds for every audience batch built after the tracker heard 200.
-  if (consent.length > 0 && site.mode === 'pseudonymous') await audiencesOf(env, site.id).recordConsent(consent);
+  const pseudonymous = site.mode === 'pseudonymous';
+  const judgement = pseudonymous ? judgeBatchByItsConsent(rows, consent, analyticsRecordRows) : { kept: rows, dropped: 0, judged: [] };
+  if (judgement.dropped > 0) counts[`dropped:${CONSENT_WITHDRAWN}`] = judgement.dropped;
+  const stored = await appendToBuffers(env, site, judgement.kept, counts, judgement.judged);
+  // Before answering: a withdrawal holds for every audience batch built, and every event received, after the tracker heard 200.
+  if (consent.length > 0 && pseudonymous) await recordConsentEverywhere(env, site.id, consent);
   if (stored.refused > 0) {
     throw overQuota(site, receivedAt, { accepted: stored.accepted, duplicates: stored.duplicates, refused: stored.refused, rejected });
   }
-  const answer: IngestAnswer = { success: rejected.length === 0, accepted: stored.accepted, duplicates: stored.duplicates, bots, rejected };
+  const consentWithdrawn = judgement.dropped + stored.consentWithdrawn;
+  const answer: IngestAnswer = { success: rejected.length === 0, accepted: stored.accepted, duplicates: stored.duplicates, bots, consentWithdrawn, rejected };
   const nothingValid = rows.length === 0 && bots === 0 && rejected.length > 0;
   if (single && nothingValid) {
     throw new HttpError(400, 'invalid_message', rejected[0]!.reason, { rejected });
@@ -178,7 +188,7 @@ export function shardOf(eventId: string, shards: number): number {
 
 
 /** One append per buffer shard the rows fall on (the request's counters go with the first); also the CPU benchmark's append stage. */
-export async function appendToBuffers(env: Env, site: SiteConfig, rows: EventRow[], counts: Record<string, number>) {
+export async function appendToBuffers(env: Env, site: SiteConfig, rows: EventRow[], counts: Record<string, number>, consentJudged: readonly string[] = []) {
   const { bufferShards } = runtimeSettings(env);
   const quota = shardQuota(site, bufferShards);
   const byShard = new Map<number, EventRow[]>();
@@ -190,16 +200,18 @@ export async function appendToBuffers(env: Env, site: SiteConfig, rows: EventRow
   }
   if (byShard.size === 0 && Object.keys(counts).length > 0) byShard.set(0, []);
   let countsSent = false;
+  const judgedIds = new Set(consentJudged);
   const results = await Promise.all(
     [...byShard].map(([shard, shardRows]) => {
       const shardCounts = countsSent ? {} : counts;
       countsSent = true;
-      return bufferOf(env, site.id, shard).append(site.id, shard, shardRows, shardCounts, quota);
+      const judged = consentJudged.length === 0 ? [] : shardRows.filter((row) => judgedIds.has(row.event_id)).map((row) => row.event_id);
+      return bufferOf(env, site.id, shard).append(site.id, shard, shardRows, shardCounts, quota, judged);
     }),
   );
   return results.reduce(
-    (sum, r) => ({ accepted: sum.accepted + r.accepted, duplicates: sum.duplicates + r.duplicates, refused: sum.refused + r.refused }),
-    { accepted: 0, duplicates: 0, refused: 0 },
+    (sum, r) => ({ accepted: sum.accepted + r.accepted, duplicates: sum.duplicates + r.duplicates, refused: sum.refused + r.refused, consentWithdrawn: sum.consentWithdrawn + (r.consentWithdrawn ?? 0) }),
+    { accepted: 0, duplicates: 0, refused: 0, consentWithdrawn: 0 },
   );
 }
 

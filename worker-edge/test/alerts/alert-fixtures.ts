@@ -12,6 +12,11 @@ export const ALERT_TEST_SITES = {
   'alerts-campaign-drop': { mode: 'pseudonymous', conversionEvents: ['Order Completed'] },
   'alerts-campaign-normal': { mode: 'pseudonymous', conversionEvents: ['Order Completed'] },
   'alerts-manage': { mode: 'pseudonymous', conversionEvents: ['Order Completed'] },
+  /** Ad-metric rules judged on imported ad reports (test/alerts/ad-metric-rules.test.ts). */
+  'alerts-ads': { mode: 'pseudonymous' },
+  /** Funnel-step rate rules on a replayed afternoon (test/alerts/funnel-rate-replay.test.ts). */
+  'alerts-funnel-drop': { mode: 'pseudonymous' },
+  'alerts-funnel-normal': { mode: 'pseudonymous' },
   counting: { mode: 'pseudonymous', conversionEvents: ['Order Completed', 'Signed Up'] },
   audience: {
     mode: 'pseudonymous',
@@ -31,6 +36,8 @@ export const ALERT_TEST_SITES = {
     mode: 'pseudonymous',
     audienceWebhookUrls: [`${SINK_ORIGIN}/hooks/audience-consent`, `${SINK_ORIGIN}/hooks/audience-consent-flaky?fail=1`, `${SINK_ORIGIN}/hooks/audience-consent-property`],
   },
+  /** The ingest's analytics-consent gate (test/audience/analytics-consent.test.ts). */
+  'consent-gate': { mode: 'pseudonymous' },
   /** Destinations allowed, but no webhookSecret: audience delivery is refused. */
   'audience-unsigned': { mode: 'pseudonymous', audienceWebhookUrls: [`${SINK_ORIGIN}/hooks/audience-unsigned`] },
 };

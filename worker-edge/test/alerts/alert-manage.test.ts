@@ -19,7 +19,7 @@ describe('alert rule management', () => {
     expect(bad.body.message).toMatch(/^filter: expected "<dimension> = <value>" with dimension utm_campaign/);
     const wrongMetric = await call(SITE, 'admin', 'POST', '/alerts', { metric: 'persons', filter: 'channel = email', webhookUrl: hookUrl('manage') });
     expect(wrongMetric.status).toBe(400);
-    expect(wrongMetric.body.message).toMatch(/filter: only visits, conversions, revenue, conversion_rate rules take a filter/);
+    expect(wrongMetric.body.message).toMatch(/filter: only visits, conversions, revenue, conversion_rate, funnel_rate, impressions, clicks, ctr, spend rules take a filter/);
   });
 
   it('edits a rule in place (same id, creator kept), and 404s an unknown one', async () => {

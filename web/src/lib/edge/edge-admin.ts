@@ -33,6 +33,7 @@ const ruleSchema = z.object({
   destination: z.string(),
   webhookUrl: z.string().optional(),
   filter: z.string().optional(),
+  funnel: z.object({ from: z.string(), to: z.string() }).optional(),
   mutedUntil: z.string().nullable().optional(),
   createdAt: z.string(),
   state: z.object({ status: z.string(), lastWindowEnd: z.number().nullable().optional() }).passthrough(),
@@ -44,6 +45,8 @@ export interface AlertRuleBody {
   name?: string;
   metric: string;
   filter?: string;
+  /** funnel_rate only: the step's two track event names */
+  funnel?: { from: string; to: string };
   windowMinutes?: number;
   direction?: 'drop' | 'spike' | 'both';
   threshold?: { k?: number; minRelativeChange?: number; minBaselineVolume?: number };

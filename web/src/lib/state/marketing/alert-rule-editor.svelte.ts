@@ -3,23 +3,52 @@ import { EdgeRequestError } from '../../engine/errors';
 import { EdgeAdmin, type AlertRuleBody, type AlertRuleInfo, type AlertRuleTest } from '../../edge/edge-admin';
 import { errorMessage } from '../errors';
 
+/** `live`: 5-minute counters of the edge; `funnel`: a step's rate from two event counters; `ad`: imported ad reports, judged per day. */
+export type MetricKind = 'live' | 'funnel' | 'ad';
 export const RULE_METRICS = [
-  { value: 'conversion_rate', label: 'Conversion rate (conversions per visit)', filterable: true },
-  { value: 'conversions', label: 'Conversions', filterable: true },
-  { value: 'visits', label: 'Visits', filterable: true },
-  { value: 'revenue', label: 'Revenue', filterable: true },
-  { value: 'events', label: 'Events', filterable: false },
-  { value: 'persons', label: 'Persons', filterable: false },
-  { value: 'flush_lag', label: 'Flush lag (seconds)', filterable: false },
-] as const;
+  { value: 'conversion_rate', label: 'Conversion rate (conversions per visit)', filterable: true, kind: 'live' },
+  { value: 'conversions', label: 'Conversions', filterable: true, kind: 'live' },
+  { value: 'visits', label: 'Visits', filterable: true, kind: 'live' },
+  { value: 'revenue', label: 'Revenue', filterable: true, kind: 'live' },
+  { value: 'funnel_rate', label: 'Funnel step rate (events B per event A)', filterable: true, kind: 'funnel' },
+  { value: 'impressions', label: 'Ad impressions (imported reports, daily)', filterable: true, kind: 'ad' },
+  { value: 'clicks', label: 'Ad clicks (imported reports, daily)', filterable: true, kind: 'ad' },
+  { value: 'ctr', label: 'Ad CTR (imported reports, daily)', filterable: true, kind: 'ad' },
+  { value: 'spend', label: 'Ad spend (imported reports, daily)', filterable: true, kind: 'ad' },
+  { value: 'events', label: 'Events', filterable: false, kind: 'live' },
+  { value: 'persons', label: 'Persons', filterable: false, kind: 'live' },
+  { value: 'flush_lag', label: 'Flush lag (seconds)', filterable: false, kind: 'live' },
+] as const satisfies readonly { value: string; label: string; filterable: boolean; kind: MetricKind }[];
 export const FILTER_DIMENSIONS = ['utm_campaign', 'utm_source', 'utm_medium', 'channel'] as const;
+/** Ad reports have a campaign and a platform column (the edge also reads utm_campaign / utm_source / channel as those). */
+export const AD_FILTER_DIMENSIONS = ['campaign', 'platform'] as const;
+/** Suggestions for an ad filter: the live counters' values of the dimension the site tags it with. */
+export const AD_SUGGESTIONS_FROM: Record<(typeof AD_FILTER_DIMENSIONS)[number], (typeof FILTER_DIMENSIONS)[number]> = { campaign: 'utm_campaign', platform: 'utm_source' };
+export type FilterDimension = (typeof FILTER_DIMENSIONS)[number] | (typeof AD_FILTER_DIMENSIONS)[number];
+
+export function metricKind(metric: string): MetricKind {
+  return RULE_METRICS.find((m) => m.value === metric)?.kind ?? 'live';
+}
+
+/** The filter dimensions a metric takes (none when it is counted site-wide only). */
+export function dimensionsFor(metric: string): readonly FilterDimension[] {
+  if (!(RULE_METRICS.find((m) => m.value === metric)?.filterable ?? false)) return [];
+  return metricKind(metric) === 'ad' ? AD_FILTER_DIMENSIONS : FILTER_DIMENSIONS;
+}
+
+/** Rates are shown in percent. */
+export function isRateMetric(metric: string): boolean {
+  return metric === 'conversion_rate' || metric === 'funnel_rate' || metric === 'ctr';
+}
 
 /** The rule form's fields as the inputs hold them. */
 export interface RuleForm {
   name: string;
   metric: string;
-  dimension: '' | (typeof FILTER_DIMENSIONS)[number];
+  dimension: '' | FilterDimension;
   value: string;
+  funnelFrom: string;
+  funnelTo: string;
   windowMinutes: number;
   direction: 'drop' | 'spike' | 'both';
   k: number;
@@ -28,7 +57,7 @@ export interface RuleForm {
 }
 
 export function emptyForm(): RuleForm {
-  return { name: '', metric: 'conversion_rate', dimension: 'utm_campaign', value: '', windowMinutes: 5, direction: 'drop', k: 3.5, minRelativeChangePercent: 20, webhookUrl: '' };
+  return { name: '', metric: 'conversion_rate', dimension: 'utm_campaign', value: '', funnelFrom: '', funnelTo: '', windowMinutes: 5, direction: 'drop', k: 3.5, minRelativeChangePercent: 20, webhookUrl: '' };
 }
 
 export function formOf(rule: AlertRuleInfo): RuleForm {
@@ -38,6 +67,8 @@ export function formOf(rule: AlertRuleInfo): RuleForm {
     metric: rule.metric,
     dimension: (filter?.[1] as RuleForm['dimension']) ?? '',
     value: filter?.[2] ?? '',
+    funnelFrom: rule.funnel?.from ?? '',
+    funnelTo: rule.funnel?.to ?? '',
     windowMinutes: rule.windowMinutes,
     direction: rule.direction as RuleForm['direction'],
     k: rule.threshold.k,
@@ -47,10 +78,13 @@ export function formOf(rule: AlertRuleInfo): RuleForm {
 }
 
 export function bodyOf(form: RuleForm): AlertRuleBody {
-  const filterable = RULE_METRICS.find((m) => m.value === form.metric)?.filterable ?? false;
-  const body: AlertRuleBody = { metric: form.metric, webhookUrl: form.webhookUrl.trim(), windowMinutes: Number(form.windowMinutes) };
+  const kind = metricKind(form.metric);
+  const body: AlertRuleBody = { metric: form.metric, webhookUrl: form.webhookUrl.trim() };
+  // ad metrics are daily: the edge judges the latest imported day
+  if (kind !== 'ad') body.windowMinutes = Number(form.windowMinutes);
   if (form.name.trim()) body.name = form.name.trim();
-  if (filterable && form.dimension && form.value.trim()) body.filter = `${form.dimension} = ${form.value.trim()}`;
+  if (form.dimension && (dimensionsFor(form.metric) as readonly string[]).includes(form.dimension) && form.value.trim()) body.filter = `${form.dimension} = ${form.value.trim()}`;
+  if (kind === 'funnel') body.funnel = { from: form.funnelFrom.trim(), to: form.funnelTo.trim() };
   if (form.metric !== 'flush_lag') {
     body.direction = form.direction;
     body.threshold = { k: Number(form.k), minRelativeChange: Number(form.minRelativeChangePercent) / 100 };
