@@ -54,6 +54,22 @@ const NEXT = '__pa_identity_next';
 const CONTACTS = '__pa_identity_contacts';
 const CONTACT_USE = '__pa_identity_contact_use';
 
+/**
+ * The contact keys of a row as `kind:hash` tokens separated by spaces ('' when none). The normaliser appends
+ * `"$ids":"…"` as the object's last top-level key (contact-keys.ts), so one anchored expression reads it: a nested
+ * "$ids" cannot end the text with `"}`, and an escaped one is not `"$ids":"`.
+ */
+export function contactKeysText(table?: string): Sql {
+  const properties = table ? sql`${ident(table)}.properties` : sql`properties`;
+  return sql`regexp_extract(${properties}, ${literal('"\\$ids":"([^"\\\\]*)"}$')}, 1)`;
+}
+
+/** A cheap pre-filter for rows that may carry contact keys. */
+export function hasContactKeys(table?: string): Sql {
+  const properties = table ? sql`${ident(table)}.properties` : sql`properties`;
+  return sql`strpos(${properties}, ${'"' + CONTACT_KEYS_PROPERTY + '":'}) > 0`;
+}
+
 async function run(engine: QueryEngine, statement: Sql): Promise<void> {
   await engine.query(statement.text, statement.params);
 }
@@ -62,14 +78,12 @@ export async function buildPersonMap(engine: QueryEngine, options: { maxIteratio
   const maxIterations = options.maxIterations ?? 64;
   const linkMaxIds = options.linkMaxIds ?? CONTACT_LINK_MAX_IDS;
   const events = ident(EVENTS_TABLE);
-  // The normaliser appends `"$ids":"…"` as the object's last top-level key (contact-keys.ts), so one anchored
-  // expression reads it: a nested "$ids" cannot end the text with `"}`, and an escaped one is not `"$ids":"`.
-  const contacts = sql`regexp_extract(properties, ${literal('"\\$ids":"([^"\\\\]*)"}$')}, 1)`;
+  const contacts = contactKeysText();
   // Contact keys (hashed e-mail, phone, member and device ids; contact-keys.ts) seen with the id each row names.
   await run(engine, sql`CREATE OR REPLACE TEMP TABLE ${ident(CONTACTS)} AS
     SELECT DISTINCT '$' || k AS contact, id, is_user FROM (
       SELECT unnest(string_split(${contacts}, ' ')) AS k, coalesce(user_id, anonymous_id) AS id, user_id IS NOT NULL AS is_user
-      FROM ${events} WHERE strpos(properties, ${'"' + CONTACT_KEYS_PROPERTY + '":'}) > 0
+      FROM ${events} WHERE ${hasContactKeys()}
     ) WHERE k <> '' AND id IS NOT NULL`);
   // A contact key links only when it is one person's: seen with at most one user id and at most linkMaxIds ids (a
   // shared family phone, a shop's counter e-mail or a demo device id links nobody), the rule erasure applies to links.
