@@ -26,7 +26,7 @@ const ORDERS = [
 
 beforeAll(async () => {
   const appPort = await freePort();
-  edge = await startFilledEdge({ appOrigins: [`http://127.0.0.1:${appPort}`], events: 300, days: 3 });
+  edge = await startFilledEdge({ appOrigins: [`http://127.0.0.1:${appPort}`], events: 1000, days: 3 });
   const sent = await sendEvents(
     [{ type: 'track', event: ONLINE_EVENT, anonymousId: 'e2e-web-visitor', messageId: 'e2e-person-1', timestamp: at(1, 9).toISOString(), context: { traits: { phone: PHONE } } }],
     { url: edge.url, writeKey: DEMO.writeKey },
@@ -101,5 +101,20 @@ describe('person view', () => {
     await expect.poll(() => missing.count(), POLL).toBe(1);
     expect(await missing.textContent()).toMatch(/^No person with id no-such-person-id in the loaded data/);
     expect(await page.locator('[role="alert"]').count()).toBe(0);
+  });
+
+  it('opens a person from the RFM list of persons', async () => {
+    await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'RFM', exact: true }).click();
+    const form = page.getByRole('form', { name: 'RFM settings' });
+    await form.locator('[data-rfm-origin]').selectOption('offline');
+    const button = form.getByRole('button', { name: 'Run RFM', exact: true });
+    await button.click();
+    await expect.poll(() => button.isEnabled(), POLL).toBe(true);
+    const links = page.getByRole('table', { name: 'RFM persons' }).getByRole('button', { name: /^Open person / });
+    await expect.poll(() => links.count(), POLL).toBe(1);
+    const member = await links.first().textContent();
+    await links.first().click();
+    await expect.poll(() => page.locator('[data-person-status="ready"]').getAttribute('data-person'), POLL).toBe(member);
+    expect(await page.locator('[aria-label="Timeline of the person"] tr[data-origin="online"]').count()).toBeGreaterThan(0);
   });
 });
