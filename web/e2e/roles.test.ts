@@ -69,7 +69,7 @@ describe('the dashboard by role', () => {
 
       const views = page.getByRole('navigation', { name: 'Views' });
       expect(await views.getByRole('link', { name: 'Overview', exact: true }).count()).toBe(1);
-      for (const name of ['funnels', 'sql', 'models']) {
+      for (const name of ['funnels', 'sql', 'models', 'person']) {
         expect(await views.locator(`[data-nav-blocked="${name}"]`).getAttribute('title')).toMatch(/Needs an analyst token/);
       }
       expect(await views.locator('[data-nav-blocked="admin"]').getAttribute('title')).toMatch(/Needs an admin token/);

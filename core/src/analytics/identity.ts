@@ -56,6 +56,40 @@ const CONTACT_USE = '__pa_identity_contact_use';
 const NODES = '__pa_identity_nodes';
 const NUMBERS = '__pa_identity_numbers';
 
+/**
+ * The contact keys of a row as `kind:hash` tokens separated by spaces ('' when none). The normaliser appends
+ * `"$ids":"…"` as the object's last top-level key (contact-keys.ts), so one anchored expression reads it: a nested
+ * "$ids" cannot end the text with `"}`, and an escaped one is not `"$ids":"`.
+ */
+export function contactKeysText(table?: string): Sql {
+  const properties = table ? sql`${ident(table)}.properties` : sql`properties`;
+  return sql`regexp_extract(${properties}, ${literal('"\\$ids":"([^"\\\\]*)"}$')}, 1)`;
+}
+
+/** A cheap pre-filter for rows that may carry contact keys. */
+export function hasContactKeys(table?: string): Sql {
+  const properties = table ? sql`${ident(table)}.properties` : sql`properties`;
+  return sql`strpos(${properties}, ${'"' + CONTACT_KEYS_PROPERTY + '":'}) > 0`;
+}
+
+/** True for a row from an import (`"source":"import"`; origin.ts): its user id is a member id of the CRM or till. */
+export function offlineRowText(table?: string): Sql {
+  const properties = table ? sql`${ident(table)}.properties` : sql`properties`;
+  return sql`strpos(${properties}, '"source":"import"') > 0`;
+}
+
+/**
+ * The aggregate condition, over a contact key's rows `(id, is_user, offline)`, under which the key links: seen with at
+ * most one online user id, at most one offline user id (member id) and at most linkMaxIds ids in all (a shared family
+ * phone, a shop's counter e-mail given by several members or a demo device id links nobody), the bound erasure applies
+ * to links. One online account and one CRM member with the same phone are the same person seen from two systems: that
+ * is the link the key exists for.
+ */
+export function usableContactKey(linkMaxIds: number = CONTACT_LINK_MAX_IDS): Sql {
+  return sql`count(DISTINCT id) FILTER (WHERE is_user AND NOT offline) <= 1 AND count(DISTINCT id) FILTER (WHERE is_user AND offline) <= 1
+        AND count(DISTINCT id) <= ${int(linkMaxIds)}`;
+}
+
 async function run(engine: QueryEngine, statement: Sql): Promise<void> {
   await engine.query(statement.text, statement.params);
 }
@@ -64,27 +98,19 @@ export async function buildPersonMap(engine: QueryEngine, options: { maxIteratio
   const maxIterations = options.maxIterations ?? 64;
   const linkMaxIds = options.linkMaxIds ?? CONTACT_LINK_MAX_IDS;
   const events = ident(EVENTS_TABLE);
-  // The normaliser appends `"$ids":"…"` as the object's last top-level key (contact-keys.ts), so one anchored
-  // expression reads it: a nested "$ids" cannot end the text with `"}`, and an escaped one is not `"$ids":"`.
-  const contacts = sql`regexp_extract(properties, ${literal('"\\$ids":"([^"\\\\]*)"}$')}, 1)`;
+  const contacts = contactKeysText();
   // Contact keys (hashed e-mail, phone, member and device ids; contact-keys.ts) seen with the id each row names.
   // `offline`: the row came from an import (a CRM or till export, `"source":"import"`), whose user ids are member ids: a
   // namespace of their own beside the online accounts' user ids.
   await run(engine, sql`CREATE OR REPLACE TEMP TABLE ${ident(CONTACTS)} AS
     SELECT DISTINCT '$' || k AS contact, id, is_user, offline FROM (
       SELECT unnest(string_split(${contacts}, ' ')) AS k, coalesce(user_id, anonymous_id) AS id, user_id IS NOT NULL AS is_user,
-        strpos(properties, '"source":"import"') > 0 AS offline
-      FROM ${events} WHERE strpos(properties, ${'"' + CONTACT_KEYS_PROPERTY + '":'}) > 0
+        ${offlineRowText()} AS offline
+      FROM ${events} WHERE ${hasContactKeys()}
     ) WHERE k <> '' AND id IS NOT NULL`);
-  // A contact key links only when it is one person's: seen with at most one online user id, at most one offline user
-  // id (member id) and at most linkMaxIds ids in all (a shared family phone, a shop's counter e-mail given by several
-  // members or a demo device id links nobody), the bound erasure applies to links. One online account and one CRM
-  // member with the same phone are the same person seen from two systems: that is the link the key exists for.
+  // A contact key links only when it is one person's (usableContactKey).
   await run(engine, sql`CREATE OR REPLACE TEMP TABLE ${ident(CONTACT_USE)} AS
-    SELECT contact,
-      count(DISTINCT id) FILTER (WHERE is_user AND NOT offline) <= 1 AND count(DISTINCT id) FILTER (WHERE is_user AND offline) <= 1
-        AND count(DISTINCT id) <= ${int(linkMaxIds)} AS usable
-    FROM ${ident(CONTACTS)} GROUP BY contact`);
+    SELECT contact, ${usableContactKey(linkMaxIds)} AS usable FROM ${ident(CONTACTS)} GROUP BY contact`);
   await run(engine, sql`CREATE OR REPLACE TEMP TABLE ${ident(LINKS)} AS
     SELECT DISTINCT a, b FROM (
       SELECT anonymous_id AS a, user_id AS b FROM ${events} WHERE anonymous_id IS NOT NULL AND user_id IS NOT NULL

@@ -34,3 +34,4 @@ export * from './sql';
 export * from './stats';
 export * from './time-zone';
 export * from './channel-sequence';
+export * from './person';

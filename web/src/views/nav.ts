@@ -14,6 +14,7 @@ import Imports from './Imports.svelte';
 import Models from './Models.svelte';
 import Overview from './Overview.svelte';
 import Paths from './Paths.svelte';
+import Person from './Person.svelte';
 import Retention from './Retention.svelte';
 import Rfm from './Rfm.svelte';
 import Segments from './Segments.svelte';
@@ -27,6 +28,7 @@ export const VIEW_COMPONENTS: Record<ViewName, Component<{ dashboard: Dashboard 
   paths: Paths,
   segments: Segments,
   rfm: Rfm,
+  person: Person,
   attribution: Attribution,
   basket: Basket,
   experiments: Experiments,
@@ -55,6 +57,7 @@ export const NAV_GROUPS: NavGroup[] = [
       { view: 'paths', label: 'Paths' },
       { view: 'segments', label: 'Segments' },
       { view: 'rfm', label: 'RFM' },
+      { view: 'person', label: 'Person' },
     ],
   },
   {

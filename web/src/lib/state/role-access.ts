@@ -19,6 +19,7 @@ export const VIEW_NEEDS: Record<ViewName, Role> = {
   paths: 'analyst',
   segments: 'analyst',
   rfm: 'analyst',
+  person: 'analyst',
   attribution: 'analyst',
   basket: 'analyst',
   experiments: 'analyst',

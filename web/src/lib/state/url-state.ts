@@ -17,6 +17,7 @@ export const VIEWS = [
   'paths',
   'segments',
   'rfm',
+  'person',
   'attribution',
   'basket',
   'experiments',
