@@ -122,7 +122,36 @@ export function adSpendRows(header: readonly string[], rows: readonly TableRow[]
     }
     out.push({ line: row.line, date, platform, campaign, ad_group: adGroup, impressions, clicks, spend: numbers.spend!, currency, conversions, import_id: options.importId });
   }
-  return { mapping: resolved.mapping, rows: out, rejected };
+  const kept = withoutConversionsBeforeTouch(out, (line, reason) => rejected.push({ line, field: `conversions (${resolved.mapping.conversions ?? 'conversions'})`, reason }));
+  rejected.sort((a, b) => a.line - b.line);
+  return { mapping: resolved.mapping, rows: kept, rejected };
+}
+
+/**
+ * "A conversion before its touch": per platform / campaign / ad group, the first touch is the earliest date with an
+ * impression or a click in the file; a row reporting conversions dated before it (or in a group whose reported
+ * impressions and clicks are all zero) is impossible and rejected. Groups whose rows report neither impressions nor
+ * clicks cannot be judged and are kept. View-through conversions count: an impression is a touch.
+ */
+function withoutConversionsBeforeTouch(rows: AdSpendConversion['rows'], reject: (line: number, reason: string) => void): AdSpendConversion['rows'] {
+  const firstTouch = new Map<string, string | null>();
+  const groupOf = (r: AdSpendConversion['rows'][number]) => JSON.stringify([r.platform, r.campaign, r.ad_group]);
+  for (const r of rows) {
+    const group = groupOf(r);
+    if (r.impressions === null && r.clicks === null) continue;
+    const touched = (r.impressions ?? 0) > 0 || (r.clicks ?? 0) > 0;
+    const current = firstTouch.get(group);
+    if (current === undefined) firstTouch.set(group, touched ? r.date : null);
+    else if (touched && (current === null || r.date < current)) firstTouch.set(group, r.date);
+  }
+  return rows.filter((r) => {
+    if (!r.conversions) return true;
+    const touch = firstTouch.get(groupOf(r));
+    if (touch === undefined || (touch !== null && r.date >= touch)) return true;
+    const what = `${r.platform ?? '-'} / ${r.campaign ?? '-'} / ${r.ad_group ?? '-'}`;
+    reject(r.line, touch === null ? `${r.conversions} conversions on ${r.date}, but ${what} has no impression or click in the file` : `${r.conversions} conversions on ${r.date}, before the first impression or click of ${what} (${touch})`);
+    return false;
+  });
 }
 
 const TYPES = { string: () => utf8(), float64: () => float64() };
