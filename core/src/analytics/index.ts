@@ -5,6 +5,7 @@ export * from './audience';
 export * from './basis';
 export * from './basket';
 export * from './campaign-lift';
+export * from './customer-value';
 export * from './audience-contacts';
 export * from './holdout-lift';
 export * from './data-quality';
