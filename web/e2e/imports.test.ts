@@ -149,5 +149,16 @@ describe('imports in the dashboard', () => {
     const spec = JSON.parse((await page.locator('[data-segment-spec]').getAttribute('data-segment-spec'))!) as { condition: unknown };
     expect(spec.condition).toEqual({ and: [{ type: 'attribute', attribute: 'tier', op: 'eq', value: 'gold' }] });
     if (process.env.IMPORTS_SCREENSHOTS) await page.screenshot({ path: `${process.env.IMPORTS_SCREENSHOTS}/segment-attribute.png`, fullPage: true });
+
+    // tag coverage: the two members declared a tier, nobody a registration store
+    await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Data quality', exact: true }).click();
+    const settings = page.getByRole('form', { name: 'Data quality settings' });
+    await settings.getByRole('button', { name: 'Run checks' }).click();
+    const coverage = page.getByRole('table', { name: 'Tag coverage' });
+    await expect.poll(() => coverage.isVisible(), POLL).toBe(true);
+    expect(await coverage.locator('tr[data-tag="tier"] td').nth(1).textContent()).toBe('2');
+    expect(await coverage.locator('tr[data-tag="registration_store"]').getAttribute('data-meets')).toBe('false');
+    expect(await coverage.locator('tr[data-tag="lifecycle"]').getAttribute('data-meets')).toBe('true');
+    if (process.env.IMPORTS_SCREENSHOTS) await page.screenshot({ path: `${process.env.IMPORTS_SCREENSHOTS}/data-quality-tags.png`, fullPage: true });
   });
 });

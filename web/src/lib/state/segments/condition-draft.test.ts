@@ -116,6 +116,6 @@ describe('segment condition drafts', () => {
       ],
     });
     expect(draftToCondition(conditionToDraft(condition))).toEqual(condition);
-    expect(() => draftToCondition(newGroup('and', [{ ...born, value: 'nineteen' }]))).toThrow('attribute birth_year: "nineteen" is not a number');
+    expect(() => draftToCondition(newGroup('and', [{ ...born, op: 'eq', value: 'nineteen' }]))).toThrow('attribute birth_year: "nineteen" is not a number');
   });
 });
