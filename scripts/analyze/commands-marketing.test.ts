@@ -141,12 +141,21 @@ describe('analyze marketing subcommands', () => {
     expect(check('negative_revenue')).toMatchObject({ total: 3, failing: 1 });
     expect(check('duplicate_order_id')).toMatchObject({ failing: 1, examples: ['o9 x2'] });
     expect(result.flags).toEqual({ pii_scrubbed: 2, late: 1 });
+    // two persons, both with behaviour tags, neither with a declared attribute
+    expect(result.tagCoverage).toMatchObject({ persons: 2, target: 0.92 });
+    const coverage = (name: string) => result.tagCoverage.entries.find((e: { name: string }) => e.name === name);
+    expect(coverage('lifecycle')).toEqual({ name: 'lifecycle', source: 'tag', persons: 2, share: 1, meetsTarget: true });
+    expect(coverage('preferred_category')).toEqual({ name: 'preferred_category', source: 'tag', persons: 0, share: 0, meetsTarget: false });
+    expect(coverage('age_band')).toEqual({ name: 'age_band', source: 'attribute', persons: 0, share: 0, meetsTarget: false });
 
     const text = await cli('data-quality', '--input', join(dir, 'quality.parquet'), '--spec', '{"examples":1}', '--engine', 'native');
     expect(text.code).toBe(0);
     expect(text.out).toContain('8 events checked');
     expect(text.out).toMatch(/clicks_above_impressions\s+yes\s+1\s+1\s+spring: 2 clicks, 1 impressions/);
     expect(text.out).toMatch(/pii_scrubbed\s+2/);
+    expect(text.out).toMatch(/tag coverage as of 2024-02-01T10:30:00\.000Z: \d+ of 15 at or above 92\.00% of 2 persons/);
+    expect(text.out).toMatch(/lifecycle\s+tag\s+2\s+100\.00%\s+met/);
+    expect(text.out).toMatch(/gender\s+attribute\s+0\s+0\.00%\s+missed/);
   });
 
   it('rejects bad usage and bad specs with exit 2', async () => {

@@ -321,5 +321,15 @@ export function formatDataQuality(result: DataQualityResult): string {
       ),
     );
   }
+  const tags = result.tagCoverage;
+  parts.push(
+    '',
+    `tag coverage as of ${tags.asOf}: ${tags.met} of ${tags.entries.length} at or above ${pct(tags.target)} of ${whole(tags.persons)} persons`,
+    table(
+      ['tag', 'kind', 'persons', 'share', `>= ${pct(tags.target)}`],
+      tags.entries.map((e) => [e.name, e.source, whole(e.persons), pct(e.share), e.meetsTarget ? 'met' : 'missed']),
+      (c) => c === 2 || c === 3,
+    ),
+  );
   return parts.join('\n');
 }

@@ -62,6 +62,22 @@ describe('CSV inputs of past data', () => {
     expect(byPerson['00001']).toMatchObject({ recencyDays: 512, frequency: 1 });
   });
 
+  it('reports customer value of 1997 on CDNOW orders: CSV rows are offline (imported) orders', async () => {
+    const spec = (origin: string) => JSON.stringify({ from: '1997-01-01', to: '1997-12-31', origin });
+    const offline = await run(['customer-value', '--input', join(dir, 'cdnow.csv'), '--spec', spec('offline'), '--json']);
+    expect(offline.code).toBe(0);
+    const result = JSON.parse(offline.out);
+    // 1997: 00001 one order, 00002 two, 00003 five (the 1998 one is outside), 00004 one; every one a first purchase
+    expect(result).toMatchObject({ asOf: '1998-05-28', persons: 4, customers: 4, orders: 9, repeatCustomers: 2, repurchaseRate: 0.5, firstTimeBuyers: 4, firstPurchaseRate: 1 });
+    expect(result.revenue).toBeCloseTo(269.57, 6);
+    expect(result.historicalClv).toBeCloseTo(269.57 / 4, 6);
+    expect(result.predictiveClv).toBeCloseTo((269.57 / 4) * 2, 6);
+    const online = JSON.parse((await run(['customer-value', '--input', join(dir, 'cdnow.csv'), '--spec', spec('online'), '--json'])).out);
+    expect(online).toMatchObject({ persons: 0, customers: 0, historicalClv: null });
+    const text = await run(['customer-value', '--input', join(dir, 'cdnow.csv'), '--spec', spec('all')]);
+    expect(text.out).toMatch(/repurchase rate \(2\+ orders\)\s+50\.0%\s+2 customers/);
+  });
+
   it('groups order lines by invoice (gzip), lists each rejected line with its field and reason, and refuses without --skip-bad-lines', async () => {
     const refused = await run(['basket', '--input', join(dir, 'retail.csv.gz'), '--spec', '{"minSupport":0.1}']);
     expect(refused.code).toBe(2);

@@ -14,6 +14,7 @@ const SPECS: Record<AnalysisName, unknown> = {
   paths: { start: { event: 'Product Added' }, steps: 4 },
   segment: { condition: { or: [{ type: 'behaviour', event: 'Product Viewed', atLeast: 3, withinDays: 14 }, { type: 'tag', tag: 'lifecycle', op: 'eq', value: 'new' }] } },
   rfm: {},
+  'customer-value': { from: '2026-10-08', origin: 'all' },
 };
 
 let wasm: EventStore;

@@ -1,5 +1,5 @@
 /** Readable tables for the command line (without --json). */
-import { describeBasis, type AnalysisBasis, type AnalysisName, type FunnelResult, type PathsResult, type RetentionResult, type RfmResult, type SegmentResult } from '@privacy-analytics/core/analytics';
+import { describeBasis, type AnalysisBasis, type AnalysisName, type CustomerValueResult, type FunnelResult, type PathsResult, type RetentionResult, type RfmResult, type SegmentResult } from '@privacy-analytics/core/analytics';
 
 const SHOWN = 20;
 
@@ -89,6 +89,30 @@ function formatRfm(result: RfmResult): string {
   return `RFM as of ${result.asOf}, ${count(result.persons.length)} buyers\n\n${tiers}\n\ntop ${Math.min(SHOWN, result.persons.length)} by revenue\n${persons}`;
 }
 
+function formatCustomerValue(result: CustomerValueResult): string {
+  const money = (x: number | null) => (x === null ? '-' : x.toFixed(2));
+  const share = (x: number | null) => (x === null ? '-' : percent(x));
+  const origin = result.origin === 'all' ? 'online and offline' : `${result.origin} only`;
+  const measures = table(
+    ['measure', 'value', 'of'],
+    [
+      ['customers', count(result.customers), `${count(result.persons)} persons active`],
+      ['orders', count(result.orders), ''],
+      ['revenue', money(result.revenue), ''],
+      ['average order value', money(result.aov), ''],
+      ['orders per customer', result.purchaseFrequency === null ? '-' : result.purchaseFrequency.toFixed(2), ''],
+      ['historical CLV (revenue / customer)', money(result.historicalClv), ''],
+      ['repurchase rate (2+ orders)', share(result.repurchaseRate), `${count(result.repeatCustomers)} customers`],
+      ['expected lifespan (windows)', result.expectedLifespanWindows === null ? '-' : result.expectedLifespanWindows.toFixed(2), '1 / (1 - repurchase rate)'],
+      ['predictive CLV', money(result.predictiveClv), 'AOV x frequency x lifespan'],
+      ['first-purchase rate', share(result.firstPurchaseRate), `${count(result.firstTimeBuyers)} first orders`],
+    ],
+    (c) => c === 1,
+  );
+  const stages = table(['lifecycle', 'persons'], result.lifecycle.map((s) => [s.stage, count(s.persons)]));
+  return `customer value, ${origin}, ${result.window.from ?? 'first row'} .. ${result.window.to} (as of ${result.asOf})\n\n${measures}\n\n${stages}`;
+}
+
 export function formatResult(name: AnalysisName, result: unknown): string {
   switch (name) {
     case 'funnel':
@@ -101,5 +125,7 @@ export function formatResult(name: AnalysisName, result: unknown): string {
       return formatSegment(result as SegmentResult);
     case 'rfm':
       return formatRfm(result as RfmResult);
+    case 'customer-value':
+      return formatCustomerValue(result as CustomerValueResult);
   }
 }

@@ -229,6 +229,12 @@ describe('marketing views in Chromium', () => {
     expect(await share('persons')).toBeCloseTo(expected.identity!.identifiedPersonShare, 12);
     expect(await share('orders')).toBeCloseTo(expected.identity!.orderShare!, 12);
     expect(await share('revenue')).toBeCloseTo(expected.identity!.revenueShare!, 12);
+    expect(expected.tagCoverage.persons).toBeGreaterThan(0);
+    for (const entry of expected.tagCoverage.entries) {
+      const row = page.locator(`table[aria-label="Tag coverage"] tr[data-tag="${entry.name}"]`);
+      expect(Number(await row.locator('td[data-value]').getAttribute('data-value')), entry.name).toBeCloseTo(entry.share, 12);
+      expect(await row.getAttribute('data-meets'), entry.name).toBe(String(entry.meetsTarget));
+    }
   });
 
   it('alerts on local files say that alerts need an edge', async () => {

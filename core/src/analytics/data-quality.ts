@@ -20,6 +20,9 @@
  * duplicates are removed on purpose, not failures); the target is acceptRate >= 0.99.
  */
 import { identityCoverage, type IdentityCoverage } from './identity-coverage';
+import { lifecycleSchema } from './person-tags';
+import { resolveAsOfInstant } from './segments';
+import { tagCoverage, type TagCoverage } from './tag-coverage';
 import { z } from 'zod';
 import { EVENTS_TABLE, type QueryEngine } from '../engine/query-engine';
 import { ensurePersonMap, personEvents } from './identity';
@@ -90,6 +93,8 @@ export interface DataQualityResult {
   flags: Record<string, number>;
   /** Identity link rates, online / offline included (identity-coverage.ts); null with identity "none". */
   identity: IdentityCoverage | null;
+  /** Share of persons with each person tag and declared attribute, as of `to` (else the last event) (tag-coverage.ts). */
+  tagCoverage: TagCoverage;
 }
 
 export function parseDataQualitySpec(input: unknown): DataQualitySpec {
@@ -180,7 +185,9 @@ export async function runDataQuality(engine: QueryEngine, input: DataQualitySpec
   const bounds = timeBounds(spec.from, spec.to);
   const basis = await analysisBasis(engine, { identity: spec.identity, includeFlagged: true, spans: [bounds], orders: { matchers: [spec.conversion] } });
   const identity = spec.identity === 'merged' ? await identityCoverage(engine, spec.conversion, spec.revenueProperty) : null;
-  return { events, checks, flags, identity, basis };
+  const tagOptions = { orderEvent: spec.conversion, revenueProperty: spec.revenueProperty, lifecycle: lifecycleSchema.parse({}), identity: spec.identity };
+  const tags = await tagCoverage(engine, tagOptions, await resolveAsOfInstant(engine, spec.to));
+  return { events, checks, flags, identity, tagCoverage: tags, basis };
 }
 
 // ---------------------------------------------------------------------------------------------

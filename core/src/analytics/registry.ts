@@ -4,6 +4,7 @@ import type { WithBasis } from './basis';
 import { parseAttributionSpec, runAttribution } from './attribution';
 import { parseBasketSpec, runBasket } from './basket';
 import { parseCampaignLiftSpec, runCampaignLift } from './campaign-lift';
+import { parseCustomerValueSpec, runCustomerValue } from './customer-value';
 import { parseDataQualitySpec, runDataQuality } from './data-quality';
 import { parseExperimentSpec, runExperiment } from './experiment';
 import { parseFunnelSpec, runFunnel } from './funnel';
@@ -18,6 +19,7 @@ export const ANALYSES = {
   paths: { parse: parsePathsSpec, run: runPaths },
   segment: { parse: parseSegmentSpec, run: runSegment },
   rfm: { parse: parseRfmSpec, run: runRfm },
+  'customer-value': { parse: parseCustomerValueSpec, run: runCustomerValue },
   // Marketing analyses; attribution's runner also takes spend (see runAttribution), which runAnalysis does not pass.
   attribution: { parse: parseAttributionSpec, run: runAttribution },
   basket: { parse: parseBasketSpec, run: runBasket },
@@ -29,7 +31,7 @@ export const ANALYSES = {
 /** Any analysis. */
 export type AnyAnalysisName = keyof typeof ANALYSES;
 /** The behaviour analyses (the CLI's `analyze <name>` commands and the engines' cross-check). */
-export const ANALYSIS_NAMES = ['funnel', 'retention', 'paths', 'segment', 'rfm'] as const satisfies readonly AnyAnalysisName[];
+export const ANALYSIS_NAMES = ['funnel', 'retention', 'paths', 'segment', 'rfm', 'customer-value'] as const satisfies readonly AnyAnalysisName[];
 export type AnalysisName = (typeof ANALYSIS_NAMES)[number];
 /** The marketing analyses (the CLI's marketing commands). */
 export const MARKETING_ANALYSIS_NAMES = ['attribution', 'basket', 'experiment', 'campaign-lift', 'data-quality'] as const satisfies readonly AnyAnalysisName[];

@@ -9,6 +9,8 @@
  *       did (default) / did not do the event at least `atLeast` (default 1) times in the last
  *       `withinDays` days before asOf (default: ever)
  *   {type:"funnel", funnel, step, outcome}           reached / dropped at a funnel step
+ *   {type:"attribute", attribute, op, value}       a declared attribute (declared-attributes.ts): gender,
+ *       birth_year, age_band (as of asOf), city, tier, registration_store; the latest declared value wins
  *   {type:"score", model, op, value?}                a model's score of the person, from the table
  *       `person_scores(person, model, score)` that the Models view writes (SCORE_OPS)
  *   {and:[...]}, {or:[...]}, {not: condition}
@@ -20,6 +22,7 @@ import { z } from 'zod';
 import type { QueryEngine } from '../engine/query-engine';
 import { funnelPersonsSql, funnelSpecSchema } from './funnel';
 import { ensurePersonMap, personEvents, type IdentityMode } from './identity';
+import { DECLARED_ATTRIBUTE_COLUMNS, DECLARED_ATTRIBUTE_NAMES, DECLARED_ATTRIBUTES, declaredAttributesSql, type DeclaredAttribute } from './declared-attributes';
 import { PERSON_TAG_NAMES, PERSON_TAGS, personTagsSql, tagEventColumns, tagOptionsSchema, type PersonTag } from './person-tags';
 import { analysisBasis, type WithBasis } from './basis';
 import { checkFilterValue, checkRange, eventMatcherSchema, filterShape, identitySchema, includeFlaggedSchema, isoTime, parseSpec, propertyName } from './spec';
@@ -58,6 +61,7 @@ export type ScoreCondition = { type: 'score'; model: string; op: ScoreOp; value?
 export type SegmentCondition =
   | (PropertyFilter & { type: 'property'; match?: 'latest' | 'any' | undefined })
   | (Omit<PropertyFilter, 'property'> & { type: 'tag'; tag: PersonTag })
+  | (Omit<PropertyFilter, 'property'> & { type: 'attribute'; attribute: DeclaredAttribute })
   | { type: 'behaviour'; event: string; where?: PropertyFilter[] | undefined; did?: boolean | undefined; atLeast?: number | undefined; withinDays?: number | undefined }
   | { type: 'funnel'; funnel: z.input<typeof funnelSpecSchema>; step: number; outcome: 'reached' | 'dropped' }
   | ScoreCondition
@@ -69,6 +73,9 @@ export const segmentConditionSchema: z.ZodType<SegmentCondition> = z.lazy(() =>
   z.union([
     z.strictObject({ type: z.literal('property'), match: z.enum(['latest', 'any']).optional(), property: propertyName, ...filterShape }).superRefine(checkFilterValue),
     z.strictObject({ type: z.literal('tag'), tag: z.enum(PERSON_TAG_NAMES as [PersonTag, ...PersonTag[]]), ...filterShape }).superRefine(checkFilterValue),
+    z
+      .strictObject({ type: z.literal('attribute'), attribute: z.enum(DECLARED_ATTRIBUTE_NAMES as [DeclaredAttribute, ...DeclaredAttribute[]]), ...filterShape })
+      .superRefine(checkFilterValue),
     eventMatcherSchema.extend({
       type: z.literal('behaviour'),
       did: z.boolean().optional(),
@@ -138,6 +145,10 @@ function conditionSql(condition: SegmentCondition, context: Context): Sql {
       const kind = PERSON_TAGS[condition.tag];
       return filterCondition({ sql: sql`t.${ident(condition.tag)}`, kind, text: false }, { ...condition, property: condition.tag });
     }
+    case 'attribute': {
+      const kind = DECLARED_ATTRIBUTES[condition.attribute];
+      return filterCondition({ sql: sql`a.${ident(condition.attribute)}`, kind, text: false }, { ...condition, property: condition.attribute });
+    }
     case 'behaviour': {
       const since = condition.withinDays ? sql` AND pe."timestamp" >= ${context.asOf} - ${milliseconds(condition.withinDays * DAY_MS)}` : sql``;
       const count = sql`(SELECT count(*) FROM pe WHERE pe.person = p.person AND pe."timestamp" < ${context.asOf}${since} AND ${eventCondition(condition, 'pe')})`;
@@ -195,6 +206,13 @@ function validateFunnelSteps(condition: SegmentCondition): void {
   else if (condition.type === 'funnel') funnelPersonsSql(funnelSpecSchema.parse(condition.funnel), condition.step, condition.outcome);
 }
 
+function usesAttributes(condition: SegmentCondition): boolean {
+  if ('and' in condition) return condition.and.some(usesAttributes);
+  if ('or' in condition) return condition.or.some(usesAttributes);
+  if ('not' in condition) return usesAttributes(condition.not);
+  return condition.type === 'attribute';
+}
+
 function conditionTags(condition: SegmentCondition): PersonTag[] {
   if ('and' in condition) return condition.and.flatMap(conditionTags);
   if ('or' in condition) return condition.or.flatMap(conditionTags);
@@ -212,14 +230,22 @@ export function segmentMembersSql(spec: SegmentSpec, asOfMs: number, output: 'pe
   const context: Context = { asOf, identity: spec.identity };
   const tagOptions = { orderEvent: spec.orderEvent, revenueProperty: spec.revenueProperty, lifecycle: spec.lifecycle, identity: spec.identity, includeFlagged: spec.includeFlagged };
   const usedTags = [...new Set(conditionTags(spec.condition))];
+  const attributes = usesAttributes(spec.condition);
   const range = timeCondition(timeBounds(spec.from, spec.to));
-  // One read of the events serves the conditions and the tags they use.
-  const columns = columnsFor(conditionProperties(spec.condition), ['timestamp', 'event', ...tagEventColumns(tagOptions, usedTags)]);
+  // One read of the events serves the conditions and the tags and attributes they use.
+  const columns = columnsFor(conditionProperties(spec.condition), [
+    'timestamp',
+    'event',
+    ...tagEventColumns(tagOptions, usedTags),
+    ...(attributes ? DECLARED_ATTRIBUTE_COLUMNS : []),
+  ]);
   const ctes = [
     sql`pe AS MATERIALIZED (SELECT * FROM ${personEvents(spec.identity, columns, { includeFlagged: spec.includeFlagged })})`,
     ...(usedTags.length ? [sql`tags AS MATERIALIZED (${personTagsSql(tagOptions, asOfMs, usedTags, { events: sql`pe` })})`] : []),
+    ...(attributes ? [sql`attrs AS MATERIALIZED (${declaredAttributesSql(spec.identity, asOfMs, { events: sql`pe` })})`] : []),
     sql`universe AS (SELECT DISTINCT person FROM pe WHERE "timestamp" < ${asOf} AND ${range})`,
     sql`members AS (SELECT p.person FROM universe p ${usedTags.length ? sql`LEFT JOIN tags t ON t.person = p.person` : sql``}
+      ${attributes ? sql`LEFT JOIN attrs a ON a.person = p.person` : sql``}
       WHERE coalesce(${conditionSql(spec.condition, context)}, false))`,
   ];
   if (output === 'person') return sql`WITH ${join(ctes)} SELECT p.person FROM members p`;

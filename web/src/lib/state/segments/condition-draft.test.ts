@@ -11,6 +11,7 @@ import {
   replaceNode,
   setCombinator,
   toggleNegate,
+  type AttributeDraft,
   type BehaviourDraft,
   type GroupDraft,
   type TagDraft,
@@ -102,5 +103,19 @@ describe('segment condition drafts', () => {
     const behaviour: BehaviourDraft = { ...(newLeaf('behaviour') as BehaviourDraft), event: 'x', atLeast: 0 };
     expect(() => draftToCondition(newGroup('and', [behaviour]))).toThrow('"x" at least must be a whole number of at least 1');
     expect(draftToCondition(newGroup('and', [{ ...behaviour, atLeast: 1, withinDays: null }]))).toEqual({ and: [{ type: 'behaviour', event: 'x', atLeast: 1 }] });
+  });
+
+  it('turns declared-attribute rows into attribute conditions and back', () => {
+    const band: AttributeDraft = { ...(newLeaf('attribute') as AttributeDraft), op: 'in', value: '25-34, 35-44' };
+    const born: AttributeDraft = { ...band, attribute: 'birth_year', op: 'lt', value: '1980' };
+    const condition = draftToCondition(newGroup('and', [band, { ...born, negate: true }]));
+    expect(condition).toEqual({
+      and: [
+        { type: 'attribute', attribute: 'age_band', op: 'in', value: ['25-34', '35-44'] },
+        { not: { type: 'attribute', attribute: 'birth_year', op: 'lt', value: 1980 } },
+      ],
+    });
+    expect(draftToCondition(conditionToDraft(condition))).toEqual(condition);
+    expect(() => draftToCondition(newGroup('and', [{ ...born, op: 'eq', value: 'nineteen' }]))).toThrow('attribute birth_year: "nineteen" is not a number');
   });
 });

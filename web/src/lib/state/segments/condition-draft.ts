@@ -6,7 +6,7 @@
  * Negation is a flag on every node (condition or group) rather than a node of its own, so the builder
  * shows "NOT" next to what it negates; `{not: {not: x}}` opens as x.
  */
-import { PERSON_TAGS, type PersonTag } from '@privacy-analytics/core/analytics';
+import { DECLARED_ATTRIBUTES, PERSON_TAGS, type DeclaredAttribute, type PersonTag } from '@privacy-analytics/core/analytics';
 import type { ScoreOp, SegmentCondition } from '@privacy-analytics/core/analytics';
 import type { FilterOp } from '@privacy-analytics/core/analytics';
 import { toFilterDraft, toPropertyFilter, type FilterDraft } from '../../components/property-filter-form';
@@ -39,6 +39,14 @@ export interface TagDraft extends NodeBase {
   value: string;
 }
 
+/** A declared attribute (gender, age band, city, member tier...): the latest value the person declared. */
+export interface AttributeDraft extends NodeBase {
+  kind: 'attribute';
+  attribute: DeclaredAttribute;
+  op: FilterOp;
+  value: string;
+}
+
 export interface BehaviourDraft extends NodeBase {
   kind: 'behaviour';
   event: string;
@@ -63,13 +71,14 @@ export interface FunnelDraft extends NodeBase {
   condition: FunnelCondition;
 }
 
-export type LeafDraft = PropertyDraft | TagDraft | BehaviourDraft | ScoreDraft | FunnelDraft;
+export type LeafDraft = PropertyDraft | TagDraft | AttributeDraft | BehaviourDraft | ScoreDraft | FunnelDraft;
 export type NodeDraft = GroupDraft | LeafDraft;
 export type LeafKind = Exclude<LeafDraft['kind'], 'funnel'>;
 
 export const LEAF_KINDS: { kind: LeafKind; label: string }[] = [
   { kind: 'property', label: 'Event property' },
   { kind: 'tag', label: 'Person tag' },
+  { kind: 'attribute', label: 'Declared attribute' },
   { kind: 'behaviour', label: 'Behaviour' },
   { kind: 'score', label: 'Model score' },
 ];
@@ -84,6 +93,10 @@ export function tagOps(tag: PersonTag): FilterOp[] {
   return kind === 'string' ? STRING_OPS : kind === 'number' ? NUMBER_OPS : TIME_OPS;
 }
 
+export function attributeOps(attribute: DeclaredAttribute): FilterOp[] {
+  return DECLARED_ATTRIBUTES[attribute] === 'number' ? NUMBER_OPS : STRING_OPS;
+}
+
 let nextId = 1;
 function id(): number {
   return nextId++;
@@ -95,6 +108,8 @@ export function newLeaf(kind: LeafKind): LeafDraft {
       return { kind, id: id(), negate: false, filter: { property: '', op: 'eq', value: '' }, match: 'latest' };
     case 'tag':
       return { kind, id: id(), negate: false, tag: 'lifecycle', op: 'eq', value: 'active' };
+    case 'attribute':
+      return { kind, id: id(), negate: false, attribute: 'age_band', op: 'eq', value: '25-34' };
     case 'behaviour':
       return { kind, id: id(), negate: false, event: '', did: true, atLeast: 1, withinDays: 30, where: [] };
     case 'score':
@@ -147,23 +162,28 @@ function scoreValue(draft: ScoreDraft): number | number[] | undefined {
   return numbers[0];
 }
 
+/** The filter of a tag or attribute row; numeric ones compare numbers (the form's text would reach the spec as strings). */
+function namedFilter(name: string, label: string, numeric: boolean, draft: { op: FilterOp; value: string }): Omit<ReturnType<typeof toPropertyFilter>, 'property'> {
+  const { property: _name, ...filter } = toPropertyFilter({ property: name, op: draft.op, value: draft.value });
+  if (numeric && filter.value !== undefined) {
+    const values = Array.isArray(filter.value) ? filter.value : [filter.value];
+    const numbers = values.map((v) => Number(v));
+    if (numbers.some((n) => !Number.isFinite(n))) throw new Error(`${label}: "${draft.value.trim()}" is not a number`);
+    filter.value = Array.isArray(filter.value) ? numbers : numbers[0];
+  }
+  return filter;
+}
+
 function leafCondition(draft: LeafDraft): SegmentCondition {
   switch (draft.kind) {
     case 'property': {
       const filter = toPropertyFilter(draft.filter);
       return { type: 'property', ...filter, ...(draft.match === 'any' ? { match: 'any' as const } : {}) };
     }
-    case 'tag': {
-      const { property: _tag, ...filter } = toPropertyFilter({ property: draft.tag, op: draft.op, value: draft.value });
-      // Numeric tags compare numbers; the form's text would otherwise reach the spec as strings.
-      if (PERSON_TAGS[draft.tag] === 'number' && filter.value !== undefined) {
-        const values = Array.isArray(filter.value) ? filter.value : [filter.value];
-        const numbers = values.map((v) => Number(v));
-        if (numbers.some((n) => !Number.isFinite(n))) throw new Error(`tag ${draft.tag}: "${draft.value.trim()}" is not a number`);
-        filter.value = Array.isArray(filter.value) ? numbers : numbers[0];
-      }
-      return { type: 'tag', tag: draft.tag, ...filter };
-    }
+    case 'tag':
+      return { type: 'tag', tag: draft.tag, ...namedFilter(draft.tag, `tag ${draft.tag}`, PERSON_TAGS[draft.tag] === 'number', draft) };
+    case 'attribute':
+      return { type: 'attribute', attribute: draft.attribute, ...namedFilter(draft.attribute, `attribute ${draft.attribute}`, DECLARED_ATTRIBUTES[draft.attribute] === 'number', draft) };
     case 'behaviour': {
       const event = draft.event.trim();
       if (!event) throw new Error('choose an event for every behaviour condition');
@@ -215,6 +235,8 @@ function nodeFrom(condition: SegmentCondition, negate: boolean): NodeDraft {
       return { kind: 'property', id: id(), negate, filter: toFilterDraft(condition), match: condition.match ?? 'latest' };
     case 'tag':
       return { kind: 'tag', id: id(), negate, tag: condition.tag, op: condition.op, value: filterValueText(condition.value) };
+    case 'attribute':
+      return { kind: 'attribute', id: id(), negate, attribute: condition.attribute, op: condition.op, value: filterValueText(condition.value) };
     case 'behaviour':
       return {
         kind: 'behaviour',

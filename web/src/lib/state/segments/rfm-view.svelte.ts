@@ -1,3 +1,4 @@
+import { runCustomerValue, type CustomerValueResult, type CustomerValueSpecInput } from '@privacy-analytics/core/analytics';
 import { runRfm, type Origin, type RfmResult, type RfmSpecInput, type RfmTier, type WithBasis, parseRfmSpec } from '@privacy-analytics/core/analytics';
 import type { QueryEngine } from '@privacy-analytics/core/engine';
 import { AnalysisRun, type Cancellable } from '../analysis-run.svelte.ts';
@@ -20,6 +21,8 @@ export interface RfmReport {
   spec: RfmSpecInput;
   result: WithBasis<RfmResult>;
   grid: RfmGrid;
+  /** CLV, repurchase and first-purchase rates and lifecycle stages over the orders of the same origin, in the date range. */
+  customers: { spec: CustomerValueSpecInput; result: WithBasis<CustomerValueResult> };
 }
 
 export const RFM_CSV_COLUMNS = ['person', 'recency_days', 'frequency', 'monetary', 'r', 'f', 'm', 'tier'] as const;
@@ -63,6 +66,18 @@ export class RfmViewState {
     return spec;
   }
 
+  /** The customer-value spec of an RFM spec: the same orders, origin and as-of day, over the date range. */
+  customerValueSpec(spec: RfmSpecInput, range: DateRange = this.#context.range()): CustomerValueSpecInput {
+    const asOf = spec.asOf ?? range.to;
+    // The window ends at the as-of day when that comes first.
+    const to = asOf < range.to ? asOf : range.to;
+    const from = range.from <= to ? range.from : to;
+    const customers: CustomerValueSpecInput = { order: spec.order, revenueProperty: spec.revenueProperty, asOf, from, to };
+    if (spec.includeFlagged) customers.includeFlagged = true;
+    if (spec.origin) customers.origin = spec.origin;
+    return customers;
+  }
+
   async execute(): Promise<void> {
     let spec: RfmSpecInput;
     try {
@@ -77,7 +92,9 @@ export class RfmViewState {
     await this.run.run(async () => {
       await freshPersonMap(engine, version);
       const result = await runRfm(engine, spec);
-      return { spec, result, grid: buildRfmGrid(result.persons) };
+      const customerSpec = this.customerValueSpec(spec);
+      const customers = { spec: customerSpec, result: await runCustomerValue(engine, customerSpec) };
+      return { spec, result, grid: buildRfmGrid(result.persons), customers };
     });
   }
 
