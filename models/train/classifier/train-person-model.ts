@@ -180,7 +180,7 @@ export async function trainPersonModel(engine: QueryEngine, options: TrainPerson
   if (featureOptions.identity === 'merged') await ensurePersonMap(engine);
 
   const range = await dataRange(engine);
-  const split: TimeSplit = planTimeSplit({ dataStartMs: range.startMs, dataEndMs: range.endMs, horizonDays: labelSpanDays, ...(options.strideDays ? { strideDays: options.strideDays } : {}) });
+  const split: TimeSplit = planTimeSplit({ dataStartMs: range.startMs, dataEndMs: range.endMs, horizonDays, leadDays, ...(options.strideDays ? { strideDays: options.strideDays } : {}) });
   log(`[train] ${options.task}: ${range.events} events, ${iso(range.startMs)} to ${iso(range.endMs)}; cut-offs train ${split.train.map(iso).join(', ')}; validation ${split.validation.map(iso).join(', ')}; evaluation ${split.evaluation.map(iso).join(', ')}`);
 
   const featuresBegan = performance.now();
