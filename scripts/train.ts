@@ -25,7 +25,8 @@ export const USAGE = `usage: npm run train -- <${TASKS.join('|')}> --input <path
   --json                print the card's headline metrics as JSON
   --name NAME           file name stem (default: the task)
   --seed N              random seed (default 42)
-  --horizon-days N      churn / propensity label horizon (default 30 / 7)
+  --horizon-days N      churn / propensity label horizon (default 21 / 7): churn is this many days without an event
+  --lead-days N         days from the score to the start of the label window (churn default 7: warned 7 days ahead; propensity 0)
   --calibrate           churn / propensity: Platt scaling on the validation window
   --demo-truth SPEC     demo data only: regenerate the ground truth to report the ceiling AUC, e.g.
                         events=200000,days=90[,seed=42][,start=2026-10-24] (the options the data was generated with;
@@ -47,6 +48,7 @@ export interface TrainArgs extends Omit<InputOptions, 'spec' | 'threads'> {
   name?: string;
   seed: number;
   horizonDays?: number;
+  leadDays?: number;
   calibrate: boolean;
   demoTruth?: { events: number; days: number; seed: number; start: string };
 }
@@ -98,6 +100,9 @@ export function parseArgs(argv: readonly string[]): TrainArgs {
       case '--horizon-days':
         args.horizonDays = parseInteger('--horizon-days', value(), 1, 365);
         return;
+      case '--lead-days':
+        args.leadDays = parseInteger('--lead-days', value(), 0, 60);
+        return;
       case '--calibrate':
         args.calibrate = true;
         return;
@@ -110,7 +115,7 @@ export function parseArgs(argv: readonly string[]): TrainArgs {
   });
   if (args.inputs.length === 0) throw new UsageError('give at least one --input <path>');
   if (args.out === undefined) throw new UsageError('give --out <dir>');
-  if (args.task === 'recommend' && (args.horizonDays !== undefined || args.calibrate)) throw new UsageError('--horizon-days and --calibrate apply to churn and propensity only');
+  if (args.task === 'recommend' && (args.horizonDays !== undefined || args.leadDays !== undefined || args.calibrate)) throw new UsageError('--horizon-days, --lead-days and --calibrate apply to churn and propensity only');
   return args as TrainArgs;
 }
 
@@ -157,7 +162,7 @@ export async function runTrain(argv: readonly string[], io: Io): Promise<number>
       files.push(`${name}.onnx`, `${name}.ids.json`);
     } else {
       const truth = args.demoTruth ? demoTruth(args.demoTruth) : undefined;
-      const trained = await trainPersonModel(store, { task: args.task as PersonTask, seed: args.seed, name, log, calibrate: args.calibrate, ...(args.horizonDays ? { horizonDays: args.horizonDays } : {}), ...(truth ? { truth } : {}) });
+      const trained = await trainPersonModel(store, { task: args.task as PersonTask, seed: args.seed, name, log, calibrate: args.calibrate, ...(args.horizonDays ? { horizonDays: args.horizonDays } : {}), ...(args.leadDays !== undefined ? { leadDays: args.leadDays } : {}), ...(truth ? { truth } : {}) });
       if (truth && !trained.card.metrics.ceiling) io.err('train: --demo-truth matched no person of the input (are the ids pseudonymised, or the generator options different?); no ceiling reported\n');
       card = trained.card;
       await writeAtomically(join(args.out, `${name}.onnx`), trained.onnx);

@@ -142,4 +142,12 @@ describe('labels from the horizon after the cut-off', () => {
     const propensity = await labelledRows(store, 'propensity', options, [T], 7);
     expect(Object.fromEntries(propensity.rows.map((r, i) => [r.person, propensity.labels[i]]))).toEqual({ alice: 0, 'anon-b': 0, dave: 1 });
   });
+
+  it('churn with a lead time: the silent window starts lead days after the cut-off, so activity before it does not count', async () => {
+    // dave's last event is on day 2 after T, alice's on day 4.
+    const lead3 = await labelledRows(store, 'churn', options, [T], 30, 3);
+    expect(Object.fromEntries(lead3.rows.map((r, i) => [r.person, lead3.labels[i]]))).toEqual({ alice: 0, 'anon-b': 1, dave: 1 });
+    const lead7 = await labelledRows(store, 'churn', options, [T], 21, 7);
+    expect(Object.fromEntries(lead7.rows.map((r, i) => [r.person, lead7.labels[i]]))).toEqual({ alice: 1, 'anon-b': 1, dave: 1 });
+  });
 });

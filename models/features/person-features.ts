@@ -345,9 +345,10 @@ export async function personFeatureRows(engine: QueryEngine, options: FeatureOpt
 }
 
 /** Activity of each person in [cutoff, cutoff + horizon): events and orders; persons without events are absent. */
-export function futureActivitySql(options: FeatureOptions, cutoffMs: number, horizonDays: number): Sql {
-  const from = timestamp(cutoffMs);
-  const to = timestamp(cutoffMs + horizonDays * DAY_MS);
+/** Events and orders per person in [cut-off + leadDays, cut-off + leadDays + horizonDays). */
+export function futureActivitySql(options: FeatureOptions, cutoffMs: number, horizonDays: number, leadDays = 0): Sql {
+  const from = timestamp(cutoffMs + leadDays * DAY_MS);
+  const to = timestamp(cutoffMs + (leadDays + horizonDays) * DAY_MS);
   const columns = columnsFor(matcherProperties([options.orderEvent]), ['timestamp', 'event']);
   return sql`SELECT person, count(*) AS events, count(*) FILTER (WHERE ${eventCondition(options.orderEvent)}) AS orders
     FROM ${personEvents(options.identity, columns)} WHERE "timestamp" >= ${from} AND "timestamp" < ${to} GROUP BY person`;
@@ -358,8 +359,8 @@ export interface FutureActivity {
   orders: number;
 }
 
-export async function futureActivity(engine: QueryEngine, options: FeatureOptions, cutoffMs: number, horizonDays: number): Promise<Map<string, FutureActivity>> {
-  const query = futureActivitySql(options, cutoffMs, horizonDays);
+export async function futureActivity(engine: QueryEngine, options: FeatureOptions, cutoffMs: number, horizonDays: number, leadDays = 0): Promise<Map<string, FutureActivity>> {
+  const query = futureActivitySql(options, cutoffMs, horizonDays, leadDays);
   const rows = await engine.query(query.text, query.params);
   return new Map(rows.map((row) => [String(row.person), { events: num(row.events), orders: num(row.orders) }]));
 }

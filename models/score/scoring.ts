@@ -27,6 +27,8 @@ const personMetadata = baseMetadata.extend({
   kind: z.literal('person-classifier'),
   task: z.enum(PERSON_TASK_NAMES as [string, ...string[]]),
   horizonDays: z.number().int().positive(),
+  leadDays: z.number().int().min(0).optional(),
+  threshold: z.number().gt(0).lt(1).optional(),
   featureSchema: z.unknown(),
   input: z.string(),
   output: z.string(),

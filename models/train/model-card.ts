@@ -5,6 +5,7 @@
 import type { ClassificationMetrics } from './eval/classification';
 import type { RankingMetrics } from './eval/ranking';
 import type { PersonModelCard } from './classifier/train-person-model';
+import type { ThresholdMetrics } from './eval/threshold';
 import type { RecommenderCard } from './recommend/train-recommender';
 
 export type ModelCard = PersonModelCard | RecommenderCard;
@@ -18,6 +19,37 @@ function classificationRow(name: string, m: ClassificationMetrics): string {
 
 function rankingRow(name: string, m: RankingMetrics): string {
   return `| ${name} | ${fixed(m.hitRate)} | ${fixed(m.ndcg)} |`;
+}
+
+const percent = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)} %` : 'n/a');
+
+function decisionRow(name: string, d: ThresholdMetrics): string {
+  return `| ${name} | ${count(d.rows)} | ${count(d.flagged)} | ${percent(d.accuracy)} | ${percent(d.precision)} | ${percent(d.recall)} | ${percent(d.baseRate)} | ${percent(d.majorityAccuracy)} |`;
+}
+
+function decisionLines(card: PersonModelCard): string[] {
+  const d = card.metrics.decision;
+  const t = d.target;
+  const target = t
+    ? [
+        '',
+        `Requirement: ${t.requirement}. Lead time ${card.leadDays} days: ${t.leadMet ? 'met' : `**not met** (outside ${t.minLeadDays}–${t.maxLeadDays})`}. ` +
+          `Accuracy ${percent(d.evaluation.accuracy)} on the evaluation window: ${t.accuracyMet ? 'met' : `**not met** (below ${percent(t.minAccuracy)})`}` +
+          `; always answering "${d.evaluation.baseRate >= 0.5 ? 'churns' : 'stays'}" would score ${percent(d.evaluation.majorityAccuracy)}, so the margin over that is what the model adds.`,
+      ]
+    : [];
+  return [
+    `## Decision at the threshold (the at-risk list)`,
+    '',
+    `A person is flagged when their score is at least **${fixed(d.threshold, 2)}**: ${d.rule}.`,
+    '',
+    '| window | rows | flagged | accuracy | precision | recall | base rate | majority-label accuracy |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    decisionRow('validation (chosen here)', d.validation),
+    decisionRow(`evaluation (${card.metrics.window})`, d.evaluation),
+    ...target,
+    '',
+  ];
 }
 
 export function renderPersonCard(card: PersonModelCard): string {
@@ -41,7 +73,11 @@ export function renderPersonCard(card: PersonModelCard): string {
     '|---|---|---:|---:|',
     ...(['train', 'validation', 'evaluation'] as const).map((k) => `| ${k} | ${card.split[k].cutoffs.join(', ')} | ${count(card.split[k].rows)} | ${count(card.split[k].positives)} |`),
     '',
-    `A row is a person seen in the ${card.features.options.activeDays} days before a cut-off; the label comes from the ${card.horizonDays} days after it.`,
+    `A row is a person seen in the ${card.features.options.activeDays} days before a cut-off; the label comes from the ${card.horizonDays} days ${card.leadDays ? `that start ${card.leadDays} days after it` : 'after it'}.`,
+    '',
+    '## Label',
+    '',
+    card.label,
     '',
     `## Quality on the evaluation window (${m.window})`,
     '',
@@ -62,6 +98,7 @@ export function renderPersonCard(card: PersonModelCard): string {
     '|---|---:|---:|---:|',
     ...m.model.reliability.filter((b) => b.count > 0).map((b) => `| ${fixed(b.from, 1)}–${fixed(b.to, 1)} | ${count(b.count)} | ${fixed(b.meanPredicted)} | ${fixed(b.observedRate)} |`),
     '',
+    ...decisionLines(card),
     `## Features (${card.features.version}, ${card.features.count} columns)`,
     '',
     `Computed by SQL through the analytics modules (person tags, RFM, identity map) from events before the cut-off; identity "${card.features.options.identity}", order event "${card.features.options.orderEvent.event}".`,
@@ -132,7 +169,11 @@ export function metricsSummary(card: ModelCard): Record<string, unknown> {
     kind: card.kind,
     task: card.task,
     horizonDays: card.horizonDays,
+    leadDays: card.leadDays,
     window: card.metrics.window,
+    threshold: card.metrics.decision.threshold,
+    atThreshold: (({ accuracy, precision, recall, baseRate }) => ({ accuracy, precision, recall, baseRate }))(card.metrics.decision.evaluation),
+    ...(card.metrics.decision.target ? { requirementMet: card.metrics.decision.target.leadMet && card.metrics.decision.target.accuracyMet } : {}),
     rows: card.metrics.model.rows,
     positives: card.metrics.model.positives,
     [card.model.type]: pick(card.metrics.model),

@@ -19,7 +19,8 @@ describe('training on unusable data fails with a clear message', () => {
 
   it('too little history for the horizon', async () => {
     await loadRows(store, [track('a', 'page', '2024-01-01T10:00:00Z'), track('b', 'page', '2024-01-20T10:00:00Z')]);
-    await expect(trainPersonModel(store, { task: 'churn' })).rejects.toThrow(/not enough history for a 30-day horizon: the data spans 20 days/);
+    await expect(trainPersonModel(store, { task: 'churn' })).rejects.toThrow(/not enough history for a 21-day horizon that starts 7 days after the cut-off: the data spans 20 days/);
+    await expect(trainPersonModel(store, { task: 'churn', leadDays: 61 })).rejects.toThrow(/lead time must be 0 to 60 days, got 61/);
     await expect(trainPersonModel(store, { task: 'propensity', horizonDays: 0 })).rejects.toThrow(/horizon must be 1 to 365 days, got 0/);
   });
 

@@ -49,7 +49,9 @@ describe('npm run train and analyze score / recommend', () => {
     const churn = await run(runTrain, 'churn', '--input', ndjson, '--out', join(dir, 'models'), '--json', '--demo-truth', 'events=12000,days=90,seed=3');
     expect(churn.code, churn.err).toBe(0);
     const summary = JSON.parse(churn.out);
-    expect(summary).toMatchObject({ model: 'churn', task: 'churn', horizonDays: 30 });
+    expect(summary).toMatchObject({ model: 'churn', task: 'churn', horizonDays: 21, leadDays: 7 });
+    expect(summary.threshold).toBeGreaterThan(0);
+    expect(summary.atThreshold).toEqual({ accuracy: expect.any(Number), precision: expect.any(Number), recall: expect.any(Number), baseRate: expect.any(Number) });
     expect(summary.logistic_regression ?? summary.mlp).toHaveProperty('rocAuc');
     expect(summary.ceiling.rocAuc).toBeGreaterThan(0.5);
     for (const file of ['churn.onnx', 'churn.card.json', 'churn.card.md']) expect(existsSync(join(dir, 'models', file))).toBe(true);

@@ -5,7 +5,8 @@
  * recommendations equal `analyze recommend` and leave bought products out, retraining in the training
  * worker yields metrics, and nothing is fetched from another origin.
  */
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -36,6 +37,28 @@ function parquetFiles(dir: string): string[] {
     const path = join(dir, name);
     return statSync(path).isDirectory() ? parquetFiles(path) : name.endsWith('.parquet') ? [path] : [];
   });
+}
+
+const HASH_KEY = 'models-e2e-hash-key-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G';
+
+/** One CSV line (audience.ts quotes cells with commas or quotes, doubling the quotes). */
+function parseCsvLine(line: string): string[] {
+  const cells: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (quoted && c === '"' && line[i + 1] === '"') {
+      cell += '"';
+      i++;
+    } else if (c === '"') quoted = !quoted;
+    else if (c === ',' && !quoted) {
+      cells.push(cell);
+      cell = '';
+    } else cell += c;
+  }
+  cells.push(cell);
+  return cells;
 }
 
 const cliCache = new Map<string, Promise<unknown>>();
@@ -135,6 +158,38 @@ describe('Models view in Chromium', () => {
     top.drivers.forEach((d, i) => expect(d.contribution).toBeCloseTo(cliTop.drivers[i]!.contribution, 3));
     await expect.poll(() => page.locator('[role="img"][aria-label$="score distribution chart"][data-rendered="true"]').count(), { timeout: 20_000 }).toBe(2);
     expect(await page.locator('[data-model-card="churn"]').textContent()).toContain('ROC AUC');
+  }, 300_000);
+
+  it("writes the at-risk list (score >= the churn model's threshold) as an audience whose CSV carries each person's drivers, as npm run score -- --at-risk lists them", async () => {
+    const expected = (await cli(['score', '--model', join(REPO_ROOT, 'models', 'churn.onnx'), '--input', dataDir, '--at-risk', '--json'])) as {
+      threshold: number;
+      persons: { person: string; score: number; drivers: { feature: string; value: number; contribution: number }[] }[];
+    };
+    expect(expected.persons.length).toBeGreaterThan(5);
+    const summary = page.locator('[data-at-risk]');
+    expect(Number(await summary.getAttribute('data-at-risk'))).toBe(expected.persons.length);
+    expect(Number(await summary.getAttribute('data-at-risk-threshold'))).toBe(expected.threshold);
+    const group = page.getByRole('group', { name: `Export audience Churn risk at or above ${expected.threshold}` });
+    await group.getByLabel('Hash key (at least 16 characters, not stored)').fill(HASH_KEY);
+    const [download] = await Promise.all([page.waitForEvent('download'), group.getByRole('button', { name: 'Export CSV' }).click()]);
+    const lines = readFileSync((await download.path())!, 'utf8').trim().split(/\r?\n/);
+    const header = parseCsvLine(lines[0]!);
+    expect(header).toEqual(expect.arrayContaining(['id_hash', 'score', 'drivers']));
+    const rows = lines.slice(1).map((line) => Object.fromEntries(parseCsvLine(line).map((cell, i) => [header[i]!, cell])));
+    expect(rows).toHaveLength(expected.persons.length);
+    const byHash = new Map(rows.map((r) => [r.id_hash!, r]));
+    for (const person of expected.persons) {
+      const row = byHash.get(createHmac('sha256', HASH_KEY).update(person.person).digest('hex'));
+      expect(row, person.person).toBeDefined();
+      expect(Number(row!.score)).toBeCloseTo(person.score, 5);
+      const drivers = JSON.parse(row!.drivers!) as { feature: string; contribution: number }[];
+      expect(drivers.map((d) => d.feature)).toEqual(person.drivers.map((d) => d.feature));
+      drivers.forEach((d, i) => expect(d.contribution).toBeCloseTo(person.drivers[i]!.contribution, 3));
+    }
+    if (process.env.MODELS_E2E_SCREENSHOT) {
+      await page.locator('#models-risk-heading').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: process.env.MODELS_E2E_SCREENSHOT, fullPage: true });
+    }
   }, 300_000);
 
   it('recommends products a buyer has not bought, as analyze recommend does', async () => {

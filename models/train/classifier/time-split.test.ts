@@ -15,6 +15,15 @@ describe('time-based split', () => {
     expect(split.dataEndMs).toBe(day('2027-01-22'));
   });
 
+  it('churn warned 7 days ahead (21 days of silence): label windows of 28 days from the cut-off; 30 days of silence do not fit 90 days', () => {
+    const split = planTimeSplit({ ...demo, horizonDays: 21, leadDays: 7 });
+    expect(dates(split.evaluation)).toEqual(['2026-12-25']);
+    expect(dates(split.validation)).toEqual(['2026-11-27']);
+    expect(dates(split.train)).toEqual(['2026-11-13', '2026-11-20']);
+    for (const c of [...split.train, ...split.validation]) expect(c + 28 * 86_400_000).toBeLessThanOrEqual(split.evaluation[0]!);
+    expect(() => planTimeSplit({ ...demo, horizonDays: 30, leadDays: 7 })).toThrow(/not enough history for a 30-day horizon that starts 7 days after the cut-off: the data spans 90 days/);
+  });
+
   it('propensity (7 days): four weekly evaluation cut-offs in the last 28 days', () => {
     const split = planTimeSplit({ ...demo, horizonDays: 7 });
     expect(dates(split.evaluation)).toEqual(['2026-12-25', '2027-01-01', '2027-01-08', '2027-01-15']);

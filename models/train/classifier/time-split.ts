@@ -16,6 +16,8 @@ export interface TimeSplitOptions {
   dataStartMs: number;
   dataEndMs: number;
   horizonDays: number;
+  /** Days from the cut-off to the start of the label window (default 0): windows are lead + horizon days long. */
+  leadDays?: number;
   strideDays?: number;
   minHistoryDays?: number;
   evaluationDays?: number;
@@ -33,9 +35,10 @@ const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 export function planTimeSplit(options: TimeSplitOptions): TimeSplit {
   const stride = (options.strideDays ?? 7) * DAY_MS;
-  const horizon = options.horizonDays * DAY_MS;
+  const labelDays = options.horizonDays + (options.leadDays ?? 0);
+  const horizon = labelDays * DAY_MS;
   const minHistory = (options.minHistoryDays ?? 14) * DAY_MS;
-  const evaluationSpan = Math.max(options.horizonDays, options.evaluationDays ?? 28) * DAY_MS;
+  const evaluationSpan = Math.max(labelDays, options.evaluationDays ?? 28) * DAY_MS;
   if (!Number.isFinite(options.dataStartMs) || !Number.isFinite(options.dataEndMs) || options.dataEndMs < options.dataStartMs) {
     throw new TrainingDataError('the input holds no events with valid times');
   }
@@ -52,7 +55,7 @@ export function planTimeSplit(options: TimeSplitOptions): TimeSplit {
   const needed = Math.round((minHistory + 2 * horizon + Math.max(evaluationSpan - horizon, 0)) / DAY_MS);
   if (evaluation.length === 0 || candidates.length < 2) {
     throw new TrainingDataError(
-      `not enough history for a ${options.horizonDays}-day horizon: the data spans ${spanDays} days (${iso(firstDay)} to ${iso(end - DAY_MS)}); ` +
+      `not enough history for a ${options.horizonDays}-day horizon${options.leadDays ? ` that starts ${options.leadDays} days after the cut-off` : ''}: the data spans ${spanDays} days (${iso(firstDay)} to ${iso(end - DAY_MS)}); ` +
         `training, validation and a later evaluation window need at least ${needed + Math.round(stride / DAY_MS)} days`,
     );
   }

@@ -11,19 +11,20 @@ function person(overrides: Partial<PersonTruth>): PersonTruth {
 }
 
 /** Simulates the generator's process from the cut-off: quiet from a geometric day, Poisson visits, daily purchases. */
-function simulate(truth: PersonTruth, horizon: number, runs: number, seed: number): { churn: number; purchase: number } {
+function simulate(truth: PersonTruth, horizon: number, runs: number, seed: number, lead = 0): { churn: number; purchase: number } {
   const random = new SeededRandom(seed);
   let churned = 0;
   let purchased = 0;
   for (let run = 0; run < runs; run++) {
     let visits = 0;
     let bought = false;
-    for (let day = 0; day < horizon; day++) {
+    for (let day = 0; day < lead + horizon; day++) {
       if (day > 0 && random.next() < truth.churnHazard) break;
       let k = 0;
       for (let p = Math.exp(-truth.sessionsPerDay), u = random.next(); u > p; u *= random.next()) k++;
-      visits += k;
-      if (random.next() < truth.purchaseProbability) bought = true;
+      const inWindow = day >= lead;
+      if (inWindow) visits += k;
+      if (random.next() < truth.purchaseProbability && inWindow) bought = true;
     }
     if (visits === 0) churned++;
     if (bought) purchased++;
@@ -50,6 +51,15 @@ describe('demo ceiling: true probabilities from the generator truth', () => {
     const simulated = simulate(truth, 7, 40_000, 5);
     expect(trueProbability(truth, 'churn', T, 7)).toBeCloseTo(simulated.churn, 2);
     expect(trueProbability(truth, 'propensity', T, 7)).toBeCloseTo(simulated.purchase, 2);
+  });
+
+  it('with a lead time: silence in [T + lead, T + lead + horizon) agrees with a simulation, and is likelier than from T', () => {
+    const truth = person({ churnHazard: 0.08, sessionsPerDay: 0.4, purchaseProbability: 0.04 });
+    const simulated = simulate(truth, 14, 40_000, 9, 7);
+    const warned = trueProbability(truth, 'churn', T, 14, 7);
+    expect(warned).toBeCloseTo(simulated.churn, 2);
+    expect(warned).toBeGreaterThan(trueProbability(truth, 'churn', T, 14));
+    expect(trueProbability(truth, 'churn', T, 14, 0)).toBe(trueProbability(truth, 'churn', T, 14));
   });
 
   it('indexes persons by user id and every anonymous id', () => {

@@ -8,6 +8,7 @@
  * 1 + G more days, G ~ Geometric(h) (memoryless), so with a horizon of H days and K = min(H, 1 + G):
  *
  *   P(no activity in [T, T + H)) = E[exp(-sessionsPerDay * K)]     (1 if already quiet)
+ *   (with a lead L, the window [T + L, T + L + H): K = max(0, min(1 + G, L + H) - L))
  *   P(an order in [T, T + H))    = 1 - E[(1 - purchaseProbability)^K]  (0 if already quiet)
  *
  * Campaign days (more traffic, higher conversion) are ignored, so this is the ceiling of a model that
@@ -30,22 +31,27 @@ export interface PersonGroundTruth {
 
 export type CeilingTask = 'churn' | 'propensity';
 
-/** E[q^K] for K = min(horizon, 1 + G), G ~ Geometric(hazard) counting days before going quiet. */
-function expectedPowerOfActiveDays(q: number, hazard: number, horizon: number): number {
+/**
+ * E[q^A] for A the active days inside the label window [lead, lead + horizon) (days counted from the
+ * cut-off): the person is active on days 0 .. G, G ~ Geometric(hazard), so A = max(0, min(1 + G, lead + horizon) - lead).
+ * With lead 0 this is K = min(horizon, 1 + G) of the formulas above.
+ */
+function expectedPowerOfActiveDays(q: number, hazard: number, horizon: number, lead = 0): number {
+  const end = lead + horizon;
   let sum = 0;
   let stillActive = 1;
-  for (let k = 1; k < horizon; k++) {
+  for (let k = 1; k < end; k++) {
     // Active for exactly k days: active on days 1..k, quiet from day k + 1.
-    sum += stillActive * hazard * q ** k;
+    sum += stillActive * hazard * q ** Math.max(0, k - lead);
     stillActive *= 1 - hazard;
   }
   return sum + stillActive * q ** horizon;
 }
 
-export function trueProbability(truth: PersonGroundTruth, task: CeilingTask, cutoffMs: number, horizonDays: number): number {
+export function trueProbability(truth: PersonGroundTruth, task: CeilingTask, cutoffMs: number, horizonDays: number, leadDays = 0): number {
   const quiet = truth.churnedAt !== null && Date.parse(truth.churnedAt) <= cutoffMs;
-  if (task === 'churn') return quiet ? 1 : expectedPowerOfActiveDays(Math.exp(-truth.sessionsPerDay), truth.churnHazard, horizonDays);
-  return quiet ? 0 : 1 - expectedPowerOfActiveDays(1 - truth.purchaseProbability, truth.churnHazard, horizonDays);
+  if (task === 'churn') return quiet ? 1 : expectedPowerOfActiveDays(Math.exp(-truth.sessionsPerDay), truth.churnHazard, horizonDays, leadDays);
+  return quiet ? 0 : 1 - expectedPowerOfActiveDays(1 - truth.purchaseProbability, truth.churnHazard, horizonDays, leadDays);
 }
 
 /** Person key (user id or anonymous id) -> truth. */

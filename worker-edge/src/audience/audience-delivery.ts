@@ -1,4 +1,4 @@
-import type { AudienceMember } from './audience-request';
+import type { AudienceMember, AudiencePayload } from './audience-request';
 import type { ContactPolicy } from './contact-policy';
 
 /** Members per POST: a delivery of 50,000 members is 50 batches, each retried on its own. */
@@ -20,11 +20,11 @@ export interface AudienceBatchPayload {
     channel: string | null;
     /** The consent purpose the members were checked for, e.g. `marketing:email`; null for a non-marketing delivery. */
     purpose: string | null;
-    payload: 'basic' | 'recommendations';
+    payload: AudiencePayload;
     holdout: number;
   };
   batch: { index: number; count: number; size: number };
-  /** Per member: `id` (pseudonym), `address` (hashed contact key), `channel`, `score`, `items` (recommendations). */
+  /** Per member: `id` (pseudonym), `address` (hashed contact key), `channel`, `score`, `items` (recommendations), `drivers` (risk: why the model scored them so). */
   members: Omit<AudienceMember, 'lastOrderAt'>[];
   /** When the batch was first posted; its retries send the same bytes. */
   sentAt: string;
@@ -38,7 +38,7 @@ export interface BatchFacts {
   size: number;
   batches: number;
   policy: ContactPolicy;
-  payload: 'basic' | 'recommendations';
+  payload: AudiencePayload;
 }
 
 /**

@@ -20,6 +20,9 @@ const sourceSchema = z
 /** A token of the `$ids` property (core/src/ingest/contact-keys.ts): the kind and the keyed hash of the address. */
 export const ADDRESS_KEY_PATTERN = /^(email|phone|member|device):[0-9a-f]{16,64}$/;
 export const MAX_ITEMS_PER_MEMBER = 20;
+export const MAX_DRIVERS_PER_MEMBER = 10;
+export const AUDIENCE_PAYLOADS = ['basic', 'recommendations', 'risk'] as const;
+export type AudiencePayload = (typeof AUDIENCE_PAYLOADS)[number];
 /** The destination channel of a marketing audience; its members need consent for `marketing:<channel>`. */
 export const CHANNEL_PATTERN = /^[a-z0-9_-]{1,40}$/;
 
@@ -28,6 +31,15 @@ const itemSchema = z
     item: z.string('required: the item id').min(1, 'must not be empty').max(100, 'at most 100 characters').regex(/^[^\u0000-\u001f\u007f]*$/, 'no control characters'),
     score: z.number('must be a number').refine(Number.isFinite, 'must be finite'),
     reason: z.string().max(200, 'at most 200 characters').regex(/^[^\u0000-\u001f\u007f]*$/, 'no control characters').optional(),
+  })
+  .strict();
+
+/** Why a model scored the member as it did (models/train/classifier/explain.ts): a feature, its value, its logit contribution. */
+const driverSchema = z
+  .object({
+    feature: z.string('required: the feature name').min(1, 'must not be empty').max(100, 'at most 100 characters').regex(/^[^\u0000-\u001f\u007f]*$/, 'no control characters'),
+    value: z.number('must be a number').refine(Number.isFinite, 'must be finite'),
+    contribution: z.number('must be a number').refine(Number.isFinite, 'must be finite'),
   })
   .strict();
 
@@ -44,6 +56,7 @@ const memberSchema = z
       .regex(ADDRESS_KEY_PATTERN, 'expected a hashed contact key "<email|phone|member|device>:<hex hash>" (a token of the $ids property), never a raw address')
       .optional(),
     items: z.array(itemSchema, 'expected an array of {"item", "score", "reason"?}').max(MAX_ITEMS_PER_MEMBER, `at most ${MAX_ITEMS_PER_MEMBER} items`).optional(),
+    drivers: z.array(driverSchema, 'expected an array of {"feature", "value", "contribution"}').max(MAX_DRIVERS_PER_MEMBER, `at most ${MAX_DRIVERS_PER_MEMBER} drivers`).optional(),
     lastOrderAt: z
       .union([z.iso.datetime({ offset: true, message: 'expected an ISO 8601 time' }), z.number().int().min(0)])
       .transform((value) => (typeof value === 'number' ? value : Date.parse(value)))
@@ -60,7 +73,7 @@ export const deliveryBodySchema = z
     webhookUrl: z.string().max(2048, 'at most 2048 characters').optional(),
     audienceId: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lower-case letters, digits, _ and -, at most 64').optional(),
     channel: z.string().regex(CHANNEL_PATTERN, 'a channel name: lower-case letters, digits, _ and - (email, sms, push, ...)').optional(),
-    payload: z.enum(['basic', 'recommendations'], 'expected "basic" or "recommendations"').optional(),
+    payload: z.enum(AUDIENCE_PAYLOADS, 'expected "basic", "recommendations" or "risk"').optional(),
     frequencyCap: z
       .object({ max: z.number().int().min(0).max(100), windowDays: z.number().int().min(1).max(90) })
       .strict()
@@ -74,6 +87,9 @@ export const deliveryBodySchema = z
   .superRefine((body, ctx) => {
     if (body.payload === 'recommendations' && !body.members.some((m) => m.items !== undefined)) {
       ctx.addIssue({ code: 'custom', path: ['payload'], message: '"recommendations" needs items on the members' });
+    }
+    if (body.payload === 'risk' && !body.members.some((m) => m.score !== undefined && m.drivers !== undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['payload'], message: '"risk" needs a score and drivers on the members' });
     }
     if (body.channel === undefined && (body.frequencyCap || body.purchaseQuietDays !== undefined)) {
       ctx.addIssue({ code: 'custom', path: ['channel'], message: 'frequency caps and purchase suppression apply to a marketing channel: set "channel"' });
@@ -89,7 +105,7 @@ export const deliveryBodySchema = z
 export type DeliveryBody = z.infer<typeof deliveryBodySchema>;
 
 export const DELIVERY_BODY_HELP =
-  '{"name": "…", "source": "segment:<name>" | "model:<name>", "webhookUrl"?: "<one of the site\'s audienceWebhookUrls>", "audienceId"?: "…", "channel"?: "email" | "sms" | "push" | …, "payload"?: "basic" | "recommendations", "frequencyCap"?: {"max", "windowDays"} | null, "purchaseQuietDays"?: n, "holdout"?: 0…0.5, "members": [{"id": "<32 hex>", "address"?: "email:<hash>", "channel"?: "…", "score"?: number, "items"?: [{"item", "score", "reason"?}], "lastOrderAt"?: "<ISO time>"}]}';
+  '{"name": "…", "source": "segment:<name>" | "model:<name>", "webhookUrl"?: "<one of the site\'s audienceWebhookUrls>", "audienceId"?: "…", "channel"?: "email" | "sms" | "push" | …, "payload"?: "basic" | "recommendations" | "risk", "frequencyCap"?: {"max", "windowDays"} | null, "purchaseQuietDays"?: n, "holdout"?: 0…0.5, "members": [{"id": "<32 hex>", "address"?: "email:<hash>", "channel"?: "…", "score"?: number, "items"?: [{"item", "score", "reason"?}], "drivers"?: [{"feature", "value", "contribution"}], "lastOrderAt"?: "<ISO time>"}]}';
 
 export const csvExportBodySchema = z
   .object({

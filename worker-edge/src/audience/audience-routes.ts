@@ -53,7 +53,7 @@ export async function handleDeliverAudience(request: Request, env: Env, grant: A
     frequencyCap: channel === null ? null : body.frequencyCap === undefined ? DEFAULT_FREQUENCY_CAP : body.frequencyCap,
     purchaseQuietDays: channel === null ? 0 : (body.purchaseQuietDays ?? DEFAULT_PURCHASE_QUIET_DAYS),
   };
-  const payload = body.payload ?? (body.members.some((m) => m.items !== undefined) ? 'recommendations' : 'basic');
+  const payload = body.payload ?? (body.members.some((m) => m.items !== undefined) ? 'recommendations' : body.members.some((m) => m.drivers !== undefined) ? 'risk' : 'basic');
   const delivery = await audiencesOf(env, site.id).enqueue({
     policy,
     payload,

@@ -2,7 +2,7 @@ import type { WebhookAttempt } from '../alerts/webhook-post';
 import { describeDestination, parseUrl } from '../alerts/webhook-url';
 import type { AuditValue } from '../lifecycle/audit-log';
 import { splitIntoBatches } from './audience-delivery';
-import type { AudienceMember } from './audience-request';
+import { AUDIENCE_PAYLOADS, type AudienceMember, type AudiencePayload } from './audience-request';
 import { DAY_MS, type ContactPolicy, type SuppressionReason } from './contact-policy';
 
 /**
@@ -22,7 +22,7 @@ export interface NewAudienceDelivery {
   requestedBy: string;
   tokenLabel: string | null;
   policy: ContactPolicy;
-  payload: 'basic' | 'recommendations';
+  payload: AudiencePayload;
 }
 
 /** A delivery as the status endpoints show it: counts and times, never a member. */
@@ -37,7 +37,7 @@ export interface AudienceDeliveryInfo {
   audienceId: string;
   /** The destination channel of a marketing audience (consent `marketing:<channel>` required), or null. */
   channel: string | null;
-  payload: 'basic' | 'recommendations';
+  payload: AudiencePayload;
   frequencyCap: { max: number; windowDays: number } | null;
   purchaseQuietDays: number;
   holdout: { share: number; heldOut: number };
@@ -324,7 +324,7 @@ export function describeDelivery(row: DeliveryRow): AudienceDeliveryInfo {
     withChannel: row.with_channel,
     audienceId: row.audience_id ?? row.id,
     channel: row.channel,
-    payload: row.payload === 'recommendations' ? 'recommendations' : 'basic',
+    payload: (AUDIENCE_PAYLOADS as readonly (string | null)[]).includes(row.payload) ? (row.payload as AudiencePayload) : 'basic',
     frequencyCap: policyOf(row).frequencyCap,
     purchaseQuietDays: row.quiet_days,
     holdout: { share: row.holdout, heldOut: row.held_out },

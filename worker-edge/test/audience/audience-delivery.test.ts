@@ -308,6 +308,32 @@ describe('audience delivery refusals', () => {
     expect(found.map((d) => [d.deliveryId, d.status])).toEqual([[res.body.deliveryId, 'queued']]);
   });
 
+  it('a churn risk list: each member arrives with its score and drivers, payload "risk", the holdout kept back', async () => {
+    const atRisk = Array.from({ length: 400 }, (_, i) => ({
+      id: hashedIdOf(20_000 + i),
+      score: Math.round((0.99 - i / 1000) * 1e6) / 1e6,
+      drivers: [
+        { feature: 'recency_days', value: 12 + (i % 7), contribution: 0.84 },
+        { feature: 'session_trend', value: -0.4, contribution: 0.31 },
+      ],
+    }));
+    const res = await deliver({ name: 'Churn risk, warned 7 days ahead', source: 'model:churn', audienceId: 'churn-at-risk', holdout: 0.2, members: atRisk });
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    await runAlarmsUntilIdle();
+    const done = await status(res.body.deliveryId as string);
+    expect(done).toMatchObject({ status: 'delivered', payload: 'risk', holdout: { share: 0.2 } });
+    const heldOut = done.holdout.heldOut as number;
+    // 20 % of 400 drawn at random: far from none and from all.
+    expect(heldOut).toBeGreaterThan(40);
+    expect(heldOut).toBeLessThan(120);
+    const bodies = (await received('audience')).filter((p) => p.headers['x-webhook-id']?.startsWith(res.body.deliveryId as string)).map((p) => JSON.parse(p.body));
+    expect(bodies[0].audience).toMatchObject({ id: 'churn-at-risk', payload: 'risk', holdout: 0.2 });
+    const sent = bodies.flatMap((b) => b.members);
+    expect(sent).toHaveLength(400 - heldOut);
+    const byId = new Map(atRisk.map((m) => [m.id, m]));
+    for (const member of sent) expect(member).toEqual(byId.get(member.id));
+  });
+
   it('one delivery: 400 for a malformed id, 404 for an unknown one', async () => {
     const bad = await call(SITE, 'read', 'GET', '/audiences/deliveries/not-an-id');
     expect(bad.status).toBe(400);
@@ -331,6 +357,10 @@ describe('audience validation: hashed ids only', () => {
     [{ ...base }, 'members: required: an array of {"id", "channel"?, "score"?}'],
     [{ ...base, source: 'segments:x', members: [{ id: hashedIdOf(1) }] }, 'source: expected "segment:<name>" or "model:<name>"'],
     [{ source: 'segment:x', members: [{ id: hashedIdOf(1) }] }, 'name: required: a name for the audience'],
+    [{ ...base, members: [{ id: hashedIdOf(1), score: 0.9, drivers: [{ feature: 'recency_days', value: 'x', contribution: 1 }] }] }, 'members[0].drivers[0].value: must be a number'],
+    [{ ...base, members: [{ id: hashedIdOf(1), drivers: [{ feature: 'recency_days', value: 1, contribution: 1, email: 'a@b.c' }] }] }, 'members[0].drivers[0]: Unrecognized key: "email"'],
+    [{ ...base, members: [{ id: hashedIdOf(1), drivers: Array.from({ length: 11 }, () => ({ feature: 'f', value: 1, contribution: 1 })) }] }, 'members[0].drivers: at most 10 drivers'],
+    [{ ...base, payload: 'risk', members: [{ id: hashedIdOf(1), score: 0.9 }] }, 'payload: "risk" needs a score and drivers on the members'],
   ])('%j', async (body, message) => {
     const res = await deliver(body);
     expect(res.status, JSON.stringify(res.body)).toBe(400);
@@ -363,6 +393,7 @@ describe('CSV exports made in the browser', () => {
     expect(log.body.next).toBe(log.body.records[1].id);
     const older = await call(SITE, 'read', 'GET', `/audiences/deliveries?before=${log.body.next}&limit=500`);
     expect(older.body.records.map((r: { name: string; status: string }) => [r.name, r.status])).toEqual([
+      ['Churn risk, warned 7 days ahead', 'delivered'],
       ['Looked up', 'delivered'],
       ['By admin', 'delivered'],
       ['Large', 'delivered'],

@@ -151,11 +151,11 @@ export interface AudienceDelivery {
   audienceId?: string;
   /** The destination channel of a marketing audience: members need consent for marketing:<channel>. */
   channel?: string;
-  payload?: 'basic' | 'recommendations';
+  payload?: 'basic' | 'recommendations' | 'risk';
   frequencyCap?: { max: number; windowDays: number } | null;
   purchaseQuietDays?: number;
   holdout?: number;
-  members: { id: string; channel?: string; score?: number; address?: string; items?: RecommendedItem[]; lastOrderAt?: number }[];
+  members: { id: string; channel?: string; score?: number; address?: string; items?: RecommendedItem[]; drivers?: { feature: string; value: number; contribution: number }[]; lastOrderAt?: number }[];
 }
 
 const failureDaySchema = z.object({

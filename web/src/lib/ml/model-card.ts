@@ -8,6 +8,8 @@ import { z } from 'zod';
 const finite = z.number().finite();
 
 const classificationMetrics = z.object({ rows: finite, positives: finite, rocAuc: finite.nullable(), prAuc: finite.nullable(), brier: finite, logLoss: finite });
+/** Precision / recall are null in JSON when nothing was flagged (NaN). */
+const decisionMetrics = z.object({ threshold: finite, rows: finite, flagged: finite, accuracy: finite, precision: finite.nullable(), recall: finite.nullable(), baseRate: finite, majorityAccuracy: finite });
 const rankingMetrics = z.object({ persons: finite, k: finite, hitRate: finite, ndcg: finite });
 
 export const personCardSchema = z.object({
@@ -18,12 +20,23 @@ export const personCardSchema = z.object({
   trainerVersion: z.string().max(50),
   trainedAt: z.string().max(40),
   horizonDays: finite,
+  /** Cards written before lead times have none (0). */
+  leadDays: finite.optional(),
   data: z.object({ events: finite, persons: finite, from: z.string().max(40), to: z.string().max(40) }),
   model: z.object({ type: z.string().max(100) }).passthrough(),
   metrics: z.object({
     window: z.string().max(100),
     model: classificationMetrics,
     baselines: z.array(z.object({ name: z.string().max(100), metrics: classificationMetrics })).max(20),
+    /** The at-risk decision (score >= threshold); absent in cards written before it. */
+    decision: z
+      .object({
+        threshold: finite,
+        rule: z.string().max(500),
+        evaluation: decisionMetrics,
+        target: z.object({ requirement: z.string().max(200), minAccuracy: finite, leadMet: z.boolean(), accuracyMet: z.boolean() }).nullable(),
+      })
+      .optional(),
   }),
 });
 

@@ -6,6 +6,20 @@ import { audienceFileName, audienceIdOf, audienceSourceSchema, deliveryProgress,
 const id = (n: number) => n.toString(16).padStart(32, '0');
 
 describe('audience delivery requests', () => {
+  it('a risk list: each member carries score and drivers (finite ones, at most 10), payload "risk" with a plan', () => {
+    const drivers = [
+      { feature: 'recency_days', value: 18, contribution: 0.84 },
+      { feature: 'session_trend', value: Number.NaN, contribution: 0.3 },
+      ...Array.from({ length: 12 }, (_, i) => ({ feature: `f${i}`, value: i, contribution: 0.01 })),
+    ];
+    const plan: DeliveryPlan = { audienceId: 'churn-risk', channel: '', holdout: 0.1, frequencyCap: null, purchaseQuietDays: 0 };
+    const [request] = deliveryRequests([{ person: id(7), channel: 'email', score: 0.93, drivers }], 'Churn risk', 'model:churn', '', plan);
+    expect(request).toMatchObject({ payload: 'risk', audienceId: 'churn-risk', holdout: 0.1 });
+    expect(request!.members[0]!.drivers).toHaveLength(10);
+    expect(request!.members[0]!.drivers![0]).toEqual({ feature: 'recency_days', value: 18, contribution: 0.84 });
+    expect(request!.members[0]!.drivers!.map((d) => d.feature)).not.toContain('session_trend');
+  });
+
   it('sends pseudonyms with a valid channel and score, once each', () => {
     const [request] = deliveryRequests(
       [

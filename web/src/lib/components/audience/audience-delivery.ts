@@ -26,8 +26,17 @@ export interface AudienceMember {
   /** The destination channel's hashed contact key (`email:<hash>`), from the person's `$ids`. */
   address?: string;
   items?: RecommendedItem[];
+  /** Why a model scored the member so (a risk list): the strongest feature contributions. */
+  drivers?: ScoreDriver[];
   lastOrderAt?: number;
 }
+
+export interface ScoreDriver {
+  feature: string;
+  value: number;
+  contribution: number;
+}
+const MAX_DRIVERS = 10;
 
 /** What a marketing audience is sent with: the edge applies it (audience-request.ts), the CSV export the holdout. */
 export interface DeliveryPlan {
@@ -66,16 +75,24 @@ export function heldOut(plan: DeliveryPlan, person: string): boolean {
  * The members with the channel's hashed contact key and their last order time (for the edge's quiet days), and the
  * recommended items of each when given.
  */
-export async function withPayload(engine: QueryEngine, members: readonly AudienceMember[], channel: string, items?: ReadonlyMap<string, readonly RecommendedItem[]>): Promise<AudienceMember[]> {
+export async function withPayload(
+  engine: QueryEngine,
+  members: readonly AudienceMember[],
+  channel: string,
+  items?: ReadonlyMap<string, readonly RecommendedItem[]>,
+  drivers?: ReadonlyMap<string, readonly ScoreDriver[]>,
+): Promise<AudienceMember[]> {
   const facts = channel ? await contactFacts(engine, channel) : new Map<string, { address: string | null; lastOrderAt: number | null }>();
   return members.map((m) => {
     const fact = facts.get(m.person);
     const own = items?.get(m.person);
+    const why = drivers?.get(m.person);
     return {
       ...m,
       ...(fact?.address ? { address: fact.address } : {}),
       ...(fact?.lastOrderAt != null ? { lastOrderAt: fact.lastOrderAt } : {}),
       ...(own?.length ? { items: own.slice(0, MAX_ITEMS).map((i) => ({ ...i })) } : {}),
+      ...(why?.length ? { drivers: why.slice(0, MAX_DRIVERS).map((d) => ({ feature: d.feature, value: d.value, contribution: d.contribution })) } : {}),
     };
   });
 }
@@ -118,6 +135,7 @@ export function deliveryRequests(members: readonly AudienceMember[], name: strin
       ...(m.score !== undefined && Number.isFinite(m.score) ? { score: m.score } : {}),
       ...(m.address && ADDRESS_KEY.test(m.address) ? { address: m.address } : {}),
       ...(m.items?.length ? { items: m.items.filter((i) => Number.isFinite(i.score)).slice(0, MAX_ITEMS) } : {}),
+      ...(m.drivers?.length ? { drivers: m.drivers.filter((d) => Number.isFinite(d.value) && Number.isFinite(d.contribution)).slice(0, MAX_DRIVERS) } : {}),
       ...(m.lastOrderAt !== undefined && Number.isFinite(m.lastOrderAt) ? { lastOrderAt: Math.round(m.lastOrderAt) } : {}),
     });
   }
@@ -126,7 +144,7 @@ export function deliveryRequests(members: readonly AudienceMember[], name: strin
         audienceId: plan.audienceId,
         ...(plan.holdout > 0 ? { holdout: plan.holdout } : {}),
         ...(plan.channel ? { channel: plan.channel, frequencyCap: plan.frequencyCap, purchaseQuietDays: plan.purchaseQuietDays } : {}),
-        ...(out.some((m) => m.items) ? { payload: 'recommendations' as const } : {}),
+        ...(out.some((m) => m.items) ? { payload: 'recommendations' as const } : out.some((m) => m.drivers && m.score !== undefined) ? { payload: 'risk' as const } : {}),
       }
     : {};
   const url = webhookUrl.trim();

@@ -13,7 +13,7 @@ import { startTraining, type TrainedModel, type TrainingRun, type TrainProgress 
 import { scorePersons } from '../../ml/person-scoring';
 import { Recommender, RECOMMENDER_NAME } from '../../ml/recommendations';
 import type { SavedItem, SavedReports } from '../../reports/saved-reports';
-import { PERSON_SCORES_TABLE, readModel, riskList, scoreHistogram, writePersonScores, type HistogramBin, type RiskRow, type ScoredItem, type SegmentItem } from '@privacy-analytics/models/score';
+import { atRiskList, PERSON_SCORES_TABLE, readModel, riskList, type AtRiskMember, scoreHistogram, writePersonScores, type HistogramBin, type RiskRow, type ScoredItem, type SegmentItem } from '@privacy-analytics/models/score';
 import { AnalysisRun } from '../analysis-run.svelte.ts';
 import { errorMessage } from '../errors';
 
@@ -38,8 +38,15 @@ export interface ScoringResult {
   models: ModelScoring[];
   /** churn, highest first, with drivers and the person's propensity */
   risk: (RiskRow & { propensity: number | null })[];
-  /** every person with churn > 0.7, highest first (the audience of the churn segment) */
-  atRisk: { person: string; score: number }[];
+  /**
+   * Every person with churn at or above the churn model's threshold (chosen on validation, in its card), highest
+   * first, each with their drivers: the retention audience.
+   */
+  atRisk: AtRiskMember[];
+  /** That threshold, and the lead time and silence the churn model warns of. */
+  atRiskThreshold: number;
+  leadDays: number;
+  horizonDays: number;
   /** rows written to person_scores */
   written: number;
   elapsedMs: number;
@@ -162,13 +169,13 @@ export class ModelsViewState {
       const risk = riskList(churn.scored.persons, churn.scored.scores, churn.scored.x, churn.file.model.model, churn.file.model.schema.names, { limit: RISK_LIST_SIZE, drivers: DRIVERS_PER_PERSON }).map(
         (row) => ({ ...row, propensity: propensityOf.get(row.person) ?? null }),
       );
-      const atRisk = churn.scored.persons
-        .map((person, i) => ({ person, score: churn.scored.scores[i]! }))
-        .filter((p) => p.score > CHURN_SEGMENT.spec.condition.value)
-        .sort((a, b) => b.score - a.score || (a.person < b.person ? -1 : 1));
+      const atRisk = atRiskList({ persons: churn.scored.persons, scores: churn.scored.scores, x: churn.scored.x }, churn.file.model.model, churn.file.model.metadata, { drivers: DRIVERS_PER_PERSON });
       this.#scoredKey = dataKey;
       return {
-        atRisk,
+        atRisk: atRisk.members,
+        atRiskThreshold: atRisk.threshold,
+        leadDays: atRisk.leadDays,
+        horizonDays: atRisk.horizonDays,
         cutoff: new Date(churn.scored.cutoffMs).toISOString(),
         models: results.map(({ task, file, scored }) => {
           let sum = 0;
