@@ -4,6 +4,8 @@
  * API (one then withdraws), the analyst sends the segment as an e-mail audience with a holdout, and a receiver on
  * 127.0.0.1 gets the batch: signed `t=,v1=` with the site's secret, only members with consent and outside the
  * holdout, each with the hashed e-mail key the events carried; the page reports what was held out and suppressed.
+ * Then the segment is saved, the Models view recommends products for it, and that recommendation audience reaches the
+ * webhook with each member's top items, scores and reasons, signed.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -164,5 +166,42 @@ describe('an audience from the Segments view to a signed webhook', () => {
     expect(status).toContain(`Delivered ${expected.length} of ${members.length} persons`);
     expect(status).toMatch(/kept back as the holdout/);
     expect(status).toMatch(/no consent/);
+  });
+
+  it('saves the segment, and its per-member recommendations reach the webhook as items with scores and reasons, signed', async () => {
+    await page.getByRole('button', { name: 'Save segment' }).click();
+    await expect.poll(() => page.getByRole('list', { name: 'Saved segments' }).textContent(), POLL).toContain('Spring buyers');
+    await page.getByRole('link', { name: 'Models' }).click();
+    const group = page.getByRole('group', { name: 'Recommendations for a saved segment' });
+    const select = group.locator('select');
+    await select.focus();
+    await expect.poll(() => select.locator('option', { hasText: 'Spring buyers' }).count(), POLL).toBe(1);
+    await select.selectOption({ label: 'Spring buyers' });
+    await group.getByRole('button', { name: 'Recommended for this segment' }).click();
+    const audience = page.getByRole('group', { name: 'Export audience Recommended for Spring buyers' });
+    await expect.poll(() => audience.isVisible(), POLL).toBe(true);
+    await audience.getByLabel('Holdout percent').fill('0');
+    const before = received.length;
+    await audience.getByRole('button', { name: 'Send to webhook' }).click();
+    await expect.poll(() => audience.getByRole('status').textContent(), POLL).toContain('Delivered');
+
+    const batches = received.slice(before).map((post) => ({ post, payload: JSON.parse(post.body) as { audience: Record<string, unknown>; members: { id: string; items?: { item: string; score: number; reason?: string }[] }[] } }));
+    expect(batches.length).toBeGreaterThan(0);
+    for (const { post } of batches) expect(verify(post)).toBe(true);
+    expect(batches[0]!.payload.audience).toMatchObject({ payload: 'recommendations' });
+    const sent = batches.flatMap((b) => b.payload.members);
+    expect(sent.length).toBeGreaterThan(10);
+    const withItems = sent.filter((m) => m.items?.length);
+    expect(withItems.length).toBe(sent.length);
+    for (const m of withItems) {
+      expect(m.items!.length).toBeLessThanOrEqual(10);
+      for (const item of m.items!) {
+        expect(item.item).toMatch(/\S/);
+        expect(Number.isFinite(item.score)).toBe(true);
+        expect(item.reason ?? '').toMatch(/\S/);
+      }
+      // best first
+      expect(m.items!.map((i) => i.score)).toEqual([...m.items!.map((i) => i.score)].sort((a, b) => b - a));
+    }
   });
 });
