@@ -93,6 +93,8 @@ describe('person view', () => {
     expect(await page.locator('[data-count-offline]').getAttribute('data-count-offline')).toBe('1');
     expect(await page.locator('[data-tag="order_count"] dd').textContent()).toBe('1');
 
+    // the person-count footnote: the imported order is an offline row, so it gives an online/offline link rate
+    await expect.poll(() => page.locator('[data-person-note="ready"]').textContent(), POLL).toContain('online/offline link');
     if (process.env.PERSON_SCREENSHOT) await page.screenshot({ path: process.env.PERSON_SCREENSHOT, fullPage: true });
 
     await search.locator('[data-person-search]').fill('no-such-person-id');

@@ -11,7 +11,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { EventStore } from '@privacy-analytics/core/connectors/node';
 import { openNativeStore } from '@privacy-analytics/core/connectors/node';
-import { runRfm, type RfmResult } from '@privacy-analytics/core/analytics';
+import { identityCoverage, runRfm, type RfmResult } from '@privacy-analytics/core/analytics';
 import { runSegment, segmentMembersCsv, type SegmentCondition, type SegmentSpecInput } from '@privacy-analytics/core/analytics';
 import { buildRfmGrid } from '../src/lib/state/segments/rfm-grid';
 import { freePort, launchChromium, serveDashboard, writeDemoParquet, type ServedApp } from '@privacy-analytics/scripts/harness';
@@ -109,6 +109,12 @@ describe('segments and RFM in Chromium', () => {
     expect(shown.size).toBe(expected.size);
     expect(await page.getByRole('alert').count()).toBe(0);
     expect(await page.getByRole('note').textContent()).toContain('persons who did Order Completed at least once in the date range');
+    // the person-count footnote: the persons of the loaded data as core's identityCoverage counts them natively
+    const coverage = await identityCoverage(native);
+    expect(coverage.persons).toBeGreaterThan(0);
+    const note = page.locator('[data-person-note="ready"]');
+    await expect.poll(() => note.getAttribute('data-persons'), { timeout: 60_000 }).toBe(String(coverage.persons));
+    expect(await note.textContent()).toContain(`${coverage.persons.toLocaleString('en-US')} persons in the loaded data, ${Math.round(coverage.identifiedPersonShare * 100)} % identified`);
     if (process.env.SEGMENTS_SCREENSHOTS) await page.screenshot({ path: join(process.env.SEGMENTS_SCREENSHOTS, 'segments-starter.png'), fullPage: true });
   });
 
@@ -210,6 +216,9 @@ describe('segments and RFM in Chromium', () => {
     const expected: RfmResult = await runRfm(native, { asOf: range.to });
     expect(expected.persons.length).toBeGreaterThan(0);
     await expect.poll(() => page.locator('[data-rfm-buyers]').getAttribute('data-rfm-buyers'), { timeout: 60_000 }).toBe(String(expected.persons.length));
+    // the same footnote, from the one computation kept in the data worker, links to Data quality
+    const persons = (await identityCoverage(native)).persons;
+    expect(await page.locator('[data-person-note="ready"]').getAttribute('data-persons')).toBe(String(persons));
 
     const cells = await page.getByRole('table', { name: 'RFM grid' }).locator('td[data-persons]').evaluateAll((tds) =>
       tds.map((td) => [Number(td.getAttribute('data-r')), Number(td.getAttribute('data-f')), Number(td.getAttribute('data-persons'))]),
@@ -246,5 +255,7 @@ describe('segments and RFM in Chromium', () => {
         await page.getByRole('link', { name: 'Segments' }).click();
       }
     }
+    await page.locator('[data-person-note="ready"]').getByRole('link', { name: 'Data quality' }).click();
+    await expect.poll(() => page.getByRole('heading', { name: 'Checks on the loaded data' }).count()).toBe(1);
   });
 });

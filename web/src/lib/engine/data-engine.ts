@@ -1,6 +1,6 @@
 import type { QueryEngine } from '@privacy-analytics/core/engine';
 import type { DateRange } from '@privacy-analytics/core/time';
-import type { OverviewKpis, OverviewResult, OverviewSpec } from '@privacy-analytics/core/analytics';
+import type { IdentityCoverage, OverviewKpis, OverviewResult, OverviewSpec } from '@privacy-analytics/core/analytics';
 
 /** Where the edge collector is, which site, and a read token. Kept in IndexedDB, never in the URL. */
 export interface EdgeConnection {
@@ -199,6 +199,11 @@ export interface DataEngine extends QueryEngine {
   personMapState(): Promise<{ current: boolean; fingerprint: string | null }>;
   /** After building person_map over query(): keeps it for those files (false when they changed meanwhile). */
   notePersonMap(fingerprint: string): Promise<boolean>;
+  /**
+   * How well identity mapping joins the loaded data (core's identityCoverage: persons, identified share, online /
+   * offline link rate), computed once per set of loaded files in the data worker; null when no data is loaded.
+   */
+  identityCoverage(): Promise<IdentityCoverage | null>;
   /** The page's and the data worker's timeline marks (engine/timeline.ts), ms after the page's navigation start, in order. */
   timeline(): Promise<{ name: string; ms: number; where: 'page' | 'worker' }[]>;
   /** Empties the file cache, forgets the saved connection and drops the `events` table. */

@@ -22,7 +22,7 @@ import { validEdgeUrl } from '../edge/edge-url';
 import { EngineCrashedError, QueryCancelledError, QueryError, deserializeError, type SerializedError } from './errors';
 import { cacheScope, DEFAULT_DATABASE_NAME, LocalDb } from './local-db';
 import type { Row, SqlValue } from '@privacy-analytics/core/engine';
-import type { OverviewKpis, OverviewSpec } from '@privacy-analytics/core/analytics';
+import type { IdentityCoverage, OverviewKpis, OverviewSpec } from '@privacy-analytics/core/analytics';
 import { SupervisedWorker } from './supervised-worker';
 import { mark, timelineMarks, type TimelineMark } from './timeline';
 import { defaultWasmBase } from './wasm-assets';
@@ -218,6 +218,10 @@ export class WorkerDataEngine implements DataEngine {
 
   notePersonMap(fingerprint: string): Promise<boolean> {
     return this.#worker.call('notePersonMap', (api) => api.notePersonMap(fingerprint));
+  }
+
+  identityCoverage(): Promise<IdentityCoverage | null> {
+    return this.#worker.call('identityCoverage', (api) => api.identityCoverage());
   }
 
   ensurePersonMap(): Promise<'kept' | 'built' | 'no data'> {

@@ -104,6 +104,7 @@ const api: DataWorkerApi = {
   ensurePersonMap: () => persons.ensure(),
   personMapState: () => persons.state(),
   notePersonMap: (fingerprint) => persons.note(fingerprint),
+  identityCoverage: () => persons.coverage(),
 
   async clearData() {
     const { loader, cache } = ready();

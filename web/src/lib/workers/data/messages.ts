@@ -1,6 +1,6 @@
 import type { TimelineMark } from '../../engine/timeline';
 import type { CacheStats, CubeOverview, DateRange, DuckDbBundleName, EdgeConnection, EngineInfo, LoadProgress, LoadResult, RollupOverview, TableInfo } from '../../engine/data-engine';
-import type { OverviewKpis, OverviewSpec } from '@privacy-analytics/core/analytics';
+import type { IdentityCoverage, OverviewKpis, OverviewSpec } from '@privacy-analytics/core/analytics';
 import type { SerializedError } from '../../engine/errors';
 import type { Row, SqlValue } from '@privacy-analytics/core/engine';
 
@@ -52,6 +52,8 @@ export interface DataWorkerApi {
   ensurePersonMap(): Promise<'kept' | 'built' | 'no data'>;
   personMapState(): Promise<{ current: boolean; fingerprint: string | null }>;
   notePersonMap(fingerprint: string): Promise<boolean>;
+  /** core's identityCoverage over person_map, kept per set of files shown (person-map-keeper.ts); null: no data */
+  identityCoverage(): Promise<IdentityCoverage | null>;
   /** empties the file cache and the events table */
   clearData(): Promise<void>;
   cacheStats(): Promise<CacheStats>;

@@ -5,8 +5,12 @@
  * writes go (one statement at a time, between a load's statements; queued queries first); a load that commits during
  * a build makes the build count for nothing (the next ask builds again).
  * One build at a time: asks during a build wait for it.
+ *
+ * It also keeps the identity coverage of that map (core's identity-coverage.ts: persons, identified share, online /
+ * offline link rate) for the dashboard's person-count footnote: computed once per set of files when a view that shows
+ * the footnote first asks (never for the overview), again only after a load changed the files.
  */
-import { buildPersonMap } from '@privacy-analytics/core/analytics';
+import { buildPersonMap, identityCoverage, type IdentityCoverage } from '@privacy-analytics/core/analytics';
 import { bindParameters, type QueryEngine, type Row, type SqlValue } from '@privacy-analytics/core/engine';
 import { mark } from '../../engine/timeline';
 import type { DuckDbSession } from './duckdb-session';
@@ -17,6 +21,8 @@ export type PersonMapAnswer = 'kept' | 'built' | 'no data';
 export class PersonMapKeeper {
   readonly #open: () => Promise<{ session: DuckDbSession; warehouse: Warehouse }>;
   #building: Promise<PersonMapAnswer> | null = null;
+  /** the coverage computed (or being computed) for the files named by `fingerprint` */
+  #coverage: { fingerprint: string; done: Promise<IdentityCoverage> } | null = null;
 
   constructor(open: () => Promise<{ session: DuckDbSession; warehouse: Warehouse }>) {
     this.#open = open;
@@ -66,5 +72,41 @@ export class PersonMapKeeper {
     // a load committed meanwhile: the map may miss its files; the next ask builds again
     if (warehouse.personMapFingerprint() === fingerprint) await warehouse.notePersonMap(fingerprint);
     return 'built';
+  }
+
+  /**
+   * identityCoverage() over person_map and the events shown now, with the default order event (`Order Completed`,
+   * `revenue`): kept per fingerprint, so every view's footnote shares one computation. null: no data. Builds
+   * person_map first when it is not current (the page usually built it already: freshPersonMap). Runs on the engine's
+   * read connection (committed tables only; neither waits for nor holds up the page's queries and loads). When a load
+   * commits meanwhile, the result counts for nothing and it is computed again for the new files.
+   */
+  async coverage(): Promise<IdentityCoverage | null> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if ((await this.ensure()) === 'no data') return null;
+      const { session, warehouse } = await this.#open();
+      const fingerprint = warehouse.personMapFingerprint();
+      if (fingerprint === null) return null;
+      let kept = this.#coverage;
+      if (kept?.fingerprint !== fingerprint) {
+        mark('identity coverage: compute');
+        const engine: QueryEngine = {
+          query: <T extends Row = Row>(sql: string, params: readonly SqlValue[] = []) => session.read(params.length > 0 ? bindParameters(sql, params) : sql) as Promise<T[]>,
+        };
+        const done = identityCoverage(engine);
+        kept = { fingerprint, done };
+        this.#coverage = kept;
+        done.then(
+          () => mark('identity coverage: computed'),
+          () => {
+            if (this.#coverage === kept) this.#coverage = null;
+          },
+        );
+      }
+      const result = await kept.done;
+      if (warehouse.personMapFingerprint() === fingerprint && warehouse.personMapIsCurrent()) return result;
+      if (this.#coverage === kept) this.#coverage = null;
+    }
+    throw new Error('the loaded data changed while the identity coverage was computed');
   }
 }
