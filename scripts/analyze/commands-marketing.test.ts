@@ -68,6 +68,11 @@ describe('analyze marketing subcommands', () => {
     expect(result.markov.removalEffects.email).toBeCloseTo(1 / 3, 12);
     expect(result.markov.conversionProbability).toBeCloseTo(0.5, 12);
     expect(result.paths).toMatchObject({ converting: 2, nonConverting: 2 });
+    // p1 and p3 order for the first time: two new customers; email is first touch of p1's (spend 50).
+    expect(email.newCustomers).toMatchObject({ first: 1, last: 0, linear: 0.5 });
+    expect(email.costPerNewCustomer).toMatchObject({ first: 50, last: null, linear: 100 });
+    // the data ends on 2024-01-03, so no 90-day follow-up window is complete
+    expect(result.newCustomers).toMatchObject({ total: 2, attributed: 2, dataEnd: '2024-01-03T00:00:00.000Z', quality: { mature: 0, immature: 2, repeatShare: null } });
   });
 
   it('attribution: a bad spend CSV is a precise input error (exit 2); tables without --json', async () => {
@@ -78,6 +83,7 @@ describe('analyze marketing subcommands', () => {
     expect(text.code).toBe(0);
     expect(text.out).toContain('attribution on 37 events (native)');
     expect(text.out).toMatch(/Markov \(order 1\): conversion probability 50\.00%/);
+    expect(text.out).toContain('new customers (first order ever): 2, 0 without a touchpoint; 90-day follow-up to 2024-01-03: 0.00 mature, 2.00 immature');
   });
 
   it('basket: rules as in the issue', async () => {

@@ -222,11 +222,37 @@ export function formatAttribution(result: AttributionResult): string {
       ),
     );
   }
+  parts.push('', ...formatNewCustomers(result));
   if (result.markov) {
     parts.push('', `Markov (order ${result.markov.order}): conversion probability ${pct(result.markov.conversionProbability)}`);
     parts.push(table(['channel', 'removal effect', 'share'], Object.keys(result.markov.removalEffects).map((c) => [c, pct(result.markov!.removalEffects[c]), pct(result.markov!.shares[c])])));
   }
   return parts.join('\n');
+}
+
+function formatNewCustomers(result: AttributionResult): string[] {
+  const models = result.models;
+  const nc = result.newCustomers;
+  const days = num(nc.windowMs / 86_400_000, 0);
+  const withSpend = result.spend !== undefined;
+  const ranking = models[0]!;
+  return [
+    `new customers (first order ever): ${whole(nc.total)}, ${whole(nc.unattributed)} without a touchpoint; ${days}-day follow-up to ${nc.dataEnd?.slice(0, 10) ?? '-'}: ` +
+      `${num(nc.quality.mature)} mature, ${num(nc.quality.immature)} immature`,
+    table(
+      ['channel', ...models.map((m) => `new ${m}`), ...(withSpend ? models.map((m) => `cost/new ${m}`) : [])],
+      result.channels.map((c) => [c.channel, ...models.map((m) => num(c.newCustomers[m])), ...(withSpend ? models.map((m) => num(c.costPerNewCustomer?.[m])) : [])]),
+    ),
+    '',
+    `new-customer quality (${ranking}; repeat share and revenue over mature new customers, ${days}-day window)`,
+    table(
+      ['channel', 'new', 'mature', 'immature', 'repeat share', 'revenue / new'],
+      result.channels.map((c) => {
+        const q = c.newCustomerQuality[ranking];
+        return [c.channel, num(c.newCustomers[ranking]), num(q?.mature), num(q?.immature), pct(q?.repeatShare), num(q?.revenuePerCustomer)];
+      }),
+    ),
+  ];
 }
 
 export function formatBasket(result: BasketResult): string {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { openNativeStore, type EventStore } from '@privacy-analytics/core/connectors/node';
-import { buildPersonMap, qualityReportFromCounters, runAttribution, runBasket, runCampaignLift, runDataQuality, runExperiment, type AttributionResult } from '@privacy-analytics/core/analytics';
+import { buildPersonMap, qualityReportFromCounters, runAttribution, runBasket, runCampaignLift, runDataQuality, runExperiment, type AttributionModel, type AttributionResult } from '@privacy-analytics/core/analytics';
 import { attributionSpec, defaultAttributionForm } from '../src/lib/state/marketing/attribution-form';
 import { basketSpec, defaultBasketForm } from '../src/lib/state/marketing/basket-form';
 import { campaignLiftSpec, defaultCampaignForm } from '../src/lib/state/marketing/campaign-form';
@@ -38,7 +38,7 @@ function parquetFiles(dir: string): string[] {
 }
 
 async function generateParquet(dir: string): Promise<void> {
-  await writeDemoParquet(dir, { events: 5000, days: 10, start: '2026-11-01' });
+  await writeDemoParquet(dir, { events: 5000, days: 10, start: '2026-11-01', storeOrders: 60 });
 }
 
 async function nav(name: string): Promise<void> {
@@ -123,6 +123,47 @@ describe('marketing views in Chromium', () => {
     for (const [channel, effect] of Object.entries(attribution.markov!.removalEffects)) expect(removal[channel]).toBeCloseTo(effect, 9);
     expect(Number(await page.locator('[data-markov-probability]').getAttribute('data-markov-probability'))).toBeCloseTo(attribution.markov!.conversionProbability, 12);
     expect(await page.getByRole('img', { name: 'Conversions per channel and model chart' }).getAttribute('data-rendered')).toBe('true');
+    // new customers (first order ever) credited under the first model, with their quality over the follow-up window
+    expect(attribution.newCustomers.total).toBeGreaterThan(5);
+    expect(Number(await page.locator('[data-total="new-customers"]').getAttribute('data-value'))).toBe(attribution.newCustomers.total);
+    await expectQuality(attribution, attribution.models[0]!);
+  });
+
+  /** The New-customer quality table under `model` equals `expected` channel by channel. */
+  async function expectQuality(expected: AttributionResult, model: AttributionModel): Promise<void> {
+    const table = 'table[aria-label="New-customer quality per channel"]';
+    const credited = expected.channels.filter((c) => c.newCustomers[model]! > 1e-12);
+    expect(credited.length).toBeGreaterThan(0);
+    expect(await page.locator(`${table} tbody tr`).count()).toBe(credited.length);
+    const shown = async (metric: string) => cells(`${table} td[data-metric="${metric}"]`);
+    const [count, mature, immature, repeat, revenue] = await Promise.all(['new-customers', 'mature', 'immature', 'repeat-share', 'revenue-per-new-customer'].map(shown));
+    for (const c of credited) {
+      const q = c.newCustomerQuality[model]!;
+      expect(count![c.channel], c.channel).toBeCloseTo(c.newCustomers[model]!, 9);
+      expect(mature![c.channel], c.channel).toBeCloseTo(q.mature, 9);
+      expect(immature![c.channel], c.channel).toBeCloseTo(q.immature, 9);
+      if (q.repeatShare === null) expect(repeat![c.channel]).toBe(0);
+      else expect(repeat![c.channel]).toBeCloseTo(q.repeatShare, 9);
+      if (q.revenuePerCustomer === null) expect(revenue![c.channel]).toBe(0);
+      else expect(revenue![c.channel]).toBeCloseTo(q.revenuePerCustomer, 6);
+    }
+  }
+
+  it('attribution: offline touches per store and a 3-day follow-up put stores beside web channels, new customers equal native DuckDB', async () => {
+    const form = page.getByRole('form', { name: 'Attribution settings' });
+    await form.getByLabel('Offline touches').selectOption('store');
+    await form.getByLabel('New-customer follow-up (days)').fill('3');
+    await runAndWait('Attribution settings');
+    const expected = await runAttribution(native, attributionSpec({ ...defaultAttributionForm(), offlineTouch: 'store', newCustomerWindowDays: 3 }, range));
+    const stores = expected.channels.filter((c) => c.channel.startsWith('offline:')).map((c) => c.channel);
+    expect(stores.length).toBe(3);
+    const shown = await cells('table[aria-label="Conversions and revenue per channel and model"] td[data-metric="conversions"]');
+    for (const channel of expected.channels) expect(shown[`${channel.channel}/linear`], channel.channel).toBeCloseTo(channel.conversions.linear!, 9);
+    expect(expected.newCustomers.quality.mature).toBeGreaterThan(0);
+    await page.getByRole('combobox', { name: 'Credit by' }).selectOption('linear');
+    await expectQuality(expected, 'linear');
+    await form.getByLabel('Offline touches').selectOption('offline');
+    await form.getByLabel('New-customer follow-up (days)').fill('90');
   });
 
   it('attribution: a malformed spend CSV is refused with the line and value; a good one adds CPA and flags ROI below 1', async () => {
@@ -143,6 +184,9 @@ describe('marketing views in Chromium', () => {
     const cpa = Number(await row.locator('td[data-metric="cpa"]').getAttribute('data-value'));
     if (paid.cpa!.linear === null) expect(cpa).toBe(0);
     else expect(cpa).toBeCloseTo(paid.cpa!.linear!, 9);
+    expect(Number(await row.locator('td[data-metric="new-customers"]').getAttribute('data-value'))).toBeCloseTo(paid.newCustomers.linear!, 9);
+    expect(paid.newCustomers.linear).toBeGreaterThan(0);
+    expect(Number(await row.locator('td[data-metric="cost-per-new-customer"]').getAttribute('data-value'))).toBeCloseTo(paid.costPerNewCustomer!.linear!, 6);
   });
 
   it('basket: summary and rules equal native DuckDB; "also bought" answers for a product', async () => {

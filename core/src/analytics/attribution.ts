@@ -29,7 +29,8 @@ import { analysisBasis, type WithBasis } from './basis';
 import { checkRange, eventMatcherSchema, identitySchema, includeFlaggedSchema, isoTime, parseSpec, propertyFilterSchema, propertyName, SpecError, windowSchema } from './spec';
 import { economics, parseSpendCsv, summariseSpend, type ChannelEconomics } from './spend';
 import { clickRates, type ImportedSpend } from './imported-spend';
-import { importedRow, OFFLINE_CHANNEL, ORIGIN_PROPERTY } from './origin';
+import { offlineTouchValue, OFFLINE_TOUCH_MODES, ORIGIN_PROPERTY, STORE_PROPERTY, type OfflineTouch } from './origin';
+import { channelNewCustomers, costPerNewCustomer, newCustomerCtes, NewCustomerTally, type NewCustomerColumns, type NewCustomerQuality, type NewCustomerSummary } from './new-customers';
 import {
   and,
   columnsFor,
@@ -43,6 +44,7 @@ import {
   sql,
   timeBounds,
   timestamp,
+  epochMs,
   WINDOW_UNITS,
   type EventMatcher,
   type PropertyFilter,
@@ -74,6 +76,10 @@ export const attributionSpecSchema = z
     spend: z.string().min(1).max(4096).optional(),
     /** Share of revenue that is return on spend (gross margin) for ROI. */
     margin: z.number().gt(0).max(10).default(1),
+    /** Follow-up window after a new customer's first order, for repeat share and revenue per new customer. */
+    newCustomerWindow: windowSchema.default({ value: 90, unit: 'day' }),
+    /** Imported rows' touch: one channel "offline", or "offline:<store>" per store. */
+    offlineTouch: z.enum(OFFLINE_TOUCH_MODES).default('offline'),
     from: isoTime.optional(),
     to: isoTime.optional(),
     identity: identitySchema.default('merged'),
@@ -110,6 +116,11 @@ export interface AttributionChannel {
   ctr?: number | null;
   cpc?: number | null;
   platformConversions?: number;
+  /** Credited new customers (a person's first order ever among the analysed conversions). */
+  newCustomers: PerModel<number>;
+  newCustomerQuality: PerModel<NewCustomerQuality>;
+  /** spend / new customers; null without spend or new customers. With spend only. */
+  costPerNewCustomer?: PerModel<number | null>;
 }
 
 export interface AttributionResult {
@@ -119,6 +130,7 @@ export interface AttributionResult {
   /** converting: conversions with at least one touchpoint; nonConverting: journeys without a conversion. */
   paths: { converting: number; nonConverting: number; averageConvertingLength: number };
   markov?: MarkovModel;
+  newCustomers: NewCustomerSummary;
   spend?: { total: number; rowsUsed: number; rowsOutsideRange: number; margin: number; channelsWithoutTouches: string[]; source?: 'csv' | 'imported'; by?: 'platform' | 'campaign' };
 }
 
@@ -144,13 +156,12 @@ function matchFlag(matcher: { event?: string | undefined; where?: PropertyFilter
  * CTEs `pe` (events with person, is_touch, is_conv, touch_value, revenue), `touches` (person, ts,
  * channel: one row per session with a touch) for the events in `bounds`. Shared with audience.ts.
  */
-export function touchCtes(options: { touch: TouchDefinition; conversion: EventMatcher; revenueProperty: string; identity: IdentityMode; includeFlagged?: boolean | undefined; bounds: TimeBounds }): Sql {
+export function touchCtes(options: { touch: TouchDefinition; conversion: EventMatcher; revenueProperty: string; identity: IdentityMode; includeFlagged?: boolean | undefined; bounds: TimeBounds; offlineTouch?: OfflineTouch | undefined }): Sql {
   const { touch, conversion } = options;
   const touchFlag = matchFlag(touch);
   const convFlag = matchFlag(conversion);
-  const revenue = propertyExpr(resolveProperty(options.revenueProperty));
-  const amount = revenue.kind === 'number' && !revenue.text ? revenue.sql : sql`TRY_CAST(${revenue.sql} AS DOUBLE)`;
-  const columns = columnsFor([touch.property, options.revenueProperty, ORIGIN_PROPERTY, ...matcherProperties([conversion]), ...(touch.where ?? []).map((f) => f.property)], ['event_id', 'timestamp', 'event', 'session_id']);
+  const amount = revenueAmount(options.revenueProperty);
+  const columns = columnsFor([touch.property, options.revenueProperty, ORIGIN_PROPERTY, STORE_PROPERTY, ...matcherProperties([conversion]), ...(touch.where ?? []).map((f) => f.property)], ['event_id', 'timestamp', 'event', 'session_id']);
   const range: Sql[] = [];
   if (options.bounds.fromMs !== null) range.push(sql`"timestamp" >= ${timestamp(options.bounds.fromMs)}`);
   if (options.bounds.toMs !== null) range.push(sql`"timestamp" < ${timestamp(options.bounds.toMs)}`);
@@ -159,7 +170,7 @@ export function touchCtes(options: { touch: TouchDefinition; conversion: EventMa
   // conv.prev_ts is -infinity before a person's first conversion: an OR there would turn the journey join into a nested loop.
   return sql`pe AS MATERIALIZED (
       SELECT person, "timestamp" AS ts, event_id, session_id, is_touch, is_conv,
-        CASE WHEN is_touch THEN CASE WHEN ${importedRow()} THEN ${OFFLINE_CHANNEL} ELSE coalesce(${propertyAsText(resolveProperty(touch.property))}, ${NO_VALUE}) END END AS touch_value,
+        CASE WHEN is_touch THEN coalesce(${offlineTouchValue(options.offlineTouch ?? 'offline')}, ${propertyAsText(resolveProperty(touch.property))}, ${NO_VALUE}) END AS touch_value,
         CASE WHEN is_conv THEN coalesce(${amount}, 0) END AS revenue
       FROM (SELECT *, ${touchFlag} AS is_touch, ${convFlag} AS is_conv FROM ${personEvents(options.identity, columns, { includeFlagged: options.includeFlagged })} WHERE ${and(range)})
       WHERE is_touch OR is_conv OR session_id IS NULL
@@ -181,6 +192,19 @@ export function touchCtes(options: { touch: TouchDefinition; conversion: EventMa
     )`;
 }
 
+/** A conversion's revenue: the property as a number, NULL when it is not one. */
+function revenueAmount(revenueProperty: string): Sql {
+  const revenue = propertyExpr(resolveProperty(revenueProperty));
+  return revenue.kind === 'number' && !revenue.text ? revenue.sql : sql`TRY_CAST(${revenue.sql} AS DOUBLE)`;
+}
+
+/** Every conversion of the loaded data (person, ts, event_id, revenue), whatever the range: for first orders. */
+function allOrdersSql(spec: AttributionSpec): Sql {
+  const columns = columnsFor([spec.revenueProperty, ...matcherProperties([spec.conversion])], ['event_id', 'timestamp', 'event']);
+  return sql`SELECT person, "timestamp" AS ts, event_id, coalesce(${revenueAmount(spec.revenueProperty)}, 0) AS revenue
+    FROM ${personEvents(spec.identity, columns, { includeFlagged: spec.includeFlagged })} WHERE ${matchFlag(spec.conversion)}`;
+}
+
 /** The events attribution reads: conversions in [from, to], touchpoints from `lookback` before `from` on. */
 function readBounds(spec: AttributionSpec): TimeBounds {
   const bounds = timeBounds(spec.from, spec.to);
@@ -195,7 +219,9 @@ export function attributionPathsSql(spec: AttributionSpec): Sql {
   const loaded = readBounds(spec);
   const from = bounds.fromMs === null ? sql`TRUE` : sql`c.ts >= ${timestamp(bounds.fromMs)}`;
   const lastFrom = bounds.fromMs === null ? sql`TRUE` : sql`e.last_ts >= ${timestamp(bounds.fromMs)}`;
-  return sql`WITH ${touchCtes({ touch: spec.touch, conversion: spec.conversion, revenueProperty: spec.revenueProperty, identity: spec.identity, includeFlagged: spec.includeFlagged, bounds: loaded })},
+  const lastEvent = sql`SELECT max("timestamp") AS ts FROM ${personEvents('none', ['timestamp'], { includeFlagged: spec.includeFlagged })}`;
+  return sql`WITH ${touchCtes({ touch: spec.touch, conversion: spec.conversion, revenueProperty: spec.revenueProperty, identity: spec.identity, includeFlagged: spec.includeFlagged, bounds: loaded, offlineTouch: spec.offlineTouch })},
+    ${newCustomerCtes({ orders: allOrdersSql(spec), lastEvent, windowMs: spec.newCustomerWindow.value * WINDOW_UNITS[spec.newCustomerWindow.unit] })},
     converting AS (
       SELECT c.event_id, c.revenue,
         list(t.channel ORDER BY t.ts, t.channel) FILTER (WHERE t.ts IS NOT NULL) AS path,
@@ -211,18 +237,21 @@ export function attributionPathsSql(spec: AttributionSpec): Sql {
       SELECT list(t.channel ORDER BY t.ts, t.channel) AS path FROM tail t JOIN tail_end e ON e.person = t.person
       WHERE ${lastFrom} AND t.ts >= e.last_ts - ${lookback} GROUP BY t.person
     )
-    SELECT 'c' AS kind, path, ages, revenue, 1::BIGINT AS n FROM converting
+    SELECT 'c' AS kind, path, ages, c.revenue, 1::BIGINT AS n, nc.event_id IS NOT NULL AS new_customer, nc.follow_revenue, nc.repeat_order, nc.mature,
+      (SELECT ${epochMs(sql`max(ts)`)} FROM data_end) AS data_end_ms
+    FROM converting c LEFT JOIN new_customer nc ON nc.event_id = c.event_id
     UNION ALL
-    SELECT 'n', path, NULL::BIGINT[], NULL::DOUBLE, count(*)::BIGINT FROM non_converting GROUP BY path
+    SELECT 'n', path, NULL::BIGINT[], NULL::DOUBLE, count(*)::BIGINT, NULL::BOOLEAN, NULL::DOUBLE, NULL::BOOLEAN, NULL::BOOLEAN, NULL::BIGINT FROM non_converting GROUP BY path
     ORDER BY kind, n DESC`;
 }
 
-interface PathRow {
+interface PathRow extends NewCustomerColumns {
   kind: 'c' | 'n';
   path: string[] | null;
   ages: number[] | null;
   revenue: number | null;
   n: number;
+  data_end_ms: number | null;
 }
 
 export interface AttributionOptions {
@@ -255,6 +284,8 @@ function attribute(spec: AttributionSpec, rows: readonly PathRow[], spend: Retur
   const touchpoints = new Map<string, number>();
   const journeys = new Map<string, Journey>();
   const totals = { conversions: 0, revenue: 0, attributedConversions: 0, attributedRevenue: 0, unattributedConversions: 0, unattributedRevenue: 0 };
+  const newCustomers = new NewCustomerTally();
+  let dataEndMs: number | null = null;
   let converting = 0;
   let nonConverting = 0;
   let touchesInConverting = 0;
@@ -276,11 +307,13 @@ function attribute(spec: AttributionSpec, rows: readonly PathRow[], spend: Retur
       continue;
     }
     const value = Number(row.revenue ?? 0);
+    if (row.data_end_ms !== null && row.data_end_ms !== undefined) dataEndMs = Number(row.data_end_ms);
     totals.conversions += 1;
     totals.revenue += value;
     if (path.length === 0) {
       totals.unattributedConversions += 1;
       totals.unattributedRevenue += value;
+      newCustomers.add(null, row);
       continue;
     }
     converting += 1;
@@ -289,6 +322,7 @@ function attribute(spec: AttributionSpec, rows: readonly PathRow[], spend: Retur
     totals.attributedRevenue += value;
     addJourney(path, true, 1);
     const touchPath: TouchPath = { channels: path, agesMs: (row.ages ?? []).map(Number) };
+    newCustomers.add(touchPath, row);
     for (const model of heuristics) {
       for (const [channel, credit] of channelCredits(model, touchPath, options)) {
         add(conversions.get(model)!, channel, credit);
@@ -305,6 +339,7 @@ function attribute(spec: AttributionSpec, rows: readonly PathRow[], spend: Retur
     }
   }
 
+  const credited = newCustomers.credit(spec.models, options, markov?.removalEffects);
   const names = new Set<string>([...touchpoints.keys(), ...(spend ? spend.byChannel.keys() : [])]);
   const ranking = spec.models[0]!;
   const channels: AttributionChannel[] = [...names].map((channel) => {
@@ -313,6 +348,7 @@ function attribute(spec: AttributionSpec, rows: readonly PathRow[], spend: Retur
       touchpoints: touchpoints.get(channel) ?? 0,
       conversions: Object.fromEntries(spec.models.map((m) => [m, conversions.get(m)!.get(channel) ?? 0])),
       revenue: Object.fromEntries(spec.models.map((m) => [m, revenue.get(m)!.get(channel) ?? 0])),
+      ...channelNewCustomers(credited, channel),
     };
     if (spend) {
       const amount = spend.byChannel.get(channel) ?? 0;
@@ -323,6 +359,7 @@ function attribute(spec: AttributionSpec, rows: readonly PathRow[], spend: Retur
       entry.roas = pick('roas');
       entry.roi = pick('roi');
       entry.roiBelowOne = perModel.filter(([, e]) => e.roi !== null && e.roi < 1).map(([m]) => m);
+      entry.costPerNewCustomer = Object.fromEntries(spec.models.map((m) => [m, costPerNewCustomer(amount, entry.newCustomers[m]!)]));
       const reach = imported?.reach.get(channel);
       if (reach) Object.assign(entry, { impressions: reach.impressions, clicks: reach.clicks, platformConversions: reach.platformConversions, ...clickRates(reach, amount) });
     }
@@ -335,6 +372,7 @@ function attribute(spec: AttributionSpec, rows: readonly PathRow[], spend: Retur
     channels,
     totals,
     paths: { converting, nonConverting, averageConvertingLength: converting ? touchesInConverting / converting : 0 },
+    newCustomers: newCustomers.summary(spec.newCustomerWindow.value * WINDOW_UNITS[spec.newCustomerWindow.unit], dataEndMs === null ? null : new Date(dataEndMs).toISOString()),
   };
   if (markov) result.markov = markov;
   if (spend) {

@@ -1,6 +1,7 @@
 export * from './association-rules';
 export * from './attribution-models';
 export * from './attribution';
+export * from './new-customers';
 export * from './audience';
 export * from './basis';
 export * from './basket';

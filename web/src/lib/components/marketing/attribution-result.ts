@@ -32,12 +32,14 @@ export function attributionRows(result: AttributionResult): Record<string, strin
     const row: Record<string, string | number | null> = { channel: c.channel, touchpoints: c.touchpoints };
     for (const m of result.models) row[`conversions_${m}`] = c.conversions[m] ?? 0;
     for (const m of result.models) row[`revenue_${m}`] = c.revenue[m] ?? 0;
+    for (const m of result.models) row[`new_customers_${m}`] = c.newCustomers?.[m] ?? 0;
     if (c.spend !== undefined) {
       row.spend = c.spend;
       for (const m of result.models) {
         row[`cpa_${m}`] = c.cpa?.[m] ?? null;
         row[`roas_${m}`] = c.roas?.[m] ?? null;
         row[`roi_${m}`] = c.roi?.[m] ?? null;
+        row[`cost_per_new_customer_${m}`] = c.costPerNewCustomer?.[m] ?? null;
       }
     }
     return row;
@@ -68,4 +70,24 @@ export function markovRows(result: AttributionResult): MarkovRow[] {
 /** Whether a channel's ROI is below 1 under the model (it returns less than it costs). */
 export function roiBelowOne(result: AttributionResult, channel: string, model: AttributionModel): boolean {
   return result.channels.find((c) => c.channel === channel)?.roiBelowOne?.includes(model) ?? false;
+}
+
+export interface NewCustomerQualityRow {
+  channel: string;
+  newCustomers: number;
+  mature: number;
+  immature: number;
+  repeatShare: number | null;
+  revenuePerCustomer: number | null;
+}
+
+/** The channels credited with new customers under `model`, most first. */
+export function newCustomerQualityRows(result: AttributionResult, model: AttributionModel): NewCustomerQualityRow[] {
+  return result.channels
+    .map((c) => {
+      const q = c.newCustomerQuality?.[model];
+      return { channel: c.channel, newCustomers: c.newCustomers?.[model] ?? 0, mature: q?.mature ?? 0, immature: q?.immature ?? 0, repeatShare: q?.repeatShare ?? null, revenuePerCustomer: q?.revenuePerCustomer ?? null };
+    })
+    .filter((row) => row.newCustomers > 1e-12)
+    .sort((a, b) => b.newCustomers - a.newCustomers || (a.channel < b.channel ? -1 : 1));
 }

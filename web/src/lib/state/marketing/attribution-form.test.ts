@@ -24,14 +24,16 @@ describe('attribution form', () => {
     expect(() => attributionSpec({ ...defaultAttributionForm(), conversionEvent: ' ' }, range)).toThrow('choose the conversion event');
     expect(() => attributionSpec({ ...defaultAttributionForm(), models: [] }, range)).toThrow('choose at least one model');
     expect(() => attributionSpec({ ...defaultAttributionForm(), lookbackValue: 0 }, range)).toThrow('the lookback must be a whole number of at least 1, got 0');
+    expect(() => attributionSpec({ ...defaultAttributionForm(), newCustomerWindowDays: 1.5 }, range)).toThrow('the new-customer follow-up window must be a whole number of at least 1, got 1.5');
     expect(() => attributionSpec({ ...defaultAttributionForm(), conversionFilters: [{ property: 'revenue', op: 'gt', value: 'x' }] }, range)).toThrow('filter on revenue');
   });
 
   it('a saved spec has no dates and opens back into the same form', () => {
-    const form = { ...defaultAttributionForm(), touchProperty: 'utm_campaign', lookbackValue: 2, lookbackUnit: 'week' as const, models: ['last' as const, 'linear' as const], margin: 0.3 };
+    const form = { ...defaultAttributionForm(), touchProperty: 'utm_campaign', lookbackValue: 2, lookbackUnit: 'week' as const, models: ['last' as const, 'linear' as const], margin: 0.3, offlineTouch: 'store' as const, newCustomerWindowDays: 30 };
     const saved = savedAttributionSpec(attributionSpec(form, range));
     expect(saved).not.toHaveProperty('from');
     expect(saved).not.toHaveProperty('to');
+    expect(saved).toMatchObject({ offlineTouch: 'store', newCustomerWindow: { value: 30, unit: 'day' } });
     expect(attributionFormFromSpec(saved)).toEqual(form);
   });
 });

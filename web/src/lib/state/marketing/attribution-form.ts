@@ -2,7 +2,7 @@
  * The attribution view's form as plain data, and its conversion to and from the spec attribution.ts takes. Saved
  * reports hold the spec (without dates and spend, which belong to the moment), so a report opens in the CLI too.
  */
-import { ATTRIBUTION_MODELS, type AttributionModel, type AttributionSpecInput } from '@privacy-analytics/core/analytics';
+import { ATTRIBUTION_MODELS, OFFLINE_TOUCH_MODES, type AttributionModel, type AttributionSpecInput, type OfflineTouch } from '@privacy-analytics/core/analytics';
 import type { DateRange } from '../../engine/data-engine';
 import { toFilterDraft, toPropertyFilter, type FilterDraft } from '../../components/property-filter-form';
 
@@ -35,7 +35,13 @@ export interface AttributionForm {
   halfLifeUnit: DurationUnit;
   markovOrder: number;
   margin: number;
+  /** imported rows' touch: one channel "offline", or "offline:<store>" per store */
+  offlineTouch: OfflineTouch;
+  /** follow-up window of a new customer's first order, in days */
+  newCustomerWindowDays: number;
 }
+
+export const OFFLINE_TOUCH_LABELS: Record<OfflineTouch, string> = { offline: 'one channel "offline"', store: 'per store' };
 
 export function defaultAttributionForm(): AttributionForm {
   return {
@@ -51,6 +57,8 @@ export function defaultAttributionForm(): AttributionForm {
     halfLifeUnit: 'day',
     markovOrder: 1,
     margin: 1,
+    offlineTouch: 'offline',
+    newCustomerWindowDays: 90,
   };
 }
 
@@ -78,10 +86,14 @@ export function attributionSpec(form: AttributionForm, range: DateRange): Attrib
     halfLife: { value: positiveWhole(form.halfLifeValue, 'the half-life'), unit: form.halfLifeUnit },
     markov: { order: Math.min(4, positiveWhole(form.markovOrder, 'the Markov order')) },
     margin: form.margin > 0 ? form.margin : 1,
+    newCustomerWindow: { value: positiveWhole(form.newCustomerWindowDays, 'the new-customer follow-up window'), unit: 'day' },
+    offlineTouch: form.offlineTouch,
     from: range.from,
     to: range.to,
   };
 }
+
+const WINDOW_DAYS: Record<string, number> = { second: 1 / 86_400, minute: 1 / 1440, hour: 1 / 24, day: 1, week: 7 };
 
 const unit = (u: unknown): DurationUnit => (DURATION_UNITS.includes(u as DurationUnit) ? (u as DurationUnit) : 'day');
 
@@ -102,6 +114,8 @@ export function attributionFormFromSpec(spec: AttributionSpecInput): Attribution
   if (spec.halfLife) [form.halfLifeValue, form.halfLifeUnit] = [spec.halfLife.value, unit(spec.halfLife.unit)];
   if (spec.markov?.order) form.markovOrder = spec.markov.order;
   if (spec.margin) form.margin = spec.margin;
+  if (spec.offlineTouch && OFFLINE_TOUCH_MODES.includes(spec.offlineTouch)) form.offlineTouch = spec.offlineTouch;
+  if (spec.newCustomerWindow) form.newCustomerWindowDays = Math.max(1, Math.round((spec.newCustomerWindow.value * (WINDOW_DAYS[spec.newCustomerWindow.unit] ?? 1)) || 90));
   return form;
 }
 
