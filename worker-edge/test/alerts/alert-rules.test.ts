@@ -71,8 +71,8 @@ describe('alert rules API', () => {
 describe('alert rule validation: 400 naming the field and the reason', () => {
   it.each([
     [{ metric: 'conversions' }, 'webhookUrl: required: the URL alerts are posted to'],
-    [{ ...VALID, metric: 'bounce_rate' }, 'metric: expected events, persons, conversions, visits, revenue, conversion_rate (conversions per visit), impressions, clicks, ctr, spend (daily, from imported ad reports) or a live counter'],
-    [{ ...VALID, metric: undefined }, 'metric: required: events, persons, conversions, visits, revenue, conversion_rate (conversions per visit), impressions, clicks, ctr, spend (daily, from imported ad reports) or a live counter'],
+    [{ ...VALID, metric: 'bounce_rate' }, 'metric: expected events, persons, conversions, visits, revenue, conversion_rate (conversions per visit), funnel_rate (events of funnel.to per event of funnel.from), impressions, clicks, ctr, spend (daily, from imported ad reports) or a live counter'],
+    [{ ...VALID, metric: undefined }, 'metric: required: events, persons, conversions, visits, revenue, conversion_rate (conversions per visit), funnel_rate (events of funnel.to per event of funnel.from), impressions, clicks, ctr, spend (daily, from imported ad reports) or a live counter'],
     [{ ...VALID, windowMinutes: 7 }, 'windowMinutes: must be a multiple of 5 (rules are evaluated every 5 minutes on 5-minute buckets)'],
     [{ ...VALID, windowMinutes: 2000 }, 'windowMinutes: at most 1440 (one day)'],
     [{ ...VALID, windowMinutes: 0 }, 'windowMinutes: at least 5'],
