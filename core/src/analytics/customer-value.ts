@@ -22,22 +22,15 @@ import { z } from 'zod';
 import type { QueryEngine } from '../engine/query-engine';
 import { analysisBasis, type WithBasis } from './basis';
 import { ensurePersonMap, personEvents } from './identity';
-import { originCondition, originSchema } from './origin';
+import { originCondition } from './origin';
 import { LIFECYCLE_STAGES, lifecycleSchema, personTagsSql, tagEventColumns } from './person-tags';
-import { resolveAsOf } from './rfm';
-import { checkRange, eventMatcherSchema, identitySchema, includeFlaggedSchema, isoTime, parseSpec, propertyName } from './spec';
+import { ORDER_SPEC_FIELDS, resolveAsOf } from './rfm';
+import { checkRange, parseSpec } from './spec';
 import { and, columnsFor, DAY_MS, eventCondition, matcherProperties, propertyExpr, resolveProperty, sql, timeBounds, timeCondition, timestamp, type TimeBounds } from './sql';
 
 export const customerValueSpecSchema = z
   .strictObject({
-    order: eventMatcherSchema.default({ event: 'Order Completed' }),
-    revenueProperty: propertyName.default('revenue'),
-    asOf: isoTime.optional(),
-    from: isoTime.optional(),
-    to: isoTime.optional(),
-    identity: identitySchema.default('merged'),
-    includeFlagged: includeFlaggedSchema,
-    origin: originSchema,
+    ...ORDER_SPEC_FIELDS,
     lifecycle: lifecycleSchema.default({ newDays: 7, activeDays: 30, churnDays: 90 }),
   })
   .superRefine(checkRange);

@@ -32,19 +32,20 @@ export const RFM_TIERS = [
 export type RfmTier = (typeof RFM_TIERS)[number]['tier'];
 export const RFM_TIER_NAMES = RFM_TIERS.map((t) => t.tier) as RfmTier[];
 
-export const rfmSpecSchema = z
-  .strictObject({
-    order: eventMatcherSchema.default({ event: 'Order Completed' }),
-    revenueProperty: propertyName.default('revenue'),
-    asOf: isoTime.optional(),
-    from: isoTime.optional(),
-    to: isoTime.optional(),
-    identity: identitySchema.default('merged'),
-    includeFlagged: includeFlaggedSchema,
-    /** orders of every origin, online only or offline (imported) only */
-    origin: originSchema,
-  })
-  .superRefine(checkRange);
+/** The fields of an analysis over orders (RFM, customer value): which rows are orders, as of when, over which origin. */
+export const ORDER_SPEC_FIELDS = {
+  order: eventMatcherSchema.default({ event: 'Order Completed' }),
+  revenueProperty: propertyName.default('revenue'),
+  asOf: isoTime.optional(),
+  from: isoTime.optional(),
+  to: isoTime.optional(),
+  identity: identitySchema.default('merged'),
+  includeFlagged: includeFlaggedSchema,
+  /** orders of every origin, online only or offline (imported) only */
+  origin: originSchema,
+};
+
+export const rfmSpecSchema = z.strictObject(ORDER_SPEC_FIELDS).superRefine(checkRange);
 
 export type RfmSpecInput = z.input<typeof rfmSpecSchema>;
 export type RfmSpec = z.output<typeof rfmSpecSchema>;
