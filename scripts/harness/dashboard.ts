@@ -44,6 +44,25 @@ export async function serveDashboard(outDir: string, port: number): Promise<Serv
 
 export type KpiValues = Record<'pageViews' | 'visitors' | 'sessions' | 'bounceRate' | 'avgSessionSeconds' | 'conversionRate' | 'revenue' | 'events', number | null>;
 
+/**
+ * Opens the dashboard at `appUrl?search`, waits for its Connect form, connects to `edgeUrl` with `token` and, unless
+ * `waitOverview` is false, waits until the overview is ready.
+ */
+export async function connectDashboard(
+  page: Page,
+  appUrl: string,
+  options: { edgeUrl: string; token: string; site?: string; search?: string; waitOverview?: boolean; timeout?: number },
+): Promise<void> {
+  const timeout = options.timeout ?? 90_000;
+  await page.goto(`${appUrl}?${options.search ?? 'range=7d'}`);
+  await page.getByRole('form', { name: 'Connect to an edge' }).waitFor({ state: 'visible', timeout });
+  await page.getByLabel('Edge URL').fill(options.edgeUrl);
+  await page.getByLabel('Site').fill(options.site ?? 'demo');
+  await page.getByLabel('Read token').fill(options.token);
+  await page.getByRole('button', { name: 'Connect' }).click();
+  if (options.waitOverview ?? true) await waitForOverview(page, '', timeout);
+}
+
 /** Waits until the overview shows results for a refresh whose key contains `keyPart` and nothing loads. */
 export async function waitForOverview(page: Page, keyPart = '', timeout = 90_000): Promise<void> {
   await page.waitForFunction(

@@ -5,7 +5,7 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { DEMO, freePort, launchChromium, recordRequests, serveDashboard, startFilledEdge, waitForOverview, type FilledEdge, type ServedApp } from '@privacy-analytics/scripts/harness';
+import { connectDashboard, DEMO, freePort, launchChromium, recordRequests, serveDashboard, startFilledEdge, type FilledEdge, type ServedApp } from '@privacy-analytics/scripts/harness';
 
 let edge: FilledEdge;
 let app: ServedApp;
@@ -48,13 +48,7 @@ afterAll(async () => {
 
 describe('alert rules in the Alerts view (admin)', () => {
   it('connected as admin, the overview says when it was updated and that it re-syncs', async () => {
-    await page.goto(`${app.url}?range=7d`);
-    await expect.poll(() => page.getByRole('form', { name: 'Connect to an edge' }).isVisible(), { timeout: 90_000 }).toBe(true);
-    await page.getByLabel('Edge URL').fill(edge.url);
-    await page.getByLabel('Site').fill(DEMO.site);
-    await page.getByLabel('Read token').fill(DEMO.adminToken);
-    await page.getByRole('button', { name: 'Connect' }).click();
-    await waitForOverview(page);
+    await connectDashboard(page, app.url, { edgeUrl: edge.url, site: DEMO.site, token: DEMO.adminToken });
     const line = page.getByRole('status', { name: 'Data freshness' });
     await expect.poll(async () => (await line.isVisible()) ? await line.textContent() : '', POLL).toMatch(/Updated \d\d:\d\d · re-syncs every minute/);
     // just synced, and the filled edge has written every event (flush lag 0): fresh

@@ -14,7 +14,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { generateDemoEvents } from '@privacy-analytics/core/demo-data';
 import { isHeldOut } from '@privacy-analytics/core/edge-api';
-import { DEFAULT_EDGE_VARS, DEMO, flushEdge, freePort, launchChromium, serveDashboard, startFilledEdge, waitForOverview, type FilledEdge, type ServedApp } from '@privacy-analytics/scripts/harness';
+import { connectDashboard, DEFAULT_EDGE_VARS, DEMO, flushEdge, freePort, launchChromium, serveDashboard, startFilledEdge, type FilledEdge, type ServedApp } from '@privacy-analytics/scripts/harness';
 
 const SECRET = 'e2e-webhook-secret-Jx7Qm2Vb9Lr4Tz8Nc3Hw6Pd1Ks5Fy0G';
 const HASH_KEY = (JSON.parse(DEFAULT_EDGE_VARS.SITE_SECRETS!) as { demo: { hashKey: string } }).demo.hashKey;
@@ -116,13 +116,7 @@ afterAll(async () => {
 
 describe('an audience from the Segments view to a signed webhook', () => {
   it('sends only members with e-mail consent outside the holdout, with their hashed e-mail key, signed', async () => {
-    await page.goto(`${app.url}?range=7d`);
-    await expect.poll(() => page.getByRole('form', { name: 'Connect to an edge' }).isVisible(), POLL).toBe(true);
-    await page.getByLabel('Edge URL').fill(edge.url);
-    await page.getByLabel('Site').fill(DEMO.site);
-    await page.getByLabel('Read token').fill(DEMO.readToken);
-    await page.getByRole('button', { name: 'Connect' }).click();
-    await waitForOverview(page);
+    await connectDashboard(page, app.url, { edgeUrl: edge.url, site: DEMO.site, token: DEMO.readToken });
     await page.getByRole('link', { name: 'Segments' }).click();
     await page.getByRole('form', { name: 'Segment builder' }).getByRole('button', { name: 'Run segment' }).click();
     try {

@@ -10,7 +10,7 @@ import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import * as parquetWasm from 'parquet-wasm/node';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { DEMO, freePort, launchChromium, serveDashboard, startFilledEdge, waitForOverview, type FilledEdge, type ServedApp } from '@privacy-analytics/scripts/harness';
+import { connectDashboard, DEMO, freePort, launchChromium, serveDashboard, startFilledEdge, type FilledEdge, type ServedApp } from '@privacy-analytics/scripts/harness';
 
 let edge: FilledEdge;
 let app: ServedApp;
@@ -68,13 +68,7 @@ afterAll(async () => {
 
 describe('imports in the dashboard', () => {
   it('checks an orders CSV with the edge (nothing written), imports it, and RFM offline counts exactly its customers', async () => {
-    await page.goto(`${app.url}?range=7d`);
-    await expect.poll(() => page.getByRole('form', { name: 'Connect to an edge' }).isVisible(), POLL).toBe(true);
-    await page.getByLabel('Edge URL').fill(edge.url);
-    await page.getByLabel('Site').fill(DEMO.site);
-    await page.getByLabel('Read token').fill(DEMO.adminToken);
-    await page.getByRole('button', { name: 'Connect' }).click();
-    await waitForOverview(page);
+    await connectDashboard(page, app.url, { edgeUrl: edge.url, site: DEMO.site, token: DEMO.adminToken });
 
     await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Imports', exact: true }).click();
     await page.locator('[data-import-file]').setInputFiles({ name: 'store-orders.csv', mimeType: 'text/csv', buffer: Buffer.from(CSV) });

@@ -7,7 +7,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { sendEvents } from '@privacy-analytics/scripts/collector';
-import { DEMO, downloadEdgeFiles, flushEdge, freePort, launchChromium, nativeQuery, serveDashboard, startFilledEdge, waitForOverview, type FilledEdge, type ServedApp } from '@privacy-analytics/scripts/harness';
+import { connectDashboard, DEMO, downloadEdgeFiles, flushEdge, freePort, launchChromium, nativeQuery, serveDashboard, startFilledEdge, type FilledEdge, type ServedApp } from '@privacy-analytics/scripts/harness';
 
 let edge: FilledEdge;
 let app: ServedApp;
@@ -62,13 +62,7 @@ describe('person view', () => {
     expect(visitorId).not.toBe('e2e-web-visitor');
     expect(memberId).not.toBe('M-E2E-1');
 
-    await page.goto(`${app.url}?range=7d`);
-    await expect.poll(() => page.getByRole('form', { name: 'Connect to an edge' }).isVisible(), POLL).toBe(true);
-    await page.getByLabel('Edge URL').fill(edge.url);
-    await page.getByLabel('Site').fill(DEMO.site);
-    await page.getByLabel('Read token').fill(DEMO.adminToken);
-    await page.getByRole('button', { name: 'Connect' }).click();
-    await waitForOverview(page);
+    await connectDashboard(page, app.url, { edgeUrl: edge.url, site: DEMO.site, token: DEMO.adminToken });
 
     await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Person', exact: true }).click();
     const search = page.getByRole('form', { name: 'Find a person' });

@@ -6,7 +6,7 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { DEMO, edgeManifest, freePort, launchChromium, readKpis, recordRequests, serveDashboard, startFilledEdge, waitForOverview, type FilledEdge, type RequestLog, type ServedApp } from '@privacy-analytics/scripts/harness';
+import { connectDashboard, DEMO, edgeManifest, freePort, launchChromium, readKpis, recordRequests, serveDashboard, startFilledEdge, waitForOverview, type FilledEdge, type RequestLog, type ServedApp } from '@privacy-analytics/scripts/harness';
 
 let edge: FilledEdge;
 let app: ServedApp;
@@ -20,12 +20,7 @@ async function openContext(): Promise<{ context: BrowserContext; page: Page; req
 }
 
 async function connect(page: Page, token: string, search = 'range=7d'): Promise<void> {
-  await page.goto(`${app.url}?${search}`);
-  await expect.poll(() => page.getByRole('form', { name: 'Connect to an edge' }).isVisible(), { timeout: 90_000 }).toBe(true);
-  await page.getByLabel('Edge URL').fill(edge.url);
-  await page.getByLabel('Site').fill(DEMO.site);
-  await page.getByLabel('Read token').fill(token);
-  await page.getByRole('button', { name: 'Connect' }).click();
+  await connectDashboard(page, app.url, { edgeUrl: edge.url, site: DEMO.site, token, search, waitOverview: false });
 }
 
 async function edgeCall(token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
