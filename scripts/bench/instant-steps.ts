@@ -107,7 +107,9 @@ async function main(): Promise<void> {
       console.log(`warm timeline: ${timeline.map((m) => `${m.ms} ${m.name}`).join('; ')}`);
       await page.waitForFunction((day) => (globalThis as unknown as Dash).__dashboard.engine.cubeOverview({ from: day, to: day, filters: [], granularity: 'day' }).then((a) => a.result !== null), data.to, { timeout: 300_000, polling: 500 });
       console.log(`warm: overview table current ${Date.now() - started} ms after goto`);
-      await page.waitForTimeout(2_000);
+      await page.waitForTimeout(Number(process.env.PROFILE_STAY_MS ?? 2_000));
+      const later = await page.evaluate(() => (globalThis as unknown as { __dashboard: { engine: { timeline(): Promise<{ name: string; ms: number }[]> } } }).__dashboard.engine.timeline());
+      console.log(`warm timeline after the wait: ${later.map((m) => `${m.ms} ${m.name}`).join('; ')}`);
       const weekFrom = new Date(Date.parse(`${data.to}T00:00:00Z`) - 6 * 86_400_000).toISOString().slice(0, 10);
       const filtered: OverviewSpec = { from: weekFrom, to: data.to, filters: [{ column: 'device_type', op: 'eq', values: ['mobile'] }], granularity: 'day' };
       for (const round of [1, 2]) {
