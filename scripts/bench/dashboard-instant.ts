@@ -390,6 +390,7 @@ async function funnelVisit(s: Setup, profile: string, native: NativeReference): 
         const done = await mark(page, 'funnel', attempt === 1 ? 500 : Math.max(1, deadline - Date.now()));
         if (!Number.isNaN(done)) {
           log(s, `warm funnel: result ${fmtMs(done)} after opening (attempt ${attempt})`);
+          log(s, `warm funnel timeline: ${await timelineOf(page)}`);
           return { ms: done, note: attempt > 1 ? `${attempt} runs: the first showed other counts` : '' };
         }
         if (attempt > 1 || Number.isNaN(shown)) return { ms: Number.NaN, note: `no funnel result equal to native's within ${s.limitMs / 1000} s${await loadStateNote(page)}` };
@@ -451,7 +452,9 @@ export async function benchDashboardInstant(options: InstantOptions): Promise<In
   const rows: InstantRow[] = [];
   const analysable: { events: number; ok: boolean; note: string }[] = [];
   const appPort = await freePort();
-  const outDir = await buildDashboard();
+  // BENCH_APP_DIR: an app built earlier (e.g. of another commit, to compare two builds back to back); kept afterwards
+  const keptApp = process.env.BENCH_APP_DIR;
+  const outDir = keptApp ?? (await buildDashboard());
   const app = await serveDashboard(outDir, appPort);
   try {
     for (const [index, events] of options.sizes.entries()) {
@@ -572,7 +575,7 @@ export async function benchDashboardInstant(options: InstantOptions): Promise<In
     }
   } finally {
     await app.close().catch(() => undefined);
-    rmSync(outDir, { recursive: true, force: true });
+    if (!keptApp) rmSync(outDir, { recursive: true, force: true });
   }
   // the issue's sizes that this run left out still get their rows, saying so
   for (const size of TARGET_SIZES.filter((n) => !options.sizes.includes(n))) rows.push(...notMeasuredRows(size));

@@ -214,7 +214,7 @@ export interface EdgeStandIn {
  * exists under `objects/` is served (event files and whatever else a manifest may list, e.g. rollups/...).
  * `<dir>/manifest-extra.json`, when present, is merged into every manifest answer (top-level fields).
  */
-export async function serveEdgeLayout(data: LayoutDataset, appOrigin: string): Promise<EdgeStandIn> {
+export async function serveEdgeLayout(data: LayoutDataset, appOrigin: string, fixedPort?: number): Promise<EdgeStandIn> {
   const cors = {
     'access-control-allow-origin': appOrigin,
     'access-control-allow-methods': 'GET, HEAD, POST, PUT, DELETE, OPTIONS',
@@ -283,7 +283,7 @@ export async function serveEdgeLayout(data: LayoutDataset, appOrigin: string): P
     }
     return res.writeHead(200, { ...headers, 'content-length': bytes.byteLength }).end(bytes);
   });
-  const port = await freePort();
+  const port = fixedPort ?? (await freePort());
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   stand.url = `http://127.0.0.1:${port}`;
   stand.server = server;

@@ -139,11 +139,17 @@ describe('the local warehouse across visits', () => {
   it('a warm visit after a browser restart decodes nothing and asks the edge for the manifest only', async () => {
     const { context, page, requests } = await visit();
     requests.reset();
+    const viewWrites = async () => (await page.evaluate(() => window.engine.timeline())).filter((m) => m.where === 'worker' && m.name === 'warehouse: events view written').length;
     const reopened = await page.evaluate((r) => window.engine.loadCachedOnly(r), range);
+    const writesBeforeSync = await viewWrites();
+    expect(writesBeforeSync).toBeGreaterThan(0);
     expect(reopened).toMatchObject({ failures: [], rows: rowsOf(listed), decoded: 0 });
     expect(await queryInPage(page, SUMMARY_SQL)).toEqual(summary);
     const synced = await loadRange(page, range);
     expect(synced).toMatchObject({ failures: [], rows: rowsOf(listed), fromCache: listed.length, decoded: 0 });
+    // the sync changed nothing: the `events` view the reopen wrote is not written again (a catalog write that waited
+    // for the page's queued queries)
+    expect(await viewWrites()).toBe(writesBeforeSync);
     const edgeRequests = requests.urls.filter((u) => u.startsWith(edge.url));
     expect(edgeRequests).toHaveLength(1);
     expect(edgeRequests[0]).toMatch(/\/v1\/sites\/demo\/manifest\?/);

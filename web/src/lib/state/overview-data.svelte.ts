@@ -10,6 +10,7 @@ import {
   type TimePoint,
 } from '@privacy-analytics/core/analytics';
 import type { QueryEngine } from '@privacy-analytics/core/engine';
+import { rollupsCannotAnswer } from '@privacy-analytics/core/rollups';
 import type { CubeOverview, RollupOverview, SavedOverview } from '../engine/data-engine';
 import { errorMessage } from './errors';
 import { mark } from '../engine/timeline';
@@ -179,7 +180,16 @@ export class OverviewData {
       }
     };
     this.#savedConfirmed = false;
-    if (options.rollups) {
+    // a filter (or another purchase event) the rollups cannot answer: said here, without a round trip to the data
+    // worker, which may be busy (a filter change waited 0.1 s for the worker's "a filter needs event rows")
+    const rollupsCannot = options.rollups ? rollupsCannotAnswer(spec) : null;
+    if (rollupsCannot && !options.rollupsOnly) {
+      this.#sourceNote = rollupsCannot;
+      if (options.eventsReady === false) {
+        this.#running = false;
+        return;
+      }
+    } else if (options.rollups) {
       let note: string | null;
       const ready = <T>(data: T): Panel<T> => ({ status: 'ready', data, error: null });
       let copy: SavedOverview | null = null;

@@ -102,11 +102,14 @@ describe('OverviewData.refresh with the local overview table', () => {
   it('draws every panel from the table when the rollups cannot answer, without a query over events', async () => {
     const { engine, asked } = recordingEngine();
     const overview = new OverviewData();
-    await overview.refresh(engine, filtered, 'k', { rollups: noRollups, cube: async () => ({ result, reason: null, ms: 1 }) });
+    let rollupsAsked = 0;
+    await overview.refresh(engine, filtered, 'k', { rollups: () => (rollupsAsked++, noRollups()), cube: async () => ({ result, reason: null, ms: 1 }) });
     expect(asked).toEqual([]);
+    // a filter: the rollups cannot answer, known without asking the data worker
+    expect(rollupsAsked).toBe(0);
     expect(overview.source).toBe('events');
     expect(overview.fromCube).toBe(true);
-    expect(overview.sourceNote).toBe('a filter needs rows');
+    expect(overview.sourceNote).toBe('a filter needs event rows');
     expect(overview.breakdown('devices').data).toEqual(result.breakdowns.devices);
     expect(overview.kpis.data).toEqual(result.kpis);
     expect(overview.completedKey).toBe('k');

@@ -7,6 +7,7 @@
  */
 import { buildPersonMap } from '@privacy-analytics/core/analytics';
 import type { QueryEngine } from '@privacy-analytics/core/engine';
+import { mark } from '../engine/timeline';
 
 const builtFor = new WeakMap<QueryEngine, number>();
 
@@ -35,10 +36,15 @@ async function build(engine: QueryEngine, dataVersion: number): Promise<void> {
     // kept in the warehouse for these files: nothing to build. Otherwise built over query() (the query connection,
     // between the page's other queries; on the load connection it waited behind them statement by statement) and
     // then kept for the files it was built from.
+    mark('page: person map state asked');
     const state = await engine.personMapState();
+    mark(`page: person map ${state.current ? 'kept' : 'build'}`);
     if (!state.current) {
       await buildPersonMap(engine);
-      if (state.fingerprint) await engine.notePersonMap(state.fingerprint);
+      mark('page: person map built');
+      // noted without waiting: the note checkpoints the warehouse file (a second on a loaded machine), which the
+      // analysis waiting for this map need not wait for (the worker's writes wait for the queries queued before them)
+      if (state.fingerprint) void engine.notePersonMap(state.fingerprint).catch(() => undefined);
     }
   } else await buildPersonMap(engine);
   builtFor.set(engine, dataVersion);

@@ -4,6 +4,7 @@ import type { SavedItem, SavedReports } from '../../reports/saved-reports';
 import { AnalysisRun, type Cancellable } from '../analysis-run.svelte.ts';
 import { errorMessage } from '../errors';
 import { freshPersonMap } from '../person-map';
+import { mark } from '../../engine/timeline';
 import type { DateRange } from '../url-state';
 import { SavedReportList } from '../../reports/saved-report-list.svelte.ts';
 
@@ -112,8 +113,12 @@ export class AnalysisViewState<Form, Spec extends { includeFlagged?: boolean | u
       const ranged = this.definition.withRange(this.definition.queryFromForm(form), range);
       const spec: Spec = includeFlagged ? { ...ranged, includeFlagged } : ranged;
       this.definition.validate(spec);
+      mark(`page: ${this.definition.view} run`);
       await freshPersonMap(this.engine, dataVersion);
-      return { spec, result: await this.definition.analyse(this.engine, spec) };
+      mark(`page: ${this.definition.view} analysis`);
+      const result = await this.definition.analyse(this.engine, spec);
+      mark(`page: ${this.definition.view} result`);
+      return { spec, result };
     });
   }
 

@@ -36,7 +36,11 @@ export class OverviewCubeKeeper {
           const scope = warehouse.view?.scope;
           if (!scope) continue;
           try {
-            if (!warehouse.cubeIsCurrent(scope)) await warehouse.buildCube(scope);
+            if (!warehouse.cubeIsCurrent(scope)) {
+              mark('overview table: build');
+              await warehouse.buildCube(scope);
+              mark('overview table: built');
+            }
             this.#lastError = null;
           } catch (error) {
             this.#lastError = errorMessage(error);

@@ -30,6 +30,7 @@ import { CUBE_SOURCE_COLUMNS, OVERVIEW_CUBE_TABLE, PERSON_MAP, overviewCubeSql }
 import type { ColumnSpec } from '@privacy-analytics/core/schema';
 import type { DateRange } from '../../engine/data-engine';
 import type { DuckDbSession } from './duckdb-session';
+import { mark } from '../../engine/timeline';
 import { ALL_COLUMNS, EVENTS_TABLE, createTableSql, quoteIdentifier } from './event-table';
 
 const CATALOG = 'pa_files';
@@ -76,6 +77,8 @@ export class Warehouse {
   readonly #files = new Map<string, Map<string, WarehouseFile>>();
   #seq = 0;
   #view: WarehouseView | null = null;
+  /** the statement that last wrote the `events` view (null: unknown or a placeholder) */
+  #viewText: string | null = null;
   /** what the overview table was built from (see cubeFingerprint); null when there is none */
   #cubeBuiltFrom: string | null = null;
   /** what person_map was built from (see personMapFingerprint); null when unknown */
@@ -244,7 +247,8 @@ export class Warehouse {
     const after = new Map(known);
     for (const file of replaced) after.delete(file.key);
     for (const file of added) after.set(file.key, file);
-    statements.push(this.#viewSql(nextView, nextView?.scope === scope ? [...after.values()] : undefined));
+    const viewText = this.#viewSql(nextView, nextView?.scope === scope ? [...after.values()] : undefined);
+    statements.push(viewText);
     const dropsCube = replaced.length > 0;
     if (dropsCube) statements.push(...this.#dropCubeSql(), ...this.#dropPersonMapSql());
     const stillUsed = new Set([...after.values()].map((f) => f.table));
@@ -260,6 +264,7 @@ export class Warehouse {
     for (const file of added) known.set(file.key, file);
     this.#files.set(scope, known);
     this.#view = nextView;
+    this.#viewText = viewText;
     if (dropsCube) {
       this.#cubeBuiltFrom = null;
       this.#personMapBuiltFrom = null;
@@ -339,7 +344,15 @@ export class Warehouse {
   }
 
   async #setView(view: WarehouseView | null): Promise<void> {
-    await this.#session.exec(this.#viewSql(view));
+    const text = this.#viewSql(view);
+    // a sync with nothing to change (a warm visit) names the same tables: no catalog write, which would wait for the
+    // queued queries (the identity map's, on a warm first funnel) and then hold DuckDB's one thread for its commit
+    if (text !== this.#viewText) {
+      this.#viewText = null;
+      await this.#session.exec(text);
+      this.#viewText = text;
+      mark('warehouse: events view written');
+    }
     this.#view = view;
   }
 
@@ -368,6 +381,7 @@ export class Warehouse {
 
   async #dropEverything(): Promise<void> {
     const exec = (sql: string) => this.#session.exec(sql);
+    this.#viewText = null;
     await exec(`CREATE OR REPLACE VIEW ${EVENTS_TABLE} AS SELECT 1 AS placeholder WHERE false`);
     for (const name of await this.#fileTables()) await exec(`DROP TABLE IF EXISTS ${quoteIdentifier(name)}`);
     for (const statement of [...this.#dropCubeSql(), ...this.#dropPersonMapSql()]) await exec(statement);
