@@ -121,7 +121,7 @@ function startCollector(): void {
     '--var', `DEMO_SITE:${DEMO_SITE}`];
   child = spawn('node_modules/.bin/wrangler', args, {
     stdio: ['ignore', 'inherit', 'inherit'],
-    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', WRANGLER_LOG_PATH: logPath },
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_LOG_PATH: logPath },
     detached: true,
   });
   const watch: EdgeWatch | null = child.pid ? watchEdge(child.pid, logPath) : null;

@@ -185,7 +185,9 @@ export async function startLocalEdge(opts: LocalEdgeOptions = {}): Promise<Local
     cwd: REPO_ROOT,
     detached: true, // own process group: stop()/kill() signal wrangler *and* workerd
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true', NO_COLOR: '1', FORCE_COLOR: '0' },
+    // CLOUDFLARE_CF_FETCH_ENABLED=false: Miniflare would fetch the `Request.cf` placeholder from workers.cloudflare.com
+    // (a third-party request, and a stack trace on every start offline); it uses its built-in placeholder instead.
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: 'true', NO_COLOR: '1', FORCE_COLOR: '0' },
   });
   running.add(child);
   installExitHook();

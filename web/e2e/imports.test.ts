@@ -206,5 +206,11 @@ describe('imports in the dashboard', () => {
     const spend = page.getByRole('heading', { name: 'Spend, CPA, ROAS and ROI' }).locator('xpath=..');
     await expect.poll(async () => (await spend.textContent()) ?? '', POLL).toMatch(/Spend \D*80(\.00)? from imported ad reports \(by platform\)/);
     expect(await spend.locator('[data-metric="roas"]').count()).toBeGreaterThan(0);
+    // the spend is by platform while the touches are channels: the page says so and offers the matching touch property
+    const hint = page.locator('[data-spend-touch-hint]');
+    expect(await hint.count()).toBe(1);
+    await hint.getByRole('button').click();
+    await run();
+    await expect.poll(() => hint.count(), POLL).toBe(0);
   });
 });

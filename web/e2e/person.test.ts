@@ -65,6 +65,8 @@ describe('person view', () => {
     await connectDashboard(page, app.url, { edgeUrl: edge.url, site: DEMO.site, token: DEMO.adminToken });
 
     await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Person', exact: true }).click();
+    // with nothing asked, persons to start from are offered (online and offline ones first)
+    await expect.poll(() => page.locator('[data-person-examples] button').count(), POLL).toBeGreaterThan(0);
     const search = page.getByRole('form', { name: 'Find a person' });
     await search.locator('[data-person-search]').fill(visitorId);
     const show = search.getByRole('button', { name: 'Show' });

@@ -16,6 +16,9 @@ export interface PersonContext {
   includeFlagged?(): boolean;
 }
 
+/** An imported (offline) row: the same test as core's identity mapping (offlineRowText). */
+const OFFLINE_ROW = `strpos(e.properties, '"source":"import"') > 0`;
+
 export class PersonViewState {
   /** the id in the search box */
   query = $state('');
@@ -27,6 +30,21 @@ export class PersonViewState {
   constructor(context: PersonContext) {
     this.#context = context;
     this.run = new AnalysisRun(context.engine);
+  }
+
+  /**
+   * A few persons to start from when nothing is asked yet: those with both online and offline rows first, then the most
+   * active (by events), so a newcomer sees a full profile in one click.
+   */
+  async examples(limit = 5): Promise<{ person: string; events: number; online: boolean; offline: boolean }[]> {
+    const context = this.#context;
+    await freshPersonMap(context.engine, context.dataVersion());
+    const sql = `SELECT m.person_id AS person, count(*)::INTEGER AS events,
+        bool_or(NOT ${OFFLINE_ROW}) AS online, bool_or(${OFFLINE_ROW}) AS offline
+      FROM events e JOIN person_map m ON m.id = coalesce(e.user_id, e.anonymous_id)
+      GROUP BY 1 ORDER BY (bool_or(${OFFLINE_ROW}) AND bool_or(NOT ${OFFLINE_ROW})) DESC, events DESC, person LIMIT ${Math.max(1, Math.min(20, Math.floor(limit)))}`;
+    const rows = await context.engine.query<{ person: string; events: number; online: boolean; offline: boolean }>(sql);
+    return rows.map((r) => ({ person: String(r.person), events: Number(r.events), online: Boolean(r.online), offline: Boolean(r.offline) }));
   }
 
   get shownFor(): string | null {
