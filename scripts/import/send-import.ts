@@ -10,7 +10,8 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { tableFromIPC } from 'apache-arrow';
 import * as parquet from 'parquet-wasm/node';
 import { importAnswerSchema, type ImportAnswer } from '@privacy-analytics/core/edge-api';
-import { parseMappingText, type ColumnMapping } from '@privacy-analytics/core/imports';
+import { parseMappingText, plainValue, type ColumnMapping } from '@privacy-analytics/core/imports';
+import { isParquetFile } from '@privacy-analytics/core/parquet';
 import type { ImportOptions } from './args';
 import { PART_MAX_BYTES, PART_MAX_ROWS, splitIntoParts, type ImportPart } from './split-parts';
 
@@ -38,13 +39,8 @@ export interface PartResult {
 export async function readImportFile(path: string): Promise<string> {
   let bytes: Uint8Array = await readFile(path);
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = gunzipSync(bytes);
-  if (isParquet(bytes)) return parquetAsNdjson(bytes, path);
+  if (isParquetFile(bytes)) return parquetAsNdjson(bytes, path);
   return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-}
-
-function isParquet(bytes: Uint8Array): boolean {
-  const magic = (at: number) => bytes[at] === 0x50 && bytes[at + 1] === 0x41 && bytes[at + 2] === 0x52 && bytes[at + 3] === 0x31;
-  return bytes.byteLength >= 12 && magic(0) && magic(bytes.byteLength - 4);
 }
 
 /** Rows as NDJSON: int64 as numbers when exact (else text), timestamps and dates as epoch ms, as the edge reads them. */
@@ -59,17 +55,10 @@ function parquetAsNdjson(bytes: Uint8Array, path: string): string {
   const lines: string[] = [];
   for (const row of table) {
     const record: Record<string, unknown> = {};
-    for (const name of names) record[name] = jsonValue(row?.[name]);
+    for (const name of names) record[name] = plainValue(row?.[name]);
     lines.push(JSON.stringify(record));
   }
   return lines.length ? `${lines.join('\n')}\n` : '';
-}
-
-function jsonValue(value: unknown): unknown {
-  if (typeof value === 'bigint') return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString();
-  if (value instanceof Date) return value.getTime();
-  if (value !== null && typeof value === 'object' && 'toJSON' in value && typeof value.toJSON === 'function') return JSON.parse(JSON.stringify(value.toJSON(), (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));
-  return value ?? null;
 }
 
 function mappingOf(text: string | null): ColumnMapping {

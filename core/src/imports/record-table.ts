@@ -18,7 +18,21 @@ export function cellText(value: unknown): string {
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? '' : value.toISOString();
   if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return '';
-  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  return JSON.stringify(value, bigintAsText);
+}
+
+const bigintAsText = (_key: string, v: unknown) => (typeof v === 'bigint' ? v.toString() : v);
+
+/**
+ * A value read from Arrow (apache-arrow rows of a Parquet file) as plain JSON data, as the edge reads the same file:
+ * int64 as a number when exact (else its digits), timestamps and dates as epoch ms, structs, lists and maps through
+ * their toJSON (bigints inside as digits).
+ */
+export function plainValue(value: unknown): unknown {
+  if (typeof value === 'bigint') return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString();
+  if (value instanceof Date) return value.getTime();
+  if (value !== null && typeof value === 'object' && 'toJSON' in value && typeof value.toJSON === 'function') return JSON.parse(JSON.stringify(value, bigintAsText)) as unknown;
+  return value ?? null;
 }
 
 /** `records` with the line (or row number) each came from. */

@@ -1,2 +1,3 @@
 export * from './parquet-writer';
 export * from './partition-key';
+export * from './parquet-magic';

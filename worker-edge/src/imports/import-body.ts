@@ -1,4 +1,5 @@
 import { parseCsv, recordsToTable, type TableRow } from '@privacy-analytics/core/imports';
+import { isParquetFile } from '@privacy-analytics/core/parquet';
 import { HttpError } from '../http/http-error';
 import { decodeParquetRecords } from '../storage/parquet-reader';
 
@@ -10,14 +11,6 @@ export const MAX_IMPORT_ROWS = 100_000;
 export interface ImportTable {
   header: string[];
   rows: TableRow[];
-}
-
-/** A Parquet file starts and ends with these 4 bytes. */
-const PARQUET_MAGIC = [0x50, 0x41, 0x52, 0x31];
-
-function isParquet(bytes: Uint8Array): boolean {
-  if (bytes.byteLength < 12) return false;
-  return PARQUET_MAGIC.every((b, i) => bytes[i] === b && bytes[bytes.byteLength - 4 + i] === b);
 }
 
 /**
@@ -35,7 +28,7 @@ export async function readImportBody(request: Request): Promise<{ text: string |
     bytes = await readCapped(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip')), 'the gzip body');
   }
   if (bytes.byteLength === 0) throw new HttpError(400, 'empty_body', 'the file is empty');
-  if (isParquet(bytes)) return { text: null, bytes };
+  if (isParquetFile(bytes)) return { text: null, bytes };
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);

@@ -5,7 +5,8 @@
  * errors as messages).
  */
 import type { DataEngine } from '../../engine/data-engine';
-import { buildPersonMap, runSegment } from '@privacy-analytics/core/analytics';
+import { runSegment } from '@privacy-analytics/core/analytics';
+import { freshPersonMap } from '../person-map';
 import { createModelEngine, type ModelEngine } from '../../ml/model-engine';
 import { parseModelCard } from '../../ml/model-card';
 import { fetchPersonModel, fetchRecommender, type ModelFile, type PersonModel } from '../../ml/model-files';
@@ -72,6 +73,8 @@ export interface TrainingResult {
 
 export interface ModelsViewOptions {
   createModels?: () => ModelEngine;
+  /** The load's data version (default 0): the identity map is the one every view shares (freshPersonMap). */
+  dataVersion?: () => number;
 }
 
 type ViewEngine = Pick<DataEngine, 'query' | 'cancelQuery'>;
@@ -91,7 +94,7 @@ export class ModelsViewState {
   #progress = $state.raw<TrainProgress[]>([]);
   #trainingRun: TrainingRun | null = null;
   #scoredKey = $state<string | null>(null);
-  #personMapKey: string | null = null;
+  #dataVersion: () => number;
   #segments = $state.raw<SavedItem[]>([]);
   #notice = $state<string | null>(null);
 
@@ -99,6 +102,7 @@ export class ModelsViewState {
     this.#engine = engine;
     this.#saved = saved;
     this.#createModels = options.createModels ?? (() => createModelEngine());
+    this.#dataVersion = options.dataVersion ?? (() => 0);
     this.scoring = new AnalysisRun(engine);
     this.recommendations = new AnalysisRun(engine);
     this.training = new AnalysisRun({
@@ -145,18 +149,16 @@ export class ModelsViewState {
     return shipped;
   }
 
-  async #ensurePersonMap(dataKey: string): Promise<void> {
-    // the loaded events may have changed since the map was built: rebuild once per data
-    if (this.#personMapKey === dataKey) return;
-    await buildPersonMap(this.#engine);
-    this.#personMapKey = dataKey;
+  /** The dashboard's shared identity map (kept in the warehouse, built once per load for every view). */
+  #ensurePersonMap(): Promise<void> {
+    return freshPersonMap(this.#engine, this.#dataVersion());
   }
 
   /** Scores every person with churn and propensity at the end of the loaded data; `dataKey` names the data. */
   score(dataKey: string): Promise<void> {
     return this.scoring.run(async (signal) => {
       const began = performance.now();
-      await this.#ensurePersonMap(dataKey);
+      await this.#ensurePersonMap();
       const results = [];
       for (const task of PERSON_TASKS) {
         const file = await this.#personModel(task);
@@ -216,7 +218,7 @@ export class ModelsViewState {
     });
     this.#recommenderFile.catch(() => (this.#recommenderFile = null));
     const file = await this.#recommenderFile;
-    await this.#ensurePersonMap(dataKey);
+    await this.#ensurePersonMap();
     const recommender = await Recommender.open(this.#engine, this.#modelEngine, file.model, file.ids);
     this.#recommender = { dataKey, recommender };
     return recommender;
@@ -236,7 +238,7 @@ export class ModelsViewState {
   recommendForSegment(dataKey: string, segment: SavedItem, k: number): Promise<void> {
     return this.recommendations.run(async () => {
       const recommender = await this.#openRecommender(dataKey);
-      await this.#ensurePersonMap(dataKey);
+      await this.#ensurePersonMap();
       const members = (await runSegment(this.#engine, segment.spec as Parameters<typeof runSegment>[1])).members;
       const group = await recommender.forGroup(members, k);
       const perMember = await recommender.forMembers(members, k);
@@ -249,7 +251,7 @@ export class ModelsViewState {
     this.#progress = [];
     return this.training.run(async () => {
       const began = performance.now();
-      await this.#ensurePersonMap(dataKey);
+      await this.#ensurePersonMap();
       this.#trainingRun?.cancel();
       const run = startTraining(this.#engine, task, (p) => (this.#progress = [...this.#progress, p].slice(-200)));
       this.#trainingRun = run;

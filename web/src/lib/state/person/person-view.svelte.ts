@@ -2,7 +2,7 @@
  * The Person view's state, kept across navigation (dashboard.viewState): the id being looked at, the page of the
  * timeline, the last profile (core's personProfile). Other views open a person with `openPerson()`.
  */
-import { PERSON_TIMELINE_LIMIT, personProfile, type PersonNotFound, type PersonProfile } from '@privacy-analytics/core/analytics';
+import { int, offlineRowText, PERSON_TIMELINE_LIMIT, personProfile, sql, type PersonNotFound, type PersonProfile } from '@privacy-analytics/core/analytics';
 import type { QueryEngine } from '@privacy-analytics/core/engine';
 import type { SavedReports } from '../../reports/saved-reports';
 import { AnalysisRun, type Cancellable } from '../analysis-run.svelte.ts';
@@ -15,9 +15,6 @@ export interface PersonContext {
   dataVersion(): number;
   includeFlagged?(): boolean;
 }
-
-/** An imported (offline) row: the same test as core's identity mapping (offlineRowText). */
-const OFFLINE_ROW = `strpos(e.properties, '"source":"import"') > 0`;
 
 export class PersonViewState {
   /** the id in the search box */
@@ -39,11 +36,11 @@ export class PersonViewState {
   async examples(limit = 5): Promise<{ person: string; events: number; online: boolean; offline: boolean }[]> {
     const context = this.#context;
     await freshPersonMap(context.engine, context.dataVersion());
-    const sql = `SELECT m.person_id AS person, count(*)::INTEGER AS events,
-        bool_or(NOT ${OFFLINE_ROW}) AS online, bool_or(${OFFLINE_ROW}) AS offline
+    const offline = offlineRowText('e');
+    const query = sql`SELECT m.person_id AS person, count(*)::INTEGER AS events, bool_or(NOT ${offline}) AS online, bool_or(${offline}) AS offline
       FROM events e JOIN person_map m ON m.id = coalesce(e.user_id, e.anonymous_id)
-      GROUP BY 1 ORDER BY (bool_or(${OFFLINE_ROW}) AND bool_or(NOT ${OFFLINE_ROW})) DESC, events DESC, person LIMIT ${Math.max(1, Math.min(20, Math.floor(limit)))}`;
-    const rows = await context.engine.query<{ person: string; events: number; online: boolean; offline: boolean }>(sql);
+      GROUP BY 1 ORDER BY (bool_or(${offline}) AND bool_or(NOT ${offline})) DESC, events DESC, person LIMIT ${int(Math.max(1, Math.min(20, Math.floor(limit))))}`;
+    const rows = await context.engine.query<{ person: string; events: number; online: boolean; offline: boolean }>(query.text, query.params);
     return rows.map((r) => ({ person: String(r.person), events: Number(r.events), online: Boolean(r.online), offline: Boolean(r.offline) }));
   }
 

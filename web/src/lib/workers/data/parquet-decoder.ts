@@ -3,11 +3,11 @@ import initParquetWasm, { ParquetFile, readParquet, readSchema, type Table as Wa
 import { joinIpcStreams, splitIpcStream } from './arrow-ipc';
 import type { ColumnKind, ColumnSpec } from '@privacy-analytics/core/schema';
 import { errorMessage } from '../../engine/errors';
-import { cellText } from '@privacy-analytics/core/imports';
+import { cellText, plainValue } from '@privacy-analytics/core/imports';
+import { isParquetFile } from '@privacy-analytics/core/parquet';
 
 /** Rows per Arrow record batch handed to DuckDB (the edge writes row groups of 64 Ki rows). */
 const BATCH_ROWS = 64 * 1024;
-const PARQUET_MAGIC = [0x50, 0x41, 0x52, 0x31]; // "PAR1"
 
 type WasmSource = string | URL | BufferSource;
 
@@ -65,7 +65,7 @@ export interface DecodedEvents {
  */
 export async function decodeEventsParquet(bytes: Uint8Array, columns: readonly ColumnSpec[], label: string): Promise<DecodedEvents> {
   await initParquet();
-  if (bytes.byteLength < 12 || !hasMagic(bytes, 0) || !hasMagic(bytes, bytes.byteLength - 4)) {
+  if (!isParquetFile(bytes)) {
     throw new ParquetFileError(`${label}: not a Parquet file (${bytes.byteLength} bytes, no PAR1 marker at start and end)`);
   }
   let schema: Schema;
@@ -127,9 +127,6 @@ function countRows(table: WasmTable): number {
   return rows;
 }
 
-function hasMagic(bytes: Uint8Array, at: number): boolean {
-  return PARQUET_MAGIC.every((b, i) => bytes[at + i] === b);
-}
 
 const COMPATIBLE: Record<ColumnKind, (type: DataType) => boolean> = {
   string: (t) => DataType.isUtf8(t) || DataType.isLargeUtf8(t) || (DataType.isDictionary(t) && (DataType.isUtf8(t.dictionary) || DataType.isLargeUtf8(t.dictionary))),
@@ -167,7 +164,7 @@ export function checkSchema(fields: readonly Field[], columns: readonly ColumnSp
  */
 export async function previewParquetTable(bytes: Uint8Array, rows: number, label: string): Promise<{ columns: string[]; rows: string[][] }> {
   await initParquet();
-  if (bytes.byteLength < 12 || !hasMagic(bytes, 0) || !hasMagic(bytes, bytes.byteLength - 4)) {
+  if (!isParquetFile(bytes)) {
     throw new ParquetFileError(`${label}: not a Parquet file (${bytes.byteLength} bytes, no PAR1 marker at start and end)`);
   }
   let table: Table;
@@ -180,13 +177,7 @@ export async function previewParquetTable(bytes: Uint8Array, rows: number, label
   const out: string[][] = [];
   for (let i = 0; i < Math.min(rows, table.numRows); i++) {
     const row = table.get(i);
-    out.push(columns.map((c) => previewCell(row?.[c])));
+    out.push(columns.map((c) => cellText(plainValue(row?.[c]))));
   }
   return { columns, rows: out };
-}
-
-function previewCell(value: unknown): string {
-  if (value instanceof Date) return String(value.getTime());
-  if (value !== null && typeof value === 'object' && 'toJSON' in value && typeof value.toJSON === 'function') return cellText(value.toJSON());
-  return cellText(value);
 }
