@@ -223,14 +223,7 @@ export class SiteAlerts extends DurableObject<Env> {
           resolved = state.openAlertId;
         }
         const facts: AlertFacts = { site, rule, direction: anomaly, window, assessment, baselineWindows: known.map((k) => k.window), firedAt: now };
-        const message =
-          rule.metric === FLUSH_LAG_METRIC
-            ? flushLagMessage(site, rule.name, value, assessment.upper ?? 0)
-            : failureRate
-              ? failureRateMessage(site, rule.name, failureRate, assessment.upper ?? 0)
-              : isAdMetric(rule.metric)
-                ? adAlertMessage(facts)
-                : alertMessage(facts);
+        const message = ruleMessage(facts, value, failureRate);
         fired = insertAlert(this.#sql, { rule, direction: anomaly, windowFrom: window.from, windowTo: window.to, assessment, message, firedAt: now }, (id) =>
           JSON.stringify(alertPayload(id, facts, message)),
         );
@@ -309,14 +302,7 @@ export class SiteAlerts extends DurableObject<Env> {
       const { value, assessment, known, failureRate } = await this.#assess(site, rule, window, now);
       const direction = assessment.outcome === 'spike' ? 'spike' : 'drop';
       const facts: AlertFacts = { site, rule, direction, window, assessment, baselineWindows: known.map((k) => k.window), firedAt: now };
-      const message =
-        rule.metric === FLUSH_LAG_METRIC
-          ? flushLagMessage(site, rule.name, value, assessment.upper ?? 0)
-          : failureRate
-            ? failureRateMessage(site, rule.name, failureRate, assessment.upper ?? 0)
-            : isAdMetric(rule.metric)
-              ? adAlertMessage(facts)
-              : alertMessage(facts);
+      const message = ruleMessage(facts, value, failureRate);
       const wouldFire = assessment.outcome === 'drop' || assessment.outcome === 'spike';
       const result: RuleTest = { ruleId: rule.id, window: isoWindow(window), outcome: assessment.outcome, wouldFire, muted: isMuted(rule, now), assessment, message: wouldFire ? message : null, webhook: null };
       if (webhook) {
@@ -378,3 +364,10 @@ function isoWindow(window: TimeWindow): { from: string; to: string } {
   return { from: new Date(window.from).toISOString(), to: new Date(window.to).toISOString() };
 }
 
+/** The alert's sentence for the kind of rule: flush lag, failure rate, an ad-report metric or a traffic metric. */
+function ruleMessage(facts: AlertFacts, value: number, failureRate: Parameters<typeof failureRateMessage>[2] | null | undefined): string {
+  const { site, rule, assessment } = facts;
+  if (rule.metric === FLUSH_LAG_METRIC) return flushLagMessage(site, rule.name, value, assessment.upper ?? 0);
+  if (failureRate) return failureRateMessage(site, rule.name, failureRate, assessment.upper ?? 0);
+  return isAdMetric(rule.metric) ? adAlertMessage(facts) : alertMessage(facts);
+}

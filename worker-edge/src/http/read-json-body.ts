@@ -1,5 +1,6 @@
 import { MAX_REQUEST_BYTES } from '@privacy-analytics/core/schema';
 import { HttpError } from './http-error';
+import { readCapped } from './read-capped';
 
 /**
  * Reads a JSON body (application/json, or text/plain as sendBeacon sends it; gzip or deflate
@@ -14,32 +15,11 @@ export async function readJsonBody(request: Request, maxBytes = MAX_REQUEST_BYTE
     throw new HttpError(415, 'unsupported_encoding', `content-encoding "${encoding}" is not supported; use gzip, deflate or none`);
   }
   const stream = encoding === 'identity' ? request.body : request.body.pipeThrough(new DecompressionStream(encoding));
-  const reader = stream.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    let chunk: ReadableStreamReadResult<Uint8Array>;
-    try {
-      chunk = await reader.read();
-    } catch (cause) {
-      throw new HttpError(400, 'malformed_body', `could not decode the ${encoding} body: ${cause instanceof Error ? cause.message : String(cause)}`);
-    }
-    const { done, value } = chunk;
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel();
-      throw tooLarge(total, maxBytes);
-    }
-    chunks.push(value);
-  }
-  if (total === 0) throw new HttpError(400, 'empty_body', 'request body is empty; send a JSON object');
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
+  const bytes = await readCapped(stream, maxBytes, {
+    unreadable: (message) => new HttpError(400, 'malformed_body', `could not decode the ${encoding} body: ${message}`),
+    tooLarge: (bytes) => tooLarge(bytes, maxBytes),
+  });
+  if (bytes.byteLength === 0) throw new HttpError(400, 'empty_body', 'request body is empty; send a JSON object');
   const text = new TextDecoder().decode(bytes);
   try {
     return JSON.parse(text);

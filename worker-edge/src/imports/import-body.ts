@@ -1,6 +1,7 @@
 import { parseCsv, recordsToTable, type TableRow } from '@privacy-analytics/core/imports';
 import { isParquetFile } from '@privacy-analytics/core/parquet';
 import { HttpError } from '../http/http-error';
+import { readCapped } from '../http/read-capped';
 import { decodeParquetRecords } from '../storage/parquet-reader';
 
 /** Bytes an import request may carry, before and after gzip; a larger file goes in several imports (docs/imports.md). */
@@ -23,9 +24,9 @@ export async function readImportBody(request: Request): Promise<{ text: string |
   if (!request.body) throw new HttpError(400, 'empty_body', 'send the file as the request body');
   const encoding = (request.headers.get('content-encoding') ?? 'identity').trim().toLowerCase();
   if (encoding !== 'identity' && encoding !== 'gzip') throw new HttpError(415, 'unsupported_encoding', `content-encoding "${encoding}" is not supported; use gzip or none`);
-  let bytes = await readCapped(request.body, 'the body');
+  let bytes = await readBody(request.body, 'the body');
   if (encoding === 'gzip' || (bytes[0] === 0x1f && bytes[1] === 0x8b)) {
-    bytes = await readCapped(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip')), 'the gzip body');
+    bytes = await readBody(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip')), 'the gzip body');
   }
   if (bytes.byteLength === 0) throw new HttpError(400, 'empty_body', 'the file is empty');
   if (isParquetFile(bytes)) return { text: null, bytes };
@@ -38,32 +39,11 @@ export async function readImportBody(request: Request): Promise<{ text: string |
   return { text, bytes };
 }
 
-async function readCapped(stream: ReadableStream<Uint8Array>, what: string): Promise<Uint8Array> {
-  const reader = stream.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    let chunk: ReadableStreamReadResult<Uint8Array>;
-    try {
-      chunk = await reader.read();
-    } catch (cause) {
-      throw new HttpError(400, 'malformed_body', `could not read ${what}: ${cause instanceof Error ? cause.message : String(cause)}`);
-    }
-    if (chunk.done) break;
-    total += chunk.value.byteLength;
-    if (total > MAX_IMPORT_BYTES) {
-      await reader.cancel();
-      throw tooLarge(total);
-    }
-    chunks.push(chunk.value);
-  }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.byteLength;
-  }
-  return out;
+function readBody(stream: ReadableStream<Uint8Array>, what: string): Promise<Uint8Array> {
+  return readCapped(stream, MAX_IMPORT_BYTES, {
+    unreadable: (message) => new HttpError(400, 'malformed_body', `could not read ${what}: ${message}`),
+    tooLarge,
+  });
 }
 
 function tooLarge(bytes: number): HttpError {
