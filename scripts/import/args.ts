@@ -22,7 +22,7 @@ export const DEFAULT_EDGE = 'http://127.0.0.1:8787';
 
 export const USAGE = `usage: npm run import -- <${IMPORT_KINDS.join('|')}> --file PATH [--mapping field=Column,...] [--import-id ID] [--edge URL] [--site ID] [--token T] [--max-rejected-share X] [--json]
   kind                  orders (POS, marketplace), customers (CRM, members) or ad_spend (ad-platform reports)
-  --file                CSV (any delimiter) or NDJSON, .gz allowed; a file larger than one import (16 MB, 100,000 rows)
+  --file                CSV (any delimiter), NDJSON or Parquet, .gz allowed; a file larger than one import (16 MB, 100,000 rows)
                         is sent as several imports <id>-p01, -p02, ... (orders split between orders, never inside one)
   --mapping             field=Column pairs (or JSON) over the columns suggested from the header (docs/imports.md)
   --import-id           the import's id (default: from the file's SHA-256); sending the same file again is a no-op
