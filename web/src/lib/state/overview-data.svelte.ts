@@ -196,6 +196,7 @@ export class OverviewData {
       let asked: Promise<RollupOverview> | null = null;
       if (options.saved) {
         copy = await options.saved.get().catch(() => null);
+        mark(`page: saved overview ${copy ? 'read' : 'missing'}`);
         if (!current()) return;
         if (copy) {
           // asked before drawing: drawing the panels (charts) holds the page's thread for a while on a slow machine
