@@ -97,8 +97,10 @@ export class Dashboard {
           // last visit leaves rows it could read then: they leave this browser (the connection is kept).
           await cached.catch(() => undefined);
           if (this.load.hasData) {
-            await this.load.clearLocalData();
-            await this.connection.save(saved);
+            await this.load.clearLocalData({
+              notice: 'This token reads aggregates only: the event rows kept on this device were cleared.',
+              then: () => this.connection.save(saved),
+            });
           }
           return;
         }
@@ -136,10 +138,7 @@ export class Dashboard {
     if (this.access.rowsForbidden) {
       // The table may hold rows of an earlier connection; a viewer's dashboard shows none of them (clearing the local
       // data forgets the saved connection too, so it is saved again).
-      if (this.load.hasData) {
-        await this.load.clearLocalData();
-        await this.connection.save(connection);
-      }
+      if (this.load.hasData) await this.load.clearLocalData({ then: () => this.connection.save(connection) });
       return;
     }
     await this.load.fromEdge(this.view.range);
