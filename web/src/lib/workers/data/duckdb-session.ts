@@ -125,6 +125,8 @@ export class DuckDbSession {
   #lastAnswer = Date.now();
   #watchdog: ReturnType<typeof setInterval> | null = null;
   #dead = false;
+  /** time load statements spent waiting for queued queries (see #afterQueries), for the engine's timeline */
+  loadWaitMs = 0;
 
   private constructor(
     db: duckdb.AsyncDuckDB,
@@ -288,9 +290,11 @@ export class DuckDbSession {
    * came 8 s after its data was in the table. The bound keeps a long console query from stalling a load.
    */
   async #afterQueries(): Promise<void> {
+    const started = performance.now();
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([this.#queue, new Promise<void>((resolve) => (timer = setTimeout(resolve, LOAD_YIELD_MAX_MS)))]);
     clearTimeout(timer);
+    this.loadWaitMs += performance.now() - started;
   }
 
   /** Test hook: the DuckDB worker disappears without a word, as when the browser kills it. */

@@ -398,7 +398,8 @@ export class EventLoader {
     const everyFile = [...kept.map((f) => ({ key: f.key, span: spanOf({ rows: f.rows, minTime: f.minTime ?? undefined, maxTime: f.maxTime ?? undefined }) })), ...sources];
     const index = firstShown ? fileIndex(everyFile.sort((a, b) => b.key.localeCompare(a.key))) : null;
     onProgress({ ...progress, failures: [], ...(index ? { index } : {}) });
-    const prepare = (source: Source) => readAndDecode(source, ALL_COLUMNS, signal);
+    const times = { decodeMs: 0, insertMs: 0, commitMs: 0, commits: 0 };
+    const prepare = (source: Source) => readAndDecode(source, ALL_COLUMNS, signal, (ms) => (times.decodeMs += ms));
     const outcomes = mapConcurrently(sources, () => (this.#session ? CONCURRENCY : CONCURRENCY_WHILE_STARTING), signal, prepare);
     const warehouse = await this.#wh();
     if (sources.length === 0) {
@@ -425,7 +426,11 @@ export class EventLoader {
     const publish = async () => {
       if (pending.length === 0 && removedPending.length === 0) return;
       const replaced = options.replaceScope ? warehouse.files(scope).map((f) => f.key).filter((key) => !added.some((a) => a.key === key)) : [];
+      const t = performance.now();
       await warehouse.commit(scope, pending, [...removedPending, ...replaced], view);
+      times.commitMs += performance.now() - t;
+      times.commits += 1;
+      mark(`load: commit ${times.commits} (${progress.rows} rows; so far decode ${Math.round(times.decodeMs)} ms, insert ${Math.round(times.insertMs)} ms, commits ${Math.round(times.commitMs)} ms, waits for queries ${Math.round(this.#session!.loadWaitMs)} ms)`);
       uncommitted.clear();
       groups.clear();
       pending = [];
@@ -468,7 +473,9 @@ export class EventLoader {
       }
       const table = group.table;
       try {
+        const t = performance.now();
         await this.#append(table, batch.files.map((f) => f.decoded));
+        times.insertMs += performance.now() - t;
         for (const file of batch.files) markInserted(file, table);
         group.rows += batch.rows;
       } catch {
@@ -506,7 +513,9 @@ export class EventLoader {
           const table = await warehouse.newFileTable();
           uncommitted.add(table);
           try {
+            const t = performance.now();
             await this.#insert(table, decoded);
+            times.insertMs += performance.now() - t;
             markInserted(outcome, table);
           } catch (error) {
             fail({ key: source.key, error: `${source.key}: DuckDB could not append it: ${errorMessage(error)}`, attempts: read.attempts });
@@ -540,7 +549,9 @@ export class EventLoader {
       await publish();
       await warehouse.discard([...uncommitted]);
       if (!published) await warehouse.setView(view);
+      const beforeCheckpoint = performance.now();
       await warehouse.checkpoint();
+      mark(`load: checkpoint ${Math.round(performance.now() - beforeCheckpoint)} ms (${progress.rows} rows; decode ${Math.round(times.decodeMs)} ms, insert ${Math.round(times.insertMs)} ms, ${times.commits} commits ${Math.round(times.commitMs)} ms, waits for queries ${Math.round(this.#session!.loadWaitMs)} ms)`);
       if (!warehouse.persistent) await compactIfLarge((sql) => this.#session!.exec(sql));
       report(true);
       return { ...progress, failures: [...progress.failures], cancelled };
@@ -557,8 +568,12 @@ export class EventLoader {
    */
   async #append(table: string, files: readonly DecodedEvents[]): Promise<void> {
     const session = this.#session!;
-    const streams = spliced(files.filter((f) => f.rows > 0));
+    const withRows = files.filter((f) => f.rows > 0);
+    const streams = spliced(withRows);
     if (streams.length === 0) return;
+    // one stream in the table's column order: one append statement, itself all or nothing, straight into the table
+    // (through a scratch table every row was written to the database file twice: issue 18)
+    if (streams.length === 1 && withRows.every((f) => f.spliceable)) return session.insertIpc(table, streams[0]!, false);
     const name = this.#warehouse!.scratchName();
     const scratch = quoteIdentifier(name);
     const list = ALL_COLUMNS.map((c) => quoteIdentifier(c.name)).join(', ');

@@ -59,7 +59,15 @@ export type SourceRead = Awaited<ReturnType<Source['read']>>;
 export type Prepared = { ok: true; source: Source; read: SourceRead; decoded: DecodedEvents } | { ok: false; failure: LoadFailure };
 
 /** Reads a source and decodes it; a cached copy that does not decode is dropped and downloaded again. */
-export async function readAndDecode(source: Source, columns: readonly ColumnSpec[], signal: AbortSignal): Promise<Prepared> {
+export async function readAndDecode(source: Source, columns: readonly ColumnSpec[], signal: AbortSignal, onDecodeMs?: (ms: number) => void): Promise<Prepared> {
+  const decode = async (bytes: Uint8Array, label: string) => {
+    const started = performance.now();
+    try {
+      return await decodeEventsParquet(bytes, columns, label);
+    } finally {
+      onDecodeMs?.(performance.now() - started);
+    }
+  };
   let read: SourceRead;
   try {
     read = await source.read(signal);
@@ -67,13 +75,13 @@ export async function readAndDecode(source: Source, columns: readonly ColumnSpec
     return { ok: false, failure: { key: source.key, error: errorMessage(error), attempts: (error as { attempts?: number }).attempts ?? 1 } };
   }
   try {
-    return { ok: true, source, read, decoded: await decodeEventsParquet(read.bytes, columns, source.key) };
+    return { ok: true, source, read, decoded: await decode(read.bytes, source.key) };
   } catch (error) {
     const again = source.onBadCopy ? await source.onBadCopy().catch(() => null) : null;
     if (!again) return { ok: false, failure: { key: source.key, error: errorMessage(error), attempts: read.attempts } };
     try {
       const fresh = await again.read(signal);
-      return { ok: true, source: again, read: fresh, decoded: await decodeEventsParquet(fresh.bytes, columns, again.key) };
+      return { ok: true, source: again, read: fresh, decoded: await decode(fresh.bytes, again.key) };
     } catch (retryError) {
       return { ok: false, failure: { key: source.key, error: errorMessage(retryError), attempts: (retryError as { attempts?: number }).attempts ?? 1 } };
     }
