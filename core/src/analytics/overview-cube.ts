@@ -45,7 +45,8 @@ SELECT "timestamp",
   revenue, "referrer_host",
   CASE WHEN page_url IS NULL OR "referrer_host" IS NULL THEN false ELSE "referrer_host" = ${PAGE_HOST} END AS self_referral,
   ${keep}
-FROM ${from}`;
+FROM ${from}
+ORDER BY "timestamp"`;
 }
 
 /** Why the overview table cannot answer `spec` (a filter on a column it does not keep), or null. */

@@ -217,6 +217,15 @@ function kpisFromRow(row: Record<string, unknown> | undefined): OverviewKpis {
 }
 
 /**
+ * Revenue on purchase events (two `?`: the purchase event), summed the same whatever the order of the rows: as
+ * decimals of 9 places (exact integer additions), then one double. A plain sum of doubles depends on the order of the
+ * additions in its last bits, and the overview table holds the events in another order than `events` (by time).
+ * Values of 10¹⁸ and more (no shop's revenue, but any finite number is accepted) would not fit and are summed as doubles.
+ */
+const REVENUE_SUM = `(coalesce(sum(revenue::DECIMAL(38, 9)) FILTER (WHERE event = ? AND abs(revenue) < 1e18), 0)::DOUBLE
+      + coalesce(sum(revenue) FILTER (WHERE event = ? AND abs(revenue) >= 1e18), 0))`;
+
+/**
  * The CTEs after `base` that both the KPI query and the one-statement overview use: sessions inferred by the
  * 30-minute gap where the client sent no session id, grouped by (session_id, person, n), and the totals over `base`
  * and over the sessions. `order` is the source's session order (ties broken by event id where it has one).
@@ -235,7 +244,7 @@ keyed AS (
   FROM inferred
 ),
 sessions AS (
-  SELECT date_diff('millisecond', min(ts), max(ts)) / 1000.0 AS seconds,
+  SELECT date_diff('millisecond', min(ts), max(ts)) AS ms,
     count(*) FILTER (WHERE ${PAGE_TYPES}) AS views,
     count(*) FILTER (WHERE type = 'track') AS tracks
   FROM keyed GROUP BY session_id, person, n
@@ -246,13 +255,13 @@ totals AS (
     count(DISTINCT person) AS visitors,
     count(DISTINCT person) FILTER (WHERE event = ?) AS purchasers,
     count(*) FILTER (WHERE event = ?) AS orders,
-    coalesce(sum(revenue) FILTER (WHERE event = ?), 0) AS revenue
+    ${REVENUE_SUM} AS revenue
   FROM base
 ),
 session_totals AS (
   SELECT count(*) AS sessions,
     count(*) FILTER (WHERE views = 1 AND tracks = 0) AS bounces,
-    avg(seconds) AS avg_session_seconds
+    sum(ms)::DOUBLE / count(*) / 1000 AS avg_session_seconds
   FROM sessions
 )`;
 }
@@ -269,7 +278,7 @@ export function kpisQuery(spec: OverviewSpec, source: OverviewSource = EVENTS_SO
 ${sessionKpiCtes(source.sessionOrder)}
 SELECT events, page_views, visitors, purchasers, orders, revenue, sessions, bounces, avg_session_seconds
 FROM totals, session_totals`,
-    params: [...base.params, purchase, purchase, purchase],
+    params: [...base.params, purchase, purchase, purchase, purchase],
   };
 }
 
@@ -437,7 +446,7 @@ FROM totals, session_totals
 UNION ALL
 SELECT 'series', row_number() OVER (ORDER BY bucket), strftime(bucket, '%Y-%m-%dT%H:%M:%SZ'), events, page_views, visitors, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM buckets
 ${panels.map((p) => `UNION ALL\n${p.select}`).join('\n')}`,
-    params: [...base.params, purchase, purchase, purchase],
+    params: [...base.params, purchase, purchase, purchase, purchase],
   };
 }
 
