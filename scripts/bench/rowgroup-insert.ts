@@ -63,6 +63,15 @@ async function main(): Promise<void> {
   const cpu = process.cpuUsage(cpu0);
   const [size] = conn.query(`SELECT count(*)::INTEGER AS n FROM duckdb_tables()`).toArray();
   console.log(JSON.stringify({ mode, groupRows: mode === 'per-file' ? null : groupRows, tables: groups.length, tableCount: Number(size!.n), rows, insertMs: Math.round(inserted), checkpointMs: Math.round(checkpoint), totalMs: Math.round(total), cpuMs: Math.round((cpu.user + cpu.system) / 1000), cpuRowsPerS: Math.round(rows / ((cpu.user + cpu.system) / 1e6)), rowsPerS: Math.round(rows / (total / 1000)) }));
+  if (process.env.QUERY) {
+    // the cost of showing part of a table: the same rows read whole, or cut to its first half by rowid (the `events`
+    // view of a range that cuts through a table of several days)
+    const half = Math.floor(groups[0]!.reduce((n, d) => n + d.rows, 0) / 2);
+    const q = (from: string) => `SELECT count(*), count(DISTINCT anonymous_id), count(DISTINCT session_id) FROM ${from}`;
+    const time = (sql: string) => { const t1 = performance.now(); for (let k = 0; k < 5; k++) conn.query(sql); return Math.round((performance.now() - t1) / 5); };
+    const whole = `(SELECT * FROM pa_f_0 LIMIT ${half})`;
+    console.log(JSON.stringify({ halfRows: half, wholeTableMs: time(q('pa_f_0')), firstHalfByLimitMs: time(q(whole)), firstHalfByRowidMs: time(q(`(SELECT * FROM pa_f_0 WHERE (rowid >= 0 AND rowid < ${half}))`)), secondHalfByRowidMs: time(q(`(SELECT * FROM pa_f_0 WHERE (rowid >= ${half} AND rowid < ${2 * half}))`)) }));
+  }
   db.reset();
   rmSync(dir, { recursive: true, force: true });
 }
