@@ -40,13 +40,13 @@ const FIRST_PUBLISH_MS = 700;
 /** ...and then what it has added, at most this often (each publish is a commit and a new `events` view). */
 const PUBLISH_EVERY_MS = 1_500;
 /**
- * Files of a day with fewer rows than this share a table, up to this many rows in all (see warehouse.ts): the edge
- * writes a file per flush, hundreds a day before its compaction merges them.
+ * DuckDB's row group. One statement appending at least this many rows to a table writes them compressed straight into
+ * the database file; smaller appends go through the write-ahead log and are compressed again at the automatic
+ * checkpoints (issue 18: 1.5-1.7x the CPU time for the 1M layout's ~33k-row daily files, see docs/dashboard-engine.md).
+ * So files with fewer rows wait until the waiting ones (of any day) make a row group, then go into a new table
+ * together, with one insert (at most twice this, minus one row, per table).
  */
-const GROUP_ROWS = 64 * 1024;
-/** Small files of a day decoded and waiting are inserted together once they have this many rows or files. */
-const BATCH_ROWS = 16 * 1024;
-const BATCH_FILES = 64;
+const ROW_GROUP_ROWS = 122_880;
 
 export type ProgressListener = (progress: LoadProgress) => void;
 
@@ -412,11 +412,8 @@ export class EventLoader {
     const background: Promise<void>[] = [];
     /** tables made by this load and not committed yet (dropped if it fails or a sync is cancelled) */
     const uncommitted = new Set<string>();
-    /** the open shared table of each day's small files; closed by a publish (committed tables take no more rows) */
-    const groups = new Map<string, { table: string; rows: number }>();
-    /** small files decoded and not inserted yet, by day */
-    const batches = new Map<string, { files: Decoded[]; rows: number }>();
-    const buffered = () => [...batches.values()].reduce((n, b) => n + b.rows, 0);
+    /** files of less than a row group decoded and not inserted yet: they go into one table together */
+    let waiting: { files: Decoded[]; rows: number } = { files: [], rows: 0 };
     let pending: WarehouseFile[] = [];
     let removedPending = [...options.removed];
     const added: WarehouseFile[] = [];
@@ -432,7 +429,6 @@ export class EventLoader {
       times.commits += 1;
       mark(`load: commit ${times.commits} (${progress.rows} rows; so far decode ${Math.round(times.decodeMs)} ms, insert ${Math.round(times.insertMs)} ms, commits ${Math.round(times.commitMs)} ms, waits for queries ${Math.round(this.#session!.loadWaitMs)} ms)`);
       uncommitted.clear();
-      groups.clear();
       pending = [];
       removedPending = [];
       published = true;
@@ -440,8 +436,8 @@ export class EventLoader {
       progress.visibleRows = progress.rows;
       report(true);
     };
-    /** a file whose rows are in `table` (not committed yet) */
-    const markInserted = ({ source, read, decoded }: Decoded, table: string) => {
+    /** a file whose rows are in `table` (not committed yet), from rowid `rowOffset` on */
+    const markInserted = ({ source, read, decoded }: Decoded, table: string, rowOffset: number) => {
       const file: WarehouseFile = {
         scope,
         key: source.key,
@@ -452,6 +448,7 @@ export class EventLoader {
         minTime: source.span?.minTime ?? null,
         maxTime: source.span?.maxTime ?? null,
         table,
+        rowOffset,
       };
       pending.push(file);
       added.push(file);
@@ -460,31 +457,38 @@ export class EventLoader {
       progress.rows += decoded.rows;
       if (read.origin === 'cache') progress.fromCache += 1;
     };
-    /** A day's waiting small files into its open shared table (a new one when full or after a publish). */
-    const flush = async (date: string) => {
-      const batch = batches.get(date);
-      batches.delete(date);
-      if (!batch || batch.files.length === 0) return;
-      let group = groups.get(date);
-      if (!group || group.rows + batch.rows > GROUP_ROWS) {
-        group = { table: await warehouse.newFileTable(), rows: 0 };
-        uncommitted.add(group.table);
-        groups.set(date, group);
-      }
-      const table = group.table;
+    /**
+     * The waiting files into a new table, one insert (all or nothing); the table is filled once and never appended to
+     * afterwards, so each file's rows keep the rowids counted here (see WarehouseFile.rowOffset).
+     */
+    const flush = async () => {
+      const batch = waiting;
+      waiting = { files: [], rows: 0 };
+      if (batch.files.length === 0) return;
+      let table = await warehouse.newFileTable();
+      uncommitted.add(table);
       try {
         const t = performance.now();
-        await this.#append(table, batch.files.map((f) => f.decoded));
+        const order = await this.#append(table, batch.files.map((f) => f.decoded));
         times.insertMs += performance.now() - t;
-        for (const file of batch.files) markInserted(file, table);
-        group.rows += batch.rows;
+        let offset = 0;
+        for (const decoded of order) {
+          markInserted(batch.files.find((f) => f.decoded === decoded)!, table, offset);
+          offset += decoded.rows;
+        }
       } catch {
-        // one file spoilt the insert (none of it went in): each on its own, so only the bad one fails
+        // one file spoilt the insert: a fresh table (no row of the failed insert in it), each file on its own, so only
+        // the bad one fails
+        await warehouse.discard([table]);
+        uncommitted.delete(table);
+        table = await warehouse.newFileTable();
+        uncommitted.add(table);
+        let offset = 0;
         for (const file of batch.files) {
           try {
             await this.#append(table, [file.decoded]);
-            markInserted(file, table);
-            group.rows += file.decoded.rows;
+            markInserted(file, table, offset);
+            offset += file.decoded.rows;
           } catch (error) {
             fail({ key: file.source.key, error: `${file.source.key}: DuckDB could not append it: ${errorMessage(error)}`, attempts: file.read.attempts });
           }
@@ -502,13 +506,11 @@ export class EventLoader {
         progress.bytesDone += read.bytes.byteLength;
         progress.decoded = (progress.decoded ?? 0) + 1;
         if (options.afterRead) background.push(options.afterRead(source, read.bytes, read.etag));
-        if (source.date !== null && decoded.rows < GROUP_ROWS) {
-          // a small file waits for others of its day: they go in with one insert
-          let batch = batches.get(source.date);
-          if (!batch) batches.set(source.date, (batch = { files: [], rows: 0 }));
-          batch.files.push(outcome);
-          batch.rows += decoded.rows;
-          if (batch.rows >= BATCH_ROWS || batch.files.length >= BATCH_FILES) await flush(source.date);
+        if (decoded.rows < ROW_GROUP_ROWS) {
+          // a file of less than a row group waits for others: they go in together once they fill one
+          waiting.files.push(outcome);
+          waiting.rows += decoded.rows;
+          if (waiting.rows >= ROW_GROUP_ROWS) await flush();
         } else {
           const table = await warehouse.newFileTable();
           uncommitted.add(table);
@@ -516,22 +518,23 @@ export class EventLoader {
             const t = performance.now();
             await this.#insert(table, decoded);
             times.insertMs += performance.now() - t;
-            markInserted(outcome, table);
+            markInserted(outcome, table, 0);
           } catch (error) {
             fail({ key: source.key, error: `${source.key}: DuckDB could not append it: ${errorMessage(error)}`, attempts: read.attempts });
           }
         }
         if (progressive && !signal.aborted) {
           const now = performance.now();
-          const due = published ? now - lastPublish >= PUBLISH_EVERY_MS : progress.rows + buffered() >= FIRST_PUBLISH_ROWS || now - started >= FIRST_PUBLISH_MS;
-          if (due) {
-            for (const date of [...batches.keys()]) await flush(date);
+          // the first step publishes what it has (a small table: the dashboard draws early); later ones publish the
+          // tables made since, and waiting files wait for a row group
+          if (!published && (progress.rows + waiting.rows >= FIRST_PUBLISH_ROWS || now - started >= FIRST_PUBLISH_MS)) {
+            await flush();
             await publish();
-          }
+          } else if (published && now - lastPublish >= PUBLISH_EVERY_MS) await publish();
         }
         report();
       }
-      if (!signal.aborted || progressive) for (const date of [...batches.keys()]) await flush(date);
+      if (!signal.aborted || progressive) await flush();
       await Promise.all(background);
       const cancelled = signal.aborted;
       if (cancelled && !progressive) {
@@ -562,18 +565,24 @@ export class EventLoader {
   }
 
   /**
-   * Small files' rows appended to a day's shared table, all or nothing: into a scratch table first (their Arrow
-   * streams spliced into one when they have the same schema: one insert instead of one per file), then one INSERT
-   * (a statement that fails adds no row, so a bad file leaves its table-mates as they were).
+   * Files' rows appended to a new table; returns the files in the order their rows went in (those without rows
+   * last). Their Arrow streams are spliced into one when they have the same schema; one stream in the table's column
+   * order is one append statement, else they go through a scratch table, one INSERT per stream (a failure can leave
+   * the rows of earlier streams: the caller drops the table).
    */
-  async #append(table: string, files: readonly DecodedEvents[]): Promise<void> {
+  async #append(table: string, files: readonly DecodedEvents[]): Promise<DecodedEvents[]> {
     const session = this.#session!;
     const withRows = files.filter((f) => f.rows > 0);
-    const streams = spliced(withRows);
-    if (streams.length === 0) return;
+    const parts = spliced(withRows);
+    const order = [...parts.flatMap((p) => p.files), ...files.filter((f) => f.rows === 0)];
+    const streams = parts.map((p) => p.stream);
+    if (streams.length === 0) return order;
     // one stream in the table's column order: one append statement, itself all or nothing, straight into the table
     // (through a scratch table every row was written to the database file twice: issue 18)
-    if (streams.length === 1 && withRows.every((f) => f.spliceable)) return session.insertIpc(table, streams[0]!, false);
+    if (streams.length === 1 && withRows.every((f) => f.spliceable)) {
+      await session.insertIpc(table, streams[0]!, false);
+      return order;
+    }
     const name = this.#warehouse!.scratchName();
     const scratch = quoteIdentifier(name);
     const list = ALL_COLUMNS.map((c) => quoteIdentifier(c.name)).join(', ');
@@ -586,6 +595,7 @@ export class EventLoader {
         await session.exec(`INSERT INTO ${quoteIdentifier(table)} (${list}) SELECT ${list} FROM ${scratch}`);
       }
       await session.exec(`DROP TABLE ${scratch}`);
+      return order;
     } catch (error) {
       await session.exec(`DROP TABLE IF EXISTS ${scratch}`).catch(() => undefined);
       throw error;
@@ -615,20 +625,22 @@ type Decoded = Extract<Prepared, { ok: true }>;
  * The files' Arrow streams, those of the same schema (same column order and types, no dictionaries: see
  * DecodedEvents.spliceable) joined into one; a file that cannot be spliced stays a stream of its own.
  */
-function spliced(files: readonly DecodedEvents[]): Uint8Array[] {
-  const groups: { schema: Uint8Array; parts: Uint8Array[] }[] = [];
-  const alone: Uint8Array[] = [];
+function spliced(files: readonly DecodedEvents[]): { stream: Uint8Array; files: DecodedEvents[] }[] {
+  const groups: { schema: Uint8Array; parts: Uint8Array[]; files: DecodedEvents[] }[] = [];
+  const alone: { stream: Uint8Array; files: DecodedEvents[] }[] = [];
   for (const file of files) {
     if (!file.spliceable) {
-      alone.push(file.ipc);
+      alone.push({ stream: file.ipc, files: [file] });
       continue;
     }
     const { schema, batches } = splitIpcStream(file.ipc);
     const group = groups.find((g) => sameBytes(g.schema, schema));
-    if (group) group.parts.push(batches);
-    else groups.push({ schema, parts: [batches] });
+    if (group) {
+      group.parts.push(batches);
+      group.files.push(file);
+    } else groups.push({ schema, parts: [batches], files: [file] });
   }
-  return [...groups.map((g) => joinIpcStreams(g.schema, g.parts)), ...alone];
+  return [...groups.map((g) => ({ stream: joinIpcStreams(g.schema, g.parts), files: g.files })), ...alone];
 }
 
 function emptyProgress(): LoadProgress {

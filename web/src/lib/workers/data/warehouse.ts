@@ -5,13 +5,16 @@
  * Layout, all inside DuckDB:
  *  - `pa_files`: the catalog, one row per loaded file: its scope (edge + site, or local files), key, ETag, date,
  *    rows, time span and the table holding its rows;
- *  - `pa_f_<n>`: the tables holding the rows. A large file gets a table of its own: inserting each file into a new
- *    table is several times faster in DuckDB-Wasm than appending every file to one growing table (1M events: 3.6 s
- *    against 20 s). Small files of one day (the edge's flush files, before its compaction merges them) share a table
- *    of at most GROUP_ROWS rows: a day's hundreds of flush files as hundreds of tables made every query bind a
- *    UNION ALL of hundreds of tables (10k demo events in 652 files: 20 s from the last file to the overview). A file
- *    leaves the warehouse with its table, with no DELETE: when one file of a shared table changes, its table-mates
- *    leave with it and the same sync reads them again (see withTableMates);
+ *  - `pa_f_<n>`: the tables holding the rows. A file of a row group (122,880 rows) or more gets a table of its own;
+ *    smaller files (the edge's daily files of a small site, its flush files before compaction merges them, of any
+ *    day) go into a table together once they fill a row group: DuckDB then writes them compressed straight to the
+ *    file instead of through its write-ahead log (issue 18, see event-loader.ts). Inserting each file into a new table
+ *    is several times faster than appending every file to one growing table (1M events: 3.6 s against 20 s), and
+ *    hundreds of flush files as hundreds of tables made every query bind a UNION ALL of hundreds of tables. A table
+ *    is filled once and never appended to or deleted from, so a file's rows are the rowids from its rowOffset on: the
+ *    `events` view shows only the rows of a table's files in the range. A file leaves the warehouse with its table,
+ *    with no DELETE: when one file of a shared table changes, its table-mates leave with it and are read again when
+ *    their range is loaded (the same sync for those in its range; see withTableMates);
  *  - `events`: a view, UNION ALL over the tables of the files the dashboard looks at (scope, date range, columns);
  *  - `pa_overview_cube`: the local overview table (core's overview-cube.ts) of every file of one scope, built after a
  *    load (buildCube) and named in `pa_meta` by the files it was built from; a commit that removes files drops it in
@@ -37,11 +40,11 @@ const CATALOG = 'pa_files';
 const EMPTY = 'pa_empty';
 const FILE_TABLE_PREFIX = 'pa_f_';
 /** Bumped when the layout changes: an older warehouse is then emptied and filled again from the edge. */
-const LAYOUT_VERSION = 1;
+const LAYOUT_VERSION = 2;
 const META = 'pa_meta';
 const CUBE_META = 'overview_cube';
 const PERSON_MAP_META = 'person_map';
-const CATALOG_DDL = `CREATE TABLE IF NOT EXISTS ${CATALOG} (scope VARCHAR NOT NULL, key VARCHAR NOT NULL, etag VARCHAR, date VARCHAR, rows BIGINT NOT NULL, bytes BIGINT NOT NULL, min_time VARCHAR, max_time VARCHAR, tbl VARCHAR NOT NULL, loaded_at TIMESTAMP DEFAULT current_timestamp)`;
+const CATALOG_DDL = `CREATE TABLE IF NOT EXISTS ${CATALOG} (scope VARCHAR NOT NULL, key VARCHAR NOT NULL, etag VARCHAR, date VARCHAR, rows BIGINT NOT NULL, bytes BIGINT NOT NULL, min_time VARCHAR, max_time VARCHAR, tbl VARCHAR NOT NULL, row_offset BIGINT NOT NULL DEFAULT 0, loaded_at TIMESTAMP DEFAULT current_timestamp)`;
 
 /** Where a file came from: an edge's site (`edge-url|site`, see cacheScope) or the local files picked by hand. */
 export const LOCAL_SCOPE = 'local-files';
@@ -57,6 +60,11 @@ export interface WarehouseFile {
   minTime: string | null;
   maxTime: string | null;
   table: string;
+  /**
+   * Where the file's rows start in its table (DuckDB's `rowid`): a table is filled once, in the files' order, and
+   * never appended to or deleted from afterwards, so file i holds rowids [rowOffset, rowOffset + rows).
+   */
+  rowOffset: number;
 }
 
 /** What the `events` view shows: the files of one scope, within a date range (all dates when null). */
@@ -122,7 +130,7 @@ export class Warehouse {
       `DROP TABLE IF EXISTS ${EVENTS_TABLE}`,
       `DROP TABLE IF EXISTS ${EMPTY}`,
       createTableSql(EMPTY, ALL_COLUMNS),
-      `SELECT scope, key, etag, date, rows, bytes, min_time, max_time, tbl FROM ${CATALOG}`,
+      `SELECT scope, key, etag, date, rows, bytes, min_time, max_time, tbl, row_offset FROM ${CATALOG}`,
     ]);
     for (const row of catalog) {
       this.#remember({
@@ -135,6 +143,7 @@ export class Warehouse {
         minTime: str(row.min_time),
         maxTime: str(row.max_time),
         table: String(row.tbl),
+        rowOffset: Number(row.row_offset),
       });
     }
     const referenced = new Set([...this.#allFiles()].map((f) => f.table));
@@ -239,9 +248,10 @@ export class Warehouse {
           literal(file.minTime),
           literal(file.maxTime),
           literal(file.table),
+          String(Math.trunc(file.rowOffset)),
         ].join(', ')})`,
       );
-      statements.push(`INSERT INTO ${CATALOG} (scope, key, etag, date, rows, bytes, min_time, max_time, tbl) VALUES ${values.join(', ')}`);
+      statements.push(`INSERT INTO ${CATALOG} (scope, key, etag, date, rows, bytes, min_time, max_time, tbl, row_offset) VALUES ${values.join(', ')}`);
     }
     // the view first: it must not name a table that is dropped below
     const after = new Map(known);
@@ -360,10 +370,18 @@ export class Warehouse {
     const columns = view?.columns ?? ALL_COLUMNS;
     const list = columns.map((c) => quoteIdentifier(c.name)).join(', ');
     const inRange = (f: WarehouseFile) => !view?.range || f.date === null || (f.date >= view.range.from && f.date <= view.range.to);
-    const files = view ? (scopeFiles ?? this.files(view.scope)).filter(inRange).sort((a, b) => b.key.localeCompare(a.key)) : [];
-    // a shared table holds files of one day only, so it is in the range whole or not at all
+    const all = view ? (scopeFiles ?? this.files(view.scope)) : [];
+    const files = all.filter(inRange).sort((a, b) => b.key.localeCompare(a.key));
+    // a table may hold files of several days (filled in whole row groups, see event-loader.ts): one the range cuts
+    // through shows only the rowids of its files in the range
     const tables = [...new Set(files.map((f) => f.table))];
-    const selects = tables.length > 0 ? tables.map((table) => `SELECT ${list} FROM ${quoteIdentifier(table)}`) : [`SELECT ${list} FROM ${EMPTY}`];
+    const selects = tables.map((table) => {
+      const mates = all.filter((f) => f.table === table);
+      const shown = mates.filter(inRange);
+      const from = `SELECT ${list} FROM ${quoteIdentifier(table)}`;
+      return shown.length === mates.length ? from : `${from} WHERE ${rowidIntervals(shown)}`;
+    });
+    if (selects.length === 0) selects.push(`SELECT ${list} FROM ${EMPTY}`);
     return `CREATE OR REPLACE VIEW ${EVENTS_TABLE} AS ${selects.join('\nUNION ALL ')}`;
   }
 
@@ -402,6 +420,17 @@ function fnv1a(text: string): string {
     b = Math.imul(b ^ text.charCodeAt(i), 0x01000193);
   }
   return [a, b].map((h) => (h >>> 0).toString(16).padStart(8, '0')).join('');
+}
+
+/** `rowid` within the files' row spans, adjacent spans merged: `(rowid >= 0 AND rowid < 5000) OR …`. */
+function rowidIntervals(files: readonly WarehouseFile[]): string {
+  const spans: [number, number][] = [];
+  for (const f of [...files].sort((a, b) => a.rowOffset - b.rowOffset)) {
+    const last = spans.at(-1);
+    if (last && last[1] === f.rowOffset) last[1] += f.rows;
+    else spans.push([f.rowOffset, f.rowOffset + f.rows]);
+  }
+  return spans.map(([from, to]) => `(rowid >= ${Math.trunc(from)} AND rowid < ${Math.trunc(to)})`).join(' OR ') || 'false';
 }
 
 function literal(value: string | null): string {
