@@ -310,6 +310,16 @@ async function overviewVisit(s: Setup, profile: string, want: OverviewWant, labe
         if (!built) await page.waitForTimeout(500);
       }
       log(s, `${label}: overview table ${built ? 'current' : 'not built within 120 s'} ${((Date.now() - waited) / 1000 + 3).toFixed(1)} s after the data loaded`);
+      // and the identity map the worker builds once the page is quiet (docs/dashboard-engine.md), as a reader who
+      // stays on the page a little longer would let it
+      const mapWait = Date.now();
+      const mapIsCurrent = () => page.evaluate(() => (globalThis as unknown as { __dashboard: { engine: { personMapState(): Promise<{ current: boolean }> } } }).__dashboard.engine.personMapState().then((a) => a.current));
+      let mapped = false;
+      while (!mapped && Date.now() - mapWait < 120_000 && !page.isClosed()) {
+        mapped = await mapIsCurrent().catch(() => false);
+        if (!mapped) await page.waitForTimeout(1_000);
+      }
+      log(s, `${label}: identity map ${mapped ? 'kept' : 'not built within 120 s'} ${((Date.now() - mapWait) / 1000).toFixed(1)} s after the overview table`);
     }
     return { allPanels, loaded, fileGets, engine, note };
   } finally {

@@ -69,8 +69,10 @@ export class PersonMapKeeper {
     };
     await buildPersonMap(engine);
     mark('person map: built');
-    // a load committed meanwhile: the map may miss its files; the next ask builds again
+    // a load committed meanwhile: the map may miss its files, or hold ids of rows that left (an erasure): dropped, the
+    // next ask builds again
     if (warehouse.personMapFingerprint() === fingerprint) await warehouse.notePersonMap(fingerprint);
+    else await session.exec('DROP TABLE IF EXISTS person_map');
     return 'built';
   }
 
