@@ -289,6 +289,33 @@ describe('the local warehouse across visits', () => {
     return row!;
   };
 
+  it('the identity map of the range shown before is set aside for another range and swapped back without a build', async () => {
+    const { context, page } = await visit();
+    const mapOf = () => queryInPage(page, `SELECT * FROM person_map ORDER BY ALL`);
+    await page.evaluate((r) => window.engine.loadCachedOnly(r), range);
+    expect(['built', 'kept']).toContain(await ensurePersonMap(page));
+    const whole = await mapOf();
+    const builds = await personMapBuilds(page);
+    await page.evaluate((r) => window.engine.loadCachedOnly(r), { from: range.to, to: range.to });
+    expect(await ensurePersonMap(page)).toBe('built');
+    const day = await mapOf();
+    expect(day.length).toBeLessThan(whole.length);
+    expect(await personMapBuilds(page)).toBe(builds + 1);
+    // back to the whole range: the map set aside comes back, equal to what was built for it, and nothing is built
+    await page.evaluate((r) => window.engine.loadCachedOnly(r), range);
+    expect(await ensurePersonMap(page)).toBe('kept');
+    expect(await personMapBuilds(page)).toBe(builds + 1);
+    expect(await mapOf()).toEqual(whole);
+    await leave(context);
+    // kept in the database file: a browser restart on the day finds the day's map aside and swaps it back
+    const again = await visit();
+    await again.page.evaluate((r) => window.engine.loadCachedOnly(r), { from: range.to, to: range.to });
+    expect(await ensurePersonMap(again.page)).toBe('kept');
+    expect(await personMapBuilds(again.page)).toBe(0);
+    expect(await queryInPage(again.page, `SELECT * FROM person_map ORDER BY ALL`)).toEqual(day);
+    await leave(again.context);
+  });
+
   it('a range that cuts through a table of several days shows only the rows of its files in the range', async () => {
     const { context, page } = await visit();
     await page.evaluate((r) => window.engine.loadCachedOnly(r), range);

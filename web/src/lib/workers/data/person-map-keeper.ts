@@ -32,6 +32,7 @@ export class PersonMapKeeper {
   async state(): Promise<{ current: boolean; fingerprint: string | null }> {
     while (this.#building) await this.#building.catch(() => undefined);
     const { warehouse } = await this.#open();
+    await this.#swap(warehouse);
     return { current: warehouse.personMapIsCurrent(), fingerprint: warehouse.personMapFingerprint() };
   }
 
@@ -47,6 +48,7 @@ export class PersonMapKeeper {
   async ensure(): Promise<PersonMapAnswer> {
     while (this.#building) await this.#building.catch(() => undefined);
     const { session, warehouse } = await this.#open();
+    await this.#swap(warehouse);
     if (warehouse.personMapIsCurrent()) {
       mark('person map: kept');
       return 'kept';
@@ -57,6 +59,19 @@ export class PersonMapKeeper {
       return await this.#building;
     } finally {
       this.#building = null;
+    }
+  }
+
+  /**
+   * When person_map is not of the files shown now: the map set aside for them comes back, or else person_map is set
+   * aside before a build replaces it (Warehouse.setPersonMapAside: going back to the previous range needs no build).
+   */
+  async #swap(warehouse: Warehouse): Promise<void> {
+    if (warehouse.personMapIsCurrent()) return;
+    try {
+      if (!(await warehouse.restoreKeptPersonMap())) await warehouse.setPersonMapAside();
+    } catch {
+      // only a saving: a failed swap leaves both tables as they were, and the map is built as before
     }
   }
 

@@ -44,6 +44,9 @@ const LAYOUT_VERSION = 2;
 const META = 'pa_meta';
 const CUBE_META = 'overview_cube';
 const PERSON_MAP_META = 'person_map';
+/** the identity map of the files shown before (another range), kept beside person_map to be swapped back */
+const KEPT_PERSON_MAP = 'pa_person_map_kept';
+const KEPT_PERSON_MAP_META = 'person_map_kept';
 const CATALOG_DDL = `CREATE TABLE IF NOT EXISTS ${CATALOG} (scope VARCHAR NOT NULL, key VARCHAR NOT NULL, etag VARCHAR, date VARCHAR, rows BIGINT NOT NULL, bytes BIGINT NOT NULL, min_time VARCHAR, max_time VARCHAR, tbl VARCHAR NOT NULL, row_offset BIGINT NOT NULL DEFAULT 0, loaded_at TIMESTAMP DEFAULT current_timestamp)`;
 
 /** Where a file came from: an edge's site (`edge-url|site`, see cacheScope) or the local files picked by hand. */
@@ -91,6 +94,7 @@ export class Warehouse {
   #cubeBuiltFrom: string | null = null;
   /** what person_map was built from (see personMapFingerprint); null when unknown */
   #personMapBuiltFrom: string | null = null;
+  #keptPersonMapFrom: string | null = null;
 
   private constructor(session: DuckDbSession, storage: WarehouseStorage) {
     this.#session = session;
@@ -116,12 +120,14 @@ export class Warehouse {
       `CREATE TABLE IF NOT EXISTS ${META} (name VARCHAR PRIMARY KEY, value VARCHAR)`,
       `SELECT (SELECT value FROM ${META} WHERE name = 'layout') AS layout,
         (SELECT value FROM ${META} WHERE name = '${CUBE_META}' AND ${table(OVERVIEW_CUBE_TABLE)}) AS cube,
-        (SELECT value FROM ${META} WHERE name = '${PERSON_MAP_META}' AND ${table(PERSON_MAP)}) AS persons`,
+        (SELECT value FROM ${META} WHERE name = '${PERSON_MAP_META}' AND ${table(PERSON_MAP)}) AS persons,
+        (SELECT value FROM ${META} WHERE name = '${KEPT_PERSON_MAP_META}' AND ${table(KEPT_PERSON_MAP)}) AS kept_persons`,
     ]);
     if (meta?.layout != null && Number(meta.layout) !== LAYOUT_VERSION) await this.#dropEverything();
     else {
       this.#cubeBuiltFrom = meta?.cube != null ? String(meta.cube) : null;
       this.#personMapBuiltFrom = meta?.persons != null ? String(meta.persons) : null;
+      this.#keptPersonMapFrom = meta?.kept_persons != null ? String(meta.kept_persons) : null;
     }
     const catalog = await this.#session.execBatch([
       `INSERT OR REPLACE INTO ${META} VALUES ('layout', '${LAYOUT_VERSION}')`,
@@ -304,8 +310,62 @@ export class Warehouse {
     await this.checkpoint();
   }
 
+  /**
+   * Before person_map is built for other files: the map of the files shown before (e.g. the last 30 days, before a
+   * week was picked) moves aside instead of being overwritten, and comes back when those files are shown again
+   * (`restoreKeptPersonMap`), so going back to the range of a kept map needs no build. One map is kept aside.
+   */
+  async setPersonMapAside(): Promise<void> {
+    if (this.#personMapBuiltFrom === null || this.personMapIsCurrent()) return;
+    const from = this.#personMapBuiltFrom;
+    await this.#swapPersonMaps([
+      `DROP TABLE IF EXISTS ${KEPT_PERSON_MAP}`,
+      `ALTER TABLE ${PERSON_MAP} RENAME TO ${KEPT_PERSON_MAP}`,
+      `DELETE FROM ${META} WHERE name = '${PERSON_MAP_META}'`,
+      `INSERT OR REPLACE INTO ${META} VALUES ('${KEPT_PERSON_MAP_META}', ${literal(from)})`,
+    ]);
+    this.#keptPersonMapFrom = from;
+    this.#personMapBuiltFrom = null;
+  }
+
+  /** True when the map set aside was built from the files shown now: it is person_map again (the other one aside). */
+  async restoreKeptPersonMap(): Promise<boolean> {
+    const fingerprint = this.personMapFingerprint();
+    if (fingerprint === null || this.#keptPersonMapFrom !== fingerprint) return false;
+    const previous = this.#personMapBuiltFrom;
+    const swap = 'pa_person_map_swap';
+    await this.#swapPersonMaps([
+      `DROP TABLE IF EXISTS ${swap}`,
+      ...(previous !== null ? [`ALTER TABLE ${PERSON_MAP} RENAME TO ${swap}`] : [`DROP TABLE IF EXISTS ${PERSON_MAP}`]),
+      `ALTER TABLE ${KEPT_PERSON_MAP} RENAME TO ${PERSON_MAP}`,
+      ...(previous !== null ? [`ALTER TABLE ${swap} RENAME TO ${KEPT_PERSON_MAP}`] : []),
+      `INSERT OR REPLACE INTO ${META} VALUES ('${PERSON_MAP_META}', ${literal(fingerprint)})`,
+      previous !== null ? `INSERT OR REPLACE INTO ${META} VALUES ('${KEPT_PERSON_MAP_META}', ${literal(previous)})` : `DELETE FROM ${META} WHERE name = '${KEPT_PERSON_MAP_META}'`,
+    ]);
+    this.#personMapBuiltFrom = fingerprint;
+    this.#keptPersonMapFrom = previous;
+    mark('person map: kept one swapped back');
+    return true;
+  }
+
+  async #swapPersonMaps(statements: string[]): Promise<void> {
+    try {
+      await this.#session.execAll(['BEGIN TRANSACTION', ...statements, 'COMMIT']);
+    } catch (error) {
+      await this.#session.exec('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+    await this.checkpoint();
+  }
+
   #dropPersonMapSql(): string[] {
-    return [`DROP TABLE IF EXISTS ${PERSON_MAP}`, `DELETE FROM ${META} WHERE name = '${PERSON_MAP_META}'`];
+    this.#keptPersonMapFrom = null;
+    return [
+      `DROP TABLE IF EXISTS ${PERSON_MAP}`,
+      `DELETE FROM ${META} WHERE name = '${PERSON_MAP_META}'`,
+      `DROP TABLE IF EXISTS ${KEPT_PERSON_MAP}`,
+      `DELETE FROM ${META} WHERE name = '${KEPT_PERSON_MAP_META}'`,
+    ];
   }
 
   /**
