@@ -304,3 +304,12 @@ if (process.argv[1]?.endsWith('edge-layout.ts')) {
       process.exit(1);
     });
 }
+
+/** Saves the stand-in edge's connection in a browser profile (the connect view's one save, as a user does once); closes `context`. */
+export async function saveLayoutConnection(context: import('playwright-core').BrowserContext, appUrl: string, edgeUrl: string): Promise<void> {
+  const page = await context.newPage();
+  await page.goto(`${appUrl}?view=connect`);
+  await page.waitForFunction(() => '__dashboard' in globalThis, undefined, { timeout: 120_000 });
+  await page.evaluate((conn) => (globalThis as unknown as { __dashboard: { connection: { save(c: unknown): Promise<void> } } }).__dashboard.connection.save(conn), { url: edgeUrl, site: LAYOUT_SITE, token: LAYOUT_TOKEN });
+  await context.close();
+}

@@ -9,10 +9,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { overviewQueries, type OverviewSpec } from '@privacy-analytics/core/analytics';
 import { buildDashboard, CHROMIUM_ARGS, freePort, serveDashboard } from '../harness';
-import { edgeLayoutDataset, LAYOUT_SITE, LAYOUT_TOKEN, serveEdgeLayout } from './edge-layout';
+import { edgeLayoutDataset, saveLayoutConnection, serveEdgeLayout } from './edge-layout';
 
 const events = Number(process.argv[2] ?? 1_000_000);
 const launch = (profile: string): Promise<BrowserContext> =>
@@ -27,12 +27,9 @@ async function main(): Promise<void> {
   const edge = await serveEdgeLayout(data, app.origin);
   const profile = mkdtempSync(join(tmpdir(), 'pa-profile-'));
   try {
-    let context = await launch(profile);
-    let page = await context.newPage();
-    await page.goto(`${app.url}?view=connect`);
-    await page.waitForFunction(() => '__dashboard' in globalThis, undefined, { timeout: 120_000 });
-    await page.evaluate((conn) => (globalThis as unknown as Dash).__dashboard.connection.save(conn), { url: edge.url, site: LAYOUT_SITE, token: LAYOUT_TOKEN });
-    await context.close();
+    await saveLayoutConnection(await launch(profile), app.url, edge.url);
+    let context: BrowserContext;
+    let page: Page;
 
     // PROFILE_VISITS: which visits after the cold one (default warm,warm2); `funnel` opens the funnels view and runs
     // its starter once the data is in (the benchmark's warm first funnel), printing the timeline

@@ -15,7 +15,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { buildPersonMap, CUBE_SOURCE, overviewQuery, runFunnel, type OverviewSpec } from '@privacy-analytics/core/analytics';
 import type { QueryEngine, Row, SqlValue } from '@privacy-analytics/core/engine';
 import { buildDashboard, CHROMIUM_ARGS, freePort, serveDashboard } from '../harness';
-import { edgeLayoutDataset, LAYOUT_SITE, LAYOUT_TOKEN, serveEdgeLayout } from './edge-layout';
+import { edgeLayoutDataset, saveLayoutConnection, serveEdgeLayout } from './edge-layout';
 
 const events = Number(process.argv[2] ?? 1_000_000);
 const launch = (profile: string): Promise<BrowserContext> =>
@@ -77,12 +77,9 @@ async function main(): Promise<void> {
   };
   try {
     if (fresh) {
-      let context = await launch(profile);
-      let page = await context.newPage();
-      await page.goto(`${app.url}?view=connect`);
-      await page.waitForFunction(() => '__dashboard' in globalThis, undefined, { timeout: 120_000 });
-      await page.evaluate((conn) => (globalThis as unknown as Dash).__dashboard.connection.save(conn), { url: edge.url, site: LAYOUT_SITE, token: LAYOUT_TOKEN });
-      await context.close();
+      await saveLayoutConnection(await launch(profile), app.url, edge.url);
+      let context: BrowserContext;
+      let page: Page;
       context = await launch(profile);
       page = await context.newPage();
       page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') console.log(`  page ${m.type()}: ${m.text().slice(0, 300)}`); });

@@ -5,9 +5,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { buildDashboard, CHROMIUM_ARGS, freePort, serveDashboard } from '../harness';
-import { edgeLayoutDataset, LAYOUT_SITE, LAYOUT_TOKEN, serveEdgeLayout } from './edge-layout';
+import { edgeLayoutDataset, saveLayoutConnection, serveEdgeLayout } from './edge-layout';
 
 const events = Number(process.argv[2] ?? 1_000_000);
 type Dash = { __dashboard: { connection: { save(c: unknown): Promise<void> }; load: { running: boolean; info: { rows: number } | null }; engine: { timeline?(): Promise<unknown> } } };
@@ -21,12 +21,9 @@ async function main() {
   const edge = await serveEdgeLayout(data, app.origin);
   const profile = process.env.PROFILE_DIR ?? mkdtempSync(join(tmpdir(), 'pa-wprof-'));
   if (!process.env.PROFILE_DIR) {
-    let context = await launch(profile);
-    let page = await context.newPage();
-    await page.goto(`${app.url}?view=connect`);
-    await page.waitForFunction(() => '__dashboard' in globalThis, undefined, { timeout: 120_000 });
-    await page.evaluate((conn) => (globalThis as unknown as Dash).__dashboard.connection.save(conn), { url: edge.url, site: LAYOUT_SITE, token: LAYOUT_TOKEN });
-    await context.close();
+    await saveLayoutConnection(await launch(profile), app.url, edge.url);
+    let context: BrowserContext;
+    let page: Page;
     context = await launch(profile);
     page = await context.newPage();
     await page.goto(`${app.url}?view=overview&from=${data.from}&to=${data.to}`);
