@@ -94,31 +94,6 @@ describe('the dashboard by role', () => {
     }
   });
 
-  it('a browser that held rows under an analyst token and now opens with a viewer token clears them before the overview settles', async () => {
-    const issued = await edgeCall(DEMO.adminToken, 'POST', '/tokens', { role: 'viewer', label: 'e2e viewer after analyst' });
-    expect(issued.status).toBe(201);
-    const { context, page, requests } = await openContext();
-    type Dash = { __dashboard: { load: { running: boolean; info: { rows: number } | null }; connection: { save(c: unknown): Promise<void> } } };
-    const rows = () => page.evaluate(() => (globalThis as unknown as Dash).__dashboard.load.info?.rows ?? 0);
-    try {
-      await connect(page, DEMO.readToken);
-      await waitForOverview(page);
-      await expect.poll(rows, POLL).toBe(edge.accepted);
-      // the saved connection now names a viewer token (as if the token had become one since this visit)
-      await page.evaluate((conn) => (globalThis as unknown as Dash).__dashboard.connection.save(conn), { url: edge.url, site: DEMO.site, token: String(issued.body.token) });
-      const before = requests.fileFetches().length;
-      await page.reload();
-      await waitForOverview(page);
-      await expect.poll(() => page.locator('[data-overview-source]').getAttribute('data-overview-source'), POLL).toBe('rollups');
-      await expect.poll(rows, POLL).toBe(0);
-      expect(requests.fileFetches().slice(before).filter((key) => !key.startsWith('rollups/'))).toEqual([]);
-      expect((await readKpis(page)).events).toBe(edge.accepted);
-      expect(await page.getByText('the event rows kept on this device were cleared').count()).toBe(1);
-    } finally {
-      await context.close();
-    }
-  });
-
   it('an admin creates and revokes a token, requests an erasure, meets the retention floor and reads it all in the audit log', async () => {
     const { context, page, requests } = await openContext();
     try {

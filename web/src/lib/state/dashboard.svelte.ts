@@ -81,30 +81,13 @@ export class Dashboard {
       const saved = await this.connection.restore();
       mark('page: connection restored');
       if (saved) {
-        // The role and this browser's own copy together: the copy is read without a request (the local warehouse or
-        // cache), and waiting for the edge's answer first put a round trip before the first figure of every visit.
-        // The views show at once: a load into the empty table publishes its first files early and they draw them.
-        const cached = this.load.fromCache(this.view.range);
-        cached.catch(() => undefined);
-        // The overview shows before the role is known: it reads aggregates, which every role may read, and a viewer's
-        // overview switches to the edge's rollups alone once the role is known. Row views wait for the role.
-        if (this.view.view === 'overview') this.#started = true;
+        // The role first: a viewer token reads aggregates only, so neither the cache nor the edge is asked for rows.
         await this.access.refresh(saved);
         mark('page: role known');
         this.#started = true;
-        if (this.access.rowsForbidden) {
-          // A viewer token reads aggregates only, so the edge is not asked for rows. A token made a viewer since the
-          // last visit leaves rows it could read then: they leave this browser (the connection is kept).
-          await cached.catch(() => undefined);
-          if (this.load.hasData) {
-            await this.load.clearLocalData({
-              notice: 'This token reads aggregates only: the event rows kept on this device were cleared.',
-              then: () => this.connection.save(saved),
-            });
-          }
-          return;
-        }
-        await cached;
+        if (this.access.rowsForbidden) return;
+        // The views show at once: a load into the empty table publishes its first files early and they draw them.
+        await this.load.fromCache(this.view.range);
         // Draw the cached data before asking the edge for news: the engine runs one thing at a time. The edge load
         // then keeps every cached file already in the table and appends only new ones.
         await tick();
