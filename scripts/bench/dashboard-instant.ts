@@ -313,7 +313,13 @@ async function overviewVisit(s: Setup, profile: string, want: OverviewWant, labe
       // and the identity map the worker builds once the page is quiet (docs/dashboard-engine.md), as a reader who
       // stays on the page a little longer would let it
       const mapWait = Date.now();
-      const mapIsCurrent = () => page.evaluate(() => (globalThis as unknown as { __dashboard: { engine: { personMapState(): Promise<{ current: boolean }> } } }).__dashboard.engine.personMapState().then((a) => a.current));
+      // the worker's timeline, not personMapState: asking that tells the worker the page builds the map itself
+      const mapIsCurrent = () =>
+        page.evaluate(() =>
+          (globalThis as unknown as { __dashboard: { engine: { timeline(): Promise<{ name: string }[]> } } }).__dashboard.engine
+            .timeline()
+            .then((marks) => marks.some((m) => m.name === 'person map: built while the page is quiet' || m.name === 'person map: quiet check (kept)')),
+        );
       let mapped = false;
       while (!mapped && Date.now() - mapWait < 120_000 && !page.isClosed()) {
         mapped = await mapIsCurrent().catch(() => false);

@@ -69,6 +69,8 @@ function asked<T>(answer: Promise<T>): Promise<T> {
 const QUIET_MS = 1500;
 let loadsRunning = 0;
 let lastAsked = 0;
+/** the page builds the map itself (it asked and found none current) until it notes it, or this passes */
+let pageBuildsMapUntil = 0;
 let quietTimer: ReturnType<typeof setTimeout> | null = null;
 
 function personMapWhenQuiet(): void {
@@ -76,13 +78,11 @@ function personMapWhenQuiet(): void {
   quietTimer = setTimeout(() => {
     quietTimer = null;
     if (loadsRunning > 0) return; // the load's end schedules it again
-    if (performance.now() - lastAsked < QUIET_MS) return personMapWhenQuiet();
-    void (async () => {
-      const state = await persons.state();
-      if (state.current || state.fingerprint === null) return;
-      mark('person map: built while the page is quiet');
-      await persons.ensure();
-    })().catch(() => undefined);
+    if (performance.now() - lastAsked < QUIET_MS || performance.now() < pageBuildsMapUntil) return personMapWhenQuiet();
+    void persons
+      .ensure()
+      .then((answer) => mark(answer === 'built' ? 'person map: built while the page is quiet' : `person map: quiet check (${answer})`))
+      .catch(() => undefined);
   }, QUIET_MS);
 }
 
@@ -141,8 +141,17 @@ const api: DataWorkerApi = {
   tableInfo: () => ready().loader.tableInfo(),
   timeline: () => timelineMarks(),
   ensurePersonMap: () => persons.ensure(),
-  personMapState: () => persons.state(),
-  notePersonMap: (fingerprint) => persons.note(fingerprint),
+  personMapState: async () => {
+    lastAsked = performance.now();
+    const state = await persons.state();
+    if (!state.current && state.fingerprint !== null) pageBuildsMapUntil = performance.now() + 120_000;
+    return state;
+  },
+  notePersonMap: (fingerprint) => {
+    pageBuildsMapUntil = 0;
+    lastAsked = performance.now();
+    return persons.note(fingerprint);
+  },
   identityCoverage: () => persons.coverage(),
 
   async clearData() {

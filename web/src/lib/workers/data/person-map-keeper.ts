@@ -21,6 +21,7 @@ export type PersonMapAnswer = 'kept' | 'built' | 'no data';
 export class PersonMapKeeper {
   readonly #open: () => Promise<{ session: DuckDbSession; warehouse: Warehouse }>;
   #building: Promise<PersonMapAnswer> | null = null;
+  #queue: Promise<unknown> = Promise.resolve();
   /** the coverage computed (or being computed) for the files named by `fingerprint` */
   #coverage: { fingerprint: string; done: Promise<IdentityCoverage> } | null = null;
 
@@ -29,11 +30,12 @@ export class PersonMapKeeper {
   }
 
   /** Whether person_map was built from the files shown now, and their fingerprint (null: no data). */
-  async state(): Promise<{ current: boolean; fingerprint: string | null }> {
-    while (this.#building) await this.#building.catch(() => undefined);
-    const { warehouse } = await this.#open();
-    await this.#swap(warehouse);
-    return { current: warehouse.personMapIsCurrent(), fingerprint: warehouse.personMapFingerprint() };
+  state(): Promise<{ current: boolean; fingerprint: string | null }> {
+    return this.#exclusive(async () => {
+      const { warehouse } = await this.#open();
+      await this.#swap(warehouse);
+      return { current: warehouse.personMapIsCurrent(), fingerprint: warehouse.personMapFingerprint() };
+    });
   }
 
   /** Notes that the page built person_map from the files named by `fingerprint` (ignored when they changed since). */
@@ -45,21 +47,29 @@ export class PersonMapKeeper {
   }
 
   /** Builds person_map unless it was built from the files shown now. */
-  async ensure(): Promise<PersonMapAnswer> {
-    while (this.#building) await this.#building.catch(() => undefined);
-    const { session, warehouse } = await this.#open();
-    await this.#swap(warehouse);
-    if (warehouse.personMapIsCurrent()) {
-      mark('person map: kept');
-      return 'kept';
-    }
-    if (this.#building) return this.ensure();
-    this.#building = this.#build(session, warehouse);
-    try {
-      return await this.#building;
-    } finally {
-      this.#building = null;
-    }
+  ensure(): Promise<PersonMapAnswer> {
+    return this.#exclusive(async () => {
+      const { session, warehouse } = await this.#open();
+      await this.#swap(warehouse);
+      if (warehouse.personMapIsCurrent()) {
+        mark('person map: kept');
+        return 'kept';
+      }
+      const building = this.#build(session, warehouse);
+      this.#building = building;
+      try {
+        return await building;
+      } finally {
+        this.#building = null;
+      }
+    });
+  }
+
+  /** One at a time: a swap, a check or a build never runs beside another (a swap renames the tables a build writes). */
+  #exclusive<T>(run: () => Promise<T>): Promise<T> {
+    const next = this.#queue.then(run, run);
+    this.#queue = next.catch(() => undefined);
+    return next;
   }
 
   /**
