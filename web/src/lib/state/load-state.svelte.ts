@@ -135,7 +135,7 @@ export class LoadState {
    * Empties the cache and the loaded table (the engine forgets the saved connection too). `then` runs before the
    * views are told (e.g. saving the connection again), so that they never ask the edge without one.
    */
-  async clearLocalData(options: { notice?: string; then?: () => Promise<void> } = {}): Promise<void> {
+  async clearLocalData(options: { then?: () => Promise<void> } = {}): Promise<void> {
     this.cancel();
     await this.#engine.clearLocalData();
     await options.then?.();
@@ -143,7 +143,7 @@ export class LoadState {
     this.#error = null;
     this.#progress = null;
     this.#fileIndex = null;
-    this.#notice = options.notice ?? 'Local data cleared: the cache and the loaded table are empty.';
+    this.#notice = 'Local data cleared: the cache and the loaded table are empty.';
     this.#last = null;
     await this.refreshInfo();
     await this.refreshCacheStats();

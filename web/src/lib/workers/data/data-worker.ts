@@ -119,14 +119,7 @@ const api: DataWorkerApi = {
   },
 
   info: async () => (await duckdb()).info,
-  query: async (id, sql, params) => {
-    lastAsked = performance.now();
-    try {
-      return await (await duckdb()).query(id, sql, params);
-    } finally {
-      lastAsked = performance.now();
-    }
-  },
+  query: (id, sql, params) => asked(duckdb().then((session) => session.query(id, sql, params))),
   cancelQueries: async (upToId) => (await duckdb()).cancelUpTo(upToId),
   loadRange: (token, conn, range, columns, onProgress) => thenCube(withProgress(onProgress, (report) => ready().loader.loadRange(conn, range, columns, report, token)), 'load from the edge'),
   loadCached: (token, conn, range, columns, onProgress) => thenCube(withProgress(onProgress, (report) => ready().loader.loadCached(conn, range, columns, report, token)), 'load from the warehouse'),
@@ -142,15 +135,13 @@ const api: DataWorkerApi = {
   timeline: () => timelineMarks(),
   ensurePersonMap: () => persons.ensure(),
   personMapState: async () => {
-    lastAsked = performance.now();
-    const state = await persons.state();
+    const state = await asked(persons.state());
     if (!state.current && state.fingerprint !== null) pageBuildsMapUntil = performance.now() + 120_000;
     return state;
   },
   notePersonMap: (fingerprint) => {
     pageBuildsMapUntil = 0;
-    lastAsked = performance.now();
-    return persons.note(fingerprint);
+    return asked(persons.note(fingerprint));
   },
   identityCoverage: () => persons.coverage(),
 

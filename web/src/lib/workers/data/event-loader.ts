@@ -471,9 +471,10 @@ export class EventLoader {
         const t = performance.now();
         const order = await this.#append(table, batch.files.map((f) => f.decoded));
         times.insertMs += performance.now() - t;
+        const byDecoded = new Map(batch.files.map((f) => [f.decoded, f]));
         let offset = 0;
         for (const decoded of order) {
-          markInserted(batch.files.find((f) => f.decoded === decoded)!, table, offset);
+          markInserted(byDecoded.get(decoded)!, table, offset);
           offset += decoded.rows;
         }
       } catch {

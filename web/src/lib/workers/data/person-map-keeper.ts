@@ -10,7 +10,7 @@
  * offline link rate) for the dashboard's person-count footnote: computed once per set of files when a view that shows
  * the footnote first asks (never for the overview), again only after a load changed the files.
  */
-import { buildPersonMap, identityCoverage, type IdentityCoverage } from '@privacy-analytics/core/analytics';
+import { buildPersonMap, identityCoverage, PERSON_MAP, type IdentityCoverage } from '@privacy-analytics/core/analytics';
 import { bindParameters, type QueryEngine, type Row, type SqlValue } from '@privacy-analytics/core/engine';
 import { mark } from '../../engine/timeline';
 import type { DuckDbSession } from './duckdb-session';
@@ -20,7 +20,6 @@ export type PersonMapAnswer = 'kept' | 'built' | 'no data';
 
 export class PersonMapKeeper {
   readonly #open: () => Promise<{ session: DuckDbSession; warehouse: Warehouse }>;
-  #building: Promise<PersonMapAnswer> | null = null;
   #queue: Promise<unknown> = Promise.resolve();
   /** the coverage computed (or being computed) for the files named by `fingerprint` */
   #coverage: { fingerprint: string; done: Promise<IdentityCoverage> } | null = null;
@@ -55,13 +54,7 @@ export class PersonMapKeeper {
         mark('person map: kept');
         return 'kept';
       }
-      const building = this.#build(session, warehouse);
-      this.#building = building;
-      try {
-        return await building;
-      } finally {
-        this.#building = null;
-      }
+      return this.#build(session, warehouse);
     });
   }
 
@@ -97,7 +90,7 @@ export class PersonMapKeeper {
     // a load committed meanwhile: the map may miss its files, or hold ids of rows that left (an erasure): dropped, the
     // next ask builds again
     if (warehouse.personMapFingerprint() === fingerprint) await warehouse.notePersonMap(fingerprint);
-    else await session.exec('DROP TABLE IF EXISTS person_map');
+    else await session.exec(`DROP TABLE IF EXISTS ${PERSON_MAP}`);
     return 'built';
   }
 

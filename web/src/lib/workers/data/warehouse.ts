@@ -284,6 +284,7 @@ export class Warehouse {
     if (dropsCube) {
       this.#cubeBuiltFrom = null;
       this.#personMapBuiltFrom = null;
+      this.#keptPersonMapFrom = null;
     }
   }
 
@@ -349,17 +350,21 @@ export class Warehouse {
   }
 
   async #swapPersonMaps(statements: string[]): Promise<void> {
+    await this.#transaction(statements);
+    await this.checkpoint();
+  }
+
+  /** `statements` in one transaction, rolled back when one fails. */
+  async #transaction(statements: readonly string[]): Promise<void> {
     try {
       await this.#session.execAll(['BEGIN TRANSACTION', ...statements, 'COMMIT']);
     } catch (error) {
       await this.#session.exec('ROLLBACK').catch(() => undefined);
       throw error;
     }
-    await this.checkpoint();
   }
 
   #dropPersonMapSql(): string[] {
-    this.#keptPersonMapFrom = null;
     return [
       `DROP TABLE IF EXISTS ${PERSON_MAP}`,
       `DELETE FROM ${META} WHERE name = '${PERSON_MAP_META}'`,
@@ -393,12 +398,7 @@ export class Warehouse {
     const fingerprint = this.cubeFingerprint(scope);
     const list = CUBE_SOURCE_COLUMNS.map((c) => quoteIdentifier(c)).join(', ');
     const from = `(${tables.map((t) => `SELECT ${list} FROM ${quoteIdentifier(t)}`).join('\nUNION ALL ')})`;
-    try {
-      await this.#session.execAll(['BEGIN TRANSACTION', overviewCubeSql(from), `INSERT OR REPLACE INTO ${META} VALUES ('${CUBE_META}', ${literal(fingerprint)})`, 'COMMIT']);
-    } catch (error) {
-      await this.#session.exec('ROLLBACK').catch(() => undefined);
-      throw error;
-    }
+    await this.#transaction([overviewCubeSql(from), `INSERT OR REPLACE INTO ${META} VALUES ('${CUBE_META}', ${literal(fingerprint)})`]);
     this.#cubeBuiltFrom = fingerprint;
     await this.checkpoint();
     return true;
@@ -435,8 +435,10 @@ export class Warehouse {
     // a table may hold files of several days (filled in whole row groups, see event-loader.ts): one the range cuts
     // through shows only the rowids of its files in the range
     const tables = [...new Set(files.map((f) => f.table))];
+    const byTable = new Map<string, WarehouseFile[]>();
+    for (const f of all) byTable.set(f.table, [...(byTable.get(f.table) ?? []), f]);
     const selects = tables.map((table) => {
-      const mates = all.filter((f) => f.table === table);
+      const mates = byTable.get(table)!;
       const shown = mates.filter(inRange);
       const from = `SELECT ${list} FROM ${quoteIdentifier(table)}`;
       return shown.length === mates.length ? from : `${from} WHERE ${rowidIntervals(shown)}`;
@@ -465,6 +467,7 @@ export class Warehouse {
     for (const statement of [...this.#dropCubeSql(), ...this.#dropPersonMapSql()]) await exec(statement);
     this.#cubeBuiltFrom = null;
     this.#personMapBuiltFrom = null;
+    this.#keptPersonMapFrom = null;
     await exec(`DROP TABLE IF EXISTS ${CATALOG}`);
     await exec(CATALOG_DDL);
     this.#files.clear();
