@@ -313,7 +313,7 @@ async function overviewVisit(s: Setup, profile: string, want: OverviewWant, labe
       // and the identity map the worker builds once the page is quiet (docs/dashboard-engine.md), as a reader who
       // stays on the page a little longer would let it
       const mapWait = Date.now();
-      // the worker's timeline, not personMapState: asking that tells the worker the page builds the map itself
+      // the worker's timeline, not ensurePersonMap: asking would build it as the page's question
       const mapIsCurrent = () =>
         page.evaluate(() =>
           (globalThis as unknown as { __dashboard: { engine: { timeline(): Promise<{ name: string }[]> } } }).__dashboard.engine

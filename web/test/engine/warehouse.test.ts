@@ -132,7 +132,7 @@ describe('the local warehouse across visits', () => {
     await expectCatalog(page, listed.length, 3 * 2);
     await expectCubeEqualsEvents(page);
     // the identity map: built in the background once the page asks nothing, without a view asking, then kept
-    // (the timeline is watched: asking personMapState would tell the worker the page builds the map itself)
+    // (the timeline is watched: asking would count as the page's question and hold the quiet build back)
     await expect.poll(async () => (await page.evaluate(() => window.engine.timeline())).map((m) => m.name), { timeout: 60_000, interval: 500 }).toContain('person map: built while the page is quiet');
     expect(await ensurePersonMap(page)).toBe('kept');
     expect(await personMapBuilds(page)).toBe(1);

@@ -195,10 +195,6 @@ export interface DataEngine extends QueryEngine {
    * built from, built only when they changed. 'kept' | 'built' | 'no data'.
    */
   ensurePersonMap(): Promise<'kept' | 'built' | 'no data'>;
-  /** Whether the kept person_map was built from the files the events show now, and their fingerprint. */
-  personMapState(): Promise<{ current: boolean; fingerprint: string | null }>;
-  /** After building person_map over query(): keeps it for those files (false when they changed meanwhile). */
-  notePersonMap(fingerprint: string): Promise<boolean>;
   /**
    * How well identity mapping joins the loaded data (core's identityCoverage: persons, identified share, online /
    * offline link rate), computed once per set of loaded files in the data worker; null when no data is loaded.

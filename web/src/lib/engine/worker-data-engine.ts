@@ -212,14 +212,6 @@ export class WorkerDataEngine implements DataEngine {
     return [...timelineMarks().map((m) => at(m, 'page')), ...worker.map((m) => at(m, 'worker'))].sort((a, b) => a.ms - b.ms);
   }
 
-  personMapState(): Promise<{ current: boolean; fingerprint: string | null }> {
-    return this.#worker.call('personMapState', (api) => api.personMapState());
-  }
-
-  notePersonMap(fingerprint: string): Promise<boolean> {
-    return this.#worker.call('notePersonMap', (api) => api.notePersonMap(fingerprint));
-  }
-
   identityCoverage(): Promise<IdentityCoverage | null> {
     return this.#worker.call('identityCoverage', (api) => api.identityCoverage());
   }

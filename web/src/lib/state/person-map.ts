@@ -11,11 +11,8 @@ import { mark } from '../engine/timeline';
 
 const builtFor = new WeakMap<QueryEngine, number>();
 
-type KeepsPersonMap = QueryEngine & {
-  personMapState(): Promise<{ current: boolean; fingerprint: string | null }>;
-  notePersonMap(fingerprint: string): Promise<boolean>;
-};
-const keepsPersonMap = (engine: QueryEngine): engine is KeepsPersonMap => typeof (engine as Partial<KeepsPersonMap>).personMapState === 'function';
+type KeepsPersonMap = QueryEngine & { ensurePersonMap(): Promise<'kept' | 'built' | 'no data'> };
+const keepsPersonMap = (engine: QueryEngine): engine is KeepsPersonMap => typeof (engine as Partial<KeepsPersonMap>).ensurePersonMap === 'function';
 
 /** the build running per engine: a view's background preparation and its Run share it */
 const running = new WeakMap<QueryEngine, { dataVersion: number; done: Promise<void> }>();
@@ -33,19 +30,10 @@ export function freshPersonMap(engine: QueryEngine, dataVersion: number): Promis
 
 async function build(engine: QueryEngine, dataVersion: number): Promise<void> {
   if (keepsPersonMap(engine)) {
-    // kept in the warehouse for these files: nothing to build. Otherwise built over query() (the query connection,
-    // between the page's other queries; on the load connection it waited behind them statement by statement) and
-    // then kept for the files it was built from.
-    mark('page: person map state asked');
-    const state = await engine.personMapState();
-    mark(`page: person map ${state.current ? 'kept' : 'build'}`);
-    if (!state.current) {
-      await buildPersonMap(engine);
-      mark('page: person map built');
-      // noted without waiting: the note checkpoints the warehouse file (a second on a loaded machine), which the
-      // analysis waiting for this map need not wait for (the worker's writes wait for the queries queued before them)
-      if (state.fingerprint) void engine.notePersonMap(state.fingerprint).catch(() => undefined);
-    }
+    // the data worker builds it (one build at a time, on the query connection in turn with these queries) unless it
+    // is kept in the warehouse for these files
+    mark('page: person map asked');
+    mark(`page: person map ${await engine.ensurePersonMap()}`);
   } else await buildPersonMap(engine);
   builtFor.set(engine, dataVersion);
 }

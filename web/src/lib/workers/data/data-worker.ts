@@ -69,8 +69,6 @@ function asked<T>(answer: Promise<T>): Promise<T> {
 const QUIET_MS = 1500;
 let loadsRunning = 0;
 let lastAsked = 0;
-/** the page builds the map itself (it asked and found none current) until it notes it, or this passes */
-let pageBuildsMapUntil = 0;
 let quietTimer: ReturnType<typeof setTimeout> | null = null;
 
 function personMapWhenQuiet(): void {
@@ -78,7 +76,7 @@ function personMapWhenQuiet(): void {
   quietTimer = setTimeout(() => {
     quietTimer = null;
     if (loadsRunning > 0) return; // the load's end schedules it again
-    if (performance.now() - lastAsked < QUIET_MS || performance.now() < pageBuildsMapUntil) return personMapWhenQuiet();
+    if (performance.now() - lastAsked < QUIET_MS) return personMapWhenQuiet();
     void persons
       .ensure()
       .then((answer) => mark(answer === 'built' ? 'person map: built while the page is quiet' : `person map: quiet check (${answer})`))
@@ -133,16 +131,7 @@ const api: DataWorkerApi = {
   cubeKpis: (spec) => asked(cube.kpis(spec)),
   tableInfo: () => ready().loader.tableInfo(),
   timeline: () => timelineMarks(),
-  ensurePersonMap: () => persons.ensure(),
-  personMapState: async () => {
-    const state = await asked(persons.state());
-    if (!state.current && state.fingerprint !== null) pageBuildsMapUntil = performance.now() + 120_000;
-    return state;
-  },
-  notePersonMap: (fingerprint) => {
-    pageBuildsMapUntil = 0;
-    return asked(persons.note(fingerprint));
-  },
+  ensurePersonMap: () => asked(persons.ensure()),
   identityCoverage: () => persons.coverage(),
 
   async clearData() {

@@ -80,6 +80,10 @@ export function startupStatements(extensionRepository: string): string[] {
     `SET custom_extension_repository = '${extensionRepository.replaceAll("'", "''")}'`,
     'SET enable_external_access = false',
     'SET preserve_insertion_order = false',
+    // no checkpoint at a commit: a checkpoint takes each changed table's lock exclusively and, single-threaded, spins
+    // for ever while another connection's paused statement reads that table (duckdb issue 14303). The warehouse
+    // checkpoints itself, through DuckDbSession.checkpoint, when no other statement is under way.
+    "SET checkpoint_threshold = '1TB'",
     'SET lock_configuration = true',
   ];
 }
@@ -125,6 +129,11 @@ export class DuckDbSession {
   #lastAnswer = Date.now();
   #watchdog: ReturnType<typeof setInterval> | null = null;
   #dead = false;
+  /** statements under way on the query and read connections (a checkpoint waits until there are none) */
+  #reading = 0;
+  #readingDone: (() => void)[] = [];
+  /** a checkpoint under way: statements on the query and read connections start after it */
+  #checkpointing: Promise<void> | null = null;
   /** time load statements spent waiting for queued queries (see #afterQueries), for the engine's timeline */
   loadWaitMs = 0;
 
@@ -205,7 +214,7 @@ export class DuckDbSession {
       const text = params.length > 0 ? bindParameters(sql, params) : sql;
       this.#runningId = id;
       try {
-        return tableToRows(await this.#watch(this.#run(text)));
+        return tableToRows(await this.#reads(() => this.#watch(this.#run(text))));
       } catch (error) {
         if (id <= this.#cancelledUpTo) throw new QueryCancelledError('the query was cancelled', { cause: error });
         throw error;
@@ -229,7 +238,10 @@ export class DuckDbSession {
     if (this.#runningId === null || this.#runningId > id) return false;
     const cancelled = this.#queryConn;
     this.#queryConn = await this.#watch(this.#db.connect());
-    return this.#watch(cancelled.cancelSent());
+    const sent = await this.#watch(cancelled.cancelSent());
+    // closed, so that its paused statement lets go of the tables it read (a checkpoint waits for them: see checkpoint)
+    void cancelled.close().catch(() => undefined);
+    return sent;
   }
 
   /**
@@ -241,7 +253,52 @@ export class DuckDbSession {
     // a pending query (polled), not one RUN_QUERY message: RUN_QUERY holds DuckDB's single thread for the whole
     // statement, and a statement that waits there for a lock another connection's paused statement holds never ends
     // (a benchmark's filtered overview hung so behind a background build)
-    return this.#readTurns.run(async () => tableToRows(await this.#watch(this.#run(sql, this.#readConn))));
+    return this.#readTurns.run(async () => tableToRows(await this.#reads(() => this.#watch(this.#run(sql, this.#readConn)))));
+  }
+
+  /**
+   * One of the engine's own statements on the query connection, in turn with the page's queries (neither waits for
+   * a load nor holds one up) and never cancelled by cancelUpTo (the identity map's build: person-map-keeper.ts).
+   */
+  queryInTurn(sql: string): Promise<Row[]> {
+    const run = async (): Promise<Row[]> => tableToRows(await this.#reads(() => this.#watch(this.#run(sql))));
+    const result = this.#queue.then(run, run);
+    this.#queue = result.catch(() => undefined);
+    return result;
+  }
+
+  /**
+   * CHECKPOINT on the load connection once no statement is under way on the other connections, which start theirs
+   * after it. A checkpoint takes every changed table's lock exclusively; a paused statement of another connection
+   * that reads one of them holds it until its next step, which single-threaded DuckDB never reaches while the
+   * checkpoint spins for the lock: the DuckDB worker stopped answering for good (a CI run of the marketing e2e).
+   */
+  checkpoint(): Promise<void> {
+    return this.#loadTurns.run(async () => {
+      await this.#afterQueries();
+      let release!: () => void;
+      const checkpointing = new Promise<void>((resolve) => (release = resolve));
+      this.#checkpointing = checkpointing;
+      try {
+        while (this.#reading > 0) await new Promise<void>((resolve) => this.#readingDone.push(resolve));
+        await this.#watch(this.#run('CHECKPOINT', this.#loadConn));
+      } finally {
+        this.#checkpointing = null;
+        release();
+      }
+    });
+  }
+
+  /** A statement on the query or read connection: not while a checkpoint runs (see checkpoint). */
+  async #reads<T>(statement: () => Promise<T>): Promise<T> {
+    while (this.#checkpointing) await this.#checkpointing;
+    this.#reading += 1;
+    try {
+      return await statement();
+    } finally {
+      this.#reading -= 1;
+      if (this.#reading === 0) for (const done of this.#readingDone.splice(0)) done();
+    }
   }
 
   /** One statement on the load connection, after the queries already queued (see #afterQueries). */

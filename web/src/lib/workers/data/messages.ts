@@ -50,8 +50,6 @@ export interface DataWorkerApi {
   timeline(): TimelineMark[];
   /** person_map for the files the events view shows: kept when built from them before, else built (person-map-keeper.ts) */
   ensurePersonMap(): Promise<'kept' | 'built' | 'no data'>;
-  personMapState(): Promise<{ current: boolean; fingerprint: string | null }>;
-  notePersonMap(fingerprint: string): Promise<boolean>;
   /** core's identityCoverage over person_map, kept per set of files shown (person-map-keeper.ts); null: no data */
   identityCoverage(): Promise<IdentityCoverage | null>;
   /** empties the file cache and the events table */

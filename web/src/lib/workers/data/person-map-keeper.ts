@@ -1,9 +1,10 @@
 /**
  * Keeps `person_map` (core's identity.ts) in step with the `events` view: built once per set of files shown and kept
  * in the warehouse's file with their fingerprint (Warehouse.personMapFingerprint), so a warm visit over unchanged
- * files runs its first funnel without building it again. Built on the load connection, where the warehouse's other
- * writes go (one statement at a time, between a load's statements; queued queries first); a load that commits during
- * a build makes the build count for nothing (the next ask builds again).
+ * files runs its first funnel without building it again. The one builder of the map: the page asks for it
+ * (DataEngine.ensurePersonMap, through state/person-map.ts) and the data worker asks when the page is quiet. Built on
+ * the query connection, in turn with the page's queries (on the load connection it waited behind them statement by
+ * statement); a load that commits during a build makes the build count for nothing (the next ask builds again).
  * One build at a time: asks during a build wait for it.
  *
  * It also keeps the identity coverage of that map (core's identity-coverage.ts: persons, identified share, online /
@@ -26,23 +27,6 @@ export class PersonMapKeeper {
 
   constructor(open: () => Promise<{ session: DuckDbSession; warehouse: Warehouse }>) {
     this.#open = open;
-  }
-
-  /** Whether person_map was built from the files shown now, and their fingerprint (null: no data). */
-  state(): Promise<{ current: boolean; fingerprint: string | null }> {
-    return this.#exclusive(async () => {
-      const { warehouse } = await this.#open();
-      await this.#swap(warehouse);
-      return { current: warehouse.personMapIsCurrent(), fingerprint: warehouse.personMapFingerprint() };
-    });
-  }
-
-  /** Notes that the page built person_map from the files named by `fingerprint` (ignored when they changed since). */
-  async note(fingerprint: string): Promise<boolean> {
-    const { warehouse } = await this.#open();
-    if (warehouse.personMapFingerprint() !== fingerprint) return false;
-    await warehouse.notePersonMap(fingerprint);
-    return true;
   }
 
   /** Builds person_map unless it was built from the files shown now. */
@@ -83,14 +67,14 @@ export class PersonMapKeeper {
     if (fingerprint === null) return 'no data';
     mark('person map: build');
     const engine: QueryEngine = {
-      query: <T extends Row = Row>(sql: string, params: readonly SqlValue[] = []) => session.exec(params.length > 0 ? bindParameters(sql, params) : sql) as Promise<T[]>,
+      query: <T extends Row = Row>(sql: string, params: readonly SqlValue[] = []) => session.queryInTurn(params.length > 0 ? bindParameters(sql, params) : sql) as Promise<T[]>,
     };
     await buildPersonMap(engine);
     mark('person map: built');
     // a load committed meanwhile: the map may miss its files, or hold ids of rows that left (an erasure): dropped, the
     // next ask builds again
     if (warehouse.personMapFingerprint() === fingerprint) await warehouse.notePersonMap(fingerprint);
-    else await session.exec(`DROP TABLE IF EXISTS ${PERSON_MAP}`);
+    else await session.queryInTurn(`DROP TABLE IF EXISTS ${PERSON_MAP}`);
     return 'built';
   }
 

@@ -449,7 +449,7 @@ export class Warehouse {
 
   /** Writes what is committed to the database file (OPFS), so that a closed tab keeps it; a no-op in memory. */
   async checkpoint(): Promise<void> {
-    if (this.persistent) await this.#session.exec('CHECKPOINT');
+    if (this.persistent) await this.#session.checkpoint();
   }
 
   /** Every file of every scope leaves the warehouse; `events` is empty. */
