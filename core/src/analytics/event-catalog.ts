@@ -31,9 +31,20 @@ const MAX_JSON_KEYS = 200;
 const KEY_SAMPLE_ROWS = 50_000;
 
 export async function readEventCatalog(engine: QueryEngine): Promise<EventCatalog> {
+  const events = await readEventNames(engine);
+  return { events, properties: await readPropertyNames(engine) };
+}
+
+/** The catalog's events alone (most frequent first): what a view's starter needs, one statement. */
+export async function readEventNames(engine: QueryEngine): Promise<EventName[]> {
   const events = await engine.query<{ event: string; count: number }>(
     `SELECT "event", count(*)::DOUBLE AS "count" FROM ${EVENTS_TABLE} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${MAX_EVENTS}`,
   );
+  return events.map((row) => ({ event: String(row.event), count: Number(row.count) }));
+}
+
+/** The catalog's properties alone: the schema's columns, then the JSON keys of a sample of `properties`. */
+export async function readPropertyNames(engine: QueryEngine): Promise<PropertyName[]> {
   const keys = await engine.query<{ key: string }>(
     `SELECT "key" FROM (
        SELECT unnest(regexp_extract_all(properties, '[{,]"([^"\\\\]{1,200})":', 1)) AS "key"
@@ -48,5 +59,5 @@ export async function readEventCatalog(engine: QueryEngine): Promise<EventCatalo
     .map((row) => row.key)
     .filter((key) => propertyNameProblem(key) === null)
     .map((key) => ({ name: `${JSON_KEY_PREFIX}${key}`, kind: 'string', source: 'json' }));
-  return { events: events.map((row) => ({ event: String(row.event), count: Number(row.count) })), properties: [...columns, ...json] };
+  return [...columns, ...json];
 }

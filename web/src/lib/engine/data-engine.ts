@@ -1,6 +1,6 @@
 import type { QueryEngine } from '@privacy-analytics/core/engine';
 import type { DateRange } from '@privacy-analytics/core/time';
-import type { IdentityCoverage, OverviewKpis, OverviewResult, OverviewSpec } from '@privacy-analytics/core/analytics';
+import type { EventCatalog, IdentityCoverage, OverviewKpis, OverviewResult, OverviewSpec } from '@privacy-analytics/core/analytics';
 
 /** Where the edge collector is, which site, and a read token. Kept in IndexedDB, never in the URL. */
 export interface EdgeConnection {
@@ -182,6 +182,12 @@ export interface DataEngine extends QueryEngine {
   savedOverview(spec: OverviewSpec): Promise<SavedOverview | null>;
   /** Saves (or, with null, forgets) the overview of `spec` for the connected edge and site. */
   saveOverview(spec: OverviewSpec, saved: SavedOverview | null): Promise<void>;
+  /**
+   * The event catalog (core's readEventCatalog) last read for the loaded table named by `key`, kept in this browser
+   * so a revisit's views fill their pickers and starters before DuckDB answers; null when none is kept for `key`.
+   */
+  savedCatalog(key: string): Promise<EventCatalog | null>;
+  saveCatalog(key: string, catalog: EventCatalog): Promise<void>;
   /**
    * The overview from the local overview table (core's overview-cube.ts; exact, the same SQL as over `events`), when
    * it holds the loaded files and covers the spec's filters; otherwise `result` is null and `reason` says why.

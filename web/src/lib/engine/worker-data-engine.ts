@@ -22,12 +22,14 @@ import { validEdgeUrl } from '../edge/edge-url';
 import { EngineCrashedError, QueryCancelledError, QueryError, deserializeError, type SerializedError } from './errors';
 import { cacheScope, DEFAULT_DATABASE_NAME, LocalDb } from './local-db';
 import type { Row, SqlValue } from '@privacy-analytics/core/engine';
-import type { IdentityCoverage, OverviewKpis, OverviewSpec } from '@privacy-analytics/core/analytics';
+import type { EventCatalog, IdentityCoverage, OverviewKpis, OverviewSpec } from '@privacy-analytics/core/analytics';
 import { SupervisedWorker } from './supervised-worker';
 import { mark, timelineMarks, type TimelineMark } from './timeline';
 import { defaultWasmBase } from './wasm-assets';
 
 const CONNECTION_SETTING = 'connection';
+/** the event catalog of the last loaded table (savedCatalog) */
+const CATALOG_SETTING = 'catalog';
 /** saved overviews kept per database (the least recently saved leave first) */
 const SAVED_OVERVIEWS = 40;
 
@@ -185,6 +187,16 @@ export class WorkerDataEngine implements DataEngine {
     return { result: value.result, fingerprint: value.fingerprint, sessionsFromEvents: value.sessionsFromEvents === true, savedAt: value.savedAt };
   }
 
+  async savedCatalog(key: string): Promise<EventCatalog | null> {
+    const value = (await this.#db.settings.get(CATALOG_SETTING).catch(() => undefined))?.value as { key?: unknown; catalog?: EventCatalog } | undefined;
+    const catalog = value?.key === key ? value.catalog : undefined;
+    return catalog && Array.isArray(catalog.events) && Array.isArray(catalog.properties) ? catalog : null;
+  }
+
+  async saveCatalog(key: string, catalog: EventCatalog): Promise<void> {
+    await this.#db.settings.put({ name: CATALOG_SETTING, value: { key, catalog } });
+  }
+
   async saveOverview(spec: OverviewSpec, saved: SavedOverview | null): Promise<void> {
     const conn = this.#connection ?? (await this.loadConnection());
     if (!conn) return;
@@ -233,6 +245,7 @@ export class WorkerDataEngine implements DataEngine {
       await this.#db.bodies.clear();
       await this.#db.overviews.clear();
       await this.#db.settings.delete(CONNECTION_SETTING);
+      await this.#db.settings.delete(CATALOG_SETTING);
     });
     this.#connection = null;
   }

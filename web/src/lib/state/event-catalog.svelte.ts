@@ -1,9 +1,20 @@
 import type { TableInfo } from '../engine/data-engine';
 import type { QueryEngine } from '@privacy-analytics/core/engine';
-import { readEventCatalog, type EventName, type PropertyName } from '@privacy-analytics/core/analytics';
+import { readEventNames, readPropertyNames, type EventCatalog, type EventName, type PropertyName } from '@privacy-analytics/core/analytics';
 import { errorMessage } from './errors';
 
-/** The pickers' lists for the loaded data, read again whenever a different table is loaded. */
+/** An engine that keeps the last catalog in this browser (DataEngine.savedCatalog). */
+type KeepsCatalog = QueryEngine & {
+  savedCatalog(key: string): Promise<EventCatalog | null>;
+  saveCatalog(key: string, catalog: EventCatalog): Promise<void>;
+};
+const keepsCatalog = (engine: QueryEngine): engine is KeepsCatalog => typeof (engine as Partial<KeepsCatalog>).savedCatalog === 'function';
+
+/**
+ * The pickers' lists for the loaded data, read again whenever a different table is loaded. The engine keeps the last
+ * one read in this browser: on a revisit over the same table (rows and time span) the lists show at once, and the
+ * catalog is read again behind them.
+ */
 export class EventCatalogState {
   #events = $state.raw<EventName[]>([]);
   #properties = $state.raw<PropertyName[]>([]);
@@ -32,7 +43,11 @@ export class EventCatalogState {
     return this.#events;
   }
 
-  /** Reads the catalog unless it is already read for this table (rows and time span identify a load). */
+  /**
+   * Reads the catalog unless it is already read for this table (rows and time span identify a load): the events
+   * first, which a view's starter waits for (one statement), then the properties (a sample of the JSON text), which
+   * only the pickers show.
+   */
   refresh(info: TableInfo | null): Promise<void> {
     const key = info && info.rows > 0 ? `${info.rows} ${info.minTime} ${info.maxTime}` : null;
     if (key === this.#loadedFor && this.#pending) return this.#pending;
@@ -43,19 +58,32 @@ export class EventCatalogState {
       this.#pending = Promise.resolve();
       return this.#pending;
     }
-    this.#pending = readEventCatalog(this.#engine).then(
-      (catalog) => {
+    const failed = (error: unknown) => {
+      if (this.#loadedFor !== key) return;
+      this.#loadedFor = null;
+      this.#error = `could not list the events: ${errorMessage(error)}`;
+    };
+    const engine = this.#engine;
+    let read = false;
+    const reading = readEventNames(engine).then((events) => {
+      read = true;
+      if (this.#loadedFor !== key) return;
+      this.#events = events;
+      this.#error = null;
+      void readPropertyNames(engine).then((properties) => {
         if (this.#loadedFor !== key) return;
-        this.#events = catalog.events;
-        this.#properties = catalog.properties;
-        this.#error = null;
-      },
-      (error: unknown) => {
-        if (this.#loadedFor !== key) return;
-        this.#loadedFor = null;
-        this.#error = `could not list the events: ${errorMessage(error)}`;
-      },
-    );
+        this.#properties = properties;
+        if (keepsCatalog(engine)) void engine.saveCatalog(key, { events, properties }).catch(() => undefined);
+      }, failed);
+    }, failed);
+    // kept from an earlier visit over the same table: shown (and a starter made from it) while the read runs
+    const saved = keepsCatalog(engine) ? engine.savedCatalog(key).catch(() => null) : Promise.resolve(null);
+    this.#pending = Promise.race([reading.then(() => true), saved.then((catalog) => {
+      if (!catalog || this.#loadedFor !== key || read) return false;
+      this.#events = catalog.events;
+      this.#properties = catalog.properties;
+      return true;
+    })]).then((done) => (done ? undefined : reading));
     return this.#pending;
   }
 }
