@@ -41,6 +41,23 @@ describe('funnel', () => {
     expect(await funnelPersons(store, abc, 1, 'reached')).toEqual(['u1', 'u2']);
   });
 
+  it('hands the steps (and breakdown) to onSteps before the basis query, equal to the final result', async () => {
+    await loadRows(store, [track('u1', 'a', '2024-01-01T00:00:00Z'), track('u1', 'b', '2024-01-01T00:01:00Z'), track('u2', 'a', '2024-01-01T00:00:00Z')]);
+    const asked: string[] = [];
+    const engine = { query: (text: string, params?: readonly unknown[]) => (asked.push(text), store.query(text, params as never)) } as typeof store;
+    let shown: { steps: unknown; breakdown?: unknown; basis?: unknown; askedBefore: number } | null = null;
+    const spec: FunnelSpecInput = { steps: [{ event: 'a' }, { event: 'b' }], breakdown: { property: 'event' } };
+    const result = await runFunnel(engine, spec, { onSteps: (r) => (shown = { ...r, askedBefore: asked.length }) });
+    expect(shown).not.toBeNull();
+    expect(shown!.basis).toBeUndefined();
+    expect(shown!.steps).toEqual(result.steps);
+    expect(shown!.breakdown).toEqual(result.breakdown);
+    // the basis query runs after the steps were handed over, and last
+    expect(asked.slice(0, shown!.askedBefore).some((q) => /WITH ev AS MATERIALIZED/.test(q))).toBe(false);
+    expect(asked.at(-1)).toMatch(/WITH ev AS MATERIALIZED/);
+    expect(result.basis.events.loaded).toBe(3);
+  });
+
   it('counts a step exactly at the window boundary, not one millisecond after', async () => {
     await loadRows(store, [
       track('on-time', 'a', '2024-01-01T00:00:00.000Z'),

@@ -90,19 +90,29 @@ function stepsFrom(spec: FunnelSpec, row: Record<string, unknown>): FunnelStepRe
   });
 }
 
-export async function runFunnel(engine: QueryEngine, input: FunnelSpec | FunnelSpecInput): Promise<WithBasis<FunnelResult>> {
+export interface RunFunnelOptions {
+  /** called with the steps (and breakdown) as soon as they are counted, before the basis query runs */
+  onSteps?: ((result: FunnelResult) => void) | undefined;
+}
+
+export async function runFunnel(engine: QueryEngine, input: FunnelSpec | FunnelSpecInput, options: RunFunnelOptions = {}): Promise<WithBasis<FunnelResult>> {
   const spec = parseFunnelSpec(input);
   if (spec.identity === 'merged') await ensurePersonMap(engine);
   const query = aggregateSql(spec);
   const rows = await engine.query(query.text, query.params);
+  let result: FunnelResult;
+  if (!spec.breakdown) result = { steps: stepsFrom(spec, rows[0] ?? {}) };
+  else {
+    const total = rows.find((row) => Number(row.total) === 1) ?? {};
+    const breakdown = rows
+      .filter((row) => Number(row.total) === 0)
+      .map((row) => ({ value: row.bv === null || row.bv === undefined ? null : String(row.bv), steps: stepsFrom(spec, row) }))
+      .sort((x, y) => y.steps[0]!.count - x.steps[0]!.count || compareValues(x.value, y.value));
+    result = { steps: stepsFrom(spec, total), breakdown };
+  }
+  options.onSteps?.(result);
   const basis = await analysisBasis(engine, { identity: spec.identity, includeFlagged: spec.includeFlagged, spans: [timeBounds(spec.from, spec.to)] });
-  if (!spec.breakdown) return { steps: stepsFrom(spec, rows[0] ?? {}), basis };
-  const total = rows.find((row) => Number(row.total) === 1) ?? {};
-  const breakdown = rows
-    .filter((row) => Number(row.total) === 0)
-    .map((row) => ({ value: row.bv === null || row.bv === undefined ? null : String(row.bv), steps: stepsFrom(spec, row) }))
-    .sort((x, y) => y.steps[0]!.count - x.steps[0]!.count || compareValues(x.value, y.value));
-  return { steps: stepsFrom(spec, total), breakdown, basis };
+  return { ...result, basis };
 }
 
 function compareValues(a: string | null, b: string | null): number {

@@ -18,7 +18,7 @@
 import { EVENTS_TABLE, type QueryEngine } from '../engine/query-engine';
 import { unflaggedCondition } from './quality-gate';
 import { CONTACT_KEYS_PROPERTY } from '../ingest/contact-keys';
-import { ident, int, join, literal, sql, type Sql } from './sql';
+import { ident, int, join, literal, sql, tableExists, type Sql } from './sql';
 
 export const PERSON_MAP = 'person_map';
 export type IdentityMode = 'merged' | 'none';
@@ -196,9 +196,7 @@ export async function identityStats(engine: QueryEngine): Promise<Omit<IdentityS
 
 /** Builds the person map unless it exists. Callers that load more events call buildPersonMap themselves. */
 export async function ensurePersonMap(engine: QueryEngine): Promise<void> {
-  const probe = sql`SELECT 1 AS present FROM duckdb_tables() WHERE table_name = ${PERSON_MAP} AND NOT temporary`;
-  const rows = await engine.query(probe.text, probe.params);
-  if (rows.length === 0) await buildPersonMap(engine);
+  if (!(await tableExists(engine, PERSON_MAP))) await buildPersonMap(engine);
 }
 
 /**

@@ -9,7 +9,7 @@
  */
 import type { QueryEngine } from '../engine/query-engine';
 import type { SpendRow } from './spend';
-import { and, ident, sql, type Sql, type TimeBounds } from './sql';
+import { and, ident, sql, tableExists, type Sql, type TimeBounds } from './sql';
 
 export const AD_SPEND_TABLE = 'ad_spend';
 export type SpendKey = 'platform' | 'campaign';
@@ -42,8 +42,7 @@ export function importedSpendSql(by: SpendKey, bounds: TimeBounds): Sql {
 
 /** The imported spend of [from, to) per date and channel, or null when there is no `ad_spend` table or it is empty. */
 export async function readImportedSpend(engine: QueryEngine, by: SpendKey, bounds: TimeBounds): Promise<ImportedSpend | null> {
-  const [exists] = await engine.query<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM duckdb_tables() WHERE table_name = '${AD_SPEND_TABLE}' AND schema_name = current_schema()`);
-  if (!exists || Number(exists.n) === 0) return null;
+  if (!(await tableExists(engine, AD_SPEND_TABLE))) return null;
   const [total] = await engine.query<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM ${AD_SPEND_TABLE}`);
   if (!total || Number(total.n) === 0) return null;
   const query = importedSpendSql(by, bounds);

@@ -364,3 +364,17 @@ export type WindowUnit = keyof typeof WINDOW_UNITS;
 export function milliseconds(ms: number): Sql {
   return sql`to_milliseconds(${int(ms)})`;
 }
+
+/**
+ * Whether a table (or view) `name` can be read, by binding a read of no rows: a catalog listing (duckdb_tables())
+ * writes every table's SQL, which took 0.3-0.6 s with the 10M warehouse's tables in DuckDB-Wasm.
+ */
+export async function tableExists(engine: { query(sql: string): Promise<unknown[]> }, name: string): Promise<boolean> {
+  try {
+    await engine.query(`SELECT 1 FROM ${ident(name).text} LIMIT 0`);
+    return true;
+  } catch (error) {
+    if (/does not exist/i.test(error instanceof Error ? error.message : String(error))) return false;
+    throw error;
+  }
+}

@@ -183,8 +183,8 @@ export interface DataEngine extends QueryEngine {
   /** Saves (or, with null, forgets) the overview of `spec` for the connected edge and site. */
   saveOverview(spec: OverviewSpec, saved: SavedOverview | null): Promise<void>;
   /**
-   * The event catalog (core's readEventCatalog) last read for the loaded table named by `key`, kept in this browser
-   * so a revisit's views fill their pickers and starters before DuckDB answers; null when none is kept for `key`.
+   * The event catalog (core's readEventCatalog) read for the loaded table named by `key`, kept in this browser (the
+   * last 8 tables) so a revisit's views fill their pickers and starters before DuckDB answers; null when none is.
    */
   savedCatalog(key: string): Promise<EventCatalog | null>;
   saveCatalog(key: string, catalog: EventCatalog): Promise<void>;

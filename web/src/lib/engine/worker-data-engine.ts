@@ -28,8 +28,9 @@ import { mark, timelineMarks, type TimelineMark } from './timeline';
 import { defaultWasmBase } from './wasm-assets';
 
 const CONNECTION_SETTING = 'connection';
-/** the event catalog of the last loaded table (savedCatalog) */
-const CATALOG_SETTING = 'catalog';
+/** the event catalogs of the last loaded tables (savedCatalog), the most recent first: a range and the one before */
+const CATALOG_SETTING = 'catalogs';
+const SAVED_CATALOGS = 8;
 /** saved overviews kept per database (the least recently saved leave first) */
 const SAVED_OVERVIEWS = 40;
 
@@ -188,13 +189,18 @@ export class WorkerDataEngine implements DataEngine {
   }
 
   async savedCatalog(key: string): Promise<EventCatalog | null> {
-    const value = (await this.#db.settings.get(CATALOG_SETTING).catch(() => undefined))?.value as { key?: unknown; catalog?: EventCatalog } | undefined;
-    const catalog = value?.key === key ? value.catalog : undefined;
+    const catalog = (await this.#savedCatalogs()).find((entry) => entry.key === key)?.catalog;
     return catalog && Array.isArray(catalog.events) && Array.isArray(catalog.properties) ? catalog : null;
   }
 
   async saveCatalog(key: string, catalog: EventCatalog): Promise<void> {
-    await this.#db.settings.put({ name: CATALOG_SETTING, value: { key, catalog } });
+    const kept = (await this.#savedCatalogs()).filter((entry) => entry.key !== key);
+    await this.#db.settings.put({ name: CATALOG_SETTING, value: [{ key, catalog }, ...kept].slice(0, SAVED_CATALOGS) });
+  }
+
+  async #savedCatalogs(): Promise<{ key: string; catalog: EventCatalog }[]> {
+    const value = (await this.#db.settings.get(CATALOG_SETTING).catch(() => undefined))?.value;
+    return Array.isArray(value) ? (value as { key: string; catalog: EventCatalog }[]) : [];
   }
 
   async saveOverview(spec: OverviewSpec, saved: SavedOverview | null): Promise<void> {

@@ -83,4 +83,50 @@ describe('AnalysisRun', () => {
     await pending;
     expect(run.result).toBe(2);
   });
+
+  it('shows the main result before the run completes it; a newer run drops both and cancels the queries under way', async () => {
+    const engine = { cancelQuery: vi.fn(async () => undefined) };
+    const run = new AnalysisRun<{ steps: number; basis?: string }>(engine);
+    const basis = deferred<string>();
+    const first = run.run(async (_signal, show) => {
+      show({ steps: 3 });
+      return { steps: 3, basis: await basis.promise };
+    });
+    await Promise.resolve();
+    expect(run.result).toEqual({ steps: 3 });
+    expect(run.running).toBe(true);
+    expect(run.showsPartial).toBe(true);
+    basis.resolve('b');
+    await first;
+    expect(run.result).toEqual({ steps: 3, basis: 'b' });
+    expect(run.status).toBe('done');
+    expect(run.showsPartial).toBe(false);
+
+    const late = deferred<string>();
+    const second = run.run(async (_signal, show) => {
+      show({ steps: 4 });
+      return { steps: 4, basis: await late.promise };
+    });
+    await Promise.resolve();
+    expect(run.result).toEqual({ steps: 4 });
+    const third = run.run(async () => ({ steps: 5, basis: 'c' }));
+    await third;
+    expect(engine.cancelQuery).toHaveBeenCalledTimes(1);
+    late.resolve('old');
+    await second;
+    expect(run.result).toEqual({ steps: 5, basis: 'c' });
+    expect(run.showsPartial).toBe(false);
+  });
+
+  it('a failure after the main result was shown keeps it and reports the error', async () => {
+    const run = new AnalysisRun<{ steps: number }>({ cancelQuery: async () => undefined });
+    await run.run(async (_signal, show) => {
+      show({ steps: 2 });
+      throw new Error('basis query failed');
+    });
+    expect(run.status).toBe('error');
+    expect(run.error).toMatch(/basis query failed/);
+    expect(run.result).toEqual({ steps: 2 });
+    expect(run.showsPartial).toBe(false);
+  });
 });

@@ -2,12 +2,15 @@ import type { TableInfo } from '../engine/data-engine';
 import type { QueryEngine } from '@privacy-analytics/core/engine';
 import { readEventNames, readPropertyNames, type EventCatalog, type EventName, type PropertyName } from '@privacy-analytics/core/analytics';
 import { errorMessage } from './errors';
+import { mark } from '../engine/timeline';
 
 /** An engine that keeps the last catalog in this browser (DataEngine.savedCatalog). */
 type KeepsCatalog = QueryEngine & {
   savedCatalog(key: string): Promise<EventCatalog | null>;
   saveCatalog(key: string, catalog: EventCatalog): Promise<void>;
 };
+/** how long a catalog kept from an earlier visit is shown before it is read again */
+const REREAD_KEPT_AFTER_MS = 5_000;
 const keepsCatalog = (engine: QueryEngine): engine is KeepsCatalog => typeof (engine as Partial<KeepsCatalog>).savedCatalog === 'function';
 
 /**
@@ -64,26 +67,31 @@ export class EventCatalogState {
       this.#error = `could not list the events: ${errorMessage(error)}`;
     };
     const engine = this.#engine;
-    let read = false;
-    const reading = readEventNames(engine).then((events) => {
-      read = true;
-      if (this.#loadedFor !== key) return;
-      this.#events = events;
-      this.#error = null;
-      void readPropertyNames(engine).then((properties) => {
+    const read = () =>
+      readEventNames(engine).then((events) => {
+        mark('page: event names read');
         if (this.#loadedFor !== key) return;
-        this.#properties = properties;
-        if (keepsCatalog(engine)) void engine.saveCatalog(key, { events, properties }).catch(() => undefined);
+        this.#events = events;
+        this.#error = null;
+        void readPropertyNames(engine).then((properties) => {
+          if (this.#loadedFor !== key) return;
+          this.#properties = properties;
+          if (keepsCatalog(engine)) void engine.saveCatalog(key, { events, properties }).catch(() => undefined);
+        }, failed);
       }, failed);
-    }, failed);
-    // kept from an earlier visit over the same table: shown (and a starter made from it) while the read runs
+    // kept from an earlier visit over the same table: shown (and a starter made from it) at once, and read again a
+    // little later, when the view's first analysis has had DuckDB to itself
     const saved = keepsCatalog(engine) ? engine.savedCatalog(key).catch(() => null) : Promise.resolve(null);
-    this.#pending = Promise.race([reading.then(() => true), saved.then((catalog) => {
-      if (!catalog || this.#loadedFor !== key || read) return false;
+    this.#pending = saved.then((catalog) => {
+      if (!catalog || this.#loadedFor !== key) return read();
+      mark('page: event catalog kept from an earlier visit');
       this.#events = catalog.events;
       this.#properties = catalog.properties;
-      return true;
-    })]).then((done) => (done ? undefined : reading));
+      this.#error = null;
+      setTimeout(() => {
+        if (this.#loadedFor === key) void read();
+      }, REREAD_KEPT_AFTER_MS);
+    });
     return this.#pending;
   }
 }

@@ -22,7 +22,8 @@ export interface AnalysisDefinition<Form, Spec, Result> {
   validate(spec: Spec): void;
   /** a saved report's spec (untrusted: validated here) as a form */
   formFromSaved(spec: unknown): Form;
-  analyse(engine: QueryEngine, spec: Spec): Promise<Result>;
+  /** `show`, when given, receives the main result before the analysis completes it (e.g. a funnel's steps before its basis) */
+  analyse(engine: QueryEngine, spec: Spec, show?: (partial: Result) => void): Promise<Result>;
 }
 
 /** A result with the exact spec it was computed for (the form may have changed since). */
@@ -109,14 +110,17 @@ export class AnalysisViewState<Form, Spec extends { includeFlagged?: boolean | u
    */
   start(range: DateRange, dataVersion: number, includeFlagged = false): Promise<void> {
     const form = this.snapshot();
-    return this.run.run(async () => {
+    return this.run.run(async (_signal, show) => {
       const ranged = this.definition.withRange(this.definition.queryFromForm(form), range);
       const spec: Spec = includeFlagged ? { ...ranged, includeFlagged } : ranged;
       this.definition.validate(spec);
       mark(`page: ${this.definition.view} run`);
       await freshPersonMap(this.engine, dataVersion);
       mark(`page: ${this.definition.view} analysis`);
-      const result = await this.definition.analyse(this.engine, spec);
+      const result = await this.definition.analyse(this.engine, spec, (partial) => {
+        mark(`page: ${this.definition.view} shown`);
+        show({ spec, result: partial });
+      });
       mark(`page: ${this.definition.view} result`);
       return { spec, result };
     });

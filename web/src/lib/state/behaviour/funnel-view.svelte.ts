@@ -1,4 +1,4 @@
-import { parseFunnelSpec, runFunnel, type FunnelResult, type WithBasis, type FunnelSpecInput } from '@privacy-analytics/core/analytics';
+import { parseFunnelSpec, runFunnel, type AnalysisBasis, type FunnelResult, type FunnelSpecInput } from '@privacy-analytics/core/analytics';
 import { parseSegmentSpec, type SegmentSpecInput } from '@privacy-analytics/core/analytics';
 import type { QueryEngine } from '@privacy-analytics/core/engine';
 import type { SavedReports } from '../../reports/saved-reports';
@@ -7,7 +7,10 @@ import { errorMessage } from '../errors';
 import { AnalysisViewState, type AnalysisDefinition } from './analysis-view.svelte.ts';
 import { defaultFunnelForm, funnelFormFromSpec, funnelQueryFromForm, starterFunnelForm, type FunnelForm } from './funnel-form';
 
-export const FUNNEL_ANALYSIS: AnalysisDefinition<FunnelForm, FunnelSpecInput, WithBasis<FunnelResult>> = {
+/** A funnel as the view shows it: the steps first, the basis once its query answered (runFunnel's onSteps). */
+export type ShownFunnel = FunnelResult & { basis?: AnalysisBasis };
+
+export const FUNNEL_ANALYSIS: AnalysisDefinition<FunnelForm, FunnelSpecInput, ShownFunnel> = {
   view: 'funnels',
   emptyForm: defaultFunnelForm,
   starterForm: starterFunnelForm,
@@ -15,7 +18,7 @@ export const FUNNEL_ANALYSIS: AnalysisDefinition<FunnelForm, FunnelSpecInput, Wi
   withRange: (query, range) => ({ ...query, from: range.from, to: range.to }),
   validate: (spec) => void parseFunnelSpec(spec),
   formFromSaved: (spec) => funnelFormFromSpec(parseFunnelSpec(spec)),
-  analyse: runFunnel,
+  analyse: (engine, spec, show) => runFunnel(engine, spec, { onSteps: show }),
 };
 
 /**
@@ -26,7 +29,7 @@ export function droppedSegmentSpec(funnel: FunnelSpecInput, step: number): Segme
   return { condition: { type: 'funnel', funnel, step, outcome: 'dropped' } };
 }
 
-export class FunnelViewState extends AnalysisViewState<FunnelForm, FunnelSpecInput, WithBasis<FunnelResult>> {
+export class FunnelViewState extends AnalysisViewState<FunnelForm, FunnelSpecInput, ShownFunnel> {
   #segmentMessage = $state<string | null>(null);
   #segmentError = $state<string | null>(null);
   #saved: SavedReports;
