@@ -9,8 +9,6 @@ type KeepsCatalog = QueryEngine & {
   savedCatalog(key: string): Promise<EventCatalog | null>;
   saveCatalog(key: string, catalog: EventCatalog): Promise<void>;
 };
-/** how long a catalog kept from an earlier visit is shown before it is read again */
-const REREAD_KEPT_AFTER_MS = 5_000;
 const keepsCatalog = (engine: QueryEngine): engine is KeepsCatalog => typeof (engine as Partial<KeepsCatalog>).savedCatalog === 'function';
 
 /**
@@ -79,8 +77,9 @@ export class EventCatalogState {
           if (keepsCatalog(engine)) void engine.saveCatalog(key, { events, properties }).catch(() => undefined);
         }, failed);
       }, failed);
-    // kept from an earlier visit over the same table: shown (and a starter made from it) at once, and read again a
-    // little later, when the view's first analysis has had DuckDB to itself
+    // kept from an earlier visit over the same table (the same rows and time span: a sync that adds, erases or
+    // drops events changes them): shown, and a starter made from it, without asking DuckDB. Read again 5 s later, it
+    // queued before the footnote of a 10M-event funnel the view had just run.
     const saved = keepsCatalog(engine) ? engine.savedCatalog(key).catch(() => null) : Promise.resolve(null);
     this.#pending = saved.then((catalog) => {
       if (!catalog || this.#loadedFor !== key) return read();
@@ -88,9 +87,6 @@ export class EventCatalogState {
       this.#events = catalog.events;
       this.#properties = catalog.properties;
       this.#error = null;
-      setTimeout(() => {
-        if (this.#loadedFor === key) void read();
-      }, REREAD_KEPT_AFTER_MS);
     });
     return this.#pending;
   }

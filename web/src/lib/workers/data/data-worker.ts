@@ -62,13 +62,19 @@ function thenCube<T>(load: Promise<T>, what: string): Promise<T> {
 /** Notes the page's question (start and end) for personMapWhenQuiet. */
 function asked<T>(answer: Promise<T>): Promise<T> {
   lastAsked = performance.now();
-  return answer.finally(() => (lastAsked = performance.now()));
+  questionsRunning++;
+  return answer.finally(() => {
+    questionsRunning--;
+    lastAsked = performance.now();
+  });
 }
 
 /** how long the page must have asked nothing before the identity map is built in the background */
 const QUIET_MS = 1500;
 let loadsRunning = 0;
 let lastAsked = 0;
+/** the page's questions under way (a funnel's one statement can run for seconds: the page is not quiet then) */
+let questionsRunning = 0;
 let quietTimer: ReturnType<typeof setTimeout> | null = null;
 
 function personMapWhenQuiet(): void {
@@ -76,7 +82,7 @@ function personMapWhenQuiet(): void {
   quietTimer = setTimeout(() => {
     quietTimer = null;
     if (loadsRunning > 0) return; // the load's end schedules it again
-    if (performance.now() - lastAsked < QUIET_MS) return personMapWhenQuiet();
+    if (questionsRunning > 0 || performance.now() - lastAsked < QUIET_MS) return personMapWhenQuiet();
     void persons
       .ensure()
       .then((answer) => mark(answer === 'built' ? 'person map: built while the page is quiet' : `person map: quiet check (${answer})`))
