@@ -30,7 +30,7 @@ export function freshPersonMap(engine: QueryEngine, dataVersion: number): Promis
 
 async function build(engine: QueryEngine, dataVersion: number): Promise<void> {
   if (keepsPersonMap(engine)) {
-    // the data worker builds it (one build at a time, on the query connection in turn with these queries) unless it
+    // the data worker builds it (one build at a time, in turn with these queries) unless it
     // is kept in the warehouse for these files
     mark('page: person map asked');
     mark(`page: person map ${await engine.ensurePersonMap()}`);

@@ -119,6 +119,8 @@ export class DuckDbSession {
   #queryConn: duckdb.AsyncDuckDBConnection;
   readonly #loadConn: duckdb.AsyncDuckDBConnection;
   readonly #readConn: duckdb.AsyncDuckDBConnection;
+  /** the engine's own statements in turn with the page's queries (queryInTurn): never swapped by cancelUpTo */
+  readonly #turnConn: duckdb.AsyncDuckDBConnection;
   readonly #options: SessionOptions;
   #queue: Promise<unknown> = Promise.resolve();
   readonly #loadTurns = new InTurn();
@@ -140,7 +142,7 @@ export class DuckDbSession {
   private constructor(
     db: duckdb.AsyncDuckDB,
     worker: Worker,
-    connections: { query: duckdb.AsyncDuckDBConnection; load: duckdb.AsyncDuckDBConnection; read: duckdb.AsyncDuckDBConnection },
+    connections: { query: duckdb.AsyncDuckDBConnection; load: duckdb.AsyncDuckDBConnection; read: duckdb.AsyncDuckDBConnection; turn: duckdb.AsyncDuckDBConnection },
     info: EngineInfo,
     options: SessionOptions,
   ) {
@@ -149,6 +151,7 @@ export class DuckDbSession {
     this.#queryConn = connections.query;
     this.#loadConn = connections.load;
     this.#readConn = connections.read;
+    this.#turnConn = connections.turn;
     this.info = info;
     this.#options = options;
   }
@@ -192,7 +195,7 @@ export class DuckDbSession {
     }
     if (storage === 'memory') await db.open(config);
     mark(`duckdb: database open (${storage})`);
-    const connections = { query: await db.connect(), load: await db.connect(), read: await db.connect() };
+    const connections = { query: await db.connect(), load: await db.connect(), read: await db.connect(), turn: await db.connect() };
     for (const statement of startupStatements(new URL('/wasm/no-extensions', self.location.origin).href)) await connections.query.query(statement);
     const info: EngineInfo = {
       bundle: name,
@@ -257,11 +260,12 @@ export class DuckDbSession {
   }
 
   /**
-   * One of the engine's own statements on the query connection, in turn with the page's queries (neither waits for
-   * a load nor holds one up) and never cancelled by cancelUpTo (the identity map's build: person-map-keeper.ts).
+   * One of the engine's own statements in turn with the page's queries (neither waits for a load nor holds one up),
+   * on a connection of its own that cancelUpTo never replaces, so the temporary tables of a build of several
+   * statements stay its own (the identity map's build: person-map-keeper.ts).
    */
   queryInTurn(sql: string): Promise<Row[]> {
-    const run = async (): Promise<Row[]> => tableToRows(await this.#reads(() => this.#watch(this.#run(sql))));
+    const run = async (): Promise<Row[]> => tableToRows(await this.#reads(() => this.#watch(this.#run(sql, this.#turnConn))));
     const result = this.#queue.then(run, run);
     this.#queue = result.catch(() => undefined);
     return result;

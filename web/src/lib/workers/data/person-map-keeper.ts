@@ -3,7 +3,7 @@
  * in the warehouse's file with their fingerprint (Warehouse.personMapFingerprint), so a warm visit over unchanged
  * files runs its first funnel without building it again. The one builder of the map: the page asks for it
  * (DataEngine.ensurePersonMap, through state/person-map.ts) and the data worker asks when the page is quiet. Built on
- * the query connection, in turn with the page's queries (on the load connection it waited behind them statement by
+ * a connection of its own, in turn with the page's queries (on the load connection it waited behind them statement by
  * statement); a load that commits during a build makes the build count for nothing (the next ask builds again).
  * One build at a time: asks during a build wait for it.
  *
