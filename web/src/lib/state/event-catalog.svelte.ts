@@ -4,7 +4,7 @@ import { readEventNames, readPropertyNames, type EventCatalog, type EventName, t
 import { errorMessage } from './errors';
 import { mark } from '../engine/timeline';
 
-/** An engine that keeps the last catalog in this browser (DataEngine.savedCatalog). */
+/** An engine that keeps the catalogs of the last tables in this browser (DataEngine.savedCatalog). */
 type KeepsCatalog = QueryEngine & {
   savedCatalog(key: string): Promise<EventCatalog | null>;
   saveCatalog(key: string, catalog: EventCatalog): Promise<void>;
@@ -12,9 +12,9 @@ type KeepsCatalog = QueryEngine & {
 const keepsCatalog = (engine: QueryEngine): engine is KeepsCatalog => typeof (engine as Partial<KeepsCatalog>).savedCatalog === 'function';
 
 /**
- * The pickers' lists for the loaded data, read again whenever a different table is loaded. The engine keeps the last
- * one read in this browser: on a revisit over the same table (rows and time span) the lists show at once, and the
- * catalog is read again behind them.
+ * The pickers' lists for the loaded data, read again whenever a different table is loaded. The engine keeps the lists
+ * of the last tables read in this browser: on a revisit over the same table (rows and time span) they show at once,
+ * with no query.
  */
 export class EventCatalogState {
   #events = $state.raw<EventName[]>([]);

@@ -7,6 +7,7 @@ import { QueryCancelledError, errorMessage } from '../../engine/errors';
 import type { Row, SqlValue } from '@privacy-analytics/core/engine';
 import { bindParameters } from '@privacy-analytics/core/engine';
 import { wasmAssetUrl } from '../../engine/wasm-assets';
+import { InTurn } from './in-turn';
 
 /** A DuckDB build the page can run: chooseBundle's answer. */
 export interface ChosenBundle {
@@ -122,7 +123,8 @@ export class DuckDbSession {
   /** the engine's own statements in turn with the page's queries (queryInTurn): never swapped by cancelUpTo */
   readonly #turnConn: duckdb.AsyncDuckDBConnection;
   readonly #options: SessionOptions;
-  #queue: Promise<unknown> = Promise.resolve();
+  /** the page's queries and the engine's statements in turn with them (queryInTurn) */
+  readonly #queryTurns = new InTurn();
   readonly #loadTurns = new InTurn();
   readonly #readTurns = new InTurn();
   #cancelledUpTo = 0;
@@ -225,9 +227,7 @@ export class DuckDbSession {
         this.#runningId = null;
       }
     };
-    const result = this.#queue.then(run, run);
-    this.#queue = result.catch(() => undefined);
-    return result;
+    return this.#queryTurns.run(run);
   }
 
   /**
@@ -266,9 +266,7 @@ export class DuckDbSession {
    */
   queryInTurn(sql: string): Promise<Row[]> {
     const run = async (): Promise<Row[]> => tableToRows(await this.#reads(() => this.#watch(this.#run(sql, this.#turnConn))));
-    const result = this.#queue.then(run, run);
-    this.#queue = result.catch(() => undefined);
-    return result;
+    return this.#queryTurns.run(run);
   }
 
   /**
@@ -353,7 +351,7 @@ export class DuckDbSession {
   async #afterQueries(): Promise<void> {
     const started = performance.now();
     let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([this.#queue, new Promise<void>((resolve) => (timer = setTimeout(resolve, LOAD_YIELD_MAX_MS)))]);
+    await Promise.race([this.#queryTurns.settled(), new Promise<void>((resolve) => (timer = setTimeout(resolve, LOAD_YIELD_MAX_MS)))]);
     clearTimeout(timer);
     this.loadWaitMs += performance.now() - started;
   }
@@ -424,20 +422,5 @@ export class DuckDbSession {
     this.#dead = true;
     this.#stopWatchdog();
     this.#options.onFatal(error);
-  }
-}
-
-/**
- * One statement at a time on a connection. DuckDB-Wasm streams a result by fetching the next batch of whatever its
- * connection runs now: a statement started meanwhile hands the first one its batches, which then fail to decode
- * against the first one's schema ("Cannot destructure property 'length' of …", issue 17).
- */
-class InTurn {
-  #tail: Promise<unknown> = Promise.resolve();
-
-  run<T>(work: () => Promise<T>): Promise<T> {
-    const result = this.#tail.then(work, work);
-    this.#tail = result.catch(() => undefined);
-    return result;
   }
 }

@@ -15,13 +15,15 @@ import { buildPersonMap, identityCoverage, PERSON_MAP, type IdentityCoverage } f
 import { bindParameters, type QueryEngine, type Row, type SqlValue } from '@privacy-analytics/core/engine';
 import { mark } from '../../engine/timeline';
 import type { DuckDbSession } from './duckdb-session';
+import { InTurn } from './in-turn';
 import type { Warehouse } from './warehouse';
 
 export type PersonMapAnswer = 'kept' | 'built' | 'no data';
 
 export class PersonMapKeeper {
   readonly #open: () => Promise<{ session: DuckDbSession; warehouse: Warehouse }>;
-  #queue: Promise<unknown> = Promise.resolve();
+  /** swaps, checks and builds, one at a time (a swap renames the tables a build writes) */
+  readonly #turns = new InTurn();
   /** the coverage computed (or being computed) for the files named by `fingerprint` */
   #coverage: { fingerprint: string; done: Promise<IdentityCoverage> } | null = null;
 
@@ -31,7 +33,7 @@ export class PersonMapKeeper {
 
   /** Builds person_map unless it was built from the files shown now. */
   ensure(): Promise<PersonMapAnswer> {
-    return this.#exclusive(async () => {
+    return this.#turns.run(async () => {
       const { session, warehouse } = await this.#open();
       await this.#swap(warehouse);
       if (warehouse.personMapIsCurrent()) {
@@ -40,13 +42,6 @@ export class PersonMapKeeper {
       }
       return this.#build(session, warehouse);
     });
-  }
-
-  /** One at a time: a swap, a check or a build never runs beside another (a swap renames the tables a build writes). */
-  #exclusive<T>(run: () => Promise<T>): Promise<T> {
-    const next = this.#queue.then(run, run);
-    this.#queue = next.catch(() => undefined);
-    return next;
   }
 
   /**

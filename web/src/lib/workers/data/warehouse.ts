@@ -39,6 +39,7 @@ import { ALL_COLUMNS, EVENTS_TABLE, createTableSql, quoteIdentifier } from './ev
 const CATALOG = 'pa_files';
 const EMPTY = 'pa_empty';
 const FILE_TABLE_PREFIX = 'pa_f_';
+const FILE_TABLE = new RegExp(`^${FILE_TABLE_PREFIX}[0-9]+$`);
 /** Bumped when the layout changes: an older warehouse is then emptied and filled again from the edge. */
 const LAYOUT_VERSION = 2;
 const META = 'pa_meta';
@@ -170,7 +171,7 @@ export class Warehouse {
       });
     }
     const referenced = new Set([...this.#allFiles()].map((f) => f.table));
-    const fileTables = outdated ? await this.#fileTables() : [...tables].filter((name) => new RegExp(`^${FILE_TABLE_PREFIX}[0-9]+$`).test(name));
+    const fileTables = outdated ? await this.#fileTables() : [...tables].filter((name) => FILE_TABLE.test(name));
     for (const name of fileTables) {
       const n = Number(name.slice(FILE_TABLE_PREFIX.length));
       if (Number.isFinite(n)) this.#seq = Math.max(this.#seq, n);
