@@ -7,6 +7,12 @@ export interface SendOptions {
   batchSize?: number;
   concurrency?: number;
   onProgress?: (sent: number) => void;
+  /**
+   * How long one request may go unanswered before it is sent again (default 60 s). A collector that never answers
+   * (seen with wrangler dev under load) must not stall the sender forever; a repeated batch is safe, since the edge
+   * drops repeated messageIds.
+   */
+  requestTimeoutMs?: number;
 }
 
 export interface SendSummary {
@@ -77,10 +83,11 @@ async function postBatch(options: SendOptions, batch: object[]): Promise<BatchAn
           method: 'POST',
           headers: { authorization: `Basic ${Buffer.from(`${options.writeKey}:`).toString('base64')}`, 'content-type': 'application/json', 'user-agent': 'privacy-analytics-demo/1' },
           body,
+          signal: AbortSignal.timeout(options.requestTimeoutMs ?? 60_000),
         });
         text = await res.text();
       } catch (error) {
-        // No answer, or an answer cut off (a 200 whose body ends in "terminated" when the connection drops): the batch
+        // No answer (or none in time), or an answer cut off (a 200 whose body ends in "terminated" when the connection drops): the batch
         // may or may not be stored, and sending it again is safe because the edge drops repeated messageIds.
         throw new RetriableAnswer(`no complete answer (${error instanceof Error ? `${error.message}${error.cause instanceof Error ? `: ${error.cause.message}` : ''}` : String(error)})`);
       }

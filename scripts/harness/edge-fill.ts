@@ -33,10 +33,25 @@ export async function fillEdge(edgeUrl: string, options: { events: number; days:
   return { accepted: summary.accepted, from: isoDay(start.getTime()), to: isoDay(end - DAY_MS) };
 }
 
+/**
+ * Flushes the buffered events to Parquet. Asked again when wrangler dev gives no answer within 120 s or a 503 ("worker
+ * restarted mid-request"), as `npm run demo` does: the flush's plan is durable and a repeat rewrites the same files.
+ */
 export async function flushEdge(edgeUrl: string): Promise<void> {
-  const res = await fetch(`${edgeUrl}/v1/sites/${DEMO.site}/flush`, { method: 'POST', headers: { authorization: `Bearer ${DEMO.adminToken}` } });
-  if (!res.ok) throw new Error(`flush: ${res.status} ${await res.text()}`);
+  await withRetries(
+    'POST flush',
+    { attempts: 4, baseDelayMs: 500 },
+    async () => {
+      const res = await fetch(`${edgeUrl}/v1/sites/${DEMO.site}/flush`, { method: 'POST', headers: { authorization: `Bearer ${DEMO.adminToken}` }, signal: AbortSignal.timeout(120_000) });
+      const text = await res.text();
+      if (res.status === 503) throw new EdgeBusy(`flush: 503 ${text.slice(0, 200)}`);
+      if (!res.ok) throw new Error(`flush: ${res.status} ${text}`);
+    },
+    (error) => error instanceof EdgeBusy || (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'TypeError')),
+  );
 }
+
+class EdgeBusy extends Error {}
 
 /**
  * Runs the edge's 5-minute cron once, as `npm run demo` does: every site's lifecycle then checks retention and
