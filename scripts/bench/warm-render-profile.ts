@@ -42,6 +42,15 @@ async function main() {
     await page.goto(`${app.url}?view=overview&from=${data.from}&to=${data.to}`);
     await page.waitForFunction(() => document.querySelector('[data-overview-status]')?.getAttribute('data-overview-status') === 'ready', undefined, { timeout: 120_000, polling: 'raf' });
     const readyAt = await page.evaluate(() => performance.now());
+    await page.waitForFunction(() => !!document.querySelector('[role="img"][aria-label="Events over time chart"][data-rendered="true"]'), undefined, { timeout: 120_000, polling: 'raf' });
+    const chartAt = await page.evaluate(() => performance.now());
+    const resources = await page.evaluate(() =>
+      performance.getEntriesByType('resource').map((e) => {
+        const r = e as PerformanceResourceTiming;
+        return `${r.name.split('/').pop()?.slice(0, 40)} ${r.startTime.toFixed(0)}→${r.responseEnd.toFixed(0)} ${r.transferSize}B`;
+      }),
+    );
+    console.log(`visit ${visit}: chart rendered ${chartAt.toFixed(0)} ms; resources: ${resources.join(' | ')}`);
     const { profile: cpu } = (await cdp.send('Profiler.stop')) as { profile: { nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }[]; samples: number[]; timeDeltas: number[] } };
     writeFileSync(`/tmp/prof/warm-${visit}.cpuprofile`, JSON.stringify(cpu));
     const self = new Map<number, number>();
@@ -58,6 +67,9 @@ async function main() {
     console.log('timeline', (tl as { name: string; ms: number }[] | null)?.map((m) => `${m.ms} ${m.name}`).join('; '));
     console.log('by url', [...byUrl].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(' | '));
     console.log('by fn', [...byFn].sort((a, b) => b[1] - a[1]).slice(0, 30).map(([k, v]) => `${k} ${v.toFixed(0)}`).join('\n  '));
+    await page.waitForTimeout(8000);
+    const tl2 = await page.evaluate(() => (globalThis as unknown as Dash).__dashboard.engine.timeline?.() ?? null);
+    console.log('timeline after 8 s', (tl2 as { name: string; ms: number }[] | null)?.map((m) => `${m.ms} ${m.name}`).join('; '));
     await context.close();
   }
   await edge.close();

@@ -171,7 +171,23 @@ describe('dashboard overview in Chromium', () => {
     expect(referrers.length).toBeGreaterThan(0);
     const ownHosts = new Set((await native.rows(`SELECT DISTINCT page_url FROM events WHERE page_url IS NOT NULL`)).map((r) => new URL(String(r.page_url)).hostname.replace(/^www\./, '')));
     for (const row of referrers) expect(ownHosts.has(row.value!), `self-referral ${row.value} in Referrers`).toBe(false);
-    expect(await page.getByRole('img', { name: 'Events over time chart' }).getAttribute('data-rendered')).toBe('true');
+    const chart = page.getByRole('img', { name: 'Events over time chart' });
+    expect(await chart.getAttribute('data-rendered')).toBe('true');
+    // hovering the last day shows its figures; the legend hides a line
+    const box = (await chart.boundingBox())!;
+    await page.mouse.move(box.x + box.width - 17, box.y + box.height / 2);
+    const tooltip = chart.locator('[data-chart-tooltip]');
+    const [lastDay] = await native.rows(`SELECT count(*) AS n FROM events WHERE timestamp >= '${range30.to}'::TIMESTAMP AND timestamp < '${range30.to}'::TIMESTAMP + INTERVAL 1 DAY`);
+    await expect.poll(() => tooltip.textContent()).toContain(range30.to);
+    expect(await tooltip.textContent()).toContain(`Events ${Number(lastDay!.n).toLocaleString('en')}`);
+    const visitors = page.locator('.series').getByRole('button', { name: 'Visitors' });
+    await visitors.click();
+    expect(await visitors.getAttribute('aria-pressed')).toBe('false');
+    await page.mouse.move(box.x + box.width - 17, box.y + box.height / 2);
+    await expect.poll(() => tooltip.textContent()).toContain('Page views');
+    expect(await tooltip.textContent()).not.toContain('Visitors');
+    await visitors.click();
+    await page.mouse.move(0, 0);
     expect(page.url()).not.toContain(DEMO.readToken);
     expect(page.url()).not.toContain(encodeURIComponent(edge.url));
   });

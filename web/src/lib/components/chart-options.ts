@@ -1,3 +1,4 @@
+import type { ChartSeries } from './series-chart';
 import type { BreakdownRow, EventCountPoint, Granularity, TimePoint } from '@privacy-analytics/core/analytics';
 import type { ChartOption } from './echarts-setup';
 import { chartBase, textColor } from './chart-base';
@@ -13,6 +14,18 @@ function bucketLabel(bucket: string, granularity: Granularity): string {
 
 /** A point of the chart over time: events always; page views and visitors once the events themselves are queried. */
 export type SeriesPoint = EventCountPoint & Partial<Pick<TimePoint, 'pageViews' | 'visitors'>>;
+
+/** The chart over time as SeriesChart draws it: bucket labels, and events (plus page views and visitors once queried). */
+export function timeSeriesLines(points: readonly SeriesPoint[], granularity: Granularity): { categories: string[]; series: ChartSeries[] } {
+  const detailed = points.length > 0 && points.every((p) => p.pageViews !== undefined && p.visitors !== undefined);
+  return {
+    categories: points.map((p) => bucketLabel(p.bucket, granularity)),
+    series: [
+      { name: 'Events', values: points.map((p) => p.events) },
+      ...(detailed ? [{ name: 'Page views', values: points.map((p) => p.pageViews ?? 0) }, { name: 'Visitors', values: points.map((p) => p.visitors ?? 0) }] : []),
+    ],
+  };
+}
 
 export function timeSeriesOption(points: readonly SeriesPoint[], granularity: Granularity, theme: ResolvedTheme): ChartOption {
   const line = (name: string, data: (number | undefined)[]) => ({ name, type: 'line', showSymbol: points.length < 60, data });
