@@ -1,14 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventStore } from '../connectors/node';
 import { openDemoEnginePair, ev, loadRows } from '../testing/event-rows';
-import { CUBE_SOURCE, OVERVIEW_CUBE_TABLE, cubeCannotAnswer, overviewCubeSql } from './overview-cube';
+import { CUBE_SOURCE, OVERVIEW_CUBE_TABLE, cubeCannotAnswer, overviewCubeStatements } from './overview-cube';
 import { runOverview, runOverviewOnce, type ColumnFilter, type OverviewSpec } from './overview';
 
 let stores: { wasm: EventStore; native: EventStore };
 
+async function buildCube(store: EventStore, from = 'events'): Promise<void> {
+  for (const statement of overviewCubeStatements(from)) await store.query(statement);
+}
+
 beforeAll(async () => {
   stores = await openDemoEnginePair();
-  for (const store of Object.values(stores)) await store.query(overviewCubeSql('events'));
+  for (const store of Object.values(stores)) await buildCube(store);
 }, 120_000);
 afterAll(async () => {
   for (const store of Object.values(stores ?? {})) await store.close();
@@ -50,7 +54,7 @@ describe('the local overview table answers as the events do', () => {
         Number((await store.query<{ n: bigint }>(`SELECT count(*) AS n FROM (SELECT "timestamp" < lag("timestamp") OVER (ORDER BY rowid) AS back FROM ${table}) WHERE back`))[0]!.n);
       // the events in an order unrelated to time, as the warehouse's file tables are; the table is built from them
       await store.query(`CREATE OR REPLACE TABLE events AS SELECT * FROM events ORDER BY hash(event_id)`);
-      await store.query(overviewCubeSql('events'));
+      await buildCube(store);
       expect(await outOfOrder('events')).toBeGreaterThan(1000);
       expect(await outOfOrder(OVERVIEW_CUBE_TABLE)).toBe(0);
       let revenue = 0;
@@ -82,7 +86,7 @@ describe('the local overview table answers as the events do', () => {
       page('2026-03-02T08:00:00Z', { page_path: '/nobody' }),
       ev({ at: '2026-03-02T09:00:00Z', type: 'track', event: 'Order Completed', user_id: 'u', session_id: 's', revenue: 12.5 }),
     ]);
-    await store.query(overviewCubeSql('events'));
+    await buildCube(store);
     const spec: OverviewSpec = { from: '2026-03-01', to: '2026-03-02', filters: [], granularity: 'hour' };
     const raw = await runOverview(store, spec);
     // x: 10:00, 12:00 (three events at one instant), 12:40; u: session s; the event without a person
@@ -92,6 +96,26 @@ describe('the local overview table answers as the events do', () => {
     expect(await runOverviewOnce(store, spec, CUBE_SOURCE)).toEqual(raw);
     expect(await runOverviewOnce(store, { ...spec, topN: 2 }, CUBE_SOURCE)).toEqual(await runOverview(store, { ...spec, topN: 2 }));
   });
+
+  for (const engine of ['native', 'wasm'] as const) {
+    it(`${engine}: stores the filter columns as ENUMs, and a value absent from the data matches nothing, as over the events`, async () => {
+      const store = stores[engine];
+      const types = await store.query<{ column_name: string; data_type: string }>(
+        `SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = '${OVERVIEW_CUBE_TABLE}' AND column_name IN ('device_type', 'page_path', 'referrer_host')`,
+      );
+      expect(types.map((t) => String(t.data_type).startsWith('ENUM'))).toEqual([true, true, true]);
+      for (const list of [
+        [{ column: 'device_type', op: 'eq', values: ['smart fridge'] }],
+        [{ column: 'country', op: 'in', values: ['XX', 'YY'] }],
+        [{ column: 'page_path', op: 'contains', values: ['no such page'] }],
+      ] as ColumnFilter[][]) {
+        const spec = demo({ filters: list });
+        const raw = await runOverview(store, spec);
+        expect(raw.kpis.events).toBe(0);
+        expect(await runOverviewOnce(store, spec, CUBE_SOURCE)).toEqual(raw);
+      }
+    });
+  }
 
   it('says which filters it cannot answer', () => {
     expect(cubeCannotAnswer({ filters: [{ column: 'device_type', op: 'eq', values: ['mobile'] }] })).toBeNull();

@@ -306,11 +306,12 @@ export function breakdownQuery(spec: OverviewSpec, panel: BreakdownPanel, source
   const column = columnIdentifier(panel.column);
   const conditions = [panel.id === 'pages' ? PAGE_TYPES : 'TRUE', panel.skipEmpty ? `${column} IS NOT NULL` : 'TRUE'];
   if (referrers) conditions.push(source.referrer.kept);
+  // grouped by the column itself, shown as text: the local overview table stores it as an ENUM (overview-cube.ts)
   return {
     sql: `WITH ${base.sql}
-SELECT ${column} AS value, count(DISTINCT person) AS visitors, count(*) AS count
+SELECT CAST(${column} AS VARCHAR) AS value, count(DISTINCT person) AS visitors, count(*) AS count
 FROM base WHERE ${conditions.join(' AND ')}
-GROUP BY 1 ORDER BY ${panel.id === 'pages' ? 'count DESC, visitors DESC' : 'visitors DESC, count DESC'}, value NULLS LAST
+GROUP BY ${column} ORDER BY ${panel.id === 'pages' ? 'count DESC, visitors DESC' : 'visitors DESC, count DESC'}, value NULLS LAST
 LIMIT ?`,
     params: [...base.params, spec.topN ?? DEFAULT_TOP_N],
   };
@@ -425,7 +426,7 @@ export function overviewQuery(spec: OverviewSpec, source: OverviewSource = EVENT
       cte: `b_${panel.id} AS (
   SELECT CAST(${column} AS VARCHAR) AS value, count(DISTINCT person) AS visitors, count(*) AS count
   FROM base WHERE ${conditions.join(' AND ')}
-  GROUP BY 1 ORDER BY ${ordering}, value NULLS LAST LIMIT ${topN}
+  GROUP BY ${column} ORDER BY ${ordering}, value NULLS LAST LIMIT ${topN}
 )`,
       select: `SELECT '${panel.id}', row_number() OVER (ORDER BY ${ordering}, value NULLS LAST), value, NULL, NULL, visitors, NULL, NULL, NULL, NULL, NULL, NULL, count FROM b_${panel.id}`,
     };

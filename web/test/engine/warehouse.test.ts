@@ -161,6 +161,13 @@ describe('the local warehouse across visits', () => {
     // the identity map kept in the warehouse for the same files: not built again
     expect(await ensurePersonMap(page)).toBe('kept');
     expect(await personMapBuilds(page)).toBe(0);
+    // the overview table kept too (not built again), read once over its last day when the overview asks, then not again
+    const workerMarks = async (name: string) => (await page.evaluate(() => window.engine.timeline())).filter((m) => m.where === 'worker' && m.name === name).length;
+    await page.evaluate(() => window.engine.prepareOverviewTable());
+    await page.evaluate(() => window.engine.prepareOverviewTable());
+    expect(await workerMarks('overview table: warmed up')).toBe(1);
+    expect(await workerMarks('overview table: build')).toBe(0);
+    await expectCubeEqualsEvents(page);
     await leave(context);
   });
 

@@ -195,6 +195,12 @@ export interface DataEngine extends QueryEngine {
   cubeOverview(spec: OverviewSpec): Promise<CubeOverview>;
   /** The figures alone from the local overview table (one statement), or null with the reason, as cubeOverview. */
   cubeKpis(spec: OverviewSpec): Promise<{ kpis: OverviewKpis | null; reason: string | null }>;
+  /**
+   * The overview, shown with its data loaded, says a filter may come: the local overview table is read once over its
+   * last day (after it is built, if it is being built), so that the first filter does not pay for the table's first
+   * read after the database opened. Resolves when done; a no-op when already done for this table.
+   */
+  prepareOverviewTable(): Promise<void>;
   tableInfo(): Promise<TableInfo>;
   /**
    * The identity map (core's person_map) of the loaded events: kept in the local warehouse with the files it was

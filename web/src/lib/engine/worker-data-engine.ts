@@ -220,6 +220,10 @@ export class WorkerDataEngine implements DataEngine {
     return this.#worker.call('cubeKpis', (api) => api.cubeKpis({ ...spec, filters: spec.filters.map((f) => ({ ...f, values: [...f.values] })) }));
   }
 
+  prepareOverviewTable(): Promise<void> {
+    return this.#worker.call('prepareOverviewTable', (api) => api.prepareOverviewTable());
+  }
+
   cubeOverview(spec: OverviewSpec): Promise<CubeOverview> {
     return this.#worker.call('cubeOverview', (api) => api.cubeOverview({ ...spec, filters: spec.filters.map((f) => ({ ...f, values: [...f.values] })) }));
   }

@@ -135,6 +135,7 @@ const api: DataWorkerApi = {
   rollupOverview: (conn, spec, confirm) => rollups.overview(conn, spec, confirm),
   cubeOverview: (spec) => asked(cube.overview(spec)),
   cubeKpis: (spec) => asked(cube.kpis(spec)),
+  prepareOverviewTable: () => cube.warmUp(),
   tableInfo: () => ready().loader.tableInfo(),
   timeline: () => timelineMarks(),
   ensurePersonMap: () => asked(persons.ensure()),

@@ -45,6 +45,7 @@ export interface DataWorkerApi {
   /** the overview from the local overview table (overview-cube.ts) */
   cubeOverview(spec: OverviewSpec): Promise<CubeOverview>;
   cubeKpis(spec: OverviewSpec): Promise<{ kpis: OverviewKpis | null; reason: string | null }>;
+  prepareOverviewTable(): Promise<void>;
   tableInfo(): Promise<TableInfo>;
   /** this worker's timeline marks (engine/timeline.ts) */
   timeline(): TimelineMark[];

@@ -29,7 +29,7 @@
  * transaction, so a crash leaves the previous version or the new one. Tables that no catalog row names (a crash
  * between creating a table and committing it) are dropped when the warehouse opens.
  */
-import { CUBE_SOURCE_COLUMNS, OVERVIEW_CUBE_TABLE, PERSON_MAP, overviewCubeSql } from '@privacy-analytics/core/analytics';
+import { CUBE_SOURCE_COLUMNS, OVERVIEW_CUBE_TABLE, PERSON_MAP, dropOverviewCubeStatements, overviewCubeStatements } from '@privacy-analytics/core/analytics';
 import type { ColumnSpec } from '@privacy-analytics/core/schema';
 import type { DateRange } from '../../engine/data-engine';
 import type { DuckDbSession } from './duckdb-session';
@@ -43,6 +43,8 @@ const FILE_TABLE = new RegExp(`^${FILE_TABLE_PREFIX}[0-9]+$`);
 /** Bumped when the layout changes: an older warehouse is then emptied and filled again from the edge. */
 const LAYOUT_VERSION = 2;
 const META = 'pa_meta';
+/** the overview table's layout, in its fingerprint: a table of an older layout is built again (2: ENUM columns) */
+const CUBE_FORMAT = 'cube2';
 const CUBE_META = 'overview_cube';
 const PERSON_MAP_META = 'person_map';
 /** the identity map of the files shown before (another range), kept beside person_map to be swapped back */
@@ -397,7 +399,7 @@ export class Warehouse {
    */
   cubeFingerprint(scope: string): string {
     const files = this.files(scope).map((f) => `${f.table}|${f.key}|${f.etag ?? ''}`).sort();
-    return `${scope}\n${fnv1a(files.join('\n'))}:${files.length}`;
+    return `${scope}\n${CUBE_FORMAT}:${fnv1a(files.join('\n'))}:${files.length}`;
   }
 
   /** True when the overview table holds exactly the files of `scope` now. */
@@ -416,14 +418,14 @@ export class Warehouse {
     const fingerprint = this.cubeFingerprint(scope);
     const list = CUBE_SOURCE_COLUMNS.map((c) => quoteIdentifier(c)).join(', ');
     const from = `(${tables.map((t) => `SELECT ${list} FROM ${quoteIdentifier(t)}`).join('\nUNION ALL ')})`;
-    await this.#transaction([overviewCubeSql(from), `INSERT OR REPLACE INTO ${META} VALUES ('${CUBE_META}', ${literal(fingerprint)})`]);
+    await this.#transaction([...overviewCubeStatements(from), `INSERT OR REPLACE INTO ${META} VALUES ('${CUBE_META}', ${literal(fingerprint)})`]);
     this.#cubeBuiltFrom = fingerprint;
     await this.checkpoint();
     return true;
   }
 
   #dropCubeSql(): string[] {
-    return [`DROP TABLE IF EXISTS ${OVERVIEW_CUBE_TABLE}`, `DELETE FROM ${META} WHERE name = '${CUBE_META}'`];
+    return [...dropOverviewCubeStatements(), `DELETE FROM ${META} WHERE name = '${CUBE_META}'`];
   }
 
   /** Points the `events` view at `view` (no data moves). */
