@@ -34,6 +34,8 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'pa-rowgroup-'));
   db.open({ path: process.env.MEM ? ':memory:' : join(dir, 'w.duckdb'), accessMode: 3 /* READ_WRITE */ });
   const conn = db.connect();
+  // settings to compare, e.g. PRE_SQL="SET force_compression='uncompressed'" (statements separated by ;;)
+  for (const statement of (process.env.PRE_SQL ?? '').split(';;').map((x) => x.trim()).filter(Boolean)) conn.query(statement);
   const rows = decoded.reduce((n, d) => n + d.rows, 0);
   const groups: (typeof decoded)[] = [];
   if (mode === 'per-file') for (const d of decoded) groups.push([d]);
