@@ -42,9 +42,7 @@ export class OverviewCubeKeeper {
     const days = warehouse.files(scope).map((f) => f.date ?? f.maxTime?.slice(0, 10) ?? null).filter((d): d is string => d !== null && /^\d{4}-\d{2}-\d{2}$/.test(d));
     const day = days.sort().at(-1);
     if (!day) return;
-    const engine: QueryEngine = {
-      query: <T extends Row = Row>(sql: string, params: readonly SqlValue[] = []) => session.read(params.length > 0 ? bindParameters(sql, params) : sql) as Promise<T[]>,
-    };
+    const engine = readEngine(session);
     mark('overview table: warm-up');
     await runOverviewOnce(engine, { from: day, to: day, filters: [], granularity: 'day' }, CUBE_SOURCE).catch(() => undefined);
     mark('overview table: warmed up');
@@ -93,9 +91,7 @@ export class OverviewCubeKeeper {
     if (!scope) return { kpis: null, reason: 'no data loaded' };
     // no build from here: this is asked on every refresh while a first load runs, and a build belongs after loads
     if (!warehouse.cubeIsCurrent(scope)) return { kpis: null, reason: 'the local overview table is not current' };
-    const engine: QueryEngine = {
-      query: <T extends Row = Row>(sql: string, params: readonly SqlValue[] = []) => session.read(params.length > 0 ? bindParameters(sql, params) : sql) as Promise<T[]>,
-    };
+    const engine = readEngine(session);
     return { kpis: await overviewKpis(engine, spec, CUBE_SOURCE), reason: null };
   }
 
@@ -111,14 +107,18 @@ export class OverviewCubeKeeper {
       void this.refresh();
       return answer({ reason: this.#lastError ? `the local overview table could not be built: ${this.#lastError}` : 'the local overview table is being built' });
     }
-    // the engine's own connection for reads: neither a long SQL console query nor a load holds it up
-    const engine: QueryEngine = {
-      query: <T extends Row = Row>(sql: string, params: readonly SqlValue[] = []) => session.read(params.length > 0 ? bindParameters(sql, params) : sql) as Promise<T[]>,
-    };
+    const engine = readEngine(session);
     // every panel in one statement: each DuckDB-Wasm statement costs ~40 ms of messages before any work (overviewQuery)
     mark('overview table: query');
     const result = await runOverviewOnce(engine, spec, CUBE_SOURCE);
     mark('overview table: answered');
     return answer({ result });
   }
+}
+
+/** The session's own connection for reads as a QueryEngine: neither a long SQL console query nor a load holds it up. */
+function readEngine(session: DuckDbSession): QueryEngine {
+  return {
+    query: <T extends Row = Row>(sql: string, params: readonly SqlValue[] = []) => session.read(params.length > 0 ? bindParameters(sql, params) : sql) as Promise<T[]>,
+  };
 }
