@@ -396,7 +396,7 @@ async function changes(s: Setup, page: Page, native: NativeReference): Promise<{
     const source = await page.locator('[data-overview-source]').textContent().catch(() => '');
     if (!/local overview table/.test(source ?? '')) note += `the filtered overview did not come from the local overview table ("${(source ?? '').trim()}"); `;
     log(s, `filter device_type = ${native.topDevice}: every panel ${fmtMs(filterMs)} after the click (${(source ?? '').trim()})`);
-    log(s, `after the filter, timeline: ${(await timelineOf(page)).split('; ').slice(-8).join('; ')}`);
+    log(s, `after the filter (clicked at ${Math.round((await marksOf(page)).click ?? Number.NaN)}, shown at ${Math.round(filterDone)}), timeline: ${(await timelineOf(page)).split('; ').slice(-8).join('; ')}`);
   }
   return { rangeMs, filterMs, note };
 }
