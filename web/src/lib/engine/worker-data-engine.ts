@@ -1,5 +1,5 @@
 import * as Comlink from 'comlink';
-import { dataWorkerName, type DataWorkerApi } from '../workers/data/messages';
+import type { DataWorkerApi } from '../workers/data/messages';
 import type {
   CacheStats,
   CubeOverview,
@@ -78,9 +78,7 @@ export class WorkerDataEngine implements DataEngine {
     };
     this.#worker = new SupervisedWorker<DataWorkerApi>({
       label: 'data worker',
-      // the options in the worker's name too: it starts DuckDB as soon as its script runs, before the init message
-      // arrives (which waits for this page's thread: 0.1 s behind the app's script on a warm open)
-      spawn: () => new Worker(new URL('../workers/data/data-worker.ts', import.meta.url), { type: 'module', name: dataWorkerName(init) }),
+      spawn: () => new Worker(new URL('../workers/data/data-worker.ts', import.meta.url), { type: 'module', name: 'data' }),
       init: async (api, reportFatal) => {
         await api.init(
           init,

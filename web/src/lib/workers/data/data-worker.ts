@@ -18,7 +18,7 @@ import { RollupLoader } from './rollup-loader';
 import { wasmAssetUrl } from '../../engine/wasm-assets';
 import { mark, timelineMarks } from '../../engine/timeline';
 import type { LoadProgress } from '../../engine/data-engine';
-import { initFromWorkerName, type DataWorkerApi, type DataWorkerInit } from './messages';
+import type { DataWorkerApi, DataWorkerInit } from './messages';
 
 installErrorTransfer();
 mark('data worker: script running');
@@ -29,31 +29,6 @@ interface Engine {
 }
 
 let engine: Engine | null = null;
-
-/** DuckDB's fatal errors before the page's init gave its callback: kept, then reported */
-let reportFatal: ((error: Error) => void) | null = null;
-const fatalsBeforeInit: Error[] = [];
-const fatal = (error: Error) => (reportFatal ? reportFatal(error) : void fatalsBeforeInit.push(error));
-
-/**
- * DuckDB started from the options in this worker's name, as soon as the script runs: the page's init message
- * reaches a worker only once the page's thread is free (on a warm open 0.1 s later, behind the app's own script).
- * init uses it when its options are the same (they are: the page puts them in both).
- */
-const early = (() => {
-  const options = initFromWorkerName(self.name);
-  if (!options) return null;
-  const build = chooseBundle(localBundles(options.wasmBase), options.cores, options.bundle, options.warehouse === 'opfs');
-  const opening = build.then((chosen) => DuckDbSession.open({ build: chosen, cores: options.cores, unresponsiveAfterMs: options.unresponsiveAfterMs, onFatal: fatal, databasePath: databasePathOf(options) }));
-  build.catch(() => undefined);
-  opening.catch(() => undefined);
-  return { key: JSON.stringify(options), build, opening };
-})();
-
-/** the local warehouse: one DuckDB file per IndexedDB database name (tests use their own names) */
-function databasePathOf(options: DataWorkerInit): string | undefined {
-  return options.warehouse === 'opfs' ? `opfs://${options.databaseName.replace(/[^A-Za-z0-9_-]/g, '_')}.duckdb` : undefined;
-}
 const rollups = new RollupLoader();
 const cube = new OverviewCubeKeeper(async () => {
   const { loader } = ready();
@@ -128,17 +103,16 @@ const api: DataWorkerApi = {
 
   async init(options: DataWorkerInit, onFatal: (error: SerializedError) => void) {
     if (engine) throw new Error('the data worker is already initialised');
-    reportFatal = (error: Error) => void onFatal(serializeError(error));
-    for (const error of fatalsBeforeInit.splice(0)) reportFatal(error);
-    const started = early?.key === JSON.stringify(options) ? early : null;
+    const fatal = (error: Error) => void onFatal(serializeError(error));
     // A build this page cannot run (threads without cross-origin isolation) fails the start itself. DuckDB then
     // starts in the background (seconds): the page's first load reads the cache and the manifest, downloads and
     // decodes meanwhile, and every DuckDB call waits for it. If it cannot start, the worker reports a fatal error and
     // the page offers a restart. parquet-wasm is downloaded now and instantiated on the first decode (a failure there
     // fails the files, each saying why).
-    const build = await (started?.build ?? chooseBundle(localBundles(options.wasmBase), options.cores, options.bundle, options.warehouse === 'opfs'));
-    const databasePath = databasePathOf(options);
-    const opening = started?.opening ?? DuckDbSession.open({ build, cores: options.cores, unresponsiveAfterMs: options.unresponsiveAfterMs, onFatal: fatal, databasePath });
+    const build = await chooseBundle(localBundles(options.wasmBase), options.cores, options.bundle, options.warehouse === 'opfs');
+    // the local warehouse: one DuckDB file per IndexedDB database name (tests use their own names)
+    const databasePath = options.warehouse === 'opfs' ? `opfs://${options.databaseName.replace(/[^A-Za-z0-9_-]/g, '_')}.duckdb` : undefined;
+    const opening = DuckDbSession.open({ build, cores: options.cores, unresponsiveAfterMs: options.unresponsiveAfterMs, onFatal: fatal, databasePath });
     prefetchParquetWasm(wasmAssetUrl(options.wasmBase, 'parquet_wasm_bg.wasm'));
     const db = new LocalDb(options.databaseName);
     db.open().catch(() => undefined); // now, not on the first load's first cache read (a failure shows there)

@@ -15,22 +15,6 @@ export interface DataWorkerInit {
   warehouse: 'opfs' | 'memory';
 }
 
-/** The data worker's name: `data:` and its DataWorkerInit as JSON (see dataWorkerOptions in data-worker.ts). */
-export function dataWorkerName(init: DataWorkerInit): string {
-  return `data:${JSON.stringify(init)}`;
-}
-
-/** The DataWorkerInit a data worker's name carries, or null. */
-export function initFromWorkerName(name: string): DataWorkerInit | null {
-  if (!name.startsWith('data:')) return null;
-  try {
-    const init = JSON.parse(name.slice('data:'.length)) as DataWorkerInit;
-    return typeof init.wasmBase === 'string' && typeof init.databaseName === 'string' ? init : null;
-  } catch {
-    return null;
-  }
-}
-
 /** Crashes the data worker can stage on request: an uncaught error, or its DuckDB worker vanishing. */
 export type WorkerCrashKind = 'error' | 'duckdb';
 
