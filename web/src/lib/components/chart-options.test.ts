@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { barOption, timeSeriesOption } from './chart-options';
+import { barOption, shortNumber, timeSeriesOption } from './chart-options';
 
 const rows = ['CN', 'US', 'GB', 'JP', 'IN', 'DE', 'BR', 'FR', 'AU', 'CA', null].map((value, i) => ({ value, visitors: 600 - i * 50, count: 1000 - i }));
 
@@ -23,5 +23,11 @@ describe('timeSeriesOption', () => {
     const queried = [{ bucket: '2026-03-02T00:00:00Z', events: 9, pageViews: 6, visitors: 2 }];
     expect(names(timeSeriesOption(queried, 'day', 'light'))).toEqual(['Events', 'Page views', 'Visitors']);
     expect(names(timeSeriesOption([{ bucket: '2026-03-02T00:00:00Z', events: 9 }], 'day', 'light'))).toEqual(['Events']);
+  });
+});
+
+describe('shortNumber', () => {
+  it('keeps bar axis labels short', () => {
+    expect([0, 950, 1000, 1500, 25_000, 2_500_000].map(shortNumber)).toEqual(['0', '950', '1K', '1.5K', '25K', '2.5M']);
   });
 });
