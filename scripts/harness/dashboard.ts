@@ -65,14 +65,38 @@ export async function connectDashboard(
 
 /** Waits until the overview shows results for a refresh whose key contains `keyPart` and nothing loads. */
 export async function waitForOverview(page: Page, keyPart = '', timeout = 90_000): Promise<void> {
-  await page.waitForFunction(
-    (part) => {
+  try {
+    await page.waitForFunction(
+      (part) => {
+        const el = document.querySelector('[data-overview-status]');
+        return !!el && el.getAttribute('data-overview-status') === 'ready' && (el.getAttribute('data-overview-key') ?? '').includes(part);
+      },
+      keyPart,
+      { timeout },
+    );
+  } catch (error) {
+    // what the page was doing: a timeout alone said nothing when it happened in CI
+    throw new Error(`the overview was not ready within ${timeout / 1000} s; the page then: ${await pageState(page)}`, { cause: error });
+  }
+}
+
+/** The overview's status, the load's state and the engine's last timeline marks, for a failure message. */
+async function pageState(page: Page): Promise<string> {
+  if (page.isClosed()) return 'closed';
+  return page
+    .evaluate(async () => {
       const el = document.querySelector('[data-overview-status]');
-      return !!el && el.getAttribute('data-overview-status') === 'ready' && (el.getAttribute('data-overview-key') ?? '').includes(part);
-    },
-    keyPart,
-    { timeout },
-  );
+      const d = (globalThis as unknown as { __dashboard?: { load?: { running: unknown; info: { rows: number } | null; error: string | null }; engine?: { timeline?(): Promise<{ ms: number; name: string }[]> } } }).__dashboard;
+      const marks = (await d?.engine?.timeline?.().catch(() => [])) ?? [];
+      return JSON.stringify({
+        status: el?.getAttribute('data-overview-status') ?? null,
+        key: el?.getAttribute('data-overview-key') ?? null,
+        load: d?.load ? { running: d.load.running, rows: d.load.info?.rows ?? 0, error: d.load.error } : null,
+        alerts: [...document.querySelectorAll('[role="alert"]')].map((a) => (a.textContent ?? '').trim().slice(0, 200)),
+        timeline: marks.slice(-30).map((m) => `${m.ms} ${m.name}`),
+      });
+    })
+    .catch((error: unknown) => `(could not read: ${String(error)})`);
 }
 
 export async function readKpis(page: Page): Promise<KpiValues> {
