@@ -19,6 +19,9 @@ export class OverviewCubeKeeper {
   #lastError: string | null = null;
   /** the fingerprint of the table last warmed up (#warmUp) */
   #warmed: string | null = null;
+  /** statements over the table under way, and who waits for them to end (a build) */
+  #reading = 0;
+  #readsDone: (() => void)[] = [];
 
   constructor(open: () => Promise<{ session: DuckDbSession; warehouse: Warehouse }>) {
     this.#open = open;
@@ -44,8 +47,27 @@ export class OverviewCubeKeeper {
     if (!day) return;
     const engine = readEngine(session);
     mark('overview table: warm-up');
-    await runOverviewOnce(engine, { from: day, to: day, filters: [], granularity: 'day' }, CUBE_SOURCE).catch(() => undefined);
+    await this.#read(() => runOverviewOnce(engine, { from: day, to: day, filters: [], granularity: 'day' }, CUBE_SOURCE)).catch(() => undefined);
     mark('overview table: warmed up');
+  }
+
+  /**
+   * A statement over the table, counted: a build waits until none is under way before it drops and replaces the
+   * table, so that its commit never meets a paused statement still reading the old one in DuckDB-Wasm's one thread.
+   * (A read starts only while the table is current, so none starts once the files changed.)
+   */
+  async #read<T>(statement: () => Promise<T>): Promise<T> {
+    this.#reading++;
+    try {
+      return await statement();
+    } finally {
+      this.#reading--;
+      if (this.#reading === 0) for (const done of this.#readsDone.splice(0)) done();
+    }
+  }
+
+  #noReads(): Promise<void> {
+    return this.#reading === 0 ? Promise.resolve() : new Promise((resolve) => this.#readsDone.push(resolve));
   }
 
   /** Starts a build if the shown scope's files differ from the table's; returns when that build (if any) ended. */
@@ -64,6 +86,7 @@ export class OverviewCubeKeeper {
           try {
             if (!warehouse.cubeIsCurrent(scope)) {
               mark('overview table: build');
+              await this.#noReads();
               await warehouse.buildCube(scope);
               mark('overview table: built');
             }
@@ -92,7 +115,7 @@ export class OverviewCubeKeeper {
     // no build from here: this is asked on every refresh while a first load runs, and a build belongs after loads
     if (!warehouse.cubeIsCurrent(scope)) return { kpis: null, reason: 'the local overview table is not current' };
     const engine = readEngine(session);
-    return { kpis: await overviewKpis(engine, spec, CUBE_SOURCE), reason: null };
+    return { kpis: await this.#read(() => overviewKpis(engine, spec, CUBE_SOURCE)), reason: null };
   }
 
   async overview(spec: OverviewSpec): Promise<CubeOverview> {
@@ -110,7 +133,7 @@ export class OverviewCubeKeeper {
     const engine = readEngine(session);
     // every panel in one statement: each DuckDB-Wasm statement costs ~40 ms of messages before any work (overviewQuery)
     mark('overview table: query');
-    const result = await runOverviewOnce(engine, spec, CUBE_SOURCE);
+    const result = await this.#read(() => runOverviewOnce(engine, spec, CUBE_SOURCE));
     mark('overview table: answered');
     return answer({ result });
   }
