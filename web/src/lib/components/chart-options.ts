@@ -1,4 +1,5 @@
 import type { ChartSeries } from './series-chart';
+import { formatCompact } from './format';
 import type { BreakdownRow, EventCountPoint, Granularity, TimePoint } from '@privacy-analytics/core/analytics';
 import type { ChartOption } from './echarts-setup';
 import { chartBase, textColor } from './chart-base';
@@ -43,11 +44,9 @@ export function timeSeriesOption(points: readonly SeriesPoint[], granularity: Gr
   };
 }
 
-const compactFormat = new Intl.NumberFormat('en', { notation: 'compact', maximumFractionDigits: 1 });
-
 /** An axis number in a few characters: 950, 1.5K, 25K, 2.5M. */
 export function shortNumber(value: number): string {
-  return Math.abs(value) >= 1000 ? compactFormat.format(value) : String(value);
+  return Math.abs(value) >= 1000 ? formatCompact(value) : String(value);
 }
 
 export function valueLabel(value: string | null): string {

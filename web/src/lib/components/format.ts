@@ -1,6 +1,13 @@
 const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 const decimal = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2, minimumFractionDigits: 2 });
 
+const compact = new Intl.NumberFormat('en', { notation: 'compact', maximumFractionDigits: 1 });
+
+/** A number in a few characters: 1.5K, 25K, 2.5M (axis labels). */
+export function formatCompact(n: number): string {
+  return compact.format(n);
+}
+
 export function formatInteger(n: number): string {
   return integer.format(n);
 }

@@ -3,6 +3,7 @@
  * visitor waits for does not wait for ECharts (about 600 kB of JavaScript whose first draw held the page's one thread
  * for 0.3-0.4 s on a warm open). Pure functions, so that the scales are tested without a browser.
  */
+import { formatCompact } from './format';
 
 /** One line of the chart: a value per category. */
 export interface ChartSeries {
@@ -49,10 +50,9 @@ export function nearestCategory(x: number, n: number, left: number, right: numbe
   return Math.min(n - 1, Math.max(0, i));
 }
 
-const compact = new Intl.NumberFormat('en', { notation: 'compact', maximumFractionDigits: 1 });
 const whole = new Intl.NumberFormat('en');
 
 /** An axis label: 950, 9,500, 95k, 9.5M. */
 export function axisNumber(v: number): string {
-  return Math.abs(v) >= 100_000 ? compact.format(v) : whole.format(v);
+  return Math.abs(v) >= 100_000 ? formatCompact(v) : whole.format(v);
 }

@@ -4,7 +4,7 @@ import { Table } from 'apache-arrow';
 import { tableToRows } from '@privacy-analytics/core/connectors/arrow';
 import type { DuckDbBundleName, EngineInfo } from '../../engine/data-engine';
 import { QueryCancelledError, errorMessage } from '../../engine/errors';
-import type { Row, SqlValue } from '@privacy-analytics/core/engine';
+import type { QueryEngine, Row, SqlValue } from '@privacy-analytics/core/engine';
 import { bindParameters } from '@privacy-analytics/core/engine';
 import { wasmAssetUrl } from '../../engine/wasm-assets';
 import { InTurn } from './in-turn';
@@ -423,4 +423,14 @@ export class DuckDbSession {
     this.#stopWatchdog();
     this.#options.onFatal(error);
   }
+}
+
+/**
+ * A QueryEngine (core's analyses) over one of the session's ways to run a statement, e.g. `(sql) => session.read(sql)`
+ * (the engine's own read connection) or `(sql) => session.queryInTurn(sql)`; parameters are bound into the text.
+ */
+export function sessionEngine(run: (sql: string) => Promise<Row[]>): QueryEngine {
+  return {
+    query: <T extends Row = Row>(sql: string, params: readonly SqlValue[] = []) => run(params.length > 0 ? bindParameters(sql, params) : sql) as Promise<T[]>,
+  };
 }

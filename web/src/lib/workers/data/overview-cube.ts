@@ -5,10 +5,9 @@
  * answered with the reason, and the dashboard queries `events` as before; it never waits for a build.
  */
 import { CUBE_SOURCE, cubeCannotAnswer, overviewKpis, runOverviewOnce, type OverviewKpis, type OverviewSpec } from '@privacy-analytics/core/analytics';
-import { bindParameters, type QueryEngine, type Row, type SqlValue } from '@privacy-analytics/core/engine';
 import type { CubeOverview } from '../../engine/data-engine';
 import { errorMessage } from '../../engine/errors';
-import type { DuckDbSession } from './duckdb-session';
+import { sessionEngine, type DuckDbSession } from './duckdb-session';
 import type { Warehouse } from './warehouse';
 import { mark } from '../../engine/timeline';
 
@@ -139,9 +138,5 @@ export class OverviewCubeKeeper {
   }
 }
 
-/** The session's own connection for reads as a QueryEngine: neither a long SQL console query nor a load holds it up. */
-function readEngine(session: DuckDbSession): QueryEngine {
-  return {
-    query: <T extends Row = Row>(sql: string, params: readonly SqlValue[] = []) => session.read(params.length > 0 ? bindParameters(sql, params) : sql) as Promise<T[]>,
-  };
-}
+/** The session's own connection for reads: neither a long SQL console query nor a load holds it up. */
+const readEngine = (session: DuckDbSession) => sessionEngine((sql) => session.read(sql));

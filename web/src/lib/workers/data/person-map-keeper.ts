@@ -12,9 +12,8 @@
  * the footnote first asks (never for the overview), again only after a load changed the files.
  */
 import { buildPersonMap, identityCoverage, PERSON_MAP, type IdentityCoverage } from '@privacy-analytics/core/analytics';
-import { bindParameters, type QueryEngine, type Row, type SqlValue } from '@privacy-analytics/core/engine';
 import { mark } from '../../engine/timeline';
-import type { DuckDbSession } from './duckdb-session';
+import { sessionEngine, type DuckDbSession } from './duckdb-session';
 import { InTurn } from './in-turn';
 import type { Warehouse } from './warehouse';
 
@@ -61,9 +60,7 @@ export class PersonMapKeeper {
     const fingerprint = warehouse.personMapFingerprint();
     if (fingerprint === null) return 'no data';
     mark('person map: build');
-    const engine: QueryEngine = {
-      query: <T extends Row = Row>(sql: string, params: readonly SqlValue[] = []) => session.queryInTurn(params.length > 0 ? bindParameters(sql, params) : sql) as Promise<T[]>,
-    };
+    const engine = sessionEngine((sql) => session.queryInTurn(sql));
     await buildPersonMap(engine);
     mark('person map: built');
     // a load committed meanwhile: the map may miss its files, or hold ids of rows that left (an erasure): dropped, the
@@ -89,9 +86,7 @@ export class PersonMapKeeper {
       let kept = this.#coverage;
       if (kept?.fingerprint !== fingerprint) {
         mark('identity coverage: compute');
-        const engine: QueryEngine = {
-          query: <T extends Row = Row>(sql: string, params: readonly SqlValue[] = []) => session.read(params.length > 0 ? bindParameters(sql, params) : sql) as Promise<T[]>,
-        };
+        const engine = sessionEngine((sql) => session.read(sql));
         const done = identityCoverage(engine);
         kept = { fingerprint, done };
         this.#coverage = kept;
