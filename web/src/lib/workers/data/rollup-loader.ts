@@ -9,7 +9,7 @@
 import { tableFromIPC } from 'apache-arrow';
 import { readParquet } from 'parquet-wasm/esm';
 import type { OverviewSpec } from '@privacy-analytics/core/analytics';
-import { overviewFromRollups, rollupsCannotAnswer, toRollupRow, type RollupRow } from '@privacy-analytics/core/rollups';
+import { overviewFromRollups, ROLLUP_COLUMNS, rollupsCannotAnswer, toRollupRow, type RollupRow } from '@privacy-analytics/core/rollups';
 import { EdgeClient } from '../../edge/edge-client';
 import type { EdgeConnection, RollupOverview } from '../../engine/data-engine';
 import { errorMessage } from '../../engine/errors';
@@ -110,8 +110,18 @@ export class RollupLoader {
 export function decodeRollup(bytes: Uint8Array, label: string): RollupRow[] {
   try {
     const table = tableFromIPC(readParquet(bytes).intoIPCStream());
-    const rows: RollupRow[] = [];
-    for (const row of table) rows.push(toRollupRow(row.toJSON() as Record<string, unknown>));
+    // column by column: an Arrow row object per row (row.toJSON()) cost twice the time, beside DuckDB's start
+    const columns = ROLLUP_COLUMNS.map(({ name }) => {
+      const vector = table.getChild(name);
+      if (!vector) throw new Error(`no column ${name}`);
+      return [name, vector] as const;
+    });
+    const rows: RollupRow[] = new Array(table.numRows);
+    for (let i = 0; i < table.numRows; i++) {
+      const raw: Record<string, unknown> = {};
+      for (const [name, vector] of columns) raw[name] = vector.get(i);
+      rows[i] = toRollupRow(raw);
+    }
     return rows;
   } catch (error) {
     throw new Error(`${label}: not a rollup file: ${errorMessage(error)}`, { cause: error });
