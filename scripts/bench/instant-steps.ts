@@ -141,14 +141,7 @@ async function main(): Promise<void> {
         report('funnel over an empty range', emptyLog);
       }
       const funnelLog: { label: string; ms: number }[] = [];
-      const funnel = await runFunnel(pageEngine(page, funnelLog), {
-        steps: ['Product Viewed', 'Product Added', 'Checkout Started', 'Order Completed'].map((event) => ({ event })),
-        order: 'sequential',
-        window: { value: 14, unit: 'day' },
-        count: 'persons',
-        from: data.from,
-        to: data.to,
-      });
+      const funnel = await runFunnel(pageEngine(page, funnelLog), { ...funnelSpec, from: data.from, to: data.to });
       report(`funnel ${funnel.steps.map((s) => s.count).join('/')}`, funnelLog);
     } finally {
       await context.close();
