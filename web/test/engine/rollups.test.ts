@@ -106,6 +106,25 @@ describe('overview from rollups', () => {
     expect(filtered).toMatchObject({ result: null, reason: 'a filter needs event rows' });
   });
 
+  it('a confirmed answer reads the range\'s rollups in the background from the manifest it asked, not a second one', async () => {
+    const spec: OverviewSpec = { ...range, filters: [], granularity: 'day' };
+    const first = await rollupOverview(spec);
+    expect(first.fingerprint).toBeTruthy();
+    // another range first, so that the loader keeps only that day's rollups decoded
+    await rollupOverview({ ...spec, to: range.from });
+    const manifest = await edgeManifest(edge.url, range);
+    const elsewhere = manifest.filter((f) => f.date !== range.from).map((f) => f.rollup!.key);
+    expect(elsewhere.length).toBeGreaterThan(0);
+    requests.reset();
+    const confirmed = await page.evaluate(({ s, f }) => window.engine.rollupOverview(s, f), { s: spec, f: first.fingerprint! });
+    expect(confirmed).toMatchObject({ confirmed: true, result: null, fingerprint: first.fingerprint });
+    await expect.poll(() => elsewhere.every((key) => requests.fileFetches().includes(key)), { timeout: 30_000 }).toBe(true);
+    const manifestAsks = requests.urls.filter((u) => u.startsWith(`${edge.url}/v1/sites/${DEMO.site}/manifest`));
+    expect(manifestAsks).toHaveLength(1);
+    // the next question over the range finds them decoded
+    await expect.poll(async () => (await rollupOverview(spec)).downloaded, { timeout: 30_000 }).toBe(0);
+  });
+
   it('falls back to events when a file of the range has no rollup (written before rollups)', async () => {
     // The manifest as an edge lists files written before rollups: no `rollup` on the first entry.
     const isManifest = (url: URL) => url.href.startsWith(`${edge.url}/v1/sites/${DEMO.site}/manifest`);
