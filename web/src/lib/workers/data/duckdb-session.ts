@@ -7,6 +7,7 @@ import { QueryCancelledError, errorMessage } from '../../engine/errors';
 import type { QueryEngine, Row, SqlValue } from '@privacy-analytics/core/engine';
 import { bindParameters } from '@privacy-analytics/core/engine';
 import { wasmAssetUrl } from '../../engine/wasm-assets';
+import { CountedWork } from '../../engine/counted-work';
 import { InTurn } from './in-turn';
 
 /** A DuckDB build the page can run: chooseBundle's answer. */
@@ -134,8 +135,7 @@ export class DuckDbSession {
   #watchdog: ReturnType<typeof setInterval> | null = null;
   #dead = false;
   /** statements under way on the query and read connections (a checkpoint waits until there are none) */
-  #reading = 0;
-  #readingDone: (() => void)[] = [];
+  readonly #reading = new CountedWork();
   /** a checkpoint under way: statements on the query and read connections start after it */
   #checkpointing: Promise<void> | null = null;
   /** time load statements spent waiting for queued queries (see #afterQueries), for the engine's timeline */
@@ -282,7 +282,7 @@ export class DuckDbSession {
       const checkpointing = new Promise<void>((resolve) => (release = resolve));
       this.#checkpointing = checkpointing;
       try {
-        while (this.#reading > 0) await new Promise<void>((resolve) => this.#readingDone.push(resolve));
+        while (this.#reading.count > 0) await this.#reading.idle();
         await this.#watch(this.#run('CHECKPOINT', this.#loadConn));
       } finally {
         this.#checkpointing = null;
@@ -294,13 +294,7 @@ export class DuckDbSession {
   /** A statement on the query or read connection: not while a checkpoint runs (see checkpoint). */
   async #reads<T>(statement: () => Promise<T>): Promise<T> {
     while (this.#checkpointing) await this.#checkpointing;
-    this.#reading += 1;
-    try {
-      return await statement();
-    } finally {
-      this.#reading -= 1;
-      if (this.#reading === 0) for (const done of this.#readingDone.splice(0)) done();
-    }
+    return this.#reading.run(statement);
   }
 
   /** One statement on the load connection, after the queries already queued (see #afterQueries). */

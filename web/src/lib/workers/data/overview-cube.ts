@@ -5,6 +5,7 @@
  * answered with the reason, and the dashboard queries `events` as before; it never waits for a build.
  */
 import { CUBE_SOURCE, cubeCannotAnswer, overviewKpis, runOverviewOnce, type OverviewKpis, type OverviewSpec } from '@privacy-analytics/core/analytics';
+import { CountedWork } from '../../engine/counted-work';
 import type { CubeOverview } from '../../engine/data-engine';
 import { errorMessage } from '../../engine/errors';
 import { sessionEngine, type DuckDbSession } from './duckdb-session';
@@ -18,9 +19,8 @@ export class OverviewCubeKeeper {
   #lastError: string | null = null;
   /** the fingerprint of the table last warmed up (#warmUp) */
   #warmed: string | null = null;
-  /** statements over the table under way, and who waits for them to end (a build) */
-  #reading = 0;
-  #readsDone: (() => void)[] = [];
+  /** statements over the table under way (a build waits for them to end: see #read) */
+  readonly #reading = new CountedWork();
 
   constructor(open: () => Promise<{ session: DuckDbSession; warehouse: Warehouse }>) {
     this.#open = open;
@@ -55,18 +55,8 @@ export class OverviewCubeKeeper {
    * table, so that its commit never meets a paused statement still reading the old one in DuckDB-Wasm's one thread.
    * (A read starts only while the table is current, so none starts once the files changed.)
    */
-  async #read<T>(statement: () => Promise<T>): Promise<T> {
-    this.#reading++;
-    try {
-      return await statement();
-    } finally {
-      this.#reading--;
-      if (this.#reading === 0) for (const done of this.#readsDone.splice(0)) done();
-    }
-  }
-
-  #noReads(): Promise<void> {
-    return this.#reading === 0 ? Promise.resolve() : new Promise((resolve) => this.#readsDone.push(resolve));
+  #read<T>(statement: () => Promise<T>): Promise<T> {
+    return this.#reading.run(statement);
   }
 
   /** Starts a build if the shown scope's files differ from the table's; returns when that build (if any) ended. */
@@ -85,7 +75,7 @@ export class OverviewCubeKeeper {
           try {
             if (!warehouse.cubeIsCurrent(scope)) {
               mark('overview table: build');
-              await this.#noReads();
+              await this.#reading.idle();
               await warehouse.buildCube(scope);
               mark('overview table: built');
             }
