@@ -34,6 +34,7 @@ import {
   type OverviewSpec,
 } from '@privacy-analytics/core/analytics';
 import { openNativeStore, type EventStore } from '@privacy-analytics/core/connectors/node';
+import { ECOMMERCE_FUNNEL } from '@privacy-analytics/web/starters';
 import { buildDashboard, CHROMIUM_ARGS, freePort, serveDashboard, type ServedApp } from '../harness';
 import { edgeLayoutDataset, layoutPaths, LAYOUT_SITE, LAYOUT_TOKEN, serveEdgeLayout, type EdgeStandIn, type LayoutDataset } from './edge-layout';
 
@@ -59,7 +60,6 @@ export interface InstantOptions {
   log?: (line: string) => void;
 }
 
-const ECOMMERCE_STEPS = ['Product Viewed', 'Product Added', 'Checkout Started', 'Order Completed'];
 const ANALYSABLE_TARGET = 30_000_000;
 
 /** What the overview must show for one spec: the events KPI (= the chart's total) and each breakdown's sum of counts. */
@@ -499,7 +499,7 @@ export async function benchDashboardInstant(options: InstantOptions): Promise<In
         const size = millions(data.rows);
         const t = targetsFor(data.rows);
         const spec: OverviewSpec = { from: data.from, to: data.to, filters: [], granularity: 'day' };
-        const funnelSpec: FunnelSpecInput = { steps: ECOMMERCE_STEPS.map((event) => ({ event })), order: 'sequential', window: { value: 14, unit: 'day' }, count: 'persons', from: data.from, to: data.to };
+        const funnelSpec: FunnelSpecInput = { steps: ECOMMERCE_FUNNEL.map((event) => ({ event })), order: 'sequential', window: { value: 14, unit: 'day' }, count: 'persons', from: data.from, to: data.to };
         const measureChanges = index === 0;
         const weekFrom = new Date(Date.parse(`${data.to}T00:00:00Z`) - 6 * 86_400_000).toISOString().slice(0, 10);
         const changeSpecs = (top: string | null): OverviewSpec[] => {
@@ -564,7 +564,7 @@ export async function benchDashboardInstant(options: InstantOptions): Promise<In
           ratio: funnel.ms / nativeFunnel,
           target: t.funnel === null ? '–' : `≤ ${t.funnel / 1000} s`,
           met: within(funnel.ms, t.funnel),
-          note: [funnel.note, `funnels view's starter: ${ECOMMERCE_STEPS.join(' → ')}, sequential, 14 days, persons; Run pressed once the data is in; counts equal native's ${native.funnelCounts.join('/')}`, `native: load ${(native.loadMs / 1000).toFixed(2)} s + identity map ${(native.identityMapMs / 1000).toFixed(2)} s + funnel ${(native.funnelMs / 1000).toFixed(2)} s`].filter(Boolean).join('; '),
+          note: [funnel.note, `funnels view's starter: ${ECOMMERCE_FUNNEL.join(' → ')}, sequential, 14 days, persons; Run pressed once the data is in; counts equal native's ${native.funnelCounts.join('/')}`, `native: load ${(native.loadMs / 1000).toFixed(2)} s + identity map ${(native.identityMapMs / 1000).toFixed(2)} s + funnel ${(native.funnelMs / 1000).toFixed(2)} s`].filter(Boolean).join('; '),
         });
         const coldRate = (data.rows / cold.loaded) * 1000;
         const nativeRate = (data.rows / native.loadMs) * 1000;

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { buildPersonMap, CUBE_SOURCE, overviewQuery, runFunnel, type OverviewSpec } from '@privacy-analytics/core/analytics';
 import type { QueryEngine, Row, SqlValue } from '@privacy-analytics/core/engine';
+import { ECOMMERCE_FUNNEL } from '@privacy-analytics/web/starters';
 import { buildDashboard, CHROMIUM_ARGS, freePort, serveDashboard } from '../harness';
 import { edgeLayoutDataset, saveLayoutConnection, serveEdgeLayout } from './edge-layout';
 
@@ -129,7 +130,7 @@ async function main(): Promise<void> {
       await buildPersonMap(pageEngine(page, mapLog));
       report('identity map', mapLog);
       const funnelSpec = {
-        steps: ['Product Viewed', 'Product Added', 'Checkout Started', 'Order Completed'].map((event) => ({ event })),
+        steps: ECOMMERCE_FUNNEL.map((event) => ({ event })),
         order: 'sequential' as const,
         window: { value: 14, unit: 'day' as const },
         count: 'persons' as const,
