@@ -8,7 +8,7 @@
  *
  *   npx tsx scripts/bench/rowgroup-insert.ts [per-file|grouped|grouped-autocommit] [groupRows]
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
@@ -37,6 +37,16 @@ async function main(): Promise<void> {
   // settings to compare, e.g. PRE_SQL="SET force_compression='uncompressed'" (statements separated by ;;)
   for (const statement of (process.env.PRE_SQL ?? '').split(';;').map((x) => x.trim()).filter(Boolean)) conn.query(statement);
   const rows = decoded.reduce((n, d) => n + d.rows, 0);
+  // per-column compression, e.g. COMPRESS="event_id=uncompressed,properties=fsst" (DuckDB's USING COMPRESSION): the
+  // tables are then created from the files' schema with those columns' method fixed, and appended to
+  const compress = new Map((process.env.COMPRESS ?? '').split(',').filter(Boolean).map((kv) => kv.split('=') as [string, string]));
+  let ddl = '';
+  if (compress.size) {
+    conn.insertArrowFromIPCStream(decoded[0]!.ipc, { name: 'schema_probe', create: true });
+    const cols = conn.query(`SELECT column_name AS n, data_type AS t FROM information_schema.columns WHERE table_name = 'schema_probe' ORDER BY ordinal_position`).toArray() as { n: string; t: string }[];
+    conn.query('DROP TABLE schema_probe');
+    ddl = cols.map((c) => `"${c.n}" ${c.t}${compress.has(c.n) ? ` USING COMPRESSION ${compress.get(c.n)}` : compress.has('*' + c.t) ? ` USING COMPRESSION ${compress.get('*' + c.t)}` : ''}`).join(', ');
+  }
   const groups: (typeof decoded)[] = [];
   if (mode === 'per-file') for (const d of decoded) groups.push([d]);
   else {
@@ -54,7 +64,8 @@ async function main(): Promise<void> {
   for (const [i, group] of groups.entries()) {
     const name = `pa_f_${i}`;
     if (mode === 'grouped') conn.query('BEGIN TRANSACTION');
-    group.forEach((d, j) => conn.insertArrowFromIPCStream(d.ipc, { name, create: j === 0 }));
+    if (ddl) conn.query(`CREATE TABLE ${name} (${ddl})`);
+    group.forEach((d, j) => conn.insertArrowFromIPCStream(d.ipc, { name, create: !ddl && j === 0 }));
     if (mode === 'grouped') conn.query('COMMIT');
   }
   const inserted = performance.now() - t0;
@@ -63,6 +74,8 @@ async function main(): Promise<void> {
   const checkpoint = performance.now() - t;
   const total = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
+  const fileBytes = process.env.MEM ? 0 : statSync(join(dir, 'w.duckdb')).size;
+  console.log(JSON.stringify({ fileMiB: Math.round(fileBytes / 1048576) }));
   const [size] = conn.query(`SELECT count(*)::INTEGER AS n FROM duckdb_tables()`).toArray();
   console.log(JSON.stringify({ mode, groupRows: mode === 'per-file' ? null : groupRows, tables: groups.length, tableCount: Number(size!.n), rows, insertMs: Math.round(inserted), checkpointMs: Math.round(checkpoint), totalMs: Math.round(total), cpuMs: Math.round((cpu.user + cpu.system) / 1000), cpuRowsPerS: Math.round(rows / ((cpu.user + cpu.system) / 1e6)), rowsPerS: Math.round(rows / (total / 1000)) }));
   if (process.env.QUERY) {

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ManifestEntry } from '@privacy-analytics/core/edge-api';
 import { runOverview, type OverviewResult, type OverviewSpec } from '@privacy-analytics/core/analytics';
 import type { DateRange, LoadResult } from '../../src/lib/engine/data-engine';
+import { WAREHOUSE_STORAGE_VERSION } from '../../src/lib/workers/data/duckdb-session';
 import {
   CHROMIUM_ARGS,
   DEMO,
@@ -131,6 +132,20 @@ describe('the local warehouse across visits', () => {
     // the edge's flush files are small: those of a day share a table
     await expectCatalog(page, listed.length, 3 * 2);
     await expectCubeEqualsEvents(page);
+    // the file is in DuckDB's v1.3 storage format (a new file starts as empty-database.ts), so strings are stored
+    // with DICT_FSST
+    expect(await queryInPage(page, `SELECT path, tags['storage_version'] AS storage FROM duckdb_databases() WHERE NOT internal`)).toEqual([{ path: 'opfs://warehouse.2.duckdb', storage: `${WAREHOUSE_STORAGE_VERSION}+` }]);
+    const [table] = await queryInPage(page, `SELECT tbl FROM pa_files LIMIT 1`);
+    expect(await queryInPage(page, `SELECT DISTINCT compression FROM pragma_storage_info('${String(table!.tbl)}') WHERE column_name = 'event' AND segment_type = 'VARCHAR'`)).toContainEqual({ compression: 'DICT_FSST' });
+    // a warehouse file of the earlier format, as a previous version left it: deleted at the next open
+    await page.evaluate(async () => {
+      const root = await navigator.storage.getDirectory();
+      for (const name of ['warehouse.duckdb', 'warehouse.duckdb.wal']) {
+        const writable = await (await root.getFileHandle(name, { create: true })).createWritable();
+        await writable.write(new Uint8Array(4096).fill(1));
+        await writable.close();
+      }
+    });
     // the identity map: built in the background once the page asks nothing, without a view asking, then kept
     // (the timeline is watched: asking would count as the page's question and hold the quiet build back)
     await expect.poll(async () => (await page.evaluate(() => window.engine.timeline())).map((m) => m.name), { timeout: 60_000, interval: 500 }).toContain('person map: built while the page is quiet');
@@ -145,6 +160,12 @@ describe('the local warehouse across visits', () => {
     requests.reset();
     const viewWrites = async () => (await page.evaluate(() => window.engine.timeline())).filter((m) => m.where === 'worker' && m.name === 'warehouse: events view written').length;
     const reopened = await page.evaluate((r) => window.engine.loadCachedOnly(r), range);
+    const opfsFiles = await page.evaluate(async () => {
+      const names: string[] = [];
+      for await (const name of (await navigator.storage.getDirectory() as unknown as { keys(): AsyncIterable<string> }).keys()) names.push(name);
+      return names.sort();
+    });
+    expect(opfsFiles).toEqual(['warehouse.2.duckdb', 'warehouse.2.duckdb.wal']);
     const writesBeforeSync = await viewWrites();
     expect(writesBeforeSync).toBeGreaterThan(0);
     expect(reopened).toMatchObject({ failures: [], rows: rowsOf(listed), decoded: 0 });

@@ -111,8 +111,11 @@ const api: DataWorkerApi = {
     // fails the files, each saying why).
     const build = await chooseBundle(localBundles(options.wasmBase), options.cores, options.bundle, options.warehouse === 'opfs');
     // the local warehouse: one DuckDB file per IndexedDB database name (tests use their own names)
-    const databasePath = options.warehouse === 'opfs' ? `opfs://${options.databaseName.replace(/[^A-Za-z0-9_-]/g, '_')}.duckdb` : undefined;
-    const opening = DuckDbSession.open({ build, cores: options.cores, unresponsiveAfterMs: options.unresponsiveAfterMs, onFatal: fatal, databasePath });
+    // (`<name>.2.duckdb` since the file is written in DuckDB's v1.3 storage format; the earlier `<name>.duckdb` goes)
+    const fileName = options.databaseName.replace(/[^A-Za-z0-9_-]/g, '_');
+    const databasePath = options.warehouse === 'opfs' ? `opfs://${fileName}.2.duckdb` : undefined;
+    const retiredDatabasePaths = databasePath ? [`opfs://${fileName}.duckdb`] : [];
+    const opening = DuckDbSession.open({ build, cores: options.cores, unresponsiveAfterMs: options.unresponsiveAfterMs, onFatal: fatal, databasePath, retiredDatabasePaths });
     prefetchParquetWasm(wasmAssetUrl(options.wasmBase, 'parquet_wasm_bg.wasm'));
     const db = new LocalDb(options.databaseName);
     db.open().catch(() => undefined); // now, not on the first load's first cache read (a failure shows there)

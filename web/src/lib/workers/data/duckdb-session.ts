@@ -7,6 +7,7 @@ import { QueryCancelledError, errorMessage } from '../../engine/errors';
 import type { QueryEngine, Row, SqlValue } from '@privacy-analytics/core/engine';
 import { bindParameters } from '@privacy-analytics/core/engine';
 import { wasmAssetUrl } from '../../engine/wasm-assets';
+import { ensureDatabaseFile } from './empty-database';
 import { CountedWork } from '../../engine/counted-work';
 import { InTurn } from './in-turn';
 
@@ -26,10 +27,33 @@ export interface SessionOptions {
   /** the DuckDB worker died or its wasm trapped: the session is unusable */
   onFatal: (error: Error) => void;
   /**
-   * The database file to keep between visits (`opfs://<name>.duckdb`, the local warehouse). When it cannot be opened
-   * (no OPFS, or another tab holds it) DuckDB runs in memory and EngineInfo.storageNote says why.
+   * The database file to keep between visits (`opfs://<name>.2.duckdb`, the local warehouse), in DuckDB's storage
+   * format WAREHOUSE_STORAGE_VERSION. When it cannot be opened (no OPFS, or another tab holds it) DuckDB runs in
+   * memory and EngineInfo.storageNote says why.
    */
   databasePath?: string;
+  /** files of earlier warehouse formats, deleted from OPFS once the warehouse is open (best effort) */
+  retiredDatabasePaths?: readonly string[];
+}
+
+/**
+ * DuckDB's storage format for the warehouse file. DuckDB creates a new file in its oldest readable format (v0.10)
+ * unless told otherwise, which compresses strings by analysing dictionary and FSST compression separately; from
+ * v1.3.0 one combined method (DICT_FSST) does it. Measured on the 1M-event layout (DuckDB-Wasm 1.4.3 in Node,
+ * `scripts/bench/rowgroup-insert.ts`, tables of whole row groups written into a file): inserts 9.8-10.0 s and a 79 MiB
+ * file in the default format, 7.0-7.1 s and 63.5 MiB in v1.3.0 (v1.4.0 the same). DuckDB-Wasm's `db.open` takes no
+ * storage format, so a new warehouse file starts as the empty database of this format (empty-database.ts) and DuckDB
+ * opens an existing file, keeping its format. Readable by DuckDB 1.3 and later only, which is all the dashboard ships.
+ */
+export const WAREHOUSE_STORAGE_VERSION = 'v1.3.0';
+
+/** Deletes earlier warehouse files (and their logs) from OPFS; a file another tab still holds stays. */
+async function removeRetiredFiles(root: FileSystemDirectoryHandle, paths: readonly string[]): Promise<void> {
+  for (const path of paths) {
+    for (const name of [path, `${path}.wal`].map((p) => p.replace(/^opfs:\/\//, ''))) {
+      await root.removeEntry(name).catch(() => undefined);
+    }
+  }
 }
 
 /** Our own-origin copies of DuckDB's three builds (never getJsDelivrBundles). */
@@ -187,8 +211,19 @@ export class DuckDbSession {
       if (why) storageNote = why;
       else {
         try {
+          const root = await navigator.storage.getDirectory();
+          const fileName = options.databasePath.replace(/^opfs:\/\//, '');
+          // a new file starts as the empty database of the warehouse's storage format (see WAREHOUSE_STORAGE_VERSION)
+          await ensureDatabaseFile(root, fileName);
+          // The write-ahead log is registered here, also when empty: DuckDB-Wasm's open registers only files with
+          // content and leaves an empty one to be picked up when DuckDB first opens it, which for an existing
+          // database is its read-only look for a log to replay; the first commit then failed with "File is not
+          // opened in write mode" (DuckDB-Wasm 1.32, Chromium; reproduced with the empty database file).
+          const wal = await root.getFileHandle(`${fileName}.wal`, { create: true });
+          await db.registerFileHandle(`${options.databasePath}.wal`, wal, duckdb.DuckDBDataProtocol.BROWSER_FSACCESS, true);
           await db.open({ ...config, path: options.databasePath, accessMode: duckdb.DuckDBAccessMode.READ_WRITE });
           storage = 'opfs';
+          void removeRetiredFiles(root, options.retiredDatabasePaths ?? []).catch(() => undefined);
         } catch (error) {
           console.warn(`local warehouse ${options.databasePath} not opened: ${errorMessage(error)}`);
           storageNote = 'another tab of this dashboard has the local database open (or the browser refused it)';
