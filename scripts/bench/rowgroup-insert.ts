@@ -7,6 +7,11 @@
  * Times the inserts and the final CHECKPOINT.
  *
  *   npx tsx scripts/bench/rowgroup-insert.ts [per-file|grouped|grouped-autocommit] [groupRows]
+ *
+ * Settings to compare (environment): MEM=1 (no file: the Arrow scan and append alone), PRE_SQL="…;; …" (statements
+ * run first, e.g. `ATTACH '/tmp/w.duckdb' AS w (STORAGE_VERSION 'v1.3.0');; USE w` for another storage format, with
+ * MEM=1 so the main database is not a file), COMPRESS="event_id=uncompressed,*VARCHAR=fsst" (DuckDB's per-column
+ * USING COMPRESSION; the tables are then created from the files' schema). Prints the file's size too.
  */
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
