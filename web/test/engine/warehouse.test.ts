@@ -397,4 +397,22 @@ describe('the local warehouse across visits', () => {
     await expectCatalog(page, rewritten.length);
     await leave(context);
   });
+
+  it('a second tab runs in memory and says why; the first keeps its warehouse and its writes', async () => {
+    const { context, page } = await visit();
+    const second = await context.newPage();
+    await openEngine(second, app.url, { databaseName: 'warehouse' });
+    expect(await second.evaluate(() => window.engine.info())).toMatchObject({ storage: 'memory', storageNote: expect.stringContaining('another tab') });
+    await second.evaluate((conn) => window.engine.saveConnection(conn), { url: edge.url, site: DEMO.site, token: DEMO.readToken });
+    const listedNow = await edgeManifest(edge.url, range);
+    // the second tab loads from the edge into memory; the first still syncs and commits to its file
+    expect(await loadRange(second, range)).toMatchObject({ failures: [], rows: rowsOf(listedNow) });
+    expect(await page.evaluate(() => window.engine.info())).toMatchObject({ storage: 'opfs', storageNote: null });
+    expect(await loadRange(page, range)).toMatchObject({ failures: [], rows: rowsOf(listedNow), decoded: 0 });
+    await queryInPage(page, `CREATE OR REPLACE TABLE pa_two_tabs AS SELECT 1 AS x`);
+    expect(await queryInPage(page, `SELECT x FROM pa_two_tabs`)).toEqual([{ x: 1 }]);
+    await queryInPage(page, `DROP TABLE pa_two_tabs`);
+    expect(await queryInPage(page, SUMMARY_SQL)).toEqual(await queryInPage(second, SUMMARY_SQL));
+    await leave(context);
+  });
 });

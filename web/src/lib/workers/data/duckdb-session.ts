@@ -225,6 +225,8 @@ export class DuckDbSession {
           storage = 'opfs';
           void removeRetiredFiles(root, options.retiredDatabasePaths ?? []).catch(() => undefined);
         } catch (error) {
+          // the log's handle, if it was registered, is let go (it would keep the file from the tab that holds it)
+          await db.dropFile(`${options.databasePath}.wal`).catch(() => undefined);
           console.warn(`local warehouse ${options.databasePath} not opened: ${errorMessage(error)}`);
           storageNote = 'another tab of this dashboard has the local database open (or the browser refused it)';
         }
