@@ -29,7 +29,7 @@ const RUNS: readonly (readonly [offset: number, hex: string])[] = [
 export const EMPTY_DATABASE_BYTES = 12_288;
 
 /** The empty database file's bytes. */
-export function emptyDatabaseFile(): Uint8Array {
+export function emptyDatabaseFile(): Uint8Array<ArrayBuffer> {
   const bytes = new Uint8Array(EMPTY_DATABASE_BYTES);
   for (const [offset, hex] of RUNS) {
     for (let i = 0; i < hex.length; i += 2) bytes[offset + i / 2] = Number.parseInt(hex.slice(i, i + 2), 16);
