@@ -66,7 +66,8 @@ export async function runLifecycleCron(edgeUrl: string): Promise<void> {
 /**
  * Waits until the manifest of `range` stops changing (the same files in three reads a second apart) after it has
  * changed from `before`: the lifecycle has finished with those days. While a compaction step runs, wrangler dev
- * answers nothing for seconds and may never answer a request made then, so each read gives up after 10 s.
+ * answers nothing until the step ends (the alarm gives other requests a turn between steps), so each read gives up
+ * after 10 s.
  */
 export async function manifestSettled(edgeUrl: string, range: { from: string; to: string }, before: readonly ManifestEntry[], timeoutMs = 120_000): Promise<ManifestEntry[]> {
   const keys = (files: readonly ManifestEntry[]) => files.map((f) => f.key).sort().join('\n');
