@@ -47,12 +47,13 @@ export interface SessionOptions {
  */
 export const WAREHOUSE_STORAGE_VERSION = 'v1.3.0';
 
+/** The OPFS root's entry name of an `opfs://<name>` path. */
+const opfsEntryName = (path: string) => path.replace(/^opfs:\/\//, '');
+
 /** Deletes earlier warehouse files (and their logs) from OPFS; a file another tab still holds stays. */
 async function removeRetiredFiles(root: FileSystemDirectoryHandle, paths: readonly string[]): Promise<void> {
   for (const path of paths) {
-    for (const name of [path, `${path}.wal`].map((p) => p.replace(/^opfs:\/\//, ''))) {
-      await root.removeEntry(name).catch(() => undefined);
-    }
+    for (const name of [path, `${path}.wal`].map(opfsEntryName)) await root.removeEntry(name).catch(() => undefined);
   }
 }
 
@@ -212,7 +213,7 @@ export class DuckDbSession {
       else {
         try {
           const root = await navigator.storage.getDirectory();
-          const fileName = options.databasePath.replace(/^opfs:\/\//, '');
+          const fileName = opfsEntryName(options.databasePath);
           // a new file starts as the empty database of the warehouse's storage format (see WAREHOUSE_STORAGE_VERSION)
           await ensureDatabaseFile(root, fileName);
           // The write-ahead log is registered here, also when empty: DuckDB-Wasm's open registers only files with

@@ -26,7 +26,7 @@ const RUNS: readonly (readonly [offset: number, hex: string])[] = [
   [8276, '64316463383866393530'],
 ];
 
-export const EMPTY_DATABASE_BYTES = 12_288;
+const EMPTY_DATABASE_BYTES = 12_288;
 
 /** The empty database file's bytes. */
 export function emptyDatabaseFile(): Uint8Array<ArrayBuffer> {
@@ -42,12 +42,11 @@ export function emptyDatabaseFile(): Uint8Array<ArrayBuffer> {
  * beside it, which belonged to no database). A file with content is left alone. Throws when the file cannot be
  * written (another tab holds it): the caller then keeps the warehouse in memory.
  */
-export async function ensureDatabaseFile(root: FileSystemDirectoryHandle, name: string): Promise<boolean> {
+export async function ensureDatabaseFile(root: FileSystemDirectoryHandle, name: string): Promise<void> {
   const handle = await root.getFileHandle(name, { create: true });
-  if ((await handle.getFile()).size > 0) return false;
+  if ((await handle.getFile()).size > 0) return;
   await root.removeEntry(`${name}.wal`).catch(() => undefined);
   const writable = await handle.createWritable();
   await writable.write(emptyDatabaseFile());
   await writable.close();
-  return true;
 }
