@@ -165,7 +165,8 @@ describe('the local warehouse across visits', () => {
       for await (const name of (await navigator.storage.getDirectory() as unknown as { keys(): AsyncIterable<string> }).keys()) names.push(name);
       return names.sort();
     });
-    expect(opfsFiles).toEqual(['warehouse.2.duckdb', 'warehouse.2.duckdb.wal']);
+    // the database, its log, and the note that a commit added files (read before DuckDB starts: see the test below)
+    expect(opfsFiles).toEqual(['warehouse.2.duckdb', 'warehouse.2.duckdb.has-files', 'warehouse.2.duckdb.wal']);
     const writesBeforeSync = await viewWrites();
     expect(writesBeforeSync).toBeGreaterThan(0);
     expect(reopened).toMatchObject({ failures: [], rows: rowsOf(listed), decoded: 0 });
@@ -413,6 +414,55 @@ describe('the local warehouse across visits', () => {
     expect(await queryInPage(page, `SELECT x FROM pa_two_tabs`)).toEqual([{ x: 1 }]);
     await queryInPage(page, `DROP TABLE pa_two_tabs`);
     expect(await queryInPage(page, SUMMARY_SQL)).toEqual(await queryInPage(second, SUMMARY_SQL));
+    await leave(context);
+  });
+});
+
+describe('a first visit does not wait for DuckDB to start', () => {
+  const freshProfile = mkdtempSync(join(tmpdir(), 'pa-warehouse-early-'));
+  type Mark = { name: string; ms: number; where: string };
+  const at = (marks: Mark[], name: string | RegExp) => marks.find((m) => m.where === 'worker' && (typeof name === 'string' ? m.name === name : name.test(m.name)))?.ms;
+
+  /** A browser on `freshProfile` whose engine is asked to load at once, before anything waits for DuckDB. */
+  async function loadAtOnce(): Promise<{ context: BrowserContext; page: Page; result: LoadResult; marks: Mark[] }> {
+    const context = await chromium.launchPersistentContext(freshProfile, { executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    open.push(context);
+    const page = context.pages()[0] ?? (await context.newPage());
+    await page.goto(app.url);
+    await page.waitForFunction(() => document.body.dataset.ready === 'true');
+    const result = await page.evaluate(
+      async ({ conn, r }) => {
+        window.engine = window.pa.createDataEngine({ databaseName: 'early' });
+        await window.engine.saveConnection(conn);
+        await window.engine.loadCachedOnly(r);
+        return window.engine.loadRange(r);
+      },
+      { conn: { url: edge.url, site: DEMO.site, token: DEMO.readToken }, r: range },
+    );
+    return { context, page, result, marks: (await page.evaluate(() => window.engine.timeline())) as Mark[] };
+  }
+
+  it('a new warehouse: the manifest and the downloads start while DuckDB starts, decoded in a decode worker', async () => {
+    const listedNow = await edgeManifest(edge.url, range);
+    const { context, page, result, marks } = await loadAtOnce();
+    expect(result).toMatchObject({ cancelled: false, failures: [], rows: rowsOf(listedNow), decoded: listedNow.length });
+    expect(await page.evaluate(() => window.engine.info())).toMatchObject({ storage: 'opfs' });
+    const early = at(marks, 'load: the warehouse is new, its files not waited for');
+    const ready = at(marks, 'duckdb: ready');
+    expect(early, 'the load went ahead without the warehouse').toBeDefined();
+    expect(ready).toBeDefined();
+    expect(early!).toBeLessThan(ready!);
+    expect(at(marks, /^decode: a file decoded in a decode worker \(\d+ of \d+ alive\)$/)).toBeDefined();
+    expect(await queryInPage(page, SUMMARY_SQL)).toEqual([{ events: rowsOf(listedNow), distinct_events: rowsOf(listedNow), visitors: expect.any(Number) }]);
+    await leave(context);
+  });
+
+  it('the next visit finds files noted beside the database: it waits for the warehouse and reads nothing again', async () => {
+    const listedNow = await edgeManifest(edge.url, range);
+    const { context, page, result, marks } = await loadAtOnce();
+    expect(result).toMatchObject({ cancelled: false, failures: [], rows: rowsOf(listedNow), decoded: 0, fromCache: listedNow.length });
+    expect(at(marks, 'load: the warehouse is new, its files not waited for')).toBeUndefined();
+    expect(await queryInPage(page, SUMMARY_SQL)).toEqual([{ events: rowsOf(listedNow), distinct_events: rowsOf(listedNow), visitors: expect.any(Number) }]);
     await leave(context);
   });
 });

@@ -4,14 +4,15 @@
  * the IndexedDB file cache. Reached only through comlink by the DataEngine facade.
  */
 import * as Comlink from 'comlink';
-import { DuckDbSession, chooseBundle, localBundles } from './duckdb-session';
+import { DuckDbSession, chooseBundle, localBundles, prepareWarehouseFile } from './duckdb-session';
 import { EdgeClient } from '../../edge/edge-client';
 import { errorMessage, installErrorTransfer, serializeError, type SerializedError } from '../../engine/errors';
 import { EventLoader } from './event-loader';
+import { DecodePool, decodeWorkerCount } from './decode-pool';
 import { loadAdSpendTables } from './ad-spend-tables';
 import { FileCache } from './file-cache';
 import { LocalDb } from '../../engine/local-db';
-import { prefetchParquetWasm, previewParquetTable } from './parquet-decoder';
+import { parquetWasmBytes, prefetchParquetWasm, previewParquetTable } from './parquet-decoder';
 import { OverviewCubeKeeper } from './overview-cube';
 import { PersonMapKeeper } from './person-map-keeper';
 import { RollupLoader } from './rollup-loader';
@@ -115,12 +116,20 @@ const api: DataWorkerApi = {
     const fileName = options.databaseName.replace(/[^A-Za-z0-9_-]/g, '_');
     const databasePath = options.warehouse === 'opfs' ? `opfs://${fileName}.2.duckdb` : undefined;
     const retiredDatabasePaths = databasePath ? [`opfs://${fileName}.duckdb`] : [];
-    const opening = DuckDbSession.open({ build, cores: options.cores, unresponsiveAfterMs: options.unresponsiveAfterMs, onFatal: fatal, databasePath, retiredDatabasePaths });
+    const inOpfs = databasePath !== undefined && build.name !== 'coi';
+    // the warehouse file is made ready while DuckDB's wasm is instantiated; a new (empty) one lets a first load start
+    // its manifest request and downloads at once instead of after DuckDB has opened the file (issue 18)
+    const warehouseFile = inOpfs ? prepareWarehouseFile(databasePath) : undefined;
+    const opening = DuckDbSession.open({ build, cores: options.cores, unresponsiveAfterMs: options.unresponsiveAfterMs, onFatal: fatal, databasePath, retiredDatabasePaths, warehouseFile });
+    // DuckDB in memory (by choice, or because the file cannot be opened) starts empty too
+    const startsEmpty = warehouseFile ? warehouseFile.then((prepared) => !('root' in prepared) || prepared.empty) : Promise.resolve(true);
     prefetchParquetWasm(wasmAssetUrl(options.wasmBase, 'parquet_wasm_bg.wasm'));
     const db = new LocalDb(options.databaseName);
     db.open().catch(() => undefined); // now, not on the first load's first cache read (a failure shows there)
     const cache = new FileCache(db, options.cacheQuotaBytes);
-    const loader = new EventLoader(opening, cache, databasePath !== undefined && build.name !== 'coi');
+    // files are decoded in workers of their own, so this thread is free to pass DuckDB its inserts (decode-pool.ts)
+    const decoders = new DecodePool(decodeWorkerCount(options.cores), parquetWasmBytes());
+    const loader = new EventLoader(opening, cache, inOpfs, startsEmpty, decoders.decode);
     loader.ready().catch((error: unknown) => fatal(new Error(`DuckDB could not start: ${errorMessage(error)}`, { cause: error })));
     engine = { loader, cache };
   },

@@ -34,6 +34,45 @@ export interface SessionOptions {
   databasePath?: string;
   /** files of earlier warehouse formats, deleted from OPFS once the warehouse is open (best effort) */
   retiredDatabasePaths?: readonly string[];
+  /** `databasePath` made ready already (prepareWarehouseFile, started beside DuckDB's start); else open does it */
+  warehouseFile?: Promise<PreparedWarehouseFile>;
+}
+
+/**
+ * The warehouse's OPFS file before DuckDB opens it, or why it cannot be used. `empty`: the warehouse is known to hold
+ * no file of events (its database was just created, or no commit ever added files: see FILES_MARKER), so a first load
+ * need not wait for DuckDB to open it to know what to download.
+ */
+export type PreparedWarehouseFile =
+  | { root: FileSystemDirectoryHandle; fileName: string; empty: boolean }
+  | { unavailable: string }
+  | { failed: string };
+
+/**
+ * An empty OPFS entry beside the warehouse file (`<file>.has-files`), created before the first commit that adds files
+ * of events to it and never removed: without it the warehouse holds none. Read without DuckDB, so a first visit's load
+ * starts while DuckDB starts (issue 18). Only ever a hint towards waiting: when it says "empty" wrongly (it could not
+ * be written), a load reads files the warehouse has again and its commit replaces them (same keys).
+ */
+const FILES_MARKER = '.has-files';
+
+/**
+ * Makes the warehouse file ready for DuckDB (see ensureDatabaseFile). Needs no DuckDB, so it runs while DuckDB's wasm
+ * is instantiated (1-2 s).
+ */
+export async function prepareWarehouseFile(databasePath: string): Promise<PreparedWarehouseFile> {
+  const why = await opfsUnavailable();
+  if (why) return { unavailable: why };
+  try {
+    const root = await navigator.storage.getDirectory();
+    const fileName = opfsEntryName(databasePath);
+    // a new file starts as the empty database of the warehouse's storage format (see WAREHOUSE_STORAGE_VERSION)
+    const created = await ensureDatabaseFile(root, fileName);
+    const marked = !created && (await root.getFileHandle(`${fileName}${FILES_MARKER}`).then(() => true, () => false));
+    return { root, fileName, empty: !marked };
+  } catch (error) {
+    return { failed: errorMessage(error) };
+  }
 }
 
 /**
@@ -165,6 +204,9 @@ export class DuckDbSession {
   #checkpointing: Promise<void> | null = null;
   /** time load statements spent waiting for queued queries (see #afterQueries), for the engine's timeline */
   loadWaitMs = 0;
+  /** the warehouse's OPFS file (storage 'opfs'), for FILES_MARKER */
+  #opfsFile: { root: FileSystemDirectoryHandle; fileName: string } | null = null;
+  #filesMarked: Promise<void> | null = null;
 
   private constructor(
     db: duckdb.AsyncDuckDB,
@@ -205,17 +247,17 @@ export class DuckDbSession {
       query: { castBigIntToDouble: false, castDecimalToDouble: true, castTimestampToDate: false },
     };
     let storage: EngineInfo['storage'] = 'memory';
+    let opfsFile: { root: FileSystemDirectoryHandle; fileName: string } | null = null;
     let storageNote: string | null = options.databasePath ? null : 'the dashboard was opened with the in-memory warehouse';
     if (options.databasePath && name === 'coi') storageNote = 'the threaded DuckDB build keeps its database in memory';
     else if (options.databasePath) {
-      const why = await opfsUnavailable();
-      if (why) storageNote = why;
+      const prepared = await (options.warehouseFile ?? prepareWarehouseFile(options.databasePath));
+      if ('unavailable' in prepared) storageNote = prepared.unavailable;
       else {
         try {
-          const root = await navigator.storage.getDirectory();
-          const fileName = opfsEntryName(options.databasePath);
-          // a new file starts as the empty database of the warehouse's storage format (see WAREHOUSE_STORAGE_VERSION)
-          await ensureDatabaseFile(root, fileName);
+          if ('failed' in prepared) throw new Error(prepared.failed);
+          const { root, fileName } = prepared;
+          opfsFile = { root, fileName };
           // The write-ahead log is registered here, also when empty: DuckDB-Wasm's open registers only files with
           // content and leaves an empty one to be picked up when DuckDB first opens it, which for an existing
           // database is its read-only look for a log to replay; the first commit then failed with "File is not
@@ -246,8 +288,26 @@ export class DuckDbSession {
       storageNote,
     };
     session = new DuckDbSession(db, worker, connections, info, options);
+    if (storage === 'opfs') session.#opfsFile = opfsFile;
     mark('duckdb: ready');
     return session;
+  }
+
+  /**
+   * Notes beside the warehouse file, before a commit adds files of events, that it may hold some (FILES_MARKER). Once
+   * per session; a failure is logged (the next visit's first load then reads those files again) and tried again.
+   */
+  noteFilesAdded(): Promise<void> {
+    const file = this.#opfsFile;
+    if (!file) return Promise.resolve();
+    this.#filesMarked ??= file.root.getFileHandle(`${file.fileName}${FILES_MARKER}`, { create: true }).then(
+      () => undefined,
+      (error: unknown) => {
+        this.#filesMarked = null;
+        console.warn(`local warehouse: could not note that it holds files: ${errorMessage(error)}`);
+      },
+    );
+    return this.#filesMarked;
   }
 
   /** Runs queries one at a time; one cancelled by cancelUpTo() rejects with QueryCancelledError. */

@@ -39,14 +39,16 @@ export function emptyDatabaseFile(): Uint8Array<ArrayBuffer> {
 
 /**
  * Writes the empty database into the OPFS file `name` when it is missing or empty (and drops a write-ahead log left
- * beside it, which belonged to no database). A file with content is left alone. Throws when the file cannot be
- * written (another tab holds it): the caller then keeps the warehouse in memory.
+ * beside it, which belonged to no database); true when it did, so the warehouse is known to be empty. A file with
+ * content is left alone. Throws when the file cannot be written (another tab holds it): the caller then keeps the
+ * warehouse in memory.
  */
-export async function ensureDatabaseFile(root: FileSystemDirectoryHandle, name: string): Promise<void> {
+export async function ensureDatabaseFile(root: FileSystemDirectoryHandle, name: string): Promise<boolean> {
   const handle = await root.getFileHandle(name, { create: true });
-  if ((await handle.getFile()).size > 0) return;
+  if ((await handle.getFile()).size > 0) return false;
   await root.removeEntry(`${name}.wal`).catch(() => undefined);
   const writable = await handle.createWritable();
   await writable.write(emptyDatabaseFile());
   await writable.close();
+  return true;
 }

@@ -12,7 +12,7 @@ import { coalesceIpcStream } from './arrow-coalesce';
 import { joinIpcStreams, sameBytes, splitIpcStream } from './arrow-ipc';
 import { mapConcurrently } from './map-concurrently';
 import type { DecodedEvents } from './parquet-decoder';
-import { fileIndex, fromCache, readAndDecode, spanOf, type Prepared, type Source } from './sources';
+import { decodeHere, fileIndex, fromCache, readAndDecode, spanOf, type Decoder, type Prepared, type Source } from './sources';
 import { LOCAL_SCOPE, Warehouse, type WarehouseFile, type WarehouseView } from './warehouse';
 
 /**
@@ -79,6 +79,10 @@ export class EventLoader {
   readonly #ready: Promise<DuckDbSession>;
   readonly #cache: FileCache;
   readonly #warehouseInOpfs: boolean;
+  /** the warehouse holds nothing when DuckDB opens it (a new file, or memory): see #knownEmpty */
+  readonly #startsEmpty: Promise<boolean>;
+  /** decodes a file's Parquet (a DecodePool's workers, or this thread) */
+  readonly #decode: Decoder;
   /** Where this session's loads read each file (edge or cache); files found in the warehouse count as cache. */
   readonly #origins = new Map<string, 'edge' | 'cache'>();
   #current: AbortController | null = null;
@@ -89,10 +93,23 @@ export class EventLoader {
    * `session` may still be starting: loads begin at once (manifest, downloads, cache reads and decoding overlap
    * with DuckDB's start) and only their DuckDB statements wait for it.
    */
-  /** `warehouseInOpfs`: the warehouse was asked to live in OPFS (a reopen then waits for DuckDB to open it). */
-  constructor(session: DuckDbSession | Promise<DuckDbSession>, cache: FileCache, warehouseInOpfs = false) {
+  /**
+   * `warehouseInOpfs`: the warehouse was asked to live in OPFS (a reopen then waits for DuckDB to open it).
+   * `startsEmpty`: whether the warehouse will hold nothing when opened (its file was just created, or it is in memory);
+   * then a first load does not wait for DuckDB to open it to know which files it already has. `decode`: where files
+   * are decoded (DecodePool.decode; by default in this thread).
+   */
+  constructor(
+    session: DuckDbSession | Promise<DuckDbSession>,
+    cache: FileCache,
+    warehouseInOpfs = false,
+    startsEmpty: Promise<boolean> = Promise.resolve(!warehouseInOpfs),
+    decode: Decoder = decodeHere,
+  ) {
     this.#cache = cache;
+    this.#decode = decode;
     this.#warehouseInOpfs = warehouseInOpfs;
+    this.#startsEmpty = startsEmpty.catch(() => false);
     this.#ready = Promise.resolve(session).then(async (started) => {
       this.#warehouse = await Warehouse.open(started, started.info.storage);
       mark('warehouse open');
@@ -120,6 +137,14 @@ export class EventLoader {
   async #wh(): Promise<Warehouse> {
     await this.#ready;
     return this.#warehouse!;
+  }
+
+  /**
+   * The warehouse is not open yet and will hold nothing when it is: no load can have committed before it opens (loads
+   * run one at a time and commit through it), so a load's files to read are the manifest's, known without DuckDB.
+   */
+  async #knownEmpty(): Promise<boolean> {
+    return this.#warehouse === null && (await this.#startsEmpty) && this.#warehouse === null;
   }
 
   /** Every file leaves the local warehouse; `events` is empty. */
@@ -173,18 +198,23 @@ export class EventLoader {
     const files = manifest.files.filter((f) => f.date >= range.from && f.date <= range.to).sort((a, b) => b.key.localeCompare(a.key));
     const listed = new Map(files.map((f) => [f.key, f]));
     const pinned = new Set(listed.keys());
-    const warehouse = await this.#wh();
-    const persistent = warehouse.persistent;
-    const committed = warehouse.files(scope, range);
+    // A warehouse known to be empty is not waited for: on a first visit the downloads and decoding start while DuckDB
+    // is still starting (issue 18: they waited for DuckDB to open its file, 2 s into the visit); only the inserts wait.
+    const warehouse = (await this.#knownEmpty()) ? null : await this.#wh();
+    if (!warehouse) mark('load: the warehouse is new, its files not waited for');
+    const persistent = warehouse ? warehouse.persistent : this.#warehouseInOpfs;
+    /** whether the rows are kept in OPFS, once known (the warehouse may yet fall back to memory: another tab) */
+    const persistentNow = () => this.#warehouse?.persistent ?? persistent;
+    const committed = warehouse?.files(scope, range) ?? [];
     const changed = committed.filter((f) => {
       const file = listed.get(f.key);
       return file === undefined || f.etag === null || !sameEtag(f.etag, file.etag);
     });
     // in memory, only the range shown is kept (as before the warehouse: memory is the limit); in OPFS every synced day
     // stays for the next visit
-    const outside = persistent ? [] : warehouse.files(scope).filter((f) => !committed.includes(f)).map((f) => f.key);
+    const outside = !warehouse || persistent ? [] : warehouse.files(scope).filter((f) => !committed.includes(f)).map((f) => f.key);
     // a file leaves with its table: files sharing it leave too and, when still listed, are read again below
-    const leaving = warehouse.withTableMates(scope, [...changed.map((f) => f.key), ...outside]);
+    const leaving = warehouse ? warehouse.withTableMates(scope, [...changed.map((f) => f.key), ...outside]) : new Set<string>();
     const kept = committed.filter((f) => !leaving.has(f.key));
     const keptKeys = new Set(kept.map((f) => f.key));
     const removed = [...leaving];
@@ -230,7 +260,7 @@ export class EventLoader {
       keepOnEmpty: false,
       replaceScope: false,
       afterRead: async (source, bytes, etag) => {
-        if (persistent || source.origin !== 'edge' || !source.manifest) return;
+        if (persistentNow() || source.origin !== 'edge' || !source.manifest) return;
         const file = { ...source.manifest, etag: etag ?? source.manifest.etag };
         await this.#cache.put(scope, file, bytes, pinned).catch((error: unknown) => console.warn(`not cached: ${file.key}: ${errorMessage(error)}`));
       },
@@ -239,7 +269,7 @@ export class EventLoader {
       const hits = wanted.map((f) => cached.get(f.key)).filter((e): e is CachedFile => e !== undefined);
       await this.#cache.touch(hits).catch(() => undefined);
       // in OPFS mode, Parquet copies of an earlier version are not needed any more: the warehouse holds the rows
-      await this.#cache.removeUnlisted(scope, range, persistent ? new Set() : pinned).catch(() => undefined);
+      await this.#cache.removeUnlisted(scope, range, persistentNow() ? new Set() : pinned).catch(() => undefined);
     }
     return { result, gone: result.failures.filter((f) => gone.has(f.key)).length };
   }
@@ -259,8 +289,10 @@ export class EventLoader {
     // in OPFS mode the warehouse is the only copy: the cache holds nothing (or leftovers of an earlier version)
     const entries = this.#parquetCacheUnused ? [] : (await this.#cache.inRange(scope, range)).sort((a, b) => b.key.localeCompare(a.key));
     // in memory with nothing cached: a first visit goes on to the edge without waiting for DuckDB to start (with the
-    // warehouse in OPFS, DuckDB has to open it to know what it holds)
+    // warehouse in OPFS, DuckDB has to open it to know what it holds, unless its file was just created)
     if (!this.#warehouseInOpfs && entries.length === 0 && (this.#warehouse?.files(scope, range).length ?? 0) === 0) return { ...emptyProgress(), cancelled: false };
+    // the same with the warehouse in a file DuckDB has not opened yet but that was just created: it holds nothing
+    if (entries.length === 0 && (await this.#knownEmpty())) return { ...emptyProgress(), cancelled: false };
     const warehouse = await this.#wh();
     const kept = warehouse.files(scope, range);
     const have = new Map(kept.map((f) => [f.key, f]));
@@ -399,7 +431,7 @@ export class EventLoader {
     const index = firstShown ? fileIndex(everyFile.sort((a, b) => b.key.localeCompare(a.key))) : null;
     onProgress({ ...progress, failures: [], ...(index ? { index } : {}) });
     const times = { decodeMs: 0, insertMs: 0, commitMs: 0, commits: 0 };
-    const prepare = (source: Source) => readAndDecode(source, ALL_COLUMNS, signal, (ms) => (times.decodeMs += ms));
+    const prepare = (source: Source) => readAndDecode(source, ALL_COLUMNS, signal, (ms) => (times.decodeMs += ms), this.#decode);
     const outcomes = mapConcurrently(sources, () => (this.#session ? CONCURRENCY : CONCURRENCY_WHILE_STARTING), signal, prepare);
     const warehouse = await this.#wh();
     if (sources.length === 0) {

@@ -27,6 +27,14 @@ export function prefetchParquetWasm(url: string): void {
   source.catch(() => undefined);
 }
 
+/** parquet-wasm's bytes as prefetchParquetWasm downloaded them (for decode workers: see DecodePool). */
+export async function parquetWasmBytes(): Promise<ArrayBuffer> {
+  if (source === null) throw new Error('parquet-wasm: no module given (call prefetchParquetWasm first)');
+  const module = await source;
+  if (module instanceof ArrayBuffer) return module;
+  throw new Error('parquet-wasm: the module was not downloaded as bytes');
+}
+
 /** Instantiates parquet-wasm now: from `wasm` (bytes in tests) or what prefetchParquetWasm got; safe to call more than once. */
 export function initParquet(wasm?: WasmSource): Promise<void> {
   if (wasm !== undefined) source ??= Promise.resolve(wasm);

@@ -58,12 +58,29 @@ export type SourceRead = Awaited<ReturnType<Source['read']>>;
 
 export type Prepared = { ok: true; source: Source; read: SourceRead; decoded: DecodedEvents } | { ok: false; failure: LoadFailure };
 
+/**
+ * Decodes one Parquet file of events (decodeEventsParquet, in this thread or a decode worker: see DecodePool). The
+ * file's bytes come back with the result: a decode worker takes them and hands them back (transferred, not copied).
+ */
+export type Decoder = (bytes: Uint8Array, columns: readonly ColumnSpec[], label: string) => Promise<{ decoded: DecodedEvents; bytes: Uint8Array }>;
+
+/** Decoding in this thread. */
+export const decodeHere: Decoder = async (bytes, columns, label) => ({ decoded: await decodeEventsParquet(bytes, columns, label), bytes });
+
 /** Reads a source and decodes it; a cached copy that does not decode is dropped and downloaded again. */
-export async function readAndDecode(source: Source, columns: readonly ColumnSpec[], signal: AbortSignal, onDecodeMs?: (ms: number) => void): Promise<Prepared> {
-  const decode = async (bytes: Uint8Array, label: string) => {
+export async function readAndDecode(
+  source: Source,
+  columns: readonly ColumnSpec[],
+  signal: AbortSignal,
+  onDecodeMs?: (ms: number) => void,
+  decoder: Decoder = decodeHere,
+): Promise<Prepared> {
+  /** the read with its bytes as they came back from the decoder, and the decoded rows */
+  const decode = async (got: SourceRead, label: string): Promise<{ read: SourceRead; decoded: DecodedEvents }> => {
     const started = performance.now();
     try {
-      return await decodeEventsParquet(bytes, columns, label);
+      const { decoded, bytes } = await decoder(got.bytes, columns, label);
+      return { read: { ...got, bytes }, decoded };
     } finally {
       onDecodeMs?.(performance.now() - started);
     }
@@ -75,13 +92,13 @@ export async function readAndDecode(source: Source, columns: readonly ColumnSpec
     return { ok: false, failure: { key: source.key, error: errorMessage(error), attempts: (error as { attempts?: number }).attempts ?? 1 } };
   }
   try {
-    return { ok: true, source, read, decoded: await decode(read.bytes, source.key) };
+    return { ok: true, source, ...(await decode(read, source.key)) };
   } catch (error) {
     const again = source.onBadCopy ? await source.onBadCopy().catch(() => null) : null;
     if (!again) return { ok: false, failure: { key: source.key, error: errorMessage(error), attempts: read.attempts } };
     try {
       const fresh = await again.read(signal);
-      return { ok: true, source: again, read: fresh, decoded: await decode(fresh.bytes, again.key) };
+      return { ok: true, source: again, ...(await decode(fresh, again.key)) };
     } catch (retryError) {
       return { ok: false, failure: { key: source.key, error: errorMessage(retryError), attempts: (retryError as { attempts?: number }).attempts ?? 1 } };
     }

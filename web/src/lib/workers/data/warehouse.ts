@@ -258,6 +258,8 @@ export class Warehouse {
     const nextView = view === undefined ? this.#view : view;
     // one request to the DuckDB worker: a sync of hundreds of small files would otherwise queue hundreds of
     // statements behind the dashboard's queries
+    // the hint that lets a later visit's first load skip waiting for DuckDB goes first (see FILES_MARKER)
+    if (added.length > 0) await this.#session.noteFilesAdded();
     const statements = ['BEGIN TRANSACTION'];
     if (replaced.length > 0) {
       statements.push(`DELETE FROM ${CATALOG} WHERE scope = ${literal(scope)} AND key IN (${replaced.map((f) => literal(f.key)).join(', ')})`);

@@ -1,0 +1,33 @@
+/// <reference lib="webworker" />
+/**
+ * A decode worker: Parquet files of events to Arrow IPC with parquet-wasm, for the data worker's loads (DecodePool).
+ * Decoding here keeps the data worker's thread free to pass DuckDB its inserts and answer its messages; decoded in the
+ * data worker, a file held every DuckDB round trip that arrived meanwhile (issue 18).
+ */
+import * as Comlink from 'comlink';
+import type { ColumnSpec } from '@privacy-analytics/core/schema';
+import { installErrorTransfer } from '../../engine/errors';
+import { decodeEventsParquet, initParquet, type DecodedEvents } from '../data/parquet-decoder';
+
+installErrorTransfer();
+
+/** The buffers a message can hand over without a copy: those the view spans whole. */
+function owned(view: Uint8Array): ArrayBuffer[] {
+  return view.byteOffset === 0 && view.byteLength === view.buffer.byteLength && view.buffer instanceof ArrayBuffer ? [view.buffer] : [];
+}
+
+export const decodeWorkerApi = {
+  /** Instantiates parquet-wasm from its bytes (the data worker downloaded them from our origin), before the first file. */
+  init(wasm: ArrayBuffer): void {
+    void initParquet(wasm).catch(() => undefined); // a failure is the first decode's error
+  },
+
+  async decode(bytes: Uint8Array, columns: readonly ColumnSpec[], label: string): Promise<{ decoded: DecodedEvents; bytes: Uint8Array }> {
+    const decoded = await decodeEventsParquet(bytes, columns, label);
+    return Comlink.transfer({ decoded, bytes }, [...owned(decoded.ipc), ...owned(bytes)]);
+  },
+};
+
+export type DecodeWorkerApi = typeof decodeWorkerApi;
+
+Comlink.expose(decodeWorkerApi);
