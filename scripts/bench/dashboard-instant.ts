@@ -36,6 +36,7 @@ import {
 import { openNativeStore, type EventStore } from '@privacy-analytics/core/connectors/node';
 import { ECOMMERCE_FUNNEL } from '@privacy-analytics/web/starters';
 import { buildDashboard, CHROMIUM_ARGS, freePort, serveDashboard, type ServedApp } from '../harness';
+import { wasmInsertFloor } from './wasm-insert-floor';
 import { edgeLayoutDataset, layoutPaths, LAYOUT_SITE, LAYOUT_TOKEN, serveEdgeLayout, type EdgeStandIn, type LayoutDataset } from './edge-layout';
 
 export interface InstantRow {
@@ -61,6 +62,8 @@ export interface InstantOptions {
 }
 
 const ANALYSABLE_TARGET = 30_000_000;
+/** the DuckDB-Wasm insert floor is measured up to this size (10M rows in memory would not fit the wasm heap) */
+const FLOOR_MAX_EVENTS = 1_000_000;
 
 /** What the overview must show for one spec: the events KPI (= the chart's total) and each breakdown's sum of counts. */
 interface OverviewWant {
@@ -579,6 +582,24 @@ export async function benchDashboardInstant(options: InstantOptions): Promise<In
           met: !Number.isNaN(coldRate) && coldRate >= 250_000 && rateRatio <= 1.5,
           note: `rows ÷ time from opening the page (cold) to every row in the table (${fmtMs(cold.loaded)}): includes page and engine start, manifest, downloads on loopback; native: CREATE TABLE AS SELECT * FROM read_parquet(files)`,
         });
+        if (data.rows <= FLOOR_MAX_EVENTS) {
+          // DuckDB-Wasm's own insert with nothing around it (wasm-insert-floor.ts): no dashboard load can beat it here
+          for (const target of ['memory', 'file'] as const) {
+            const floor = wasmInsertFloor(data.rows, target);
+            log(s, `DuckDB-Wasm insert floor (${target}): ${floor ? `${(floor.ms / 1000).toFixed(2)} s` : 'failed'}`);
+            const rate = floor ? (floor.rows / floor.ms) * 1000 : Number.NaN;
+            rows.push({
+              measure: `the floor: DuckDB-Wasm's insert alone ${target === 'memory' ? 'into an in-memory database' : "into a database file of the warehouse's format"}, rows/s (all columns), ${size} events`,
+              result: rate,
+              reference: nativeRate,
+              unit: 'rows/s',
+              ratio: nativeRate / rate,
+              target: '–',
+              met: null,
+              note: `Node, the dashboard's DuckDB-Wasm build; the files decoded to Arrow beforehand (not timed); tables of whole row groups, one transaction each, as the dashboard inserts; no page, engine start, download or decode${floor ? ` (${(floor.ms / 1000).toFixed(2)} s)` : ''}`,
+            });
+          }
+        }
         if (measureChanges) {
           const [range, filter] = native.changes;
           rows.push({
