@@ -596,7 +596,7 @@ export async function benchDashboardInstant(options: InstantOptions): Promise<In
               ratio: nativeRate / rate,
               target: '–',
               met: null,
-              note: `Node, the dashboard's DuckDB-Wasm build; the files decoded to Arrow beforehand (not timed); tables of whole row groups, one transaction each, as the dashboard inserts; no page, engine start, download or decode${floor ? ` (${(floor.ms / 1000).toFixed(2)} s)` : ''}`,
+              note: `Node, the dashboard's DuckDB-Wasm build; the files decoded to Arrow beforehand (not timed); tables of whole row groups, one transaction each, as the dashboard inserts; no page, engine start, download or decode${target === 'memory' ? '; in memory the rows stay uncompressed' : ''}${floor ? ` (${(floor.ms / 1000).toFixed(2)} s)` : ''}`,
             });
           }
         }
