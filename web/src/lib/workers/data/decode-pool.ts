@@ -8,7 +8,7 @@ import { mark } from '../../engine/timeline';
 import type { ColumnSpec } from '@privacy-analytics/core/schema';
 import { errorMessage, installErrorTransfer } from '../../engine/errors';
 import type { DecodeWorkerApi } from '../decode/decode-worker';
-import { decodeHere, type Decoder } from './sources';
+import { decodeHere, ownBuffer, type Decoder } from './sources';
 
 /** The most decode workers, whatever the cores: DuckDB inserts on one thread, which a few decoders keep fed. */
 export const MAX_DECODE_WORKERS = 3;
@@ -80,9 +80,8 @@ export class DecodePool {
     try {
       await Promise.race([member.initialised, member.died]);
       // a view of part of a buffer is copied (handing the buffer over would take the rest from its owner)
-      const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
-      const sent = whole ? bytes : bytes.slice();
-      const decoded = await Promise.race([member.remote.decode(Comlink.transfer(sent, [sent.buffer as ArrayBuffer]), [...columns], label), member.died]);
+      const sent = ownBuffer(bytes).length > 0 ? bytes : bytes.slice();
+      const decoded = await Promise.race([member.remote.decode(Comlink.transfer(sent, ownBuffer(sent)), [...columns], label), member.died]);
       if (!this.#used) mark(`decode: a file decoded in a decode worker (${this.size} of ${this.#members.length} alive)`);
       this.#used = true;
       return decoded;
@@ -90,12 +89,4 @@ export class DecodePool {
       member.pending -= 1;
     }
   };
-
-  terminate(): void {
-    for (const member of this.#members) {
-      member.dead = true;
-      member.remote[Comlink.releaseProxy]();
-      member.worker.terminate();
-    }
-  }
 }

@@ -64,6 +64,11 @@ export type Prepared = { ok: true; source: Source; read: SourceRead; decoded: De
  */
 export type Decoder = (bytes: Uint8Array, columns: readonly ColumnSpec[], label: string) => Promise<{ decoded: DecodedEvents; bytes: Uint8Array; ms: number }>;
 
+/** The buffer a message can hand over without a copy, in a list (empty when the view spans only part of it). */
+export function ownBuffer(view: Uint8Array): ArrayBuffer[] {
+  return view.byteOffset === 0 && view.byteLength === view.buffer.byteLength && view.buffer instanceof ArrayBuffer ? [view.buffer] : [];
+}
+
 /** Decoding in this thread (`ms`: the decode's own time, as a decode worker reports it). */
 export const decodeHere: Decoder = async (bytes, columns, label) => {
   const started = performance.now();

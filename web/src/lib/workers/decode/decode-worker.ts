@@ -8,13 +8,9 @@ import * as Comlink from 'comlink';
 import type { ColumnSpec } from '@privacy-analytics/core/schema';
 import { installErrorTransfer } from '../../engine/errors';
 import { decodeEventsParquet, initParquet, type DecodedEvents } from '../data/parquet-decoder';
+import { ownBuffer } from '../data/sources';
 
 installErrorTransfer();
-
-/** The buffers a message can hand over without a copy: those the view spans whole. */
-function owned(view: Uint8Array): ArrayBuffer[] {
-  return view.byteOffset === 0 && view.byteLength === view.buffer.byteLength && view.buffer instanceof ArrayBuffer ? [view.buffer] : [];
-}
 
 export const decodeWorkerApi = {
   /** Instantiates parquet-wasm from its bytes (the data worker downloaded them from our origin), before the first file. */
@@ -26,7 +22,7 @@ export const decodeWorkerApi = {
   async decode(bytes: Uint8Array, columns: readonly ColumnSpec[], label: string): Promise<{ decoded: DecodedEvents; bytes: Uint8Array; ms: number }> {
     const started = performance.now();
     const decoded = await decodeEventsParquet(bytes, columns, label);
-    return Comlink.transfer({ decoded, bytes, ms: performance.now() - started }, [...owned(decoded.ipc), ...owned(bytes)]);
+    return Comlink.transfer({ decoded, bytes, ms: performance.now() - started }, [...ownBuffer(decoded.ipc), ...ownBuffer(bytes)]);
   },
 };
 
