@@ -14,7 +14,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as parquet from 'parquet-wasm/node';
-import { emptyDatabaseFile } from '../../web/src/lib/workers/data/empty-database';
+import { emptyDatabaseFile } from '@privacy-analytics/web/warehouse-format';
 import { edgeLayoutDataset } from './edge-layout';
 
 const ROW_GROUP_ROWS = 122_880;
