@@ -457,7 +457,18 @@ interface SizeTargets {
 }
 
 /** The issue's targets: 1M and 10M; other sizes are measured against the nearer one below (none under 1M). */
+/**
+ * The issue's targets by size: 1M and 10M. Above 10M only "events analysable" has a target; its rows show the 10M
+ * targets for comparison (targetNote) and count as neither met nor missed.
+ */
+/** A time target as the table shows it; above 10M, the 10M target in brackets for comparison (not a target). */
+function targetText(ms: number | null, tenMillions: number | null, events: number): string {
+  if (ms !== null) return `≤ ${ms / 1000} s`;
+  return events > 10_000_000 && tenMillions !== null ? `– (10M's: ≤ ${tenMillions / 1000} s)` : '–';
+}
+
 function targetsFor(events: number): SizeTargets {
+  if (events > 10_000_000) return { cold: null, warm: null, warmRatio: null, funnel: null, change: null };
   if (events >= 10_000_000) return { cold: 4_000, warm: 2_000, warmRatio: null, funnel: 8_000, change: null };
   if (events >= 1_000_000) return { cold: 3_000, warm: 1_500, warmRatio: 0.25, funnel: 3_000, change: 300 };
   return { cold: null, warm: null, warmRatio: null, funnel: null, change: null };
@@ -532,7 +543,7 @@ export async function benchDashboardInstant(options: InstantOptions): Promise<In
           reference: nativeOpen,
           unit: 'ms',
           ratio: cold.allPanels / nativeOpen,
-          target: t.cold === null ? '–' : `≤ ${t.cold / 1000} s`,
+          target: targetText(t.cold, targetsFor(10_000_000).cold, data.rows),
           met: within(cold.allPanels, t.cold),
           note: [cold.note, `${layout}, ${cold.fileGets} file GETs; ${cold.engine}`, refNote].filter(Boolean).join('; '),
         });
@@ -542,7 +553,7 @@ export async function benchDashboardInstant(options: InstantOptions): Promise<In
           reference: nativeOpen,
           unit: 'ms',
           ratio: warm.allPanels / nativeOpen,
-          target: t.warm === null ? '–' : `≤ ${t.warm / 1000} s`,
+          target: targetText(t.warm, targetsFor(10_000_000).warm, data.rows),
           met: within(warm.allPanels, t.warm),
           note: [warm.note, `browser restarted on the same profile; ${warm.fileGets} file GETs`].filter(Boolean).join('; '),
         });
@@ -565,7 +576,7 @@ export async function benchDashboardInstant(options: InstantOptions): Promise<In
           reference: nativeFunnel,
           unit: 'ms',
           ratio: funnel.ms / nativeFunnel,
-          target: t.funnel === null ? '–' : `≤ ${t.funnel / 1000} s`,
+          target: targetText(t.funnel, targetsFor(10_000_000).funnel, data.rows),
           met: within(funnel.ms, t.funnel),
           note: [funnel.note, `funnels view's starter: ${ECOMMERCE_FUNNEL.join(' → ')}, sequential, 14 days, persons; Run pressed once the data is in; counts equal native's ${native.funnelCounts.join('/')}`, `native: load ${(native.loadMs / 1000).toFixed(2)} s + identity map ${(native.identityMapMs / 1000).toFixed(2)} s + funnel ${(native.funnelMs / 1000).toFixed(2)} s`].filter(Boolean).join('; '),
         });
