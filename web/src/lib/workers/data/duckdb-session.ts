@@ -257,7 +257,6 @@ export class DuckDbSession {
         try {
           if ('failed' in prepared) throw new Error(prepared.failed);
           const { root, fileName } = prepared;
-          opfsFile = { root, fileName };
           // The write-ahead log is registered here, also when empty: DuckDB-Wasm's open registers only files with
           // content and leaves an empty one to be picked up when DuckDB first opens it, which for an existing
           // database is its read-only look for a log to replay; the first commit then failed with "File is not
@@ -266,6 +265,7 @@ export class DuckDbSession {
           await db.registerFileHandle(`${options.databasePath}.wal`, wal, duckdb.DuckDBDataProtocol.BROWSER_FSACCESS, true);
           await db.open({ ...config, path: options.databasePath, accessMode: duckdb.DuckDBAccessMode.READ_WRITE });
           storage = 'opfs';
+          opfsFile = { root, fileName };
           void removeRetiredFiles(root, options.retiredDatabasePaths ?? []).catch(() => undefined);
         } catch (error) {
           // the log's handle, if it was registered, is let go (it would keep the file from the tab that holds it)
@@ -288,7 +288,7 @@ export class DuckDbSession {
       storageNote,
     };
     session = new DuckDbSession(db, worker, connections, info, options);
-    if (storage === 'opfs') session.#opfsFile = opfsFile;
+    session.#opfsFile = opfsFile;
     mark('duckdb: ready');
     return session;
   }

@@ -202,9 +202,9 @@ export class EventLoader {
     // is still starting (issue 18: they waited for DuckDB to open its file, 2 s into the visit); only the inserts wait.
     const warehouse = (await this.#knownEmpty()) ? null : await this.#wh();
     if (!warehouse) mark('load: the warehouse is new, its files not waited for');
-    const persistent = warehouse ? warehouse.persistent : this.#warehouseInOpfs;
-    /** whether the rows are kept in OPFS, once known (the warehouse may yet fall back to memory: another tab) */
-    const persistentNow = () => this.#warehouse?.persistent ?? persistent;
+    // whether the rows are kept in OPFS: #parquetCacheUnused, asked when needed (before DuckDB has opened the
+    // warehouse it says what was asked for; the warehouse may yet fall back to memory: another tab)
+    const persistent = this.#parquetCacheUnused;
     const committed = warehouse?.files(scope, range) ?? [];
     const changed = committed.filter((f) => {
       const file = listed.get(f.key);
@@ -260,7 +260,7 @@ export class EventLoader {
       keepOnEmpty: false,
       replaceScope: false,
       afterRead: async (source, bytes, etag) => {
-        if (persistentNow() || source.origin !== 'edge' || !source.manifest) return;
+        if (this.#parquetCacheUnused || source.origin !== 'edge' || !source.manifest) return;
         const file = { ...source.manifest, etag: etag ?? source.manifest.etag };
         await this.#cache.put(scope, file, bytes, pinned).catch((error: unknown) => console.warn(`not cached: ${file.key}: ${errorMessage(error)}`));
       },
@@ -269,7 +269,7 @@ export class EventLoader {
       const hits = wanted.map((f) => cached.get(f.key)).filter((e): e is CachedFile => e !== undefined);
       await this.#cache.touch(hits).catch(() => undefined);
       // in OPFS mode, Parquet copies of an earlier version are not needed any more: the warehouse holds the rows
-      await this.#cache.removeUnlisted(scope, range, persistentNow() ? new Set() : pinned).catch(() => undefined);
+      await this.#cache.removeUnlisted(scope, range, this.#parquetCacheUnused ? new Set() : pinned).catch(() => undefined);
     }
     return { result, gone: result.failures.filter((f) => gone.has(f.key)).length };
   }

@@ -256,10 +256,10 @@ export class Warehouse {
     const leaving = this.withTableMates(scope, [...removed, ...added.map((f) => f.key)]);
     const replaced = [...leaving].map((key) => known.get(key)).filter((f): f is WarehouseFile => f !== undefined);
     const nextView = view === undefined ? this.#view : view;
-    // one request to the DuckDB worker: a sync of hundreds of small files would otherwise queue hundreds of
-    // statements behind the dashboard's queries
     // the hint that lets a later visit's first load skip waiting for DuckDB goes first (see FILES_MARKER)
     if (added.length > 0) await this.#session.noteFilesAdded();
+    // one request to the DuckDB worker: a sync of hundreds of small files would otherwise queue hundreds of
+    // statements behind the dashboard's queries
     const statements = ['BEGIN TRANSACTION'];
     if (replaced.length > 0) {
       statements.push(`DELETE FROM ${CATALOG} WHERE scope = ${literal(scope)} AND key IN (${replaced.map((f) => literal(f.key)).join(', ')})`);
